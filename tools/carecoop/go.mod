@@ -1,0 +1,3 @@
+module github.com/carecoop/carecoop/tools/carecoop
+
+go 1.26.8
