@@ -1,0 +1,46 @@
+# carecoop: every target works on a fresh machine with only Go (and make).
+GO      ?= go
+BIN     := $(CURDIR)/bin
+MODULES := proto services/kit services/framework tools/carecoop
+DATA    ?= .carecoop
+
+.PHONY: run test bench proto proto-check lint tools tidy
+
+## run: the whole platform in one process on an embedded NATS (data in $(DATA))
+run:
+	$(GO) run ./tools/carecoop dev --data $(DATA)
+
+## test: every test of every module
+test:
+	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 ./...); done
+
+## bench: the kit's benchmarks, compared with raw JetStream in one run
+bench:
+	cd services/kit && $(GO) test -run '^$$' -bench . -benchtime 3s ./...
+
+# Build tools pinned in tools/protogen/go.mod (outside the workspace).
+$(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod
+	cd tools/protogen && GOWORK=off $(GO) build -o $(BIN)/ \
+		github.com/bufbuild/buf/cmd/buf \
+		google.golang.org/protobuf/cmd/protoc-gen-go \
+		google.golang.org/grpc/cmd/protoc-gen-go-grpc
+
+tools: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
+
+## proto: lint and regenerate proto/gen (committed)
+proto: tools
+	cd proto && $(BIN)/buf lint && rm -rf gen && $(BIN)/buf generate
+
+## proto-check: fail if the committed generated code is not what proto/ generates
+proto-check: proto
+	@git diff --exit-code --stat -- proto/gen || { echo "proto/gen is stale: run 'make proto' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- proto/gen)" || { echo "proto/gen has untracked files: run 'make proto' and commit"; exit 1; }
+
+## lint: gofmt, go vet, buf lint
+lint: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^proto/gen/')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	cd proto && $(BIN)/buf lint
+
+tidy:
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -1,0 +1,63 @@
+// Package app holds the framework service's use cases, one file each: command
+// handlers that load a framework, let the domain decide and append the
+// decision through the kit repository, and queries over the read model.
+package app
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/carecoop/carecoop/services/framework/domain"
+	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/projection"
+)
+
+// Context is the bounded context name in stream ids and subjects.
+const Context = "framework"
+
+// Aggregate is the framework agreement's aggregate name in stream ids.
+const Aggregate = "framework"
+
+// Service is the framework management application.
+type Service struct {
+	repo   *aggregate.Repository[domain.State]
+	model  *ReadModel
+	runner *projection.Runner
+	now    func() time.Time
+}
+
+// Option changes a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock (tests drive bidding deadlines with it).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// New returns the service over store; call Start before serving queries.
+func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
+	s := &Service{
+		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve}),
+		model: NewReadModel(),
+		now:   time.Now,
+	}
+	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context)}, s.model.Apply, log)
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Start builds the read model from the store and keeps it following until ctx ends.
+func (s *Service) Start(ctx context.Context) error { return s.runner.Start(ctx) }
+
+// Position is the global position the read model has applied.
+func (s *Service) Position() uint64 { return s.runner.Position() }
+
+// ReadModel exposes the read model (the restart test compares two of them).
+func (s *Service) ReadModel() *ReadModel { return s.model }
+
+func streamOf(frameworkID string) eventstore.StreamID {
+	return eventstore.StreamID{Context: Context, Aggregate: Aggregate, ID: frameworkID}
+}

@@ -1,0 +1,96 @@
+package grpcserver
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/carecoop/carecoop/services/kit/domainerr"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+)
+
+// StatusOf maps a handler's error to the status the client sees (nil for a
+// nil error):
+//
+//   - an error carrying a gRPC status: that status, unchanged;
+//   - *domainerr.Error: Precondition → FAILED_PRECONDITION (message
+//     "<rule>: <message>", google.rpc.PreconditionFailure detail with the
+//     rule as type and subject); NotFound → NOT_FOUND; Invalid →
+//     INVALID_ARGUMENT (google.rpc.BadRequest detail naming the field);
+//     Denied → PERMISSION_DENIED; Conflict → ABORTED;
+//   - an error wrapping eventstore.ErrConcurrency → ABORTED;
+//   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED;
+//   - anything else → INTERNAL "internal error": the real error is for the
+//     logs (the interceptor logs it), never for the client.
+func StatusOf(err error) *status.Status {
+	st, _ := statusOf(err)
+	return st
+}
+
+// statusOf is StatusOf, also reporting whether err was one of the known kinds.
+func statusOf(err error) (*status.Status, bool) {
+	if err == nil {
+		return nil, true
+	}
+	if st, ok := status.FromError(err); ok {
+		return st, true
+	}
+	if de, ok := domainerr.As(err); ok {
+		return domainStatus(de)
+	}
+	switch {
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return status.New(codes.Aborted, "the resource was changed concurrently; reload it and retry"), true
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, "deadline exceeded"), true
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, "canceled"), true
+	}
+	return status.New(codes.Internal, "internal error"), false
+}
+
+// domainStatus maps a domain error; ok is false for an unknown kind.
+func domainStatus(de *domainerr.Error) (st *status.Status, ok bool) {
+	msg := de.Error()
+	switch de.Kind {
+	case domainerr.Precondition:
+		st = withDetailsStatus(status.New(codes.FailedPrecondition, msg), &errdetails.PreconditionFailure{
+			Violations: []*errdetails.PreconditionFailure_Violation{{
+				Type:        de.Rule,
+				Subject:     de.Rule,
+				Description: de.Message,
+			}},
+		})
+	case domainerr.NotFound:
+		st = status.New(codes.NotFound, msg)
+	case domainerr.Invalid:
+		st = withDetailsStatus(status.New(codes.InvalidArgument, msg), &errdetails.BadRequest{
+			FieldViolations: []*errdetails.BadRequest_FieldViolation{{
+				Field:       de.Rule,
+				Description: de.Message,
+			}},
+		})
+	case domainerr.Denied:
+		st = status.New(codes.PermissionDenied, msg)
+	case domainerr.Conflict:
+		st = status.New(codes.Aborted, msg)
+	default:
+		return status.New(codes.Internal, "internal error"), false
+	}
+	return st, true
+}
+
+func withDetailsStatus(st *status.Status, details ...protoadapt.MessageV1) *status.Status {
+	if ds, err := st.WithDetails(details...); err == nil {
+		return ds
+	}
+	return st
+}
+
+func withDetails(st *status.Status, details ...protoadapt.MessageV1) error {
+	return withDetailsStatus(st, details...).Err()
+}
