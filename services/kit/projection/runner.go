@@ -165,6 +165,10 @@ func (r *Runner) nothingBetween(ctx context.Context, cur, pos uint64) (bool, err
 	if !ok {
 		return false, errors.ErrUnsupported
 	}
+	// A position the store has not reached yet is in the future, not skipped.
+	if last, err := r.store.LastPosition(ctx); err != nil || last < pos {
+		return false, err
+	}
 	filters := r.filters
 	if len(filters) == 0 {
 		filters = []string{eventstore.SubjectPrefix + ".>"}

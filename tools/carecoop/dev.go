@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	natsjs "github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	framework "github.com/carecoop/carecoop/services/framework/server"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/natsserver"
+)
+
+// readyLine is printed once every service serves; tests wait for it.
+const readyLine = "carecoop dev: ready"
+
+func runDev(args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	data := fs.String("data", ".carecoop", "data directory (JetStream store, dev signing key); reused on the next start")
+	natsAddr := fs.String("nats-addr", "127.0.0.1:4222", "NATS listen address")
+	frameworkAddr := fs.String("framework-addr", framework.DefaultAddr, "framework service gRPC address")
+	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(*data)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	log := zap.NewNop()
+	if *verbose {
+		if log, err = grpcserver.NewLogger(true); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	host, portStr, err := net.SplitHostPort(*natsAddr)
+	if err != nil {
+		return fmt.Errorf("-nats-addr: %w", err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return fmt.Errorf("-nats-addr: %w", err)
+	}
+	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: host, Port: port, ServerName: "carecoop-dev"})
+	if err != nil {
+		return fmt.Errorf("starting NATS: %w", err)
+	}
+	defer ns.Shutdown()
+	nc, err := ns.Connect()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := natsjs.New(nc)
+	if err != nil {
+		return err
+	}
+	store, err := jetstream.New(ctx, js)
+	if err != nil {
+		return err
+	}
+	key, err := auth.LoadOrCreateDevKey(dir)
+	if err != nil {
+		return err
+	}
+	verifier, err := auth.NewKeyVerifier(key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return err
+	}
+	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: store, Verifier: verifier, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer fw.Stop()
+
+	if !*noSeed {
+		seedCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		seeded, err := seedIfEmpty(seedCtx, fw.Addr.String(), key)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("seeding demo data: %w", err)
+		}
+		if seeded {
+			fmt.Println("carecoop dev: seeded the north-west demo data")
+		}
+	}
+
+	fmt.Printf(`carecoop dev: data in %s
+  NATS        %s  (JetStream stream %s, subjects carecoop.evt.>)
+  framework   %s  carecoop.framework.v1.FrameworkService
+Get a token (printed alone on the last line):
+  go run ./tools/carecoop token --data %s --org consortium:north-west --role consortium_lead
+Call the API:
+  grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
+Ctrl-C stops; the next start resumes from the same data.
+%s
+`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, *data, fw.Addr, readyLine)
+
+	select {
+	case <-ctx.Done():
+		fmt.Println("carecoop dev: shutting down")
+		return nil
+	case err := <-fw.Done():
+		if err == nil {
+			err = errors.New("framework service stopped")
+		}
+		return err
+	}
+}
