@@ -86,4 +86,3 @@ func run() error {
 		return err
 	}
 }
-
