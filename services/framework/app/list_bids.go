@@ -20,7 +20,7 @@ func (s *Service) ListBids(ctx context.Context, p auth.Principal, frameworkID st
 	defer s.model.mu.RUnlock()
 	ids := s.model.order
 	if frameworkID != "" {
-		if s.model.frameworks[frameworkID] == nil {
+		if v := s.model.frameworks[frameworkID]; v == nil || !canSeeFramework(p, v.fw) {
 			return nil, 0, notFound(frameworkID)
 		}
 		ids = []string{frameworkID}

@@ -161,7 +161,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		Actor:    &frameworkv1.Actor{Subject: e.Actor.Subject, Organisation: e.Actor.Organisation, Role: e.Actor.Role},
 		Decision: string(e.Event.ProtoReflect().Descriptor().Name()), Summary: summary, Reason: reason,
 		LotId: lotID, ProviderId: providerID, EventId: e.EventID,
-		CorrelationId: e.CorrelationID, CausationId: e.CausationID, RequestId: e.RequestID,
+		CorrelationId: e.CorrelationID, CausationId: e.CausationID, RequestId: clientRequestID(e.RequestID),
 	})
 }
 

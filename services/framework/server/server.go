@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/framework/app"
 	"github.com/carecoop/carecoop/services/framework/grpcapi"
@@ -40,7 +41,8 @@ type Running struct {
 
 	grpc   *grpcserver.Server
 	cancel context.CancelFunc
-	served chan error
+	served chan error    // Serve's result, for Done
+	ended  chan struct{} // closed once Serve has returned
 }
 
 // Start builds the read model from the store, then serves gRPC on cfg.Addr.
@@ -77,17 +79,25 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		cancel()
 		return nil, fmt.Errorf("framework: listen on %s: %w", addr, err)
 	}
-	r := &Running{App: svc, Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1)}
-	go func() { r.served <- gs.Serve(lis) }()
+	r := &Running{App: svc, Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1), ended: make(chan struct{})}
+	go func() {
+		err := gs.Serve(lis)
+		if errors.Is(err, grpc.ErrServerStopped) {
+			err = nil // stopped before serving began: a stop, not a failure
+		}
+		r.served <- err
+		close(r.ended)
+	}()
 	log.Info("framework service listening", zap.String("addr", lis.Addr().String()))
 	return r, nil
 }
 
-// Stop drains in-flight calls, then stops the read model.
+// Stop drains in-flight calls, then stops the read model. It may be called
+// more than once, and after Done has reported.
 func (r *Running) Stop() {
 	r.grpc.GracefulStop()
 	r.cancel()
-	<-r.served
+	<-r.ended
 }
 
 // Done reports the end of serving (with its error, if any).

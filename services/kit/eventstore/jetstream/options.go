@@ -1,0 +1,127 @@
+package jetstream
+
+import (
+	"fmt"
+	"time"
+)
+
+// Defaults of the stream and of the store.
+const (
+	DefaultStreamName = "CARECOOP_EVENTS"
+	// DefaultDuplicateWindow is how long a request id is remembered by the
+	// server. Ten minutes covers client retries with backoff and a service
+	// restart in between; the window costs memory per commit in it.
+	DefaultDuplicateWindow = 10 * time.Minute
+	DefaultReplicas        = 1
+	// DefaultVersionCacheSize bounds the streamID → (version, last sequence)
+	// cache that saves the append path a round trip.
+	DefaultVersionCacheSize = 1 << 16
+	// DefaultReadBatch is the page size of ReadStream's batched direct gets.
+	DefaultReadBatch = 1024
+	// DefaultSubscribeBatch is how many messages Subscribe keeps in flight.
+	DefaultSubscribeBatch = 4096
+)
+
+type config struct {
+	streamName       string
+	duplicateWindow  time.Duration
+	replicas         int
+	versionCacheSize int
+	readBatch        int
+	subscribeBatch   int
+	now              func() time.Time
+}
+
+func defaultConfig() config {
+	return config{
+		streamName:       DefaultStreamName,
+		duplicateWindow:  DefaultDuplicateWindow,
+		replicas:         DefaultReplicas,
+		versionCacheSize: DefaultVersionCacheSize,
+		readBatch:        DefaultReadBatch,
+		subscribeBatch:   DefaultSubscribeBatch,
+		now:              time.Now,
+	}
+}
+
+// Option configures New.
+type Option func(*config) error
+
+// WithStreamName names the JetStream stream (default DefaultStreamName).
+func WithStreamName(name string) Option {
+	return func(c *config) error {
+		if name == "" {
+			return fmt.Errorf("stream name must not be empty")
+		}
+		c.streamName = name
+		return nil
+	}
+}
+
+// WithDuplicateWindow sets how long a request id is deduplicated.
+func WithDuplicateWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("duplicate window must be positive, got %s", d)
+		}
+		c.duplicateWindow = d
+		return nil
+	}
+}
+
+// WithReplicas sets the stream's replica count (3 in a clustered deployment).
+func WithReplicas(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 5 {
+			return fmt.Errorf("replicas must be 1..5, got %d", n)
+		}
+		c.replicas = n
+		return nil
+	}
+}
+
+// WithVersionCacheSize bounds the number of streams whose tip is cached; 0
+// disables the cache (every append with an expected version then reads the
+// stream's last commit first).
+func WithVersionCacheSize(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("version cache size must not be negative, got %d", n)
+		}
+		c.versionCacheSize = n
+		return nil
+	}
+}
+
+// WithReadBatch sets how many commits one ReadStream round trip fetches.
+func WithReadBatch(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("read batch must be positive, got %d", n)
+		}
+		c.readBatch = n
+		return nil
+	}
+}
+
+// WithSubscribeBatch sets how many messages a subscription pulls ahead.
+func WithSubscribeBatch(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("subscribe batch must be positive, got %d", n)
+		}
+		c.subscribeBatch = n
+		return nil
+	}
+}
+
+// WithClock sets the clock that stamps OccurredAt when the caller leaves it zero.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return fmt.Errorf("clock must not be nil")
+		}
+		c.now = now
+		return nil
+	}
+}
