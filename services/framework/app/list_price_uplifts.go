@@ -13,25 +13,21 @@ import (
 // ListPriceUplifts returns a framework's uplift requests: all of them to its
 // consortium, member councils and auditors, a provider's own to that provider.
 func (s *Service) ListPriceUplifts(ctx context.Context, p auth.Principal, frameworkID string, minPosition uint64) ([]*frameworkv1.PriceUplift, uint64, error) {
-	if err := s.runner.WaitFor(ctx, minPosition); err != nil {
-		return nil, 0, err
-	}
-	pos := s.runner.Position()
-	s.model.mu.RLock()
-	defer s.model.mu.RUnlock()
-	v := s.model.frameworks[frameworkID]
-	if v == nil || !canSeeFramework(p, v.fw) {
-		return nil, 0, notFound(frameworkID)
-	}
-	provider := p.OrgKind() == "provider"
-	if !provider && !canSeeGovernance(p, v.fw) {
-		return nil, 0, domainerr.Forbidden("price uplifts of %s are for its consortium, member councils and the providers concerned", frameworkID)
-	}
 	var out []*frameworkv1.PriceUplift
-	for _, u := range v.uplifts {
-		if !provider || u.GetProviderId() == p.OrgID() {
-			out = append(out, proto.Clone(u).(*frameworkv1.PriceUplift))
+	pos, err := s.readFramework(ctx, p, frameworkID, minPosition, func(v *frameworkView) error {
+		provider := p.OrgKind() == "provider"
+		if !provider && !canSeeGovernance(p, v.fw) {
+			return domainerr.Forbidden("price uplifts of %s are for its consortium, member councils and the providers concerned", frameworkID)
 		}
+		for _, u := range v.uplifts {
+			if !provider || u.GetProviderId() == p.OrgID() {
+				out = append(out, proto.Clone(u).(*frameworkv1.PriceUplift))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, pos, nil
 }

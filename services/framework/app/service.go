@@ -11,6 +11,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/framework/domain"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 )
@@ -60,4 +61,21 @@ func (s *Service) ReadModel() *ReadModel { return s.model }
 
 func streamOf(frameworkID string) eventstore.StreamID {
 	return eventstore.StreamID{Context: Context, Aggregate: Aggregate, ID: frameworkID}
+}
+
+// readFramework waits for minPosition, then calls read with the framework's
+// view under the read model's lock, if the caller may see the framework at
+// all. It returns the position the answer reflects.
+func (s *Service) readFramework(ctx context.Context, p auth.Principal, frameworkID string, minPosition uint64, read func(v *frameworkView) error) (uint64, error) {
+	if err := s.runner.WaitFor(ctx, minPosition); err != nil {
+		return 0, err
+	}
+	pos := s.runner.Position()
+	s.model.mu.RLock()
+	defer s.model.mu.RUnlock()
+	v := s.model.frameworks[frameworkID]
+	if v == nil || !canSeeFramework(p, v.fw) {
+		return 0, notFound(frameworkID)
+	}
+	return pos, read(v)
 }

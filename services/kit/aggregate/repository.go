@@ -8,13 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/retry"
 )
 
 // DefaultMaxAttempts bounds the load → decide → append loop under contention.
@@ -126,7 +126,7 @@ type Command[S any] struct {
 func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, error) {
 	var lastErr error
 	for attempt := 0; attempt < r.maxAttempts; attempt++ {
-		if err := retryBackoff(ctx, attempt); err != nil {
+		if err := retry.Backoff(ctx, attempt, retryBase, retryCap); err != nil {
 			return Result{}, err
 		}
 		l, err := r.Load(ctx, cmd.Stream)
@@ -163,22 +163,6 @@ func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, err
 		}
 	}
 	return Result{}, fmt.Errorf("%s: gave up after %d attempts: %w", cmd.Stream, r.maxAttempts, lastErr)
-}
-
-// retryBackoff waits before attempt n: not at all before the first, then a
-// random time below min(retryBase<<n, retryCap) ("full jitter").
-func retryBackoff(ctx context.Context, attempt int) error {
-	if attempt == 0 {
-		return nil
-	}
-	t := time.NewTimer(rand.N(min(retryBase<<attempt, retryCap)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func (r *Repository[S]) original(ctx context.Context, cmd Command[S], ar eventstore.AppendResult) (Result, error) {

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/retry"
 )
 
 // Header names set on every commit message. CloudEvents binary mode over NATS
@@ -143,7 +143,7 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 			if expected.IsAny() {
 				// Someone else moved the tip: re-read it and go again, so that
 				// versions stay dense even without a caller's expectation.
-				if err := backoff(ctx, attempt); err != nil {
+				if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
 					return eventstore.AppendResult{}, err
 				}
 				continue
@@ -151,7 +151,7 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 			return s.conflict(ctx, sid, msgID, expected, tip{})
 		case isAPIError(err, codeDuplicateInProcess):
 			// A retry raced its own original inside the cluster: wait for it.
-			if err := backoff(ctx, attempt); err != nil {
+			if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
 				return eventstore.AppendResult{}, err
 			}
 			continue
@@ -479,20 +479,4 @@ func isAPIError(err error, codes ...natsjs.ErrorCode) bool {
 		}
 	}
 	return false
-}
-
-// backoff waits a little, with jitter, before retry attempt+1.
-func backoff(ctx context.Context, attempt int) error {
-	if attempt == 0 {
-		return ctx.Err()
-	}
-	limit := time.Millisecond << min(attempt, 5)
-	t := time.NewTimer(rand.N(limit))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
