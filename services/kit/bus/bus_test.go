@@ -27,16 +27,7 @@ const waitLimit = 10 * time.Second
 
 func setup(t *testing.T) (natsjs.JetStream, *jetstream.Store) {
 	t.Helper()
-	nc, _ := natstest.JetStream(t)
-	js, err := natsjs.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jetstream.New(context.Background(), js)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js, s
+	return natstest.Store(t)
 }
 
 // fastConfig keeps redeliveries quick.

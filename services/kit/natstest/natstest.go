@@ -3,10 +3,13 @@
 package natstest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 )
 
@@ -30,4 +33,20 @@ func JetStream(t testing.TB) (*nats.Conn, *natsserver.Server) {
 	// Cleanups run last-in first-out: the connection closes before the server stops.
 	t.Cleanup(nc.Close)
 	return nc, srv
+}
+
+// Store starts a server as JetStream does and returns a JetStream context on
+// it and the kit's event store over it, with the store's default options.
+func Store(t testing.TB, opts ...jetstream.Option) (natsjs.JetStream, *jetstream.Store) {
+	t.Helper()
+	nc, _ := JetStream(t)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	s, err := jetstream.New(context.Background(), js, opts...)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	return js, s
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
@@ -18,15 +17,7 @@ import (
 
 func newStore(t testing.TB) *jetstream.Store {
 	t.Helper()
-	nc, _ := natstest.JetStream(t)
-	js, err := natsjs.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jetstream.New(context.Background(), js)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := natstest.Store(t)
 	return s
 }
 

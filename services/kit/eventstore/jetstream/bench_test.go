@@ -27,16 +27,7 @@ import (
 // creates it, so raw and store benchmarks write to identical streams.
 func benchJetStream(b *testing.B) (natsjs.JetStream, *jetstream.Store) {
 	b.Helper()
-	nc, _ := natstest.JetStream(b)
-	js, err := natsjs.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := jetstream.New(context.Background(), js)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return js, s
+	return natstest.Store(b)
 }
 
 // BenchmarkRawJetStreamPublish: synchronous js.Publish of MessageSize-byte
