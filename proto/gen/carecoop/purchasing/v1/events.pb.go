@@ -9,6 +9,7 @@ package purchasingv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1108,10 +1109,13 @@ type ReferralCreated struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ReferralId string                 `protobuf:"bytes,1,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	// DfE LA code of the referring council.
-	Council       string `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
-	DpsId         string `protobuf:"bytes,3,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
-	Consortium    string `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
-	Need          *Need  `protobuf:"bytes,5,opt,name=need,proto3" json:"need,omitempty"`
+	Council    string                 `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
+	DpsId      string                 `protobuf:"bytes,3,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	Consortium string                 `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	Need       *Need                  `protobuf:"bytes,5,opt,name=need,proto3" json:"need,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Name of the DPS category, so consumers need no lookup.
+	CategoryName  string `protobuf:"bytes,7,opt,name=category_name,json=categoryName,proto3" json:"category_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1179,6 +1183,20 @@ func (x *ReferralCreated) GetNeed() *Need {
 		return x.Need
 	}
 	return nil
+}
+
+func (x *ReferralCreated) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *ReferralCreated) GetCategoryName() string {
+	if x != nil {
+		return x.CategoryName
+	}
+	return ""
 }
 
 // The settings the referral was sent to, ranked, with why each matched.
@@ -1736,7 +1754,7 @@ var File_carecoop_purchasing_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"#carecoop/purchasing/v1/events.proto\x12\x16carecoop.purchasing.v1\x1a\"carecoop/purchasing/v1/types.proto\"x\n" +
+	"#carecoop/purchasing/v1/events.proto\x12\x16carecoop.purchasing.v1\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"x\n" +
 	"\x12ProviderRegistered\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12A\n" +
@@ -1836,7 +1854,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\x06dps_id\x18\x01 \x01(\tR\x05dpsId\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
 	"providerId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xb5\x01\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x95\x02\n" +
 	"\x0fReferralCreated\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -1845,7 +1863,10 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"consortium\x18\x04 \x01(\tR\n" +
 	"consortium\x120\n" +
-	"\x04need\x18\x05 \x01(\v2\x1c.carecoop.purchasing.v1.NeedR\x04need\"\x94\x01\n" +
+	"\x04need\x18\x05 \x01(\v2\x1c.carecoop.purchasing.v1.NeedR\x04need\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12#\n" +
+	"\rcategory_name\x18\a \x01(\tR\fcategoryName\"\x94\x01\n" +
 	"\x0fReferralMatched\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12@\n" +
@@ -1958,9 +1979,10 @@ var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*DpsTerms)(nil),               // 28: carecoop.purchasing.v1.DpsTerms
 	(*CriterionAnswer)(nil),        // 29: carecoop.purchasing.v1.CriterionAnswer
 	(*Need)(nil),                   // 30: carecoop.purchasing.v1.Need
-	(*MatchedSetting)(nil),         // 31: carecoop.purchasing.v1.MatchedSetting
-	(DeclineReason)(0),             // 32: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),  // 33: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(*timestamppb.Timestamp)(nil),  // 31: google.protobuf.Timestamp
+	(*MatchedSetting)(nil),         // 32: carecoop.purchasing.v1.MatchedSetting
+	(DeclineReason)(0),             // 33: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),  // 34: carecoop.purchasing.v1.ReferralWithdrawalReason
 }
 var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
 	24, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
@@ -1972,15 +1994,16 @@ var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
 	28, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
 	29, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
 	30, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
-	31, // 9: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	32, // 10: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	27, // 11: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	33, // 12: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	31, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
+	32, // 10: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	33, // 11: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	27, // 12: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	34, // 13: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_events_proto_init() }

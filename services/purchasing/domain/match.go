@@ -1,0 +1,365 @@
+package domain
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/geo"
+)
+
+// Match criteria, in the order they are checked and explained.
+const (
+	CriterionAdmitted       = "admitted"
+	CriterionAccreditations = "accreditations"
+	CriterionSettingType    = "setting_type"
+	CriterionSuitability    = "suitability"
+	CriterionSpecialisms    = "specialisms"
+	CriterionPets           = "pets"
+	CriterionVacancy        = "vacancy"
+	CriterionOfsted         = "ofsted"
+	CriterionDistance       = "distance"
+)
+
+// RankBandMiles: settings are ranked by distance in bands this wide, then by
+// Ofsted grade, then by price history, so a better home two miles further
+// away is not ranked below a worse one.
+const RankBandMiles = 5
+
+// MatchRules is what the DPS fixes for a referral's matching.
+type MatchRules struct {
+	Category              *purchasingv1.Category
+	MinGrade              purchasingv1.OfstedGrade
+	AcceptNotYetInspected bool
+}
+
+// Membership of a candidate's provider in the referral's category.
+type CandidateMembership int
+
+const (
+	NotMember CandidateMembership = iota
+	MemberAdmitted
+	MemberSuspended
+)
+
+// Candidate is one setting that matching considers, with the facts about its
+// provider the criteria need.
+type Candidate struct {
+	ProviderID           string
+	ProviderName         string
+	Membership           CandidateMembership
+	AccreditationExpired bool
+	Setting              *purchasingv1.Setting
+	Location             geo.Outcode
+	FreePlaces           uint32
+	AvailableFrom        string
+	// MedianPricePence of the provider's past awards in the category (0: none).
+	MedianPricePence int64
+}
+
+// Search is a need prepared for matching many candidates: its home location
+// and required specialisms worked out once.
+type Search struct {
+	Need     *purchasingv1.Need
+	Rules    MatchRules
+	Home     geo.Outcode
+	Required []string
+	places   uint32
+}
+
+// NewSearch prepares need for matching; home is the need's home outcode.
+func NewSearch(need *purchasingv1.Need, rules MatchRules, home geo.Outcode) *Search {
+	return &Search{Need: need, Rules: rules, Home: home, Required: RequiredSpecialisms(need), places: 1 + need.GetSiblingCount()}
+}
+
+// RequiredSpecialisms are the specialisms a setting needs for this child:
+// the needs named plus those that follow from the Placements Data Standard
+// answers (risks to and from the child, living arrangements, communication).
+func RequiredSpecialisms(n *purchasingv1.Need) []string {
+	req := slices.Clone(n.GetNeeds())
+	add := func(cond bool, s string) {
+		if cond && !slices.Contains(req, s) {
+			req = append(req, s)
+		}
+	}
+	r := n.GetRisks()
+	add(r.GetSexualExploitation(), "sexual_exploitation")
+	add(r.GetCriminalExploitation(), "criminal_exploitation")
+	add(r.GetToOthersSexual(), "harmful_sexual_behaviour")
+	add(r.GetToOthersFire(), "fire_setting")
+	add(n.GetDeprivationOfLiberty(), "deprivation_of_liberty")
+	add(n.GetLivingCompanions() == purchasingv1.LivingCompanions_LIVING_COMPANIONS_SOLO, "solo_placement")
+	add(n.GetHomeAdaptation(), "home_adaptations")
+	for _, c := range n.GetCommunicationRequirements() {
+		switch c {
+		case "BSL":
+			add(true, "bsl")
+		case "Makaton":
+			add(true, "makaton")
+		case "ESOL":
+			add(true, "esol")
+		}
+	}
+	slices.Sort(req)
+	return req
+}
+
+// check runs every criterion on c, stopping at the first unmet one unless
+// explain is set; it returns the reasons (nil unless explain or matched) and
+// the distance.
+func (s *Search) check(c *Candidate, explain bool) (ok bool, miles float64, reasons []*purchasingv1.MatchReason) {
+	ok = true
+	note := func(criterion string, met bool, detail func() string) bool {
+		if !met {
+			ok = false
+		}
+		if explain {
+			reasons = append(reasons, &purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail()})
+		}
+		return met || explain
+	}
+	st := c.Setting
+	// Cheapest checks first: most candidates fail one of them.
+	if !note(CriterionAdmitted, c.Membership == MemberAdmitted, func() string {
+		switch c.Membership {
+		case MemberAdmitted:
+			return fmt.Sprintf("%s is admitted to category %s", c.ProviderName, s.Rules.Category.GetId())
+		case MemberSuspended:
+			return fmt.Sprintf("%s is suspended from category %s", c.ProviderName, s.Rules.Category.GetId())
+		}
+		return fmt.Sprintf("%s is not admitted to category %s", c.ProviderName, s.Rules.Category.GetId())
+	}) {
+		return
+	}
+	if !note(CriterionAccreditations, !c.AccreditationExpired, func() string {
+		if c.AccreditationExpired {
+			return "an accreditation has expired: no new admissions until renewed"
+		}
+		return "accreditations current"
+	}) {
+		return
+	}
+	if !note(CriterionVacancy, c.FreePlaces >= s.places && c.AvailableFrom <= s.Need.GetStartBy(), func() string {
+		if c.FreePlaces < s.places {
+			return fmt.Sprintf("%d free place(s), %d needed", c.FreePlaces, s.places)
+		}
+		if c.AvailableFrom > s.Need.GetStartBy() {
+			return fmt.Sprintf("free from %s, after the start-by date %s", c.AvailableFrom, s.Need.GetStartBy())
+		}
+		return fmt.Sprintf("%d free place(s) from %s", c.FreePlaces, c.AvailableFrom)
+	}) {
+		return
+	}
+	typeOK := slices.Contains(s.Rules.Category.GetSettingTypes(), st.GetType())
+	if !note(CriterionSettingType, typeOK, func() string {
+		if typeOK {
+			return describeType(st.GetType()) + " serves category " + s.Rules.Category.GetId()
+		}
+		return describeType(st.GetType()) + " does not serve category " + s.Rules.Category.GetId()
+	}) {
+		return
+	}
+	gradeOK := s.gradeOK(st.GetOfstedGrade())
+	if !note(CriterionOfsted, gradeOK, func() string {
+		if gradeOK {
+			return "Ofsted " + describeGrade(st.GetOfstedGrade()) + " meets the threshold " + describeGrade(s.Rules.MinGrade)
+		}
+		return "Ofsted " + describeGrade(st.GetOfstedGrade()) + " is below the threshold " + describeGrade(s.Rules.MinGrade)
+	}) {
+		return
+	}
+	// Distance: a latitude difference alone rules most far settings out
+	// before any trigonometry.
+	max := float64(s.Need.GetMaxDistanceMiles())
+	if math.Abs(c.Location.Lat-s.Home.Lat)*69.0 > max+1 {
+		miles = math.Inf(1)
+	} else {
+		miles = geo.DistanceMiles(s.Home, c.Location)
+	}
+	if !note(CriterionDistance, miles <= max, func() string {
+		if math.IsInf(miles, 1) {
+			return fmt.Sprintf("%s is more than %.0f miles from %s", c.Location.Code, max, s.Home.Code)
+		}
+		return fmt.Sprintf("%.1f miles from %s (limit %.0f)", miles, s.Home.Code, max)
+	}) {
+		return
+	}
+	suitable, why := s.suitable(st.GetType())
+	if !note(CriterionSuitability, suitable, func() string { return why }) {
+		return
+	}
+	missing := missingSpecialisms(st.GetSpecialisms(), s.Required)
+	if !note(CriterionSpecialisms, len(missing) == 0, func() string {
+		if len(missing) > 0 {
+			return "lacks " + strings.Join(missing, ", ")
+		}
+		if len(s.Required) == 0 {
+			return "no specialism required"
+		}
+		return "offers " + strings.Join(s.Required, ", ")
+	}) {
+		return
+	}
+	petsOK, petsWhy := s.pets(st.GetPetsOnSite())
+	note(CriterionPets, petsOK, func() string { return petsWhy })
+	if ok && !explain {
+		// A match always carries its reasons.
+		return s.check(c, true)
+	}
+	return ok, miles, reasons
+}
+
+func (s *Search) gradeOK(g purchasingv1.OfstedGrade) bool {
+	if g == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
+		return s.Rules.AcceptNotYetInspected
+	}
+	return g != purchasingv1.OfstedGrade_OFSTED_GRADE_UNSPECIFIED && g <= s.Rules.MinGrade
+}
+
+// suitable applies the Placements Data Standard recommendation for the kind
+// of placement the setting gives; supported accommodation is for 16 and 17.
+func (s *Search) suitable(t purchasingv1.SettingType) (bool, string) {
+	n := s.Need
+	var rec purchasingv1.Suitability
+	var kind string
+	switch t {
+	case purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY:
+		rec, kind = n.GetFosterCare(), "foster care"
+	case purchasingv1.SettingType_SETTING_TYPE_SUPPORTED_ACCOMMODATION:
+		if n.GetAgeYears() < 16 {
+			return false, fmt.Sprintf("supported accommodation is for 16 and 17 year olds; the child is %d", n.GetAgeYears())
+		}
+		rec, kind = n.GetSupportedAccommodation(), "supported accommodation"
+	default:
+		rec, kind = n.GetResidentialCare(), "residential care"
+	}
+	if rec == purchasingv1.Suitability_SUITABILITY_UNSUITABLE {
+		return false, kind + " is recorded as unsuitable for the child"
+	}
+	if rec == purchasingv1.Suitability_SUITABILITY_PREFERRED {
+		return true, kind + " is preferred"
+	}
+	return true, kind + " is not ruled out"
+}
+
+func (s *Search) pets(onSite bool) (bool, string) {
+	switch s.Need.GetPets() {
+	case purchasingv1.Pets_PETS_MUST:
+		if !onSite {
+			return false, "the child must live with animals; the setting has none"
+		}
+	case purchasingv1.Pets_PETS_NO:
+		if onSite {
+			return false, "the child cannot live with animals; the setting has them"
+		}
+	}
+	return true, "no conflict over animals"
+}
+
+func missingSpecialisms(has, required []string) []string {
+	var out []string
+	for _, r := range required {
+		if !slices.Contains(has, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Match checks every candidate and returns the matches, ranked.
+func (s *Search) Match(candidates []Candidate) []*purchasingv1.MatchedSetting {
+	var out []*purchasingv1.MatchedSetting
+	for i := range candidates {
+		c := &candidates[i]
+		ok, miles, reasons := s.check(c, false)
+		if !ok {
+			continue
+		}
+		out = append(out, &purchasingv1.MatchedSetting{
+			ProviderId: c.ProviderID, SettingUrn: c.Setting.GetUrn(), SettingName: c.Setting.GetName(), SettingType: c.Setting.GetType(),
+			Outcode: c.Setting.GetOutcode(), DistanceMiles: math.Round(miles*10) / 10, OfstedGrade: c.Setting.GetOfstedGrade(),
+			MedianAwardedPricePence: c.MedianPricePence, FreePlaces: c.FreePlaces, Reasons: reasons,
+		})
+	}
+	Rank(out)
+	return out
+}
+
+// Explain checks every criterion for one candidate, unmet ones first.
+func (s *Search) Explain(c Candidate) (bool, []*purchasingv1.MatchReason) {
+	ok, _, reasons := s.check(&c, true)
+	slices.SortStableFunc(reasons, func(a, b *purchasingv1.MatchReason) int {
+		if a.GetMet() == b.GetMet() {
+			return 0
+		}
+		if !a.GetMet() {
+			return -1
+		}
+		return 1
+	})
+	return ok, reasons
+}
+
+// Rank orders matches: distance band, then Ofsted grade, then price history
+// (cheaper first, none last), then distance, then URN; and numbers them.
+func Rank(ms []*purchasingv1.MatchedSetting) {
+	grade := func(g purchasingv1.OfstedGrade) int {
+		if g == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
+			return 3 // after Good, before Requires improvement would be unfair either way; treat as RI
+		}
+		return int(g)
+	}
+	price := func(p int64) int64 {
+		if p == 0 {
+			return math.MaxInt64
+		}
+		return p
+	}
+	slices.SortFunc(ms, func(a, b *purchasingv1.MatchedSetting) int {
+		return cmp.Or(
+			cmp.Compare(int(a.GetDistanceMiles()/RankBandMiles), int(b.GetDistanceMiles()/RankBandMiles)),
+			cmp.Compare(grade(a.GetOfstedGrade()), grade(b.GetOfstedGrade())),
+			cmp.Compare(price(a.GetMedianAwardedPricePence()), price(b.GetMedianAwardedPricePence())),
+			cmp.Compare(a.GetDistanceMiles(), b.GetDistanceMiles()),
+			cmp.Compare(a.GetSettingUrn(), b.GetSettingUrn()),
+		)
+	})
+	for i, m := range ms {
+		m.Rank = uint32(i + 1)
+	}
+}
+
+func describeType(t purchasingv1.SettingType) string {
+	switch t {
+	case purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME:
+		return "children's home"
+	case purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY:
+		return "fostering agency"
+	case purchasingv1.SettingType_SETTING_TYPE_SUPPORTED_ACCOMMODATION:
+		return "supported accommodation"
+	case purchasingv1.SettingType_SETTING_TYPE_SPECIAL_SCHOOL:
+		return "special school"
+	case purchasingv1.SettingType_SETTING_TYPE_SECURE_CHILDRENS_HOME:
+		return "secure children's home"
+	}
+	return "unknown setting type"
+}
+
+func describeGrade(g purchasingv1.OfstedGrade) string {
+	switch g {
+	case purchasingv1.OfstedGrade_OFSTED_GRADE_OUTSTANDING:
+		return "Outstanding"
+	case purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD:
+		return "Good"
+	case purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT:
+		return "Requires improvement"
+	case purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE:
+		return "Inadequate"
+	case purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED:
+		return "Not yet inspected"
+	}
+	return "ungraded"
+}
