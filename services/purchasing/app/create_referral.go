@@ -1,0 +1,29 @@
+package app
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/purchasing/domain"
+)
+
+// CreateReferral refers an anonymised child through a DPS. The need is
+// matched against the live supply and the referral is sent to the matched
+// providers in the same commit; a referral nobody matches is still recorded,
+// as unmet demand.
+func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, need *purchasingv1.Need) (Result, error) {
+	id := derivedID("ref-", r.Principal.Organisation, r.RequestID)
+	d, err := s.dps.Load(ctx, dpsStream(dpsID))
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now()
+	matches, considered := s.model.Match(dpsID, need, now)
+	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, func(st domain.ReferralState) ([]proto.Message, error) {
+		return domain.DecideReferral(st, domain.CreateReferral{Actor: r.actor(), Now: now, ReferralID: id, Dps: d.State,
+			Need: need, Matches: matches, Considered: considered})
+	})
+	return res, err
+}

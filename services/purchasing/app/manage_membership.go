@@ -1,0 +1,30 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/carecoop/carecoop/services/purchasing/domain"
+)
+
+// SuspendProvider suspends an admitted provider from a category (or all):
+// its settings are matched no more until it is reinstated.
+func (s *Service) SuspendProvider(ctx context.Context, r Request, dpsID, providerID, categoryID, reason string) (Result, error) {
+	return s.onDps(ctx, r, dpsID, func(a domain.Actor, now time.Time) domain.DpsCommand {
+		return domain.SuspendProvider{Actor: a, Now: now, ProviderID: providerID, CategoryID: categoryID, Reason: reason}
+	})
+}
+
+// ReinstateProvider lifts a suspension.
+func (s *Service) ReinstateProvider(ctx context.Context, r Request, dpsID, providerID, categoryID, reason string) (Result, error) {
+	return s.onDps(ctx, r, dpsID, func(a domain.Actor, now time.Time) domain.DpsCommand {
+		return domain.ReinstateProvider{Actor: a, Now: now, ProviderID: providerID, CategoryID: categoryID, Reason: reason}
+	})
+}
+
+// RemoveProvider removes a provider from the DPS altogether.
+func (s *Service) RemoveProvider(ctx context.Context, r Request, dpsID, providerID, reason string) (Result, error) {
+	return s.onDps(ctx, r, dpsID, func(a domain.Actor, now time.Time) domain.DpsCommand {
+		return domain.RemoveProvider{Actor: a, Now: now, ProviderID: providerID, Reason: reason}
+	})
+}

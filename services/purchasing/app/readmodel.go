@@ -1,0 +1,345 @@
+package app
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/geo"
+	"github.com/carecoop/carecoop/services/purchasing/domain"
+)
+
+// ReadModel is the in-memory view of the purchasing context built from its
+// events: profiles and live supply (what matching reads), DPS membership,
+// referrals with their offers, placements and decision logs.
+type ReadModel struct {
+	mu  sync.RWMutex
+	now func() time.Time
+
+	providers     map[string]*providerRM
+	providerOrder []string
+	settingOwner  map[string]string // URN → provider id
+	dps           map[string]*dpsRM
+	dpsOrder      []string
+	referrals     map[string]*referralRM
+	referralOrder []string
+	placements    []*purchasingv1.Placement
+	// Awarded weekly prices per provider and category, sorted, and their median.
+	prices  map[priceKey][]int64
+	medians map[priceKey]int64
+}
+
+type priceKey struct{ provider, category string }
+
+type providerRM struct {
+	id             string
+	profile        *purchasingv1.ProviderProfile
+	registeredAt   time.Time
+	version        uint64
+	settings       map[string]*settingRM
+	settingOrder   []string
+	accreditations map[purchasingv1.AccreditationKind]*purchasingv1.Accreditation
+	// firstExpiry is the earliest accreditation expiry ("YYYY-MM-DD"), so
+	// matching checks expiry with one comparison.
+	firstExpiry string
+}
+
+type settingRM struct {
+	setting   *purchasingv1.Setting
+	removed   bool
+	published uint32 // free places last published
+	taken     uint32 // places awarded since
+	from      string
+	loc       geo.Outcode
+}
+
+func (s *settingRM) free() uint32 {
+	if s.removed || s.taken >= s.published {
+		return 0
+	}
+	return s.published - s.taken
+}
+
+type dpsRM struct {
+	id         string
+	consortium string
+	terms      *purchasingv1.DpsTerms
+	status     purchasingv1.DpsStatus
+	version    uint64
+	members    map[string]map[string]*memberRM // provider → category
+	order      []*memberRM
+	decisions  []*purchasingv1.Decision
+}
+
+type memberRM struct {
+	provider, providerName, category string
+	status                           purchasingv1.MembershipStatus
+	receivedOn, dueOn                string
+	decidedOn, decidedBy, reason     string
+	since                            string
+}
+
+type referralRM struct {
+	created      *purchasingv1.ReferralCreated
+	createdAt    time.Time
+	status       purchasingv1.ReferralStatus
+	matches      []*purchasingv1.MatchedSetting
+	providers    map[string]bool
+	offers       []*purchasingv1.Offer
+	declines     []*purchasingv1.Decline
+	firstOfferAt time.Time
+	awardedAt    time.Time
+	placement    *purchasingv1.PlacementAwarded
+	version      uint64
+	decisions    []*purchasingv1.Decision
+}
+
+// NewReadModel returns an empty read model; now dates "expired" and "overdue".
+func NewReadModel(now func() time.Time) *ReadModel {
+	return &ReadModel{
+		now:       now,
+		providers: map[string]*providerRM{}, settingOwner: map[string]string{},
+		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{},
+		prices: map[priceKey][]int64{}, medians: map[priceKey]int64{},
+	}
+}
+
+// Apply folds one commit into the model (the projection runner's callback).
+func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range commit {
+		switch e.StreamID.Aggregate {
+		case ProviderAggregate:
+			m.applyProvider(e)
+		case DpsAggregate:
+			m.applyDps(e)
+		case ReferralAggregate:
+			m.applyReferral(e)
+		}
+	}
+	return nil
+}
+
+func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
+	if ev, ok := e.Event.(*purchasingv1.ProviderRegistered); ok {
+		if m.providers[ev.GetProviderId()] == nil {
+			m.providers[ev.GetProviderId()] = &providerRM{id: ev.GetProviderId(), registeredAt: e.OccurredAt,
+				settings: map[string]*settingRM{}, accreditations: map[purchasingv1.AccreditationKind]*purchasingv1.Accreditation{}}
+			m.providerOrder = append(m.providerOrder, ev.GetProviderId())
+		}
+	}
+	p := m.providers[e.StreamID.ID]
+	if p == nil {
+		return
+	}
+	p.version = e.Version
+	switch ev := e.Event.(type) {
+	case *purchasingv1.ProviderRegistered:
+		p.profile = ev.GetProfile()
+	case *purchasingv1.ProviderProfileUpdated:
+		p.profile = ev.GetProfile()
+	case *purchasingv1.SettingAdded, *purchasingv1.SettingUpdated:
+		st := ev.(interface{ GetSetting() *purchasingv1.Setting }).GetSetting()
+		s := p.settings[st.GetUrn()]
+		if s == nil {
+			s = &settingRM{}
+			p.settings[st.GetUrn()] = s
+			p.settingOrder = append(p.settingOrder, st.GetUrn())
+		}
+		if _, added := ev.(*purchasingv1.SettingAdded); added {
+			*s = settingRM{}
+		}
+		s.setting = st
+		s.loc, _ = geo.Lookup(st.GetOutcode())
+		m.settingOwner[st.GetUrn()] = p.id
+	case *purchasingv1.SettingRemoved:
+		if s := p.settings[ev.GetUrn()]; s != nil {
+			s.removed = true
+		}
+	case *purchasingv1.AccreditationRecorded:
+		p.accreditations[ev.GetAccreditation().GetKind()] = ev.GetAccreditation()
+		p.firstExpiry = ""
+		for _, a := range p.accreditations {
+			if p.firstExpiry == "" || a.GetExpiresOn() < p.firstExpiry {
+				p.firstExpiry = a.GetExpiresOn()
+			}
+		}
+	case *purchasingv1.VacancyPublished:
+		if s := p.settings[ev.GetUrn()]; s != nil {
+			s.published, s.taken, s.from = ev.GetFreePlaces(), 0, ev.GetAvailableFrom()
+		}
+	case *purchasingv1.VacancyWithdrawn:
+		if s := p.settings[ev.GetUrn()]; s != nil {
+			s.published, s.taken, s.from = 0, 0, ""
+		}
+	}
+}
+
+// accreditationExpired: an accreditation is valid through its expiry day.
+func (p *providerRM) accreditationExpired(today string) bool {
+	return p.firstExpiry != "" && p.firstExpiry < today
+}
+
+func (p *providerRM) name() string { return domain.DisplayName(p.profile) }
+
+func (m *ReadModel) providerName(id string) string {
+	if p := m.providers[id]; p != nil {
+		return p.name()
+	}
+	return ""
+}
+
+func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
+	if ev, ok := e.Event.(*purchasingv1.DpsCreated); ok && m.dps[ev.GetDpsId()] == nil {
+		m.dps[ev.GetDpsId()] = &dpsRM{id: ev.GetDpsId(), consortium: ev.GetConsortium(), terms: ev.GetTerms(),
+			status: purchasingv1.DpsStatus_DPS_STATUS_DRAFT, members: map[string]map[string]*memberRM{}}
+		m.dpsOrder = append(m.dpsOrder, ev.GetDpsId())
+	}
+	d := m.dps[e.StreamID.ID]
+	if d == nil {
+		return
+	}
+	d.version = e.Version
+	d.decisions = append(d.decisions, decision(e))
+	day := domain.FormatDate(domain.Today(e.OccurredAt))
+	set := func(provider, category string, from []purchasingv1.MembershipStatus, to purchasingv1.MembershipStatus, reason string) {
+		for c, mem := range d.members[provider] {
+			if (category == "" || c == category) && slices.Contains(from, mem.status) {
+				mem.status, mem.since = to, day
+				if to == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED || to == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_REJECTED {
+					if mem.decidedOn == "" {
+						mem.decidedOn, mem.decidedBy, mem.reason = day, e.Actor.Subject, reason
+					}
+				}
+			}
+		}
+	}
+	const (
+		applied   = purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_APPLIED
+		admitted  = purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED
+		rejected  = purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_REJECTED
+		suspended = purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_SUSPENDED
+		removed   = purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_REMOVED
+	)
+	switch ev := e.Event.(type) {
+	case *purchasingv1.DpsOpened:
+		d.status = purchasingv1.DpsStatus_DPS_STATUS_OPEN
+	case *purchasingv1.DpsClosed:
+		d.status = purchasingv1.DpsStatus_DPS_STATUS_CLOSED
+	case *purchasingv1.ApplicationReceived:
+		cats := d.members[ev.GetProviderId()]
+		if cats == nil {
+			cats = map[string]*memberRM{}
+			d.members[ev.GetProviderId()] = cats
+		}
+		for _, c := range ev.GetCategoryIds() {
+			mem := &memberRM{provider: ev.GetProviderId(), providerName: ev.GetProviderName(), category: c, status: applied,
+				receivedOn: ev.GetReceivedOn(), dueOn: ev.GetDecisionDueOn(), since: ev.GetReceivedOn()}
+			cats[c] = mem
+			d.order = append(d.order, mem)
+		}
+	case *purchasingv1.ProviderAdmitted:
+		set(ev.GetProviderId(), ev.GetCategoryId(), []purchasingv1.MembershipStatus{applied}, admitted, ev.GetReason())
+	case *purchasingv1.ApplicationRejected:
+		set(ev.GetProviderId(), ev.GetCategoryId(), []purchasingv1.MembershipStatus{applied}, rejected, ev.GetReason())
+	case *purchasingv1.ProviderSuspended:
+		set(ev.GetProviderId(), ev.GetCategoryId(), []purchasingv1.MembershipStatus{admitted}, suspended, ev.GetReason())
+	case *purchasingv1.ProviderReinstated:
+		set(ev.GetProviderId(), ev.GetCategoryId(), []purchasingv1.MembershipStatus{suspended}, admitted, ev.GetReason())
+	case *purchasingv1.ProviderRemoved:
+		set(ev.GetProviderId(), "", []purchasingv1.MembershipStatus{applied, admitted, suspended}, removed, ev.GetReason())
+	}
+}
+
+func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
+	if ev, ok := e.Event.(*purchasingv1.ReferralCreated); ok && m.referrals[ev.GetReferralId()] == nil {
+		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, providers: map[string]bool{}}
+		m.referralOrder = append(m.referralOrder, ev.GetReferralId())
+	}
+	r := m.referrals[e.StreamID.ID]
+	if r == nil {
+		return
+	}
+	r.version = e.Version
+	r.decisions = append(r.decisions, decision(e))
+	switch ev := e.Event.(type) {
+	case *purchasingv1.ReferralMatched:
+		r.matches = ev.GetMatches()
+		for _, mt := range ev.GetMatches() {
+			r.providers[mt.GetProviderId()] = true
+		}
+	case *purchasingv1.OfferMade:
+		o := &purchasingv1.Offer{OfferId: ev.GetOfferId(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(),
+			WeeklyPricePence: ev.GetWeeklyPricePence(), AvailableFrom: ev.GetAvailableFrom(), Note: ev.GetNote(),
+			Status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, MadeAt: timestamppb.New(e.OccurredAt),
+			WithinBudget: ev.GetWeeklyPricePence() <= r.created.GetNeed().GetWeeklyBudgetPence()}
+		for _, mt := range r.matches {
+			if mt.GetSettingUrn() == ev.GetSettingUrn() {
+				o.SettingName, o.DistanceMiles, o.OfstedGrade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
+			}
+		}
+		r.offers = append(r.offers, o)
+		if r.firstOfferAt.IsZero() {
+			r.firstOfferAt = e.OccurredAt
+		}
+	case *purchasingv1.ReferralDeclined:
+		r.declines = append(r.declines, &purchasingv1.Decline{ProviderId: ev.GetProviderId(), Reason: ev.GetReason(), Note: ev.GetNote(), DeclinedAt: timestamppb.New(e.OccurredAt)})
+	case *purchasingv1.OfferClosed:
+		for _, o := range r.offers {
+			if o.GetOfferId() == ev.GetOfferId() {
+				o.Status, o.ClosedReason = purchasingv1.OfferStatus_OFFER_STATUS_CLOSED, ev.GetReason()
+			}
+		}
+	case *purchasingv1.ReferralWithdrawn:
+		r.status = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN
+	case *purchasingv1.PlacementAwarded:
+		r.status, r.awardedAt, r.placement = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev
+		for _, o := range r.offers {
+			if o.GetOfferId() == ev.GetOfferId() {
+				o.Status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
+			}
+		}
+		m.placements = append(m.placements, &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
+			Council: ev.GetCouncil(), DpsId: ev.GetDpsId(), CategoryId: ev.GetCategoryId(), ProviderId: ev.GetProviderId(),
+			SettingUrn: ev.GetSettingUrn(), WeeklyPricePence: ev.GetWeeklyPricePence(), StartDate: ev.GetStartDate(),
+			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()})
+		// An award takes the places it needs from the setting's vacancy.
+		if p := m.providers[ev.GetProviderId()]; p != nil {
+			if s := p.settings[ev.GetSettingUrn()]; s != nil {
+				s.taken += 1 + ev.GetSiblingCount()
+			}
+		}
+		k := priceKey{ev.GetProviderId(), ev.GetCategoryId()}
+		ps := append(m.prices[k], ev.GetWeeklyPricePence())
+		slices.Sort(ps)
+		m.prices[k] = ps
+		m.medians[k] = median(ps)
+	}
+}
+
+func median(sorted []int64) int64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// decision is the decision-log entry of an event.
+func decision(e eventstore.RecordedEvent) *purchasingv1.Decision {
+	summary, reason, provider := summarise(e.Event)
+	return &purchasingv1.Decision{
+		Position: e.Position, Version: e.Version, OccurredAt: timestamppb.New(e.OccurredAt),
+		Actor:    &purchasingv1.Actor{Subject: e.Actor.Subject, Organisation: e.Actor.Organisation, Role: e.Actor.Role},
+		Decision: string(e.Event.ProtoReflect().Descriptor().Name()), Summary: summary, Reason: reason, ProviderId: provider,
+		EventId: e.EventID, CorrelationId: e.CorrelationID, CausationId: e.CausationID,
+	}
+}
+
+func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
