@@ -11,6 +11,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/projection"
 )
 
 // StatusOf maps a handler's error to the status the client sees (nil for a
@@ -23,6 +24,8 @@ import (
 //     INVALID_ARGUMENT (google.rpc.BadRequest detail naming the field);
 //     Denied → PERMISSION_DENIED; Conflict → ABORTED;
 //   - an error wrapping eventstore.ErrConcurrency → ABORTED;
+//   - projection.ErrNotReached (a read model behind min_position after the
+//     bounded wait) → UNAVAILABLE, which clients may retry;
 //   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED;
 //   - anything else → INTERNAL "internal error": the real error is for the
 //     logs (the interceptor logs it), never for the client.
@@ -45,6 +48,8 @@ func statusOf(err error) (*status.Status, bool) {
 	switch {
 	case errors.Is(err, eventstore.ErrConcurrency):
 		return status.New(codes.Aborted, "the resource was changed concurrently; reload it and retry"), true
+	case errors.Is(err, projection.ErrNotReached):
+		return status.New(codes.Unavailable, err.Error()), true
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, "deadline exceeded"), true
 	case errors.Is(err, context.Canceled):

@@ -1,0 +1,90 @@
+package grpcserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+
+	"github.com/carecoop/carecoop/services/kit/auth"
+)
+
+// HostConfig is what Host needs to run one service.
+type HostConfig struct {
+	// Name of the service (logs).
+	Name string
+	// Addr to listen on (host:port; port 0 picks a free one).
+	Addr     string
+	Logger   *zap.Logger
+	Verifier auth.Verifier
+	Policy   auth.Policy
+	// Start builds the service's read models and starts its consumers; they
+	// run until the context ends (Stop cancels it). Host serves only after
+	// it returns.
+	Start func(ctx context.Context) error
+	// Register adds the service's implementation to the gRPC server.
+	Register func(grpc.ServiceRegistrar)
+}
+
+// Running is a service started by Host.
+type Running struct {
+	Addr net.Addr
+
+	grpc   *Server
+	cancel context.CancelFunc
+	served chan error    // Serve's result, for Done
+	ended  chan struct{} // closed once Serve has returned
+}
+
+// Host starts a service the same way for every service and host process:
+// read models first (so the first query is answered from a caught-up
+// model), then gRPC with the kit's interceptors on cfg.Addr.
+func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if cfg.Start != nil {
+		if err := cfg.Start(runCtx); err != nil {
+			cancel()
+			return nil, fmt.Errorf("%s: building read model: %w", cfg.Name, err)
+		}
+	}
+	gs, err := New(Config{Name: cfg.Name, Logger: log, Verifier: cfg.Verifier, Policy: cfg.Policy})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	cfg.Register(gs.Registrar())
+	lis, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s: listen on %s: %w", cfg.Name, cfg.Addr, err)
+	}
+	r := &Running{Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1), ended: make(chan struct{})}
+	go func() {
+		err := gs.Serve(lis)
+		if errors.Is(err, grpc.ErrServerStopped) {
+			err = nil // stopped before serving began: a stop, not a failure
+		}
+		r.served <- err
+		close(r.ended)
+	}()
+	log.Info(cfg.Name+" service listening", zap.String("addr", lis.Addr().String()))
+	return r, nil
+}
+
+// Stop drains in-flight calls, then stops the read models and consumers.
+// It may be called more than once, and after Done has reported.
+func (r *Running) Stop() {
+	r.grpc.GracefulStop()
+	r.cancel()
+	<-r.ended
+}
+
+// Done reports the end of serving (with its error, if any).
+func (r *Running) Done() <-chan error { return r.served }

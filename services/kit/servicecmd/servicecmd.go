@@ -1,0 +1,107 @@
+// Package servicecmd is the one main of every service run alone against a
+// NATS cluster (cmd/<service>): flags, logging, token verification, the
+// NATS connection and the event store, then the service until SIGINT or
+// SIGTERM.
+package servicecmd
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
+)
+
+// Env is what a service gets from its standalone host.
+type Env struct {
+	Addr      string
+	Store     eventstore.Store
+	JetStream natsjs.JetStream
+	Verifier  auth.Verifier
+	Logger    *zap.Logger
+}
+
+// Service is a started service.
+type Service interface {
+	Stop()
+	Done() <-chan error
+}
+
+// Main runs the named service; it exits the process with status 1 on error.
+func Main(name, defaultAddr string, start func(ctx context.Context, env Env) (Service, error)) {
+	if err := run(name, defaultAddr, start); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+}
+
+func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Service, error)) error {
+	listen := flag.String("listen", defaultAddr, "gRPC listen address")
+	natsURL := flag.String("nats", nats.DefaultURL, "NATS URL(s), comma-separated")
+	replicas := flag.Int("replicas", 1, "JetStream replicas of the event stream (3 on a cluster)")
+	pubKey := flag.String("jwt-public-key", "", "Ed25519 public key (PEM) that signs tokens")
+	jwksURL := flag.String("jwks-url", "", "JWKS URL that publishes the token signing keys (instead of -jwt-public-key)")
+	dev := flag.Bool("dev-log", false, "human-readable logs")
+	flag.Parse()
+
+	log, err := grpcserver.NewLogger(*dev)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var verifier auth.Verifier
+	switch {
+	case *jwksURL != "":
+		verifier, err = auth.NewJWKSVerifier(ctx, *jwksURL)
+	case *pubKey != "":
+		verifier, err = auth.NewPublicKeyFileVerifier(*pubKey)
+	default:
+		return fmt.Errorf("one of -jwt-public-key or -jwks-url is required")
+	}
+	if err != nil {
+		return err
+	}
+	// Credentials come from the environment, never from flags (ps shows flags).
+	opts := []nats.Option{nats.Name("carecoop-" + name), nats.MaxReconnects(-1)}
+	if u := os.Getenv("NATS_USER"); u != "" {
+		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	}
+	nc, err := nats.Connect(*natsURL, opts...)
+	if err != nil {
+		return fmt.Errorf("connect to NATS at %s: %w", *natsURL, err)
+	}
+	defer nc.Close()
+	js, err := natsjs.New(nc)
+	if err != nil {
+		return err
+	}
+	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas))
+	if err != nil {
+		return err
+	}
+	svc, err := start(ctx, Env{Addr: *listen, Store: store, JetStream: js, Verifier: verifier, Logger: log})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		svc.Stop()
+		return nil
+	case err := <-svc.Done():
+		return err
+	}
+}
