@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	framework "github.com/carecoop/carecoop/services/framework/server"
+	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
@@ -32,6 +33,7 @@ func runDev(args []string) error {
 	data := fs.String("data", ".carecoop", "data directory (JetStream store, dev signing key); reused on the next start")
 	natsAddr := fs.String("nats-addr", "127.0.0.1:4222", "NATS listen address")
 	frameworkAddr := fs.String("framework-addr", framework.DefaultAddr, "framework service gRPC address")
+	purchasingAddr := fs.String("purchasing-addr", purchasing.DefaultAddr, "purchasing service gRPC address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -92,10 +94,20 @@ func runDev(args []string) error {
 		return err
 	}
 	defer fw.Stop()
+	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer pu.Stop()
 
 	if !*noSeed {
 		seedCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		seeded, err := seedIfEmpty(seedCtx, fw.Addr.String(), key)
+		if err == nil {
+			var more bool
+			more, err = seedPurchasingIfEmpty(seedCtx, pu.Addr.String(), key)
+			seeded = seeded || more
+		}
 		cancel()
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
@@ -108,13 +120,14 @@ func runDev(args []string) error {
 	fmt.Printf(`carecoop dev: data in %s
   NATS        %s  (JetStream stream %s, subjects carecoop.evt.>)
   framework   %s  carecoop.framework.v1.FrameworkService
+  purchasing  %s  carecoop.purchasing.v1.PurchasingService
 Get a token (printed alone on the last line):
   go run ./tools/carecoop token --data %s --org consortium:north-west --role consortium_lead
 Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, *data, fw.Addr, readyLine)
+`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -123,6 +136,11 @@ Ctrl-C stops; the next start resumes from the same data.
 	case err := <-fw.Done():
 		if err == nil {
 			err = errors.New("framework service stopped")
+		}
+		return err
+	case err := <-pu.Done():
+		if err == nil {
+			err = errors.New("purchasing service stopped")
 		}
 		return err
 	}

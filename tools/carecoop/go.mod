@@ -6,6 +6,7 @@ require (
 	github.com/carecoop/carecoop/proto v0.0.0
 	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
+	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	go.uber.org/zap v1.28.0
 	google.golang.org/grpc v1.85.0
@@ -49,4 +50,5 @@ replace (
 	github.com/carecoop/carecoop/proto => ../../proto
 	github.com/carecoop/carecoop/services/framework => ../../services/framework
 	github.com/carecoop/carecoop/services/kit => ../../services/kit
+	github.com/carecoop/carecoop/services/purchasing => ../../services/purchasing
 )
