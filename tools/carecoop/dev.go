@@ -18,11 +18,11 @@ import (
 	"go.uber.org/zap"
 
 	framework "github.com/carecoop/carecoop/services/framework/server"
-	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
+	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
 
 // readyLine is printed once every service serves; tests wait for it.

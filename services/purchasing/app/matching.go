@@ -45,7 +45,7 @@ func (m *ReadModel) candidate(d *dpsRM, category string, p *providerRM, s *setti
 	return c
 }
 
-// Match matches a need against the live supply of a DPS: every live setting
+// match matches a need against the live supply of a DPS: every live setting
 // of every provider admitted to the need's category. It returns the ranked
 // matches and how many settings were considered. Call with the lock held.
 func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) ([]*purchasingv1.MatchedSetting, uint32) {
@@ -59,23 +59,27 @@ func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) 
 	}
 	today := domain.FormatDate(domain.Today(now))
 	cat := need.GetCategoryId()
-	var cands []domain.Candidate
-	for pid, cats := range d.members {
-		mem := cats[cat]
-		if mem == nil || mem.status != purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED {
-			continue
-		}
-		p := m.providers[pid]
-		if p == nil {
-			continue
-		}
-		for _, s := range p.settings {
-			if !s.removed {
-				cands = append(cands, m.candidate(d, cat, p, s, today))
+	var out []*purchasingv1.MatchedSetting
+	considered := uint32(0)
+	// One candidate value is refilled for each setting: matching allocates
+	// only for matches.
+	c := domain.Candidate{Membership: domain.MemberAdmitted}
+	for _, p := range d.admitted[cat] {
+		c.ProviderID, c.ProviderName, c.AccreditationExpired = p.id, p.name(), p.accreditationExpired(today)
+		for _, s := range p.settingList {
+			if s.removed {
+				continue
+			}
+			considered++
+			c.Setting, c.Location, c.FreePlaces, c.AvailableFrom = s.setting, s.loc, s.free(), s.from
+			if mt := srch.Consider(&c); mt != nil {
+				mt.MedianAwardedPricePence = m.medians[priceKey{p.id, cat}]
+				out = append(out, mt)
 			}
 		}
 	}
-	return srch.Match(cands), uint32(len(cands))
+	domain.Rank(out)
+	return out, considered
 }
 
 // Match is the matching CreateReferral runs, under the read lock (the

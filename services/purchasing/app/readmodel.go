@@ -43,6 +43,7 @@ type providerRM struct {
 	version        uint64
 	settings       map[string]*settingRM
 	settingOrder   []string
+	settingList    []*settingRM // in settingOrder, for matching
 	accreditations map[purchasingv1.AccreditationKind]*purchasingv1.Accreditation
 	// firstExpiry is the earliest accreditation expiry ("YYYY-MM-DD"), so
 	// matching checks expiry with one comparison.
@@ -72,8 +73,11 @@ type dpsRM struct {
 	status     purchasingv1.DpsStatus
 	version    uint64
 	members    map[string]map[string]*memberRM // provider → category
-	order      []*memberRM
-	decisions  []*purchasingv1.Decision
+	// admitted lists, per category, the providers admitted and not
+	// suspended: the supply matching walks.
+	admitted  map[string][]*providerRM
+	order     []*memberRM
+	decisions []*purchasingv1.Decision
 }
 
 type memberRM struct {
@@ -151,6 +155,7 @@ func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
 			s = &settingRM{}
 			p.settings[st.GetUrn()] = s
 			p.settingOrder = append(p.settingOrder, st.GetUrn())
+			p.settingList = append(p.settingList, s)
 		}
 		if _, added := ev.(*purchasingv1.SettingAdded); added {
 			*s = settingRM{}
@@ -198,7 +203,8 @@ func (m *ReadModel) providerName(id string) string {
 func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 	if ev, ok := e.Event.(*purchasingv1.DpsCreated); ok && m.dps[ev.GetDpsId()] == nil {
 		m.dps[ev.GetDpsId()] = &dpsRM{id: ev.GetDpsId(), consortium: ev.GetConsortium(), terms: ev.GetTerms(),
-			status: purchasingv1.DpsStatus_DPS_STATUS_DRAFT, members: map[string]map[string]*memberRM{}}
+			status: purchasingv1.DpsStatus_DPS_STATUS_DRAFT, members: map[string]map[string]*memberRM{},
+			admitted: map[string][]*providerRM{}}
 		m.dpsOrder = append(m.dpsOrder, ev.GetDpsId())
 	}
 	d := m.dps[e.StreamID.ID]
@@ -211,6 +217,7 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 	set := func(provider, category string, from []purchasingv1.MembershipStatus, to purchasingv1.MembershipStatus, reason string) {
 		for c, mem := range d.members[provider] {
 			if (category == "" || c == category) && slices.Contains(from, mem.status) {
+				m.setAdmitted(d, provider, c, to == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED)
 				mem.status, mem.since = to, day
 				if to == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED || to == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_REJECTED {
 					if mem.decidedOn == "" {
@@ -255,6 +262,15 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 	case *purchasingv1.ProviderRemoved:
 		set(ev.GetProviderId(), "", []purchasingv1.MembershipStatus{applied, admitted, suspended}, removed, ev.GetReason())
 	}
+}
+
+// setAdmitted keeps d.admitted in step with a membership change.
+func (m *ReadModel) setAdmitted(d *dpsRM, provider, category string, admitted bool) {
+	list := slices.DeleteFunc(d.admitted[category], func(p *providerRM) bool { return p.id == provider })
+	if p := m.providers[provider]; admitted && p != nil {
+		list = append(list, p)
+	}
+	d.admitted[category] = list
 }
 
 func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {

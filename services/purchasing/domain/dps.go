@@ -43,8 +43,6 @@ type Membership struct {
 	Status        purchasingv1.MembershipStatus
 	ReceivedOn    string
 	DecisionDueOn string
-	// SuspendedAll: the suspension came from a whole-DPS suspension.
-	SuspendedAll bool
 }
 
 // InitialDps is the state before any event.
@@ -95,13 +93,13 @@ func EvolveDps(s DpsState, e proto.Message) DpsState {
 	case *purchasingv1.ProviderSuspended:
 		for c, m := range s.Members[e.GetProviderId()] {
 			if m.Status == memberAdmitted && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-				m.Status, m.SuspendedAll = memberSuspended, e.GetCategoryId() == ""
+				m.Status = memberSuspended
 			}
 		}
 	case *purchasingv1.ProviderReinstated:
 		for c, m := range s.Members[e.GetProviderId()] {
 			if m.Status == memberSuspended && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-				m.Status, m.SuspendedAll = memberAdmitted, false
+				m.Status = memberAdmitted
 			}
 		}
 	case *purchasingv1.ProviderRemoved:
@@ -201,7 +199,8 @@ type SuspendProvider struct {
 	Reason     string
 }
 
-// ReinstateProvider lifts a suspension. Actor: the lead.
+// ReinstateProvider lifts the suspension in one category, or every
+// suspension when CategoryID is empty. Actor: the lead.
 type ReinstateProvider struct {
 	Actor      Actor
 	Now        time.Time

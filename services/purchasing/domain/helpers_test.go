@@ -153,14 +153,6 @@ func (o outcome[S]) thenForbidden(t *testing.T) *domainerr.Error {
 	return o.thenError(t, domainerr.Denied, "")
 }
 
-func concat(parts ...[]proto.Message) []proto.Message {
-	var out []proto.Message
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out
-}
-
 func events(es ...proto.Message) []proto.Message { return es }
 
 // Time: a Monday in November (GMT), and the days around it.
@@ -173,8 +165,8 @@ var (
 
 // Actors.
 const (
-	nw      = "north-west"
-	acmeID  = "acme-care"
+	nw       = "north-west"
+	acmeID   = "acme-care"
 	brightID = "bright-homes"
 )
 

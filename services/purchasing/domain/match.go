@@ -11,7 +11,9 @@ import (
 	"github.com/carecoop/carecoop/services/kit/geo"
 )
 
-// Match criteria, in the order they are checked and explained.
+// Match criteria. They are checked cheapest first (admitted, accreditations,
+// vacancy, setting type, Ofsted, distance, suitability, specialisms, pets) and
+// explained in that order.
 const (
 	CriterionAdmitted       = "admitted"
 	CriterionAccreditations = "accreditations"
@@ -107,109 +109,132 @@ func RequiredSpecialisms(n *purchasingv1.Need) []string {
 	return req
 }
 
-// check runs every criterion on c, stopping at the first unmet one unless
-// explain is set; it returns the reasons (nil unless explain or matched) and
-// the distance.
-func (s *Search) check(c *Candidate, explain bool) (ok bool, miles float64, reasons []*purchasingv1.MatchReason) {
-	ok = true
-	note := func(criterion string, met bool, detail func() string) bool {
-		if !met {
-			ok = false
-		}
-		if explain {
-			reasons = append(reasons, &purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail()})
-		}
-		return met || explain
-	}
+// verdict is the outcome of each criterion for one candidate.
+type verdict struct {
+	admitted, accreditations, vacancy, settingType, ofsted, distance, suitability, specialisms, pets bool
+	miles                                                                                            float64
+	missing                                                                                          []string
+}
+
+func (v verdict) ok() bool {
+	return v.admitted && v.accreditations && v.vacancy && v.settingType && v.ofsted && v.distance && v.suitability && v.specialisms && v.pets
+}
+
+// judge applies the criteria to c, cheapest first; with stopEarly it stops
+// at the first unmet one (most candidates fail one of the first few).
+func (s *Search) judge(c *Candidate, stopEarly bool) (v verdict) {
 	st := c.Setting
-	// Cheapest checks first: most candidates fail one of them.
-	if !note(CriterionAdmitted, c.Membership == MemberAdmitted, func() string {
-		switch c.Membership {
-		case MemberAdmitted:
-			return fmt.Sprintf("%s is admitted to category %s", c.ProviderName, s.Rules.Category.GetId())
-		case MemberSuspended:
-			return fmt.Sprintf("%s is suspended from category %s", c.ProviderName, s.Rules.Category.GetId())
-		}
-		return fmt.Sprintf("%s is not admitted to category %s", c.ProviderName, s.Rules.Category.GetId())
-	}) {
-		return
+	if v.admitted = c.Membership == MemberAdmitted; !v.admitted && stopEarly {
+		return v
 	}
-	if !note(CriterionAccreditations, !c.AccreditationExpired, func() string {
-		if c.AccreditationExpired {
-			return "an accreditation has expired: no new admissions until renewed"
-		}
-		return "accreditations current"
-	}) {
-		return
+	if v.accreditations = !c.AccreditationExpired; !v.accreditations && stopEarly {
+		return v
 	}
-	if !note(CriterionVacancy, c.FreePlaces >= s.places && c.AvailableFrom <= s.Need.GetStartBy(), func() string {
-		if c.FreePlaces < s.places {
-			return fmt.Sprintf("%d free place(s), %d needed", c.FreePlaces, s.places)
-		}
-		if c.AvailableFrom > s.Need.GetStartBy() {
-			return fmt.Sprintf("free from %s, after the start-by date %s", c.AvailableFrom, s.Need.GetStartBy())
-		}
-		return fmt.Sprintf("%d free place(s) from %s", c.FreePlaces, c.AvailableFrom)
-	}) {
-		return
+	if v.vacancy = c.FreePlaces >= s.places && c.AvailableFrom <= s.Need.GetStartBy(); !v.vacancy && stopEarly {
+		return v
 	}
-	typeOK := slices.Contains(s.Rules.Category.GetSettingTypes(), st.GetType())
-	if !note(CriterionSettingType, typeOK, func() string {
-		if typeOK {
-			return describeType(st.GetType()) + " serves category " + s.Rules.Category.GetId()
-		}
-		return describeType(st.GetType()) + " does not serve category " + s.Rules.Category.GetId()
-	}) {
-		return
+	if v.settingType = slices.Contains(s.Rules.Category.GetSettingTypes(), st.GetType()); !v.settingType && stopEarly {
+		return v
 	}
-	gradeOK := s.gradeOK(st.GetOfstedGrade())
-	if !note(CriterionOfsted, gradeOK, func() string {
-		if gradeOK {
-			return "Ofsted " + describeGrade(st.GetOfstedGrade()) + " meets the threshold " + describeGrade(s.Rules.MinGrade)
-		}
-		return "Ofsted " + describeGrade(st.GetOfstedGrade()) + " is below the threshold " + describeGrade(s.Rules.MinGrade)
-	}) {
-		return
+	if v.ofsted = s.gradeOK(st.GetOfstedGrade()); !v.ofsted && stopEarly {
+		return v
 	}
-	// Distance: a latitude difference alone rules most far settings out
-	// before any trigonometry.
-	max := float64(s.Need.GetMaxDistanceMiles())
-	if math.Abs(c.Location.Lat-s.Home.Lat)*69.0 > max+1 {
-		miles = math.Inf(1)
+	// A latitude difference alone rules most far settings out before any
+	// trigonometry.
+	limit := float64(s.Need.GetMaxDistanceMiles())
+	if math.Abs(c.Location.Lat-s.Home.Lat)*69.0 > limit+1 {
+		v.miles = math.Inf(1)
 	} else {
-		miles = geo.DistanceMiles(s.Home, c.Location)
+		v.miles = geo.DistanceMiles(s.Home, c.Location)
 	}
-	if !note(CriterionDistance, miles <= max, func() string {
-		if math.IsInf(miles, 1) {
-			return fmt.Sprintf("%s is more than %.0f miles from %s", c.Location.Code, max, s.Home.Code)
-		}
-		return fmt.Sprintf("%.1f miles from %s (limit %.0f)", miles, s.Home.Code, max)
-	}) {
-		return
+	if v.distance = v.miles <= limit; !v.distance && stopEarly {
+		return v
 	}
-	suitable, why := s.suitable(st.GetType())
-	if !note(CriterionSuitability, suitable, func() string { return why }) {
-		return
+	if v.suitability, _ = s.suitable(st.GetType()); !v.suitability && stopEarly {
+		return v
 	}
-	missing := missingSpecialisms(st.GetSpecialisms(), s.Required)
-	if !note(CriterionSpecialisms, len(missing) == 0, func() string {
-		if len(missing) > 0 {
-			return "lacks " + strings.Join(missing, ", ")
-		}
-		if len(s.Required) == 0 {
-			return "no specialism required"
-		}
-		return "offers " + strings.Join(s.Required, ", ")
-	}) {
-		return
+	v.missing = missingSpecialisms(st.GetSpecialisms(), s.Required)
+	if v.specialisms = len(v.missing) == 0; !v.specialisms && stopEarly {
+		return v
 	}
-	petsOK, petsWhy := s.pets(st.GetPetsOnSite())
-	note(CriterionPets, petsOK, func() string { return petsWhy })
-	if ok && !explain {
-		// A match always carries its reasons.
-		return s.check(c, true)
+	v.pets, _ = s.pets(st.GetPetsOnSite())
+	return v
+}
+
+// reasons puts a verdict into words, one reason per criterion.
+func (s *Search) reasons(c *Candidate, v verdict) []*purchasingv1.MatchReason {
+	st, cat := c.Setting, s.Rules.Category.GetId()
+	// One allocation for the nine reasons: matching builds them for every match.
+	backing := make([]purchasingv1.MatchReason, 0, 9)
+	out := make([]*purchasingv1.MatchReason, 0, 9)
+	add := func(criterion string, met bool, detail string) {
+		backing = append(backing, purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail})
+		out = append(out, &backing[len(backing)-1])
 	}
-	return ok, miles, reasons
+	switch c.Membership {
+	case MemberAdmitted:
+		add(CriterionAdmitted, true, c.ProviderName+" is admitted to category "+cat)
+	case MemberSuspended:
+		add(CriterionAdmitted, false, c.ProviderName+" is suspended from category "+cat)
+	default:
+		add(CriterionAdmitted, false, c.ProviderName+" is not admitted to category "+cat)
+	}
+	if v.accreditations {
+		add(CriterionAccreditations, true, "accreditations current")
+	} else {
+		add(CriterionAccreditations, false, "an accreditation has expired: no new admissions until renewed")
+	}
+	switch {
+	case c.FreePlaces < s.places:
+		add(CriterionVacancy, false, fmt.Sprintf("%d free place(s), %d needed", c.FreePlaces, s.places))
+	case c.AvailableFrom > s.Need.GetStartBy():
+		add(CriterionVacancy, false, "free from "+c.AvailableFrom+", after the start-by date "+s.Need.GetStartBy())
+	default:
+		add(CriterionVacancy, true, fmt.Sprintf("%d free place(s) from %s", c.FreePlaces, c.AvailableFrom))
+	}
+	if v.settingType {
+		add(CriterionSettingType, true, describeType(st.GetType())+" serves category "+cat)
+	} else {
+		add(CriterionSettingType, false, describeType(st.GetType())+" does not serve category "+cat)
+	}
+	if v.ofsted {
+		add(CriterionOfsted, true, "Ofsted "+describeGrade(st.GetOfstedGrade())+" meets the threshold "+describeGrade(s.Rules.MinGrade))
+	} else {
+		add(CriterionOfsted, false, "Ofsted "+describeGrade(st.GetOfstedGrade())+" is below the threshold "+describeGrade(s.Rules.MinGrade))
+	}
+	limit := s.Need.GetMaxDistanceMiles()
+	if math.IsInf(v.miles, 1) {
+		add(CriterionDistance, false, fmt.Sprintf("%s is more than %d miles from %s", c.Location.Code, limit, s.Home.Code))
+	} else {
+		add(CriterionDistance, v.distance, fmt.Sprintf("%.1f miles from %s (limit %d)", v.miles, s.Home.Code, limit))
+	}
+	_, why := s.suitable(st.GetType())
+	add(CriterionSuitability, v.suitability, why)
+	switch {
+	case len(v.missing) > 0:
+		add(CriterionSpecialisms, false, "lacks "+strings.Join(v.missing, ", "))
+	case len(s.Required) == 0:
+		add(CriterionSpecialisms, true, "no specialism required")
+	default:
+		add(CriterionSpecialisms, true, "offers "+strings.Join(s.Required, ", "))
+	}
+	_, petsWhy := s.pets(st.GetPetsOnSite())
+	add(CriterionPets, v.pets, petsWhy)
+	return out
+}
+
+// check judges c; a match always carries its reasons, and explain asks for
+// them whatever the outcome.
+func (s *Search) check(c *Candidate, explain bool) (ok bool, miles float64, reasons []*purchasingv1.MatchReason) {
+	v := s.judge(c, !explain)
+	if !v.ok() && !explain {
+		return false, v.miles, nil
+	}
+	if !explain {
+		// judge stopped early on no criterion, so every field is set.
+		return true, v.miles, s.reasons(c, v)
+	}
+	return v.ok(), v.miles, s.reasons(c, v)
 }
 
 func (s *Search) gradeOK(g purchasingv1.OfstedGrade) bool {
@@ -269,20 +294,26 @@ func missingSpecialisms(has, required []string) []string {
 	return out
 }
 
+// Consider checks one candidate: its match with the reasons, or nil.
+func (s *Search) Consider(c *Candidate) *purchasingv1.MatchedSetting {
+	ok, miles, reasons := s.check(c, false)
+	if !ok {
+		return nil
+	}
+	return &purchasingv1.MatchedSetting{
+		ProviderId: c.ProviderID, SettingUrn: c.Setting.GetUrn(), SettingName: c.Setting.GetName(), SettingType: c.Setting.GetType(),
+		Outcode: c.Setting.GetOutcode(), DistanceMiles: math.Round(miles*10) / 10, OfstedGrade: c.Setting.GetOfstedGrade(),
+		MedianAwardedPricePence: c.MedianPricePence, FreePlaces: c.FreePlaces, Reasons: reasons,
+	}
+}
+
 // Match checks every candidate and returns the matches, ranked.
 func (s *Search) Match(candidates []Candidate) []*purchasingv1.MatchedSetting {
 	var out []*purchasingv1.MatchedSetting
 	for i := range candidates {
-		c := &candidates[i]
-		ok, miles, reasons := s.check(c, false)
-		if !ok {
-			continue
+		if m := s.Consider(&candidates[i]); m != nil {
+			out = append(out, m)
 		}
-		out = append(out, &purchasingv1.MatchedSetting{
-			ProviderId: c.ProviderID, SettingUrn: c.Setting.GetUrn(), SettingName: c.Setting.GetName(), SettingType: c.Setting.GetType(),
-			Outcode: c.Setting.GetOutcode(), DistanceMiles: math.Round(miles*10) / 10, OfstedGrade: c.Setting.GetOfstedGrade(),
-			MedianAwardedPricePence: c.MedianPricePence, FreePlaces: c.FreePlaces, Reasons: reasons,
-		})
 	}
 	Rank(out)
 	return out

@@ -224,7 +224,7 @@ func TestAccreditationExpired(t *testing.T) {
 		at   time.Time
 		want bool
 	}{
-		{now, false},                                    // its expiry day: still valid
+		{now, false}, // its expiry day: still valid
 		{time.Date(2026, 11, 23, 23, 59, 59, 0, time.UTC), false}, // to the end of it
 		{time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), true},     // expired the next day
 		{time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), false},

@@ -37,7 +37,7 @@ var Policy = auth.Policy{
 	method("CreateDps"):         {Roles: lead},
 	method("OpenDps"):           {Roles: lead},
 	method("CloseDps"):          {Roles: lead},
-	method("ApplyToDps"):        {Roles: []string{auth.ProviderAdmin}},
+	method("ApplyToDps"):        {Roles: providerAdm},
 	method("AdmitProvider"):     {Roles: lead},
 	method("RejectApplication"): {Roles: lead},
 	method("SuspendProvider"):   {Roles: lead},
