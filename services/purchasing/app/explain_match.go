@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
@@ -41,7 +42,14 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 			return nil
 		}
 		cat := r.created.GetNeed().GetCategoryId()
-		_, out.Reasons = srch.Explain(m.candidate(d, cat, pr, st, domain.FormatDate(domain.Today(m.now()))))
+		eligible, reasons := srch.Explain(m.candidate(d, cat, pr, st, domain.FormatDate(domain.Today(m.now()))))
+		if eligible && len(r.matches) >= domain.MaxSent {
+			reasons = append([]*purchasingv1.MatchReason{{Criterion: domain.CriterionRank, Detail: fmt.Sprintf(
+				"eligible, but the referral went to the %d best-ranked settings and this one ranked below them", domain.MaxSent)}}, reasons...)
+		} else if eligible {
+			reasons = append([]*purchasingv1.MatchReason{{Criterion: domain.CriterionSupplyChanged, Detail: "eligible now, but not when the referral was matched (supply has changed since)"}}, reasons...)
+		}
+		out.Reasons = reasons
 		return nil
 	})
 	out.Position = pos

@@ -79,6 +79,9 @@ func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) 
 		}
 	}
 	domain.Rank(out)
+	if len(out) > domain.MaxSent {
+		out = out[:domain.MaxSent]
+	}
 	return out, considered
 }
 

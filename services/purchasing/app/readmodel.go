@@ -39,6 +39,7 @@ type priceKey struct{ provider, category string }
 type providerRM struct {
 	id             string
 	profile        *purchasingv1.ProviderProfile
+	displayName    string
 	registeredAt   time.Time
 	version        uint64
 	settings       map[string]*settingRM
@@ -145,9 +146,9 @@ func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
 	p.version = e.Version
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ProviderRegistered:
-		p.profile = ev.GetProfile()
+		p.profile, p.displayName = ev.GetProfile(), domain.DisplayName(ev.GetProfile())
 	case *purchasingv1.ProviderProfileUpdated:
-		p.profile = ev.GetProfile()
+		p.profile, p.displayName = ev.GetProfile(), domain.DisplayName(ev.GetProfile())
 	case *purchasingv1.SettingAdded, *purchasingv1.SettingUpdated:
 		st := ev.(interface{ GetSetting() *purchasingv1.Setting }).GetSetting()
 		s := p.settings[st.GetUrn()]
@@ -191,7 +192,7 @@ func (p *providerRM) accreditationExpired(today string) bool {
 	return p.firstExpiry != "" && p.firstExpiry < today
 }
 
-func (p *providerRM) name() string { return domain.DisplayName(p.profile) }
+func (p *providerRM) name() string { return p.displayName }
 
 func (m *ReadModel) providerName(id string) string {
 	if p := m.providers[id]; p != nil {

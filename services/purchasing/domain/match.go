@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
@@ -24,6 +25,20 @@ const (
 	CriterionVacancy        = "vacancy"
 	CriterionOfsted         = "ofsted"
 	CriterionDistance       = "distance"
+)
+
+// MaxSent is how many settings, best ranked first, one referral is sent to.
+// It keeps a referral in a dense area (hundreds of eligible homes within a
+// city's reach) to a list a council can compare and within one event's size.
+const MaxSent = 200
+
+// Reasons ExplainMatch gives for a setting that meets every criterion yet was
+// not sent the referral.
+const (
+	// CriterionRank: eligible, but ranked below the MaxSent sent.
+	CriterionRank = "rank"
+	// CriterionSupplyChanged: eligible now, not when the referral was matched.
+	CriterionSupplyChanged = "supply_changed"
 )
 
 // RankBandMiles: settings are ranked by distance in bands this wide, then by
@@ -70,11 +85,57 @@ type Search struct {
 	Home     geo.Outcode
 	Required []string
 	places   uint32
+
+	// Reason texts that repeat across candidates, worked out once per search
+	// (matching builds reasons for every match, often hundreds).
+	specialismsMet string
+	typeText       map[purchasingv1.SettingType][2]string
+	gradeText      map[purchasingv1.OfstedGrade][2]string
+	lastProvider   string
+	lastAdmitted   string
+	shared         map[reasonKey]*purchasingv1.MatchReason
+}
+
+type reasonKey struct {
+	criterion, detail string
+	met               bool
+}
+
+// sharedReason returns one message per distinct reason in this search:
+// matches share the reasons whose words repeat (Ofsted grade, setting type,
+// specialisms), which spares hundreds of allocations a search. Reasons are
+// never changed after matching; readers get clones.
+func (s *Search) sharedReason(criterion string, met bool, detail string) *purchasingv1.MatchReason {
+	k := reasonKey{criterion, detail, met}
+	if r, ok := s.shared[k]; ok {
+		return r
+	}
+	if s.shared == nil {
+		s.shared = map[reasonKey]*purchasingv1.MatchReason{}
+	}
+	r := &purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail}
+	s.shared[k] = r
+	return r
 }
 
 // NewSearch prepares need for matching; home is the need's home outcode.
 func NewSearch(need *purchasingv1.Need, rules MatchRules, home geo.Outcode) *Search {
-	return &Search{Need: need, Rules: rules, Home: home, Required: RequiredSpecialisms(need), places: 1 + need.GetSiblingCount()}
+	s := &Search{Need: need, Rules: rules, Home: home, Required: RequiredSpecialisms(need), places: 1 + need.GetSiblingCount(),
+		typeText: map[purchasingv1.SettingType][2]string{}, gradeText: map[purchasingv1.OfstedGrade][2]string{}}
+	s.specialismsMet = "no specialism required"
+	if len(s.Required) > 0 {
+		s.specialismsMet = "offers " + strings.Join(s.Required, ", ")
+	}
+	cat := rules.Category.GetId()
+	for t := range purchasingv1.SettingType_name {
+		d := describeType(purchasingv1.SettingType(t))
+		s.typeText[purchasingv1.SettingType(t)] = [2]string{d + " does not serve category " + cat, d + " serves category " + cat}
+	}
+	for g := range purchasingv1.OfstedGrade_name {
+		d, min := describeGrade(purchasingv1.OfstedGrade(g)), describeGrade(rules.MinGrade)
+		s.gradeText[purchasingv1.OfstedGrade(g)] = [2]string{"Ofsted " + d + " is below the threshold " + min, "Ofsted " + d + " meets the threshold " + min}
+	}
+	return s
 }
 
 // RequiredSpecialisms are the specialisms a setting needs for this child:
@@ -150,7 +211,7 @@ func (s *Search) judge(c *Candidate, stopEarly bool) (v verdict) {
 	if v.distance = v.miles <= limit; !v.distance && stopEarly {
 		return v
 	}
-	if v.suitability, _ = s.suitable(st.GetType()); !v.suitability && stopEarly {
+	if v.suitability = s.suitableOK(st.GetType()); !v.suitability && stopEarly {
 		return v
 	}
 	v.missing = missingSpecialisms(st.GetSpecialisms(), s.Required)
@@ -164,23 +225,30 @@ func (s *Search) judge(c *Candidate, stopEarly bool) (v verdict) {
 // reasons puts a verdict into words, one reason per criterion.
 func (s *Search) reasons(c *Candidate, v verdict) []*purchasingv1.MatchReason {
 	st, cat := c.Setting, s.Rules.Category.GetId()
-	// One allocation for the nine reasons: matching builds them for every match.
-	backing := make([]purchasingv1.MatchReason, 0, 9)
+	// Matching builds reasons for every match: one allocation for those
+	// particular to this setting, shared messages for the rest.
+	backing := make([]purchasingv1.MatchReason, 0, 3)
 	out := make([]*purchasingv1.MatchReason, 0, 9)
 	add := func(criterion string, met bool, detail string) {
 		backing = append(backing, purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail})
 		out = append(out, &backing[len(backing)-1])
 	}
+	same := func(criterion string, met bool, detail string) {
+		out = append(out, s.sharedReason(criterion, met, detail))
+	}
 	switch c.Membership {
 	case MemberAdmitted:
-		add(CriterionAdmitted, true, c.ProviderName+" is admitted to category "+cat)
+		if s.lastProvider != c.ProviderID || s.lastAdmitted == "" {
+			s.lastProvider, s.lastAdmitted = c.ProviderID, c.ProviderName+" is admitted to category "+cat
+		}
+		same(CriterionAdmitted, true, s.lastAdmitted)
 	case MemberSuspended:
 		add(CriterionAdmitted, false, c.ProviderName+" is suspended from category "+cat)
 	default:
 		add(CriterionAdmitted, false, c.ProviderName+" is not admitted to category "+cat)
 	}
 	if v.accreditations {
-		add(CriterionAccreditations, true, "accreditations current")
+		same(CriterionAccreditations, true, "accreditations current")
 	} else {
 		add(CriterionAccreditations, false, "an accreditation has expired: no new admissions until renewed")
 	}
@@ -190,37 +258,34 @@ func (s *Search) reasons(c *Candidate, v verdict) []*purchasingv1.MatchReason {
 	case c.AvailableFrom > s.Need.GetStartBy():
 		add(CriterionVacancy, false, "free from "+c.AvailableFrom+", after the start-by date "+s.Need.GetStartBy())
 	default:
-		add(CriterionVacancy, true, fmt.Sprintf("%d free place(s) from %s", c.FreePlaces, c.AvailableFrom))
+		add(CriterionVacancy, true, strconv.FormatUint(uint64(c.FreePlaces), 10)+" free place(s) from "+c.AvailableFrom)
 	}
-	if v.settingType {
-		add(CriterionSettingType, true, describeType(st.GetType())+" serves category "+cat)
-	} else {
-		add(CriterionSettingType, false, describeType(st.GetType())+" does not serve category "+cat)
-	}
-	if v.ofsted {
-		add(CriterionOfsted, true, "Ofsted "+describeGrade(st.GetOfstedGrade())+" meets the threshold "+describeGrade(s.Rules.MinGrade))
-	} else {
-		add(CriterionOfsted, false, "Ofsted "+describeGrade(st.GetOfstedGrade())+" is below the threshold "+describeGrade(s.Rules.MinGrade))
-	}
+	same(CriterionSettingType, v.settingType, s.typeText[st.GetType()][b2i(v.settingType)])
+	same(CriterionOfsted, v.ofsted, s.gradeText[st.GetOfstedGrade()][b2i(v.ofsted)])
 	limit := s.Need.GetMaxDistanceMiles()
 	if math.IsInf(v.miles, 1) {
 		add(CriterionDistance, false, fmt.Sprintf("%s is more than %d miles from %s", c.Location.Code, limit, s.Home.Code))
 	} else {
-		add(CriterionDistance, v.distance, fmt.Sprintf("%.1f miles from %s (limit %d)", v.miles, s.Home.Code, limit))
+		add(CriterionDistance, v.distance, strconv.FormatFloat(v.miles, 'f', 1, 64)+" miles from "+s.Home.Code+" (limit "+strconv.FormatUint(uint64(limit), 10)+")")
 	}
 	_, why := s.suitable(st.GetType())
-	add(CriterionSuitability, v.suitability, why)
+	same(CriterionSuitability, v.suitability, why)
 	switch {
 	case len(v.missing) > 0:
 		add(CriterionSpecialisms, false, "lacks "+strings.Join(v.missing, ", "))
-	case len(s.Required) == 0:
-		add(CriterionSpecialisms, true, "no specialism required")
 	default:
-		add(CriterionSpecialisms, true, "offers "+strings.Join(s.Required, ", "))
+		same(CriterionSpecialisms, true, s.specialismsMet)
 	}
 	_, petsWhy := s.pets(st.GetPetsOnSite())
-	add(CriterionPets, v.pets, petsWhy)
+	same(CriterionPets, v.pets, petsWhy)
 	return out
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // check judges c; a match always carries its reasons, and explain asks for
@@ -242,6 +307,18 @@ func (s *Search) gradeOK(g purchasingv1.OfstedGrade) bool {
 		return s.Rules.AcceptNotYetInspected
 	}
 	return g != purchasingv1.OfstedGrade_OFSTED_GRADE_UNSPECIFIED && g <= s.Rules.MinGrade
+}
+
+// suitableOK is suitable without the words, for the fast path.
+func (s *Search) suitableOK(t purchasingv1.SettingType) bool {
+	n := s.Need
+	switch t {
+	case purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY:
+		return n.GetFosterCare() != purchasingv1.Suitability_SUITABILITY_UNSUITABLE
+	case purchasingv1.SettingType_SETTING_TYPE_SUPPORTED_ACCOMMODATION:
+		return n.GetAgeYears() >= 16 && n.GetSupportedAccommodation() != purchasingv1.Suitability_SUITABILITY_UNSUITABLE
+	}
+	return n.GetResidentialCare() != purchasingv1.Suitability_SUITABILITY_UNSUITABLE
 }
 
 // suitable applies the Placements Data Standard recommendation for the kind
@@ -337,29 +414,40 @@ func (s *Search) Explain(c Candidate) (bool, []*purchasingv1.MatchReason) {
 // Rank orders matches: distance band, then Ofsted grade, then price history
 // (cheaper first, none last), then distance, then URN; and numbers them.
 func Rank(ms []*purchasingv1.MatchedSetting) {
-	grade := func(g purchasingv1.OfstedGrade) int {
-		if g == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
-			return 3 // after Good, before Requires improvement would be unfair either way; treat as RI
-		}
-		return int(g)
+	type keyed struct {
+		band, grade int
+		price       int64
+		m           *purchasingv1.MatchedSetting
 	}
-	price := func(p int64) int64 {
-		if p == 0 {
-			return math.MaxInt64
-		}
-		return p
-	}
-	slices.SortFunc(ms, func(a, b *purchasingv1.MatchedSetting) int {
-		return cmp.Or(
-			cmp.Compare(int(a.GetDistanceMiles()/RankBandMiles), int(b.GetDistanceMiles()/RankBandMiles)),
-			cmp.Compare(grade(a.GetOfstedGrade()), grade(b.GetOfstedGrade())),
-			cmp.Compare(price(a.GetMedianAwardedPricePence()), price(b.GetMedianAwardedPricePence())),
-			cmp.Compare(a.GetDistanceMiles(), b.GetDistanceMiles()),
-			cmp.Compare(a.GetSettingUrn(), b.GetSettingUrn()),
-		)
-	})
+	ks := make([]keyed, len(ms))
 	for i, m := range ms {
-		m.Rank = uint32(i + 1)
+		k := keyed{band: int(m.GetDistanceMiles() / RankBandMiles), grade: int(m.GetOfstedGrade()), price: m.GetMedianAwardedPricePence(), m: m}
+		if m.GetOfstedGrade() == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
+			k.grade = int(purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT) // no judgement yet: ranked with RI
+		}
+		if k.price == 0 {
+			k.price = math.MaxInt64
+		}
+		ks[i] = k
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(a.band, b.band); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.grade, b.grade); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.price, b.price); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.m.GetDistanceMiles(), b.m.GetDistanceMiles()); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.m.GetSettingUrn(), b.m.GetSettingUrn())
+	})
+	for i, k := range ks {
+		ms[i] = k.m
+		k.m.Rank = uint32(i + 1)
 	}
 }
 
