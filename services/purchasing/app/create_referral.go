@@ -19,6 +19,15 @@ func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, n
 	if err != nil {
 		return Result{}, err
 	}
+	// Match against supply as of now: every admission and vacancy already
+	// committed, not just what the read model has applied so far.
+	last, err := s.store.LastPosition(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := s.runner.WaitFor(ctx, last); err != nil {
+		return Result{}, err
+	}
 	now := s.now()
 	matches, considered := s.model.Match(dpsID, need, now)
 	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, func(st domain.ReferralState) ([]proto.Message, error) {

@@ -31,6 +31,7 @@ type Service struct {
 	providers *aggregate.Repository[domain.ProviderState]
 	dps       *aggregate.Repository[domain.DpsState]
 	referrals *aggregate.Repository[domain.ReferralState]
+	store     eventstore.Store
 	model     *ReadModel
 	runner    *projection.Runner
 	now       func() time.Time
@@ -48,6 +49,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		providers: aggregate.New(store, aggregate.Evolver[domain.ProviderState]{Initial: domain.InitialProvider, Evolve: domain.EvolveProvider}),
 		dps:       aggregate.New(store, aggregate.Evolver[domain.DpsState]{Initial: domain.InitialDps, Evolve: domain.EvolveDps}),
 		referrals: aggregate.New(store, aggregate.Evolver[domain.ReferralState]{Initial: domain.InitialReferral, Evolve: domain.EvolveReferral}),
+		store:     store,
 		now:       time.Now,
 	}
 	for _, o := range opts {
