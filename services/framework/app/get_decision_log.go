@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
-
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
@@ -20,7 +18,7 @@ func (s *Service) GetDecisionLog(ctx context.Context, p auth.Principal, framewor
 		}
 		out = make([]*frameworkv1.Decision, len(v.decisions))
 		for i, d := range v.decisions {
-			out[i] = proto.Clone(d).(*frameworkv1.Decision)
+			out[i] = s.model.decision(d)
 		}
 		return nil
 	})

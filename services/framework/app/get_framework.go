@@ -38,5 +38,5 @@ func (m *ReadModel) framework(id string, now time.Time) (*frameworkv1.Framework,
 	if v == nil {
 		return nil, notFound(id)
 	}
-	return v.snapshot(now), nil
+	return m.snapshot(v, now), nil
 }

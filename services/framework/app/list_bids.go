@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
-
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 )
@@ -30,7 +28,7 @@ func (s *Service) ListBids(ctx context.Context, p auth.Principal, frameworkID st
 		v := s.model.frameworks[id]
 		for _, k := range v.bidOrder {
 			if b := v.bids[k]; canSeeBid(p, v.fw, b) {
-				out = append(out, proto.Clone(b).(*frameworkv1.Bid))
+				out = append(out, s.model.bid(b))
 			}
 		}
 	}

@@ -26,7 +26,7 @@ func (s *Service) ListFrameworks(ctx context.Context, p auth.Principal, f Framew
 	defer s.model.mu.RUnlock()
 	var out []*frameworkv1.Framework
 	for _, id := range s.model.order {
-		fw := s.model.frameworks[id].snapshot(now)
+		fw := s.model.snapshot(s.model.frameworks[id], now)
 		if (f.Consortium != "" && fw.GetConsortium() != f.Consortium) ||
 			(f.Status != 0 && fw.GetStatus() != f.Status) ||
 			(f.Category != 0 && fw.GetCategory() != f.Category) ||

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
-
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
@@ -21,7 +19,7 @@ func (s *Service) ListPriceUplifts(ctx context.Context, p auth.Principal, framew
 		}
 		for _, u := range v.uplifts {
 			if !provider || u.GetProviderId() == p.OrgID() {
-				out = append(out, proto.Clone(u).(*frameworkv1.PriceUplift))
+				out = append(out, s.model.uplift(u))
 			}
 		}
 		return nil

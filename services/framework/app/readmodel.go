@@ -14,11 +14,13 @@ import (
 )
 
 // ReadModel is the in-memory view of every framework, built from the
-// framework context's events: what the queries read.
+// framework context's events, and the provider directory, built from the
+// purchasing context's provider events: what the queries read.
 type ReadModel struct {
-	mu         sync.RWMutex
-	frameworks map[string]*frameworkView
-	order      []string // creation order
+	mu            sync.RWMutex
+	frameworks    map[string]*frameworkView
+	order         []string          // creation order
+	providerNames map[string]string // provider id → display name
 }
 
 type bidKey struct{ lot, provider string }
@@ -34,7 +36,7 @@ type frameworkView struct {
 
 // NewReadModel returns an empty read model.
 func NewReadModel() *ReadModel {
-	return &ReadModel{frameworks: map[string]*frameworkView{}}
+	return &ReadModel{frameworks: map[string]*frameworkView{}, providerNames: map[string]string{}}
 }
 
 // Apply folds one commit into the model (the projection runner's callback).
@@ -48,6 +50,16 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 }
 
 func (m *ReadModel) apply(e eventstore.RecordedEvent) {
+	switch e.StreamID.Context {
+	case Context:
+	case purchasingContext:
+		if e.StreamID.Aggregate == providerAggregate {
+			m.applyProvider(e)
+		}
+		return
+	default:
+		return
+	}
 	if ev, ok := e.Event.(*frameworkv1.FrameworkDrafted); ok {
 		if _, exists := m.frameworks[ev.GetFrameworkId()]; exists {
 			return
@@ -217,12 +229,39 @@ func remove(s []string, x string) []string {
 	return out
 }
 
-// snapshot is a deep copy of one framework as of now: the status turns from
-// open for bids to evaluating when bidding closes, without an event.
-func (v *frameworkView) snapshot(now time.Time) *frameworkv1.Framework {
+// snapshot is a deep copy of one framework as of now, for callers holding
+// m.mu: the status turns from open for bids to evaluating when bidding
+// closes, without an event, and admitted providers carry their names.
+func (m *ReadModel) snapshot(v *frameworkView, now time.Time) *frameworkv1.Framework {
 	fw := proto.Clone(v.fw).(*frameworkv1.Framework)
 	if fw.Status == frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS && !now.Before(v.closesAt) {
 		fw.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_EVALUATING
 	}
+	for _, l := range fw.GetLots() {
+		for _, p := range l.GetProviders() {
+			p.ProviderName = m.providerName(p.GetProviderId())
+		}
+	}
 	return fw
+}
+
+// bid, uplift and decision are copies of a stored answer, for callers
+// holding m.mu, naming the provider concerned.
+
+func (m *ReadModel) bid(b *frameworkv1.Bid) *frameworkv1.Bid {
+	out := proto.Clone(b).(*frameworkv1.Bid)
+	out.ProviderName = m.providerName(out.GetProviderId())
+	return out
+}
+
+func (m *ReadModel) uplift(u *frameworkv1.PriceUplift) *frameworkv1.PriceUplift {
+	out := proto.Clone(u).(*frameworkv1.PriceUplift)
+	out.ProviderName = m.providerName(out.GetProviderId())
+	return out
+}
+
+func (m *ReadModel) decision(d *frameworkv1.Decision) *frameworkv1.Decision {
+	out := proto.Clone(d).(*frameworkv1.Decision)
+	out.ProviderName = m.providerName(out.GetProviderId())
+	return out
 }

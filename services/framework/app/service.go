@@ -43,7 +43,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		model: NewReadModel(),
 		now:   time.Now,
 	}
-	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context)}, s.model.Apply, log)
+	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context), providerFilter}, s.model.Apply, log)
 	for _, o := range opts {
 		o(s)
 	}

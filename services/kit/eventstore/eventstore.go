@@ -65,6 +65,14 @@ func ParseSubject(subject string) (StreamID, error) {
 // ContextFilter is the subject filter matching every stream of a context.
 func ContextFilter(context string) string { return SubjectPrefix + "." + context + ".>" }
 
+// AggregateFilter is the subject filter matching every stream of one
+// aggregate type of a context, e.g. AggregateFilter("purchasing", "provider")
+// for carecoop.evt.purchasing.provider.*: what a consumer of another
+// context's events subscribes to when it needs only one aggregate's.
+func AggregateFilter(context, aggregate string) string {
+	return SubjectPrefix + "." + context + "." + aggregate + ".*"
+}
+
 // ExpectedVersion is the optimistic-concurrency condition of an append.
 type ExpectedVersion struct {
 	kind    expectKind

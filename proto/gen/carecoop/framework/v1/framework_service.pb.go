@@ -1503,8 +1503,11 @@ type LotProvider struct {
 	Status           ProviderLotStatus      `protobuf:"varint,5,opt,name=status,proto3,enum=carecoop.framework.v1.ProviderLotStatus" json:"status,omitempty"`
 	// Why the provider is suspended, when it is.
 	SuspensionReason string `protobuf:"bytes,6,opt,name=suspension_reason,json=suspensionReason,proto3" json:"suspension_reason,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The provider's display name (trading name, else legal name) as the
+	// purchasing service last published it; empty while unknown.
+	ProviderName  string `protobuf:"bytes,7,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LotProvider) Reset() {
@@ -1575,6 +1578,13 @@ func (x *LotProvider) GetStatus() ProviderLotStatus {
 func (x *LotProvider) GetSuspensionReason() string {
 	if x != nil {
 		return x.SuspensionReason
+	}
+	return ""
+}
+
+func (x *LotProvider) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
 	}
 	return ""
 }
@@ -1895,8 +1905,11 @@ type Bid struct {
 	PriceScore       float64                `protobuf:"fixed64,10,opt,name=price_score,json=priceScore,proto3" json:"price_score,omitempty"`
 	TotalScore       float64                `protobuf:"fixed64,11,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
 	ScoreReason      string                 `protobuf:"bytes,12,opt,name=score_reason,json=scoreReason,proto3" json:"score_reason,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The provider's display name (trading name, else legal name) as the
+	// purchasing service last published it; empty while unknown.
+	ProviderName  string `protobuf:"bytes,13,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Bid) Reset() {
@@ -2009,6 +2022,13 @@ func (x *Bid) GetTotalScore() float64 {
 func (x *Bid) GetScoreReason() string {
 	if x != nil {
 		return x.ScoreReason
+	}
+	return ""
+}
+
+func (x *Bid) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
 	}
 	return ""
 }
@@ -2131,8 +2151,11 @@ type PriceUplift struct {
 	DecisionReason       string                 `protobuf:"bytes,10,opt,name=decision_reason,json=decisionReason,proto3" json:"decision_reason,omitempty"`
 	RequestedAt          *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
 	DecidedAt            *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The provider's display name (trading name, else legal name) as the
+	// purchasing service last published it; empty while unknown.
+	ProviderName  string `protobuf:"bytes,13,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PriceUplift) Reset() {
@@ -2247,6 +2270,13 @@ func (x *PriceUplift) GetDecidedAt() *timestamppb.Timestamp {
 		return x.DecidedAt
 	}
 	return nil
+}
+
+func (x *PriceUplift) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
+	}
+	return ""
 }
 
 type ListPriceUpliftsResponse struct {
@@ -2370,6 +2400,9 @@ type Decision struct {
 	CorrelationId string `protobuf:"bytes,11,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
 	CausationId   string `protobuf:"bytes,12,opt,name=causation_id,json=causationId,proto3" json:"causation_id,omitempty"`
 	RequestId     string `protobuf:"bytes,13,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Name of the provider the decision concerns (see provider_id), resolved
+	// when the log is read; empty if none or unknown.
+	ProviderName  string `protobuf:"bytes,14,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2491,6 +2524,13 @@ func (x *Decision) GetCausationId() string {
 func (x *Decision) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *Decision) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
 	}
 	return ""
 }
@@ -2686,7 +2726,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\n" +
 	"frameworks\x18\x01 \x03(\v2 .carecoop.framework.v1.FrameworkR\n" +
 	"frameworks\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"\x80\x02\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"\xa5\x02\n" +
 	"\vLotProvider\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x12\n" +
@@ -2695,7 +2735,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"totalScore\x12,\n" +
 	"\x12weekly_price_pence\x18\x04 \x01(\x03R\x10weeklyPricePence\x12@\n" +
 	"\x06status\x18\x05 \x01(\x0e2(.carecoop.framework.v1.ProviderLotStatusR\x06status\x12+\n" +
-	"\x11suspension_reason\x18\x06 \x01(\tR\x10suspensionReason\"\x9b\x01\n" +
+	"\x11suspension_reason\x18\x06 \x01(\tR\x10suspensionReason\x12#\n" +
+	"\rprovider_name\x18\a \x01(\tR\fproviderName\"\x9b\x01\n" +
 	"\x03Lot\x125\n" +
 	"\x05terms\x18\x01 \x01(\v2\x1f.carecoop.framework.v1.LotTermsR\x05terms\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\".carecoop.framework.v1.LotProviderR\tproviders\x12\x1b\n" +
@@ -2729,7 +2770,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"updated_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"v\n" +
 	"\x0fListBidsRequest\x12@\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^(fw-[a-z0-9]{1,40})?$R\vframeworkId\x12!\n" +
-	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xf9\x03\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x9e\x04\n" +
 	"\x03Bid\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
 	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12\x1f\n" +
@@ -2747,13 +2788,14 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"priceScore\x12\x1f\n" +
 	"\vtotal_score\x18\v \x01(\x01R\n" +
 	"totalScore\x12!\n" +
-	"\fscore_reason\x18\f \x01(\tR\vscoreReason\"^\n" +
+	"\fscore_reason\x18\f \x01(\tR\vscoreReason\x12#\n" +
+	"\rprovider_name\x18\r \x01(\tR\fproviderName\"^\n" +
 	"\x10ListBidsResponse\x12.\n" +
 	"\x04bids\x18\x01 \x03(\v2\x1a.carecoop.framework.v1.BidR\x04bids\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"{\n" +
 	"\x17ListPriceUpliftsRequest\x12=\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12!\n" +
-	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x9a\x04\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xbf\x04\n" +
 	"\vPriceUplift\x12\x1b\n" +
 	"\tuplift_id\x18\x01 \x01(\tR\bupliftId\x12!\n" +
 	"\fframework_id\x18\x02 \x01(\tR\vframeworkId\x12\x15\n" +
@@ -2769,13 +2811,14 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	" \x01(\tR\x0edecisionReason\x12=\n" +
 	"\frequested_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\x129\n" +
 	"\n" +
-	"decided_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\"t\n" +
+	"decided_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12#\n" +
+	"\rprovider_name\x18\r \x01(\tR\fproviderName\"t\n" +
 	"\x18ListPriceUpliftsResponse\x12<\n" +
 	"\auplifts\x18\x01 \x03(\v2\".carecoop.framework.v1.PriceUpliftR\auplifts\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"y\n" +
 	"\x15GetDecisionLogRequest\x12=\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12!\n" +
-	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xbb\x03\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xe0\x03\n" +
 	"\bDecision\x12\x1a\n" +
 	"\bposition\x18\x01 \x01(\x04R\bposition\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x04R\aversion\x12;\n" +
@@ -2793,7 +2836,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x0ecorrelation_id\x18\v \x01(\tR\rcorrelationId\x12!\n" +
 	"\fcausation_id\x18\f \x01(\tR\vcausationId\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\r \x01(\tR\trequestId\"s\n" +
+	"request_id\x18\r \x01(\tR\trequestId\x12#\n" +
+	"\rprovider_name\x18\x0e \x01(\tR\fproviderName\"s\n" +
 	"\x16GetDecisionLogResponse\x12=\n" +
 	"\tdecisions\x18\x01 \x03(\v2\x1f.carecoop.framework.v1.DecisionR\tdecisions\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition*{\n" +
