@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 )
 
@@ -34,13 +35,13 @@ func TestDevStackEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	natsAddr, fwAddr := freeAddr(t), freeAddr(t)
+	natsAddr, fwAddr, puAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 
-	first := startDev(t, bin, data, natsAddr, fwAddr)
+	first := startDev(t, bin, data, natsAddr, fwAddr, puAddr)
 	if !strings.Contains(first.output, "seeded the north-west demo data") {
 		t.Fatalf("first start did not seed the demo:\n%s", first.output)
 	}
-	for _, want := range []string{natsAddr, fwAddr, "token --data"} {
+	for _, want := range []string{natsAddr, fwAddr, puAddr, "token --data"} {
 		if !strings.Contains(first.output, want) {
 			t.Errorf("start-up banner does not mention %q:\n%s", want, first.output)
 		}
@@ -74,6 +75,24 @@ func TestDevStackEndToEnd(t *testing.T) {
 	for _, l := range fw.GetLots() {
 		if len(l.GetProviders()) == 0 {
 			t.Errorf("lot %s has no admitted providers", l.GetTerms().GetLotId())
+		}
+	}
+	placements := checkPurchasingDemo(ctx, t, bin, data, puAddr)
+
+	// Providers registered once, in purchasing; the framework learned their
+	// names from purchasing's events alone (it never calls purchasing).
+	named, err := council.GetFramework(ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: fw.GetFrameworkId(), MinPosition: placements.GetPosition()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range named.GetLots() {
+		for _, p := range l.GetProviders() {
+			if p.GetProviderName() == "" {
+				t.Errorf("lot %s shows provider %s without its name", l.GetTerms().GetLotId(), p.GetProviderId())
+			}
+			if p.GetProviderId() == "northern-lights-care" && p.GetProviderName() != "Northern Lights" {
+				t.Errorf("northern-lights-care is shown as %q, want its trading name from purchasing", p.GetProviderName())
+			}
 		}
 	}
 	log, err := council.GetDecisionLog(ctx, &frameworkv1.GetDecisionLogRequest{FrameworkId: fw.GetFrameworkId()})
@@ -112,7 +131,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 
 	first.stop(t)
 
-	second := startDev(t, bin, data, natsAddr, fwAddr)
+	second := startDev(t, bin, data, natsAddr, fwAddr, puAddr)
 	defer second.stop(t)
 	if strings.Contains(second.output, "seeded") {
 		t.Fatalf("second start seeded again:\n%s", second.output)
@@ -125,6 +144,109 @@ func TestDevStackEndToEnd(t *testing.T) {
 	if !proto.Equal(again, after) {
 		t.Fatalf("after restart the framework differs:\nbefore %v\nafter  %v", after, again)
 	}
+	lead2 := purchasingClient(t, token(t, bin, data, "consortium:north-west", "consortium_lead"), puAddr)
+	placementsAgain, err := lead2.ListPlacements(ctx, &purchasingv1.ListPlacementsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	placementsAgain.Position, placements.Position = 0, 0
+	if !proto.Equal(placementsAgain, placements) {
+		t.Fatalf("after restart the placements differ:\nbefore %v\nafter  %v", placements, placementsAgain)
+	}
+}
+
+// checkPurchasingDemo checks the seeded market as its users would see it and
+// places one more child: referral, offer, award. It returns the lead's list
+// of placements.
+func checkPurchasingDemo(ctx context.Context, t *testing.T, bin, data, addr string) *purchasingv1.ListPlacementsResponse {
+	t.Helper()
+	lead := purchasingClient(t, token(t, bin, data, "consortium:north-west", "consortium_lead"), addr)
+	providers, err := lead.ListProviders(ctx, &purchasingv1.ListProvidersRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := uint32(0)
+	for _, p := range providers.GetProviders() {
+		settings += p.GetSettings()
+	}
+	if len(providers.GetProviders()) != 40 || settings != 120 {
+		t.Fatalf("demo market has %d providers with %d settings, want 40 with 120", len(providers.GetProviders()), settings)
+	}
+	dps, err := lead.ListDps(ctx, &purchasingv1.ListDpsRequest{Consortium: "north-west"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dps.GetDps()) != 1 || dps.GetDps()[0].GetStatus() != purchasingv1.DpsStatus_DPS_STATUS_OPEN || dps.GetDps()[0].GetAdmittedProviders() < 30 {
+		t.Fatalf("demo DPS: %v", dps.GetDps())
+	}
+	dpsID := dps.GetDps()[0].GetDpsId()
+
+	council := purchasingClient(t, token(t, bin, data, "council:352", "council_commissioner"), addr)
+	mine, err := council.ListReferrals(ctx, &purchasingv1.ListReferralsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := 0
+	for _, r := range mine.GetReferrals() {
+		if r.GetCouncil() != "352" {
+			t.Errorf("Manchester sees council %s's referral", r.GetCouncil())
+		}
+		if r.GetStatus() == purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN && len(r.GetOffers()) > 0 {
+			live++
+		}
+	}
+	if live == 0 {
+		t.Errorf("Manchester has no live referral with offers in the demo")
+	}
+
+	ref, err := council.CreateReferral(ctx, &purchasingv1.CreateReferralRequest{RequestId: "e2e-referral-1", DpsId: dpsID, Need: &purchasingv1.Need{
+		CategoryId: "residential", AgeYears: 13, Sex: purchasingv1.Sex_SEX_MALE, NeededBy: purchasingv1.NeededBy_NEEDED_BY_TODAY,
+		HomeOutcode: "M14", MaxDistanceMiles: 25, StartBy: time.Now().AddDate(0, 0, 3).Format("2006-01-02"), WeeklyBudgetPence: 700000,
+		ExpectedDurationWeeks: 26, Needs: []string{"emotional_behavioural"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, err := council.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: ref.GetId(), MinPosition: ref.GetPosition()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.GetMatches()) == 0 {
+		t.Fatalf("a residential referral from M14 matched nothing in the demo market")
+	}
+	m := view.GetMatches()[0]
+	responder := purchasingClient(t, token(t, bin, data, "provider:"+m.GetProviderId(), "provider_responder"), addr)
+	offer, err := responder.MakeOffer(ctx, &purchasingv1.MakeOfferRequest{RequestId: "e2e-offer-1", ReferralId: ref.GetId(), SettingUrn: m.GetSettingUrn(),
+		WeeklyPricePence: 560000, AvailableFrom: time.Now().Format("2006-01-02")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	award, err := council.AwardPlacement(ctx, &purchasingv1.AwardPlacementRequest{RequestId: "e2e-award-1", ReferralId: ref.GetId(), OfferId: offer.GetOfferId(),
+		Reason: "Nearest Good home with a vacancy, within budget"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	placements, err := lead.ListPlacements(ctx, &purchasingv1.ListPlacementsRequest{MinPosition: award.GetPosition()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range placements.GetPlacements() {
+		found = found || p.GetPlacementId() == award.GetPlacementId()
+	}
+	if !found || len(placements.GetPlacements()) < 7 {
+		t.Fatalf("the lead sees %d placements (want the demo's past awards and %s)", len(placements.GetPlacements()), award.GetPlacementId())
+	}
+	return placements
+}
+
+func purchasingClient(t *testing.T, tok, addr string) purchasingv1.PurchasingServiceClient {
+	t.Helper()
+	conn, err := grpcserver.NewClient(addr, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return purchasingv1.NewPurchasingServiceClient(conn)
 }
 
 type devProcess struct {
@@ -133,9 +255,9 @@ type devProcess struct {
 	done   chan error
 }
 
-func startDev(t *testing.T, bin, data, natsAddr, fwAddr string) *devProcess {
+func startDev(t *testing.T, bin, data, natsAddr, fwAddr, puAddr string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", natsAddr, "--framework-addr", fwAddr)
+	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", natsAddr, "--framework-addr", fwAddr, "--purchasing-addr", puAddr)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
