@@ -1,7 +1,7 @@
 # carecoop: every target works on a fresh machine with only Go (and make).
 GO      ?= go
 BIN     := $(CURDIR)/bin
-MODULES := proto services/kit services/framework tools/carecoop
+MODULES := proto services/kit services/framework services/purchasing tools/carecoop
 DATA    ?= .carecoop
 
 .PHONY: run test bench proto proto-check lint tools tidy
@@ -14,9 +14,10 @@ run:
 test:
 	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 ./...); done
 
-## bench: the kit's benchmarks, compared with raw JetStream in one run
+## bench: every benchmark, each compared with raw JetStream in the same run
 bench:
 	cd services/kit && $(GO) test -run '^$$' -bench . -benchtime 3s ./...
+	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 3000x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod
