@@ -304,18 +304,22 @@ func describeDps(st purchasingv1.DpsStatus) string {
 	return "not created"
 }
 
-func (s DpsState) open() error {
+// openOn admits a DPS that is open and has not reached its end date.
+func (s DpsState) openOn(now time.Time) error {
 	if !s.Exists() {
 		return domainerr.Missing(MissingDps, "there is no such DPS: check the DPS id")
 	}
 	if s.Status != dpsOpen {
 		return domainerr.Rule(RuleDpsNotOpen, "DPS %s is %s: it takes applications and referrals only while open", s.DpsID, describeDps(s.Status))
 	}
+	if today := FormatDate(Today(now)); today > s.Terms.GetEndsOn() {
+		return domainerr.Rule(RuleDpsEnded, "DPS %s ended on %s: it takes no more applications or referrals", s.DpsID, s.Terms.GetEndsOn())
+	}
 	return nil
 }
 
 func (c ApplyToDps) decideDps(s DpsState) ([]proto.Message, error) {
-	if err := s.open(); err != nil {
+	if err := s.openOn(c.Now); err != nil {
 		return nil, err
 	}
 	if !c.Actor.actsFor(c.ProviderID) {

@@ -165,6 +165,9 @@ func TestApplyToDpsRules(t *testing.T) {
 	givenDps(draftDps()...).when(apply(now, "residential")).thenRule(t, domain.RuleDpsNotOpen)
 	givenDps(closedDps()...).when(apply(now, "residential")).thenRule(t, domain.RuleDpsNotOpen)
 	givenDps().when(apply(now, "residential")).thenMissing(t, domain.MissingDps)
+	// The terms end on 2030-03-31: open through that day, ended the next.
+	givenDps(openDps()...).when(apply(time.Date(2030, 3, 31, 12, 0, 0, 0, time.UTC), "residential")).thenRule(t, domain.RuleCalendarNotCovered)
+	givenDps(openDps()...).when(apply(time.Date(2030, 4, 1, 9, 0, 0, 0, time.UTC), "residential")).thenRule(t, domain.RuleDpsEnded)
 
 	unregistered := apply(now, "residential")
 	unregistered.Provider = domain.ProviderFacts{}

@@ -166,7 +166,7 @@ func (c CreateReferral) decideReferral(s ReferralState) ([]proto.Message, error)
 		return nil, domainerr.Rule(RuleReferralAlreadyExists, "referral %s already exists", c.ReferralID)
 	}
 	d := c.Dps
-	if err := d.open(); err != nil {
+	if err := d.openOn(c.Now); err != nil {
 		return nil, err
 	}
 	if !containsString(d.Terms.GetMemberCouncils(), la) {

@@ -13,13 +13,16 @@ const (
 	RuleNoVacancy                 = "purchasing.no_vacancy_published"
 
 	// Dynamic purchasing system.
-	RuleDpsAlreadyExists      = "purchasing.dps_already_exists"
-	RuleCategoryIDsUnique     = "purchasing.category_ids_unique"
-	RuleCriterionIDsUnique    = "purchasing.criterion_ids_unique"
-	RuleMemberCouncilsUnique  = "purchasing.member_councils_unique"
-	RuleDpsEndsInFuture       = "purchasing.dps_ends_in_future"
-	RuleDpsOpenOnlyDraft      = "purchasing.dps_open_only_draft"
-	RuleDpsNotOpen            = "purchasing.dps_not_open"
+	RuleDpsAlreadyExists     = "purchasing.dps_already_exists"
+	RuleCategoryIDsUnique    = "purchasing.category_ids_unique"
+	RuleCriterionIDsUnique   = "purchasing.criterion_ids_unique"
+	RuleMemberCouncilsUnique = "purchasing.member_councils_unique"
+	RuleDpsEndsInFuture      = "purchasing.dps_ends_in_future"
+	RuleDpsOpenOnlyDraft     = "purchasing.dps_open_only_draft"
+	RuleDpsNotOpen           = "purchasing.dps_not_open"
+	// RuleDpsEnded: after its ends_on date a DPS takes no applications or
+	// referrals, though nobody has closed it yet.
+	RuleDpsEnded              = "purchasing.dps_ended"
 	RuleUnknownCategory       = "purchasing.unknown_category"
 	RuleCriteriaAnswered      = "purchasing.selection_criteria_answered"
 	RuleProviderNotRegistered = "purchasing.provider_not_registered"
