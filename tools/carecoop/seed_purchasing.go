@@ -110,6 +110,10 @@ func demoProviders(today time.Time) []demoProvider {
 			p.category = demoCategories[[]int{0, 0, 0, 1, 1, 2, 3, 3, 4}[rng.IntN(9)]]
 			kind := kindWords[rng.IntN(len(kindWords))]
 			switch p.category.settingType {
+			case purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME:
+				if kind == "Fostering" || kind == "Family Placements" {
+					kind = "Children's Homes"
+				}
 			case purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY:
 				kind = "Fostering"
 			case purchasingv1.SettingType_SETTING_TYPE_SPECIAL_SCHOOL:

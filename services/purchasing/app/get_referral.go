@@ -53,7 +53,8 @@ func (m *ReadModel) referralView(p auth.Principal, r *referralRM) *purchasingv1.
 			v.Declines = append(v.Declines, clone(d))
 		}
 	}
-	if !r.firstOfferAt.IsZero() {
+	// How fast others offered is the council's business, not a competitor's.
+	if !r.firstOfferAt.IsZero() && own == "" {
 		v.FirstOfferAt = timestamppb.New(r.firstOfferAt)
 		v.SecondsToFirstOffer = int64(r.firstOfferAt.Sub(r.createdAt).Seconds())
 	}
