@@ -6,18 +6,14 @@ package grpcapi
 
 import (
 	"context"
-	"errors"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/framework/app"
 	"github.com/carecoop/carecoop/services/framework/domain"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
-	"github.com/carecoop/carecoop/services/kit/projection"
 )
 
 // Server implements carecoop.framework.v1.FrameworkService.
@@ -31,29 +27,19 @@ func Register(r grpc.ServiceRegistrar, a *app.Service) {
 	frameworkv1.RegisterFrameworkServiceServer(r, &Server{app: a})
 }
 
-// request gathers what every command carries. The role recorded is the
-// caller's role that the method's policy entry admits.
+// request gathers what every command carries, with the caller's role that
+// the method's policy entry admits.
 func request(ctx context.Context, rpc, requestID string, expectedVersion uint64) (app.Request, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return app.Request{}, status.Error(codes.Unauthenticated, "no authenticated caller")
+	p, role, err := grpcserver.Caller(ctx, Policy, method(rpc))
+	if err != nil {
+		return app.Request{}, err
 	}
-	r := app.Request{Principal: p, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx), ExpectedVersion: expectedVersion}
-	for _, role := range Policy[method(rpc)].Roles {
-		if p.HasRole(role) {
-			r.Role = role
-			break
-		}
-	}
-	return r, nil
+	return app.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx), ExpectedVersion: expectedVersion}, nil
 }
 
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return p, status.Error(codes.Unauthenticated, "no authenticated caller")
-	}
-	return p, nil
+func principal(ctx context.Context, rpc string) (auth.Principal, error) {
+	p, _, err := grpcserver.Caller(ctx, Policy, method(rpc))
+	return p, err
 }
 
 func answer(res app.Result, err error) (*frameworkv1.CommandResponse, error) {
@@ -61,15 +47,6 @@ func answer(res app.Result, err error) (*frameworkv1.CommandResponse, error) {
 		return nil, err
 	}
 	return &frameworkv1.CommandResponse{FrameworkId: res.FrameworkID, StreamVersion: res.StreamVersion, Position: res.Position, UpliftId: res.UpliftID}, nil
-}
-
-// queryErr turns a read model that has not caught up into UNAVAILABLE, which
-// clients may retry.
-func queryErr(err error) error {
-	if errors.Is(err, projection.ErrNotReached) {
-		return status.Error(codes.Unavailable, err.Error())
-	}
-	return err
 }
 
 func (s *Server) DraftFramework(ctx context.Context, req *frameworkv1.DraftFrameworkRequest) (*frameworkv1.CommandResponse, error) {
@@ -213,59 +190,58 @@ func (s *Server) ReinstateProvider(ctx context.Context, req *frameworkv1.Provide
 }
 
 func (s *Server) GetFramework(ctx context.Context, req *frameworkv1.GetFrameworkRequest) (*frameworkv1.Framework, error) {
-	p, err := principal(ctx)
+	p, err := principal(ctx, "GetFramework")
 	if err != nil {
 		return nil, err
 	}
-	fw, err := s.app.GetFramework(ctx, p, req.GetFrameworkId(), req.GetMinPosition())
-	return fw, queryErr(err)
+	return s.app.GetFramework(ctx, p, req.GetFrameworkId(), req.GetMinPosition())
 }
 
 func (s *Server) ListFrameworks(ctx context.Context, req *frameworkv1.ListFrameworksRequest) (*frameworkv1.ListFrameworksResponse, error) {
-	p, err := principal(ctx)
+	p, err := principal(ctx, "ListFrameworks")
 	if err != nil {
 		return nil, err
 	}
 	f := app.FrameworkFilter{Consortium: req.GetConsortium(), Status: req.GetStatus(), Category: req.GetCategory()}
 	fws, pos, err := s.app.ListFrameworks(ctx, p, f, req.GetMinPosition())
 	if err != nil {
-		return nil, queryErr(err)
+		return nil, err
 	}
 	return &frameworkv1.ListFrameworksResponse{Frameworks: fws, Position: pos}, nil
 }
 
 func (s *Server) ListBids(ctx context.Context, req *frameworkv1.ListBidsRequest) (*frameworkv1.ListBidsResponse, error) {
-	p, err := principal(ctx)
+	p, err := principal(ctx, "ListBids")
 	if err != nil {
 		return nil, err
 	}
 	bids, pos, err := s.app.ListBids(ctx, p, req.GetFrameworkId(), req.GetMinPosition())
 	if err != nil {
-		return nil, queryErr(err)
+		return nil, err
 	}
 	return &frameworkv1.ListBidsResponse{Bids: bids, Position: pos}, nil
 }
 
 func (s *Server) ListPriceUplifts(ctx context.Context, req *frameworkv1.ListPriceUpliftsRequest) (*frameworkv1.ListPriceUpliftsResponse, error) {
-	p, err := principal(ctx)
+	p, err := principal(ctx, "ListPriceUplifts")
 	if err != nil {
 		return nil, err
 	}
 	ups, pos, err := s.app.ListPriceUplifts(ctx, p, req.GetFrameworkId(), req.GetMinPosition())
 	if err != nil {
-		return nil, queryErr(err)
+		return nil, err
 	}
 	return &frameworkv1.ListPriceUpliftsResponse{Uplifts: ups, Position: pos}, nil
 }
 
 func (s *Server) GetDecisionLog(ctx context.Context, req *frameworkv1.GetDecisionLogRequest) (*frameworkv1.GetDecisionLogResponse, error) {
-	p, err := principal(ctx)
+	p, err := principal(ctx, "GetDecisionLog")
 	if err != nil {
 		return nil, err
 	}
 	ds, pos, err := s.app.GetDecisionLog(ctx, p, req.GetFrameworkId(), req.GetMinPosition())
 	if err != nil {
-		return nil, queryErr(err)
+		return nil, err
 	}
 	return &frameworkv1.GetDecisionLogResponse{Decisions: ds, Position: pos}, nil
 }

@@ -18,12 +18,12 @@ import (
 func (h *harness) publishPurchasing(aggregate, id string, version uint64, requestID string, e proto.Message) eventstore.AppendResult {
 	h.t.Helper()
 	subject, org := "admin."+id, auth.ProviderOrg(id)
-	res, err := h.store.Append(h.ctx, eventstore.StreamID{Context: "purchasing", Aggregate: aggregate, ID: id}, eventstore.Exact(version),
+	res, err := h.store.Append(h.Ctx, eventstore.StreamID{Context: "purchasing", Aggregate: aggregate, ID: id}, eventstore.Exact(version),
 		eventstore.Metadata{
 			Actor:         eventstore.Actor{Subject: subject, Organisation: org, Role: auth.ProviderAdmin},
 			CorrelationID: "corr-" + requestID,
 			RequestID:     org + "/" + subject + "/" + requestID,
-			OccurredAt:    h.clock.Now(),
+			OccurredAt:    h.Clock.Now(),
 		}, e)
 	if err != nil {
 		h.t.Fatalf("append %s to purchasing.%s.%s: %v", e.ProtoReflect().Descriptor().Name(), aggregate, id, err)
@@ -45,7 +45,7 @@ func profile(legal, trading string) *purchasingv1.ProviderProfile {
 func (h *harness) wantNames(id string, minPosition uint64, want map[string]string) {
 	t := h.t
 	t.Helper()
-	ctx, lead := h.ctx, h.lead()
+	ctx, lead := h.Ctx, h.lead()
 	check := func(what, providerID, got string) {
 		t.Helper()
 		if got != want[providerID] {
@@ -53,8 +53,8 @@ func (h *harness) wantNames(id string, minPosition uint64, want map[string]strin
 		}
 	}
 
-	fw := must(lead.GetFramework(ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: id, MinPosition: minPosition})).ok(t)
-	listed := must(h.council("352").ListFrameworks(ctx, &frameworkv1.ListFrameworksRequest{MinPosition: minPosition})).ok(t).GetFrameworks()
+	fw := must(lead.GetFramework(ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: id, MinPosition: minPosition})).OK(t)
+	listed := must(h.council("352").ListFrameworks(ctx, &frameworkv1.ListFrameworksRequest{MinPosition: minPosition})).OK(t).GetFrameworks()
 	admitted := 0
 	for _, f := range append([]*frameworkv1.Framework{fw}, listed...) {
 		for _, l := range f.GetLots() {
@@ -65,19 +65,19 @@ func (h *harness) wantNames(id string, minPosition uint64, want map[string]strin
 		}
 	}
 
-	bids := must(lead.ListBids(ctx, &frameworkv1.ListBidsRequest{FrameworkId: id, MinPosition: minPosition})).ok(t).GetBids()
-	own := must(h.provider(p1).ListBids(ctx, &frameworkv1.ListBidsRequest{MinPosition: minPosition})).ok(t).GetBids()
+	bids := must(lead.ListBids(ctx, &frameworkv1.ListBidsRequest{FrameworkId: id, MinPosition: minPosition})).OK(t).GetBids()
+	own := must(h.provider(p1).ListBids(ctx, &frameworkv1.ListBidsRequest{MinPosition: minPosition})).OK(t).GetBids()
 	for _, b := range append(bids, own...) {
 		check("bid on "+b.GetLotId(), b.GetProviderId(), b.GetProviderName())
 	}
 
-	uplifts := must(lead.ListPriceUplifts(ctx, &frameworkv1.ListPriceUpliftsRequest{FrameworkId: id, MinPosition: minPosition})).ok(t).GetUplifts()
+	uplifts := must(lead.ListPriceUplifts(ctx, &frameworkv1.ListPriceUpliftsRequest{FrameworkId: id, MinPosition: minPosition})).OK(t).GetUplifts()
 	for _, u := range uplifts {
 		check("uplift "+u.GetUpliftId(), u.GetProviderId(), u.GetProviderName())
 	}
 
 	named := 0
-	for _, d := range must(lead.GetDecisionLog(ctx, &frameworkv1.GetDecisionLogRequest{FrameworkId: id, MinPosition: minPosition})).ok(t).GetDecisions() {
+	for _, d := range must(lead.GetDecisionLog(ctx, &frameworkv1.GetDecisionLogRequest{FrameworkId: id, MinPosition: minPosition})).OK(t).GetDecisions() {
 		if d.GetProviderId() == "" {
 			if d.GetProviderName() != "" {
 				t.Errorf("decision %s concerns no provider but names %q", d.GetDecision(), d.GetProviderName())
@@ -102,15 +102,15 @@ func (h *harness) wantNames(id string, minPosition uint64, want map[string]strin
 // the stream.
 func TestProviderNamesFromPurchasingEvents(t *testing.T) {
 	h := newHarness(t)
-	ctx := h.ctx
+	ctx := h.Ctx
 
 	// Pennine Pathways registered with purchasing before the framework existed.
 	h.publishPurchasing("provider", p2, 0, "register-p2", &purchasingv1.ProviderRegistered{ProviderId: p2, Profile: profile("Pennine Pathways Ltd", "")})
 
 	id := h.active("draft-names-0001")
-	must(h.provider(p2).RequestPriceUplift(ctx, &frameworkv1.RequestPriceUpliftRequest{RequestId: "uplift-names-01", FrameworkId: id, LotId: "lot-1", RequestedWeeklyPence: 445000, EffectiveFrom: "2026-04-01", Justification: "Energy costs"})).ok(t)
-	must(h.provider(p1).RequestPriceUplift(ctx, &frameworkv1.RequestPriceUpliftRequest{RequestId: "uplift-names-02", FrameworkId: id, LotId: "lot-2", RequestedWeeklyPence: 700000, EffectiveFrom: "2026-04-01", Justification: "Staff pay award"})).ok(t)
-	res := must(h.lead().SuspendProvider(ctx, &frameworkv1.ProviderOnLotRequest{RequestId: "suspend-names-1", FrameworkId: id, LotId: "lot-2", ProviderId: p3, Reason: "Inadequate judgement"})).ok(t)
+	must(h.provider(p2).RequestPriceUplift(ctx, &frameworkv1.RequestPriceUpliftRequest{RequestId: "uplift-names-01", FrameworkId: id, LotId: "lot-1", RequestedWeeklyPence: 445000, EffectiveFrom: "2026-04-01", Justification: "Energy costs"})).OK(t)
+	must(h.provider(p1).RequestPriceUplift(ctx, &frameworkv1.RequestPriceUpliftRequest{RequestId: "uplift-names-02", FrameworkId: id, LotId: "lot-2", RequestedWeeklyPence: 700000, EffectiveFrom: "2026-04-01", Justification: "Staff pay award"})).OK(t)
+	res := must(h.lead().SuspendProvider(ctx, &frameworkv1.ProviderOnLotRequest{RequestId: "suspend-names-1", FrameworkId: id, LotId: "lot-2", ProviderId: p3, Reason: "Inadequate judgement"})).OK(t)
 
 	// Only Pennine Pathways is known: by its legal name, as it has no trading name.
 	h.wantNames(id, res.GetPosition(), map[string]string{p2: "Pennine Pathways Ltd"})
@@ -133,10 +133,10 @@ func TestProviderNamesFromPurchasingEvents(t *testing.T) {
 	h.wantNames(id, upd.Position, names)
 
 	// The framework's own commands after the rename carry the name too.
-	res = must(h.lead().ReinstateProvider(ctx, &frameworkv1.ProviderOnLotRequest{RequestId: "reinstate-names-1", FrameworkId: id, LotId: "lot-2", ProviderId: p3, Reason: "Re-inspected: good"})).ok(t)
+	res = must(h.lead().ReinstateProvider(ctx, &frameworkv1.ProviderOnLotRequest{RequestId: "reinstate-names-1", FrameworkId: id, LotId: "lot-2", ProviderId: p3, Reason: "Re-inspected: good"})).OK(t)
 	h.wantNames(id, res.GetPosition(), names)
 
 	// Nothing but the stream survives a restart, and the names are rebuilt from it.
 	h.restart()
-	h.wantNames(id, h.lastPosition(), names)
+	h.wantNames(id, h.LastPosition(), names)
 }
