@@ -15,10 +15,6 @@ import (
 // as unmet demand.
 func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, need *purchasingv1.Need) (Result, error) {
 	id := derivedID("ref-", r.Principal.Organisation, r.RequestID)
-	d, err := s.dps.Load(ctx, dpsStream(dpsID))
-	if err != nil {
-		return Result{}, err
-	}
 	// Match against supply as of now: every admission and vacancy already
 	// committed, not just what the read model has applied so far.
 	last, err := s.store.LastPosition(ctx)
@@ -29,9 +25,9 @@ func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, n
 		return Result{}, err
 	}
 	now := s.now()
-	matches, considered := s.model.Match(dpsID, need, now)
+	d, matches, considered := s.model.DpsAndMatch(dpsID, need, now)
 	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, func(st domain.ReferralState) ([]proto.Message, error) {
-		return domain.DecideReferral(st, domain.CreateReferral{Actor: r.actor(), Now: now, ReferralID: id, Dps: d.State,
+		return domain.DecideReferral(st, domain.CreateReferral{Actor: r.actor(), Now: now, ReferralID: id, Dps: d,
 			Need: need, Matches: matches, Considered: considered})
 	})
 	return res, err

@@ -31,8 +31,11 @@ func (s *Service) GetReferral(ctx context.Context, p auth.Principal, referralID 
 func (m *ReadModel) referralView(p auth.Principal, r *referralRM) *purchasingv1.ReferralView {
 	c := r.created
 	v := &purchasingv1.ReferralView{ReferralId: c.GetReferralId(), Council: c.GetCouncil(), DpsId: c.GetDpsId(), Consortium: c.GetConsortium(),
-		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
+		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version, MatchedSettings: uint32(r.matched)}
 	own := provider(p)
+	if own != "" {
+		v.MatchedSettings = 0 // how many competitors were asked is not a provider's business
+	}
 	for _, mt := range r.matches {
 		if own == "" || mt.GetProviderId() == own {
 			v.Matches = append(v.Matches, clone(mt))

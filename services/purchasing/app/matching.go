@@ -92,3 +92,19 @@ func (m *ReadModel) Match(dpsID string, need *purchasingv1.Need, now time.Time) 
 	defer m.mu.RUnlock()
 	return m.match(dpsID, need, now)
 }
+
+// DpsAndMatch reads, at one instant, what a referral's rules need of its DPS
+// (terms, status, consortium) and the matches. A DPS's stream holds every
+// application and membership change, thousands at national scale, so a
+// referral reads the read model — caught up with the store by the caller —
+// rather than folding that stream.
+func (m *ReadModel) DpsAndMatch(dpsID string, need *purchasingv1.Need, now time.Time) (domain.DpsState, []*purchasingv1.MatchedSetting, uint32) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d := m.dps[dpsID]
+	if d == nil {
+		return domain.InitialDps(), nil, 0
+	}
+	matches, considered := m.match(dpsID, need, now)
+	return domain.DpsState{DpsID: d.id, Consortium: d.consortium, Terms: d.terms, Status: d.status}, matches, considered
+}

@@ -90,10 +90,15 @@ type memberRM struct {
 }
 
 type referralRM struct {
-	created      *purchasingv1.ReferralCreated
-	createdAt    time.Time
-	status       purchasingv1.ReferralStatus
+	created   *purchasingv1.ReferralCreated
+	createdAt time.Time
+	status    purchasingv1.ReferralStatus
+	// matches of an open referral, without their reasons (the event holds
+	// those; ExplainMatch reads them): hundreds of reasons per referral would
+	// make the read model grow with every referral ever made. A closed
+	// referral keeps only who it was sent to and how many settings matched.
 	matches      []*purchasingv1.MatchedSetting
+	matched      int
 	providers    map[string]bool
 	offers       []*purchasingv1.Offer
 	declines     []*purchasingv1.Decline
@@ -287,9 +292,13 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	r.decisions = append(r.decisions, decision(e))
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
-		r.matches = ev.GetMatches()
-		for _, mt := range ev.GetMatches() {
+		r.matched = len(ev.GetMatches())
+		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
+		for i, mt := range ev.GetMatches() {
 			r.providers[mt.GetProviderId()] = true
+			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
+				SettingName: mt.GetSettingName(), SettingType: mt.GetSettingType(), Outcode: mt.GetOutcode(), DistanceMiles: mt.GetDistanceMiles(),
+				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
 		}
 	case *purchasingv1.OfferMade:
 		o := &purchasingv1.Offer{OfferId: ev.GetOfferId(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(),
@@ -314,9 +323,9 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			}
 		}
 	case *purchasingv1.ReferralWithdrawn:
-		r.status = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN
+		r.status, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN, nil
 	case *purchasingv1.PlacementAwarded:
-		r.status, r.awardedAt, r.placement = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev
+		r.status, r.awardedAt, r.placement, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev, nil
 		for _, o := range r.offers {
 			if o.GetOfferId() == ev.GetOfferId() {
 				o.Status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED

@@ -73,14 +73,27 @@ func TestReferralJourney(t *testing.T) {
 		if m.GetDistanceMiles() > 25 || m.GetFreePlaces() != 2 {
 			t.Errorf("match %s: %.1f miles, %d free places", m.GetSettingUrn(), m.GetDistanceMiles(), m.GetFreePlaces())
 		}
-		for _, why := range m.GetReasons() {
+		if len(m.GetReasons()) != 0 {
+			t.Errorf("GetReferral carries match %s's reasons; ExplainMatch gives them", m.GetSettingUrn())
+		}
+		// Why each setting was included, as recorded when it matched.
+		ex := must(manchester.ExplainMatch(ctx, &purchasingv1.ExplainMatchRequest{ReferralId: refID, SettingUrn: m.GetSettingUrn(), MinPosition: res.GetPosition()})).OK(t)
+		if !ex.GetMatched() || ex.GetRank() != m.GetRank() || len(ex.GetReasons()) != 9 {
+			t.Errorf("ExplainMatch %s: matched %v rank %d, %d reasons", m.GetSettingUrn(), ex.GetMatched(), ex.GetRank(), len(ex.GetReasons()))
+		}
+		for _, why := range ex.GetReasons() {
 			if !why.GetMet() || why.GetDetail() == "" {
 				t.Errorf("match %s carries reason %v", m.GetSettingUrn(), why)
 			}
 		}
+		if i == 0 {
+			if d := reason(ex.GetReasons(), domain.CriterionDistance); d.GetDetail() != "1.6 miles from M14 (limit 25)" {
+				t.Errorf("nearest match's distance reason = %q", d.GetDetail())
+			}
+		}
 	}
-	if d := reason(r.GetMatches()[0].GetReasons(), domain.CriterionDistance); d.GetDetail() != "1.6 miles from M14 (limit 25)" {
-		t.Errorf("nearest match's distance reason = %q", d.GetDetail())
+	if r.GetMatchedSettings() != 4 {
+		t.Errorf("matched_settings = %d, want 4", r.GetMatchedSettings())
 	}
 
 	// Not matched, and ExplainMatch says why.

@@ -3296,7 +3296,9 @@ type ReferralView struct {
 	Consortium string                 `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
 	Need       *Need                  `protobuf:"bytes,5,opt,name=need,proto3" json:"need,omitempty"`
 	Status     ReferralStatus         `protobuf:"varint,6,opt,name=status,proto3,enum=carecoop.purchasing.v1.ReferralStatus" json:"status,omitempty"`
-	// Council and lead: every match. Provider: its own settings only.
+	// While the referral is open: council and lead see every match, a provider
+	// its own settings only; without reasons (ExplainMatch gives them). Once
+	// awarded or withdrawn the list is left out (matched_settings says how many).
 	Matches []*MatchedSetting `protobuf:"bytes,7,rep,name=matches,proto3" json:"matches,omitempty"`
 	// Council: every offer, cheapest first. Provider: its own.
 	Offers              []*Offer               `protobuf:"bytes,8,rep,name=offers,proto3" json:"offers,omitempty"`
@@ -3310,9 +3312,11 @@ type ReferralView struct {
 	Version             uint64                 `protobuf:"varint,16,opt,name=version,proto3" json:"version,omitempty"`
 	// For a provider: whether it has offered, declined or been told the
 	// referral closed.
-	YourResponse  string `protobuf:"bytes,17,opt,name=your_response,json=yourResponse,proto3" json:"your_response,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	YourResponse string `protobuf:"bytes,17,opt,name=your_response,json=yourResponse,proto3" json:"your_response,omitempty"`
+	// How many settings the referral was sent to.
+	MatchedSettings uint32 `protobuf:"varint,18,opt,name=matched_settings,json=matchedSettings,proto3" json:"matched_settings,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ReferralView) Reset() {
@@ -3462,6 +3466,13 @@ func (x *ReferralView) GetYourResponse() string {
 		return x.YourResponse
 	}
 	return ""
+}
+
+func (x *ReferralView) GetMatchedSettings() uint32 {
+	if x != nil {
+		return x.MatchedSettings
+	}
+	return 0
 }
 
 type ListReferralsResponse struct {
@@ -4551,7 +4562,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonR\x06reason\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\x12;\n" +
 	"\vdeclined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"declinedAt\"\xa9\x06\n" +
+	"declinedAt\"\xd4\x06\n" +
 	"\fReferralView\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -4575,7 +4586,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x14seconds_to_placement\x18\x0e \x01(\x03R\x12secondsToPlacement\x12!\n" +
 	"\fplacement_id\x18\x0f \x01(\tR\vplacementId\x12\x18\n" +
 	"\aversion\x18\x10 \x01(\x04R\aversion\x12#\n" +
-	"\ryour_response\x18\x11 \x01(\tR\fyourResponse\"w\n" +
+	"\ryour_response\x18\x11 \x01(\tR\fyourResponse\x12)\n" +
+	"\x10matched_settings\x18\x12 \x01(\rR\x0fmatchedSettings\"w\n" +
 	"\x15ListReferralsResponse\x12B\n" +
 	"\treferrals\x18\x01 \x03(\v2$.carecoop.purchasing.v1.ReferralViewR\treferrals\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +

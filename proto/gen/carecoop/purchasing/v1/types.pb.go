@@ -1748,11 +1748,12 @@ type MatchedSetting struct {
 	DistanceMiles float64                `protobuf:"fixed64,7,opt,name=distance_miles,json=distanceMiles,proto3" json:"distance_miles,omitempty"`
 	OfstedGrade   OfstedGrade            `protobuf:"varint,8,opt,name=ofsted_grade,json=ofstedGrade,proto3,enum=carecoop.purchasing.v1.OfstedGrade" json:"ofsted_grade,omitempty"`
 	// Median weekly price of this provider's past awards in the category; 0 if none.
-	MedianAwardedPricePence int64          `protobuf:"varint,9,opt,name=median_awarded_price_pence,json=medianAwardedPricePence,proto3" json:"median_awarded_price_pence,omitempty"`
-	FreePlaces              uint32         `protobuf:"varint,10,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
-	Reasons                 []*MatchReason `protobuf:"bytes,11,rep,name=reasons,proto3" json:"reasons,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	MedianAwardedPricePence int64  `protobuf:"varint,9,opt,name=median_awarded_price_pence,json=medianAwardedPricePence,proto3" json:"median_awarded_price_pence,omitempty"`
+	FreePlaces              uint32 `protobuf:"varint,10,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
+	// Why it matched: in the ReferralMatched event and from ExplainMatch.
+	Reasons       []*MatchReason `protobuf:"bytes,11,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MatchedSetting) Reset() {
