@@ -17,7 +17,7 @@ test:
 ## bench: every benchmark, each compared with raw JetStream in the same run
 bench:
 	cd services/kit && $(GO) test -run '^$$' -bench . -benchtime 3s ./...
-	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 3000x ./app
+	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 2000x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod

@@ -59,10 +59,9 @@ func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) 
 	}
 	today := domain.FormatDate(domain.Today(now))
 	cat := need.GetCategoryId()
-	var out []*purchasingv1.MatchedSetting
 	considered := uint32(0)
 	// One candidate value is refilled for each setting: matching allocates
-	// only for matches.
+	// only for eligible settings.
 	c := domain.Candidate{Membership: domain.MemberAdmitted}
 	for _, p := range d.admitted[cat] {
 		c.ProviderID, c.ProviderName, c.AccreditationExpired = p.id, p.name(), p.accreditationExpired(today)
@@ -72,16 +71,13 @@ func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) 
 			}
 			considered++
 			c.Setting, c.Location, c.FreePlaces, c.AvailableFrom = s.setting, s.loc, s.free(), s.from
-			if mt := srch.Consider(&c); mt != nil {
-				mt.MedianAwardedPricePence = m.medians[priceKey{p.id, cat}]
-				out = append(out, mt)
+			if ok, miles := srch.Eligible(&c); ok {
+				c.MedianPricePence = m.medians[priceKey{p.id, cat}]
+				srch.Keep(&c, miles)
 			}
 		}
 	}
-	domain.Rank(out)
-	if len(out) > domain.MaxSent {
-		out = out[:domain.MaxSent]
-	}
+	out := srch.Best()
 	return out, considered
 }
 

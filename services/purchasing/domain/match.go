@@ -94,6 +94,7 @@ type Search struct {
 	lastProvider   string
 	lastAdmitted   string
 	shared         map[reasonKey]*purchasingv1.MatchReason
+	kept           []eligible
 }
 
 type reasonKey struct {
@@ -288,20 +289,6 @@ func b2i(b bool) int {
 	return 0
 }
 
-// check judges c; a match always carries its reasons, and explain asks for
-// them whatever the outcome.
-func (s *Search) check(c *Candidate, explain bool) (ok bool, miles float64, reasons []*purchasingv1.MatchReason) {
-	v := s.judge(c, !explain)
-	if !v.ok() && !explain {
-		return false, v.miles, nil
-	}
-	if !explain {
-		// judge stopped early on no criterion, so every field is set.
-		return true, v.miles, s.reasons(c, v)
-	}
-	return v.ok(), v.miles, s.reasons(c, v)
-}
-
 func (s *Search) gradeOK(g purchasingv1.OfstedGrade) bool {
 	if g == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
 		return s.Rules.AcceptNotYetInspected
@@ -371,34 +358,61 @@ func missingSpecialisms(has, required []string) []string {
 	return out
 }
 
-// Consider checks one candidate: its match with the reasons, or nil.
-func (s *Search) Consider(c *Candidate) *purchasingv1.MatchedSetting {
-	ok, miles, reasons := s.check(c, false)
-	if !ok {
-		return nil
-	}
-	return &purchasingv1.MatchedSetting{
-		ProviderId: c.ProviderID, SettingUrn: c.Setting.GetUrn(), SettingName: c.Setting.GetName(), SettingType: c.Setting.GetType(),
-		Outcode: c.Setting.GetOutcode(), DistanceMiles: math.Round(miles*10) / 10, OfstedGrade: c.Setting.GetOfstedGrade(),
-		MedianAwardedPricePence: c.MedianPricePence, FreePlaces: c.FreePlaces, Reasons: reasons,
-	}
+// Eligible reports whether c meets every criterion, and its distance.
+func (s *Search) Eligible(c *Candidate) (bool, float64) {
+	v := s.judge(c, true)
+	return v.ok(), v.miles
 }
 
-// Match checks every candidate and returns the matches, ranked.
-func (s *Search) Match(candidates []Candidate) []*purchasingv1.MatchedSetting {
-	var out []*purchasingv1.MatchedSetting
-	for i := range candidates {
-		if m := s.Consider(&candidates[i]); m != nil {
-			out = append(out, m)
+// eligible is one candidate kept for ranking.
+type eligible struct {
+	c     Candidate
+	miles float64
+	facts RankFacts
+}
+
+// Keep records an eligible candidate (a copy) for Best; give its distance
+// from Eligible and its MedianPricePence set.
+func (s *Search) Keep(c *Candidate, miles float64) {
+	miles = math.Round(miles*10) / 10 // as the match records it, so ranks agree
+	s.kept = append(s.kept, eligible{c: *c, miles: miles, facts: RankFacts{Miles: miles, Grade: c.Setting.GetOfstedGrade(),
+		MedianPricePence: c.MedianPricePence, URN: c.Setting.GetUrn()}})
+}
+
+// Best ranks the kept candidates and returns the MaxSent best as matches,
+// numbered, with their reasons: the reasons are put into words only for the
+// settings the referral is sent to.
+func (s *Search) Best() []*purchasingv1.MatchedSetting {
+	slices.SortFunc(s.kept, func(a, b eligible) int { return CompareRank(a.facts, b.facts) })
+	n := min(len(s.kept), MaxSent)
+	out := make([]*purchasingv1.MatchedSetting, n)
+	for i := range n {
+		e := &s.kept[i]
+		c := &e.c
+		out[i] = &purchasingv1.MatchedSetting{
+			Rank: uint32(i + 1), ProviderId: c.ProviderID, SettingUrn: c.Setting.GetUrn(), SettingName: c.Setting.GetName(), SettingType: c.Setting.GetType(),
+			Outcode: c.Setting.GetOutcode(), DistanceMiles: e.miles, OfstedGrade: c.Setting.GetOfstedGrade(),
+			MedianAwardedPricePence: c.MedianPricePence, FreePlaces: c.FreePlaces, Reasons: s.reasons(c, s.judge(c, false)),
 		}
 	}
-	Rank(out)
+	s.kept = s.kept[:0]
 	return out
+}
+
+// Match checks every candidate and returns the best matches, ranked.
+func (s *Search) Match(candidates []Candidate) []*purchasingv1.MatchedSetting {
+	for i := range candidates {
+		if ok, miles := s.Eligible(&candidates[i]); ok {
+			s.Keep(&candidates[i], miles)
+		}
+	}
+	return s.Best()
 }
 
 // Explain checks every criterion for one candidate, unmet ones first.
 func (s *Search) Explain(c Candidate) (bool, []*purchasingv1.MatchReason) {
-	ok, _, reasons := s.check(&c, true)
+	v := s.judge(&c, false)
+	ok, reasons := v.ok(), s.reasons(&c, v)
 	slices.SortStableFunc(reasons, func(a, b *purchasingv1.MatchReason) int {
 		if a.GetMet() == b.GetMet() {
 			return 0
@@ -411,43 +425,53 @@ func (s *Search) Explain(c Candidate) (bool, []*purchasingv1.MatchReason) {
 	return ok, reasons
 }
 
-// Rank orders matches: distance band, then Ofsted grade, then price history
-// (cheaper first, none last), then distance, then URN; and numbers them.
+// RankFacts are what ranking looks at.
+type RankFacts struct {
+	Miles            float64
+	Grade            purchasingv1.OfstedGrade
+	MedianPricePence int64
+	URN              string
+}
+
+// CompareRank orders two settings: distance in RankBandMiles bands, then
+// Ofsted grade (not yet inspected with Requires improvement), then price
+// history (cheaper first, none last), then distance, then URN.
+func CompareRank(a, b RankFacts) int {
+	grade := func(g purchasingv1.OfstedGrade) int {
+		if g == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
+			return int(purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT)
+		}
+		return int(g)
+	}
+	price := func(p int64) int64 {
+		if p == 0 {
+			return math.MaxInt64
+		}
+		return p
+	}
+	if c := cmp.Compare(int(a.Miles/RankBandMiles), int(b.Miles/RankBandMiles)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(grade(a.Grade), grade(b.Grade)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(price(a.MedianPricePence), price(b.MedianPricePence)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Miles, b.Miles); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.URN, b.URN)
+}
+
+// Rank orders matches by CompareRank and numbers them.
 func Rank(ms []*purchasingv1.MatchedSetting) {
-	type keyed struct {
-		band, grade int
-		price       int64
-		m           *purchasingv1.MatchedSetting
+	facts := func(m *purchasingv1.MatchedSetting) RankFacts {
+		return RankFacts{Miles: m.GetDistanceMiles(), Grade: m.GetOfstedGrade(), MedianPricePence: m.GetMedianAwardedPricePence(), URN: m.GetSettingUrn()}
 	}
-	ks := make([]keyed, len(ms))
+	slices.SortFunc(ms, func(a, b *purchasingv1.MatchedSetting) int { return CompareRank(facts(a), facts(b)) })
 	for i, m := range ms {
-		k := keyed{band: int(m.GetDistanceMiles() / RankBandMiles), grade: int(m.GetOfstedGrade()), price: m.GetMedianAwardedPricePence(), m: m}
-		if m.GetOfstedGrade() == purchasingv1.OfstedGrade_OFSTED_GRADE_NOT_YET_INSPECTED {
-			k.grade = int(purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT) // no judgement yet: ranked with RI
-		}
-		if k.price == 0 {
-			k.price = math.MaxInt64
-		}
-		ks[i] = k
-	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if c := cmp.Compare(a.band, b.band); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.grade, b.grade); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.price, b.price); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.m.GetDistanceMiles(), b.m.GetDistanceMiles()); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.m.GetSettingUrn(), b.m.GetSettingUrn())
-	})
-	for i, k := range ks {
-		ms[i] = k.m
-		k.m.Rank = uint32(i + 1)
+		m.Rank = uint32(i + 1)
 	}
 }
 

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -333,5 +334,33 @@ func TestRequiredSpecialisms(t *testing.T) {
 	s := search(t, needWith(func(n *purchasingv1.Need) { n.Risks = &purchasingv1.Risks{SexualExploitation: true} }), matchRules())
 	if !slices.Equal(s.Required, []string{"emotional_behavioural", "sexual_exploitation"}) {
 		t.Fatalf("search requires %v", s.Required)
+	}
+}
+
+// A referral goes to the MaxSent best-ranked settings; the rest are eligible
+// but not sent, and Match puts only the sent ones into words.
+func TestMatchSendsToTheBestRanked(t *testing.T) {
+	var cands []domain.Candidate
+	near, far := []string{"M14", "M20", "M13"}, []string{"BL1", "OL1", "WA1"}
+	for i := range domain.MaxSent + 50 {
+		code := near[i%3]
+		if i < 50 {
+			code = far[i%3] // listed first, ranked last
+		}
+		cands = append(cands, candidate(t, "p", fmt.Sprintf("SC%06d", 100000+i), code))
+	}
+	n := need()
+	n.MaxDistanceMiles = 40
+	got := search(t, n, matchRules()).Match(cands)
+	if len(got) != domain.MaxSent {
+		t.Fatalf("%d matches, want %d", len(got), domain.MaxSent)
+	}
+	for i, m := range got {
+		if m.GetRank() != uint32(i+1) || len(m.GetReasons()) != 9 {
+			t.Fatalf("match %d: rank %d, %d reasons", i, m.GetRank(), len(m.GetReasons()))
+		}
+		if slices.Contains(far, m.GetOutcode()) {
+			t.Fatalf("a far setting (%s) was sent while nearer ones were left out", m.GetOutcode())
+		}
 	}
 }
