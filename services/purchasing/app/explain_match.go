@@ -44,6 +44,9 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 	_, err = s.read(ctx, 0, func(m *ReadModel) error {
 		r := m.referrals[referralID]
 		d := m.dps[r.created.GetDpsId()]
+		if d == nil {
+			return notFound("DPS", r.created.GetDpsId())
+		}
 		srch, ok := search(d.terms, r.created.GetNeed())
 		if !ok {
 			return notFound("DPS category", r.created.GetNeed().GetCategoryId())
