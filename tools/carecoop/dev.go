@@ -17,6 +17,7 @@ import (
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	demand "github.com/carecoop/carecoop/services/demand/server"
 	framework "github.com/carecoop/carecoop/services/framework/server"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
@@ -34,6 +35,7 @@ func runDev(args []string) error {
 	natsAddr := fs.String("nats-addr", "127.0.0.1:4222", "NATS listen address")
 	frameworkAddr := fs.String("framework-addr", framework.DefaultAddr, "framework service gRPC address")
 	purchasingAddr := fs.String("purchasing-addr", purchasing.DefaultAddr, "purchasing service gRPC address")
+	demandAddr := fs.String("demand-addr", demand.DefaultAddr, "demand service gRPC address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -99,6 +101,11 @@ func runDev(args []string) error {
 		return err
 	}
 	defer pu.Stop()
+	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: store, Verifier: verifier, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer de.Stop()
 
 	if !*noSeed {
 		seedCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -107,6 +114,14 @@ func runDev(args []string) error {
 			var more bool
 			more, err = seedPurchasingIfEmpty(seedCtx, pu.Addr.String(), key)
 			seeded = seeded || more
+		}
+		if err == nil {
+			var pos uint64
+			if pos, err = store.LastPosition(seedCtx); err == nil {
+				var more bool
+				more, err = seedDemandIfEmpty(seedCtx, de.Addr.String(), key, pos)
+				seeded = seeded || more
+			}
 		}
 		cancel()
 		if err != nil {
@@ -121,13 +136,14 @@ func runDev(args []string) error {
   NATS        %s  (JetStream stream %s, subjects carecoop.evt.>)
   framework   %s  carecoop.framework.v1.FrameworkService
   purchasing  %s  carecoop.purchasing.v1.PurchasingService
+  demand      %s  carecoop.demand.v1.DemandService
 Get a token (printed alone on the last line):
   go run ./tools/carecoop token --data %s --org consortium:north-west --role consortium_lead
 Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, *data, fw.Addr, readyLine)
+`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, de.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -141,6 +157,11 @@ Ctrl-C stops; the next start resumes from the same data.
 	case err := <-pu.Done():
 		if err == nil {
 			err = errors.New("purchasing service stopped")
+		}
+		return err
+	case err := <-de.Done():
+		if err == nil {
+			err = errors.New("demand service stopped")
 		}
 		return err
 	}

@@ -3,9 +3,11 @@
 //	carecoop dev    every service in one process on an embedded NATS with JetStream
 //	carecoop token  a development token signed by the dev stack's key
 //	carecoop seed   the north-west demo data, sent through the services' APIs
+//	carecoop import-903  a council's SSDA903 extract as a needs return (counts only)
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -16,6 +18,8 @@ commands:
   dev     run every service in one process on an embedded NATS (JetStream on disk)
   token   print a development token signed by the dev stack's key
   seed    send the north-west demo data to a running stack
+  import-903  compute a needs return from a council's SSDA903 extract on this
+          machine and submit only the counts
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -33,6 +37,11 @@ func main() {
 		err = runToken(os.Args[2:], os.Stdout)
 	case "seed":
 		err = runSeed(os.Args[2:])
+	case "import-903":
+		err = runImport903(os.Args[2:], os.Stdin, os.Stdout)
+		if errors.Is(err, errNotSubmitted) {
+			os.Exit(1)
+		}
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

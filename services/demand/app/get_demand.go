@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/domainerr"
+)
+
+// GetDemand answers the member councils' needs returns as at a date,
+// grouped by one or two dimensions: the consortium table protected, and the
+// caller council's own figures in full.
+func (s *Service) GetDemand(ctx context.Context, p auth.Principal, q *demandv1.GetDemandRequest) (*demandv1.DemandTable, error) {
+	for d := range q.GetFilters() {
+		if !containsString(q.GetDimensions(), d) {
+			return nil, domainerr.Field("filters", "filter on %q, which is not one of the grouped dimensions", d)
+		}
+	}
+	var out *demandv1.DemandTable
+	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
+		c, viewer, err := m.reader(p, q.GetConsortium(), false)
+		if err != nil {
+			return err
+		}
+		out, err = m.demandTable(c, viewer, q.GetAsAt(), q.GetDimensions(), q.GetFilters())
+		return err
+	})
+	if out != nil {
+		out.Position = pos
+	}
+	return out, err
+}
+
+// demandTable builds one as-at date's answer. Call with the lock held.
+func (m *ReadModel) demandTable(c *consortiumRM, viewer, asAt string, dims []string, filters map[string]string) (*demandv1.DemandTable, error) {
+	threshold, _ := m.policy(c.slug)
+	out := &demandv1.DemandTable{Consortium: c.slug, Threshold: uint32(threshold)}
+	date := m.latestDate(c, asAt)
+	if date == "" {
+		out.AsAt = asAt
+		return out, nil
+	}
+	out.AsAt = date
+	records := m.returnRecords(c, date)
+	councils := map[string]bool{}
+	for _, r := range records {
+		councils[r.council] = true
+	}
+	out.Councils = uint32(len(councils))
+	t, err := m.needsTable(c, date, dims, filters, threshold, viewer)
+	if err != nil {
+		return nil, err
+	}
+	out.ConsortiumTable = t
+	if viewer != "" {
+		out.OwnTable = filterTable(ownTable(records, dims, viewer), filters)
+	}
+	return out, nil
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}

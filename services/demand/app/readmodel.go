@@ -1,0 +1,222 @@
+package app
+
+import (
+	"slices"
+	"sync"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/demand/domain"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+)
+
+// ReadModel is what the queries read: the latest needs return of each
+// council for each date, consortia and their policies, and live demand and
+// supply maintained from purchasing's events.
+type ReadModel struct {
+	mu sync.RWMutex
+
+	consortia map[string]*consortiumRM
+	dps       map[string]*dpsRM
+	policies  map[string]*demandv1.DisclosurePolicySet
+	// returns: council → as-at date → the latest submission.
+	returns map[string]map[string]*demandv1.NeedsReturnSubmitted
+	dates   []string // every as-at date with a return, sorted
+
+	// generation moves on with every needs return: protections cached for
+	// older generations are never used again.
+	generation uint64
+	cache      protectedCache
+
+	referrals map[string]*liveReferral
+	awards    []*award
+	settings  map[string]*supplySetting // by URN
+}
+
+type consortiumRM struct {
+	slug    string
+	members map[string]bool // LA codes, from its DPSs
+	dps     []string
+}
+
+type dpsRM struct {
+	id, consortium string
+	categories     []*purchasingv1.Category
+	// admitted: category → provider → admitted and not suspended.
+	admitted map[string]map[string]bool
+}
+
+// liveReferral is an open or closed referral as a demand signal.
+type liveReferral struct {
+	consortium, council, category, area, ageBand string
+	open                                         bool
+}
+
+// award is met demand with its price.
+type award struct {
+	consortium, council, category, provider, area, distanceBand string
+	pence                                                       int64
+}
+
+// supplySetting is a setting's places as supply.
+type supplySetting struct {
+	provider, area   string
+	settingType      purchasingv1.SettingType
+	registered       uint32
+	published, taken uint32
+	removed          bool
+}
+
+func (s *supplySetting) free() uint32 {
+	if s.removed || s.taken >= s.published {
+		return 0
+	}
+	return s.published - s.taken
+}
+
+// NewReadModel returns an empty read model.
+func NewReadModel() *ReadModel {
+	return &ReadModel{
+		consortia: map[string]*consortiumRM{}, dps: map[string]*dpsRM{}, policies: map[string]*demandv1.DisclosurePolicySet{},
+		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, referrals: map[string]*liveReferral{}, settings: map[string]*supplySetting{},
+	}
+}
+
+// Apply folds one commit (the projection runner's callback).
+func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range commit {
+		m.apply(e.Event)
+	}
+	return nil
+}
+
+func (m *ReadModel) consortium(slug string) *consortiumRM {
+	c := m.consortia[slug]
+	if c == nil {
+		c = &consortiumRM{slug: slug, members: map[string]bool{}}
+		m.consortia[slug] = c
+	}
+	return c
+}
+
+func (m *ReadModel) apply(ev any) {
+	switch e := ev.(type) {
+	case *demandv1.NeedsReturnSubmitted:
+		byDate := m.returns[e.GetCouncil()]
+		if byDate == nil {
+			byDate = map[string]*demandv1.NeedsReturnSubmitted{}
+			m.returns[e.GetCouncil()] = byDate
+		}
+		byDate[e.GetAsAt()] = e
+		m.generation++
+		if i, found := slices.BinarySearch(m.dates, e.GetAsAt()); !found {
+			m.dates = slices.Insert(m.dates, i, e.GetAsAt())
+		}
+	case *demandv1.DisclosurePolicySet:
+		m.policies[e.GetConsortium()] = e
+
+	case *purchasingv1.DpsCreated:
+		c := m.consortium(e.GetConsortium())
+		for _, la := range e.GetTerms().GetMemberCouncils() {
+			c.members[la] = true
+		}
+		c.dps = append(c.dps, e.GetDpsId())
+		m.dps[e.GetDpsId()] = &dpsRM{id: e.GetDpsId(), consortium: e.GetConsortium(), categories: e.GetTerms().GetCategories(), admitted: map[string]map[string]bool{}}
+	case *purchasingv1.ProviderAdmitted:
+		m.setAdmitted(e.GetDpsId(), e.GetProviderId(), e.GetCategoryId(), true)
+	case *purchasingv1.ProviderReinstated:
+		m.setAdmitted(e.GetDpsId(), e.GetProviderId(), e.GetCategoryId(), true)
+	case *purchasingv1.ProviderSuspended:
+		m.setAdmitted(e.GetDpsId(), e.GetProviderId(), e.GetCategoryId(), false)
+	case *purchasingv1.ProviderRemoved:
+		m.setAdmitted(e.GetDpsId(), e.GetProviderId(), "", false)
+
+	case *purchasingv1.SettingAdded:
+		st := e.GetSetting()
+		m.settings[st.GetUrn()] = &supplySetting{provider: e.GetProviderId(), area: domain.PostcodeArea(st.GetOutcode()), settingType: st.GetType(), registered: st.GetRegisteredPlaces()}
+	case *purchasingv1.SettingUpdated:
+		if s := m.settings[e.GetSetting().GetUrn()]; s != nil {
+			st := e.GetSetting()
+			s.area, s.settingType, s.registered = domain.PostcodeArea(st.GetOutcode()), st.GetType(), st.GetRegisteredPlaces()
+		}
+	case *purchasingv1.SettingRemoved:
+		if s := m.settings[e.GetUrn()]; s != nil {
+			s.removed = true
+		}
+	case *purchasingv1.VacancyPublished:
+		if s := m.settings[e.GetUrn()]; s != nil {
+			s.published, s.taken = e.GetFreePlaces(), 0
+		}
+	case *purchasingv1.VacancyWithdrawn:
+		if s := m.settings[e.GetUrn()]; s != nil {
+			s.published, s.taken = 0, 0
+		}
+
+	case *purchasingv1.ReferralCreated:
+		n := e.GetNeed()
+		m.referrals[e.GetReferralId()] = &liveReferral{consortium: e.GetConsortium(), council: e.GetCouncil(), category: n.GetCategoryId(),
+			area: domain.PostcodeArea(n.GetHomeOutcode()), ageBand: domain.AgeBand(n.GetAgeYears()), open: true}
+	case *purchasingv1.ReferralWithdrawn:
+		if r := m.referrals[e.GetReferralId()]; r != nil {
+			r.open = false
+		}
+	case *purchasingv1.PlacementAwarded:
+		if r := m.referrals[e.GetReferralId()]; r != nil {
+			r.open = false
+		}
+		if s := m.settings[e.GetSettingUrn()]; s != nil {
+			s.taken += 1 + e.GetSiblingCount()
+		}
+		m.awards = append(m.awards, &award{consortium: e.GetConsortium(), council: e.GetCouncil(), category: e.GetCategoryId(), provider: e.GetProviderId(),
+			area: domain.PostcodeArea(e.GetSettingOutcode()), distanceBand: domain.DistanceBand(e.GetDistanceMiles()), pence: e.GetWeeklyPricePence()})
+	}
+}
+
+func (m *ReadModel) setAdmitted(dpsID, provider, category string, admitted bool) {
+	d := m.dps[dpsID]
+	if d == nil {
+		return
+	}
+	for _, c := range d.categories {
+		if category != "" && c.GetId() != category {
+			continue
+		}
+		set := d.admitted[c.GetId()]
+		if set == nil {
+			set = map[string]bool{}
+			d.admitted[c.GetId()] = set
+		}
+		if admitted {
+			set[provider] = true
+		} else {
+			delete(set, provider)
+		}
+	}
+}
+
+// policy is the consortium's threshold and minimum price providers.
+func (m *ReadModel) policy(consortium string) (threshold, minProviders int) {
+	if p := m.policies[consortium]; p != nil {
+		return int(p.GetThreshold()), int(p.GetMinPriceProviders())
+	}
+	return domain.DefaultThreshold, domain.DefaultMinPriceProviders
+}
+
+// latestDate is the newest as-at date on or before asAt ("" = newest of all)
+// for which a member council has a return.
+func (m *ReadModel) latestDate(c *consortiumRM, asAt string) string {
+	for i := len(m.dates) - 1; i >= 0; i-- {
+		d := m.dates[i]
+		if asAt != "" && d != asAt {
+			continue
+		}
+		for la := range c.members {
+			if m.returns[la][d] != nil {
+				return d
+			}
+		}
+	}
+	return ""
+}

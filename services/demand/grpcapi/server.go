@@ -1,0 +1,89 @@
+// Package grpcapi is the demand service's gRPC transport.
+package grpcapi
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	"github.com/carecoop/carecoop/services/demand/app"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
+)
+
+// Server implements carecoop.demand.v1.DemandService.
+type Server struct {
+	demandv1.UnimplementedDemandServiceServer
+	app *app.Service
+}
+
+// Register adds the service to a gRPC server.
+func Register(r grpc.ServiceRegistrar, a *app.Service) {
+	demandv1.RegisterDemandServiceServer(r, &Server{app: a})
+}
+
+func command(ctx context.Context, rpc, requestID string, run func(app.Request) (app.Result, error)) (*demandv1.CommandResponse, error) {
+	p, role, err := grpcserver.Caller(ctx, Policy, method(rpc))
+	if err != nil {
+		return nil, err
+	}
+	res, err := run(app.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return &demandv1.CommandResponse{Id: res.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+}
+
+func query[T any](ctx context.Context, rpc string, run func(auth.Principal) (T, error)) (T, error) {
+	p, _, err := grpcserver.Caller(ctx, Policy, method(rpc))
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return run(p)
+}
+
+func (s *Server) SubmitNeedsReturn(ctx context.Context, q *demandv1.SubmitNeedsReturnRequest) (*demandv1.CommandResponse, error) {
+	return command(ctx, "SubmitNeedsReturn", q.GetRequestId(), func(r app.Request) (app.Result, error) { return s.app.SubmitNeedsReturn(ctx, r, q) })
+}
+
+func (s *Server) SetDisclosurePolicy(ctx context.Context, q *demandv1.SetDisclosurePolicyRequest) (*demandv1.CommandResponse, error) {
+	return command(ctx, "SetDisclosurePolicy", q.GetRequestId(), func(r app.Request) (app.Result, error) {
+		return s.app.SetDisclosurePolicy(ctx, r, q.GetThreshold(), q.GetMinPriceProviders(), q.GetReason())
+	})
+}
+
+func (s *Server) GetDemand(ctx context.Context, q *demandv1.GetDemandRequest) (*demandv1.DemandTable, error) {
+	return query(ctx, "GetDemand", func(p auth.Principal) (*demandv1.DemandTable, error) { return s.app.GetDemand(ctx, p, q) })
+}
+
+func (s *Server) GetDemandSeries(ctx context.Context, q *demandv1.GetDemandSeriesRequest) (*demandv1.DemandSeries, error) {
+	return query(ctx, "GetDemandSeries", func(p auth.Principal) (*demandv1.DemandSeries, error) { return s.app.GetDemandSeries(ctx, p, q) })
+}
+
+func (s *Server) GetSufficiency(ctx context.Context, q *demandv1.GetSufficiencyRequest) (*demandv1.Sufficiency, error) {
+	return query(ctx, "GetSufficiency", func(p auth.Principal) (*demandv1.Sufficiency, error) { return s.app.GetSufficiency(ctx, p, q) })
+}
+
+func (s *Server) GetPriceBenchmarks(ctx context.Context, q *demandv1.GetPriceBenchmarksRequest) (*demandv1.PriceBenchmarks, error) {
+	return query(ctx, "GetPriceBenchmarks", func(p auth.Principal) (*demandv1.PriceBenchmarks, error) { return s.app.GetPriceBenchmarks(ctx, p, q) })
+}
+
+func (s *Server) GetOutOfArea(ctx context.Context, q *demandv1.GetOutOfAreaRequest) (*demandv1.OutOfArea, error) {
+	return query(ctx, "GetOutOfArea", func(p auth.Principal) (*demandv1.OutOfArea, error) { return s.app.GetOutOfArea(ctx, p, q) })
+}
+
+func (s *Server) GetForecast(ctx context.Context, q *demandv1.GetForecastRequest) (*demandv1.Forecast, error) {
+	return query(ctx, "GetForecast", func(p auth.Principal) (*demandv1.Forecast, error) { return s.app.GetForecast(ctx, p, q) })
+}
+
+func (s *Server) GetMarketPositionStatement(ctx context.Context, q *demandv1.GetMarketPositionStatementRequest) (*demandv1.Document, error) {
+	return query(ctx, "GetMarketPositionStatement", func(p auth.Principal) (*demandv1.Document, error) {
+		return s.app.GetMarketPositionStatement(ctx, p, q)
+	})
+}
+
+func (s *Server) ExportTable(ctx context.Context, q *demandv1.ExportTableRequest) (*demandv1.Document, error) {
+	return query(ctx, "ExportTable", func(p auth.Principal) (*demandv1.Document, error) { return s.app.ExportTable(ctx, p, q) })
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	demand "github.com/carecoop/carecoop/services/demand/server"
+	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
+)
+
+// errNotSubmitted ends an import whose files have problems: the report has
+// been printed and nothing was sent.
+var errNotSubmitted = errors.New("nothing was submitted")
+
+// runImport903 reads a council's SSDA903 extract on this machine, shows the
+// counts it would submit, and submits only the counts: child-level rows never
+// leave the machine. The request id is derived from the council, the date and
+// the counts, so importing the same files again is applied once.
+func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import-903", flag.ContinueOnError)
+	episodes := fs.String("episodes", "", "SSDA903 episodes CSV (required)")
+	header := fs.String("header", "", "SSDA903 header CSV (required)")
+	la := fs.String("la", "", "the council's three-digit DfE LA code (required)")
+	asAt := fs.String("as-at", "", "the date to count children looked after on, YYYY-MM-DD (required)")
+	addr := fs.String("demand-addr", demand.DefaultAddr, "demand service address")
+	data := fs.String("data", ".carecoop", "dev stack data directory (signs a dev token when --token is not given)")
+	token := fs.String("token", os.Getenv("CARECOOP_TOKEN"), "bearer token of a council analyst or commissioner (default $CARECOOP_TOKEN)")
+	yes := fs.Bool("yes", false, "submit without asking")
+	dryRun := fs.Bool("dry-run", false, "show the counts and submit nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *episodes == "" || *header == "" || *la == "" || *asAt == "" {
+		fs.Usage()
+		return errors.New("--episodes, --header, --la and --as-at are required")
+	}
+	date, err := time.Parse("2006-01-02", *asAt)
+	if err != nil {
+		return fmt.Errorf("--as-at: %q is not a date (YYYY-MM-DD)", *asAt)
+	}
+	ret, err := read903(*episodes, *header, *la, date)
+	if err != nil {
+		var rep *ssda903.Report
+		if errors.As(err, &rep) {
+			fmt.Fprintf(stdout, "The extract has problems; fix them and import again:\n%s\n", rep.Error())
+			return errNotSubmitted
+		}
+		return err
+	}
+	req := needsReturnRequest(ret)
+	fmt.Fprint(stdout, summary903(ret))
+	if *dryRun {
+		fmt.Fprintln(stdout, "Dry run: nothing was submitted.")
+		return nil
+	}
+	if !*yes {
+		fmt.Fprintf(stdout, "Submit these counts for council %s as at %s? Only the counts above leave this machine. [y/N] ", ret.LA, ret.AsAt)
+		answer, _ := bufio.NewReader(stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(stdout, "Not submitted.")
+			return nil
+		}
+	}
+	tok := *token
+	if tok == "" {
+		key, err := auth.LoadOrCreateDevKey(*data)
+		if err != nil {
+			return err
+		}
+		if tok, err = auth.IssueToken(key, auth.Principal{Subject: "analyst@council:" + *la, Organisation: auth.CouncilOrg(*la), Roles: []string{auth.CouncilAnalyst}}, time.Hour); err != nil {
+			return err
+		}
+	}
+	conn, err := grpcserver.NewClient(*addr, tok)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := demandv1.NewDemandServiceClient(conn).SubmitNeedsReturn(ctx, req)
+	if err != nil {
+		return fmt.Errorf("submitting the needs return: %w", err)
+	}
+	fmt.Fprintf(stdout, "Submitted needs return %s (submission %d, position %d).\n", res.GetId(), res.GetStreamVersion(), res.GetPosition())
+	return nil
+}
+
+func read903(episodesPath, headerPath, la string, asAt time.Time) (*ssda903.Return, error) {
+	ep, err := os.Open(episodesPath)
+	if err != nil {
+		return nil, err
+	}
+	defer ep.Close()
+	hd, err := os.Open(headerPath)
+	if err != nil {
+		return nil, err
+	}
+	defer hd.Close()
+	return ssda903.Read(ep, hd, ssda903.Options{LA: la, AsAt: asAt, EpisodesName: filepath.Base(episodesPath), HeaderName: filepath.Base(headerPath)})
+}
+
+// needsReturnRequest turns the computed return into the API request: counts
+// only. The request id is a digest of what is sent, so the same extract
+// imported twice is one submission, and a corrected one is a new one.
+func needsReturnRequest(r *ssda903.Return) *demandv1.SubmitNeedsReturnRequest {
+	req := &demandv1.SubmitNeedsReturnRequest{AsAt: r.AsAt, Source: "ssda903-import"}
+	for _, c := range r.Cells {
+		req.Cells = append(req.Cells, &demandv1.NeedsCell{PlacementGroup: c.PlacementGroup, AgeBand: c.AgeBand, Need: c.Need,
+			LegalStatus: c.LegalStatus, Area: c.Area, DistanceBand: c.DistanceBand, Count: uint32(c.Count)})
+	}
+	t := r.Transitions
+	req.Transitions = &demandv1.Transitions{From: t.From, To: t.To, Entries: u32(t.Entries), Exits: u32(t.Exits), Stayed: u32(t.Stayed)}
+	for _, m := range t.Moves {
+		req.Transitions.Moves = append(req.Transitions.Moves, &demandv1.Move{From: m.From, To: m.To, Count: uint32(m.Count)})
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|", r.LA, r.AsAt)
+	for _, c := range req.Cells {
+		fmt.Fprintf(h, "%s,%s,%s,%s,%s,%s,%d;", c.PlacementGroup, c.AgeBand, c.Need, c.LegalStatus, c.Area, c.DistanceBand, c.Count)
+	}
+	for _, k := range sortedKeys(t.Entries) {
+		fmt.Fprintf(h, "e%s=%d;", k, t.Entries[k])
+	}
+	for _, k := range sortedKeys(t.Exits) {
+		fmt.Fprintf(h, "x%s=%d;", k, t.Exits[k])
+	}
+	for _, k := range sortedKeys(t.Stayed) {
+		fmt.Fprintf(h, "s%s=%d;", k, t.Stayed[k])
+	}
+	for _, m := range t.Moves {
+		fmt.Fprintf(h, "m%s>%s=%d;", m.From, m.To, m.Count)
+	}
+	req.RequestId = "import903-" + r.LA + "-" + hex.EncodeToString(h.Sum(nil))[:24]
+	return req
+}
+
+func u32(m map[string]int) map[string]uint32 {
+	out := make(map[string]uint32, len(m))
+	for k, v := range m {
+		out[k] = uint32(v)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]int) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// summary903 is what the analyst checks before anything is sent.
+func summary903(r *ssda903.Return) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Needs return for council %s as at %s: %d children looked after, %d cells of counts.\n", r.LA, r.AsAt, r.Children, len(r.Cells))
+	section := func(title string, m map[string]int) {
+		fmt.Fprintf(&b, "  %s:\n", title)
+		for _, k := range sortedKeys(m) {
+			fmt.Fprintf(&b, "    %-20s %6d\n", k, m[k])
+		}
+	}
+	section("by placement group", r.Totals.PlacementGroup)
+	section("by age band", r.Totals.AgeBand)
+	section("by category of need", r.Totals.Need)
+	section("by legal status", r.Totals.LegalStatus)
+	section("placed in own area", r.Totals.Area)
+	section("distance from home (miles)", r.Totals.DistanceBand)
+	t := r.Transitions
+	fmt.Fprintf(&b, "  transitions in the year %s to %s: %d entries, %d exits, %d moves between groups\n", t.From, t.To, sum(t.Entries), sum(t.Exits), sumMoves(t.Moves))
+	return b.String()
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func sumMoves(ms []ssda903.Move) int {
+	n := 0
+	for _, m := range ms {
+		n += m.Count
+	}
+	return n
+}
