@@ -17,6 +17,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/proto"
 
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
@@ -35,13 +36,13 @@ func TestDevStackEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	natsAddr, fwAddr, puAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	natsAddr, fwAddr, puAddr, deAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
 
-	first := startDev(t, bin, data, natsAddr, fwAddr, puAddr)
+	first := startDev(t, bin, data, natsAddr, fwAddr, puAddr, deAddr)
 	if !strings.Contains(first.output, "seeded the north-west demo data") {
 		t.Fatalf("first start did not seed the demo:\n%s", first.output)
 	}
-	for _, want := range []string{natsAddr, fwAddr, puAddr, "token --data"} {
+	for _, want := range []string{natsAddr, fwAddr, puAddr, deAddr, "token --data"} {
 		if !strings.Contains(first.output, want) {
 			t.Errorf("start-up banner does not mention %q:\n%s", want, first.output)
 		}
@@ -78,6 +79,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 		}
 	}
 	placements := checkPurchasingDemo(ctx, t, bin, data, puAddr)
+	checkDemandDemo(ctx, t, bin, data, deAddr)
 
 	// Providers registered once, in purchasing; the framework learned their
 	// names from purchasing's events alone (it never calls purchasing).
@@ -131,7 +133,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 
 	first.stop(t)
 
-	second := startDev(t, bin, data, natsAddr, fwAddr, puAddr)
+	second := startDev(t, bin, data, natsAddr, fwAddr, puAddr, deAddr)
 	defer second.stop(t)
 	if strings.Contains(second.output, "seeded") {
 		t.Fatalf("second start seeded again:\n%s", second.output)
@@ -239,6 +241,32 @@ func checkPurchasingDemo(ctx context.Context, t *testing.T, bin, data, addr stri
 	return placements
 }
 
+// checkDemandDemo checks the seeded needs returns as a council sees them:
+// its own figures in full, the consortium's protected.
+func checkDemandDemo(ctx context.Context, t *testing.T, bin, data, addr string) {
+	t.Helper()
+	conn, err := grpcserver.NewClient(addr, token(t, bin, data, "council:352", "council_analyst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	got, err := demandv1.NewDemandServiceClient(conn).GetDemand(ctx, &demandv1.GetDemandRequest{Consortium: "north-west", Dimensions: []string{"placement_group", "age_band"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetCouncils() != 10 || got.GetAsAt() != "2025-03-31" {
+		t.Fatalf("demand as at %s from %d councils, want the ten councils' 2025-03-31 returns", got.GetAsAt(), got.GetCouncils())
+	}
+	if got.GetOwnTable().GetTotal().GetCount() == 0 || got.GetConsortiumTable().GetTotal().GetCount() <= got.GetOwnTable().GetTotal().GetCount() {
+		t.Fatalf("own total %d, consortium total %d", got.GetOwnTable().GetTotal().GetCount(), got.GetConsortiumTable().GetTotal().GetCount())
+	}
+	for _, c := range got.GetConsortiumTable().GetCells() {
+		if n := c.GetCount(); n > 0 && n < got.GetThreshold() {
+			t.Errorf("cell %v publishes %d children, under the threshold %d", c.GetValues(), n, got.GetThreshold())
+		}
+	}
+}
+
 func purchasingClient(t *testing.T, tok, addr string) purchasingv1.PurchasingServiceClient {
 	t.Helper()
 	conn, err := grpcserver.NewClient(addr, tok)
@@ -255,9 +283,9 @@ type devProcess struct {
 	done   chan error
 }
 
-func startDev(t *testing.T, bin, data, natsAddr, fwAddr, puAddr string) *devProcess {
+func startDev(t *testing.T, bin, data, natsAddr, fwAddr, puAddr, deAddr string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", natsAddr, "--framework-addr", fwAddr, "--purchasing-addr", puAddr)
+	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", natsAddr, "--framework-addr", fwAddr, "--purchasing-addr", puAddr, "--demand-addr", deAddr)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
