@@ -17,10 +17,7 @@ type system struct {
 	truth []int // the true counts (computed independently of the package)
 	own   []int // the viewer's own share: a lower bound it knows
 	sup   []bool
-	// latent marks unknowns that are not figures shown to anyone (the cells
-	// of the full cross-classification, in the three-way attack).
-	latent []bool
-	eqs    []equation
+	eqs   []equation
 }
 
 type equation struct {
@@ -33,14 +30,16 @@ func (s *system) newVar(name string, truth, own int, c Cell) int {
 	s.truth = append(s.truth, truth)
 	s.own = append(s.own, own)
 	s.sup = append(s.sup, c.Suppressed)
-	s.latent = append(s.latent, false)
 	return len(s.names) - 1
 }
 
-func (s *system) newLatent(name string, truth, own int) int {
-	v := s.newVar(name, truth, own, Cell{Suppressed: true})
-	s.latent[v] = true
-	return v
+// discloses reports whether learning figure v would disclose anything: it
+// holds some of the other councils' children.
+// A figure made only of the viewer's own children holds nothing the viewer
+// does not know: that it is determined tells only the true zero of the
+// others' share.
+func (s *system) discloses(v int) bool {
+	return s.truth[v] > s.own[v]
 }
 
 // sumEq adds: Σ parts − whole = 0.
@@ -80,31 +79,19 @@ func truthFunc(records []Record, viewer string) truthOf {
 	}
 }
 
-// figureIndex says which variable of a system is which figure, and keeps the
-// tables the viewer was shown.
-type figureIndex struct {
-	total int
-	one   map[string][]int      // dim → value index → var
-	two   map[[2]string][][]int // {rowDim, colDim} → [r][c] → var
-	tab1  map[string]Table1D
-	tab2  map[[2]string]Table2D
-	dims  []Dimension
-	pairs [][2]string
-}
-
 // buildSystem collects the one-way tables of oneDims and the two-way tables of
 // pairs, as the viewer of p sees them, with their shared figures identified.
-func buildSystem(t testing.TB, p *Protected, records []Record, dims []Dimension, oneDims []string, pairs [][2]string) (*system, *figureIndex) {
+func buildSystem(t testing.TB, p *Protected, records []Record, dims []Dimension, oneDims []string, pairs [][2]string) *system {
 	t.Helper()
 	truth := truthFunc(records, p.Viewer())
 	s := &system{}
-	ix := &figureIndex{one: map[string][]int{}, two: map[[2]string][][]int{}, tab1: map[string]Table1D{}, tab2: map[[2]string]Table2D{}, dims: dims, pairs: pairs}
+	one := map[string][]int{} // dimension → its figures, by value
 	first, err := p.Table1D(dims[0].Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n, own := truth(nil)
-	ix.total = s.newVar("total", n, own, first.Total)
+	total := s.newVar("total", n, own, first.Total)
 	needOne := map[string]bool{}
 	for _, d := range oneDims {
 		needOne[d] = true
@@ -120,39 +107,36 @@ func buildSystem(t testing.TB, p *Protected, records []Record, dims []Dimension,
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix.tab1[d.Name] = tab
 		var vars []int
 		for i, v := range tab.Values {
 			n, own := truth(map[string]string{d.Name: v})
 			vars = append(vars, s.newVar(d.Name+"="+v, n, own, tab.Cells[i]))
 		}
-		ix.one[d.Name] = vars
-		s.sumEq(vars, ix.total)
+		one[d.Name] = vars
+		s.sumEq(vars, total)
 	}
 	for _, pr := range pairs {
 		tab, err := p.Table2D(pr[0], pr[1], nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix.tab2[pr] = tab
 		grid := make([][]int, len(tab.RowValues))
 		for r, rv := range tab.RowValues {
 			for c, cv := range tab.ColValues {
 				n, own := truth(map[string]string{pr[0]: rv, pr[1]: cv})
 				grid[r] = append(grid[r], s.newVar(pr[0]+"="+rv+","+pr[1]+"="+cv, n, own, tab.Cells[r][c]))
 			}
-			s.sumEq(grid[r], ix.one[pr[0]][r])
+			s.sumEq(grid[r], one[pr[0]][r])
 		}
 		for c := range tab.ColValues {
 			var col []int
 			for r := range tab.RowValues {
 				col = append(col, grid[r][c])
 			}
-			s.sumEq(col, ix.one[pr[1]][c])
+			s.sumEq(col, one[pr[1]][c])
 		}
-		ix.two[pr] = grid
 	}
-	return s, ix
+	return s
 }
 
 // allPairs lists every two-way table of dims once.
@@ -177,7 +161,7 @@ func dimNames(dims []Dimension) []string {
 // lineAttack is the differencing attacker: any equation with exactly one
 // unknown is solved (margin − sum of published interior, or the like), the
 // answer is used in the other equations, and so on. It returns the
-// suppressed figures it recovered.
+// suppressed figures it recovered that disclose something (see discloses).
 func lineAttack(s *system) []int {
 	known := make([]bool, len(s.sup))
 	for v := range known {
@@ -197,7 +181,9 @@ func lineAttack(s *system) []int {
 			}
 			if count == 1 {
 				known[unknown] = true
-				got = append(got, unknown)
+				if s.discloses(unknown) {
+					got = append(got, unknown)
+				}
 				changed = true
 			}
 		}
@@ -207,8 +193,10 @@ func lineAttack(s *system) []int {
 
 // linearAttack is the attacker who combines any equations linearly: a
 // suppressed figure is determined when its unit vector lies in the row space
-// of the equations restricted to suppressed figures. Exact arithmetic modulo a
-// large prime (the matrices are 0/±1).
+// of the equations restricted to suppressed figures. Exact arithmetic modulo
+// a large prime (the matrices are 0/±1): another prime than the package's
+// audit, and other code, so that it checks the audit independently. It
+// returns the figures it recovered that disclose something.
 func linearAttack(s *system) []int {
 	const p = 2147483647
 	col := map[int]int{}
@@ -225,14 +213,14 @@ func linearAttack(s *system) []int {
 	var m [][]int64
 	for _, e := range s.eqs {
 		row := make([]int64, len(vars))
-		any := false
+		touches := false
 		for k, v := range e.vars {
 			if j, ok := col[v]; ok {
 				row[j] = (row[j] + int64(e.coef[k]) + p) % p
-				any = true
+				touches = true
 			}
 		}
-		if any {
+		if touches {
 			m = append(m, row)
 		}
 	}
@@ -285,7 +273,7 @@ func linearAttack(s *system) []int {
 				nonzero++
 			}
 		}
-		if nonzero == 1 {
+		if nonzero == 1 && s.discloses(vars[pc[1]]) {
 			got = append(got, vars[pc[1]])
 		}
 	}
@@ -411,7 +399,8 @@ func (s *solver) feasible(lo, hi []int, budget *int) bool {
 	return false
 }
 
-// pinned returns the suppressed figures that take one value only in every
+// pinned returns the suppressed figures holding some of the other councils'
+// children that take one value only in every
 // non-negative integer assignment (at least the viewer's own share) that is
 // consistent with everything the viewer is shown. Every figure is at most the
 // total; when the total is suppressed the search stops at truth + slack,
@@ -430,7 +419,7 @@ func pinned(s *system, cap int) (got []int, exhausted bool) {
 	}
 	sol := newSolver(n, s.eqs)
 	for v, sup := range s.sup {
-		if !sup || s.latent[v] {
+		if !sup || !s.discloses(v) {
 			continue
 		}
 		budget := 200000

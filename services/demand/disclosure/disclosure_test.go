@@ -2,11 +2,28 @@ package disclosure
 
 import (
 	"math/rand"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+// trials scales the randomized tests: DISCLOSURE_TRIALS=20 runs twenty times
+// as many snapshots, each from its own seed.
+func trials(n int) int {
+	if k, err := strconv.Atoi(os.Getenv("DISCLOSURE_TRIALS")); err == nil && k > 0 {
+		return n * k
+	}
+	return n
+}
+
+// seed varies the seeds of the randomized tests: DISCLOSURE_SEED=k shifts
+// every seed by k.
+func seed(s int64) int64 {
+	k, _ := strconv.ParseInt(os.Getenv("DISCLOSURE_SEED"), 10, 64)
+	return s + k
+}
 
 func rec(council string, count int, kv ...string) Record {
 	r := Record{Council: council, Count: count, Values: map[string]string{}}
@@ -170,6 +187,9 @@ func TestOwnFiguresInFull(t *testing.T) {
 		rec("352", 6, "placement", "fostering", "age", "young"),
 		rec("350", 30, "placement", "fostering", "age", "young"),
 		rec("350", 2, "placement", "secure", "age", "old"),
+		rec("350", 20, "placement", "residential", "age", "young"),
+		rec("350", 20, "placement", "residential", "age", "old"),
+		rec("351", 10, "placement", "supported", "age", "young"),
 	}
 	age := Dimension{Name: "age", Values: []string{"young", "old"}}
 	p := mustProtect(t, records, []Dimension{placement, age}, 0, "352")
@@ -179,6 +199,9 @@ func TestOwnFiguresInFull(t *testing.T) {
 	}
 	if c := tab.Cells[0][0]; c.Suppressed || c.Count != 36 || c.Own != 6 {
 		t.Errorf("fostering/young: %+v", c)
+	}
+	if c := tab.Cells[3][0]; !c.Suppressed || c.Own != 0 {
+		t.Errorf("supported/young protects the secure margin's line: %+v", c)
 	}
 	if tab.Total.Own != 7 || tab.RowMargins[2].Own != 1 {
 		t.Errorf("own margins: total %+v, secure %+v", tab.Total, tab.RowMargins[2])
@@ -249,7 +272,59 @@ func TestMarginRecoverableFromTwoWayIsSuppressed(t *testing.T) {
 	if got := types.Cells[1].Reason; got != "secondary: protects a suppressed cell in the type × group table" {
 		t.Errorf("reason %q", got)
 	}
-	s, _ := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
+	s := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
+	if got := linearAttack(s); len(got) > 0 {
+		t.Fatalf("recovered %v", names(s, got))
+	}
+	if got, ex := pinned(s, s.truth[0]); len(got) > 0 || ex {
+		t.Fatalf("pinned %v (search exhausted: %v)", names(s, got), ex)
+	}
+}
+
+// TestBridgeCellIsProtected: every line of this table holds two or three
+// suppressed cells, so the line rule is satisfied by the primaries alone, but
+// the cells of row a1 link two separate groups of suppressed cells: the sum
+// of columns c0 and c2 minus the sum of rows a0 and a4 (all published
+// margins and cells) is a1/c0. The audit suppresses one more cell.
+func TestBridgeCellIsProtected(t *testing.T) {
+	a := Dimension{Name: "placement", Values: []string{"a0", "a1", "a2", "a3", "a4"}}
+	c := Dimension{Name: "need", Values: []string{"c0", "c1", "c2", "c3"}}
+	small := map[[2]int]bool{
+		{0, 0}: true, {0, 2}: true, {4, 0}: true, {4, 2}: true, // one cycle
+		{2, 1}: true, {2, 3}: true, {3, 1}: true, {3, 3}: true, // another
+		{1, 0}: true, {1, 3}: true, // the bridge between them
+	}
+	var records []Record
+	for r, rv := range a.Values {
+		for k, cv := range c.Values {
+			n := 10 + r + k
+			if small[[2]int{r, k}] {
+				n = 2
+			}
+			records = append(records, rec("352", n, "placement", rv, "need", cv))
+		}
+	}
+	dims := []Dimension{a, c}
+	p := mustProtect(t, records, dims, 0, "")
+	tab := mustTable2D(t, p, "placement", "need", nil, nil)
+	extra := 0
+	for r := range tab.Cells {
+		for k, cell := range tab.Cells[r] {
+			switch {
+			case small[[2]int{r, k}] && cell.Reason != "primary: fewer than 5":
+				t.Errorf("%s/%s: %+v", a.Values[r], c.Values[k], cell)
+			case !small[[2]int{r, k}] && cell.Suppressed:
+				extra++
+				if cell.Reason != "secondary: protects a suppressed cell in the placement × need table" {
+					t.Errorf("%s/%s: reason %q", a.Values[r], c.Values[k], cell.Reason)
+				}
+			}
+		}
+	}
+	if extra != 1 {
+		t.Errorf("%d cells suppressed besides the primaries, want 1:\n%s", extra, describe(t, p, dims))
+	}
+	s := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
 	if got := linearAttack(s); len(got) > 0 {
 		t.Fatalf("recovered %v", names(s, got))
 	}
@@ -349,16 +424,16 @@ func checkCell(t *testing.T, c Cell, n, own int, name string) {
 // of line differences recovers a suppressed figure, and no linear combination
 // of all the published equations does either.
 func TestRandomTablesResistDifferencing(t *testing.T) {
-	rng := rand.New(rand.NewSource(20250331))
+	rng := rand.New(rand.NewSource(seed(20250331)))
 	suppressed, figures := 0, 0
-	for trial := range 400 {
+	for trial := range trials(400) {
 		councils := 2 + rng.Intn(10)
 		records, dims := randomSnapshot(rng, 2+rng.Intn(3), 2, 6, councils, 0.15+0.3*rng.Float64(), 1+rng.Intn(8))
 		viewer := randomViewer(rng, councils)
 		threshold := 3 + rng.Intn(5)
 		p := mustProtect(t, records, dims, threshold, viewer)
 		checkLines(t, p, records, dims)
-		s, _ := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
+		s := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
 		if got := lineAttack(s); len(got) > 0 {
 			t.Fatalf("trial %d (viewer %q, threshold %d): line differences recover %v", trial, viewer, threshold, names(s, got))
 		}
@@ -382,8 +457,8 @@ func TestRandomTablesResistDifferencing(t *testing.T) {
 // queries, taken one pair at a time: a two-way table with the one-way table of
 // its row dimension, and A×B against A×C through the margins of A they share.
 func TestOverlappingQueriesCannotRecover(t *testing.T) {
-	rng := rand.New(rand.NewSource(7))
-	for trial := range 200 {
+	rng := rand.New(rand.NewSource(seed(7)))
+	for trial := range trials(200) {
 		councils := 2 + rng.Intn(6)
 		records, dims := randomSnapshot(rng, 3, 2, 5, councils, 0.3, 1+rng.Intn(6))
 		viewer := randomViewer(rng, councils)
@@ -398,7 +473,7 @@ func TestOverlappingQueriesCannotRecover(t *testing.T) {
 			{nil, [][2]string{{a, b}, {a, c}}},
 			{nil, [][2]string{{a, b}, {c, b}}},
 		} {
-			s, _ := buildSystem(t, p, records, dims, q.one, q.pairs)
+			s := buildSystem(t, p, records, dims, q.one, q.pairs)
 			if got := linearAttack(s); len(got) > 0 {
 				t.Fatalf("trial %d, %v + %v: recovered %v\n%s", trial, q.one, q.pairs, names(s, got), describe(t, p, dims))
 			}
@@ -410,8 +485,8 @@ func TestOverlappingQueriesCannotRecover(t *testing.T) {
 // unfiltered one for the rows and columns it selects, margins and total
 // included, so comparing filtered and unfiltered queries gives nothing.
 func TestFilterOnlySelects(t *testing.T) {
-	rng := rand.New(rand.NewSource(11))
-	for range 100 {
+	rng := rand.New(rand.NewSource(seed(11)))
+	for range trials(100) {
 		councils := 2 + rng.Intn(6)
 		records, dims := randomSnapshot(rng, 3, 2, 6, councils, 0.3, 6)
 		p := mustProtect(t, records, dims, 0, randomViewer(rng, councils))
@@ -537,28 +612,25 @@ func TestSuppressionIsDeterministic(t *testing.T) {
 // total, and, for a council, the lower bound of its own figures. Each
 // suppressed figure must have at least two possible values.
 func TestBruteForceNoSuppressedFigureIsDetermined(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	trials, withSuppression := 0, 0
-	for trials < 300 {
+	rng := rand.New(rand.NewSource(seed(1)))
+	done, withSuppression := 0, 0
+	for done < trials(1000) {
 		councils := 1 + rng.Intn(3)
-		maxCount := 2
-		if councils == 1 {
-			maxCount = 4
-		}
-		records, dims := randomSnapshot(rng, 3, 2, 3, councils, 0.5, maxCount)
+		// A two-way cell sums at most 3 records per council: ≤ 12.
+		records, dims := randomSnapshot(rng, 3, 2, 3, councils, 0.5, 4/councils)
 		viewer := randomViewer(rng, councils)
 		threshold := 3 + rng.Intn(3)
 		p := mustProtect(t, records, dims, threshold, viewer)
-		s, _ := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
+		s := buildSystem(t, p, records, dims, dimNames(dims), allPairs(dims))
 		if s.truth[0] == 0 {
 			continue
 		}
-		trials++
-		any := false
+		done++
+		suppressed := false
 		for _, sup := range s.sup {
-			any = any || sup
+			suppressed = suppressed || sup
 		}
-		if any {
+		if suppressed {
 			withSuppression++
 		}
 		// Every figure is at most the total; when the total is suppressed
@@ -569,14 +641,14 @@ func TestBruteForceNoSuppressedFigureIsDetermined(t *testing.T) {
 		}
 		got, exhausted := pinned(s, cap)
 		if exhausted {
-			t.Fatalf("trial %d: search budget exhausted", trials)
+			t.Fatalf("trial %d: search budget exhausted", done)
 		}
 		if len(got) > 0 {
-			t.Fatalf("trial %d (viewer %q, threshold %d): determined %v\n%s", trials, viewer, threshold, names(s, got), describe(t, p, dims))
+			t.Fatalf("trial %d (viewer %q, threshold %d): determined %v\n%s", done, viewer, threshold, names(s, got), describe(t, p, dims))
 		}
 	}
-	if withSuppression < trials/2 {
-		t.Fatalf("only %d of %d trials had suppression: the test data are too easy", withSuppression, trials)
+	if withSuppression < done/2 {
+		t.Fatalf("only %d of %d trials had suppression: the test data are too easy", withSuppression, done)
 	}
 }
 

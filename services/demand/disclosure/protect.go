@@ -143,6 +143,13 @@ func Protect(records []Record, dims []Dimension, threshold int, viewer string) (
 		}
 	}
 
+	pairs := make([][]*twoWay, len(p.dims))
+	for a := range p.dims {
+		pairs[a] = make([]*twoWay, len(p.dims))
+		for b := a + 1; b < len(p.dims); b++ {
+			pairs[a][b] = p.two[[2]int{a, b}]
+		}
+	}
 	vi := make([]int, len(p.dims))
 	for _, r := range records {
 		if r.Count < 0 {
@@ -167,7 +174,7 @@ func Protect(records []Record, dims []Dimension, threshold int, viewer string) (
 		for d := range p.dims {
 			p.one[d][vi[d]].add(r.Count, own)
 			for e := d + 1; e < len(p.dims); e++ {
-				p.two[[2]int{d, e}].cells[vi[d]][vi[e]].add(r.Count, own)
+				pairs[d][e].cells[vi[d]][vi[e]].add(r.Count, own)
 			}
 		}
 	}

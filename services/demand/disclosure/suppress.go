@@ -11,7 +11,8 @@ const (
 	othersShare               // 0 < n - own < threshold, for a viewer with own data
 	secondary1D               // protects a cell of the one-way table of dim
 	secondaryLine             // protects a cell of the line of value `value` of dim
-	secondaryTable            // a margin protecting a cell of the two-way table dim × other
+	secondaryTable            // protects a cell of the two-way table dim × other
+	secondaryTotal            // protects the total
 )
 
 type why struct {
@@ -73,6 +74,8 @@ func (e *entry) cell(p *Protected) Cell {
 		c.Reason = fmt.Sprintf("secondary: protects a suppressed cell in %s %s", p.dims[e.why.dim].Name, p.dims[e.why.dim].Values[e.why.value])
 	case secondaryTable:
 		c.Reason = fmt.Sprintf("secondary: protects a suppressed cell in the %s × %s table", p.dims[e.why.dim].Name, p.dims[e.why.other].Name)
+	case secondaryTotal:
+		c.Reason = "secondary: protects the suppressed total"
 	}
 	return c
 }
@@ -131,6 +134,7 @@ func (p *Protected) protect() {
 			}
 		}
 		if !more {
+			p.audit()
 			return
 		}
 	}
