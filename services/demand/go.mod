@@ -5,10 +5,19 @@ go 1.26.8
 require (
 	github.com/carecoop/carecoop/proto v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
+	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/xuri/excelize/v2 v2.11.1
 	go.uber.org/zap v1.28.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/nats-io/jwt/v2 v2.8.2 // indirect
+	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
 )
 
 require (
@@ -48,4 +57,5 @@ require (
 replace (
 	github.com/carecoop/carecoop/proto => ../../proto
 	github.com/carecoop/carecoop/services/kit => ../kit
+	github.com/carecoop/carecoop/services/purchasing => ../purchasing
 )

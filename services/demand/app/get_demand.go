@@ -12,9 +12,12 @@ import (
 // grouped by one or two dimensions: the consortium table protected, and the
 // caller council's own figures in full.
 func (s *Service) GetDemand(ctx context.Context, p auth.Principal, q *demandv1.GetDemandRequest) (*demandv1.DemandTable, error) {
-	for d := range q.GetFilters() {
+	for d, v := range q.GetFilters() {
 		if !containsString(q.GetDimensions(), d) {
 			return nil, domainerr.Field("filters", "filter on %q, which is not one of the grouped dimensions", d)
+		}
+		if !knownValue(d, v) {
+			return nil, domainerr.Field("filters", "%q is not a value of %s", v, d)
 		}
 	}
 	var out *demandv1.DemandTable
@@ -57,6 +60,16 @@ func (m *ReadModel) demandTable(c *consortiumRM, viewer, asAt string, dims []str
 		out.OwnTable = filterTable(ownTable(records, dims, viewer), filters)
 	}
 	return out, nil
+}
+
+// knownValue says whether v is in the code list of the needs dimension d.
+func knownValue(d, v string) bool {
+	for _, dim := range needsDimensions() {
+		if dim.Name == d {
+			return containsString(dim.Values, v)
+		}
+	}
+	return false
 }
 
 func containsString(xs []string, x string) bool {

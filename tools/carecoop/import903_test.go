@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	demand "github.com/carecoop/carecoop/services/demand/server"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/servicetest"
+	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
+)
+
+// The sample SSDA903 extract (synthetic) of the demand module.
+var (
+	sampleEpisodes = filepath.Join("..", "..", "services", "demand", "ssda903", "testdata", "episodes.csv")
+	sampleHeader   = filepath.Join("..", "..", "services", "demand", "ssda903", "testdata", "header.csv")
+)
+
+const sampleAsAt = "2017-03-31"
+
+// importEnv is a demand service (and the purchasing service, whose DPS
+// makes council 352 a member of the north-west consortium) on a test NATS.
+type importEnv struct {
+	*servicetest.Env
+	addr string
+	c    demandv1.DemandServiceClient
+}
+
+func newImportEnv(t *testing.T) *importEnv {
+	t.Helper()
+	env := servicetest.New(t, time.Date(2026, time.November, 23, 9, 0, 0, 0, time.UTC))
+	p, err := purchasing.Start(env.Ctx, purchasing.Config{Addr: "127.0.0.1:0", Store: env.Store, Verifier: env.Verifier, Clock: env.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	d, err := demand.Start(env.Ctx, demand.Config{Addr: "127.0.0.1:0", Store: env.Store, Verifier: env.Verifier, Clock: env.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	lead := purchasingv1.NewPurchasingServiceClient(env.Dial(p.Addr.String(), env.Token("amara.okafor", auth.ConsortiumOrg("north-west"), auth.ConsortiumLead)))
+	if _, err := lead.CreateDps(env.Ctx, &purchasingv1.CreateDpsRequest{RequestId: "dps-north-west-import", Terms: &purchasingv1.DpsTerms{
+		Title: "North West children's placements DPS", Description: "Children's homes for Greater Manchester councils.",
+		Categories: []*purchasingv1.Category{{Id: "residential", Name: "Residential children's homes",
+			SettingTypes: []purchasingv1.SettingType{purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME}}},
+		SelectionCriteria: []*purchasingv1.SelectionCriterion{{Id: "safeguarding", Question: "Describe how you keep children safe."}},
+		MemberCouncils:    []string{"352", "353"}, MinOfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD, EndsOn: "2029-02-23",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	e := &importEnv{Env: env, addr: d.Addr.String()}
+	e.c = demandv1.NewDemandServiceClient(env.Dial(e.addr, e.analystToken()))
+	return e
+}
+
+func (e *importEnv) analystToken() string {
+	return e.Token("analyst.352", auth.CouncilOrg("352"), auth.CouncilAnalyst)
+}
+
+func (e *importEnv) returns(t *testing.T) []eventstore.RecordedEvent {
+	t.Helper()
+	events, err := e.Store.ReadStream(e.Ctx, eventstore.StreamID{Context: "demand", Aggregate: "return", ID: "352-" + sampleAsAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
+}
+
+func importArgs(episodes string, extra ...string) []string {
+	return append([]string{"--episodes", episodes, "--header", sampleHeader, "--la", "352", "--as-at", sampleAsAt}, extra...)
+}
+
+// A dry run prints the counts and sends nothing.
+func TestImport903DryRun(t *testing.T) {
+	e := newImportEnv(t)
+	before := e.LastPosition()
+	var out bytes.Buffer
+	if err := runImport903(importArgs(sampleEpisodes, "--dry-run", "--demand-addr", e.addr, "--token", e.analystToken()), strings.NewReader(""), &out); err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"Needs return for council 352 as at 2017-03-31: 2100 children looked after",
+		"by placement group:", "by age band:", "by category of need:", "by legal status:", "transitions in the year 2016-03-31 to 2017-03-31",
+		"Dry run: nothing was submitted.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the dry run does not say %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "Submitted") {
+		t.Errorf("the dry run says it submitted:\n%s", out.String())
+	}
+	if after := e.LastPosition(); after != before || len(e.returns(t)) != 0 {
+		t.Errorf("the dry run wrote to the store (position %d → %d)", before, after)
+	}
+	// Without --yes, anything but yes submits nothing either.
+	out.Reset()
+	if err := runImport903(importArgs(sampleEpisodes, "--demand-addr", e.addr, "--token", e.analystToken()), strings.NewReader("n\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "[y/N]") || !strings.Contains(out.String(), "Not submitted.") || e.LastPosition() != before {
+		t.Errorf("answering no:\n%s", out.String())
+	}
+}
+
+// A malformed extract gets a report naming file, line and column, and
+// nothing is sent.
+func TestImport903MalformedReport(t *testing.T) {
+	raw, err := os.ReadFile(sampleEpisodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	fields := strings.Split(lines[2], ",") // line 3: the second episode
+	fields[1] = "31/02/2016"               // DECOM: no such date
+	lines[2] = strings.Join(fields, ",")
+	bad := filepath.Join(t.TempDir(), "episodes-2017.csv")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	// Nothing listens at the address: a submission would fail otherwise.
+	err = runImport903(importArgs(bad, "--yes", "--demand-addr", "127.0.0.1:1", "--token", "unused"), strings.NewReader(""), &out)
+	if !errors.Is(err, errNotSubmitted) {
+		t.Fatalf("malformed extract: error %v, want errNotSubmitted\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "episodes-2017.csv:3: DECOM:") || !strings.Contains(out.String(), "31/02/2016") {
+		t.Errorf("the report does not name the file, line and column:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "Needs return for council") || strings.Contains(out.String(), "Submitted") {
+		t.Errorf("a malformed extract was summarised or submitted:\n%s", out.String())
+	}
+	// No child's identifier is repeated in the report.
+	child := fields[0]
+	if strings.Contains(out.String(), child) {
+		t.Errorf("the report names child %s:\n%s", child, out.String())
+	}
+}
+
+var submitted = regexp.MustCompile(`Submitted needs return (\S+) \(submission (\d+), position (\d+)\)`)
+
+// --yes submits the counts; importing the same files again is the same
+// submission, and the demand service holds the counts the summary showed.
+func TestImport903SubmitsOnce(t *testing.T) {
+	e := newImportEnv(t)
+	args := importArgs(sampleEpisodes, "--yes", "--demand-addr", e.addr, "--token", e.analystToken())
+	var first, second bytes.Buffer
+	if err := runImport903(args, strings.NewReader(""), &first); err != nil {
+		t.Fatalf("import: %v\n%s", err, first.String())
+	}
+	if err := runImport903(args, strings.NewReader(""), &second); err != nil {
+		t.Fatalf("import again: %v\n%s", err, second.String())
+	}
+	m1, m2 := submitted.FindStringSubmatch(first.String()), submitted.FindStringSubmatch(second.String())
+	if m1 == nil || m2 == nil {
+		t.Fatalf("no submission reported:\n%s\n%s", first.String(), second.String())
+	}
+	if m1[1] != "352-"+sampleAsAt || m2[1] != m1[1] || m1[2] != "1" || m2[2] != "1" || m2[3] != m1[3] {
+		t.Errorf("first import %v, second %v: want the same return, submission 1, same position", m1[1:], m2[1:])
+	}
+	events := e.returns(t)
+	if len(events) != 1 {
+		t.Fatalf("the return's stream holds %d submissions, want 1", len(events))
+	}
+	sent := events[0].Event.(*demandv1.NeedsReturnSubmitted)
+	if sent.GetChildren() != 2100 || sent.GetSource() != "ssda903-import" || sent.GetTransitions().GetTo() != sampleAsAt {
+		t.Errorf("submitted %d children from %q, transitions to %q", sent.GetChildren(), sent.GetSource(), sent.GetTransitions().GetTo())
+	}
+
+	// The counts held are the summary's, along every dimension.
+	ret, err := read903(sampleEpisodes, sampleHeader, "352", time.Date(2017, time.March, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dim, want := range map[string]map[string]int{
+		"placement_group": ret.Totals.PlacementGroup, "age_band": ret.Totals.AgeBand, "need": ret.Totals.Need,
+		"legal_status": ret.Totals.LegalStatus, "area": ret.Totals.Area, "distance_band": ret.Totals.DistanceBand,
+	} {
+		got := servicetest.Must(e.c.GetDemand(e.Ctx, &demandv1.GetDemandRequest{Consortium: "north-west", AsAt: sampleAsAt, Dimensions: []string{dim}, MinPosition: e.LastPosition()})).OK(t)
+		if got.GetOwnTable().GetTotal().GetCount() != 2100 || got.GetConsortiumTable().GetTotal().GetCount() != 2100 || got.GetCouncils() != 1 {
+			t.Errorf("by %s: own total %v, consortium total %v from %d councils, want 2100", dim, got.GetOwnTable().GetTotal(), got.GetConsortiumTable().GetTotal(), got.GetCouncils())
+		}
+		have := map[string]int{}
+		for _, c := range got.GetOwnTable().GetCells() {
+			have[c.GetValues()[0]] = int(c.GetCount())
+		}
+		for k, n := range want {
+			if n != 0 && have[k] != n {
+				t.Errorf("by %s: %s holds %d, the summary shows %d", dim, k, have[k], n)
+			}
+			delete(have, k)
+		}
+		if len(have) != 0 {
+			t.Errorf("by %s: the service holds %v, which the summary does not show", dim, have)
+		}
+	}
+}
