@@ -5,16 +5,11 @@ package server
 
 import (
 	"context"
-	"errors"
-	"time"
 
-	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/framework/app"
 	"github.com/carecoop/carecoop/services/framework/grpcapi"
-	"github.com/carecoop/carecoop/services/kit/auth"
-	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 )
 
@@ -22,15 +17,7 @@ import (
 const DefaultAddr = "127.0.0.1:7101"
 
 // Config is what the service needs from its host process.
-type Config struct {
-	// Addr to listen on (host:port; port 0 picks a free one).
-	Addr     string
-	Store    eventstore.Store
-	Verifier auth.Verifier
-	Logger   *zap.Logger
-	// Clock replaces the wall clock (tests).
-	Clock func() time.Time
-}
+type Config = grpcserver.ServiceConfig
 
 // Running is a started framework service: Addr, Stop and Done come from the
 // kit's host.
@@ -41,25 +28,13 @@ type Running struct {
 
 // Start builds the read model from the store, then serves gRPC on cfg.Addr.
 func Start(ctx context.Context, cfg Config) (*Running, error) {
-	if cfg.Store == nil || cfg.Verifier == nil {
-		return nil, errors.New("framework: a store and a token verifier are required")
-	}
 	var opts []app.Option
 	if cfg.Clock != nil {
 		opts = append(opts, app.WithClock(cfg.Clock))
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = zap.NewNop()
-	}
-	svc := app.New(cfg.Store, log, opts...)
-	addr := cfg.Addr
-	if addr == "" {
-		addr = DefaultAddr
-	}
-	r, err := grpcserver.Host(ctx, grpcserver.HostConfig{
-		Name: "framework", Addr: addr, Logger: log, Verifier: cfg.Verifier, Policy: grpcapi.Policy,
-		Start:    svc.Start,
+	svc := app.New(cfg.Store, cfg.Log(), opts...)
+	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
+		Name: "framework", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start,
 		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
 	})
 	if err != nil {

@@ -5,14 +5,9 @@ package server
 
 import (
 	"context"
-	"errors"
-	"time"
 
-	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
-	"github.com/carecoop/carecoop/services/kit/auth"
-	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/purchasing/app"
 	"github.com/carecoop/carecoop/services/purchasing/grpcapi"
@@ -22,17 +17,10 @@ import (
 const DefaultAddr = "127.0.0.1:7102"
 
 // Config is what the service needs from its host process.
-type Config struct {
-	// Addr to listen on (host:port; port 0 picks a free one).
-	Addr     string
-	Store    eventstore.Store
-	Verifier auth.Verifier
-	Logger   *zap.Logger
-	// Clock replaces the wall clock (tests).
-	Clock func() time.Time
-}
+type Config = grpcserver.ServiceConfig
 
-// Running is a started purchasing service.
+// Running is a started purchasing service: Addr, Stop and Done come from the
+// kit's host.
 type Running struct {
 	*grpcserver.Running
 	App *app.Service
@@ -40,25 +28,13 @@ type Running struct {
 
 // Start builds the read model from the store, then serves gRPC on cfg.Addr.
 func Start(ctx context.Context, cfg Config) (*Running, error) {
-	if cfg.Store == nil || cfg.Verifier == nil {
-		return nil, errors.New("purchasing: a store and a token verifier are required")
-	}
 	var opts []app.Option
 	if cfg.Clock != nil {
 		opts = append(opts, app.WithClock(cfg.Clock))
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = zap.NewNop()
-	}
-	svc := app.New(cfg.Store, log, opts...)
-	addr := cfg.Addr
-	if addr == "" {
-		addr = DefaultAddr
-	}
-	r, err := grpcserver.Host(ctx, grpcserver.HostConfig{
-		Name: "purchasing", Addr: addr, Logger: log, Verifier: cfg.Verifier, Policy: grpcapi.Policy,
-		Start:    svc.Start,
+	svc := app.New(cfg.Store, cfg.Log(), opts...)
+	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
+		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start,
 		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
 	})
 	if err != nil {
