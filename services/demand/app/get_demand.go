@@ -45,19 +45,18 @@ func (m *ReadModel) demandTable(c *consortiumRM, viewer, asAt string, dims []str
 		return out, nil
 	}
 	out.AsAt = date
-	records := m.returnRecords(c, date)
-	councils := map[string]bool{}
-	for _, r := range records {
-		councils[r.council] = true
+	for la := range c.members {
+		if len(m.cells[la][date]) > 0 {
+			out.Councils++
+		}
 	}
-	out.Councils = uint32(len(councils))
 	t, err := m.needsTable(c, date, dims, filters, threshold, viewer)
 	if err != nil {
 		return nil, err
 	}
 	out.ConsortiumTable = t
 	if viewer != "" {
-		out.OwnTable = filterTable(ownTable(records, dims, viewer), filters)
+		out.OwnTable = filterTable(ownTable(m.cells[viewer][date], dims, viewer), filters)
 	}
 	return out, nil
 }

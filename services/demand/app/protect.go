@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -72,12 +73,94 @@ func (c *protectedCache) get(k protectedKey, build func() (*disclosure.Protected
 // the needs returns as at date, filtered. Call with the read lock held.
 func (m *ReadModel) needsTable(c *consortiumRM, date string, dims []string, filters map[string]string, threshold int, viewer string) (*demandv1.Table, error) {
 	p, err := m.cache.get(protectedKey{c.slug, date, viewer, threshold, m.generation}, func() (*disclosure.Protected, error) {
-		return disclosure.Protect(toRecords(m.returnRecords(c, date)), needsDimensions(), threshold, viewer)
+		return disclosure.Protect(m.needsRecords(c, date, viewer), needsDimensions(), threshold, viewer)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return tableOf(p, dims, filters, threshold)
+}
+
+// needsRecords are the member councils' cells as at date, as Protect takes
+// them for viewer: per combination of values, one record of the other
+// councils' children pooled (Council "") and viewer's own records. Protect
+// reads a record's council only to tell the viewer's own children from the
+// others', so its tables are exactly those of one record per council per
+// combination, from about 4,000 records instead of 54,000 at national scale.
+// Call with the read lock held.
+func (m *ReadModel) needsRecords(c *consortiumRM, date, viewer string) []disclosure.Record {
+	pool := m.pooled.get(pooledKey{c.slug, date, m.generation}, func() *pooledCells { return m.poolCells(c, date) })
+	var mine []record
+	if c.members[viewer] {
+		mine = m.cells[viewer][date]
+	}
+	own := make(map[int]int, len(mine))
+	for _, r := range mine {
+		own[r.combo] += r.count
+	}
+	out := make([]disclosure.Record, 0, len(pool.combos)+len(mine))
+	for i, k := range pool.combos {
+		n, isMine := own[k]
+		if others := pool.counts[i] - n; others != 0 || !isMine {
+			out = append(out, disclosure.Record{Values: m.comboValues[k], Count: others})
+		}
+	}
+	for _, r := range mine {
+		out = append(out, disclosure.Record{Council: viewer, Values: r.values, Count: r.count})
+	}
+	return out
+}
+
+// pooledCells are every member council's cells as at a date summed per
+// combination, in order of first appearance over the councils by code.
+type pooledCells struct {
+	combos []int
+	counts []int
+}
+
+func (m *ReadModel) poolCells(c *consortiumRM, date string) *pooledCells {
+	p := &pooledCells{}
+	at := map[int]int{} // combination → index in p
+	for _, la := range slices.Sorted(maps.Keys(c.members)) {
+		for _, r := range m.cells[la][date] {
+			i, ok := at[r.combo]
+			if !ok {
+				i = len(p.combos)
+				at[r.combo] = i
+				p.combos = append(p.combos, r.combo)
+				p.counts = append(p.counts, 0)
+			}
+			p.counts[i] += r.count
+		}
+	}
+	return p
+}
+
+// pooledCache keeps a consortium's pooled cells per date until a return or
+// the membership changes: every viewer's protection of that date starts
+// from them.
+type pooledCache struct {
+	mu sync.Mutex
+	m  map[pooledKey]*pooledCells
+}
+
+type pooledKey struct {
+	consortium, date string
+	generation       uint64
+}
+
+func (c *pooledCache) get(k pooledKey, build func() *pooledCells) *pooledCells {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.m[k]; p != nil {
+		return p
+	}
+	if c.m == nil || len(c.m) > 256 {
+		c.m = map[pooledKey]*pooledCells{} // bounded: start again rather than grow
+	}
+	p := build()
+	c.m[k] = p
+	return p
 }
 
 // protectTable protects a small snapshot of its own (live signals) over the

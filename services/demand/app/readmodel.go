@@ -21,12 +21,21 @@ type ReadModel struct {
 	policies  map[string]*demandv1.DisclosurePolicySet
 	// returns: council → as-at date → the latest submission.
 	returns map[string]map[string]*demandv1.NeedsReturnSubmitted
-	dates   []string // every as-at date with a return, sorted
+	// cells: council → as-at date → the latest submission's cells as
+	// records, built once when it is applied. The records of one
+	// combination of values share its number (combos) and its values map
+	// (comboValues), so a query allocates no map.
+	cells       map[string]map[string][]record
+	combos      map[[6]string]int
+	comboValues []map[string]string
+	dates       []string // every as-at date with a return, sorted
 
-	// generation moves on with every needs return: protections cached for
-	// older generations are never used again.
+	// generation moves on with every needs return and every change of
+	// membership: protections cached for older generations are never used
+	// again.
 	generation uint64
 	cache      protectedCache
+	pooled     pooledCache
 
 	referrals map[string]*liveReferral
 	awards    []*award
@@ -78,7 +87,8 @@ func (s *supplySetting) free() uint32 {
 func NewReadModel() *ReadModel {
 	return &ReadModel{
 		consortia: map[string]*consortiumRM{}, dps: map[string]*dpsRM{}, policies: map[string]*demandv1.DisclosurePolicySet{},
-		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, referrals: map[string]*liveReferral{}, settings: map[string]*supplySetting{},
+		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, cells: map[string]map[string][]record{}, combos: map[[6]string]int{},
+		referrals: map[string]*liveReferral{}, settings: map[string]*supplySetting{},
 	}
 }
 
@@ -110,6 +120,12 @@ func (m *ReadModel) apply(ev any) {
 			m.returns[e.GetCouncil()] = byDate
 		}
 		byDate[e.GetAsAt()] = e
+		cells := m.cells[e.GetCouncil()]
+		if cells == nil {
+			cells = map[string][]record{}
+			m.cells[e.GetCouncil()] = cells
+		}
+		cells[e.GetAsAt()] = m.recordsOf(e)
 		m.generation++
 		if i, found := slices.BinarySearch(m.dates, e.GetAsAt()); !found {
 			m.dates = slices.Insert(m.dates, i, e.GetAsAt())
@@ -123,6 +139,7 @@ func (m *ReadModel) apply(ev any) {
 			c.members[la] = true
 		}
 		c.dps = append(c.dps, e.GetDpsId())
+		m.generation++
 		m.dps[e.GetDpsId()] = &dpsRM{id: e.GetDpsId(), consortium: e.GetConsortium(), categories: e.GetTerms().GetCategories(), admitted: map[string]map[string]bool{}}
 	case *purchasingv1.ProviderAdmitted:
 		m.setAdmitted(e.GetDpsId(), e.GetProviderId(), e.GetCategoryId(), true)
@@ -172,6 +189,31 @@ func (m *ReadModel) apply(ev any) {
 		m.awards = append(m.awards, &award{consortium: e.GetConsortium(), council: e.GetCouncil(), category: e.GetCategoryId(), provider: e.GetProviderId(),
 			area: domain.PostcodeArea(e.GetSettingOutcode()), distanceBand: domain.DistanceBand(e.GetDistanceMiles()), pence: e.GetWeeklyPricePence()})
 	}
+}
+
+// recordsOf is a return's cells as records, each with its combination's
+// number and values map, shared with every other cell of the same
+// combination (the maps are never written after).
+func (m *ReadModel) recordsOf(e *demandv1.NeedsReturnSubmitted) []record {
+	out := make([]record, 0, len(e.GetCells()))
+	for _, cell := range e.GetCells() {
+		var k [6]string
+		for i, d := range needsDimensionNames {
+			k[i] = cellValue(cell, d)
+		}
+		n, ok := m.combos[k]
+		if !ok {
+			v := make(map[string]string, len(k))
+			for i, d := range needsDimensionNames {
+				v[d] = k[i]
+			}
+			n = len(m.comboValues)
+			m.combos[k] = n
+			m.comboValues = append(m.comboValues, v)
+		}
+		out = append(out, record{council: e.GetCouncil(), values: m.comboValues[n], count: int(cell.GetCount()), combo: n})
+	}
+	return out
 }
 
 func (m *ReadModel) setAdmitted(dpsID, provider, category string, admitted bool) {

@@ -13,6 +13,7 @@ type record struct {
 	council string
 	values  map[string]string
 	count   int
+	combo   int // a needs cell's combination: values is ReadModel.comboValues[combo]
 }
 
 // cellValue is a needs cell's value on a dimension.
@@ -34,25 +35,8 @@ func cellValue(c *demandv1.NeedsCell, dim string) string {
 	return ""
 }
 
-// returnRecords are the member councils' cells as at date, as records.
-func (m *ReadModel) returnRecords(c *consortiumRM, date string) []record {
-	var out []record
-	for la := range c.members {
-		r := m.returns[la][date]
-		if r == nil {
-			continue
-		}
-		for _, cell := range r.GetCells() {
-			v := map[string]string{}
-			for _, d := range []string{"placement_group", "age_band", "need", "legal_status", "area", "distance_band"} {
-				v[d] = cellValue(cell, d)
-			}
-			out = append(out, record{council: la, values: v, count: int(cell.GetCount())})
-		}
-	}
-	slices.SortFunc(out, func(a, b record) int { return strings.Compare(a.council, b.council) })
-	return out
-}
+// needsDimensionNames are the dimensions of a needs cell.
+var needsDimensionNames = [6]string{"placement_group", "age_band", "need", "legal_status", "area", "distance_band"}
 
 // ownTable is a council's own figures in full: no suppression.
 func ownTable(records []record, dims []string, council string) *demandv1.Table {
