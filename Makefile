@@ -18,6 +18,7 @@ test:
 bench:
 	cd services/kit && $(GO) test -run '^$$' -bench . -benchtime 3s ./...
 	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 2000x ./app
+	cd services/demand && $(GO) test -run '^$$' -bench AggregateQuery -benchtime 2000x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod

@@ -28,6 +28,10 @@ func (s *Service) GetPriceBenchmarks(ctx context.Context, p auth.Principal, q *d
 }
 
 func (m *ReadModel) prices(c *consortiumRM) []*demandv1.PriceRow {
+	return m.liveCache.priceRows(liveKey{c.slug, "", m.live}, func() []*demandv1.PriceRow { return m.computePrices(c) })
+}
+
+func (m *ReadModel) computePrices(c *consortiumRM) []*demandv1.PriceRow {
 	threshold, minProviders := m.policy(c.slug)
 	groups := map[catArea][]*award{}
 	for _, a := range m.awards {

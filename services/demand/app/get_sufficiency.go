@@ -33,6 +33,12 @@ func (s *Service) GetSufficiency(ctx context.Context, p auth.Principal, q *deman
 type catArea struct{ category, area string }
 
 func (m *ReadModel) sufficiency(c *consortiumRM, viewer string, threshold int) ([]*demandv1.SufficiencyRow, error) {
+	return m.liveCache.sufficiency(liveKey{c.slug, viewer, m.live}, func() ([]*demandv1.SufficiencyRow, error) {
+		return m.computeSufficiency(c, viewer, threshold)
+	})
+}
+
+func (m *ReadModel) computeSufficiency(c *consortiumRM, viewer string, threshold int) ([]*demandv1.SufficiencyRow, error) {
 	rows := map[catArea]*demandv1.SufficiencyRow{}
 	row := func(k catArea) *demandv1.SufficiencyRow {
 		r := rows[k]
@@ -68,8 +74,9 @@ func (m *ReadModel) sufficiency(c *consortiumRM, viewer string, threshold int) (
 	for _, id := range c.dps {
 		d := m.dps[id]
 		for _, cat := range d.categories {
+			admitted := d.admitted[cat.GetId()]
 			for _, s := range m.settings {
-				if s.removed || !d.admitted[cat.GetId()][s.provider] || !slices.Contains(cat.GetSettingTypes(), s.settingType) {
+				if s.removed || !slices.Contains(cat.GetSettingTypes(), s.settingType) || !admitted[s.provider] {
 					continue
 				}
 				r := row(catArea{cat.GetId(), s.area})

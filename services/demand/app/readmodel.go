@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/demand/domain"
@@ -35,7 +37,11 @@ type ReadModel struct {
 	// again.
 	generation uint64
 	cache      protectedCache
-	pooled     pooledCache
+	// live moves on with every purchasing event: sufficiency and prices
+	// computed for an older value are never used again.
+	live      uint64
+	liveCache liveCache
+	pooled    pooledCache
 
 	referrals map[string]*liveReferral
 	awards    []*award
@@ -112,6 +118,9 @@ func (m *ReadModel) consortium(slug string) *consortiumRM {
 }
 
 func (m *ReadModel) apply(ev any) {
+	if isPurchasing(ev) {
+		m.live++
+	}
 	switch e := ev.(type) {
 	case *demandv1.NeedsReturnSubmitted:
 		byDate := m.returns[e.GetCouncil()]
@@ -132,6 +141,7 @@ func (m *ReadModel) apply(ev any) {
 		}
 	case *demandv1.DisclosurePolicySet:
 		m.policies[e.GetConsortium()] = e
+		m.live++
 
 	case *purchasingv1.DpsCreated:
 		c := m.consortium(e.GetConsortium())
@@ -261,4 +271,56 @@ func (m *ReadModel) latestDate(c *consortiumRM, asAt string) string {
 		}
 	}
 	return ""
+}
+
+// isPurchasing reports an event of the purchasing context.
+func isPurchasing(ev any) bool {
+	m, ok := ev.(interface{ ProtoReflect() protoreflect.Message })
+	return ok && m.ProtoReflect().Descriptor().ParentFile().Package() == "carecoop.purchasing.v1"
+}
+
+// liveCache keeps each consortium's sufficiency (per viewer) and price rows
+// until a purchasing event or a policy change: the live queries walk every
+// setting, referral and award, and readers ask far more often than the
+// market changes. Cached rows are shared: never change them.
+type liveCache struct {
+	mu     sync.Mutex
+	suff   map[liveKey][]*demandv1.SufficiencyRow
+	prices map[liveKey][]*demandv1.PriceRow
+}
+
+type liveKey struct {
+	consortium, viewer string
+	live               uint64
+}
+
+func (c *liveCache) sufficiency(k liveKey, build func() ([]*demandv1.SufficiencyRow, error)) ([]*demandv1.SufficiencyRow, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rows, ok := c.suff[k]; ok {
+		return rows, nil
+	}
+	rows, err := build()
+	if err != nil {
+		return nil, err
+	}
+	if c.suff == nil || len(c.suff) > 1024 {
+		c.suff = map[liveKey][]*demandv1.SufficiencyRow{}
+	}
+	c.suff[k] = rows
+	return rows, nil
+}
+
+func (c *liveCache) priceRows(k liveKey, build func() []*demandv1.PriceRow) []*demandv1.PriceRow {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rows, ok := c.prices[k]; ok {
+		return rows
+	}
+	rows := build()
+	if c.prices == nil || len(c.prices) > 1024 {
+		c.prices = map[liveKey][]*demandv1.PriceRow{}
+	}
+	c.prices[k] = rows
+	return rows
 }

@@ -12,6 +12,8 @@ import (
 // to see that nothing they follow lies between their position and a
 // requested one, so a query waiting for a foreign commit answers at once.
 func (s *Store) FirstPositionAfter(ctx context.Context, after uint64, filter string) (uint64, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
 	msg, err := s.stream.GetMsg(ctx, after+1, natsjs.WithGetMsgSubject(filter))
 	if errors.Is(err, natsjs.ErrMsgNotFound) {
 		return 0, false, nil

@@ -378,7 +378,10 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, filters []string, h
 		case <-done:
 		}
 	},
-		natsjs.PullMaxMessages(s.cfg.subscribeBatch),
+		// Bounded by bytes as well as messages: commits of tens of kilobytes
+		// (a needs return, a referral's matches) in a full batch would fill
+		// the connection and starve request replies (LastPosition, probes).
+		natsjs.PullMaxMessagesWithBytesLimit(s.cfg.subscribeBatch, subscribeMaxBytes),
 		natsjs.ConsumeErrHandler(func(_ natsjs.ConsumeContext, err error) {
 			// The ordered consumer recovers from missed heartbeats and gaps by
 			// itself; only a lost connection or stream ends the subscription.
@@ -461,12 +464,22 @@ func streamSequence(reply string) (uint64, error) {
 
 // LastPosition is the stream's last sequence.
 func (s *Store) LastPosition(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("eventstore/jetstream: stream info: %w", err)
 	}
 	return info.State.LastSeq, nil
 }
+
+// subscribeMaxBytes bounds the bytes one pull of a subscription asks for.
+const subscribeMaxBytes = 16 << 20
+
+// requestTimeout bounds one request to the server (stream info, a probe):
+// a reply lost under load is retried by the caller instead of waited for
+// until the caller's own deadline.
+const requestTimeout = 5 * time.Second
 
 func isAPIError(err error, codes ...natsjs.ErrorCode) bool {
 	var apiErr *natsjs.APIError
