@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/carecoop/carecoop/services/demand/domain"
 	"github.com/carecoop/carecoop/services/kit/geo"
 )
 
@@ -143,18 +144,7 @@ func ageBand(dob, d time.Time) string {
 	if d.Month() < dob.Month() || (d.Month() == dob.Month() && d.Day() < dob.Day()) {
 		age--
 	}
-	switch {
-	case age < 1:
-		return "under 1"
-	case age < 5:
-		return "1-4"
-	case age < 10:
-		return "5-9"
-	case age < 16:
-		return "10-15"
-	default:
-		return "16+"
-	}
+	return domain.AgeBand(uint32(max(age, 0)))
 }
 
 // distance gives the area and distance band between a home and a placement
