@@ -13,7 +13,6 @@ import (
 
 	"github.com/carecoop/carecoop/services/demand/domain"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
-	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 )
@@ -66,12 +65,7 @@ func (s *Service) Start(ctx context.Context) error { return s.runner.Start(ctx) 
 func (s *Service) ReadModel() *ReadModel { return s.model }
 
 // Request is what every command carries besides its own fields.
-type Request struct {
-	Principal     auth.Principal
-	Role          string
-	RequestID     string
-	CorrelationID string
-}
+type Request = aggregate.Request
 
 // Result answers every command.
 type Result struct {
@@ -80,19 +74,8 @@ type Result struct {
 	Position      uint64
 }
 
-func (r Request) actor() domain.Actor {
+func actorOf(r Request) domain.Actor {
 	return domain.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role}
-}
-
-func (r Request) meta(now time.Time) eventstore.Metadata {
-	key := ""
-	if r.RequestID != "" {
-		key = r.Principal.Organisation + "/" + r.Principal.Subject + "/" + r.RequestID
-	}
-	return eventstore.Metadata{
-		Actor:         eventstore.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role},
-		CorrelationID: r.CorrelationID, RequestID: key, OccurredAt: now,
-	}
 }
 
 func handle[S any](ctx context.Context, repo *aggregate.Repository[S], stream eventstore.StreamID, meta eventstore.Metadata, decide func(S) ([]proto.Message, error)) (Result, error) {

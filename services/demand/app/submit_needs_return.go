@@ -28,8 +28,8 @@ func (s *Service) SubmitNeedsReturn(ctx context.Context, r Request, q *demandv1.
 	if source == "" {
 		source = "api"
 	}
-	return handle(ctx, s.returns, stream, r.meta(now), func(st domain.ReturnState) ([]proto.Message, error) {
-		return domain.DecideReturn(st, domain.SubmitNeedsReturn{Actor: r.actor(), Now: now, AsAt: q.GetAsAt(), Cells: q.GetCells(),
+	return handle(ctx, s.returns, stream, r.Meta(now), func(st domain.ReturnState) ([]proto.Message, error) {
+		return domain.DecideReturn(st, domain.SubmitNeedsReturn{Actor: actorOf(r), Now: now, AsAt: q.GetAsAt(), Cells: q.GetCells(),
 			Transitions: q.GetTransitions(), Costs: q.GetCosts(), Forecasts: q.GetForecasts(), Source: source})
 	})
 }

@@ -24,11 +24,11 @@ func Register(r grpc.ServiceRegistrar, a *app.Service) {
 }
 
 func command(ctx context.Context, rpc, requestID string, run func(app.Request) (app.Result, error)) (*demandv1.CommandResponse, error) {
-	p, role, err := grpcserver.Caller(ctx, Policy, method(rpc))
+	r, err := grpcserver.Request(ctx, Policy, method(rpc), requestID, 0)
 	if err != nil {
 		return nil, err
 	}
-	res, err := run(app.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx)})
+	res, err := run(r)
 	if err != nil {
 		return nil, err
 	}

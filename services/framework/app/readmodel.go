@@ -10,6 +10,7 @@ import (
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/framework/domain"
+	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
@@ -173,7 +174,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		Actor:    &frameworkv1.Actor{Subject: e.Actor.Subject, Organisation: e.Actor.Organisation, Role: e.Actor.Role},
 		Decision: string(e.Event.ProtoReflect().Descriptor().Name()), Summary: summary, Reason: reason,
 		LotId: lotID, ProviderId: providerID, EventId: e.EventID,
-		CorrelationId: e.CorrelationID, CausationId: e.CausationID, RequestId: clientRequestID(e.RequestID),
+		CorrelationId: e.CorrelationID, CausationId: e.CausationID, RequestId: aggregate.ClientRequestID(e.RequestID),
 	})
 }
 

@@ -30,11 +30,7 @@ func Register(r grpc.ServiceRegistrar, a *app.Service) {
 // request gathers what every command carries, with the caller's role that
 // the method's policy entry admits.
 func request(ctx context.Context, rpc, requestID string, expectedVersion uint64) (app.Request, error) {
-	p, role, err := grpcserver.Caller(ctx, Policy, method(rpc))
-	if err != nil {
-		return app.Request{}, err
-	}
-	return app.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx), ExpectedVersion: expectedVersion}, nil
+	return grpcserver.Request(ctx, Policy, method(rpc), requestID, expectedVersion)
 }
 
 func principal(ctx context.Context, rpc string) (auth.Principal, error) {

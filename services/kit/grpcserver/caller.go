@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/auth"
 )
 
@@ -24,4 +25,13 @@ func Caller(ctx context.Context, policy auth.Policy, fullMethod string) (auth.Pr
 		}
 	}
 	return p, "", nil
+}
+
+// Request is a command call's caller and ids (see Caller).
+func Request(ctx context.Context, policy auth.Policy, fullMethod, requestID string, expectedVersion uint64) (aggregate.Request, error) {
+	p, role, err := Caller(ctx, policy, fullMethod)
+	if err != nil {
+		return aggregate.Request{}, err
+	}
+	return aggregate.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: CorrelationID(ctx), ExpectedVersion: expectedVersion}, nil
 }

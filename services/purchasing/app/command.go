@@ -9,22 +9,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/aggregate"
-	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
 // Request is what every command carries besides its own fields.
-type Request struct {
-	Principal auth.Principal
-	// Role is the role the caller acts in (the one its policy entry matched).
-	Role          string
-	RequestID     string
-	CorrelationID string
-	// ExpectedVersion, when non-zero, makes the command fail as stale
-	// (ABORTED) if the aggregate has moved on since the caller read it.
-	ExpectedVersion uint64
-}
+type Request = aggregate.Request
 
 // Result answers every command.
 type Result struct {
@@ -36,7 +26,7 @@ type Result struct {
 	Duplicate     bool
 }
 
-func (r Request) actor() domain.Actor {
+func actorOf(r Request) domain.Actor {
 	return domain.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role}
 }
 
@@ -47,27 +37,13 @@ func derivedID(prefix, organisation, requestID string) string {
 	return prefix + hex.EncodeToString(sum[:10])
 }
 
-// requestKey is the request id as stored: ids are chosen by clients, so only
-// the same caller sending one again is a retry.
-func requestKey(p auth.Principal, requestID string) string {
-	if requestID == "" {
-		return ""
-	}
-	return p.Organisation + "/" + p.Subject + "/" + requestID
-}
-
 // handle runs one command on one aggregate through its repository. The
 // command is decided at one instant, which is also when its events are
 // recorded to have occurred.
 func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request, stream eventstore.StreamID, now time.Time, decide func(S) ([]proto.Message, error)) (Result, []proto.Message, error) {
 	res, err := repo.Handle(ctx, aggregate.Command[S]{
-		Stream: stream,
-		Meta: eventstore.Metadata{
-			Actor:         eventstore.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role},
-			CorrelationID: r.CorrelationID,
-			RequestID:     requestKey(r.Principal, r.RequestID),
-			OccurredAt:    now,
-		},
+		Stream:          stream,
+		Meta:            r.Meta(now),
 		ExpectedVersion: r.ExpectedVersion,
 		Decide:          decide,
 	})
@@ -80,7 +56,7 @@ func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request
 func (s *Service) onProvider(ctx context.Context, r Request, providerID string, c func(a domain.Actor, now time.Time) domain.ProviderCommand) (Result, error) {
 	now := s.now()
 	res, _, err := handle(ctx, s.providers, r, providerStream(providerID), now, func(st domain.ProviderState) ([]proto.Message, error) {
-		return domain.DecideProvider(st, c(r.actor(), now))
+		return domain.DecideProvider(st, c(actorOf(r), now))
 	})
 	return res, err
 }
@@ -88,7 +64,7 @@ func (s *Service) onProvider(ctx context.Context, r Request, providerID string, 
 func (s *Service) onDps(ctx context.Context, r Request, dpsID string, c func(a domain.Actor, now time.Time) domain.DpsCommand) (Result, error) {
 	now := s.now()
 	res, _, err := handle(ctx, s.dps, r, dpsStream(dpsID), now, func(st domain.DpsState) ([]proto.Message, error) {
-		return domain.DecideDps(st, c(r.actor(), now))
+		return domain.DecideDps(st, c(actorOf(r), now))
 	})
 	return res, err
 }
@@ -96,7 +72,7 @@ func (s *Service) onDps(ctx context.Context, r Request, dpsID string, c func(a d
 func (s *Service) onReferral(ctx context.Context, r Request, referralID string, c func(a domain.Actor, now time.Time) domain.ReferralCommand) (Result, []proto.Message, error) {
 	now := s.now()
 	return handle(ctx, s.referrals, r, referralStream(referralID), now, func(st domain.ReferralState) ([]proto.Message, error) {
-		return domain.DecideReferral(st, c(r.actor(), now))
+		return domain.DecideReferral(st, c(actorOf(r), now))
 	})
 }
 

@@ -26,15 +26,6 @@ func Register(r grpc.ServiceRegistrar, a *app.Service) {
 	purchasingv1.RegisterPurchasingServiceServer(r, &Server{app: a})
 }
 
-// request gathers what every command carries.
-func request(ctx context.Context, rpc, requestID string, expectedVersion uint64) (app.Request, error) {
-	p, role, err := grpcserver.Caller(ctx, Policy, method(rpc))
-	if err != nil {
-		return app.Request{}, err
-	}
-	return app.Request{Principal: p, Role: role, RequestID: requestID, CorrelationID: grpcserver.CorrelationID(ctx), ExpectedVersion: expectedVersion}, nil
-}
-
 func principal(ctx context.Context, rpc string) (auth.Principal, error) {
 	p, _, err := grpcserver.Caller(ctx, Policy, method(rpc))
 	return p, err
@@ -49,7 +40,7 @@ func answer(res app.Result, err error) (*purchasingv1.CommandResponse, error) {
 
 // command runs a command RPC: the caller's request, then the use case.
 func command(ctx context.Context, rpc, requestID string, expected uint64, run func(app.Request) (app.Result, error)) (*purchasingv1.CommandResponse, error) {
-	r, err := request(ctx, rpc, requestID, expected)
+	r, err := grpcserver.Request(ctx, Policy, method(rpc), requestID, expected)
 	if err != nil {
 		return nil, err
 	}
