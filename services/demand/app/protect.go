@@ -15,13 +15,19 @@ import (
 // needsDimensions are every dimension of a needs return with its code list.
 // A consortium's snapshot is always protected over all of them, so that
 // every table any query shows comes from one consistent protection.
-var needsDimensions = sync.OnceValue(func() []disclosure.Dimension {
+// legalStatuses is the SSDA903 legal status code list (data in ssda903).
+var legalStatuses = sync.OnceValue(func() []string {
 	var legal []string
 	for _, c := range ssda903.Codes() {
 		if c.List == "LS" && !slices.Contains(legal, c.Code) {
 			legal = append(legal, c.Code)
 		}
 	}
+	return legal
+})
+
+var needsDimensions = sync.OnceValue(func() []disclosure.Dimension {
+	legal := legalStatuses()
 	return []disclosure.Dimension{
 		{Name: "placement_group", Values: domain.PlacementGroups},
 		{Name: "age_band", Values: []string{"under 1", "1-4", "5-9", "10-15", "16+"}},

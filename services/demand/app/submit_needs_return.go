@@ -2,26 +2,17 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"google.golang.org/protobuf/proto"
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	"github.com/carecoop/carecoop/services/demand/domain"
-	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
 // SubmitNeedsReturn records a council's counts as at a date; a later
 // submission for the same date supersedes the earlier one (both are kept).
 func (s *Service) SubmitNeedsReturn(ctx context.Context, r Request, q *demandv1.SubmitNeedsReturnRequest) (Result, error) {
-	// Protection groups by the code lists: a legal status outside them would
-	// make every query of the consortium fail.
-	for i, c := range q.GetCells() {
-		if !knownValue("legal_status", c.GetLegalStatus()) {
-			return Result{}, domainerr.Field(fmt.Sprintf("cells[%d].legal_status", i), "%q is not an SSDA903 legal status", c.GetLegalStatus())
-		}
-	}
 	now := s.now()
 	stream := eventstore.StreamID{Context: Context, Aggregate: ReturnAggregate, ID: domain.ReturnID(r.Principal.OrgID(), q.GetAsAt())}
 	source := q.GetSource()
@@ -30,6 +21,7 @@ func (s *Service) SubmitNeedsReturn(ctx context.Context, r Request, q *demandv1.
 	}
 	return handle(ctx, s.returns, stream, r.Meta(now), func(st domain.ReturnState) ([]proto.Message, error) {
 		return domain.DecideReturn(st, domain.SubmitNeedsReturn{Actor: actorOf(r), Now: now, AsAt: q.GetAsAt(), Cells: q.GetCells(),
-			Transitions: q.GetTransitions(), Costs: q.GetCosts(), Forecasts: q.GetForecasts(), Source: source})
+			Transitions: q.GetTransitions(), Costs: q.GetCosts(), Forecasts: q.GetForecasts(), Source: source,
+			LegalStatuses: legalStatuses()})
 	})
 }

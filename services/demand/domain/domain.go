@@ -6,6 +6,8 @@
 package domain
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,6 +90,9 @@ type SubmitNeedsReturn struct {
 	Costs       []*demandv1.WeeklyCost
 	Forecasts   []*demandv1.CouncilForecast
 	Source      string
+	// LegalStatuses is the SSDA903 legal status code list a cell's status
+	// must come from (the code lists are data, passed in).
+	LegalStatuses []string
 }
 
 // DecideReturn decides a submission against the returns already made for the date.
@@ -108,6 +113,11 @@ func DecideReturn(s ReturnState, c SubmitNeedsReturn) ([]proto.Message, error) {
 	for i, cell := range c.Cells {
 		if !knownGroup(cell.GetPlacementGroup()) {
 			return nil, domainerr.Rule(RuleUnknownPlacementGroup, "cell %d: placement group %q is not one of %s", i, cell.GetPlacementGroup(), strings.Join(PlacementGroups, ", "))
+		}
+		if !slices.Contains(c.LegalStatuses, cell.GetLegalStatus()) {
+			// Aggregates group by the code list: an unknown status would
+			// have no place in any table.
+			return nil, domainerr.Field(fmt.Sprintf("cells[%d].legal_status", i), "%q is not an SSDA903 legal status", cell.GetLegalStatus())
 		}
 		k := strings.Join([]string{cell.GetPlacementGroup(), cell.GetAgeBand(), cell.GetNeed(), cell.GetLegalStatus(), cell.GetArea(), cell.GetDistanceBand()}, "|")
 		if seen[k] {

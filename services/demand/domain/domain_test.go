@@ -23,7 +23,7 @@ func cell(group, age string, n uint32) *demandv1.NeedsCell {
 }
 
 func submit(cells ...*demandv1.NeedsCell) domain.SubmitNeedsReturn {
-	return domain.SubmitNeedsReturn{Actor: analyst, Now: now, AsAt: "2026-03-31", Cells: cells, Source: "api"}
+	return domain.SubmitNeedsReturn{Actor: analyst, Now: now, AsAt: "2026-03-31", Cells: cells, Source: "api", LegalStatuses: []string{"C1", "C2", "V2"}}
 }
 
 func wantRule(t *testing.T, err error, rule string) {
@@ -72,6 +72,12 @@ func TestSubmitNeedsReturnRules(t *testing.T) {
 	wantRule(t, err, domain.RuleCellsUnique)
 	_, err = domain.DecideReturn(domain.ReturnState{}, submit(cell("boarding", "5-9", 1)))
 	wantRule(t, err, domain.RuleUnknownPlacementGroup)
+	odd := cell("fostering", "5-9", 1)
+	odd.LegalStatus = "X9"
+	_, err = domain.DecideReturn(domain.ReturnState{}, submit(odd))
+	if de, ok := domainerr.As(err); !ok || de.Kind != domainerr.Invalid || de.Rule != "cells[0].legal_status" {
+		t.Fatalf("unknown legal status: %v", err)
+	}
 	c = submit(cell("fostering", "5-9", 1))
 	c.Transitions = &demandv1.Transitions{From: "2024-03-31", To: "2025-03-31"}
 	_, err = domain.DecideReturn(domain.ReturnState{}, c)
