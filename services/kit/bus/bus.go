@@ -372,3 +372,23 @@ func keepAlive(msg natsjs.Msg, interval time.Duration) (stop func()) {
 		<-exited
 	}
 }
+
+// Source is a store that is also the bus: the JetStream event store.
+type Source interface {
+	JetStream() natsjs.JetStream
+	StreamName() string
+}
+
+// ConsumeStore is Consume over the stream of store, which must be a Source
+// (the JetStream event store). A service's reactions start with it, so they
+// consume the same stream the service's store writes.
+func ConsumeStore(ctx context.Context, store eventstore.Store, cfg Config, h Handler) error {
+	src, ok := store.(Source)
+	if !ok {
+		return fmt.Errorf("bus %s: the store %T is not a JetStream stream; reactions need the JetStream store (or the relay's stream)", cfg.Durable, store)
+	}
+	if cfg.Stream == "" {
+		cfg.Stream = src.StreamName()
+	}
+	return Consume(ctx, src.JetStream(), cfg, h)
+}

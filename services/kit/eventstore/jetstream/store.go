@@ -107,6 +107,10 @@ func StreamConfig(name string, replicas int, duplicates time.Duration) natsjs.St
 // StreamName is the JetStream stream holding the events.
 func (s *Store) StreamName() string { return s.cfg.streamName }
 
+// JetStream is the context the store talks through: with JetStream as the
+// store the event stream is the bus, so consumers (package bus) use it too.
+func (s *Store) JetStream() natsjs.JetStream { return s.js }
+
 // Append stores events as one commit on sid if expected holds.
 func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected eventstore.ExpectedVersion, meta eventstore.Metadata, events ...proto.Message) (eventstore.AppendResult, error) {
 	if meta.OccurredAt.IsZero() {
