@@ -1238,11 +1238,14 @@ func (x *PriceUpliftRejected) GetReason() string {
 }
 
 type ProviderSuspendedFromLot struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FrameworkId   string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	LotId         string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId       string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	ProviderId  string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Reason      string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Done by the consortium's early-warning policy (monitoring judged the
+	// provider red), not by the lead.
+	ByMonitoring  bool `protobuf:"varint,5,opt,name=by_monitoring,json=byMonitoring,proto3" json:"by_monitoring,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1305,12 +1308,22 @@ func (x *ProviderSuspendedFromLot) GetReason() string {
 	return ""
 }
 
+func (x *ProviderSuspendedFromLot) GetByMonitoring() bool {
+	if x != nil {
+		return x.ByMonitoring
+	}
+	return false
+}
+
 type ProviderReinstatedOnLot struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FrameworkId   string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	LotId         string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId       string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	ProviderId  string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Reason      string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Done by the early-warning policy (green again): it lifts only a
+	// suspension by_monitoring.
+	ByMonitoring  bool `protobuf:"varint,5,opt,name=by_monitoring,json=byMonitoring,proto3" json:"by_monitoring,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1371,6 +1384,13 @@ func (x *ProviderReinstatedOnLot) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *ProviderReinstatedOnLot) GetByMonitoring() bool {
+	if x != nil {
+		return x.ByMonitoring
+	}
+	return false
 }
 
 var File_carecoop_framework_v1_events_proto protoreflect.FileDescriptor
@@ -1478,19 +1498,21 @@ const file_carecoop_framework_v1_events_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tR\x05lotId\x12\x1f\n" +
 	"\vprovider_id\x18\x04 \x01(\tR\n" +
 	"providerId\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x8d\x01\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\xb2\x01\n" +
 	"\x18ProviderSuspendedFromLot\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
 	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12\x1f\n" +
 	"\vprovider_id\x18\x03 \x01(\tR\n" +
 	"providerId\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x8c\x01\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12#\n" +
+	"\rby_monitoring\x18\x05 \x01(\bR\fbyMonitoring\"\xb1\x01\n" +
 	"\x17ProviderReinstatedOnLot\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
 	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12\x1f\n" +
 	"\vprovider_id\x18\x03 \x01(\tR\n" +
 	"providerId\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reasonBJZHgithub.com/carecoop/carecoop/proto/gen/carecoop/framework/v1;frameworkv1b\x06proto3"
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12#\n" +
+	"\rby_monitoring\x18\x05 \x01(\bR\fbyMonitoringBJZHgithub.com/carecoop/carecoop/proto/gen/carecoop/framework/v1;frameworkv1b\x06proto3"
 
 var (
 	file_carecoop_framework_v1_events_proto_rawDescOnce sync.Once

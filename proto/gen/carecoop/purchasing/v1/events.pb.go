@@ -1105,6 +1105,183 @@ func (x *ProviderRemoved) GetReason() string {
 	return ""
 }
 
+// A provider, or one of its settings, is suspended from matching in the DPS
+// by the consortium's early-warning policy (monitoring judged it red). It is
+// not the lead's suspension: the membership is unchanged and only
+// MatchingReinstated lifts it.
+type MatchingSuspended struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DpsId      string                 `protobuf:"bytes,1,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	// Empty: every setting of the provider.
+	SettingUrn string `protobuf:"bytes,3,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
+	Consortium string `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The level that caused it, e.g. "red".
+	RiskLevel     string `protobuf:"bytes,6,opt,name=risk_level,json=riskLevel,proto3" json:"risk_level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchingSuspended) Reset() {
+	*x = MatchingSuspended{}
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchingSuspended) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchingSuspended) ProtoMessage() {}
+
+func (x *MatchingSuspended) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchingSuspended.ProtoReflect.Descriptor instead.
+func (*MatchingSuspended) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *MatchingSuspended) GetDpsId() string {
+	if x != nil {
+		return x.DpsId
+	}
+	return ""
+}
+
+func (x *MatchingSuspended) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *MatchingSuspended) GetSettingUrn() string {
+	if x != nil {
+		return x.SettingUrn
+	}
+	return ""
+}
+
+func (x *MatchingSuspended) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *MatchingSuspended) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MatchingSuspended) GetRiskLevel() string {
+	if x != nil {
+		return x.RiskLevel
+	}
+	return ""
+}
+
+// A suspension from matching by the early-warning policy is lifted (green
+// again). It never lifts the lead's suspension, nor the other scope's.
+type MatchingReinstated struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DpsId      string                 `protobuf:"bytes,1,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	// Empty: the provider-wide suspension.
+	SettingUrn    string `protobuf:"bytes,3,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
+	Consortium    string `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	RiskLevel     string `protobuf:"bytes,6,opt,name=risk_level,json=riskLevel,proto3" json:"risk_level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MatchingReinstated) Reset() {
+	*x = MatchingReinstated{}
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MatchingReinstated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MatchingReinstated) ProtoMessage() {}
+
+func (x *MatchingReinstated) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MatchingReinstated.ProtoReflect.Descriptor instead.
+func (*MatchingReinstated) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MatchingReinstated) GetDpsId() string {
+	if x != nil {
+		return x.DpsId
+	}
+	return ""
+}
+
+func (x *MatchingReinstated) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *MatchingReinstated) GetSettingUrn() string {
+	if x != nil {
+		return x.SettingUrn
+	}
+	return ""
+}
+
+func (x *MatchingReinstated) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *MatchingReinstated) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MatchingReinstated) GetRiskLevel() string {
+	if x != nil {
+		return x.RiskLevel
+	}
+	return ""
+}
+
 type ReferralCreated struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ReferralId string                 `protobuf:"bytes,1,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
@@ -1122,7 +1299,7 @@ type ReferralCreated struct {
 
 func (x *ReferralCreated) Reset() {
 	*x = ReferralCreated{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[17]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1311,7 @@ func (x *ReferralCreated) String() string {
 func (*ReferralCreated) ProtoMessage() {}
 
 func (x *ReferralCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[17]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1324,7 @@ func (x *ReferralCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralCreated.ProtoReflect.Descriptor instead.
 func (*ReferralCreated) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReferralCreated) GetReferralId() string {
@@ -1212,7 +1389,7 @@ type ReferralMatched struct {
 
 func (x *ReferralMatched) Reset() {
 	*x = ReferralMatched{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[18]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1401,7 @@ func (x *ReferralMatched) String() string {
 func (*ReferralMatched) ProtoMessage() {}
 
 func (x *ReferralMatched) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[18]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1414,7 @@ func (x *ReferralMatched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralMatched.ProtoReflect.Descriptor instead.
 func (*ReferralMatched) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReferralMatched) GetReferralId() string {
@@ -1277,7 +1454,7 @@ type OfferMade struct {
 
 func (x *OfferMade) Reset() {
 	*x = OfferMade{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[19]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1466,7 @@ func (x *OfferMade) String() string {
 func (*OfferMade) ProtoMessage() {}
 
 func (x *OfferMade) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[19]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1479,7 @@ func (x *OfferMade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferMade.ProtoReflect.Descriptor instead.
 func (*OfferMade) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OfferMade) GetReferralId() string {
@@ -1366,7 +1543,7 @@ type ReferralDeclined struct {
 
 func (x *ReferralDeclined) Reset() {
 	*x = ReferralDeclined{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1555,7 @@ func (x *ReferralDeclined) String() string {
 func (*ReferralDeclined) ProtoMessage() {}
 
 func (x *ReferralDeclined) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1568,7 @@ func (x *ReferralDeclined) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralDeclined.ProtoReflect.Descriptor instead.
 func (*ReferralDeclined) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReferralDeclined) GetReferralId() string {
@@ -1452,7 +1629,7 @@ type PlacementAwarded struct {
 
 func (x *PlacementAwarded) Reset() {
 	*x = PlacementAwarded{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1464,7 +1641,7 @@ func (x *PlacementAwarded) String() string {
 func (*PlacementAwarded) ProtoMessage() {}
 
 func (x *PlacementAwarded) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1477,7 +1654,7 @@ func (x *PlacementAwarded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlacementAwarded.ProtoReflect.Descriptor instead.
 func (*PlacementAwarded) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PlacementAwarded) GetPlacementId() string {
@@ -1634,7 +1811,7 @@ type OfferClosed struct {
 
 func (x *OfferClosed) Reset() {
 	*x = OfferClosed{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1646,7 +1823,7 @@ func (x *OfferClosed) String() string {
 func (*OfferClosed) ProtoMessage() {}
 
 func (x *OfferClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1659,7 +1836,7 @@ func (x *OfferClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferClosed.ProtoReflect.Descriptor instead.
 func (*OfferClosed) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{22}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OfferClosed) GetReferralId() string {
@@ -1701,7 +1878,7 @@ type ReferralWithdrawn struct {
 
 func (x *ReferralWithdrawn) Reset() {
 	*x = ReferralWithdrawn{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +1890,7 @@ func (x *ReferralWithdrawn) String() string {
 func (*ReferralWithdrawn) ProtoMessage() {}
 
 func (x *ReferralWithdrawn) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +1903,7 @@ func (x *ReferralWithdrawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralWithdrawn.ProtoReflect.Descriptor instead.
 func (*ReferralWithdrawn) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReferralWithdrawn) GetReferralId() string {
@@ -1854,7 +2031,31 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\x06dps_id\x18\x01 \x01(\tR\x05dpsId\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
 	"providerId\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x95\x02\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xc3\x01\n" +
+	"\x11MatchingSuspended\x12\x15\n" +
+	"\x06dps_id\x18\x01 \x01(\tR\x05dpsId\x12\x1f\n" +
+	"\vprovider_id\x18\x02 \x01(\tR\n" +
+	"providerId\x12\x1f\n" +
+	"\vsetting_urn\x18\x03 \x01(\tR\n" +
+	"settingUrn\x12\x1e\n" +
+	"\n" +
+	"consortium\x18\x04 \x01(\tR\n" +
+	"consortium\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"risk_level\x18\x06 \x01(\tR\triskLevel\"\xc4\x01\n" +
+	"\x12MatchingReinstated\x12\x15\n" +
+	"\x06dps_id\x18\x01 \x01(\tR\x05dpsId\x12\x1f\n" +
+	"\vprovider_id\x18\x02 \x01(\tR\n" +
+	"providerId\x12\x1f\n" +
+	"\vsetting_urn\x18\x03 \x01(\tR\n" +
+	"settingUrn\x12\x1e\n" +
+	"\n" +
+	"consortium\x18\x04 \x01(\tR\n" +
+	"consortium\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"risk_level\x18\x06 \x01(\tR\triskLevel\"\x95\x02\n" +
 	"\x0fReferralCreated\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -1946,7 +2147,7 @@ func file_carecoop_purchasing_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_purchasing_v1_events_proto_rawDescData
 }
 
-var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*ProviderRegistered)(nil),     // 0: carecoop.purchasing.v1.ProviderRegistered
 	(*ProviderProfileUpdated)(nil), // 1: carecoop.purchasing.v1.ProviderProfileUpdated
@@ -1965,40 +2166,42 @@ var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*ProviderSuspended)(nil),      // 14: carecoop.purchasing.v1.ProviderSuspended
 	(*ProviderReinstated)(nil),     // 15: carecoop.purchasing.v1.ProviderReinstated
 	(*ProviderRemoved)(nil),        // 16: carecoop.purchasing.v1.ProviderRemoved
-	(*ReferralCreated)(nil),        // 17: carecoop.purchasing.v1.ReferralCreated
-	(*ReferralMatched)(nil),        // 18: carecoop.purchasing.v1.ReferralMatched
-	(*OfferMade)(nil),              // 19: carecoop.purchasing.v1.OfferMade
-	(*ReferralDeclined)(nil),       // 20: carecoop.purchasing.v1.ReferralDeclined
-	(*PlacementAwarded)(nil),       // 21: carecoop.purchasing.v1.PlacementAwarded
-	(*OfferClosed)(nil),            // 22: carecoop.purchasing.v1.OfferClosed
-	(*ReferralWithdrawn)(nil),      // 23: carecoop.purchasing.v1.ReferralWithdrawn
-	(*ProviderProfile)(nil),        // 24: carecoop.purchasing.v1.ProviderProfile
-	(*Setting)(nil),                // 25: carecoop.purchasing.v1.Setting
-	(*Accreditation)(nil),          // 26: carecoop.purchasing.v1.Accreditation
-	(SettingType)(0),               // 27: carecoop.purchasing.v1.SettingType
-	(*DpsTerms)(nil),               // 28: carecoop.purchasing.v1.DpsTerms
-	(*CriterionAnswer)(nil),        // 29: carecoop.purchasing.v1.CriterionAnswer
-	(*Need)(nil),                   // 30: carecoop.purchasing.v1.Need
-	(*timestamppb.Timestamp)(nil),  // 31: google.protobuf.Timestamp
-	(*MatchedSetting)(nil),         // 32: carecoop.purchasing.v1.MatchedSetting
-	(DeclineReason)(0),             // 33: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),  // 34: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(*MatchingSuspended)(nil),      // 17: carecoop.purchasing.v1.MatchingSuspended
+	(*MatchingReinstated)(nil),     // 18: carecoop.purchasing.v1.MatchingReinstated
+	(*ReferralCreated)(nil),        // 19: carecoop.purchasing.v1.ReferralCreated
+	(*ReferralMatched)(nil),        // 20: carecoop.purchasing.v1.ReferralMatched
+	(*OfferMade)(nil),              // 21: carecoop.purchasing.v1.OfferMade
+	(*ReferralDeclined)(nil),       // 22: carecoop.purchasing.v1.ReferralDeclined
+	(*PlacementAwarded)(nil),       // 23: carecoop.purchasing.v1.PlacementAwarded
+	(*OfferClosed)(nil),            // 24: carecoop.purchasing.v1.OfferClosed
+	(*ReferralWithdrawn)(nil),      // 25: carecoop.purchasing.v1.ReferralWithdrawn
+	(*ProviderProfile)(nil),        // 26: carecoop.purchasing.v1.ProviderProfile
+	(*Setting)(nil),                // 27: carecoop.purchasing.v1.Setting
+	(*Accreditation)(nil),          // 28: carecoop.purchasing.v1.Accreditation
+	(SettingType)(0),               // 29: carecoop.purchasing.v1.SettingType
+	(*DpsTerms)(nil),               // 30: carecoop.purchasing.v1.DpsTerms
+	(*CriterionAnswer)(nil),        // 31: carecoop.purchasing.v1.CriterionAnswer
+	(*Need)(nil),                   // 32: carecoop.purchasing.v1.Need
+	(*timestamppb.Timestamp)(nil),  // 33: google.protobuf.Timestamp
+	(*MatchedSetting)(nil),         // 34: carecoop.purchasing.v1.MatchedSetting
+	(DeclineReason)(0),             // 35: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),  // 36: carecoop.purchasing.v1.ReferralWithdrawalReason
 }
 var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
-	24, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	24, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	25, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
-	25, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
-	26, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
-	27, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	28, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
-	29, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
-	30, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
-	31, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
-	32, // 10: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	33, // 11: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	27, // 12: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	34, // 13: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	26, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	26, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	27, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
+	27, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
+	28, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
+	29, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	30, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
+	31, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	32, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
+	33, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
+	34, // 10: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	35, // 11: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	29, // 12: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	36, // 13: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
 	14, // [14:14] is the sub-list for method output_type
 	14, // [14:14] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
@@ -2018,7 +2221,7 @@ func file_carecoop_purchasing_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_purchasing_v1_events_proto_rawDesc), len(file_carecoop_purchasing_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
