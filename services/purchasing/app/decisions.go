@@ -33,6 +33,12 @@ func summarise(e proto.Message) (summary, reason, provider string) {
 		return fmt.Sprintf("Reinstated %s %s", e.GetProviderId(), scope(e.GetCategoryId())), e.GetReason(), e.GetProviderId()
 	case *purchasingv1.ProviderRemoved:
 		return fmt.Sprintf("Removed %s from the DPS", e.GetProviderId()), e.GetReason(), e.GetProviderId()
+	case *purchasingv1.MatchingSuspended:
+		return fmt.Sprintf("Suspended %s from matching under the consortium's early-warning policy (risk %s)", haltScope(e.GetProviderId(), e.GetSettingUrn()), e.GetRiskLevel()),
+			e.GetReason(), e.GetProviderId()
+	case *purchasingv1.MatchingReinstated:
+		return fmt.Sprintf("Reinstated %s in matching under the consortium's early-warning policy (risk %s)", haltScope(e.GetProviderId(), e.GetSettingUrn()), e.GetRiskLevel()),
+			e.GetReason(), e.GetProviderId()
 	case *purchasingv1.ReferralCreated:
 		n := e.GetNeed()
 		return fmt.Sprintf("Council %s referred a child aged %d for %s near %s, start by %s", e.GetCouncil(), n.GetAgeYears(), n.GetCategoryId(), n.GetHomeOutcode(), n.GetStartBy()), "", ""
@@ -57,4 +63,11 @@ func scope(category string) string {
 		return "from every category"
 	}
 	return "from category " + category
+}
+
+func haltScope(provider, urn string) string {
+	if urn == "" {
+		return "every setting of " + provider
+	}
+	return "setting " + urn + " of " + provider
 }

@@ -33,6 +33,7 @@ func (m *ReadModel) candidate(d *dpsRM, category string, p *providerRM, s *setti
 		MedianPricePence: m.medians[priceKey{p.id, category}],
 	}
 	if d != nil {
+		c.Halted, c.HaltReason = d.halts[p.id].halted(s.setting.GetUrn())
 		if mem := d.members[p.id][category]; mem != nil {
 			switch mem.status {
 			case purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED:
@@ -65,12 +66,18 @@ func (m *ReadModel) match(dpsID string, need *purchasingv1.Need, now time.Time) 
 	c := domain.Candidate{Membership: domain.MemberAdmitted}
 	for _, p := range d.admitted[cat] {
 		c.ProviderID, c.ProviderName, c.AccreditationExpired = p.id, p.name(), p.accreditationExpired(today)
+		// One map lookup per provider, and none while nothing is halted.
+		var halt *matchHalt
+		if len(d.halts) > 0 {
+			halt = d.halts[p.id]
+		}
 		for _, s := range p.settingList {
 			if s.removed {
 				continue
 			}
 			considered++
 			c.Setting, c.Location, c.FreePlaces, c.AvailableFrom = s.setting, s.loc, s.free(), s.from
+			c.Halted, c.HaltReason = halt.halted(s.setting.GetUrn())
 			if ok, miles := srch.Eligible(&c); ok {
 				c.MedianPricePence = m.medians[priceKey{p.id, cat}]
 				srch.Keep(&c, miles)

@@ -76,7 +76,10 @@ type dpsRM struct {
 	members    map[string]map[string]*memberRM // provider → category
 	// admitted lists, per category, the providers admitted and not
 	// suspended: the supply matching walks.
-	admitted  map[string][]*providerRM
+	admitted map[string][]*providerRM
+	// halts are the early-warning policy's suspensions from matching, by
+	// provider (nil for most: matching looks only when the map is not empty).
+	halts     map[string]*matchHalt
 	order     []*memberRM
 	decisions []*purchasingv1.Decision
 }
@@ -267,6 +270,20 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 		set(ev.GetProviderId(), ev.GetCategoryId(), []purchasingv1.MembershipStatus{suspended}, admitted, ev.GetReason())
 	case *purchasingv1.ProviderRemoved:
 		set(ev.GetProviderId(), "", []purchasingv1.MembershipStatus{applied, admitted, suspended}, removed, ev.GetReason())
+	case *purchasingv1.MatchingSuspended:
+		h := d.halts[ev.GetProviderId()]
+		if h == nil {
+			h = &matchHalt{}
+			if d.halts == nil {
+				d.halts = map[string]*matchHalt{}
+			}
+			d.halts[ev.GetProviderId()] = h
+		}
+		h.set(ev.GetSettingUrn(), ev.GetReason())
+	case *purchasingv1.MatchingReinstated:
+		if h := d.halts[ev.GetProviderId()]; h != nil && h.lift(ev.GetSettingUrn()) {
+			delete(d.halts, ev.GetProviderId())
+		}
 	}
 }
 
@@ -369,3 +386,45 @@ func decision(e eventstore.RecordedEvent) *purchasingv1.Decision {
 }
 
 func clone[T proto.Message](m T) T { return proto.Clone(m).(T) }
+
+// matchHalt is what the early-warning policy has suspended from matching of
+// one provider in one DPS: the provider as a whole and some settings.
+type matchHalt struct {
+	all      bool
+	allWhy   string
+	settings map[string]string // URN → reason
+}
+
+func (h *matchHalt) set(urn, why string) {
+	if urn == "" {
+		h.all, h.allWhy = true, why
+		return
+	}
+	if h.settings == nil {
+		h.settings = map[string]string{}
+	}
+	h.settings[urn] = why
+}
+
+// lift removes one suspension and reports whether none is left.
+func (h *matchHalt) lift(urn string) bool {
+	if urn == "" {
+		h.all, h.allWhy = false, ""
+	} else {
+		delete(h.settings, urn)
+	}
+	return !h.all && len(h.settings) == 0
+}
+
+// halted reports whether the setting is suspended from matching, and why
+// (the provider-wide suspension first). h may be nil.
+func (h *matchHalt) halted(urn string) (bool, string) {
+	if h == nil {
+		return false, ""
+	}
+	if h.all {
+		return true, h.allWhy
+	}
+	why, ok := h.settings[urn]
+	return ok, why
+}

@@ -35,6 +35,7 @@ type Service struct {
 	model     *ReadModel
 	runner    *projection.Runner
 	now       func() time.Time
+	log       *zap.Logger
 }
 
 // Option changes a Service.
@@ -51,6 +52,10 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		referrals: aggregate.New(store, aggregate.Evolver[domain.ReferralState]{Initial: domain.InitialReferral, Evolve: domain.EvolveReferral}),
 		store:     store,
 		now:       time.Now,
+		log:       log,
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
 	}
 	for _, o := range opts {
 		o(s)
@@ -60,8 +65,16 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	return s
 }
 
-// Start builds the read model from the store and keeps it following until ctx ends.
-func (s *Service) Start(ctx context.Context) error { return s.runner.Start(ctx) }
+// Start builds the read model from the store and keeps it following until
+// ctx ends; then it starts the reaction to monitoring's risk levels
+// (ReactToRiskLevel), which runs in the background until ctx ends.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.runner.Start(ctx); err != nil {
+		return err
+	}
+	go s.followRiskLevels(ctx)
+	return nil
+}
 
 // Position is the global position the read model has applied.
 func (s *Service) Position() uint64 { return s.runner.Position() }

@@ -9,6 +9,9 @@ const (
 	RoleProviderAdmin       = "provider_admin"
 	RoleProviderResponder   = "provider_responder"
 	RolePlatformAdmin       = "platform_admin"
+	// RoleConsortiumPolicy is a consortium's standing policy acting through a
+	// service (e.g. the early-warning policy reacting to a risk level), not a person.
+	RoleConsortiumPolicy = "consortium_policy"
 )
 
 // Actor is who issues a command, as the transport authenticated them.

@@ -36,6 +36,11 @@ type DpsState struct {
 	Status     purchasingv1.DpsStatus
 	// Members: provider id → category id → membership.
 	Members map[string]map[string]*Membership
+	// Halts are the suspensions from matching by the consortium's
+	// early-warning policy: provider id → setting URN ("" for every setting)
+	// → reason. They are kept apart from Members: the lead's suspensions
+	// and the policy's never lift each other.
+	Halts map[string]map[string]string
 }
 
 // Membership is one provider in one category.
@@ -106,6 +111,18 @@ func EvolveDps(s DpsState, e proto.Message) DpsState {
 		for _, m := range s.Members[e.GetProviderId()] {
 			m.Status = memberRemoved
 		}
+	case *purchasingv1.MatchingSuspended:
+		if s.Halts == nil {
+			s.Halts = map[string]map[string]string{}
+		}
+		h := s.Halts[e.GetProviderId()]
+		if h == nil {
+			h = map[string]string{}
+			s.Halts[e.GetProviderId()] = h
+		}
+		h[e.GetSettingUrn()] = e.GetReason()
+	case *purchasingv1.MatchingReinstated:
+		delete(s.Halts[e.GetProviderId()], e.GetSettingUrn())
 	}
 	return s
 }
@@ -215,6 +232,23 @@ type RemoveProvider struct {
 	Now        time.Time
 	ProviderID string
 	Reason     string
+}
+
+// SuspendMatching is the consortium's early-warning policy acting on a
+// provider (SettingURN "") or one of its settings: Suspend stops its
+// settings being matched to new referrals through this DPS; otherwise it
+// lifts that suspension. Actor: the consortium's policy
+// (RoleConsortiumPolicy). It decides nothing when nothing would change, so
+// the policy may send it to every DPS of the consortium, and again.
+type SuspendMatching struct {
+	Actor      Actor
+	Now        time.Time
+	ProviderID string
+	SettingURN string
+	Suspend    bool
+	Reason     string
+	// RiskLevel that moved the policy, e.g. "red", recorded with the event.
+	RiskLevel string
 }
 
 func (s DpsState) lead(a Actor) error {
@@ -456,4 +490,39 @@ func accreditationNames(kinds []purchasingv1.AccreditationKind) string {
 	}
 	slices.Sort(names)
 	return fmt.Sprint(names)
+}
+
+// onDps reports whether the provider holds an admission in some category,
+// suspended by the lead or not: the policy's suspension must outlast the
+// lead's reinstatement.
+func (s DpsState) onDps(provider string) bool {
+	return s.inStatus(provider, "", memberAdmitted) || s.inStatus(provider, "", memberSuspended)
+}
+
+func (c SuspendMatching) decideDps(s DpsState) ([]proto.Message, error) {
+	if !s.Exists() {
+		return nil, domainerr.Missing(MissingDps, "there is no such DPS: check the DPS id")
+	}
+	if c.Actor.Role != RoleConsortiumPolicy || c.Actor.Consortium() != s.Consortium {
+		return nil, domainerr.Forbidden("%s may not suspend matching in DPS %s: only the early-warning policy of consortium %s may", c.Actor.describe(), s.DpsID, s.Consortium)
+	}
+	if c.ProviderID == "" {
+		return nil, domainerr.Field("provider_id", "give the provider the risk level concerns")
+	}
+	_, halted := s.Halts[c.ProviderID][c.SettingURN]
+	if !c.Suspend {
+		// A lift needs only the policy's own suspension: the provider may
+		// have left the DPS since.
+		if !halted {
+			return nil, nil
+		}
+		return one(&purchasingv1.MatchingReinstated{DpsId: s.DpsID, ProviderId: c.ProviderID, SettingUrn: c.SettingURN,
+			Consortium: s.Consortium, Reason: c.Reason, RiskLevel: c.RiskLevel})
+	}
+	// A closed DPS matches nothing, and a provider not on it has nothing to suspend.
+	if halted || s.Status == dpsClosed || !s.onDps(c.ProviderID) {
+		return nil, nil
+	}
+	return one(&purchasingv1.MatchingSuspended{DpsId: s.DpsID, ProviderId: c.ProviderID, SettingUrn: c.SettingURN,
+		Consortium: s.Consortium, Reason: c.Reason, RiskLevel: c.RiskLevel})
 }

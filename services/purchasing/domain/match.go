@@ -12,11 +12,14 @@ import (
 	"github.com/carecoop/carecoop/services/kit/geo"
 )
 
-// Match criteria. They are checked cheapest first (admitted, accreditations,
-// vacancy, setting type, Ofsted, distance, suitability, specialisms, pets) and
-// explained in that order.
+// Match criteria. They are checked cheapest first (admitted, early warning,
+// accreditations, vacancy, setting type, Ofsted, distance, suitability,
+// specialisms, pets) and explained in that order.
 const (
-	CriterionAdmitted       = "admitted"
+	CriterionAdmitted = "admitted"
+	// CriterionEarlyWarning: not suspended from matching in the DPS by the
+	// consortium's early-warning policy, neither the setting nor its provider.
+	CriterionEarlyWarning   = "early_warning"
 	CriterionAccreditations = "accreditations"
 	CriterionSettingType    = "setting_type"
 	CriterionSuitability    = "suitability"
@@ -69,10 +72,14 @@ type Candidate struct {
 	ProviderName         string
 	Membership           CandidateMembership
 	AccreditationExpired bool
-	Setting              *purchasingv1.Setting
-	Location             geo.Outcode
-	FreePlaces           uint32
-	AvailableFrom        string
+	// Halted: suspended from matching in the DPS by the consortium's
+	// early-warning policy (the setting or its provider), for HaltReason.
+	Halted        bool
+	HaltReason    string
+	Setting       *purchasingv1.Setting
+	Location      geo.Outcode
+	FreePlaces    uint32
+	AvailableFrom string
 	// MedianPricePence of the provider's past awards in the category (0: none).
 	MedianPricePence int64
 }
@@ -173,13 +180,13 @@ func RequiredSpecialisms(n *purchasingv1.Need) []string {
 
 // verdict is the outcome of each criterion for one candidate.
 type verdict struct {
-	admitted, accreditations, vacancy, settingType, ofsted, distance, suitability, specialisms, pets bool
-	miles                                                                                            float64
-	missing                                                                                          []string
+	admitted, notHalted, accreditations, vacancy, settingType, ofsted, distance, suitability, specialisms, pets bool
+	miles                                                                                                       float64
+	missing                                                                                                     []string
 }
 
 func (v verdict) ok() bool {
-	return v.admitted && v.accreditations && v.vacancy && v.settingType && v.ofsted && v.distance && v.suitability && v.specialisms && v.pets
+	return v.admitted && v.notHalted && v.accreditations && v.vacancy && v.settingType && v.ofsted && v.distance && v.suitability && v.specialisms && v.pets
 }
 
 // judge applies the criteria to c, cheapest first; with stopEarly it stops
@@ -187,6 +194,9 @@ func (v verdict) ok() bool {
 func (s *Search) judge(c *Candidate, stopEarly bool) (v verdict) {
 	st := c.Setting
 	if v.admitted = c.Membership == MemberAdmitted; !v.admitted && stopEarly {
+		return v
+	}
+	if v.notHalted = !c.Halted; !v.notHalted && stopEarly {
 		return v
 	}
 	if v.accreditations = !c.AccreditationExpired; !v.accreditations && stopEarly {
@@ -229,7 +239,7 @@ func (s *Search) reasons(c *Candidate, v verdict) []*purchasingv1.MatchReason {
 	// Matching builds reasons for every match: one allocation for those
 	// particular to this setting, shared messages for the rest.
 	backing := make([]purchasingv1.MatchReason, 0, 3)
-	out := make([]*purchasingv1.MatchReason, 0, 9)
+	out := make([]*purchasingv1.MatchReason, 0, 10)
 	add := func(criterion string, met bool, detail string) {
 		backing = append(backing, purchasingv1.MatchReason{Criterion: criterion, Met: met, Detail: detail})
 		out = append(out, &backing[len(backing)-1])
@@ -247,6 +257,11 @@ func (s *Search) reasons(c *Candidate, v verdict) []*purchasingv1.MatchReason {
 		add(CriterionAdmitted, false, c.ProviderName+" is suspended from category "+cat)
 	default:
 		add(CriterionAdmitted, false, c.ProviderName+" is not admitted to category "+cat)
+	}
+	if v.notHalted {
+		same(CriterionEarlyWarning, true, "not suspended under the consortium's early-warning policy")
+	} else {
+		add(CriterionEarlyWarning, false, "suspended from matching under the consortium's early-warning policy: "+c.HaltReason)
 	}
 	if v.accreditations {
 		same(CriterionAccreditations, true, "accreditations current")

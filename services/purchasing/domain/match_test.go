@@ -17,7 +17,7 @@ import (
 // moved to M1 (2.1 miles away) with 2 places free from today.
 
 var allCriteria = []string{
-	domain.CriterionAdmitted, domain.CriterionAccreditations, domain.CriterionSettingType, domain.CriterionSuitability,
+	domain.CriterionAdmitted, domain.CriterionEarlyWarning, domain.CriterionAccreditations, domain.CriterionSettingType, domain.CriterionSuitability,
 	domain.CriterionSpecialisms, domain.CriterionPets, domain.CriterionVacancy, domain.CriterionOfsted, domain.CriterionDistance,
 }
 
@@ -68,6 +68,8 @@ func TestMatchCriteria(t *testing.T) {
 			unmet: domain.CriterionAdmitted, detail: "is not admitted to category residential"},
 		{name: "suspended", candidate: func(c *domain.Candidate) { c.Membership = domain.MemberSuspended },
 			unmet: domain.CriterionAdmitted, detail: "is suspended from category residential"},
+		{name: "suspended by the early-warning policy", candidate: func(c *domain.Candidate) { c.Halted, c.HaltReason = true, "risk red" },
+			unmet: domain.CriterionEarlyWarning, detail: "early-warning policy: risk red"},
 		{name: "accreditation expired", candidate: func(c *domain.Candidate) { c.AccreditationExpired = true },
 			unmet: domain.CriterionAccreditations, detail: "expired"},
 		{name: "no vacancy", candidate: func(c *domain.Candidate) { c.FreePlaces, c.AvailableFrom = 0, "" },
@@ -356,7 +358,7 @@ func TestMatchSendsToTheBestRanked(t *testing.T) {
 		t.Fatalf("%d matches, want %d", len(got), domain.MaxSent)
 	}
 	for i, m := range got {
-		if m.GetRank() != uint32(i+1) || len(m.GetReasons()) != 9 {
+		if m.GetRank() != uint32(i+1) || len(m.GetReasons()) != len(allCriteria) {
 			t.Fatalf("match %d: rank %d, %d reasons", i, m.GetRank(), len(m.GetReasons()))
 		}
 		if slices.Contains(far, m.GetOutcode()) {

@@ -78,7 +78,7 @@ func TestReferralJourney(t *testing.T) {
 		}
 		// Why each setting was included, as recorded when it matched.
 		ex := must(manchester.ExplainMatch(ctx, &purchasingv1.ExplainMatchRequest{ReferralId: refID, SettingUrn: m.GetSettingUrn(), MinPosition: res.GetPosition()})).OK(t)
-		if !ex.GetMatched() || ex.GetRank() != m.GetRank() || len(ex.GetReasons()) != 9 {
+		if !ex.GetMatched() || ex.GetRank() != m.GetRank() || len(ex.GetReasons()) != 10 {
 			t.Errorf("ExplainMatch %s: matched %v rank %d, %d reasons", m.GetSettingUrn(), ex.GetMatched(), ex.GetRank(), len(ex.GetReasons()))
 		}
 		for _, why := range ex.GetReasons() {
