@@ -3727,20 +3727,20 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\x04R\bposition\"\xc0\x02\n" +
+	"\bposition\x18\x03 \x01(\x04R\bposition\"\xba\x02\n" +
 	"\x13EndPlacementRequest\x12=\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12D\n" +
-	"\vcontract_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[a-z0-9][a-z0-9_.-]{2,120}$R\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
+	"\vcontract_id\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{3,128}$R\n" +
 	"contractId\x12>\n" +
 	"\bend_date\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate\x12B\n" +
 	"\vreason_code\x18\x04 \x01(\tB!\xbaH\x1er\x1c2\x1a^[A-Za-z][A-Za-z0-9]{1,3}$R\n" +
 	"reasonCode\x12 \n" +
-	"\x06reason\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\xf0\x02\n" +
+	"\x06reason\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\xea\x02\n" +
 	"\x14RecordOutcomeRequest\x12=\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12D\n" +
-	"\vcontract_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[a-z0-9][a-z0-9_.-]{2,120}$R\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
+	"\vcontract_id\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{3,128}$R\n" +
 	"contractId\x12F\n" +
 	"\x05point\x18\x03 \x01(\x0e2$.carecoop.monitoring.v1.OutcomePointB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05point\x12D\n" +
@@ -3867,9 +3867,9 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\fmin_position\x18\x05 \x01(\x04R\vminPosition\"s\n" +
 	"\x15ListContractsResponse\x12>\n" +
 	"\tcontracts\x18\x01 \x03(\v2 .carecoop.monitoring.v1.ContractR\tcontracts\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"}\n" +
-	"\x12GetContractRequest\x12D\n" +
-	"\vcontract_id\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^[a-z0-9][a-z0-9_.-]{2,120}$R\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"w\n" +
+	"\x12GetContractRequest\x12>\n" +
+	"\vcontract_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{3,128}$R\n" +
 	"contractId\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xa4\x02\n" +
 	"\x10MonitoringReturn\x12\x10\n" +

@@ -1,0 +1,311 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/bus"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
+)
+
+// The two reactions, as durable consumers: their names are part of every
+// reaction's request id, so they never change.
+const (
+	contractsDurable = "monitoring-contracts"
+	riskDurable      = "monitoring-risk"
+)
+
+func typeName(m proto.Message) string { return string(m.ProtoReflect().Descriptor().FullName()) }
+
+// contractSources: awards create contracts, a framework's end ends them.
+var contractSources = bus.Config{
+	FilterSubjects: []string{eventstore.AggregateFilter("purchasing", "referral"), eventstore.ContextFilter("framework")},
+	Types: []string{typeName(&purchasingv1.PlacementAwarded{}), typeName(&frameworkv1.FrameworkAwarded{}),
+		typeName(&frameworkv1.FrameworkExpired{}), typeName(&frameworkv1.FrameworkTerminated{})},
+}
+
+// riskSources: everything that can move a risk level.
+var riskSources = bus.Config{
+	FilterSubjects: []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("purchasing", "provider"), eventstore.AggregateFilter("purchasing", "dps")},
+	Types: []string{
+		typeName(&monitoringv1.MonitoringReturnSubmitted{}), typeName(&monitoringv1.OfstedJudgementRecorded{}),
+		typeName(&monitoringv1.QualityVisitRecorded{}), typeName(&monitoringv1.IncidentNotified{}),
+		typeName(&monitoringv1.FinancialWarningRaised{}), typeName(&monitoringv1.FinancialWarningWithdrawn{}),
+		typeName(&monitoringv1.RiskPolicySet{}), typeName(&monitoringv1.ContractStarted{}), typeName(&monitoringv1.ContractEnded{}),
+		typeName(&purchasingv1.SettingAdded{}), typeName(&purchasingv1.SettingUpdated{}), typeName(&purchasingv1.ProviderAdmitted{}),
+	},
+}
+
+// system is the actor of the service's own reactions.
+var system = eventstore.Actor{Subject: "service:monitoring", Organisation: "platform", Role: "system"}
+
+// react runs a durable consumer until ctx ends, starting it again after a
+// failure (e.g. the connection dropping).
+func (s *Service) react(ctx context.Context, durable string, cfg bus.Config, h bus.Handler) {
+	cfg.Durable, cfg.Logger = durable, s.log
+	for {
+		err := bus.ConsumeStore(ctx, s.store, cfg, h)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Error("monitoring: reaction stopped; starting it again", zap.String("consumer", durable), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// onAward creates and ends contracts. It first lets the read model reach
+// the event, which it needs for a framework's terms.
+func (s *Service) onAward(ctx context.Context, e eventstore.RecordedEvent) error {
+	if err := s.runner.WaitFor(ctx, e.Position); err != nil {
+		return err
+	}
+	meta := bus.ReactionMeta(contractsDurable, e, system)
+	meta.OccurredAt = s.now()
+	switch ev := e.Event.(type) {
+	case *purchasingv1.PlacementAwarded:
+		c := placementContract(ev)
+		_, err := handle(ctx, s.contracts, stream(ContractAggregate, c.GetContractId()), meta, func(st domain.ContractState) ([]proto.Message, error) {
+			return domain.DecideStart(st, domain.StartContract{Contract: c})
+		})
+		return err
+	case *frameworkv1.FrameworkAwarded:
+		for _, c := range s.frameworkContracts(ev) {
+			if _, err := handle(ctx, s.contracts, stream(ContractAggregate, c.GetContractId()), meta, func(st domain.ContractState) ([]proto.Message, error) {
+				return domain.DecideStart(st, domain.StartContract{Contract: c})
+			}); err != nil {
+				return err
+			}
+		}
+	case *frameworkv1.FrameworkExpired:
+		return s.endFramework(ctx, meta, ev.GetFrameworkId(), domain.EndFrameworkContract{EndDate: ev.GetEnd(), ReasonCode: "expired", Reason: "the framework expired"})
+	case *frameworkv1.FrameworkTerminated:
+		return s.endFramework(ctx, meta, ev.GetFrameworkId(), domain.EndFrameworkContract{EndDate: domain.Today(e.OccurredAt), ReasonCode: "terminated", Reason: ev.GetReason()})
+	}
+	return nil
+}
+
+func placementContract(ev *purchasingv1.PlacementAwarded) *monitoringv1.ContractStarted {
+	end := ""
+	if start := domain.ParseDate(ev.GetStartDate()); !start.IsZero() && ev.GetExpectedDurationWeeks() > 0 {
+		end = start.AddDate(0, 0, 7*int(ev.GetExpectedDurationWeeks())).Format(domain.DateLayout)
+	}
+	return &monitoringv1.ContractStarted{
+		ContractId: ev.GetPlacementId(), Kind: monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT, Consortium: ev.GetConsortium(),
+		Council: ev.GetCouncil(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(), StartDate: ev.GetStartDate(),
+		ExpectedEndDate: end, WeeklyPricePence: ev.GetWeeklyPricePence(), PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
+		CategoryId: ev.GetCategoryId(),
+	}
+}
+
+// FrameworkContractID names a provider's contract on one lot.
+func FrameworkContractID(framework, lot, provider string) string {
+	return "fc-" + framework + "-" + lot + "-" + provider
+}
+
+func (s *Service) frameworkContracts(ev *frameworkv1.FrameworkAwarded) []*monitoringv1.ContractStarted {
+	s.model.mu.RLock()
+	defer s.model.mu.RUnlock()
+	f := s.model.frameworks[ev.GetFrameworkId()]
+	if f == nil {
+		s.log.Warn("monitoring: award of a framework never drafted; no contracts", zap.String("framework", ev.GetFrameworkId()))
+		return nil
+	}
+	var out []*monitoringv1.ContractStarted
+	for _, lot := range ev.GetLots() {
+		for _, a := range lot.GetAdmitted() {
+			out = append(out, &monitoringv1.ContractStarted{
+				ContractId: FrameworkContractID(f.id, lot.GetLotId(), a.GetProviderId()), Kind: monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK,
+				Consortium: f.consortium, ProviderId: a.GetProviderId(), StartDate: domain.Today(s.now()), ExpectedEndDate: f.end,
+				WeeklyPricePence: a.GetWeeklyPricePence(), FrameworkId: f.id, LotId: lot.GetLotId(), MemberCouncils: f.members,
+			})
+		}
+	}
+	return out
+}
+
+func (s *Service) endFramework(ctx context.Context, meta eventstore.Metadata, framework string, end domain.EndFrameworkContract) error {
+	s.model.mu.RLock()
+	var ids []string
+	for id, c := range s.model.contracts {
+		if c.c.GetFrameworkId() == framework && c.ended == nil {
+			ids = append(ids, id)
+		}
+	}
+	s.model.mu.RUnlock()
+	for _, id := range ids {
+		if _, err := handle(ctx, s.contracts, stream(ContractAggregate, id), meta, func(st domain.ContractState) ([]proto.Message, error) {
+			return domain.DecideEndFramework(st, end)
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// target is a provider assessed under one consortium.
+type target struct{ consortium, provider string }
+
+// onEvidence re-assesses the providers an event concerns, under each
+// consortium that works with them; a change of level is recorded with the
+// event as its cause.
+func (s *Service) onEvidence(ctx context.Context, e eventstore.RecordedEvent) error {
+	if err := s.runner.WaitFor(ctx, e.Position); err != nil {
+		return err
+	}
+	meta := bus.ReactionMeta(riskDurable, e, system)
+	for _, t := range s.targets(e.Event) {
+		if err := s.assess(ctx, t, meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) targets(ev proto.Message) []target {
+	m := s.model
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	ofProvider := func(p string) []target {
+		var out []target
+		for c := range m.providerConsortia[p] {
+			out = append(out, target{c, p})
+		}
+		return out
+	}
+	ofSetting := func(urn string) []target {
+		if st := m.settings[urn]; st != nil {
+			return ofProvider(st.providerID)
+		}
+		return nil
+	}
+	switch ev := ev.(type) {
+	case *monitoringv1.MonitoringReturnSubmitted:
+		return ofSetting(ev.GetUrn())
+	case *monitoringv1.OfstedJudgementRecorded:
+		return ofSetting(ev.GetUrn())
+	case *monitoringv1.QualityVisitRecorded:
+		return ofSetting(ev.GetUrn())
+	case *monitoringv1.IncidentNotified:
+		return ofSetting(ev.GetUrn())
+	case *purchasingv1.SettingAdded:
+		return ofProvider(ev.GetProviderId())
+	case *purchasingv1.SettingUpdated:
+		return ofProvider(ev.GetProviderId())
+	case *monitoringv1.FinancialWarningRaised:
+		return ofProvider(ev.GetProviderId())
+	case *monitoringv1.FinancialWarningWithdrawn:
+		return ofProvider(ev.GetProviderId())
+	case *monitoringv1.ContractStarted:
+		return ofProvider(ev.GetProviderId())
+	case *monitoringv1.ContractEnded:
+		return ofProvider(ev.GetProviderId())
+	case *purchasingv1.ProviderAdmitted:
+		return []target{{ev.GetConsortium(), ev.GetProviderId()}}
+	case *monitoringv1.RiskPolicySet:
+		var out []target
+		if c := m.consortia[ev.GetConsortium()]; c != nil {
+			for p := range c.providers {
+				out = append(out, target{c.slug, p})
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// assess records a provider's levels under a consortium as of now.
+func (s *Service) assess(ctx context.Context, t target, meta eventstore.Metadata) error {
+	now := s.now()
+	meta.OccurredAt = now
+	s.model.mu.RLock()
+	cmd := s.model.Assess(t.consortium, t.provider, now)
+	s.model.mu.RUnlock()
+	_, err := handle(ctx, s.risks, stream(RiskAggregate, domain.RiskID(t.consortium, t.provider)), meta, func(st domain.RiskState) ([]proto.Message, error) {
+		return domain.DecideRisk(st, cmd)
+	})
+	return err
+}
+
+// Assess is the assessment of a provider and each of its settings under
+// a consortium's policy as of now (call with the read lock held).
+func (m *ReadModel) Assess(consortium, provider string, now time.Time) domain.AssessRisk {
+	policy := m.policy(consortium)
+	todayS := domain.Today(now)
+	day := domain.ParseDate(todayS)
+	cmd := domain.AssessRisk{Consortium: consortium, ProviderID: provider, ProviderName: m.providerNames[provider], Now: now, SuspendOnRed: policy.GetSuspendOnRed()}
+	var all []domain.Assessment
+	seen := map[string]bool{}
+	for _, urn := range m.providerSettings[provider] {
+		st := m.settings[urn]
+		a := domain.AssessSetting(policy, &st.evidence, day)
+		councils := st.evidence.LiveCouncils(todayS)
+		cmd.Settings = append(cmd.Settings, domain.SettingAssessment{URN: urn, Councils: councils, Assessment: a})
+		all = append(all, a)
+		for _, la := range councils {
+			if !seen[la] {
+				seen[la] = true
+				cmd.ProviderCouncils = append(cmd.ProviderCouncils, la)
+			}
+		}
+	}
+	cmd.Provider = domain.AssessProvider(policy, m.warnings[provider], all)
+	return cmd
+}
+
+func (m *ReadModel) policy(consortium string) *monitoringv1.RiskPolicySet {
+	if c := m.consortia[consortium]; c != nil && c.policy != nil {
+		return c.policy
+	}
+	return domain.DefaultPolicy(consortium)
+}
+
+// Sweep re-assesses every provider of every consortium as of now: returns
+// fall overdue with the calendar, not with an event. A sweep that finds no
+// change records nothing.
+func (s *Service) Sweep(ctx context.Context) error {
+	if err := s.runner.WaitFor(ctx, 0); err != nil {
+		return err
+	}
+	s.model.mu.RLock()
+	var ts []target
+	for slug, c := range s.model.consortia {
+		for p := range c.providers {
+			ts = append(ts, target{slug, p})
+		}
+	}
+	s.model.mu.RUnlock()
+	meta := eventstore.Metadata{Actor: system, CorrelationID: fmt.Sprintf("sweep-%s", domain.Today(s.now()))}
+	for _, t := range ts {
+		if err := s.assess(ctx, t, meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) sweepLoop(ctx context.Context) {
+	tick := time.NewTicker(s.sweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("monitoring: overdue-returns sweep failed; trying again at the next tick", zap.Error(err))
+			}
+		}
+	}
+}

@@ -1,0 +1,339 @@
+package app
+
+import (
+	"slices"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
+)
+
+// ReadModel is what queries and reactions read: contracts, every setting's
+// evidence, consortia with their policies and risk levels, and alerts. It
+// guards itself with mu; Apply is called from one goroutine.
+type ReadModel struct {
+	mu sync.RWMutex
+
+	providerNames map[string]string
+	settings      map[string]*settingRM
+	// provider → its settings' URNs
+	providerSettings map[string][]string
+	// provider → consortia it works with (admitted, awarded or placed)
+	providerConsortia map[string]map[string]bool
+	consortia         map[string]*consortiumRM
+	frameworks        map[string]*frameworkRM
+	contracts         map[string]*contractRM
+	warnings          map[string]uint32
+	watchers          map[*watcher]struct{}
+}
+
+type settingRM struct {
+	urn, providerID, name string
+	evidence              domain.Evidence
+	returns               map[string]*monitoringv1.MonitoringReturnSubmitted
+	ofsted                []*monitoringv1.OfstedJudgementRecorded
+	visits                []*monitoringv1.QualityVisitRecorded
+	incidents             []*monitoringv1.IncidentNotified
+	feedback              []*monitoringv1.FeedbackRecorded
+}
+
+type consortiumRM struct {
+	slug      string
+	members   map[string]bool
+	providers map[string]bool
+	policy    *monitoringv1.RiskPolicySet // nil: the default
+	threshold int                         // demand's disclosure threshold (0: default)
+	risk      map[string]*riskRM          // provider → levels
+	alerts    []alertEntry
+}
+
+type riskRM struct {
+	provider  *monitoringv1.RiskLevelChanged // last provider-level change
+	settings  map[string]*monitoringv1.RiskLevelChanged
+	suspended bool
+}
+
+type frameworkRM struct {
+	id, consortium, end string
+	members             []string
+	awarded             map[string][]string // provider → lots
+}
+
+type contractRM struct {
+	c        *monitoringv1.ContractStarted
+	ended    *monitoringv1.ContractEnded
+	outcomes []*monitoringv1.OutcomeRecorded
+	version  uint64
+}
+
+// NewReadModel returns an empty read model.
+func NewReadModel() *ReadModel {
+	return &ReadModel{
+		providerNames: map[string]string{}, settings: map[string]*settingRM{}, providerSettings: map[string][]string{},
+		providerConsortia: map[string]map[string]bool{}, consortia: map[string]*consortiumRM{}, frameworks: map[string]*frameworkRM{},
+		contracts: map[string]*contractRM{}, warnings: map[string]uint32{}, watchers: map[*watcher]struct{}{},
+	}
+}
+
+func (m *ReadModel) consortium(slug string) *consortiumRM {
+	c := m.consortia[slug]
+	if c == nil {
+		c = &consortiumRM{slug: slug, members: map[string]bool{}, providers: map[string]bool{}, risk: map[string]*riskRM{}}
+		m.consortia[slug] = c
+	}
+	return c
+}
+
+func (m *ReadModel) setting(urn string) *settingRM {
+	s := m.settings[urn]
+	if s == nil {
+		s = &settingRM{urn: urn, returns: map[string]*monitoringv1.MonitoringReturnSubmitted{}}
+		s.evidence.URN = urn
+		m.settings[urn] = s
+	}
+	return s
+}
+
+func (m *ReadModel) linkProvider(provider, consortium string) {
+	if provider == "" || consortium == "" {
+		return
+	}
+	if m.providerConsortia[provider] == nil {
+		m.providerConsortia[provider] = map[string]bool{}
+	}
+	m.providerConsortia[provider][consortium] = true
+	m.consortium(consortium).providers[provider] = true
+}
+
+func (m *ReadModel) setSettingProvider(s *settingRM, provider string) {
+	if s.providerID == provider {
+		return
+	}
+	s.providerID, s.evidence.ProviderID = provider, provider
+	if !slices.Contains(m.providerSettings[provider], s.urn) {
+		m.providerSettings[provider] = append(m.providerSettings[provider], s.urn)
+	}
+}
+
+// Apply applies one commit.
+func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range commit {
+		m.apply(e)
+	}
+	return nil
+}
+
+func (m *ReadModel) apply(re eventstore.RecordedEvent) {
+	switch e := re.Event.(type) {
+	// purchasing: the register, DPS membership
+	case *purchasingv1.ProviderRegistered:
+		m.providerNames[e.GetProviderId()] = e.GetProfile().GetLegalName()
+	case *purchasingv1.ProviderProfileUpdated:
+		m.providerNames[e.GetProviderId()] = e.GetProfile().GetLegalName()
+	case *purchasingv1.SettingAdded:
+		m.registerSetting(e.GetProviderId(), e.GetSetting())
+	case *purchasingv1.SettingUpdated:
+		m.registerSetting(e.GetProviderId(), e.GetSetting())
+	case *purchasingv1.DpsCreated:
+		c := m.consortium(e.GetConsortium())
+		for _, la := range e.GetTerms().GetMemberCouncils() {
+			c.members[la] = true
+		}
+	case *purchasingv1.ProviderAdmitted:
+		m.linkProvider(e.GetProviderId(), e.GetConsortium())
+
+	// framework: terms and awards, for framework contracts
+	case *frameworkv1.FrameworkDrafted:
+		f := &frameworkRM{id: e.GetFrameworkId(), consortium: e.GetConsortium(), awarded: map[string][]string{}}
+		m.frameworks[f.id] = f
+		m.frameworkTerms(f, e.GetTerms())
+	case *frameworkv1.FrameworkAmended:
+		if f := m.frameworks[e.GetFrameworkId()]; f != nil {
+			m.frameworkTerms(f, e.GetTerms())
+		}
+	case *frameworkv1.MemberCouncilAdded:
+		if f := m.frameworks[e.GetFrameworkId()]; f != nil && !slices.Contains(f.members, e.GetLaCode()) {
+			f.members = append(f.members, e.GetLaCode())
+			m.consortium(f.consortium).members[e.GetLaCode()] = true
+		}
+	case *frameworkv1.MemberCouncilRemoved:
+		if f := m.frameworks[e.GetFrameworkId()]; f != nil {
+			f.members = slices.DeleteFunc(f.members, func(la string) bool { return la == e.GetLaCode() })
+		}
+	case *frameworkv1.FrameworkExtended:
+		if f := m.frameworks[e.GetFrameworkId()]; f != nil {
+			f.end = e.GetNewEnd()
+		}
+	case *frameworkv1.FrameworkAwarded:
+		if f := m.frameworks[e.GetFrameworkId()]; f != nil {
+			for _, lot := range e.GetLots() {
+				for _, a := range lot.GetAdmitted() {
+					f.awarded[a.GetProviderId()] = append(f.awarded[a.GetProviderId()], lot.GetLotId())
+					m.linkProvider(a.GetProviderId(), f.consortium)
+				}
+			}
+		}
+
+	// demand: the consortium's disclosure threshold, for outcomes
+	case *demandv1.DisclosurePolicySet:
+		m.consortium(e.GetConsortium()).threshold = int(e.GetThreshold())
+
+	// monitoring
+	case *monitoringv1.ContractStarted:
+		m.contracts[e.GetContractId()] = &contractRM{c: e, version: re.Version}
+		m.linkProvider(e.GetProviderId(), e.GetConsortium())
+		if e.GetCouncil() != "" {
+			m.consortium(e.GetConsortium()).members[e.GetCouncil()] = true
+		}
+		if e.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT {
+			s := m.setting(e.GetSettingUrn())
+			if s.providerID == "" {
+				m.setSettingProvider(s, e.GetProviderId())
+			}
+			s.evidence.Placements = append(s.evidence.Placements, domain.Placement{ContractID: e.GetContractId(), Council: e.GetCouncil(), Start: e.GetStartDate()})
+		}
+	case *monitoringv1.ContractEnded:
+		if c := m.contracts[e.GetContractId()]; c != nil {
+			c.ended, c.version = e, re.Version
+			if s := m.settings[c.c.GetSettingUrn()]; s != nil {
+				for i := range s.evidence.Placements {
+					if s.evidence.Placements[i].ContractID == e.GetContractId() {
+						s.evidence.Placements[i].End = e.GetEndDate()
+					}
+				}
+			}
+		}
+	case *monitoringv1.OutcomeRecorded:
+		if c := m.contracts[e.GetContractId()]; c != nil {
+			c.outcomes, c.version = append(c.outcomes, e), re.Version
+		}
+	case *monitoringv1.MonitoringReturnSubmitted:
+		s := m.setting(e.GetUrn())
+		m.setSettingProvider(s, e.GetProviderId())
+		s.returns[e.GetPeriod()] = e
+		s.evidence.AddReturn(e)
+	case *monitoringv1.OfstedJudgementRecorded:
+		s := m.setting(e.GetUrn())
+		s.ofsted = append(s.ofsted, e)
+		s.evidence.AddJudgement(e.GetInspectionDate(), e.GetGrade())
+	case *monitoringv1.QualityVisitRecorded:
+		s := m.setting(e.GetUrn())
+		s.visits = append(s.visits, e)
+		if e.GetVisitedOn() >= s.evidence.VisitDate {
+			s.evidence.VisitRating, s.evidence.VisitDate = int(e.GetRating()), e.GetVisitedOn()
+		}
+	case *monitoringv1.IncidentNotified:
+		s := m.setting(e.GetUrn())
+		s.incidents = append(s.incidents, e)
+		if e.GetSerious() {
+			s.evidence.Serious = append(s.evidence.Serious, e.GetOccurredOn())
+		}
+	case *monitoringv1.FeedbackRecorded:
+		s := m.setting(e.GetUrn())
+		s.feedback = append(s.feedback, e)
+	case *monitoringv1.FinancialWarningRaised:
+		m.warnings[e.GetProviderId()] = e.GetLevel()
+	case *monitoringv1.FinancialWarningWithdrawn:
+		delete(m.warnings, e.GetProviderId())
+	case *monitoringv1.RiskPolicySet:
+		m.consortium(e.GetConsortium()).policy = e
+	case *monitoringv1.RiskLevelChanged:
+		m.applyRisk(re, e)
+	}
+}
+
+func (m *ReadModel) registerSetting(provider string, st *purchasingv1.Setting) {
+	s := m.setting(st.GetUrn())
+	s.name = st.GetName()
+	m.setSettingProvider(s, provider)
+	if s.evidence.Places == 0 || len(s.evidence.Months) == 0 {
+		s.evidence.Places = st.GetRegisteredPlaces()
+	}
+	// The register's grade is evidence until monitoring records a newer one.
+	if st.GetOfstedDate() != "" {
+		s.evidence.AddJudgement(st.GetOfstedDate(), st.GetOfstedGrade())
+	}
+}
+
+func (m *ReadModel) frameworkTerms(f *frameworkRM, t *frameworkv1.FrameworkTerms) {
+	if t == nil {
+		return
+	}
+	f.end, f.members = t.GetTermEnd(), slices.Clone(t.GetMemberCouncils())
+	c := m.consortium(f.consortium)
+	for _, la := range f.members {
+		c.members[la] = true
+	}
+}
+
+func (m *ReadModel) applyRisk(re eventstore.RecordedEvent, e *monitoringv1.RiskLevelChanged) {
+	c := m.consortium(e.GetConsortium())
+	r := c.risk[e.GetProviderId()]
+	if r == nil {
+		r = &riskRM{settings: map[string]*monitoringv1.RiskLevelChanged{}}
+		c.risk[e.GetProviderId()] = r
+	}
+	if e.GetScope() == monitoringv1.RiskScope_RISK_SCOPE_PROVIDER {
+		r.provider = e
+		switch e.GetAction() {
+		case monitoringv1.RiskAction_RISK_ACTION_SUSPEND:
+			r.suspended = true
+		case monitoringv1.RiskAction_RISK_ACTION_REINSTATE:
+			r.suspended = false
+		}
+	} else {
+		r.settings[e.GetSettingUrn()] = e
+	}
+	a := &monitoringv1.Alert{
+		AlertId: re.EventID, RaisedAt: e.GetAssessedAt(), Consortium: e.GetConsortium(), ProviderId: e.GetProviderId(),
+		ProviderName: e.GetProviderName(), SettingUrn: e.GetSettingUrn(), Scope: e.GetScope(), From: e.GetFrom(), To: e.GetTo(),
+		Reasons: e.GetReasons(), Action: e.GetAction(), Position: re.Position, CausationId: re.CausationID,
+	}
+	notified := e.GetNotifiedCouncils()
+	c.alerts = append(c.alerts, alertEntry{alert: a, notified: notified})
+	for w := range m.watchers {
+		if w.wants(a, notified) {
+			w.send(m.forViewer(a, w.council))
+		}
+	}
+}
+
+// forViewer is an alert as a council sees it: with its own children placed.
+func (m *ReadModel) forViewer(a *monitoringv1.Alert, council string) *monitoringv1.Alert {
+	out := proto.Clone(a).(*monitoringv1.Alert)
+	if council == "" {
+		return out
+	}
+	n := uint32(0)
+	for _, urn := range m.alertSettings(a) {
+		if s := m.settings[urn]; s != nil {
+			for _, p := range s.evidence.Placements {
+				if p.Council == council && p.End == "" {
+					n++
+				}
+			}
+		}
+	}
+	out.ChildrenPlaced = n
+	return out
+}
+
+func (m *ReadModel) alertSettings(a *monitoringv1.Alert) []string {
+	if a.GetSettingUrn() != "" {
+		return []string{a.GetSettingUrn()}
+	}
+	return m.providerSettings[a.GetProviderId()]
+}
+
+type alertEntry struct {
+	alert    *monitoringv1.Alert
+	notified []string
+}

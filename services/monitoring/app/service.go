@@ -1,0 +1,149 @@
+// Package app holds the contract monitoring service's use cases, one file
+// each: commands from councils, providers and the consortium lead; queries
+// over a read model built from this context's events and from purchasing's,
+// framework's and demand's; and two reactions (bus consumers): contracts
+// from awards, and risk levels re-assessed on new evidence.
+package app
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
+)
+
+// Context is the bounded context name in stream ids and subjects.
+const Context = "monitoring"
+
+// Aggregate names.
+const (
+	ContractAggregate = "contract"
+	SettingAggregate  = "setting"
+	ProviderAggregate = "provider"
+	PolicyAggregate   = "policy"
+	RiskAggregate     = "risk"
+)
+
+// Service is the contract monitoring application.
+type Service struct {
+	store     eventstore.Store
+	contracts *aggregate.Repository[domain.ContractState]
+	settings  *aggregate.Repository[domain.SettingState]
+	providers *aggregate.Repository[domain.ProviderState]
+	policies  *aggregate.Repository[domain.PolicyState]
+	risks     *aggregate.Repository[domain.RiskState]
+	model     *ReadModel
+	runner    *projection.Runner
+	log       *zap.Logger
+	now       func() time.Time
+	// SweepEvery is how often overdue returns are looked for (they move
+	// risk levels without any event).
+	sweepEvery time.Duration
+}
+
+// Option changes a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithSweepEvery sets how often the overdue-returns sweep runs (0: never,
+// tests call Sweep themselves).
+func WithSweepEvery(d time.Duration) Option { return func(s *Service) { s.sweepEvery = d } }
+
+func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S) *aggregate.Repository[S] {
+	return aggregate.New(store, aggregate.Evolver[S]{Initial: func() S { var s S; return s }, Evolve: evolve})
+}
+
+// New returns the service over store; call Start before serving queries.
+func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
+	s := &Service{
+		store:      store,
+		contracts:  repo(store, domain.EvolveContract),
+		settings:   repo(store, domain.EvolveSetting),
+		providers:  repo(store, domain.EvolveProvider),
+		policies:   repo(store, domain.EvolvePolicy),
+		risks:      repo(store, domain.EvolveRisk),
+		model:      NewReadModel(),
+		log:        log,
+		now:        time.Now,
+		sweepEvery: time.Hour,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	// Settings and providers come from purchasing's register, frameworks
+	// from framework's events, the disclosure threshold from demand's.
+	filters := []string{
+		eventstore.ContextFilter(Context),
+		eventstore.AggregateFilter("purchasing", "provider"),
+		eventstore.AggregateFilter("purchasing", "dps"),
+		eventstore.ContextFilter("framework"),
+		eventstore.AggregateFilter("demand", "policy"),
+	}
+	s.runner = projection.NewRunner("monitoring", store, filters, s.model.Apply, s.log)
+	return s
+}
+
+// Start builds the read model, then keeps it following and runs the
+// reactions and the sweep until ctx ends.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.runner.Start(ctx); err != nil {
+		return err
+	}
+	go s.react(ctx, contractsDurable, contractSources, s.onAward)
+	go s.react(ctx, riskDurable, riskSources, s.onEvidence)
+	if s.sweepEvery > 0 {
+		go s.sweepLoop(ctx)
+	}
+	return nil
+}
+
+// ReadModel exposes the read model (tests and benchmarks).
+func (s *Service) ReadModel() *ReadModel { return s.model }
+
+// Request is what every command carries besides its own fields.
+type Request = aggregate.Request
+
+// Result answers every command.
+type Result struct {
+	ID            string
+	StreamVersion uint64
+	Position      uint64
+}
+
+func actorOf(r Request) domain.Actor {
+	return domain.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role}
+}
+
+func stream(aggregateName, id string) eventstore.StreamID {
+	return eventstore.StreamID{Context: Context, Aggregate: aggregateName, ID: id}
+}
+
+func handle[S any](ctx context.Context, repo *aggregate.Repository[S], sid eventstore.StreamID, meta eventstore.Metadata, decide func(S) ([]proto.Message, error)) (Result, error) {
+	res, err := repo.Handle(ctx, aggregate.Command[S]{Stream: sid, Meta: meta, Decide: decide})
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ID: sid.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+}
+
+// read waits until the read model has applied minPosition, then calls fn
+// under its read lock; it returns the position the answer reflects.
+func (s *Service) read(ctx context.Context, minPosition uint64, fn func(m *ReadModel) error) (uint64, error) {
+	if err := s.runner.WaitFor(ctx, minPosition); err != nil {
+		return 0, err
+	}
+	s.model.mu.RLock()
+	defer s.model.mu.RUnlock()
+	return s.runner.Position(), fn(s.model)
+}
