@@ -6,6 +6,9 @@ import "strings"
 const (
 	RoleConsortiumLead = "consortium_lead"
 	RoleProviderAdmin  = "provider_admin"
+	// RoleConsortiumPolicy is a consortium's standing policy acting through a
+	// service (the early-warning policy reacting to a risk level), not a person.
+	RoleConsortiumPolicy = "consortium_policy"
 )
 
 // Actor is who issues a command, as the transport authenticated them.
@@ -54,6 +57,11 @@ func (a Actor) provider() string {
 		return ""
 	}
 	return id
+}
+
+// isPolicyOf reports whether a is the standing policy of the consortium slug.
+func (a Actor) isPolicyOf(slug string) bool {
+	return a.Role == RoleConsortiumPolicy && slug != "" && a.consortium() == slug
 }
 
 // isLeadOf reports whether a is a consortium lead of the consortium slug.

@@ -164,3 +164,18 @@ type ReinstateProvider struct {
 	ProviderID string
 	Reason     string
 }
+
+// ApplyRiskAction is the consortium's early-warning policy acting on a
+// provider's risk level: Suspend suspends it on every lot it is admitted to
+// and not already suspended on; otherwise it reinstates it on the lots
+// where the policy suspended it, and only those. It decides nothing when
+// nothing would change, or when the framework's lots are not live, so the
+// policy may send it to every framework of the consortium, and again.
+// Actor: the consortium's policy (RoleConsortiumPolicy).
+type ApplyRiskAction struct {
+	Actor      Actor
+	Now        time.Time
+	ProviderID string
+	Suspend    bool
+	Reason     string
+}

@@ -616,3 +616,37 @@ func (c ReinstateProvider) decide(s State) ([]proto.Message, error) {
 	}
 	return one(&frameworkv1.ProviderReinstatedOnLot{FrameworkId: s.FrameworkID, LotId: c.LotID, ProviderId: c.ProviderID, Reason: c.Reason})
 }
+
+func (c ApplyRiskAction) decide(s State) ([]proto.Message, error) {
+	if err := s.exists(); err != nil {
+		return nil, err
+	}
+	if !c.Actor.isPolicyOf(s.Consortium) {
+		return nil, domainerr.Forbidden("only the early-warning policy of %s suspends on its own framework %s; you act as %s", s.Consortium, s.FrameworkID, c.Actor.describe())
+	}
+	if err := required("provider_id", c.ProviderID, "the provider"); err != nil {
+		return nil, err
+	}
+	if err := requireReason(c.Reason); err != nil {
+		return nil, err
+	}
+	// Lots are live only from the award until the framework ends, as for
+	// the lead's suspensions.
+	if s.Status != statusAwarded && !s.isRunning() {
+		return nil, nil
+	}
+	var out []proto.Message
+	for _, l := range s.Terms.GetLots() {
+		a, ok := s.Admission(l.GetLotId(), c.ProviderID)
+		switch {
+		case !ok:
+		case c.Suspend && !a.Suspended:
+			out = append(out, &frameworkv1.ProviderSuspendedFromLot{FrameworkId: s.FrameworkID, LotId: l.GetLotId(), ProviderId: c.ProviderID,
+				Reason: c.Reason, ByMonitoring: true})
+		case !c.Suspend && a.Suspended && a.ByMonitoring:
+			out = append(out, &frameworkv1.ProviderReinstatedOnLot{FrameworkId: s.FrameworkID, LotId: l.GetLotId(), ProviderId: c.ProviderID,
+				Reason: c.Reason, ByMonitoring: true})
+		}
+	}
+	return out, nil
+}

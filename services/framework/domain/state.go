@@ -63,6 +63,9 @@ type Admission struct {
 	WeeklyPricePence int64
 	Suspended        bool
 	SuspensionReason string
+	// ByMonitoring: the suspension is the early-warning policy's, which
+	// lifts it when the provider is green again.
+	ByMonitoring bool
 }
 
 // Uplift is a provider's request for a new weekly price on a lot.
@@ -260,12 +263,12 @@ func Evolve(s State, e proto.Message) State {
 		}
 	case *frameworkv1.ProviderSuspendedFromLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
-			a.Suspended, a.SuspensionReason = true, e.GetReason()
+			a.Suspended, a.SuspensionReason, a.ByMonitoring = true, e.GetReason(), e.GetByMonitoring()
 			s.putAdmission(a)
 		}
 	case *frameworkv1.ProviderReinstatedOnLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
-			a.Suspended, a.SuspensionReason = false, ""
+			a.Suspended, a.SuspensionReason, a.ByMonitoring = false, "", false
 			s.putAdmission(a)
 		}
 	}

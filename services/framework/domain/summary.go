@@ -65,9 +65,9 @@ func DecisionSummary(e proto.Message) (summary, reason, lotID, providerID string
 		return fmt.Sprintf("Rejected price uplift %s for provider %s on lot %s", e.GetUpliftId(), e.GetProviderId(), e.GetLotId()),
 			e.GetReason(), e.GetLotId(), e.GetProviderId()
 	case *frameworkv1.ProviderSuspendedFromLot:
-		return fmt.Sprintf("Suspended provider %s on lot %s", e.GetProviderId(), e.GetLotId()), e.GetReason(), e.GetLotId(), e.GetProviderId()
+		return fmt.Sprintf("Suspended provider %s on lot %s%s", e.GetProviderId(), e.GetLotId(), byPolicy(e.GetByMonitoring())), e.GetReason(), e.GetLotId(), e.GetProviderId()
 	case *frameworkv1.ProviderReinstatedOnLot:
-		return fmt.Sprintf("Reinstated provider %s on lot %s", e.GetProviderId(), e.GetLotId()), e.GetReason(), e.GetLotId(), e.GetProviderId()
+		return fmt.Sprintf("Reinstated provider %s on lot %s%s", e.GetProviderId(), e.GetLotId(), byPolicy(e.GetByMonitoring())), e.GetReason(), e.GetLotId(), e.GetProviderId()
 	}
 	return "", "", "", ""
 }
@@ -78,4 +78,12 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// byPolicy marks what the consortium's early-warning policy did, not its lead.
+func byPolicy(byMonitoring bool) string {
+	if byMonitoring {
+		return " under the consortium's early-warning policy"
+	}
+	return ""
 }
