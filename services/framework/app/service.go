@@ -28,6 +28,8 @@ type Service struct {
 	model  *ReadModel
 	runner *projection.Runner
 	now    func() time.Time
+	store  eventstore.Store
+	log    *zap.Logger
 }
 
 // Option changes a Service.
@@ -42,6 +44,11 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve}),
 		model: NewReadModel(),
 		now:   time.Now,
+		store: store,
+		log:   log,
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
 	}
 	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context), providerFilter}, s.model.Apply, log)
 	for _, o := range opts {
@@ -50,8 +57,16 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	return s
 }
 
-// Start builds the read model from the store and keeps it following until ctx ends.
-func (s *Service) Start(ctx context.Context) error { return s.runner.Start(ctx) }
+// Start builds the read model from the store and keeps it following until
+// ctx ends; then it starts the reaction to monitoring's risk levels
+// (ReactToRiskLevel), which runs in the background until ctx ends.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.runner.Start(ctx); err != nil {
+		return err
+	}
+	go s.followRiskLevels(ctx)
+	return nil
+}
 
 // Position is the global position the read model has applied.
 func (s *Service) Position() uint64 { return s.runner.Position() }
