@@ -16,16 +16,6 @@ func (s *Service) settingFacts(p auth.Principal, urn string) (domain.SettingFact
 	if st == nil || st.providerID == "" {
 		return domain.SettingFacts{}, 0, domainerr.Missing("setting", "there is no setting %s on the provider register", urn)
 	}
-	// One return serves every consortium: it is due by the strictest of
-	// their policies.
-	due := 0
-	for c := range m.providerConsortia[st.providerID] {
-		if d := int(m.policy(c).GetReturnDueWorkingDays()); d > 0 && (due == 0 || d < due) {
-			due = d
-		}
-	}
-	if due == 0 {
-		due = domain.DefaultDueWorkingDays
-	}
-	return domain.SettingFacts{URN: urn, ProviderID: st.providerID, CouncilPlaces: m.placedAt(council(p), urn)}, due, nil
+	// One return serves every consortium: due by the strictest policy.
+	return domain.SettingFacts{URN: urn, ProviderID: st.providerID, CouncilPlaces: m.placedAt(council(p), urn)}, m.dueDays(st.providerID), nil
 }

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	"github.com/carecoop/carecoop/services/demand/disclosure"
+	"github.com/carecoop/carecoop/services/kit/auth"
+)
+
+// changes are the columns of an outcomes report.
+var changes = []string{"improved", "same", "worse"}
+
+// measure reads one outcome measure from scores.
+func measure(s *monitoringv1.OutcomeScores, name string) uint32 {
+	switch name {
+	case "stability":
+		return s.GetStability()
+	case "education":
+		return s.GetEducation()
+	case "health":
+		return s.GetHealth()
+	case "wellbeing":
+		return s.GetWellbeing()
+	case "childs_view":
+		return s.GetChildsView()
+	}
+	return 0
+}
+
+// GetOutcomesReport reports, per provider, how many children's measure
+// improved, stayed the same or worsened between their placement's start and
+// its latest review. Counts go through demand's disclosure control with
+// the consortium's threshold: a council sees its own children in full and
+// everyone else's only in cells of at least the threshold, with secondary
+// suppression across providers and totals, so no single child's outcome
+// can be told.
+func (s *Service) GetOutcomesReport(ctx context.Context, p auth.Principal, q *monitoringv1.GetOutcomesReportRequest) (*monitoringv1.OutcomesReport, error) {
+	out := &monitoringv1.OutcomesReport{Consortium: q.GetConsortium(), Measure: q.GetMeasure()}
+	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
+		c, err := m.consortiumFor(p, q.GetConsortium())
+		if err != nil {
+			return err
+		}
+		threshold := c.threshold
+		if threshold == 0 {
+			threshold = disclosure.DefaultThreshold
+		}
+		out.Threshold = uint32(threshold)
+		records := m.outcomeRecords(c.slug, q.GetMeasure())
+		if len(records) == 0 {
+			return nil
+		}
+		prot, err := disclosure.Protect(records, []disclosure.Dimension{{Name: "provider"}, {Name: "change", Values: changes}}, threshold, council(p))
+		if err != nil {
+			return err
+		}
+		t, err := prot.Table2D("provider", "change", nil, nil)
+		if err != nil {
+			return err
+		}
+		for i, pid := range t.RowValues {
+			row := &monitoringv1.ProviderOutcomes{ProviderId: pid, ProviderName: m.providerNames[pid], Total: cell(t.RowMargins[i])}
+			row.Improved, row.Same, row.Worse = cell(t.Cells[i][0]), cell(t.Cells[i][1]), cell(t.Cells[i][2])
+			out.Providers = append(out.Providers, row)
+		}
+		out.All = &monitoringv1.ProviderOutcomes{ProviderName: "all providers", Improved: cell(t.ColMargins[0]), Same: cell(t.ColMargins[1]),
+			Worse: cell(t.ColMargins[2]), Total: cell(t.Total)}
+		return nil
+	})
+	out.Position = pos
+	return out, err
+}
+
+func cell(c disclosure.Cell) *monitoringv1.OutcomeCell {
+	return &monitoringv1.OutcomeCell{Count: uint32(c.Count), Suppressed: c.Suppressed, Own: uint32(c.Own)}
+}
+
+// outcomeRecords counts the consortium's placements with a start and a
+// later review by council, provider and how the measure moved.
+func (m *ReadModel) outcomeRecords(consortium, name string) []disclosure.Record {
+	type key struct{ council, provider, change string }
+	counts := map[key]int{}
+	for _, c := range m.contracts {
+		if c.c.GetConsortium() != consortium {
+			continue
+		}
+		var start, review *monitoringv1.OutcomeRecorded
+		for _, o := range c.outcomes {
+			switch o.GetPoint() {
+			case monitoringv1.OutcomePoint_OUTCOME_POINT_START:
+				start = o
+			case monitoringv1.OutcomePoint_OUTCOME_POINT_REVIEW:
+				if review == nil || o.GetRecordedOn() >= review.GetRecordedOn() {
+					review = o
+				}
+			}
+		}
+		if start == nil || review == nil {
+			continue
+		}
+		a, b := measure(start.GetScores(), name), measure(review.GetScores(), name)
+		ch := "same"
+		switch {
+		case b > a:
+			ch = "improved"
+		case b < a:
+			ch = "worse"
+		}
+		counts[key{c.c.GetCouncil(), c.c.GetProviderId(), ch}]++
+	}
+	out := make([]disclosure.Record, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, disclosure.Record{Council: k.council, Values: map[string]string{"provider": k.provider, "change": k.change}, Count: n})
+	}
+	return out
+}

@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"sort"
+
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
+)
+
+// GetQualityEvidence gathers a setting's quality evidence: Ofsted
+// judgements, quality visits (follow-ups overdue flagged), incidents,
+// feedback, and complaints from the last 12 months' returns.
+func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, q *monitoringv1.GetQualityEvidenceRequest) (*monitoringv1.QualityEvidence, error) {
+	today := domain.Today(s.now())
+	out := &monitoringv1.QualityEvidence{Urn: q.GetUrn()}
+	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
+		st, err := m.visibleSetting(p, q.GetUrn())
+		if err != nil {
+			return err
+		}
+		out.ProviderId, out.ProviderName = st.providerID, m.providerNames[st.providerID]
+		for _, j := range st.ofsted {
+			out.Ofsted = append(out.Ofsted, &monitoringv1.OfstedJudgement{Urn: j.GetUrn(), Grade: j.GetGrade(), InspectionDate: j.GetInspectionDate(), InspectionType: j.GetInspectionType()})
+		}
+		sort.Slice(out.Ofsted, func(i, j int) bool { return out.Ofsted[i].GetInspectionDate() > out.Ofsted[j].GetInspectionDate() })
+		for _, v := range st.visits {
+			out.Visits = append(out.Visits, &monitoringv1.QualityVisit{
+				VisitId: v.GetVisitId(), Council: v.GetCouncil(), VisitedOn: v.GetVisitedOn(), Rating: v.GetRating(), Findings: v.GetFindings(),
+				Actions: v.GetActions(), FollowUpOn: v.GetFollowUpOn(), FollowUpOverdue: followUpOverdue(st, v, today),
+			})
+		}
+		for _, i := range st.incidents {
+			out.Incidents = append(out.Incidents, &monitoringv1.Incident{IncidentId: i.GetIncidentId(), Type: i.GetType(), OccurredOn: i.GetOccurredOn(), Summary: i.GetSummary(), Serious: i.GetSerious()})
+		}
+		for _, f := range st.feedback {
+			out.Feedback = append(out.Feedback, &monitoringv1.Feedback{From: f.GetFrom(), Score: f.GetScore(), Themes: f.GetThemes(), ReceivedOn: f.GetReceivedOn(), RecordedBy: f.GetRecordedBy()})
+		}
+		cur := domain.MonthOf(domain.ParseDate(today))
+		for mo := cur - 12; mo < cur; mo++ {
+			f := st.evidence.Month(mo)
+			out.Complaints_12M += f.Complaints
+			out.ComplaintsUpheld_12M += f.Upheld
+		}
+		return nil
+	})
+	out.Position = pos
+	return out, err
+}
+
+// followUpOverdue: the follow-up date has passed and the same council has
+// not visited again since.
+func followUpOverdue(st *settingRM, v *monitoringv1.QualityVisitRecorded, today string) bool {
+	if v.GetFollowUpOn() == "" || v.GetFollowUpOn() >= today {
+		return false
+	}
+	for _, later := range st.visits {
+		if later.GetCouncil() == v.GetCouncil() && later.GetVisitedOn() > v.GetVisitedOn() {
+			return false
+		}
+	}
+	return true
+}

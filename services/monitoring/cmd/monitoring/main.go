@@ -1,0 +1,16 @@
+// Command monitoring runs the contract monitoring service alone against a
+// NATS cluster with JetStream: see deploy/ and README.md.
+package main
+
+import (
+	"context"
+
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
+	"github.com/carecoop/carecoop/services/monitoring/server"
+)
+
+func main() {
+	servicecmd.Main("monitoring", server.DefaultAddr, func(ctx context.Context, env servicecmd.Env) (servicecmd.Service, error) {
+		return server.Start(ctx, server.Config{Addr: env.Addr, Store: env.Store, Verifier: env.Verifier, Logger: env.Logger})
+	})
+}
