@@ -4,7 +4,7 @@ go 1.26.8
 
 require (
 	github.com/carecoop/carecoop/proto v0.0.0
-	github.com/carecoop/carecoop/services/demand v0.0.0-00010101000000-000000000000
+	github.com/carecoop/carecoop/services/demand v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
 	go.uber.org/zap v1.28.0
 	google.golang.org/grpc v1.85.0
