@@ -100,7 +100,9 @@ func (s *Server) SetRiskPolicy(ctx context.Context, q *monitoringv1.SetRiskPolic
 }
 
 func (s *Server) ListContracts(ctx context.Context, q *monitoringv1.ListContractsRequest) (*monitoringv1.ListContractsResponse, error) {
-	return query(ctx, "ListContracts", func(p auth.Principal) (*monitoringv1.ListContractsResponse, error) { return s.app.ListContracts(ctx, p, q) })
+	return query(ctx, "ListContracts", func(p auth.Principal) (*monitoringv1.ListContractsResponse, error) {
+		return s.app.ListContracts(ctx, p, q)
+	})
 }
 
 func (s *Server) GetContract(ctx context.Context, q *monitoringv1.GetContractRequest) (*monitoringv1.Contract, error) {
@@ -114,19 +116,27 @@ func (s *Server) ListMonitoringReturns(ctx context.Context, q *monitoringv1.List
 }
 
 func (s *Server) ListReturnCompliance(ctx context.Context, q *monitoringv1.ListReturnComplianceRequest) (*monitoringv1.ReturnCompliance, error) {
-	return query(ctx, "ListReturnCompliance", func(p auth.Principal) (*monitoringv1.ReturnCompliance, error) { return s.app.ListReturnCompliance(ctx, p, q) })
+	return query(ctx, "ListReturnCompliance", func(p auth.Principal) (*monitoringv1.ReturnCompliance, error) {
+		return s.app.ListReturnCompliance(ctx, p, q)
+	})
 }
 
 func (s *Server) GetMonitoringBurden(ctx context.Context, q *monitoringv1.GetMonitoringBurdenRequest) (*monitoringv1.MonitoringBurden, error) {
-	return query(ctx, "GetMonitoringBurden", func(p auth.Principal) (*monitoringv1.MonitoringBurden, error) { return s.app.GetMonitoringBurden(ctx, p, q) })
+	return query(ctx, "GetMonitoringBurden", func(p auth.Principal) (*monitoringv1.MonitoringBurden, error) {
+		return s.app.GetMonitoringBurden(ctx, p, q)
+	})
 }
 
 func (s *Server) GetQualityEvidence(ctx context.Context, q *monitoringv1.GetQualityEvidenceRequest) (*monitoringv1.QualityEvidence, error) {
-	return query(ctx, "GetQualityEvidence", func(p auth.Principal) (*monitoringv1.QualityEvidence, error) { return s.app.GetQualityEvidence(ctx, p, q) })
+	return query(ctx, "GetQualityEvidence", func(p auth.Principal) (*monitoringv1.QualityEvidence, error) {
+		return s.app.GetQualityEvidence(ctx, p, q)
+	})
 }
 
 func (s *Server) GetOutcomesReport(ctx context.Context, q *monitoringv1.GetOutcomesReportRequest) (*monitoringv1.OutcomesReport, error) {
-	return query(ctx, "GetOutcomesReport", func(p auth.Principal) (*monitoringv1.OutcomesReport, error) { return s.app.GetOutcomesReport(ctx, p, q) })
+	return query(ctx, "GetOutcomesReport", func(p auth.Principal) (*monitoringv1.OutcomesReport, error) {
+		return s.app.GetOutcomesReport(ctx, p, q)
+	})
 }
 
 func (s *Server) GetRiskPolicy(ctx context.Context, q *monitoringv1.GetRiskPolicyRequest) (*monitoringv1.RiskPolicy, error) {
@@ -134,7 +144,9 @@ func (s *Server) GetRiskPolicy(ctx context.Context, q *monitoringv1.GetRiskPolic
 }
 
 func (s *Server) ListRiskLevels(ctx context.Context, q *monitoringv1.ListRiskLevelsRequest) (*monitoringv1.ListRiskLevelsResponse, error) {
-	return query(ctx, "ListRiskLevels", func(p auth.Principal) (*monitoringv1.ListRiskLevelsResponse, error) { return s.app.ListRiskLevels(ctx, p, q) })
+	return query(ctx, "ListRiskLevels", func(p auth.Principal) (*monitoringv1.ListRiskLevelsResponse, error) {
+		return s.app.ListRiskLevels(ctx, p, q)
+	})
 }
 
 func (s *Server) ListAlerts(ctx context.Context, q *monitoringv1.ListAlertsRequest) (*monitoringv1.ListAlertsResponse, error) {
@@ -142,7 +154,9 @@ func (s *Server) ListAlerts(ctx context.Context, q *monitoringv1.ListAlertsReque
 }
 
 func (s *Server) GetDecisionLog(ctx context.Context, q *monitoringv1.GetDecisionLogRequest) (*monitoringv1.GetDecisionLogResponse, error) {
-	return query(ctx, "GetDecisionLog", func(p auth.Principal) (*monitoringv1.GetDecisionLogResponse, error) { return s.app.GetDecisionLog(ctx, p, q) })
+	return query(ctx, "GetDecisionLog", func(p auth.Principal) (*monitoringv1.GetDecisionLogResponse, error) {
+		return s.app.GetDecisionLog(ctx, p, q)
+	})
 }
 
 // WatchAlerts streams the caller's alerts until the client goes away.
