@@ -55,9 +55,9 @@ type Evidence struct {
 	First  Month
 	Months []MonthFigures
 	// Latest and previous Ofsted grades (1 Outstanding … 4 Inadequate; 0
-	// none) and the latest judgement's date.
-	Grade, PrevGrade int
-	GradeDate        string
+	// none) and their judgements' dates.
+	Grade, PrevGrade    int
+	GradeDate, PrevDate string
 	// Latest quality visit's rating (1–3) and date.
 	VisitRating int
 	VisitDate   string
@@ -112,8 +112,8 @@ func (e *Evidence) AddReturn(r *monitoringv1.MonitoringReturnSubmitted) {
 	}
 }
 
-// AddJudgement folds an Ofsted judgement in (an older one only fills the
-// previous grade).
+// AddJudgement folds an Ofsted judgement in, in any order: the previous
+// grade is the latest judgement before the latest one.
 func (e *Evidence) AddJudgement(date string, g purchasingv1.OfstedGrade) {
 	n := gradeNumber(g)
 	if n == 0 {
@@ -121,11 +121,11 @@ func (e *Evidence) AddJudgement(date string, g purchasingv1.OfstedGrade) {
 	}
 	if date >= e.GradeDate {
 		if date != e.GradeDate {
-			e.PrevGrade = e.Grade
+			e.PrevGrade, e.PrevDate = e.Grade, e.GradeDate
 		}
 		e.Grade, e.GradeDate = n, date
-	} else if e.PrevGrade == 0 {
-		e.PrevGrade = n
+	} else if date >= e.PrevDate {
+		e.PrevGrade, e.PrevDate = n, date
 	}
 }
 
