@@ -164,7 +164,7 @@ func (e *Evidence) CouncilsIn(m Month) []string {
 func (e *Evidence) LiveCouncils(today string) []string {
 	var out []string
 	for _, p := range e.Placements {
-		if p.Start <= today && (p.End == "" || p.End >= today) || p.Start > today && p.End == "" {
+		if p.End == "" || p.End >= today { // live now, or starting later
 			if !slices.Contains(out, p.Council) {
 				out = append(out, p.Council)
 			}
