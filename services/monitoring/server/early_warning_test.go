@@ -131,7 +131,9 @@ func TestInadequateJudgementSuspendsAndGoodReinstates(t *testing.T) {
 	// Purchasing: neither of A's homes matches a new referral; B's does.
 	h.eventually("purchasing suspends A from matching", func() bool {
 		d := must(h.plead().GetDecisionLog(h.Ctx, &purchasingv1.GetDecisionLogRequest{Id: dps, MinPosition: h.pos()})).OK(t)
-		return slices.ContainsFunc(d.GetDecisions(), func(x *purchasingv1.Decision) bool { return x.GetDecision() == "MatchingSuspended" && x.GetProviderId() == provA })
+		return slices.ContainsFunc(d.GetDecisions(), func(x *purchasingv1.Decision) bool {
+			return x.GetDecision() == "MatchingSuspended" && x.GetProviderId() == provA
+		})
 	})
 	ref := h.refer(dps, "354", "ref-354-after-red").GetId()
 	if m := h.matched("354", ref); slices.Contains(m, "SC100001") || slices.Contains(m, "SC100002") || !slices.Contains(m, "SC200001") {
