@@ -23,6 +23,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
+	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
 
@@ -36,6 +37,7 @@ func runDev(args []string) error {
 	frameworkAddr := fs.String("framework-addr", framework.DefaultAddr, "framework service gRPC address")
 	purchasingAddr := fs.String("purchasing-addr", purchasing.DefaultAddr, "purchasing service gRPC address")
 	demandAddr := fs.String("demand-addr", demand.DefaultAddr, "demand service gRPC address")
+	monitoringAddr := fs.String("monitoring-addr", monitoring.DefaultAddr, "monitoring service gRPC address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +108,11 @@ func runDev(args []string) error {
 		return err
 	}
 	defer de.Stop()
+	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: store, Verifier: verifier, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer mo.Stop()
 
 	if !*noSeed {
 		seedCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -137,13 +144,14 @@ func runDev(args []string) error {
   framework   %s  carecoop.framework.v1.FrameworkService
   purchasing  %s  carecoop.purchasing.v1.PurchasingService
   demand      %s  carecoop.demand.v1.DemandService
+  monitoring  %s  carecoop.monitoring.v1.MonitoringService
 Get a token (printed alone on the last line):
   go run ./tools/carecoop token --data %s --org consortium:north-west --role consortium_lead
 Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, de.Addr, *data, fw.Addr, readyLine)
+`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -162,6 +170,11 @@ Ctrl-C stops; the next start resumes from the same data.
 	case err := <-de.Done():
 		if err == nil {
 			err = errors.New("demand service stopped")
+		}
+		return err
+	case err := <-mo.Done():
+		if err == nil {
+			err = errors.New("monitoring service stopped")
 		}
 		return err
 	}

@@ -7,6 +7,7 @@ require (
 	github.com/carecoop/carecoop/services/demand v0.0.0
 	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
+	github.com/carecoop/carecoop/services/monitoring v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	go.uber.org/zap v1.28.0
@@ -58,5 +59,6 @@ replace (
 	github.com/carecoop/carecoop/services/demand => ../../services/demand
 	github.com/carecoop/carecoop/services/framework => ../../services/framework
 	github.com/carecoop/carecoop/services/kit => ../../services/kit
+	github.com/carecoop/carecoop/services/monitoring => ../../services/monitoring
 	github.com/carecoop/carecoop/services/purchasing => ../../services/purchasing
 )
