@@ -1,7 +1,7 @@
 # carecoop: every target works on a fresh machine with only Go (and make).
 GO      ?= go
 BIN     := $(CURDIR)/bin
-MODULES := proto services/kit services/framework services/purchasing services/demand tools/carecoop
+MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring tools/carecoop
 DATA    ?= .carecoop
 
 .PHONY: run test bench proto proto-check lint tools tidy
@@ -19,6 +19,7 @@ bench:
 	cd services/kit && $(GO) test -run '^$$' -bench . -benchtime 3s ./...
 	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 2000x ./app
 	cd services/demand && $(GO) test -run '^$$' -bench AggregateQuery -benchtime 2000x ./app
+	cd services/monitoring && $(GO) test -run '^$$' -bench 'RiskRecompute|RawJetStreamPublish' -benchtime 2000x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod
