@@ -98,6 +98,17 @@ func (m *ReadModel) consortiumFor(p auth.Principal, slug string) (*consortiumRM,
 			return nil, domainerr.Missing("consortium", "there is no consortium %q that you may see", slug)
 		}
 	}
+	if la := council(p); slug == "" && la != "" {
+		// A council in one consortium need not name it.
+		for s, c := range m.consortia {
+			if c.members[la] {
+				if slug != "" {
+					return nil, domainerr.Field("consortium", "council %s belongs to more than one consortium: name one", la)
+				}
+				slug = s
+			}
+		}
+	}
 	if slug == "" {
 		return nil, domainerr.Field("consortium", "name the consortium")
 	}

@@ -298,14 +298,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 func (s *Service) sweepLoop(ctx context.Context) {
 	tick := time.NewTicker(s.sweepEvery)
 	defer tick.Stop()
+	// At once too: returns may have fallen due while the service was down.
 	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("monitoring: overdue-returns sweep failed; trying again at the next tick", zap.Error(err))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("monitoring: overdue-returns sweep failed; trying again at the next tick", zap.Error(err))
-			}
 		}
 	}
 }
