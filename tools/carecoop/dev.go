@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -98,7 +99,10 @@ func runDev(args []string) error {
 		return err
 	}
 	defer fw.Stop()
-	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log})
+	// The seed records the demo's past placements on purchasing's clock set
+	// back to their dates; otherwise it is the wall clock.
+	clock := &travelClock{}
+	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log, Clock: clock.Now})
 	if err != nil {
 		return err
 	}
@@ -108,6 +112,7 @@ func runDev(args []string) error {
 		return err
 	}
 	defer de.Stop()
+
 	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: store, Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
@@ -115,27 +120,13 @@ func runDev(args []string) error {
 	defer mo.Stop()
 
 	if !*noSeed {
-		seedCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		seeded, err := seedIfEmpty(seedCtx, fw.Addr.String(), key)
-		if err == nil {
-			var more bool
-			more, err = seedPurchasingIfEmpty(seedCtx, pu.Addr.String(), key)
-			seeded = seeded || more
-		}
-		if err == nil {
-			var pos uint64
-			if pos, err = store.LastPosition(seedCtx); err == nil {
-				var more bool
-				more, err = seedDemandIfEmpty(seedCtx, de.Addr.String(), key, pos)
-				seeded = seeded || more
-			}
-		}
-		cancel()
+		summary, err := seedDemo(ctx, store, key, clock, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
+			demand: de.Addr.String(), monitoring: mo.Addr.String()})
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
-		if seeded {
-			fmt.Println("carecoop dev: seeded the north-west demo data")
+		for _, line := range summary {
+			fmt.Println("carecoop dev: " + line)
 		}
 	}
 
@@ -178,4 +169,62 @@ Ctrl-C stops; the next start resumes from the same data.
 		}
 		return err
 	}
+}
+
+// seedDemo seeds what is not seeded yet and returns lines to print.
+func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKey, clock *travelClock, addrs seedAddrs) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	seeded, err := seedIfEmpty(ctx, addrs.framework, key)
+	if err != nil {
+		return nil, err
+	}
+	pos, err := store.LastPosition(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Monitoring's first policy goes in before purchasing's past awards
+	// become contracts (see seedRiskPolicyIfDefault).
+	policy, err := seedRiskPolicyIfDefault(ctx, addrs.monitoring, key, pos)
+	if err != nil {
+		return nil, err
+	}
+	more, err := seedPurchasingIfEmpty(ctx, addrs.purchasing, key, clock)
+	if err != nil {
+		return nil, err
+	}
+	seeded = seeded || more || policy != nil
+	if pos, err = store.LastPosition(ctx); err != nil {
+		return nil, err
+	}
+	if more, err = seedDemandIfEmpty(ctx, addrs.demand, key, pos); err != nil {
+		return nil, err
+	}
+	seeded = seeded || more
+	var out []string
+	if seeded {
+		out = append(out, "seeded the north-west demo data")
+	}
+	if policy != nil {
+		summary, err := seedMonitoring(ctx, addrs, key, pos, policy)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, summary)
+	}
+	return out, nil
+}
+
+// travelClock is the wall clock moved by an offset, which the seed sets
+// while it records placements made before the platform went live. Only for
+// a few calls at a time: anything else purchasing records meanwhile (its
+// reaction to a risk level) would carry the past date too.
+type travelClock struct{ offset atomic.Int64 }
+
+func (c *travelClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// travel sets the clock to t (advancing from there) until back is called.
+func (c *travelClock) travel(t time.Time) (back func()) {
+	c.offset.Store(int64(time.Until(t)))
+	return func() { c.offset.Store(0) }
 }
