@@ -19,6 +19,7 @@ import (
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 )
@@ -36,13 +37,14 @@ func TestDevStackEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	natsAddr, fwAddr, puAddr, deAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	natsAddr, fwAddr, puAddr, deAddr, moAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	addrs := []string{natsAddr, fwAddr, puAddr, deAddr, moAddr}
 
-	first := startDev(t, bin, data, natsAddr, fwAddr, puAddr, deAddr)
+	first := startDev(t, bin, data, addrs...)
 	if !strings.Contains(first.output, "seeded the north-west demo data") {
 		t.Fatalf("first start did not seed the demo:\n%s", first.output)
 	}
-	for _, want := range []string{natsAddr, fwAddr, puAddr, deAddr, "token --data"} {
+	for _, want := range []string{natsAddr, fwAddr, puAddr, deAddr, moAddr, "token --data", "monitoring demo:"} {
 		if !strings.Contains(first.output, want) {
 			t.Errorf("start-up banner does not mention %q:\n%s", want, first.output)
 		}
@@ -80,6 +82,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 	}
 	placements := checkPurchasingDemo(ctx, t, bin, data, puAddr)
 	checkDemandDemo(ctx, t, bin, data, deAddr)
+	monitoringBefore := checkMonitoringDemo(ctx, t, bin, data, moAddr, placements)
 
 	// Providers registered once, in purchasing; the framework learned their
 	// names from purchasing's events alone (it never calls purchasing).
@@ -133,7 +136,7 @@ func TestDevStackEndToEnd(t *testing.T) {
 
 	first.stop(t)
 
-	second := startDev(t, bin, data, natsAddr, fwAddr, puAddr, deAddr)
+	second := startDev(t, bin, data, addrs...)
 	defer second.stop(t)
 	if strings.Contains(second.output, "seeded") {
 		t.Fatalf("second start seeded again:\n%s", second.output)
@@ -154,6 +157,12 @@ func TestDevStackEndToEnd(t *testing.T) {
 	placementsAgain.Position, placements.Position = 0, 0
 	if !proto.Equal(placementsAgain, placements) {
 		t.Fatalf("after restart the placements differ:\nbefore %v\nafter  %v", placements, placementsAgain)
+	}
+	monitoringAfter := monitoringAnswers(ctx, t, bin, data, moAddr, monitoringBefore.redCouncil)
+	for i, before := range monitoringBefore.answers {
+		if !proto.Equal(before, monitoringAfter[i]) {
+			t.Errorf("after restart monitoring answers differently:\nbefore %v\nafter  %v", before, monitoringAfter[i])
+		}
 	}
 }
 
@@ -267,6 +276,142 @@ func checkDemandDemo(ctx context.Context, t *testing.T, bin, data, addr string) 
 	}
 }
 
+// monitoringDemo is what monitoring answered before the restart.
+type monitoringDemo struct {
+	redCouncil string
+	answers    []proto.Message
+}
+
+// checkMonitoringDemo checks the seeded monitoring demo as the lead and a
+// placing council see it: contracts from every award (with months of
+// history), a red provider with its reasons and an alert, a missing and late
+// returns, and the burden of returns.
+func checkMonitoringDemo(ctx context.Context, t *testing.T, bin, data, addr string, placements *purchasingv1.ListPlacementsResponse) monitoringDemo {
+	t.Helper()
+	lead := monitoringClient(t, token(t, bin, data, "consortium:north-west", "consortium_lead"), addr)
+	// Contracts come from purchasing's awards asynchronously: wait for the
+	// one this test awarded too.
+	var contracts *monitoringv1.ListContractsResponse
+	byPlacement := map[string]*monitoringv1.Contract{}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var err error
+		if contracts, err = lead.ListContracts(ctx, &monitoringv1.ListContractsRequest{Consortium: "north-west"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range contracts.GetContracts() {
+			byPlacement[c.GetPlacementId()] = c
+		}
+		missing := 0
+		for _, p := range placements.GetPlacements() {
+			if byPlacement[p.GetPlacementId()] == nil {
+				missing++
+			}
+		}
+		if missing == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("monitoring has no contract for %d of the %d placements", missing, len(placements.GetPlacements()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	history, framework := false, 0
+	threeMonthsAgo := time.Now().AddDate(0, -3, 0).Format("2006-01-02")
+	for _, c := range contracts.GetContracts() {
+		history = history || c.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT && c.GetStartDate() < threeMonthsAgo
+		if c.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK {
+			framework++
+		}
+	}
+	if !history || framework == 0 {
+		t.Errorf("the lead sees %d contracts, with a placement started 3 months ago: %v, framework contracts: %d", len(contracts.GetContracts()), history, framework)
+	}
+
+	risks, err := lead.ListRiskLevels(ctx, &monitoringv1.ListRiskLevelsRequest{Consortium: "north-west", AtLeast: monitoringv1.RiskLevel_RISK_LEVEL_RED})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var red *monitoringv1.ProviderRisk
+	redCouncil := ""
+	for _, p := range risks.GetProviders() {
+		for _, c := range contracts.GetContracts() {
+			if c.GetProviderId() == p.GetProviderId() && c.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT {
+				red, redCouncil = p, c.GetCouncil()
+			}
+		}
+	}
+	if red == nil {
+		t.Fatalf("no placed provider is red: %v", risks.GetProviders())
+	}
+	ofsted := false
+	for _, r := range red.GetReasons() {
+		ofsted = ofsted || r.GetIndicator() == monitoringv1.Indicator_INDICATOR_OFSTED_GRADE && r.GetDetail() != ""
+	}
+	if !ofsted || !red.GetSuspended() {
+		t.Errorf("red provider %s: suspended %v, reasons %v; want suspended for its Inadequate judgement", red.GetProviderId(), red.GetSuspended(), red.GetReasons())
+	}
+
+	answers := monitoringAnswers(ctx, t, bin, data, addr, redCouncil)
+	alerts := answers[2].(*monitoringv1.ListAlertsResponse)
+	told := false
+	for _, a := range alerts.GetAlerts() {
+		told = told || a.GetProviderId() == red.GetProviderId() && a.GetTo() == monitoringv1.RiskLevel_RISK_LEVEL_RED && a.GetChildrenPlaced() > 0
+	}
+	if !told {
+		t.Errorf("council %s, placing at red provider %s, was not alerted: %v", redCouncil, red.GetProviderId(), alerts.GetAlerts())
+	}
+	compliance := answers[3].(*monitoringv1.ReturnCompliance)
+	if len(compliance.GetMissing()) == 0 || len(compliance.GetLate()) == 0 || compliance.GetFiled() == 0 {
+		t.Errorf("return compliance: %d filed, %d late, %d missing; want the demo's history with one missing",
+			compliance.GetFiled(), len(compliance.GetLate()), len(compliance.GetMissing()))
+	}
+	burden := answers[4].(*monitoringv1.MonitoringBurden)
+	if burden.GetTotal().GetReturnsFiled() != compliance.GetFiled() {
+		t.Errorf("burden counts %d returns filed, compliance %d", burden.GetTotal().GetReturnsFiled(), compliance.GetFiled())
+	}
+	return monitoringDemo{redCouncil: redCouncil, answers: answers}
+}
+
+// monitoringAnswers asks monitoring what the restart must not change, with
+// the read positions cleared.
+func monitoringAnswers(ctx context.Context, t *testing.T, bin, data, addr, council string) []proto.Message {
+	t.Helper()
+	lead := monitoringClient(t, token(t, bin, data, "consortium:north-west", "consortium_lead"), addr)
+	placing := monitoringClient(t, token(t, bin, data, "council:"+council, "council_commissioner"), addr)
+	contracts, err := lead.ListContracts(ctx, &monitoringv1.ListContractsRequest{Consortium: "north-west"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	risks, err := lead.ListRiskLevels(ctx, &monitoringv1.ListRiskLevelsRequest{Consortium: "north-west"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := placing.ListAlerts(ctx, &monitoringv1.ListAlertsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compliance, err := lead.ListReturnCompliance(ctx, &monitoringv1.ListReturnComplianceRequest{Consortium: "north-west"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	burden, err := lead.GetMonitoringBurden(ctx, &monitoringv1.GetMonitoringBurdenRequest{Consortium: "north-west"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contracts.Position, risks.Position, alerts.Position, compliance.Position, burden.Position = 0, 0, 0, 0, 0
+	return []proto.Message{contracts, risks, alerts, compliance, burden}
+}
+
+func monitoringClient(t *testing.T, tok, addr string) monitoringv1.MonitoringServiceClient {
+	t.Helper()
+	conn, err := grpcserver.NewClient(addr, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return monitoringv1.NewMonitoringServiceClient(conn)
+}
+
 func purchasingClient(t *testing.T, tok, addr string) purchasingv1.PurchasingServiceClient {
 	t.Helper()
 	conn, err := grpcserver.NewClient(addr, tok)
@@ -283,9 +428,12 @@ type devProcess struct {
 	done   chan error
 }
 
-func startDev(t *testing.T, bin, data, natsAddr, fwAddr, puAddr, deAddr string) *devProcess {
+// startDev starts `carecoop dev` on addrs: NATS, framework, purchasing,
+// demand, monitoring.
+func startDev(t *testing.T, bin, data string, addrs ...string) *devProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", natsAddr, "--framework-addr", fwAddr, "--purchasing-addr", puAddr, "--demand-addr", deAddr)
+	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", addrs[0], "--framework-addr", addrs[1], "--purchasing-addr", addrs[2],
+		"--demand-addr", addrs[3], "--monitoring-addr", addrs[4])
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
