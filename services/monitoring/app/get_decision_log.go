@@ -111,8 +111,12 @@ func summarise(e any) string {
 		if e.GetSettingUrn() != "" {
 			what = "setting " + e.GetSettingUrn()
 		}
-		return fmt.Sprintf("Risk for %s moved from %s to %s; action %s; %d councils told", what, level(e.GetFrom()), level(e.GetTo()),
-			strings.ToLower(strings.TrimPrefix(e.GetAction().String(), "RISK_ACTION_")), len(e.GetNotifiedCouncils()))
+		told := fmt.Sprintf("%d councils told", len(e.GetNotifiedCouncils()))
+		if len(e.GetNotifiedCouncils()) == 1 {
+			told = "1 council told"
+		}
+		return fmt.Sprintf("Risk for %s moved from %s to %s; action %s; %s", what, level(e.GetFrom()), level(e.GetTo()),
+			strings.ToLower(strings.TrimPrefix(e.GetAction().String(), "RISK_ACTION_")), told)
 	}
 	return ""
 }
