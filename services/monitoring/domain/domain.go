@@ -31,7 +31,6 @@ const (
 	RuleEndBeforeStart       = "monitoring.end_before_start"
 	RuleUnknownReasonCode    = "monitoring.unknown_reason_code"
 	RuleContractEnded        = "monitoring.contract_ended"
-	RuleNotPlacingCouncil    = "monitoring.not_placing_council"
 	RuleOutcomesForPlacement = "monitoring.outcomes_for_placements_only"
 	RuleStartOutcomeRecorded = "monitoring.start_outcome_already_recorded"
 	RuleReviewBeforeStart    = "monitoring.review_before_start_outcome"

@@ -11,14 +11,10 @@ import (
 )
 
 // unreachable: rule ids declared in domain.go that no decider returns, and
-// why. Wire one in and this test says to write its failing test.
-var unreachable = map[string]string{
-	// Another council's placement is refused as not found (NOT_FOUND,
-	// domainerr.Missing "contract"), so a council cannot learn which
-	// contracts other councils hold; TestEndPlacementByAnotherCouncil and
-	// TestOutcomeByAnotherCouncil assert that instead.
-	"RuleNotPlacingCouncil": "refused as not found",
-}
+// why (none today: another council's placement is refused as NOT_FOUND, not
+// by a rule, so a council cannot learn which contracts others hold). Wire
+// one in and this test says to write its failing test.
+var unreachable = map[string]string{}
 
 // TestEveryRuleIsTested: every rule id a decider can return has a test that
 // breaks it, and rule ids are unique and namespaced. The rule constants are
