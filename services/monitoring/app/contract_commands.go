@@ -23,6 +23,26 @@ var reasonCodes = sync.OnceValue(func() []string {
 	return out
 })
 
+// RecordPlacement puts a placement made outside the platform under
+// monitoring; its contract id is derived from the request, so a retry
+// names the same contract.
+func (s *Service) RecordPlacement(ctx context.Context, r Request, q *monitoringv1.RecordPlacementRequest) (Result, error) {
+	facts, _, err := s.settingFacts(r.Principal, q.GetSettingUrn())
+	if err != nil {
+		return Result{}, err
+	}
+	s.model.mu.RLock()
+	c := s.model.consortia[q.GetConsortium()]
+	member := c != nil && c.members[r.Principal.OrgID()]
+	s.model.mu.RUnlock()
+	now := s.now()
+	id := evidenceID("rp-", r)
+	return handle(ctx, s.contracts, stream(ContractAggregate, id), r.Meta(now), func(st domain.ContractState) ([]proto.Message, error) {
+		return domain.DecideRecordPlacement(st, domain.RecordPlacement{Actor: actorOf(r), Now: now, ContractID: id, Facts: facts, Consortium: q.GetConsortium(),
+			Member: member, StartDate: q.GetStartDate(), ExpectedEndDate: q.GetExpectedEndDate(), WeeklyPricePence: q.GetWeeklyPricePence(), CategoryID: q.GetCategoryId()})
+	})
+}
+
 // EndPlacement records that a placement ended, with its SSDA903 reason.
 func (s *Service) EndPlacement(ctx context.Context, r Request, q *monitoringv1.EndPlacementRequest) (Result, error) {
 	now := s.now()

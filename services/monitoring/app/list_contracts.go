@@ -63,7 +63,7 @@ func (m *ReadModel) contractView(p auth.Principal, c *contractRM) *monitoringv1.
 		Consortium: st.GetConsortium(), Council: st.GetCouncil(), ProviderId: st.GetProviderId(), ProviderName: m.providerNames[st.GetProviderId()],
 		SettingUrn: st.GetSettingUrn(), StartDate: st.GetStartDate(), ExpectedEndDate: st.GetExpectedEndDate(), WeeklyPricePence: st.GetWeeklyPricePence(),
 		PlacementId: st.GetPlacementId(), FrameworkId: st.GetFrameworkId(), LotId: st.GetLotId(), CategoryId: st.GetCategoryId(),
-		MemberCouncils: st.GetMemberCouncils(), Version: c.version,
+		MemberCouncils: st.GetMemberCouncils(), Version: c.version, Source: st.GetSource(),
 	}
 	if c.ended != nil {
 		v.Status, v.EndDate, v.EndReasonCode = monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED, c.ended.GetEndDate(), c.ended.GetReasonCode()

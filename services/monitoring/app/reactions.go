@@ -105,7 +105,7 @@ func placementContract(ev *purchasingv1.PlacementAwarded) *monitoringv1.Contract
 		ContractId: ev.GetPlacementId(), Kind: monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT, Consortium: ev.GetConsortium(),
 		Council: ev.GetCouncil(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(), StartDate: ev.GetStartDate(),
 		ExpectedEndDate: end, WeeklyPricePence: ev.GetWeeklyPricePence(), PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
-		CategoryId: ev.GetCategoryId(),
+		CategoryId: ev.GetCategoryId(), Source: "award",
 	}
 }
 
@@ -128,7 +128,7 @@ func (s *Service) frameworkContracts(ev *frameworkv1.FrameworkAwarded) []*monito
 			out = append(out, &monitoringv1.ContractStarted{
 				ContractId: FrameworkContractID(f.id, lot.GetLotId(), a.GetProviderId()), Kind: monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK,
 				Consortium: f.consortium, ProviderId: a.GetProviderId(), StartDate: domain.Today(s.now()), ExpectedEndDate: f.end,
-				WeeklyPricePence: a.GetWeeklyPricePence(), FrameworkId: f.id, LotId: lot.GetLotId(), MemberCouncils: f.members,
+				WeeklyPricePence: a.GetWeeklyPricePence(), FrameworkId: f.id, LotId: lot.GetLotId(), MemberCouncils: f.members, Source: "award",
 			})
 		}
 	}

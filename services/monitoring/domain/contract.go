@@ -44,6 +44,44 @@ func DecideStart(s ContractState, c StartContract) ([]proto.Message, error) {
 	return []proto.Message{c.Contract}, nil
 }
 
+// RecordPlacement is a council putting a placement made outside the
+// platform (a spot purchase, or one made before it joined) under
+// monitoring: from then on it is a contract like an awarded one.
+type RecordPlacement struct {
+	Actor      Actor
+	Now        time.Time
+	ContractID string
+	Facts      SettingFacts
+	Consortium string
+	// Member: the council belongs to the consortium.
+	Member           bool
+	StartDate        string
+	ExpectedEndDate  string
+	WeeklyPricePence int64
+	CategoryID       string
+}
+
+// DecideRecordPlacement decides RecordPlacement.
+func DecideRecordPlacement(s ContractState, c RecordPlacement) ([]proto.Message, error) {
+	if s.Started != nil {
+		return nil, nil
+	}
+	if !c.Member {
+		return nil, domainerr.Rule(RuleNotMember, "council %s is not a member of consortium %s", c.Actor.Council(), c.Consortium)
+	}
+	if c.StartDate > Today(c.Now) {
+		return nil, domainerr.Rule(RuleDateInFuture, "start date %s is in the future: placements to come are awarded through the DPS or a framework", c.StartDate)
+	}
+	if c.ExpectedEndDate != "" && c.ExpectedEndDate < c.StartDate {
+		return nil, domainerr.Rule(RuleEndBeforeStart, "expected end %s is before the start %s", c.ExpectedEndDate, c.StartDate)
+	}
+	return []proto.Message{&monitoringv1.ContractStarted{
+		ContractId: c.ContractID, Kind: monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT, Consortium: c.Consortium, Council: c.Actor.Council(),
+		ProviderId: c.Facts.ProviderID, SettingUrn: c.Facts.URN, StartDate: c.StartDate, ExpectedEndDate: c.ExpectedEndDate,
+		WeeklyPricePence: c.WeeklyPricePence, PlacementId: c.ContractID, CategoryId: c.CategoryID, Source: "recorded",
+	}}, nil
+}
+
 // EndPlacement is a placing council recording the end of a placement.
 type EndPlacement struct {
 	Actor      Actor

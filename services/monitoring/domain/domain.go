@@ -47,6 +47,7 @@ const (
 	RuleIndicatorRepeated    = "monitoring.indicator_repeated"
 	RuleThresholdsOrder      = "monitoring.thresholds_out_of_order"
 	RuleNotPlacedThere       = "monitoring.council_has_no_placement_there"
+	RuleNotMember            = "monitoring.council_not_in_consortium"
 )
 
 // Actor is who issues a command.

@@ -30,6 +30,7 @@ func join(lists ...[]string) []string {
 
 // Policy is who may call each RPC.
 var Policy = auth.Policy{
+	method("RecordPlacement"):          {Roles: []string{auth.CouncilCommissioner}},
 	method("EndPlacement"):             {Roles: []string{auth.CouncilCommissioner}},
 	method("RecordOutcome"):            {Roles: []string{auth.CouncilCommissioner}},
 	method("SubmitMonitoringReturn"):   {Roles: providers},

@@ -49,6 +49,10 @@ func query[T any](ctx context.Context, rpc string, run func(auth.Principal) (T, 
 	return run(p)
 }
 
+func (s *Server) RecordPlacement(ctx context.Context, q *monitoringv1.RecordPlacementRequest) (*monitoringv1.CommandResponse, error) {
+	return command(ctx, "RecordPlacement", q.GetRequestId(), func(ctx context.Context, r app.Request) (app.Result, error) { return s.app.RecordPlacement(ctx, r, q) })
+}
+
 func (s *Server) EndPlacement(ctx context.Context, q *monitoringv1.EndPlacementRequest) (*monitoringv1.CommandResponse, error) {
 	return command(ctx, "EndPlacement", q.GetRequestId(), func(ctx context.Context, r app.Request) (app.Result, error) { return s.app.EndPlacement(ctx, r, q) })
 }

@@ -139,3 +139,35 @@ func TestOutcomes(t *testing.T) {
 		t.Fatalf("the provider sees outcomes %v, want none", got)
 	}
 }
+
+// A council puts a spot placement made outside the platform under
+// monitoring: it is a contract like an awarded one, marked as recorded,
+// and its provider owes returns from the month it started.
+func TestRecordPlacement(t *testing.T) {
+	h := newHarness(t)
+	h.market()
+	record := func(c monitoringv1.MonitoringServiceClient, reqID, slug, urn, start string) (*monitoringv1.CommandResponse, error) {
+		return c.RecordPlacement(h.Ctx, &monitoringv1.RecordPlacementRequest{RequestId: reqID, Consortium: slug, SettingUrn: urn, StartDate: start,
+			WeeklyPricePence: 1150000, CategoryId: "residential"})
+	}
+	_, err := record(h.commissioner("999"), "spot-999", consortium, "SC200001", "2026-06-01")
+	servicetest.WantRule(t, err, domain.RuleNotMember)
+	_, err = record(h.commissioner("354"), "spot-unknown", consortium, "SC999999", "2026-06-01")
+	servicetest.WantCode(t, err, codes.NotFound)
+	_, err = record(h.commissioner("354"), "spot-future", consortium, "SC200001", "2026-12-01")
+	servicetest.WantRule(t, err, domain.RuleDateInFuture)
+
+	res := must(record(h.commissioner("354"), "spot-354-1", consortium, "SC200001", "2026-06-01")).OK(t)
+	again := must(record(h.commissioner("354"), "spot-354-1", consortium, "SC200001", "2026-06-01")).OK(t)
+	if again.GetId() != res.GetId() || again.GetPosition() != res.GetPosition() {
+		t.Fatalf("a retry recorded %v, the first %v", again, res)
+	}
+	c := must(h.responder(provB).GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: res.GetId(), MinPosition: h.pos()})).OK(t)
+	if c.GetSource() != "recorded" || c.GetCouncil() != "354" || c.GetProviderId() != provB || c.GetStartDate() != "2026-06-01" {
+		t.Fatalf("recorded contract = %v", c)
+	}
+	comp := must(h.responder(provB).ListReturnCompliance(h.Ctx, &monitoringv1.ListReturnComplianceRequest{MinPosition: h.pos()})).OK(t)
+	if len(comp.GetMissing()) != 4 || comp.GetMissing()[0].GetPeriod() != "2026-06" {
+		t.Fatalf("missing = %v, want June to September (October's is not due until 13 November; today is 2 November)", comp.GetMissing())
+	}
+}

@@ -24,7 +24,8 @@ const (
 )
 
 // A contract, created from purchasing's PlacementAwarded (kind PLACEMENT)
-// or framework's FrameworkAwarded (kind FRAMEWORK, one per provider and lot).
+// or framework's FrameworkAwarded (kind FRAMEWORK, one per provider and lot),
+// or recorded by a council for a placement made outside the platform.
 type ContractStarted struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ContractId string                 `protobuf:"bytes,1,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
@@ -47,8 +48,11 @@ type ContractStarted struct {
 	CategoryId       string `protobuf:"bytes,14,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	// Framework contracts: councils that may call off.
 	MemberCouncils []string `protobuf:"bytes,15,rep,name=member_councils,json=memberCouncils,proto3" json:"member_councils,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// "award" (from purchasing or framework) or "recorded" (a placement made
+	// outside the platform, recorded by its council).
+	Source        string `protobuf:"bytes,16,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ContractStarted) Reset() {
@@ -184,6 +188,13 @@ func (x *ContractStarted) GetMemberCouncils() []string {
 		return x.MemberCouncils
 	}
 	return nil
+}
+
+func (x *ContractStarted) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
 }
 
 // A placement ended (recorded by its council with an SSDA903 reason
@@ -1201,7 +1212,7 @@ var File_carecoop_monitoring_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"#carecoop/monitoring/v1/events.proto\x12\x16carecoop.monitoring.v1\x1a\"carecoop/monitoring/v1/types.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x04\n" +
+	"#carecoop/monitoring/v1/events.proto\x12\x16carecoop.monitoring.v1\x1a\"carecoop/monitoring/v1/types.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x04\n" +
 	"\x0fContractStarted\x12\x1f\n" +
 	"\vcontract_id\x18\x01 \x01(\tR\n" +
 	"contractId\x128\n" +
@@ -1226,7 +1237,8 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\x06lot_id\x18\r \x01(\tR\x05lotId\x12\x1f\n" +
 	"\vcategory_id\x18\x0e \x01(\tR\n" +
 	"categoryId\x12'\n" +
-	"\x0fmember_councils\x18\x0f \x03(\tR\x0ememberCouncils\"\x9a\x02\n" +
+	"\x0fmember_councils\x18\x0f \x03(\tR\x0ememberCouncils\x12\x16\n" +
+	"\x06source\x18\x10 \x01(\tR\x06source\"\x9a\x02\n" +
 	"\rContractEnded\x12\x1f\n" +
 	"\vcontract_id\x18\x01 \x01(\tR\n" +
 	"contractId\x12\x19\n" +

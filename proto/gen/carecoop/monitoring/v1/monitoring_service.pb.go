@@ -84,6 +84,100 @@ func (x *CommandResponse) GetPosition() uint64 {
 	return 0
 }
 
+type RecordPlacementRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The consortium whose monitoring it comes under (the council must be a member).
+	Consortium       string `protobuf:"bytes,2,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	SettingUrn       string `protobuf:"bytes,3,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
+	StartDate        string `protobuf:"bytes,4,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	ExpectedEndDate  string `protobuf:"bytes,5,opt,name=expected_end_date,json=expectedEndDate,proto3" json:"expected_end_date,omitempty"`
+	WeeklyPricePence int64  `protobuf:"varint,6,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
+	// e.g. "residential"; free of the DPS's list, since it was not bought there.
+	CategoryId    string `protobuf:"bytes,7,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPlacementRequest) Reset() {
+	*x = RecordPlacementRequest{}
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPlacementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPlacementRequest) ProtoMessage() {}
+
+func (x *RecordPlacementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPlacementRequest.ProtoReflect.Descriptor instead.
+func (*RecordPlacementRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RecordPlacementRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RecordPlacementRequest) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *RecordPlacementRequest) GetSettingUrn() string {
+	if x != nil {
+		return x.SettingUrn
+	}
+	return ""
+}
+
+func (x *RecordPlacementRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *RecordPlacementRequest) GetExpectedEndDate() string {
+	if x != nil {
+		return x.ExpectedEndDate
+	}
+	return ""
+}
+
+func (x *RecordPlacementRequest) GetWeeklyPricePence() int64 {
+	if x != nil {
+		return x.WeeklyPricePence
+	}
+	return 0
+}
+
+func (x *RecordPlacementRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
 type EndPlacementRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -100,7 +194,7 @@ type EndPlacementRequest struct {
 
 func (x *EndPlacementRequest) Reset() {
 	*x = EndPlacementRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[1]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -112,7 +206,7 @@ func (x *EndPlacementRequest) String() string {
 func (*EndPlacementRequest) ProtoMessage() {}
 
 func (x *EndPlacementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[1]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -125,7 +219,7 @@ func (x *EndPlacementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndPlacementRequest.ProtoReflect.Descriptor instead.
 func (*EndPlacementRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{1}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *EndPlacementRequest) GetRequestId() string {
@@ -176,7 +270,7 @@ type RecordOutcomeRequest struct {
 
 func (x *RecordOutcomeRequest) Reset() {
 	*x = RecordOutcomeRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[2]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -188,7 +282,7 @@ func (x *RecordOutcomeRequest) String() string {
 func (*RecordOutcomeRequest) ProtoMessage() {}
 
 func (x *RecordOutcomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[2]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -201,7 +295,7 @@ func (x *RecordOutcomeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordOutcomeRequest.ProtoReflect.Descriptor instead.
 func (*RecordOutcomeRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{2}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RecordOutcomeRequest) GetRequestId() string {
@@ -253,7 +347,7 @@ type SubmitMonitoringReturnRequest struct {
 
 func (x *SubmitMonitoringReturnRequest) Reset() {
 	*x = SubmitMonitoringReturnRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[3]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -265,7 +359,7 @@ func (x *SubmitMonitoringReturnRequest) String() string {
 func (*SubmitMonitoringReturnRequest) ProtoMessage() {}
 
 func (x *SubmitMonitoringReturnRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[3]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -278,7 +372,7 @@ func (x *SubmitMonitoringReturnRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitMonitoringReturnRequest.ProtoReflect.Descriptor instead.
 func (*SubmitMonitoringReturnRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{3}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SubmitMonitoringReturnRequest) GetRequestId() string {
@@ -329,7 +423,7 @@ type RecordOfstedJudgementRequest struct {
 
 func (x *RecordOfstedJudgementRequest) Reset() {
 	*x = RecordOfstedJudgementRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[4]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -341,7 +435,7 @@ func (x *RecordOfstedJudgementRequest) String() string {
 func (*RecordOfstedJudgementRequest) ProtoMessage() {}
 
 func (x *RecordOfstedJudgementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[4]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -354,7 +448,7 @@ func (x *RecordOfstedJudgementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordOfstedJudgementRequest.ProtoReflect.Descriptor instead.
 func (*RecordOfstedJudgementRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{4}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RecordOfstedJudgementRequest) GetRequestId() string {
@@ -407,7 +501,7 @@ type RecordQualityVisitRequest struct {
 
 func (x *RecordQualityVisitRequest) Reset() {
 	*x = RecordQualityVisitRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[5]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -419,7 +513,7 @@ func (x *RecordQualityVisitRequest) String() string {
 func (*RecordQualityVisitRequest) ProtoMessage() {}
 
 func (x *RecordQualityVisitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[5]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -432,7 +526,7 @@ func (x *RecordQualityVisitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordQualityVisitRequest.ProtoReflect.Descriptor instead.
 func (*RecordQualityVisitRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{5}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RecordQualityVisitRequest) GetRequestId() string {
@@ -497,7 +591,7 @@ type NotifyIncidentRequest struct {
 
 func (x *NotifyIncidentRequest) Reset() {
 	*x = NotifyIncidentRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[6]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +603,7 @@ func (x *NotifyIncidentRequest) String() string {
 func (*NotifyIncidentRequest) ProtoMessage() {}
 
 func (x *NotifyIncidentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[6]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +616,7 @@ func (x *NotifyIncidentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyIncidentRequest.ProtoReflect.Descriptor instead.
 func (*NotifyIncidentRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{6}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *NotifyIncidentRequest) GetRequestId() string {
@@ -574,7 +668,7 @@ type RecordFeedbackRequest struct {
 
 func (x *RecordFeedbackRequest) Reset() {
 	*x = RecordFeedbackRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[7]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +680,7 @@ func (x *RecordFeedbackRequest) String() string {
 func (*RecordFeedbackRequest) ProtoMessage() {}
 
 func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[7]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +693,7 @@ func (x *RecordFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*RecordFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{7}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RecordFeedbackRequest) GetRequestId() string {
@@ -656,7 +750,7 @@ type RaiseFinancialWarningRequest struct {
 
 func (x *RaiseFinancialWarningRequest) Reset() {
 	*x = RaiseFinancialWarningRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[8]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +762,7 @@ func (x *RaiseFinancialWarningRequest) String() string {
 func (*RaiseFinancialWarningRequest) ProtoMessage() {}
 
 func (x *RaiseFinancialWarningRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[8]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +775,7 @@ func (x *RaiseFinancialWarningRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaiseFinancialWarningRequest.ProtoReflect.Descriptor instead.
 func (*RaiseFinancialWarningRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{8}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RaiseFinancialWarningRequest) GetRequestId() string {
@@ -715,7 +809,7 @@ type WithdrawFinancialWarningRequest struct {
 
 func (x *WithdrawFinancialWarningRequest) Reset() {
 	*x = WithdrawFinancialWarningRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[9]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +821,7 @@ func (x *WithdrawFinancialWarningRequest) String() string {
 func (*WithdrawFinancialWarningRequest) ProtoMessage() {}
 
 func (x *WithdrawFinancialWarningRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[9]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +834,7 @@ func (x *WithdrawFinancialWarningRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawFinancialWarningRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawFinancialWarningRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{9}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WithdrawFinancialWarningRequest) GetRequestId() string {
@@ -770,7 +864,7 @@ type SetRiskPolicyRequest struct {
 
 func (x *SetRiskPolicyRequest) Reset() {
 	*x = SetRiskPolicyRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[10]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +876,7 @@ func (x *SetRiskPolicyRequest) String() string {
 func (*SetRiskPolicyRequest) ProtoMessage() {}
 
 func (x *SetRiskPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[10]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +889,7 @@ func (x *SetRiskPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetRiskPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetRiskPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{10}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SetRiskPolicyRequest) GetRequestId() string {
@@ -854,15 +948,17 @@ type Contract struct {
 	CategoryId       string                 `protobuf:"bytes,17,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	MemberCouncils   []string               `protobuf:"bytes,18,rep,name=member_councils,json=memberCouncils,proto3" json:"member_councils,omitempty"`
 	// Placements: outcome records, for the placing council and the lead.
-	Outcomes      []*Outcome `protobuf:"bytes,19,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
-	Version       uint64     `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
+	Outcomes []*Outcome `protobuf:"bytes,19,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	Version  uint64     `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
+	// "award" or "recorded" (see ContractStarted).
+	Source        string `protobuf:"bytes,21,opt,name=source,proto3" json:"source,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Contract) Reset() {
 	*x = Contract{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[11]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -874,7 +970,7 @@ func (x *Contract) String() string {
 func (*Contract) ProtoMessage() {}
 
 func (x *Contract) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[11]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -887,7 +983,7 @@ func (x *Contract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contract.ProtoReflect.Descriptor instead.
 func (*Contract) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{11}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Contract) GetContractId() string {
@@ -1030,6 +1126,13 @@ func (x *Contract) GetVersion() uint64 {
 	return 0
 }
 
+func (x *Contract) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
 type Outcome struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Point         OutcomePoint           `protobuf:"varint,1,opt,name=point,proto3,enum=carecoop.monitoring.v1.OutcomePoint" json:"point,omitempty"`
@@ -1041,7 +1144,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[12]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1053,7 +1156,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[12]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1066,7 +1169,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{12}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Outcome) GetPoint() OutcomePoint {
@@ -1105,7 +1208,7 @@ type ListContractsRequest struct {
 
 func (x *ListContractsRequest) Reset() {
 	*x = ListContractsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[13]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1220,7 @@ func (x *ListContractsRequest) String() string {
 func (*ListContractsRequest) ProtoMessage() {}
 
 func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[13]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1233,7 @@ func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsRequest.ProtoReflect.Descriptor instead.
 func (*ListContractsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{13}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListContractsRequest) GetConsortium() string {
@@ -1178,7 +1281,7 @@ type ListContractsResponse struct {
 
 func (x *ListContractsResponse) Reset() {
 	*x = ListContractsResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[14]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1293,7 @@ func (x *ListContractsResponse) String() string {
 func (*ListContractsResponse) ProtoMessage() {}
 
 func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[14]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1306,7 @@ func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsResponse.ProtoReflect.Descriptor instead.
 func (*ListContractsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{14}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListContractsResponse) GetContracts() []*Contract {
@@ -1230,7 +1333,7 @@ type GetContractRequest struct {
 
 func (x *GetContractRequest) Reset() {
 	*x = GetContractRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[15]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1345,7 @@ func (x *GetContractRequest) String() string {
 func (*GetContractRequest) ProtoMessage() {}
 
 func (x *GetContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[15]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1358,7 @@ func (x *GetContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContractRequest.ProtoReflect.Descriptor instead.
 func (*GetContractRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{15}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetContractRequest) GetContractId() string {
@@ -1288,7 +1391,7 @@ type MonitoringReturn struct {
 
 func (x *MonitoringReturn) Reset() {
 	*x = MonitoringReturn{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[16]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1300,7 +1403,7 @@ func (x *MonitoringReturn) String() string {
 func (*MonitoringReturn) ProtoMessage() {}
 
 func (x *MonitoringReturn) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[16]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1313,7 +1416,7 @@ func (x *MonitoringReturn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MonitoringReturn.ProtoReflect.Descriptor instead.
 func (*MonitoringReturn) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{16}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MonitoringReturn) GetUrn() string {
@@ -1385,7 +1488,7 @@ type ListMonitoringReturnsRequest struct {
 
 func (x *ListMonitoringReturnsRequest) Reset() {
 	*x = ListMonitoringReturnsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[17]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1397,7 +1500,7 @@ func (x *ListMonitoringReturnsRequest) String() string {
 func (*ListMonitoringReturnsRequest) ProtoMessage() {}
 
 func (x *ListMonitoringReturnsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[17]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1410,7 +1513,7 @@ func (x *ListMonitoringReturnsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMonitoringReturnsRequest.ProtoReflect.Descriptor instead.
 func (*ListMonitoringReturnsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{17}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListMonitoringReturnsRequest) GetUrn() string {
@@ -1451,7 +1554,7 @@ type ListMonitoringReturnsResponse struct {
 
 func (x *ListMonitoringReturnsResponse) Reset() {
 	*x = ListMonitoringReturnsResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[18]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1566,7 @@ func (x *ListMonitoringReturnsResponse) String() string {
 func (*ListMonitoringReturnsResponse) ProtoMessage() {}
 
 func (x *ListMonitoringReturnsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[18]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1579,7 @@ func (x *ListMonitoringReturnsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMonitoringReturnsResponse.ProtoReflect.Descriptor instead.
 func (*ListMonitoringReturnsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{18}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListMonitoringReturnsResponse) GetReturns() []*MonitoringReturn {
@@ -1507,7 +1610,7 @@ type ListReturnComplianceRequest struct {
 
 func (x *ListReturnComplianceRequest) Reset() {
 	*x = ListReturnComplianceRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[19]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1622,7 @@ func (x *ListReturnComplianceRequest) String() string {
 func (*ListReturnComplianceRequest) ProtoMessage() {}
 
 func (x *ListReturnComplianceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[19]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1635,7 @@ func (x *ListReturnComplianceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReturnComplianceRequest.ProtoReflect.Descriptor instead.
 func (*ListReturnComplianceRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListReturnComplianceRequest) GetConsortium() string {
@@ -1581,7 +1684,7 @@ type ReturnDue struct {
 
 func (x *ReturnDue) Reset() {
 	*x = ReturnDue{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[20]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1593,7 +1696,7 @@ func (x *ReturnDue) String() string {
 func (*ReturnDue) ProtoMessage() {}
 
 func (x *ReturnDue) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[20]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1606,7 +1709,7 @@ func (x *ReturnDue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnDue.ProtoReflect.Descriptor instead.
 func (*ReturnDue) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReturnDue) GetUrn() string {
@@ -1687,7 +1790,7 @@ type ReturnCompliance struct {
 
 func (x *ReturnCompliance) Reset() {
 	*x = ReturnCompliance{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[21]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1699,7 +1802,7 @@ func (x *ReturnCompliance) String() string {
 func (*ReturnCompliance) ProtoMessage() {}
 
 func (x *ReturnCompliance) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[21]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1712,7 +1815,7 @@ func (x *ReturnCompliance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnCompliance.ProtoReflect.Descriptor instead.
 func (*ReturnCompliance) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReturnCompliance) GetAsOf() string {
@@ -1776,7 +1879,7 @@ type GetMonitoringBurdenRequest struct {
 
 func (x *GetMonitoringBurdenRequest) Reset() {
 	*x = GetMonitoringBurdenRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[22]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1788,7 +1891,7 @@ func (x *GetMonitoringBurdenRequest) String() string {
 func (*GetMonitoringBurdenRequest) ProtoMessage() {}
 
 func (x *GetMonitoringBurdenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[22]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1801,7 +1904,7 @@ func (x *GetMonitoringBurdenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMonitoringBurdenRequest.ProtoReflect.Descriptor instead.
 func (*GetMonitoringBurdenRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{22}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetMonitoringBurdenRequest) GetConsortium() string {
@@ -1843,7 +1946,7 @@ type ProviderBurden struct {
 
 func (x *ProviderBurden) Reset() {
 	*x = ProviderBurden{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[23]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1855,7 +1958,7 @@ func (x *ProviderBurden) String() string {
 func (*ProviderBurden) ProtoMessage() {}
 
 func (x *ProviderBurden) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[23]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1868,7 +1971,7 @@ func (x *ProviderBurden) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderBurden.ProtoReflect.Descriptor instead.
 func (*ProviderBurden) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProviderBurden) GetProviderId() string {
@@ -1924,7 +2027,7 @@ type MonitoringBurden struct {
 
 func (x *MonitoringBurden) Reset() {
 	*x = MonitoringBurden{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[24]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2039,7 @@ func (x *MonitoringBurden) String() string {
 func (*MonitoringBurden) ProtoMessage() {}
 
 func (x *MonitoringBurden) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[24]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2052,7 @@ func (x *MonitoringBurden) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MonitoringBurden.ProtoReflect.Descriptor instead.
 func (*MonitoringBurden) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{24}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MonitoringBurden) GetProviders() []*ProviderBurden {
@@ -1983,7 +2086,7 @@ type GetQualityEvidenceRequest struct {
 
 func (x *GetQualityEvidenceRequest) Reset() {
 	*x = GetQualityEvidenceRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[25]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1995,7 +2098,7 @@ func (x *GetQualityEvidenceRequest) String() string {
 func (*GetQualityEvidenceRequest) ProtoMessage() {}
 
 func (x *GetQualityEvidenceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[25]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2008,7 +2111,7 @@ func (x *GetQualityEvidenceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQualityEvidenceRequest.ProtoReflect.Descriptor instead.
 func (*GetQualityEvidenceRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{25}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetQualityEvidenceRequest) GetUrn() string {
@@ -2041,7 +2144,7 @@ type QualityVisit struct {
 
 func (x *QualityVisit) Reset() {
 	*x = QualityVisit{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[26]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2053,7 +2156,7 @@ func (x *QualityVisit) String() string {
 func (*QualityVisit) ProtoMessage() {}
 
 func (x *QualityVisit) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[26]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2066,7 +2169,7 @@ func (x *QualityVisit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityVisit.ProtoReflect.Descriptor instead.
 func (*QualityVisit) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{26}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *QualityVisit) GetVisitId() string {
@@ -2138,7 +2241,7 @@ type Incident struct {
 
 func (x *Incident) Reset() {
 	*x = Incident{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[27]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2150,7 +2253,7 @@ func (x *Incident) String() string {
 func (*Incident) ProtoMessage() {}
 
 func (x *Incident) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[27]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2163,7 +2266,7 @@ func (x *Incident) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Incident.ProtoReflect.Descriptor instead.
 func (*Incident) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{27}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Incident) GetIncidentId() string {
@@ -2214,7 +2317,7 @@ type Feedback struct {
 
 func (x *Feedback) Reset() {
 	*x = Feedback{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[28]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2329,7 @@ func (x *Feedback) String() string {
 func (*Feedback) ProtoMessage() {}
 
 func (x *Feedback) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[28]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2342,7 @@ func (x *Feedback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Feedback.ProtoReflect.Descriptor instead.
 func (*Feedback) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{28}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Feedback) GetFrom() FeedbackFrom {
@@ -2296,7 +2399,7 @@ type QualityEvidence struct {
 
 func (x *QualityEvidence) Reset() {
 	*x = QualityEvidence{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[29]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2308,7 +2411,7 @@ func (x *QualityEvidence) String() string {
 func (*QualityEvidence) ProtoMessage() {}
 
 func (x *QualityEvidence) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[29]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2321,7 +2424,7 @@ func (x *QualityEvidence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityEvidence.ProtoReflect.Descriptor instead.
 func (*QualityEvidence) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{29}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *QualityEvidence) GetUrn() string {
@@ -2406,7 +2509,7 @@ type GetOutcomesReportRequest struct {
 
 func (x *GetOutcomesReportRequest) Reset() {
 	*x = GetOutcomesReportRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[30]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2418,7 +2521,7 @@ func (x *GetOutcomesReportRequest) String() string {
 func (*GetOutcomesReportRequest) ProtoMessage() {}
 
 func (x *GetOutcomesReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[30]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2431,7 +2534,7 @@ func (x *GetOutcomesReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOutcomesReportRequest.ProtoReflect.Descriptor instead.
 func (*GetOutcomesReportRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{30}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetOutcomesReportRequest) GetConsortium() string {
@@ -2468,7 +2571,7 @@ type OutcomeCell struct {
 
 func (x *OutcomeCell) Reset() {
 	*x = OutcomeCell{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[31]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2480,7 +2583,7 @@ func (x *OutcomeCell) String() string {
 func (*OutcomeCell) ProtoMessage() {}
 
 func (x *OutcomeCell) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[31]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2493,7 +2596,7 @@ func (x *OutcomeCell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutcomeCell.ProtoReflect.Descriptor instead.
 func (*OutcomeCell) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{31}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OutcomeCell) GetCount() uint32 {
@@ -2531,7 +2634,7 @@ type ProviderOutcomes struct {
 
 func (x *ProviderOutcomes) Reset() {
 	*x = ProviderOutcomes{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[32]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2543,7 +2646,7 @@ func (x *ProviderOutcomes) String() string {
 func (*ProviderOutcomes) ProtoMessage() {}
 
 func (x *ProviderOutcomes) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[32]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2556,7 +2659,7 @@ func (x *ProviderOutcomes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderOutcomes.ProtoReflect.Descriptor instead.
 func (*ProviderOutcomes) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{32}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ProviderOutcomes) GetProviderId() string {
@@ -2615,7 +2718,7 @@ type OutcomesReport struct {
 
 func (x *OutcomesReport) Reset() {
 	*x = OutcomesReport{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[33]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2627,7 +2730,7 @@ func (x *OutcomesReport) String() string {
 func (*OutcomesReport) ProtoMessage() {}
 
 func (x *OutcomesReport) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[33]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2640,7 +2743,7 @@ func (x *OutcomesReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutcomesReport.ProtoReflect.Descriptor instead.
 func (*OutcomesReport) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{33}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OutcomesReport) GetConsortium() string {
@@ -2695,7 +2798,7 @@ type GetRiskPolicyRequest struct {
 
 func (x *GetRiskPolicyRequest) Reset() {
 	*x = GetRiskPolicyRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[34]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2707,7 +2810,7 @@ func (x *GetRiskPolicyRequest) String() string {
 func (*GetRiskPolicyRequest) ProtoMessage() {}
 
 func (x *GetRiskPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[34]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2720,7 +2823,7 @@ func (x *GetRiskPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRiskPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetRiskPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{34}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetRiskPolicyRequest) GetConsortium() string {
@@ -2752,7 +2855,7 @@ type RiskPolicy struct {
 
 func (x *RiskPolicy) Reset() {
 	*x = RiskPolicy{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[35]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2764,7 +2867,7 @@ func (x *RiskPolicy) String() string {
 func (*RiskPolicy) ProtoMessage() {}
 
 func (x *RiskPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[35]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2777,7 +2880,7 @@ func (x *RiskPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RiskPolicy.ProtoReflect.Descriptor instead.
 func (*RiskPolicy) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{35}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *RiskPolicy) GetConsortium() string {
@@ -2837,7 +2940,7 @@ type ListRiskLevelsRequest struct {
 
 func (x *ListRiskLevelsRequest) Reset() {
 	*x = ListRiskLevelsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[36]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2952,7 @@ func (x *ListRiskLevelsRequest) String() string {
 func (*ListRiskLevelsRequest) ProtoMessage() {}
 
 func (x *ListRiskLevelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[36]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2965,7 @@ func (x *ListRiskLevelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRiskLevelsRequest.ProtoReflect.Descriptor instead.
 func (*ListRiskLevelsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{36}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListRiskLevelsRequest) GetConsortium() string {
@@ -2904,7 +3007,7 @@ type SettingRisk struct {
 
 func (x *SettingRisk) Reset() {
 	*x = SettingRisk{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[37]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2916,7 +3019,7 @@ func (x *SettingRisk) String() string {
 func (*SettingRisk) ProtoMessage() {}
 
 func (x *SettingRisk) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[37]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2929,7 +3032,7 @@ func (x *SettingRisk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingRisk.ProtoReflect.Descriptor instead.
 func (*SettingRisk) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{37}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SettingRisk) GetUrn() string {
@@ -2970,7 +3073,7 @@ type ProviderRisk struct {
 
 func (x *ProviderRisk) Reset() {
 	*x = ProviderRisk{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[38]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2982,7 +3085,7 @@ func (x *ProviderRisk) String() string {
 func (*ProviderRisk) ProtoMessage() {}
 
 func (x *ProviderRisk) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[38]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2995,7 +3098,7 @@ func (x *ProviderRisk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderRisk.ProtoReflect.Descriptor instead.
 func (*ProviderRisk) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{38}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ProviderRisk) GetConsortium() string {
@@ -3064,7 +3167,7 @@ type ListRiskLevelsResponse struct {
 
 func (x *ListRiskLevelsResponse) Reset() {
 	*x = ListRiskLevelsResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[39]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3076,7 +3179,7 @@ func (x *ListRiskLevelsResponse) String() string {
 func (*ListRiskLevelsResponse) ProtoMessage() {}
 
 func (x *ListRiskLevelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[39]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3089,7 +3192,7 @@ func (x *ListRiskLevelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRiskLevelsResponse.ProtoReflect.Descriptor instead.
 func (*ListRiskLevelsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{39}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListRiskLevelsResponse) GetProviders() []*ProviderRisk {
@@ -3130,7 +3233,7 @@ type Alert struct {
 
 func (x *Alert) Reset() {
 	*x = Alert{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[40]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3142,7 +3245,7 @@ func (x *Alert) String() string {
 func (*Alert) ProtoMessage() {}
 
 func (x *Alert) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[40]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3155,7 +3258,7 @@ func (x *Alert) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alert.ProtoReflect.Descriptor instead.
 func (*Alert) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{40}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Alert) GetAlertId() string {
@@ -3269,7 +3372,7 @@ type ListAlertsRequest struct {
 
 func (x *ListAlertsRequest) Reset() {
 	*x = ListAlertsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[41]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3281,7 +3384,7 @@ func (x *ListAlertsRequest) String() string {
 func (*ListAlertsRequest) ProtoMessage() {}
 
 func (x *ListAlertsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[41]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3294,7 +3397,7 @@ func (x *ListAlertsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertsRequest.ProtoReflect.Descriptor instead.
 func (*ListAlertsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{41}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListAlertsRequest) GetConsortium() string {
@@ -3335,7 +3438,7 @@ type ListAlertsResponse struct {
 
 func (x *ListAlertsResponse) Reset() {
 	*x = ListAlertsResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[42]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3347,7 +3450,7 @@ func (x *ListAlertsResponse) String() string {
 func (*ListAlertsResponse) ProtoMessage() {}
 
 func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[42]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3360,7 +3463,7 @@ func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertsResponse.ProtoReflect.Descriptor instead.
 func (*ListAlertsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{42}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListAlertsResponse) GetAlerts() []*Alert {
@@ -3388,7 +3491,7 @@ type WatchAlertsRequest struct {
 
 func (x *WatchAlertsRequest) Reset() {
 	*x = WatchAlertsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3400,7 +3503,7 @@ func (x *WatchAlertsRequest) String() string {
 func (*WatchAlertsRequest) ProtoMessage() {}
 
 func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3413,7 +3516,7 @@ func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchAlertsRequest.ProtoReflect.Descriptor instead.
 func (*WatchAlertsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{43}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *WatchAlertsRequest) GetConsortium() string {
@@ -3442,7 +3545,7 @@ type GetDecisionLogRequest struct {
 
 func (x *GetDecisionLogRequest) Reset() {
 	*x = GetDecisionLogRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3454,7 +3557,7 @@ func (x *GetDecisionLogRequest) String() string {
 func (*GetDecisionLogRequest) ProtoMessage() {}
 
 func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3467,7 +3570,7 @@ func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogRequest.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{44}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetDecisionLogRequest) GetAggregate() string {
@@ -3502,7 +3605,7 @@ type Actor struct {
 
 func (x *Actor) Reset() {
 	*x = Actor{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3514,7 +3617,7 @@ func (x *Actor) String() string {
 func (*Actor) ProtoMessage() {}
 
 func (x *Actor) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3527,7 +3630,7 @@ func (x *Actor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Actor.ProtoReflect.Descriptor instead.
 func (*Actor) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{45}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Actor) GetSubject() string {
@@ -3569,7 +3672,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3581,7 +3684,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3594,7 +3697,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{46}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Decision) GetPosition() uint64 {
@@ -3677,7 +3780,7 @@ type GetDecisionLogResponse struct {
 
 func (x *GetDecisionLogResponse) Reset() {
 	*x = GetDecisionLogResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3689,7 +3792,7 @@ func (x *GetDecisionLogResponse) String() string {
 func (*GetDecisionLogResponse) ProtoMessage() {}
 
 func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3702,7 +3805,7 @@ func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogResponse.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{47}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetDecisionLogResponse) GetDecisions() []*Decision {
@@ -3727,7 +3830,21 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\x04R\bposition\"\xba\x02\n" +
+	"\bposition\x18\x03 \x01(\x04R\bposition\"\xed\x03\n" +
+	"\x16RecordPlacementRequest\x12=\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12@\n" +
+	"\n" +
+	"consortium\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
+	"consortium\x128\n" +
+	"\vsetting_urn\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\n" +
+	"settingUrn\x12B\n" +
+	"\n" +
+	"start_date\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12R\n" +
+	"\x11expected_end_date\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x0fexpectedEndDate\x12:\n" +
+	"\x12weekly_price_pence\x18\x06 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04(\x00R\x10weeklyPricePence\x12D\n" +
+	"\vcategory_id\x18\a \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
+	"categoryId\"\xba\x02\n" +
 	"\x13EndPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
@@ -3820,7 +3937,7 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x0esuspend_on_red\x18\x03 \x01(\bR\fsuspendOnRed\x12@\n" +
 	"\x17return_due_working_days\x18\x04 \x01(\rB\t\xbaH\x06*\x04\x18\x1e(\x01R\x14returnDueWorkingDays\x12\"\n" +
 	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\x80\x06\n" +
+	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\x98\x06\n" +
 	"\bContract\x12\x1f\n" +
 	"\vcontract_id\x18\x01 \x01(\tR\n" +
 	"contractId\x128\n" +
@@ -3849,7 +3966,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"categoryId\x12'\n" +
 	"\x0fmember_councils\x18\x12 \x03(\tR\x0ememberCouncils\x12;\n" +
 	"\boutcomes\x18\x13 \x03(\v2\x1f.carecoop.monitoring.v1.OutcomeR\boutcomes\x12\x18\n" +
-	"\aversion\x18\x14 \x01(\x04R\aversion\"\xa5\x01\n" +
+	"\aversion\x18\x14 \x01(\x04R\aversion\x12\x16\n" +
+	"\x06source\x18\x15 \x01(\tR\x06source\"\xa5\x01\n" +
 	"\aOutcome\x12:\n" +
 	"\x05point\x18\x01 \x01(\x0e2$.carecoop.monitoring.v1.OutcomePointR\x05point\x12\x1f\n" +
 	"\vrecorded_on\x18\x02 \x01(\tR\n" +
@@ -4115,8 +4233,9 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	" \x01(\tR\trequestId\"t\n" +
 	"\x16GetDecisionLogResponse\x12>\n" +
 	"\tdecisions\x18\x01 \x03(\v2 .carecoop.monitoring.v1.DecisionR\tdecisions\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition2\x9c\x13\n" +
-	"\x11MonitoringService\x12d\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition2\x88\x14\n" +
+	"\x11MonitoringService\x12j\n" +
+	"\x0fRecordPlacement\x12..carecoop.monitoring.v1.RecordPlacementRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12d\n" +
 	"\fEndPlacement\x12+.carecoop.monitoring.v1.EndPlacementRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12f\n" +
 	"\rRecordOutcome\x12,.carecoop.monitoring.v1.RecordOutcomeRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12x\n" +
 	"\x16SubmitMonitoringReturn\x125.carecoop.monitoring.v1.SubmitMonitoringReturnRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12v\n" +
@@ -4153,176 +4272,179 @@ func file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP() []byte {
 	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescData
 }
 
-var file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_carecoop_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*CommandResponse)(nil),                 // 0: carecoop.monitoring.v1.CommandResponse
-	(*EndPlacementRequest)(nil),             // 1: carecoop.monitoring.v1.EndPlacementRequest
-	(*RecordOutcomeRequest)(nil),            // 2: carecoop.monitoring.v1.RecordOutcomeRequest
-	(*SubmitMonitoringReturnRequest)(nil),   // 3: carecoop.monitoring.v1.SubmitMonitoringReturnRequest
-	(*RecordOfstedJudgementRequest)(nil),    // 4: carecoop.monitoring.v1.RecordOfstedJudgementRequest
-	(*RecordQualityVisitRequest)(nil),       // 5: carecoop.monitoring.v1.RecordQualityVisitRequest
-	(*NotifyIncidentRequest)(nil),           // 6: carecoop.monitoring.v1.NotifyIncidentRequest
-	(*RecordFeedbackRequest)(nil),           // 7: carecoop.monitoring.v1.RecordFeedbackRequest
-	(*RaiseFinancialWarningRequest)(nil),    // 8: carecoop.monitoring.v1.RaiseFinancialWarningRequest
-	(*WithdrawFinancialWarningRequest)(nil), // 9: carecoop.monitoring.v1.WithdrawFinancialWarningRequest
-	(*SetRiskPolicyRequest)(nil),            // 10: carecoop.monitoring.v1.SetRiskPolicyRequest
-	(*Contract)(nil),                        // 11: carecoop.monitoring.v1.Contract
-	(*Outcome)(nil),                         // 12: carecoop.monitoring.v1.Outcome
-	(*ListContractsRequest)(nil),            // 13: carecoop.monitoring.v1.ListContractsRequest
-	(*ListContractsResponse)(nil),           // 14: carecoop.monitoring.v1.ListContractsResponse
-	(*GetContractRequest)(nil),              // 15: carecoop.monitoring.v1.GetContractRequest
-	(*MonitoringReturn)(nil),                // 16: carecoop.monitoring.v1.MonitoringReturn
-	(*ListMonitoringReturnsRequest)(nil),    // 17: carecoop.monitoring.v1.ListMonitoringReturnsRequest
-	(*ListMonitoringReturnsResponse)(nil),   // 18: carecoop.monitoring.v1.ListMonitoringReturnsResponse
-	(*ListReturnComplianceRequest)(nil),     // 19: carecoop.monitoring.v1.ListReturnComplianceRequest
-	(*ReturnDue)(nil),                       // 20: carecoop.monitoring.v1.ReturnDue
-	(*ReturnCompliance)(nil),                // 21: carecoop.monitoring.v1.ReturnCompliance
-	(*GetMonitoringBurdenRequest)(nil),      // 22: carecoop.monitoring.v1.GetMonitoringBurdenRequest
-	(*ProviderBurden)(nil),                  // 23: carecoop.monitoring.v1.ProviderBurden
-	(*MonitoringBurden)(nil),                // 24: carecoop.monitoring.v1.MonitoringBurden
-	(*GetQualityEvidenceRequest)(nil),       // 25: carecoop.monitoring.v1.GetQualityEvidenceRequest
-	(*QualityVisit)(nil),                    // 26: carecoop.monitoring.v1.QualityVisit
-	(*Incident)(nil),                        // 27: carecoop.monitoring.v1.Incident
-	(*Feedback)(nil),                        // 28: carecoop.monitoring.v1.Feedback
-	(*QualityEvidence)(nil),                 // 29: carecoop.monitoring.v1.QualityEvidence
-	(*GetOutcomesReportRequest)(nil),        // 30: carecoop.monitoring.v1.GetOutcomesReportRequest
-	(*OutcomeCell)(nil),                     // 31: carecoop.monitoring.v1.OutcomeCell
-	(*ProviderOutcomes)(nil),                // 32: carecoop.monitoring.v1.ProviderOutcomes
-	(*OutcomesReport)(nil),                  // 33: carecoop.monitoring.v1.OutcomesReport
-	(*GetRiskPolicyRequest)(nil),            // 34: carecoop.monitoring.v1.GetRiskPolicyRequest
-	(*RiskPolicy)(nil),                      // 35: carecoop.monitoring.v1.RiskPolicy
-	(*ListRiskLevelsRequest)(nil),           // 36: carecoop.monitoring.v1.ListRiskLevelsRequest
-	(*SettingRisk)(nil),                     // 37: carecoop.monitoring.v1.SettingRisk
-	(*ProviderRisk)(nil),                    // 38: carecoop.monitoring.v1.ProviderRisk
-	(*ListRiskLevelsResponse)(nil),          // 39: carecoop.monitoring.v1.ListRiskLevelsResponse
-	(*Alert)(nil),                           // 40: carecoop.monitoring.v1.Alert
-	(*ListAlertsRequest)(nil),               // 41: carecoop.monitoring.v1.ListAlertsRequest
-	(*ListAlertsResponse)(nil),              // 42: carecoop.monitoring.v1.ListAlertsResponse
-	(*WatchAlertsRequest)(nil),              // 43: carecoop.monitoring.v1.WatchAlertsRequest
-	(*GetDecisionLogRequest)(nil),           // 44: carecoop.monitoring.v1.GetDecisionLogRequest
-	(*Actor)(nil),                           // 45: carecoop.monitoring.v1.Actor
-	(*Decision)(nil),                        // 46: carecoop.monitoring.v1.Decision
-	(*GetDecisionLogResponse)(nil),          // 47: carecoop.monitoring.v1.GetDecisionLogResponse
-	(OutcomePoint)(0),                       // 48: carecoop.monitoring.v1.OutcomePoint
-	(*OutcomeScores)(nil),                   // 49: carecoop.monitoring.v1.OutcomeScores
-	(*ReturnFigures)(nil),                   // 50: carecoop.monitoring.v1.ReturnFigures
-	(v1.OfstedGrade)(0),                     // 51: carecoop.purchasing.v1.OfstedGrade
-	(VisitRating)(0),                        // 52: carecoop.monitoring.v1.VisitRating
-	(*VisitAction)(nil),                     // 53: carecoop.monitoring.v1.VisitAction
-	(IncidentType)(0),                       // 54: carecoop.monitoring.v1.IncidentType
-	(FeedbackFrom)(0),                       // 55: carecoop.monitoring.v1.FeedbackFrom
-	(*IndicatorRule)(nil),                   // 56: carecoop.monitoring.v1.IndicatorRule
-	(ContractKind)(0),                       // 57: carecoop.monitoring.v1.ContractKind
-	(ContractStatus)(0),                     // 58: carecoop.monitoring.v1.ContractStatus
-	(*timestamppb.Timestamp)(nil),           // 59: google.protobuf.Timestamp
-	(*OfstedJudgement)(nil),                 // 60: carecoop.monitoring.v1.OfstedJudgement
-	(RiskLevel)(0),                          // 61: carecoop.monitoring.v1.RiskLevel
-	(*RiskReason)(nil),                      // 62: carecoop.monitoring.v1.RiskReason
-	(RiskScope)(0),                          // 63: carecoop.monitoring.v1.RiskScope
-	(RiskAction)(0),                         // 64: carecoop.monitoring.v1.RiskAction
+	(*RecordPlacementRequest)(nil),          // 1: carecoop.monitoring.v1.RecordPlacementRequest
+	(*EndPlacementRequest)(nil),             // 2: carecoop.monitoring.v1.EndPlacementRequest
+	(*RecordOutcomeRequest)(nil),            // 3: carecoop.monitoring.v1.RecordOutcomeRequest
+	(*SubmitMonitoringReturnRequest)(nil),   // 4: carecoop.monitoring.v1.SubmitMonitoringReturnRequest
+	(*RecordOfstedJudgementRequest)(nil),    // 5: carecoop.monitoring.v1.RecordOfstedJudgementRequest
+	(*RecordQualityVisitRequest)(nil),       // 6: carecoop.monitoring.v1.RecordQualityVisitRequest
+	(*NotifyIncidentRequest)(nil),           // 7: carecoop.monitoring.v1.NotifyIncidentRequest
+	(*RecordFeedbackRequest)(nil),           // 8: carecoop.monitoring.v1.RecordFeedbackRequest
+	(*RaiseFinancialWarningRequest)(nil),    // 9: carecoop.monitoring.v1.RaiseFinancialWarningRequest
+	(*WithdrawFinancialWarningRequest)(nil), // 10: carecoop.monitoring.v1.WithdrawFinancialWarningRequest
+	(*SetRiskPolicyRequest)(nil),            // 11: carecoop.monitoring.v1.SetRiskPolicyRequest
+	(*Contract)(nil),                        // 12: carecoop.monitoring.v1.Contract
+	(*Outcome)(nil),                         // 13: carecoop.monitoring.v1.Outcome
+	(*ListContractsRequest)(nil),            // 14: carecoop.monitoring.v1.ListContractsRequest
+	(*ListContractsResponse)(nil),           // 15: carecoop.monitoring.v1.ListContractsResponse
+	(*GetContractRequest)(nil),              // 16: carecoop.monitoring.v1.GetContractRequest
+	(*MonitoringReturn)(nil),                // 17: carecoop.monitoring.v1.MonitoringReturn
+	(*ListMonitoringReturnsRequest)(nil),    // 18: carecoop.monitoring.v1.ListMonitoringReturnsRequest
+	(*ListMonitoringReturnsResponse)(nil),   // 19: carecoop.monitoring.v1.ListMonitoringReturnsResponse
+	(*ListReturnComplianceRequest)(nil),     // 20: carecoop.monitoring.v1.ListReturnComplianceRequest
+	(*ReturnDue)(nil),                       // 21: carecoop.monitoring.v1.ReturnDue
+	(*ReturnCompliance)(nil),                // 22: carecoop.monitoring.v1.ReturnCompliance
+	(*GetMonitoringBurdenRequest)(nil),      // 23: carecoop.monitoring.v1.GetMonitoringBurdenRequest
+	(*ProviderBurden)(nil),                  // 24: carecoop.monitoring.v1.ProviderBurden
+	(*MonitoringBurden)(nil),                // 25: carecoop.monitoring.v1.MonitoringBurden
+	(*GetQualityEvidenceRequest)(nil),       // 26: carecoop.monitoring.v1.GetQualityEvidenceRequest
+	(*QualityVisit)(nil),                    // 27: carecoop.monitoring.v1.QualityVisit
+	(*Incident)(nil),                        // 28: carecoop.monitoring.v1.Incident
+	(*Feedback)(nil),                        // 29: carecoop.monitoring.v1.Feedback
+	(*QualityEvidence)(nil),                 // 30: carecoop.monitoring.v1.QualityEvidence
+	(*GetOutcomesReportRequest)(nil),        // 31: carecoop.monitoring.v1.GetOutcomesReportRequest
+	(*OutcomeCell)(nil),                     // 32: carecoop.monitoring.v1.OutcomeCell
+	(*ProviderOutcomes)(nil),                // 33: carecoop.monitoring.v1.ProviderOutcomes
+	(*OutcomesReport)(nil),                  // 34: carecoop.monitoring.v1.OutcomesReport
+	(*GetRiskPolicyRequest)(nil),            // 35: carecoop.monitoring.v1.GetRiskPolicyRequest
+	(*RiskPolicy)(nil),                      // 36: carecoop.monitoring.v1.RiskPolicy
+	(*ListRiskLevelsRequest)(nil),           // 37: carecoop.monitoring.v1.ListRiskLevelsRequest
+	(*SettingRisk)(nil),                     // 38: carecoop.monitoring.v1.SettingRisk
+	(*ProviderRisk)(nil),                    // 39: carecoop.monitoring.v1.ProviderRisk
+	(*ListRiskLevelsResponse)(nil),          // 40: carecoop.monitoring.v1.ListRiskLevelsResponse
+	(*Alert)(nil),                           // 41: carecoop.monitoring.v1.Alert
+	(*ListAlertsRequest)(nil),               // 42: carecoop.monitoring.v1.ListAlertsRequest
+	(*ListAlertsResponse)(nil),              // 43: carecoop.monitoring.v1.ListAlertsResponse
+	(*WatchAlertsRequest)(nil),              // 44: carecoop.monitoring.v1.WatchAlertsRequest
+	(*GetDecisionLogRequest)(nil),           // 45: carecoop.monitoring.v1.GetDecisionLogRequest
+	(*Actor)(nil),                           // 46: carecoop.monitoring.v1.Actor
+	(*Decision)(nil),                        // 47: carecoop.monitoring.v1.Decision
+	(*GetDecisionLogResponse)(nil),          // 48: carecoop.monitoring.v1.GetDecisionLogResponse
+	(OutcomePoint)(0),                       // 49: carecoop.monitoring.v1.OutcomePoint
+	(*OutcomeScores)(nil),                   // 50: carecoop.monitoring.v1.OutcomeScores
+	(*ReturnFigures)(nil),                   // 51: carecoop.monitoring.v1.ReturnFigures
+	(v1.OfstedGrade)(0),                     // 52: carecoop.purchasing.v1.OfstedGrade
+	(VisitRating)(0),                        // 53: carecoop.monitoring.v1.VisitRating
+	(*VisitAction)(nil),                     // 54: carecoop.monitoring.v1.VisitAction
+	(IncidentType)(0),                       // 55: carecoop.monitoring.v1.IncidentType
+	(FeedbackFrom)(0),                       // 56: carecoop.monitoring.v1.FeedbackFrom
+	(*IndicatorRule)(nil),                   // 57: carecoop.monitoring.v1.IndicatorRule
+	(ContractKind)(0),                       // 58: carecoop.monitoring.v1.ContractKind
+	(ContractStatus)(0),                     // 59: carecoop.monitoring.v1.ContractStatus
+	(*timestamppb.Timestamp)(nil),           // 60: google.protobuf.Timestamp
+	(*OfstedJudgement)(nil),                 // 61: carecoop.monitoring.v1.OfstedJudgement
+	(RiskLevel)(0),                          // 62: carecoop.monitoring.v1.RiskLevel
+	(*RiskReason)(nil),                      // 63: carecoop.monitoring.v1.RiskReason
+	(RiskScope)(0),                          // 64: carecoop.monitoring.v1.RiskScope
+	(RiskAction)(0),                         // 65: carecoop.monitoring.v1.RiskAction
 }
 var file_carecoop_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
-	48, // 0: carecoop.monitoring.v1.RecordOutcomeRequest.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	49, // 1: carecoop.monitoring.v1.RecordOutcomeRequest.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
-	50, // 2: carecoop.monitoring.v1.SubmitMonitoringReturnRequest.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	51, // 3: carecoop.monitoring.v1.RecordOfstedJudgementRequest.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	52, // 4: carecoop.monitoring.v1.RecordQualityVisitRequest.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	53, // 5: carecoop.monitoring.v1.RecordQualityVisitRequest.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	54, // 6: carecoop.monitoring.v1.NotifyIncidentRequest.type:type_name -> carecoop.monitoring.v1.IncidentType
-	55, // 7: carecoop.monitoring.v1.RecordFeedbackRequest.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	56, // 8: carecoop.monitoring.v1.SetRiskPolicyRequest.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	57, // 9: carecoop.monitoring.v1.Contract.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	58, // 10: carecoop.monitoring.v1.Contract.status:type_name -> carecoop.monitoring.v1.ContractStatus
-	12, // 11: carecoop.monitoring.v1.Contract.outcomes:type_name -> carecoop.monitoring.v1.Outcome
-	48, // 12: carecoop.monitoring.v1.Outcome.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	49, // 13: carecoop.monitoring.v1.Outcome.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
-	11, // 14: carecoop.monitoring.v1.ListContractsResponse.contracts:type_name -> carecoop.monitoring.v1.Contract
-	50, // 15: carecoop.monitoring.v1.MonitoringReturn.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	59, // 16: carecoop.monitoring.v1.MonitoringReturn.submitted_at:type_name -> google.protobuf.Timestamp
-	16, // 17: carecoop.monitoring.v1.ListMonitoringReturnsResponse.returns:type_name -> carecoop.monitoring.v1.MonitoringReturn
-	20, // 18: carecoop.monitoring.v1.ReturnCompliance.missing:type_name -> carecoop.monitoring.v1.ReturnDue
-	20, // 19: carecoop.monitoring.v1.ReturnCompliance.late:type_name -> carecoop.monitoring.v1.ReturnDue
-	23, // 20: carecoop.monitoring.v1.MonitoringBurden.providers:type_name -> carecoop.monitoring.v1.ProviderBurden
-	23, // 21: carecoop.monitoring.v1.MonitoringBurden.total:type_name -> carecoop.monitoring.v1.ProviderBurden
-	52, // 22: carecoop.monitoring.v1.QualityVisit.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	53, // 23: carecoop.monitoring.v1.QualityVisit.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	54, // 24: carecoop.monitoring.v1.Incident.type:type_name -> carecoop.monitoring.v1.IncidentType
-	55, // 25: carecoop.monitoring.v1.Feedback.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	60, // 26: carecoop.monitoring.v1.QualityEvidence.ofsted:type_name -> carecoop.monitoring.v1.OfstedJudgement
-	26, // 27: carecoop.monitoring.v1.QualityEvidence.visits:type_name -> carecoop.monitoring.v1.QualityVisit
-	27, // 28: carecoop.monitoring.v1.QualityEvidence.incidents:type_name -> carecoop.monitoring.v1.Incident
-	28, // 29: carecoop.monitoring.v1.QualityEvidence.feedback:type_name -> carecoop.monitoring.v1.Feedback
-	31, // 30: carecoop.monitoring.v1.ProviderOutcomes.improved:type_name -> carecoop.monitoring.v1.OutcomeCell
-	31, // 31: carecoop.monitoring.v1.ProviderOutcomes.same:type_name -> carecoop.monitoring.v1.OutcomeCell
-	31, // 32: carecoop.monitoring.v1.ProviderOutcomes.worse:type_name -> carecoop.monitoring.v1.OutcomeCell
-	31, // 33: carecoop.monitoring.v1.ProviderOutcomes.total:type_name -> carecoop.monitoring.v1.OutcomeCell
-	32, // 34: carecoop.monitoring.v1.OutcomesReport.providers:type_name -> carecoop.monitoring.v1.ProviderOutcomes
-	32, // 35: carecoop.monitoring.v1.OutcomesReport.all:type_name -> carecoop.monitoring.v1.ProviderOutcomes
-	56, // 36: carecoop.monitoring.v1.RiskPolicy.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	61, // 37: carecoop.monitoring.v1.ListRiskLevelsRequest.at_least:type_name -> carecoop.monitoring.v1.RiskLevel
-	61, // 38: carecoop.monitoring.v1.SettingRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
-	62, // 39: carecoop.monitoring.v1.SettingRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	61, // 40: carecoop.monitoring.v1.ProviderRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
-	62, // 41: carecoop.monitoring.v1.ProviderRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	37, // 42: carecoop.monitoring.v1.ProviderRisk.settings:type_name -> carecoop.monitoring.v1.SettingRisk
-	59, // 43: carecoop.monitoring.v1.ProviderRisk.changed_at:type_name -> google.protobuf.Timestamp
-	38, // 44: carecoop.monitoring.v1.ListRiskLevelsResponse.providers:type_name -> carecoop.monitoring.v1.ProviderRisk
-	59, // 45: carecoop.monitoring.v1.Alert.raised_at:type_name -> google.protobuf.Timestamp
-	63, // 46: carecoop.monitoring.v1.Alert.scope:type_name -> carecoop.monitoring.v1.RiskScope
-	61, // 47: carecoop.monitoring.v1.Alert.from:type_name -> carecoop.monitoring.v1.RiskLevel
-	61, // 48: carecoop.monitoring.v1.Alert.to:type_name -> carecoop.monitoring.v1.RiskLevel
-	62, // 49: carecoop.monitoring.v1.Alert.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	64, // 50: carecoop.monitoring.v1.Alert.action:type_name -> carecoop.monitoring.v1.RiskAction
-	40, // 51: carecoop.monitoring.v1.ListAlertsResponse.alerts:type_name -> carecoop.monitoring.v1.Alert
-	59, // 52: carecoop.monitoring.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	45, // 53: carecoop.monitoring.v1.Decision.actor:type_name -> carecoop.monitoring.v1.Actor
-	46, // 54: carecoop.monitoring.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.monitoring.v1.Decision
-	1,  // 55: carecoop.monitoring.v1.MonitoringService.EndPlacement:input_type -> carecoop.monitoring.v1.EndPlacementRequest
-	2,  // 56: carecoop.monitoring.v1.MonitoringService.RecordOutcome:input_type -> carecoop.monitoring.v1.RecordOutcomeRequest
-	3,  // 57: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:input_type -> carecoop.monitoring.v1.SubmitMonitoringReturnRequest
-	4,  // 58: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:input_type -> carecoop.monitoring.v1.RecordOfstedJudgementRequest
-	5,  // 59: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:input_type -> carecoop.monitoring.v1.RecordQualityVisitRequest
-	6,  // 60: carecoop.monitoring.v1.MonitoringService.NotifyIncident:input_type -> carecoop.monitoring.v1.NotifyIncidentRequest
-	7,  // 61: carecoop.monitoring.v1.MonitoringService.RecordFeedback:input_type -> carecoop.monitoring.v1.RecordFeedbackRequest
-	8,  // 62: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:input_type -> carecoop.monitoring.v1.RaiseFinancialWarningRequest
-	9,  // 63: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:input_type -> carecoop.monitoring.v1.WithdrawFinancialWarningRequest
-	10, // 64: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:input_type -> carecoop.monitoring.v1.SetRiskPolicyRequest
-	13, // 65: carecoop.monitoring.v1.MonitoringService.ListContracts:input_type -> carecoop.monitoring.v1.ListContractsRequest
-	15, // 66: carecoop.monitoring.v1.MonitoringService.GetContract:input_type -> carecoop.monitoring.v1.GetContractRequest
-	17, // 67: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:input_type -> carecoop.monitoring.v1.ListMonitoringReturnsRequest
-	19, // 68: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:input_type -> carecoop.monitoring.v1.ListReturnComplianceRequest
-	22, // 69: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:input_type -> carecoop.monitoring.v1.GetMonitoringBurdenRequest
-	25, // 70: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:input_type -> carecoop.monitoring.v1.GetQualityEvidenceRequest
-	30, // 71: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:input_type -> carecoop.monitoring.v1.GetOutcomesReportRequest
-	34, // 72: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:input_type -> carecoop.monitoring.v1.GetRiskPolicyRequest
-	36, // 73: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:input_type -> carecoop.monitoring.v1.ListRiskLevelsRequest
-	41, // 74: carecoop.monitoring.v1.MonitoringService.ListAlerts:input_type -> carecoop.monitoring.v1.ListAlertsRequest
-	43, // 75: carecoop.monitoring.v1.MonitoringService.WatchAlerts:input_type -> carecoop.monitoring.v1.WatchAlertsRequest
-	44, // 76: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:input_type -> carecoop.monitoring.v1.GetDecisionLogRequest
-	0,  // 77: carecoop.monitoring.v1.MonitoringService.EndPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 78: carecoop.monitoring.v1.MonitoringService.RecordOutcome:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 79: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 80: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 81: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 82: carecoop.monitoring.v1.MonitoringService.NotifyIncident:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 83: carecoop.monitoring.v1.MonitoringService.RecordFeedback:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 84: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 85: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 86: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:output_type -> carecoop.monitoring.v1.CommandResponse
-	14, // 87: carecoop.monitoring.v1.MonitoringService.ListContracts:output_type -> carecoop.monitoring.v1.ListContractsResponse
-	11, // 88: carecoop.monitoring.v1.MonitoringService.GetContract:output_type -> carecoop.monitoring.v1.Contract
-	18, // 89: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:output_type -> carecoop.monitoring.v1.ListMonitoringReturnsResponse
-	21, // 90: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:output_type -> carecoop.monitoring.v1.ReturnCompliance
-	24, // 91: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:output_type -> carecoop.monitoring.v1.MonitoringBurden
-	29, // 92: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:output_type -> carecoop.monitoring.v1.QualityEvidence
-	33, // 93: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:output_type -> carecoop.monitoring.v1.OutcomesReport
-	35, // 94: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:output_type -> carecoop.monitoring.v1.RiskPolicy
-	39, // 95: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:output_type -> carecoop.monitoring.v1.ListRiskLevelsResponse
-	42, // 96: carecoop.monitoring.v1.MonitoringService.ListAlerts:output_type -> carecoop.monitoring.v1.ListAlertsResponse
-	40, // 97: carecoop.monitoring.v1.MonitoringService.WatchAlerts:output_type -> carecoop.monitoring.v1.Alert
-	47, // 98: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:output_type -> carecoop.monitoring.v1.GetDecisionLogResponse
-	77, // [77:99] is the sub-list for method output_type
-	55, // [55:77] is the sub-list for method input_type
+	49, // 0: carecoop.monitoring.v1.RecordOutcomeRequest.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	50, // 1: carecoop.monitoring.v1.RecordOutcomeRequest.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	51, // 2: carecoop.monitoring.v1.SubmitMonitoringReturnRequest.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	52, // 3: carecoop.monitoring.v1.RecordOfstedJudgementRequest.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	53, // 4: carecoop.monitoring.v1.RecordQualityVisitRequest.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	54, // 5: carecoop.monitoring.v1.RecordQualityVisitRequest.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	55, // 6: carecoop.monitoring.v1.NotifyIncidentRequest.type:type_name -> carecoop.monitoring.v1.IncidentType
+	56, // 7: carecoop.monitoring.v1.RecordFeedbackRequest.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	57, // 8: carecoop.monitoring.v1.SetRiskPolicyRequest.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	58, // 9: carecoop.monitoring.v1.Contract.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	59, // 10: carecoop.monitoring.v1.Contract.status:type_name -> carecoop.monitoring.v1.ContractStatus
+	13, // 11: carecoop.monitoring.v1.Contract.outcomes:type_name -> carecoop.monitoring.v1.Outcome
+	49, // 12: carecoop.monitoring.v1.Outcome.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	50, // 13: carecoop.monitoring.v1.Outcome.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	12, // 14: carecoop.monitoring.v1.ListContractsResponse.contracts:type_name -> carecoop.monitoring.v1.Contract
+	51, // 15: carecoop.monitoring.v1.MonitoringReturn.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	60, // 16: carecoop.monitoring.v1.MonitoringReturn.submitted_at:type_name -> google.protobuf.Timestamp
+	17, // 17: carecoop.monitoring.v1.ListMonitoringReturnsResponse.returns:type_name -> carecoop.monitoring.v1.MonitoringReturn
+	21, // 18: carecoop.monitoring.v1.ReturnCompliance.missing:type_name -> carecoop.monitoring.v1.ReturnDue
+	21, // 19: carecoop.monitoring.v1.ReturnCompliance.late:type_name -> carecoop.monitoring.v1.ReturnDue
+	24, // 20: carecoop.monitoring.v1.MonitoringBurden.providers:type_name -> carecoop.monitoring.v1.ProviderBurden
+	24, // 21: carecoop.monitoring.v1.MonitoringBurden.total:type_name -> carecoop.monitoring.v1.ProviderBurden
+	53, // 22: carecoop.monitoring.v1.QualityVisit.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	54, // 23: carecoop.monitoring.v1.QualityVisit.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	55, // 24: carecoop.monitoring.v1.Incident.type:type_name -> carecoop.monitoring.v1.IncidentType
+	56, // 25: carecoop.monitoring.v1.Feedback.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	61, // 26: carecoop.monitoring.v1.QualityEvidence.ofsted:type_name -> carecoop.monitoring.v1.OfstedJudgement
+	27, // 27: carecoop.monitoring.v1.QualityEvidence.visits:type_name -> carecoop.monitoring.v1.QualityVisit
+	28, // 28: carecoop.monitoring.v1.QualityEvidence.incidents:type_name -> carecoop.monitoring.v1.Incident
+	29, // 29: carecoop.monitoring.v1.QualityEvidence.feedback:type_name -> carecoop.monitoring.v1.Feedback
+	32, // 30: carecoop.monitoring.v1.ProviderOutcomes.improved:type_name -> carecoop.monitoring.v1.OutcomeCell
+	32, // 31: carecoop.monitoring.v1.ProviderOutcomes.same:type_name -> carecoop.monitoring.v1.OutcomeCell
+	32, // 32: carecoop.monitoring.v1.ProviderOutcomes.worse:type_name -> carecoop.monitoring.v1.OutcomeCell
+	32, // 33: carecoop.monitoring.v1.ProviderOutcomes.total:type_name -> carecoop.monitoring.v1.OutcomeCell
+	33, // 34: carecoop.monitoring.v1.OutcomesReport.providers:type_name -> carecoop.monitoring.v1.ProviderOutcomes
+	33, // 35: carecoop.monitoring.v1.OutcomesReport.all:type_name -> carecoop.monitoring.v1.ProviderOutcomes
+	57, // 36: carecoop.monitoring.v1.RiskPolicy.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	62, // 37: carecoop.monitoring.v1.ListRiskLevelsRequest.at_least:type_name -> carecoop.monitoring.v1.RiskLevel
+	62, // 38: carecoop.monitoring.v1.SettingRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
+	63, // 39: carecoop.monitoring.v1.SettingRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	62, // 40: carecoop.monitoring.v1.ProviderRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
+	63, // 41: carecoop.monitoring.v1.ProviderRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	38, // 42: carecoop.monitoring.v1.ProviderRisk.settings:type_name -> carecoop.monitoring.v1.SettingRisk
+	60, // 43: carecoop.monitoring.v1.ProviderRisk.changed_at:type_name -> google.protobuf.Timestamp
+	39, // 44: carecoop.monitoring.v1.ListRiskLevelsResponse.providers:type_name -> carecoop.monitoring.v1.ProviderRisk
+	60, // 45: carecoop.monitoring.v1.Alert.raised_at:type_name -> google.protobuf.Timestamp
+	64, // 46: carecoop.monitoring.v1.Alert.scope:type_name -> carecoop.monitoring.v1.RiskScope
+	62, // 47: carecoop.monitoring.v1.Alert.from:type_name -> carecoop.monitoring.v1.RiskLevel
+	62, // 48: carecoop.monitoring.v1.Alert.to:type_name -> carecoop.monitoring.v1.RiskLevel
+	63, // 49: carecoop.monitoring.v1.Alert.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	65, // 50: carecoop.monitoring.v1.Alert.action:type_name -> carecoop.monitoring.v1.RiskAction
+	41, // 51: carecoop.monitoring.v1.ListAlertsResponse.alerts:type_name -> carecoop.monitoring.v1.Alert
+	60, // 52: carecoop.monitoring.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 53: carecoop.monitoring.v1.Decision.actor:type_name -> carecoop.monitoring.v1.Actor
+	47, // 54: carecoop.monitoring.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.monitoring.v1.Decision
+	1,  // 55: carecoop.monitoring.v1.MonitoringService.RecordPlacement:input_type -> carecoop.monitoring.v1.RecordPlacementRequest
+	2,  // 56: carecoop.monitoring.v1.MonitoringService.EndPlacement:input_type -> carecoop.monitoring.v1.EndPlacementRequest
+	3,  // 57: carecoop.monitoring.v1.MonitoringService.RecordOutcome:input_type -> carecoop.monitoring.v1.RecordOutcomeRequest
+	4,  // 58: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:input_type -> carecoop.monitoring.v1.SubmitMonitoringReturnRequest
+	5,  // 59: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:input_type -> carecoop.monitoring.v1.RecordOfstedJudgementRequest
+	6,  // 60: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:input_type -> carecoop.monitoring.v1.RecordQualityVisitRequest
+	7,  // 61: carecoop.monitoring.v1.MonitoringService.NotifyIncident:input_type -> carecoop.monitoring.v1.NotifyIncidentRequest
+	8,  // 62: carecoop.monitoring.v1.MonitoringService.RecordFeedback:input_type -> carecoop.monitoring.v1.RecordFeedbackRequest
+	9,  // 63: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:input_type -> carecoop.monitoring.v1.RaiseFinancialWarningRequest
+	10, // 64: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:input_type -> carecoop.monitoring.v1.WithdrawFinancialWarningRequest
+	11, // 65: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:input_type -> carecoop.monitoring.v1.SetRiskPolicyRequest
+	14, // 66: carecoop.monitoring.v1.MonitoringService.ListContracts:input_type -> carecoop.monitoring.v1.ListContractsRequest
+	16, // 67: carecoop.monitoring.v1.MonitoringService.GetContract:input_type -> carecoop.monitoring.v1.GetContractRequest
+	18, // 68: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:input_type -> carecoop.monitoring.v1.ListMonitoringReturnsRequest
+	20, // 69: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:input_type -> carecoop.monitoring.v1.ListReturnComplianceRequest
+	23, // 70: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:input_type -> carecoop.monitoring.v1.GetMonitoringBurdenRequest
+	26, // 71: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:input_type -> carecoop.monitoring.v1.GetQualityEvidenceRequest
+	31, // 72: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:input_type -> carecoop.monitoring.v1.GetOutcomesReportRequest
+	35, // 73: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:input_type -> carecoop.monitoring.v1.GetRiskPolicyRequest
+	37, // 74: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:input_type -> carecoop.monitoring.v1.ListRiskLevelsRequest
+	42, // 75: carecoop.monitoring.v1.MonitoringService.ListAlerts:input_type -> carecoop.monitoring.v1.ListAlertsRequest
+	44, // 76: carecoop.monitoring.v1.MonitoringService.WatchAlerts:input_type -> carecoop.monitoring.v1.WatchAlertsRequest
+	45, // 77: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:input_type -> carecoop.monitoring.v1.GetDecisionLogRequest
+	0,  // 78: carecoop.monitoring.v1.MonitoringService.RecordPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 79: carecoop.monitoring.v1.MonitoringService.EndPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 80: carecoop.monitoring.v1.MonitoringService.RecordOutcome:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 81: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 82: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 83: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 84: carecoop.monitoring.v1.MonitoringService.NotifyIncident:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 85: carecoop.monitoring.v1.MonitoringService.RecordFeedback:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 86: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 87: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 88: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:output_type -> carecoop.monitoring.v1.CommandResponse
+	15, // 89: carecoop.monitoring.v1.MonitoringService.ListContracts:output_type -> carecoop.monitoring.v1.ListContractsResponse
+	12, // 90: carecoop.monitoring.v1.MonitoringService.GetContract:output_type -> carecoop.monitoring.v1.Contract
+	19, // 91: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:output_type -> carecoop.monitoring.v1.ListMonitoringReturnsResponse
+	22, // 92: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:output_type -> carecoop.monitoring.v1.ReturnCompliance
+	25, // 93: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:output_type -> carecoop.monitoring.v1.MonitoringBurden
+	30, // 94: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:output_type -> carecoop.monitoring.v1.QualityEvidence
+	34, // 95: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:output_type -> carecoop.monitoring.v1.OutcomesReport
+	36, // 96: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:output_type -> carecoop.monitoring.v1.RiskPolicy
+	40, // 97: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:output_type -> carecoop.monitoring.v1.ListRiskLevelsResponse
+	43, // 98: carecoop.monitoring.v1.MonitoringService.ListAlerts:output_type -> carecoop.monitoring.v1.ListAlertsResponse
+	41, // 99: carecoop.monitoring.v1.MonitoringService.WatchAlerts:output_type -> carecoop.monitoring.v1.Alert
+	48, // 100: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:output_type -> carecoop.monitoring.v1.GetDecisionLogResponse
+	78, // [78:101] is the sub-list for method output_type
+	55, // [55:78] is the sub-list for method input_type
 	55, // [55:55] is the sub-list for extension type_name
 	55, // [55:55] is the sub-list for extension extendee
 	0,  // [0:55] is the sub-list for field type_name
@@ -4340,7 +4462,7 @@ func file_carecoop_monitoring_v1_monitoring_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc), len(file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,6 +19,7 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
+	MonitoringService_RecordPlacement_FullMethodName          = "/carecoop.monitoring.v1.MonitoringService/RecordPlacement"
 	MonitoringService_EndPlacement_FullMethodName             = "/carecoop.monitoring.v1.MonitoringService/EndPlacement"
 	MonitoringService_RecordOutcome_FullMethodName            = "/carecoop.monitoring.v1.MonitoringService/RecordOutcome"
 	MonitoringService_SubmitMonitoringReturn_FullMethodName   = "/carecoop.monitoring.v1.MonitoringService/SubmitMonitoringReturn"
@@ -61,6 +62,9 @@ const (
 // has applied it. Free text (findings, summaries, reasons) must never name
 // or identify a child.
 type MonitoringServiceClient interface {
+	// Council commissioner: a placement made outside the platform (a spot
+	// purchase, or one made before the council joined) put under monitoring.
+	RecordPlacement(ctx context.Context, in *RecordPlacementRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Placing council: the placement ended (SSDA903 reason episode ceased).
 	EndPlacement(ctx context.Context, in *EndPlacementRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Placing council: outcome measures at the start or at a review.
@@ -107,6 +111,16 @@ type monitoringServiceClient struct {
 
 func NewMonitoringServiceClient(cc grpc.ClientConnInterface) MonitoringServiceClient {
 	return &monitoringServiceClient{cc}
+}
+
+func (c *monitoringServiceClient) RecordPlacement(ctx context.Context, in *RecordPlacementRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommandResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_RecordPlacement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *monitoringServiceClient) EndPlacement(ctx context.Context, in *EndPlacementRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
@@ -356,6 +370,9 @@ func (c *monitoringServiceClient) GetDecisionLog(ctx context.Context, in *GetDec
 // has applied it. Free text (findings, summaries, reasons) must never name
 // or identify a child.
 type MonitoringServiceServer interface {
+	// Council commissioner: a placement made outside the platform (a spot
+	// purchase, or one made before the council joined) put under monitoring.
+	RecordPlacement(context.Context, *RecordPlacementRequest) (*CommandResponse, error)
 	// Placing council: the placement ended (SSDA903 reason episode ceased).
 	EndPlacement(context.Context, *EndPlacementRequest) (*CommandResponse, error)
 	// Placing council: outcome measures at the start or at a review.
@@ -404,6 +421,9 @@ type MonitoringServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedMonitoringServiceServer struct{}
 
+func (UnimplementedMonitoringServiceServer) RecordPlacement(context.Context, *RecordPlacementRequest) (*CommandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPlacement not implemented")
+}
 func (UnimplementedMonitoringServiceServer) EndPlacement(context.Context, *EndPlacementRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EndPlacement not implemented")
 }
@@ -489,6 +509,24 @@ func RegisterMonitoringServiceServer(s grpc.ServiceRegistrar, srv MonitoringServ
 		t.testEmbeddedByValue()
 	}
 	s.RegisterService(&MonitoringService_ServiceDesc, srv)
+}
+
+func _MonitoringService_RecordPlacement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPlacementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).RecordPlacement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_RecordPlacement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).RecordPlacement(ctx, req.(*RecordPlacementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
 }
 
 func _MonitoringService_EndPlacement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -887,6 +925,10 @@ var MonitoringService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "carecoop.monitoring.v1.MonitoringService",
 	HandlerType: (*MonitoringServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "RecordPlacement",
+			Handler:    _MonitoringService_RecordPlacement_Handler,
+		},
 		{
 			MethodName: "EndPlacement",
 			Handler:    _MonitoringService_EndPlacement_Handler,
