@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
 // story makes a little history: two placements, framework contracts, a
@@ -57,7 +59,8 @@ func (h *harness) drained(durable string) {
 func TestReactionsReplayedChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	story(h)
-	for _, d := range []string{"monitoring-contracts", "monitoring-risk"} {
+	// Every reaction done, purchasing's and framework's included.
+	for _, d := range []string{"monitoring-contracts", "monitoring-risk", "purchasing-risk-levels", "framework-risk-levels"} {
 		h.drained(d)
 	}
 	before, answers := h.pos(), h.answers()
@@ -73,6 +76,7 @@ func TestReactionsReplayedChangeNothing(t *testing.T) {
 		h.drained(d)
 	}
 	if after := h.pos(); after != before {
+		h.dumpAfter(before)
 		t.Fatalf("replaying every event moved the store from %d to %d", before, after)
 	}
 	for i, a := range h.answers() {
@@ -80,6 +84,18 @@ func TestReactionsReplayedChangeNothing(t *testing.T) {
 			t.Errorf("answer %d after the replay:\n%v\nbefore:\n%v", i, a, answers[i])
 		}
 	}
+}
+
+// dumpAfter logs the commits after a position (to say what moved).
+func (h *harness) dumpAfter(pos uint64) {
+	ctx, cancel := context.WithTimeout(h.Ctx, time.Second)
+	defer cancel()
+	_ = h.Store.Subscribe(ctx, pos, nil, func(commit []eventstore.RecordedEvent) error {
+		for _, e := range commit {
+			h.t.Logf("%d %s %s causation %s request %s: %v", e.Position, e.StreamID, e.Type, e.CausationID, e.RequestID, e.Event)
+		}
+		return nil
+	})
 }
 
 // A restarted service rebuilds the same answers from the stream.
