@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -99,10 +98,7 @@ func runDev(args []string) error {
 		return err
 	}
 	defer fw.Stop()
-	// The seed records the demo's past placements on purchasing's clock set
-	// back to their dates; otherwise it is the wall clock.
-	clock := &travelClock{}
-	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log, Clock: clock.Now})
+	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -120,7 +116,7 @@ func runDev(args []string) error {
 	defer mo.Stop()
 
 	if !*noSeed {
-		summary, err := seedDemo(ctx, store, key, clock, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
+		summary, err := seedDemo(ctx, store, key, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
 			demand: de.Addr.String(), monitoring: mo.Addr.String()})
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
@@ -172,7 +168,7 @@ Ctrl-C stops; the next start resumes from the same data.
 }
 
 // seedDemo seeds what is not seeded yet and returns lines to print.
-func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKey, clock *travelClock, addrs seedAddrs) ([]string, error) {
+func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKey, addrs seedAddrs) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	seeded, err := seedIfEmpty(ctx, addrs.framework, key)
@@ -189,7 +185,7 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 	if err != nil {
 		return nil, err
 	}
-	more, err := seedPurchasingIfEmpty(ctx, addrs.purchasing, key, clock)
+	more, err := seedPurchasingIfEmpty(ctx, addrs.purchasing, key)
 	if err != nil {
 		return nil, err
 	}
@@ -213,18 +209,4 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		out = append(out, summary)
 	}
 	return out, nil
-}
-
-// travelClock is the wall clock moved by an offset, which the seed sets
-// while it records placements made before the platform went live. Only for
-// a few calls at a time: anything else purchasing records meanwhile (its
-// reaction to a risk level) would carry the past date too.
-type travelClock struct{ offset atomic.Int64 }
-
-func (c *travelClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
-
-// travel sets the clock to t (advancing from there) until back is called.
-func (c *travelClock) travel(t time.Time) (back func()) {
-	c.offset.Store(int64(time.Until(t)))
-	return func() { c.offset.Store(0) }
 }

@@ -22,7 +22,9 @@ import (
 )
 
 // The monitoring demo, on the placement contracts monitoring made from the
-// purchasing demo's past awards: the lead agrees the early-warning policy
+// purchasing demo's awards and on placements councils made before the
+// platform went live, which they record (RecordPlacement) so that the same
+// homes are monitored for all their children: the lead agrees the early-warning policy
 // (overdue returns counting once the history is filed), providers file a monthly return per placed setting since the placement
 // started (one month left missing), a council visits, Ofsted judges one
 // home Inadequate (its provider goes red, is suspended and its placing
@@ -139,6 +141,11 @@ func seedMonitoring(ctx context.Context, addrs seedAddrs, key ed25519.PrivateKey
 	if err != nil {
 		return "", err
 	}
+	past, err := s.recordPastPlacements(ctx, contracts, calendar.DateOf(time.Now()))
+	if err != nil {
+		return "", err
+	}
+	contracts = append(contracts, past...)
 	settings, err := s.placedSettings(ctx, contracts)
 	if err != nil {
 		return "", err
@@ -189,6 +196,37 @@ func (s *monitoringSeeder) awaitContracts(ctx context.Context, lead monitoringv1
 	}
 }
 
+// recordPastPlacements has, at each awarded home, two other Greater
+// Manchester councils record the children they placed there before the
+// platform went live, 3 to 8 months ago and a month apart: the homes then
+// have months of returns to monitor, most of them serving two councils.
+func (s *monitoringSeeder) recordPastPlacements(ctx context.Context, awarded []*monitoringv1.Contract, today time.Time) ([]*monitoringv1.Contract, error) {
+	var out []*monitoringv1.Contract
+	for i, ct := range awarded {
+		k := slices.Index(greaterManchester, ct.GetCouncil())
+		for j := range 2 {
+			council := greaterManchester[(k+1+j+len(greaterManchester))%len(greaterManchester)]
+			c, err := s.as(auth.CouncilOrg(council), auth.CouncilCommissioner)
+			if err != nil {
+				return nil, err
+			}
+			start := today.AddDate(0, -8+i%6+j, 3*i)
+			res, err := c.RecordPlacement(ctx, &monitoringv1.RecordPlacementRequest{RequestId: fmt.Sprintf("seed-past-placement-%02d-%d", i, j), Consortium: demoConsortium,
+				SettingUrn: ct.GetSettingUrn(), StartDate: start.Format("2006-01-02"), ExpectedEndDate: start.AddDate(1, 0, 0).Format("2006-01-02"),
+				WeeklyPricePence: ct.GetWeeklyPricePence() + 45000, CategoryId: ct.GetCategoryId()})
+			if err != nil {
+				return nil, fmt.Errorf("past placement at %s: %w", ct.GetSettingUrn(), err)
+			}
+			got, err := c.GetContract(ctx, &monitoringv1.GetContractRequest{ContractId: res.GetId(), MinPosition: res.GetPosition()})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, got)
+		}
+	}
+	return out, nil
+}
+
 // placedSettings groups the contracts by setting, with the registered
 // places the provider's register states.
 func (s *monitoringSeeder) placedSettings(ctx context.Context, contracts []*monitoringv1.Contract) ([]*placedSetting, error) {
@@ -231,12 +269,12 @@ func (s *monitoringSeeder) placedSettings(ctx context.Context, contracts []*moni
 	return out, nil
 }
 
-// placedBy is the setting of a council's placement; failing that, the
-// first setting not given another part in the demo.
+// placedBy is the setting of a council's awarded placement; failing that,
+// the first setting not given another part in the demo.
 func placedBy(settings []*placedSetting, council string, taken ...*placedSetting) *placedSetting {
 	for _, st := range settings {
 		for _, ct := range st.contracts {
-			if ct.GetCouncil() == council {
+			if ct.GetCouncil() == council && ct.GetSource() == "award" {
 				return st
 			}
 		}

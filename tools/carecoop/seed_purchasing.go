@@ -158,7 +158,6 @@ func demoProviders(today time.Time) []demoProvider {
 
 // purchasingSeeder sends purchasing commands as the people who would.
 type purchasingSeeder struct {
-	clock   *travelClock
 	key     ed25519.PrivateKey
 	addr    string
 	conns   []*grpc.ClientConn
@@ -192,8 +191,8 @@ func (s *purchasingSeeder) close() {
 
 // seedPurchasingIfEmpty seeds the purchasing demo unless the consortium
 // already has a DPS.
-func seedPurchasingIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, clock *travelClock) (bool, error) {
-	s := &purchasingSeeder{clock: clock, key: key, addr: addr, clients: map[string]purchasingv1.PurchasingServiceClient{}}
+func seedPurchasingIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey) (bool, error) {
+	s := &purchasingSeeder{key: key, addr: addr, clients: map[string]purchasingv1.PurchasingServiceClient{}}
 	defer s.close()
 	lead, err := s.as(auth.ConsortiumOrg(demoConsortium), auth.ConsortiumLead)
 	if err != nil {
@@ -210,6 +209,7 @@ func seedPurchasingIfEmpty(ctx context.Context, addr string, key ed25519.Private
 }
 
 func (s *purchasingSeeder) seed(ctx context.Context, lead purchasingv1.PurchasingServiceClient, now time.Time) error {
+	today := now.Format("2006-01-02")
 	providers := demoProviders(now)
 	for i, p := range providers {
 		admin, err := s.as(auth.ProviderOrg(p.id), auth.ProviderAdmin)
@@ -254,10 +254,8 @@ func (s *purchasingSeeder) seed(ctx context.Context, lead purchasingv1.Purchasin
 				continue // no vacancy here today
 			}
 			free := min(st.GetRegisteredPlaces(), uint32(1+(i+j)%3))
-			// Free since before the first past placement, so that the past
-			// referrals below match as today's do.
 			if _, err := responder.PublishVacancy(ctx, &purchasingv1.PublishVacancyRequest{RequestId: "seed-vacancy-" + st.GetUrn(), ProviderId: p.id,
-				Urn: st.GetUrn(), FreePlaces: free, AvailableFrom: pastStart(now, 0).Format("2006-01-02")}); err != nil {
+				Urn: st.GetUrn(), FreePlaces: free, AvailableFrom: today}); err != nil {
 				return fmt.Errorf("vacancy at %s: %w", st.GetUrn(), err)
 			}
 		}
@@ -330,89 +328,61 @@ var demoReferrals = []demoReferral{
 }
 
 func (s *purchasingSeeder) seedReferrals(ctx context.Context, dpsID string, now time.Time) error {
+	today := now.Format("2006-01-02")
 	for i, d := range demoReferrals {
-		if !d.award {
-			if err := s.seedReferral(ctx, dpsID, i, d, now); err != nil {
+		council, err := s.as(auth.CouncilOrg(d.council), auth.CouncilCommissioner)
+		if err != nil {
+			return err
+		}
+		need := &purchasingv1.Need{
+			CategoryId: d.category, AgeYears: d.age, Sex: d.sex, NeededBy: purchasingv1.NeededBy_NEEDED_BY_LESS_THAN_5_DAYS,
+			HomeOutcode: d.home, MaxDistanceMiles: 25, StartBy: now.AddDate(0, 0, 7).Format("2006-01-02"),
+			WeeklyBudgetPence: d.budget, ExpectedDurationWeeks: 52, Needs: d.needs,
+			CulturalNeeds: purchasingv1.CulturalNeeds_CULTURAL_NEEDS_NOT_REQUIRED, LivingCompanions: purchasingv1.LivingCompanions_LIVING_COMPANIONS_NO_PREFERENCE,
+			Pets: purchasingv1.Pets_PETS_CAN, FosterCare: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED,
+			ResidentialCare: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED, SupportedAccommodation: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED,
+			Risks:             &purchasingv1.Risks{Missing: i%3 == 0, SelfHarm: i%4 == 1},
+			PreferredLocation: "within reach of current school",
+		}
+		ref, err := council.CreateReferral(ctx, &purchasingv1.CreateReferralRequest{RequestId: fmt.Sprintf("seed-referral-%02d", i), DpsId: dpsID, Need: need})
+		if err != nil {
+			return fmt.Errorf("referral %d: %w", i, err)
+		}
+		view, err := council.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: ref.GetId(), MinPosition: ref.GetPosition()})
+		if err != nil {
+			return err
+		}
+		var offers []string
+		seen := map[string]bool{}
+		for k, m := range view.GetMatches() {
+			if seen[m.GetProviderId()] || len(seen) == 3 {
+				continue
+			}
+			seen[m.GetProviderId()] = true
+			responder, err := s.as(auth.ProviderOrg(m.GetProviderId()), auth.ProviderResponder)
+			if err != nil {
 				return err
 			}
-			continue
-		}
-		// The awarded referrals stand for placements made before the platform
-		// went live, 3 to 8 months ago: purchasing starts an award no earlier
-		// than its own today, so they are recorded on its clock set back to
-		// their dates. Monitoring then has months of history to measure.
-		at := pastStart(now, i)
-		back := s.clock.travel(at)
-		err := s.seedReferral(ctx, dpsID, i, d, at)
-		back()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pastStart is when the i-th past placement was made: 8 months ago for the
-// first, about a month later for each next one.
-func pastStart(now time.Time, i int) time.Time {
-	return now.AddDate(0, -(8 - i), -2*i)
-}
-
-// seedReferral refers one need as of now, gathers offers and awards one.
-func (s *purchasingSeeder) seedReferral(ctx context.Context, dpsID string, i int, d demoReferral, now time.Time) error {
-	today := now.Format("2006-01-02")
-	council, err := s.as(auth.CouncilOrg(d.council), auth.CouncilCommissioner)
-	if err != nil {
-		return err
-	}
-	need := &purchasingv1.Need{
-		CategoryId: d.category, AgeYears: d.age, Sex: d.sex, NeededBy: purchasingv1.NeededBy_NEEDED_BY_LESS_THAN_5_DAYS,
-		HomeOutcode: d.home, MaxDistanceMiles: 25, StartBy: now.AddDate(0, 0, 7).Format("2006-01-02"),
-		WeeklyBudgetPence: d.budget, ExpectedDurationWeeks: 52, Needs: d.needs,
-		CulturalNeeds: purchasingv1.CulturalNeeds_CULTURAL_NEEDS_NOT_REQUIRED, LivingCompanions: purchasingv1.LivingCompanions_LIVING_COMPANIONS_NO_PREFERENCE,
-		Pets: purchasingv1.Pets_PETS_CAN, FosterCare: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED,
-		ResidentialCare: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED, SupportedAccommodation: purchasingv1.Suitability_SUITABILITY_NOT_SPECIFIED,
-		Risks:             &purchasingv1.Risks{Missing: i%3 == 0, SelfHarm: i%4 == 1},
-		PreferredLocation: "within reach of current school",
-	}
-	ref, err := council.CreateReferral(ctx, &purchasingv1.CreateReferralRequest{RequestId: fmt.Sprintf("seed-referral-%02d", i), DpsId: dpsID, Need: need})
-	if err != nil {
-		return fmt.Errorf("referral %d: %w", i, err)
-	}
-	view, err := council.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: ref.GetId(), MinPosition: ref.GetPosition()})
-	if err != nil {
-		return err
-	}
-	var offers []string
-	seen := map[string]bool{}
-	for k, m := range view.GetMatches() {
-		if seen[m.GetProviderId()] || len(seen) == 3 {
-			continue
-		}
-		seen[m.GetProviderId()] = true
-		responder, err := s.as(auth.ProviderOrg(m.GetProviderId()), auth.ProviderResponder)
-		if err != nil {
-			return err
-		}
-		if d.decline && k == 0 {
-			if _, err := responder.DeclineReferral(ctx, &purchasingv1.DeclineReferralRequest{RequestId: fmt.Sprintf("seed-decline-%02d", i), ReferralId: ref.GetId(),
-				Reason: purchasingv1.DeclineReason_DECLINE_REASON_MATCHING_RISK, Note: "Current group of young people would not be a safe match"}); err != nil {
-				return fmt.Errorf("decline on referral %d: %w", i, err)
+			if d.decline && k == 0 {
+				if _, err := responder.DeclineReferral(ctx, &purchasingv1.DeclineReferralRequest{RequestId: fmt.Sprintf("seed-decline-%02d", i), ReferralId: ref.GetId(),
+					Reason: purchasingv1.DeclineReason_DECLINE_REASON_MATCHING_RISK, Note: "Current group of young people would not be a safe match"}); err != nil {
+					return fmt.Errorf("decline on referral %d: %w", i, err)
+				}
+				continue
 			}
-			continue
+			price := d.budget - int64(25000*(k+1)) - int64(i*1500)
+			off, err := responder.MakeOffer(ctx, &purchasingv1.MakeOfferRequest{RequestId: fmt.Sprintf("seed-offer-%02d-%d", i, k), ReferralId: ref.GetId(),
+				SettingUrn: m.GetSettingUrn(), WeeklyPricePence: price, AvailableFrom: today, Note: "Registered manager has reviewed the referral; placement plan meeting can be held this week"})
+			if err != nil {
+				return fmt.Errorf("offer on referral %d: %w", i, err)
+			}
+			offers = append(offers, off.GetOfferId())
 		}
-		price := d.budget - int64(25000*(k+1)) - int64(i*1500)
-		off, err := responder.MakeOffer(ctx, &purchasingv1.MakeOfferRequest{RequestId: fmt.Sprintf("seed-offer-%02d-%d", i, k), ReferralId: ref.GetId(),
-			SettingUrn: m.GetSettingUrn(), WeeklyPricePence: price, AvailableFrom: today, Note: "Registered manager has reviewed the referral; placement plan meeting can be held this week"})
-		if err != nil {
-			return fmt.Errorf("offer on referral %d: %w", i, err)
-		}
-		offers = append(offers, off.GetOfferId())
-	}
-	if d.award && len(offers) > 0 {
-		if _, err := council.AwardPlacement(ctx, &purchasingv1.AwardPlacementRequest{RequestId: fmt.Sprintf("seed-award-%02d", i), ReferralId: ref.GetId(),
-			OfferId: offers[0], Reason: "Nearest suitable home with a Good or better judgement, within budget; the child's social worker agrees"}); err != nil {
-			return fmt.Errorf("award referral %d: %w", i, err)
+		if d.award && len(offers) > 0 {
+			if _, err := council.AwardPlacement(ctx, &purchasingv1.AwardPlacementRequest{RequestId: fmt.Sprintf("seed-award-%02d", i), ReferralId: ref.GetId(),
+				OfferId: offers[0], Reason: "Nearest suitable home with a Good or better judgement, within budget; the child's social worker agrees"}); err != nil {
+				return fmt.Errorf("award referral %d: %w", i, err)
+			}
 		}
 	}
 	return nil
