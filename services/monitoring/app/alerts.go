@@ -5,8 +5,11 @@ import (
 	"errors"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
+
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
 // watchBuffer is how many alerts a slow watcher may fall behind before it
@@ -16,6 +19,7 @@ const watchBuffer = 256
 // watcher is one WatchAlerts call. Its fields are fixed at creation; ch is
 // written under the read model's lock.
 type watcher struct {
+	org        string // the viewer's organisation, whose acknowledgements it sees
 	consortium string // a lead's or the platform's consortium
 	council    string
 	provider   string
@@ -50,7 +54,7 @@ func (w *watcher) send(a *monitoringv1.Alert) {
 
 // viewer builds the watcher that describes what p may see.
 func (m *ReadModel) viewer(p auth.Principal, slug string) (*watcher, error) {
-	w := &watcher{council: council(p), provider: provider(p)}
+	w := &watcher{org: p.Organisation, council: council(p), provider: provider(p)}
 	if w.council == "" && w.provider == "" {
 		c, err := m.consortiumFor(p, slug)
 		if err != nil {
@@ -61,13 +65,14 @@ func (m *ReadModel) viewer(p auth.Principal, slug string) (*watcher, error) {
 	return w, nil
 }
 
-// backlog is the alerts w may see after a position, oldest first.
-func (m *ReadModel) backlog(w *watcher, after uint64, limit int) []*monitoringv1.Alert {
+// backlog is the alerts w may see after a position, oldest first
+// (without those its organisation acknowledged, if unacknowledged).
+func (m *ReadModel) backlog(w *watcher, after uint64, limit int, unacknowledged bool) []*monitoringv1.Alert {
 	var out []*monitoringv1.Alert
 	for _, c := range m.consortia {
 		for _, e := range c.alerts {
-			if e.alert.GetPosition() > after && w.wants(e.alert, e.notified) {
-				out = append(out, m.forViewer(e.alert, w.council))
+			if e.alert.GetPosition() > after && w.wants(e.alert, e.notified) && !(unacknowledged && m.acks[w.org][e.alert.GetAlertId()] != nil) {
+				out = append(out, m.forViewer(e.alert, w))
 			}
 		}
 	}
@@ -94,7 +99,7 @@ func (s *Service) ListAlerts(ctx context.Context, p auth.Principal, q *monitorin
 		if err != nil {
 			return err
 		}
-		out.Alerts = m.backlog(w, q.GetAfterPosition(), limit)
+		out.Alerts = m.backlog(w, q.GetAfterPosition(), limit, q.GetUnacknowledgedOnly())
 		return nil
 	})
 	out.Position = pos
@@ -114,7 +119,7 @@ func (s *Service) WatchAlerts(ctx context.Context, p auth.Principal, q *monitori
 		return err
 	}
 	w.ch = make(chan *monitoringv1.Alert, watchBuffer)
-	backlog := m.backlog(w, q.GetAfterPosition(), 0)
+	backlog := m.backlog(w, q.GetAfterPosition(), 0, false)
 	m.watchers[w] = struct{}{}
 	m.mu.Unlock()
 	defer func() {
@@ -144,3 +149,18 @@ func (s *Service) WatchAlerts(ctx context.Context, p auth.Principal, q *monitori
 
 // ErrWatcherBehind ends a WatchAlerts that fell too far behind.
 var ErrWatcherBehind = errors.New("alerts came faster than they were read: watch again from the last alert's position")
+
+// AcknowledgeAlert marks an alert of the caller's inbox as dealt with, for
+// everyone in its organisation; acknowledging it again changes nothing.
+func (s *Service) AcknowledgeAlert(ctx context.Context, r Request, q *monitoringv1.AcknowledgeAlertRequest) (Result, error) {
+	m := s.model
+	m.mu.RLock()
+	e := m.alerts[q.GetAlertId()]
+	// Councils, providers and leads have inboxes (the platform does not).
+	w, err := m.viewer(r.Principal, "")
+	inInbox := e != nil && err == nil && w.wants(e.alert, e.notified)
+	m.mu.RUnlock()
+	return handle(ctx, s.inboxes, stream(InboxAggregate, domain.InboxID(r.Principal.Organisation)), r.Meta(s.now()), func(st domain.InboxState) ([]proto.Message, error) {
+		return domain.DecideAcknowledge(st, domain.AcknowledgeAlert{Actor: actorOf(r), AlertID: q.GetAlertId(), InInbox: inInbox, Note: q.GetNote()})
+	})
+}

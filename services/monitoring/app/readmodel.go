@@ -3,8 +3,10 @@ package app
 import (
 	"slices"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
@@ -31,6 +33,14 @@ type ReadModel struct {
 	contracts         map[string]*contractRM
 	warnings          map[string]uint32
 	watchers          map[*watcher]struct{}
+	// alert id → alert; organisation → alert id → its acknowledgement
+	alerts map[string]*alertEntry
+	acks   map[string]map[string]*ack
+}
+
+type ack struct {
+	by, note string
+	at       time.Time
 }
 
 type settingRM struct {
@@ -50,7 +60,7 @@ type consortiumRM struct {
 	policy    *monitoringv1.RiskPolicySet // nil: the default
 	threshold int                         // demand's disclosure threshold (0: default)
 	risk      map[string]*riskRM          // provider → levels
-	alerts    []alertEntry
+	alerts    []*alertEntry
 }
 
 type riskRM struct {
@@ -78,6 +88,7 @@ func NewReadModel() *ReadModel {
 		providerNames: map[string]string{}, settings: map[string]*settingRM{}, providerSettings: map[string][]string{},
 		providerConsortia: map[string]map[string]bool{}, consortia: map[string]*consortiumRM{}, frameworks: map[string]*frameworkRM{},
 		contracts: map[string]*contractRM{}, warnings: map[string]uint32{}, watchers: map[*watcher]struct{}{},
+		alerts: map[string]*alertEntry{}, acks: map[string]map[string]*ack{},
 	}
 }
 
@@ -247,6 +258,11 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		m.consortium(e.GetConsortium()).policy = e
 	case *monitoringv1.RiskLevelChanged:
 		m.applyRisk(re, e)
+	case *monitoringv1.AlertAcknowledged:
+		if m.acks[e.GetOrganisation()] == nil {
+			m.acks[e.GetOrganisation()] = map[string]*ack{}
+		}
+		m.acks[e.GetOrganisation()][e.GetAlertId()] = &ack{by: re.Actor.Subject, note: e.GetNote(), at: re.OccurredAt}
 	}
 }
 
@@ -298,17 +314,24 @@ func (m *ReadModel) applyRisk(re eventstore.RecordedEvent, e *monitoringv1.RiskL
 		Reasons: e.GetReasons(), Action: e.GetAction(), Position: re.Position, CausationId: re.CausationID,
 	}
 	notified := e.GetNotifiedCouncils()
-	c.alerts = append(c.alerts, alertEntry{alert: a, notified: notified})
+	entry := &alertEntry{alert: a, notified: notified}
+	c.alerts = append(c.alerts, entry)
+	m.alerts[a.GetAlertId()] = entry
 	for w := range m.watchers {
 		if w.wants(a, notified) {
-			w.send(m.forViewer(a, w.council))
+			w.send(m.forViewer(a, w))
 		}
 	}
 }
 
-// forViewer is an alert as a council sees it: with its own children placed.
-func (m *ReadModel) forViewer(a *monitoringv1.Alert, council string) *monitoringv1.Alert {
+// forViewer is an alert as its viewer sees it: whether the viewer's
+// organisation acknowledged it, and a council's own children placed there.
+func (m *ReadModel) forViewer(a *monitoringv1.Alert, w *watcher) *monitoringv1.Alert {
 	out := proto.Clone(a).(*monitoringv1.Alert)
+	if k := m.acks[w.org][a.GetAlertId()]; k != nil {
+		out.Acknowledged, out.AcknowledgedBy, out.AcknowledgedAt, out.AcknowledgementNote = true, k.by, timestamppb.New(k.at), k.note
+	}
+	council := w.council
 	if council == "" {
 		return out
 	}

@@ -28,6 +28,7 @@ const (
 	ProviderAggregate = "provider"
 	PolicyAggregate   = "policy"
 	RiskAggregate     = "risk"
+	InboxAggregate    = "inbox"
 )
 
 // Service is the contract monitoring application.
@@ -38,6 +39,7 @@ type Service struct {
 	providers *aggregate.Repository[domain.ProviderState]
 	policies  *aggregate.Repository[domain.PolicyState]
 	risks     *aggregate.Repository[domain.RiskState]
+	inboxes   *aggregate.Repository[domain.InboxState]
 	model     *ReadModel
 	runner    *projection.Runner
 	log       *zap.Logger
@@ -70,6 +72,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		providers:  repo(store, domain.EvolveProvider),
 		policies:   repo(store, domain.EvolvePolicy),
 		risks:      repo(store, domain.EvolveRisk),
+		inboxes:    repo(store, domain.EvolveInbox),
 		model:      NewReadModel(),
 		log:        log,
 		now:        time.Now,

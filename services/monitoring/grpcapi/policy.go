@@ -52,6 +52,7 @@ var Policy = auth.Policy{
 	method("GetRiskPolicy"):         {Roles: parties},
 	method("ListRiskLevels"):        {Roles: parties},
 	method("ListAlerts"):            {Roles: parties},
+	method("AcknowledgeAlert"):      {Roles: []string{auth.ConsortiumLead, auth.CouncilCommissioner, auth.CouncilAnalyst, auth.CouncilViewer, auth.ProviderAdmin, auth.ProviderResponder}},
 	method("WatchAlerts"):           {Roles: parties},
 	method("GetDecisionLog"):        {Roles: parties},
 }

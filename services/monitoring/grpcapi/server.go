@@ -103,6 +103,10 @@ func (s *Server) SetRiskPolicy(ctx context.Context, q *monitoringv1.SetRiskPolic
 	return command(ctx, "SetRiskPolicy", q.GetRequestId(), func(ctx context.Context, r app.Request) (app.Result, error) { return s.app.SetRiskPolicy(ctx, r, q) })
 }
 
+func (s *Server) AcknowledgeAlert(ctx context.Context, q *monitoringv1.AcknowledgeAlertRequest) (*monitoringv1.CommandResponse, error) {
+	return command(ctx, "AcknowledgeAlert", q.GetRequestId(), func(ctx context.Context, r app.Request) (app.Result, error) { return s.app.AcknowledgeAlert(ctx, r, q) })
+}
+
 func (s *Server) ListContracts(ctx context.Context, q *monitoringv1.ListContractsRequest) (*monitoringv1.ListContractsResponse, error) {
 	return query(ctx, "ListContracts", func(p auth.Principal) (*monitoringv1.ListContractsResponse, error) {
 		return s.app.ListContracts(ctx, p, q)

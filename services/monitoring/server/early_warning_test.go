@@ -205,3 +205,40 @@ func TestInadequateJudgementSuspendsAndGoodReinstates(t *testing.T) {
 		t.Fatalf("matches after green = %v, want A's home again", m)
 	}
 }
+
+// A council acknowledges an alert for its whole organisation; its inbox can
+// then list only what is still to be dealt with. Another council cannot
+// acknowledge an alert it was never sent.
+func TestAcknowledgeAlert(t *testing.T) {
+	h := newHarness(t)
+	dps := h.market()
+	h.place(dps, "352", "ref-352-a", provA, "SC100001")
+	ofsted(h, "SC100001", purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE, "ofsted-sc100001-1")
+	var inbox []*monitoringv1.Alert
+	h.eventually("two alerts in 352's inbox", func() bool {
+		inbox = must(h.viewer("352").ListAlerts(h.Ctx, &monitoringv1.ListAlertsRequest{})).OK(t).GetAlerts()
+		return len(inbox) == 2
+	})
+	first := inbox[0].GetAlertId()
+	_, err := h.commissioner("353").AcknowledgeAlert(h.Ctx, &monitoringv1.AcknowledgeAlertRequest{RequestId: "ack-by-353", AlertId: first})
+	servicetest.WantCode(t, err, codes.NotFound)
+	ack := must(h.commissioner("352").AcknowledgeAlert(h.Ctx, &monitoringv1.AcknowledgeAlertRequest{RequestId: "ack-352-1", AlertId: first,
+		Note: "Social worker visited the child; safety plan reviewed"})).OK(t)
+	again := must(h.commissioner("352").AcknowledgeAlert(h.Ctx, &monitoringv1.AcknowledgeAlertRequest{RequestId: "ack-352-2", AlertId: first})).OK(t)
+	if again.GetStreamVersion() != ack.GetStreamVersion() {
+		t.Fatalf("a second acknowledgement moved the inbox to version %d", again.GetStreamVersion())
+	}
+	// The viewer of the same council sees it acknowledged, with who and why.
+	all := must(h.viewer("352").ListAlerts(h.Ctx, &monitoringv1.ListAlertsRequest{MinPosition: h.pos()})).OK(t).GetAlerts()
+	if !all[0].GetAcknowledged() || all[0].GetAcknowledgedBy() != "commissioner.352" || all[0].GetAcknowledgementNote() == "" || all[1].GetAcknowledged() {
+		t.Fatalf("inbox after the acknowledgement = %v", all)
+	}
+	open := must(h.viewer("352").ListAlerts(h.Ctx, &monitoringv1.ListAlertsRequest{UnacknowledgedOnly: true, MinPosition: h.pos()})).OK(t).GetAlerts()
+	if len(open) != 1 || open[0].GetAlertId() == first {
+		t.Fatalf("unacknowledged = %v, want the other alert only", open)
+	}
+	// The lead's inbox is its own: not acknowledged there.
+	if lead := must(h.lead().ListAlerts(h.Ctx, &monitoringv1.ListAlertsRequest{UnacknowledgedOnly: true, MinPosition: h.pos()})).OK(t).GetAlerts(); len(lead) != 2 {
+		t.Fatalf("the lead's unacknowledged alerts = %d, want 2", len(lead))
+	}
+}

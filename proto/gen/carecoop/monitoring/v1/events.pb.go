@@ -1208,6 +1208,68 @@ func (x *RiskLevelChanged) GetProviderName() string {
 	return ""
 }
 
+// An organisation (a council, a consortium, a provider) acknowledged an
+// alert in its inbox.
+type AlertAcknowledged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AlertId       string                 `protobuf:"bytes,1,opt,name=alert_id,json=alertId,proto3" json:"alert_id,omitempty"`
+	Organisation  string                 `protobuf:"bytes,2,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlertAcknowledged) Reset() {
+	*x = AlertAcknowledged{}
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertAcknowledged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertAcknowledged) ProtoMessage() {}
+
+func (x *AlertAcknowledged) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertAcknowledged.ProtoReflect.Descriptor instead.
+func (*AlertAcknowledged) Descriptor() ([]byte, []int) {
+	return file_carecoop_monitoring_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *AlertAcknowledged) GetAlertId() string {
+	if x != nil {
+		return x.AlertId
+	}
+	return ""
+}
+
+func (x *AlertAcknowledged) GetOrganisation() string {
+	if x != nil {
+		return x.Organisation
+	}
+	return ""
+}
+
+func (x *AlertAcknowledged) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_carecoop_monitoring_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
@@ -1354,7 +1416,11 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\vassessed_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assessedAt\x12#\n" +
-	"\rprovider_name\x18\v \x01(\tR\fproviderNameBLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1;monitoringv1b\x06proto3"
+	"\rprovider_name\x18\v \x01(\tR\fproviderName\"f\n" +
+	"\x11AlertAcknowledged\x12\x19\n" +
+	"\balert_id\x18\x01 \x01(\tR\aalertId\x12\"\n" +
+	"\forganisation\x18\x02 \x01(\tR\forganisation\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04noteBLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1;monitoringv1b\x06proto3"
 
 var (
 	file_carecoop_monitoring_v1_events_proto_rawDescOnce sync.Once
@@ -1368,7 +1434,7 @@ func file_carecoop_monitoring_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_monitoring_v1_events_proto_rawDescData
 }
 
-var file_carecoop_monitoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_carecoop_monitoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_carecoop_monitoring_v1_events_proto_goTypes = []any{
 	(*ContractStarted)(nil),           // 0: carecoop.monitoring.v1.ContractStarted
 	(*ContractEnded)(nil),             // 1: carecoop.monitoring.v1.ContractEnded
@@ -1382,42 +1448,43 @@ var file_carecoop_monitoring_v1_events_proto_goTypes = []any{
 	(*FinancialWarningWithdrawn)(nil), // 9: carecoop.monitoring.v1.FinancialWarningWithdrawn
 	(*RiskPolicySet)(nil),             // 10: carecoop.monitoring.v1.RiskPolicySet
 	(*RiskLevelChanged)(nil),          // 11: carecoop.monitoring.v1.RiskLevelChanged
-	(ContractKind)(0),                 // 12: carecoop.monitoring.v1.ContractKind
-	(OutcomePoint)(0),                 // 13: carecoop.monitoring.v1.OutcomePoint
-	(*OutcomeScores)(nil),             // 14: carecoop.monitoring.v1.OutcomeScores
-	(*ReturnFigures)(nil),             // 15: carecoop.monitoring.v1.ReturnFigures
-	(*timestamppb.Timestamp)(nil),     // 16: google.protobuf.Timestamp
-	(v1.OfstedGrade)(0),               // 17: carecoop.purchasing.v1.OfstedGrade
-	(VisitRating)(0),                  // 18: carecoop.monitoring.v1.VisitRating
-	(*VisitAction)(nil),               // 19: carecoop.monitoring.v1.VisitAction
-	(IncidentType)(0),                 // 20: carecoop.monitoring.v1.IncidentType
-	(FeedbackFrom)(0),                 // 21: carecoop.monitoring.v1.FeedbackFrom
-	(*IndicatorRule)(nil),             // 22: carecoop.monitoring.v1.IndicatorRule
-	(RiskScope)(0),                    // 23: carecoop.monitoring.v1.RiskScope
-	(RiskLevel)(0),                    // 24: carecoop.monitoring.v1.RiskLevel
-	(*RiskReason)(nil),                // 25: carecoop.monitoring.v1.RiskReason
-	(RiskAction)(0),                   // 26: carecoop.monitoring.v1.RiskAction
+	(*AlertAcknowledged)(nil),         // 12: carecoop.monitoring.v1.AlertAcknowledged
+	(ContractKind)(0),                 // 13: carecoop.monitoring.v1.ContractKind
+	(OutcomePoint)(0),                 // 14: carecoop.monitoring.v1.OutcomePoint
+	(*OutcomeScores)(nil),             // 15: carecoop.monitoring.v1.OutcomeScores
+	(*ReturnFigures)(nil),             // 16: carecoop.monitoring.v1.ReturnFigures
+	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
+	(v1.OfstedGrade)(0),               // 18: carecoop.purchasing.v1.OfstedGrade
+	(VisitRating)(0),                  // 19: carecoop.monitoring.v1.VisitRating
+	(*VisitAction)(nil),               // 20: carecoop.monitoring.v1.VisitAction
+	(IncidentType)(0),                 // 21: carecoop.monitoring.v1.IncidentType
+	(FeedbackFrom)(0),                 // 22: carecoop.monitoring.v1.FeedbackFrom
+	(*IndicatorRule)(nil),             // 23: carecoop.monitoring.v1.IndicatorRule
+	(RiskScope)(0),                    // 24: carecoop.monitoring.v1.RiskScope
+	(RiskLevel)(0),                    // 25: carecoop.monitoring.v1.RiskLevel
+	(*RiskReason)(nil),                // 26: carecoop.monitoring.v1.RiskReason
+	(RiskAction)(0),                   // 27: carecoop.monitoring.v1.RiskAction
 }
 var file_carecoop_monitoring_v1_events_proto_depIdxs = []int32{
-	12, // 0: carecoop.monitoring.v1.ContractStarted.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	12, // 1: carecoop.monitoring.v1.ContractEnded.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	13, // 2: carecoop.monitoring.v1.OutcomeRecorded.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	14, // 3: carecoop.monitoring.v1.OutcomeRecorded.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
-	15, // 4: carecoop.monitoring.v1.MonitoringReturnSubmitted.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	16, // 5: carecoop.monitoring.v1.MonitoringReturnSubmitted.submitted_at:type_name -> google.protobuf.Timestamp
-	17, // 6: carecoop.monitoring.v1.OfstedJudgementRecorded.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	17, // 7: carecoop.monitoring.v1.OfstedJudgementRecorded.previous_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	18, // 8: carecoop.monitoring.v1.QualityVisitRecorded.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	19, // 9: carecoop.monitoring.v1.QualityVisitRecorded.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	20, // 10: carecoop.monitoring.v1.IncidentNotified.type:type_name -> carecoop.monitoring.v1.IncidentType
-	21, // 11: carecoop.monitoring.v1.FeedbackRecorded.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	22, // 12: carecoop.monitoring.v1.RiskPolicySet.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	23, // 13: carecoop.monitoring.v1.RiskLevelChanged.scope:type_name -> carecoop.monitoring.v1.RiskScope
-	24, // 14: carecoop.monitoring.v1.RiskLevelChanged.from:type_name -> carecoop.monitoring.v1.RiskLevel
-	24, // 15: carecoop.monitoring.v1.RiskLevelChanged.to:type_name -> carecoop.monitoring.v1.RiskLevel
-	25, // 16: carecoop.monitoring.v1.RiskLevelChanged.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	26, // 17: carecoop.monitoring.v1.RiskLevelChanged.action:type_name -> carecoop.monitoring.v1.RiskAction
-	16, // 18: carecoop.monitoring.v1.RiskLevelChanged.assessed_at:type_name -> google.protobuf.Timestamp
+	13, // 0: carecoop.monitoring.v1.ContractStarted.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	13, // 1: carecoop.monitoring.v1.ContractEnded.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	14, // 2: carecoop.monitoring.v1.OutcomeRecorded.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	15, // 3: carecoop.monitoring.v1.OutcomeRecorded.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	16, // 4: carecoop.monitoring.v1.MonitoringReturnSubmitted.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	17, // 5: carecoop.monitoring.v1.MonitoringReturnSubmitted.submitted_at:type_name -> google.protobuf.Timestamp
+	18, // 6: carecoop.monitoring.v1.OfstedJudgementRecorded.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	18, // 7: carecoop.monitoring.v1.OfstedJudgementRecorded.previous_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	19, // 8: carecoop.monitoring.v1.QualityVisitRecorded.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	20, // 9: carecoop.monitoring.v1.QualityVisitRecorded.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	21, // 10: carecoop.monitoring.v1.IncidentNotified.type:type_name -> carecoop.monitoring.v1.IncidentType
+	22, // 11: carecoop.monitoring.v1.FeedbackRecorded.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	23, // 12: carecoop.monitoring.v1.RiskPolicySet.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	24, // 13: carecoop.monitoring.v1.RiskLevelChanged.scope:type_name -> carecoop.monitoring.v1.RiskScope
+	25, // 14: carecoop.monitoring.v1.RiskLevelChanged.from:type_name -> carecoop.monitoring.v1.RiskLevel
+	25, // 15: carecoop.monitoring.v1.RiskLevelChanged.to:type_name -> carecoop.monitoring.v1.RiskLevel
+	26, // 16: carecoop.monitoring.v1.RiskLevelChanged.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	27, // 17: carecoop.monitoring.v1.RiskLevelChanged.action:type_name -> carecoop.monitoring.v1.RiskAction
+	17, // 18: carecoop.monitoring.v1.RiskLevelChanged.assessed_at:type_name -> google.protobuf.Timestamp
 	19, // [19:19] is the sub-list for method output_type
 	19, // [19:19] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
@@ -1437,7 +1504,7 @@ func file_carecoop_monitoring_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_monitoring_v1_events_proto_rawDesc), len(file_carecoop_monitoring_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

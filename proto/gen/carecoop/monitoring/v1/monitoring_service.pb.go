@@ -3227,8 +3227,13 @@ type Alert struct {
 	ChildrenPlaced uint32 `protobuf:"varint,12,opt,name=children_placed,json=childrenPlaced,proto3" json:"children_placed,omitempty"`
 	Position       uint64 `protobuf:"varint,13,opt,name=position,proto3" json:"position,omitempty"`
 	CausationId    string `protobuf:"bytes,14,opt,name=causation_id,json=causationId,proto3" json:"causation_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Whether the caller's organisation has acknowledged it, who and when.
+	Acknowledged        bool                   `protobuf:"varint,15,opt,name=acknowledged,proto3" json:"acknowledged,omitempty"`
+	AcknowledgedBy      string                 `protobuf:"bytes,16,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
+	AcknowledgedAt      *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=acknowledged_at,json=acknowledgedAt,proto3" json:"acknowledged_at,omitempty"`
+	AcknowledgementNote string                 `protobuf:"bytes,18,opt,name=acknowledgement_note,json=acknowledgementNote,proto3" json:"acknowledgement_note,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Alert) Reset() {
@@ -3359,6 +3364,34 @@ func (x *Alert) GetCausationId() string {
 	return ""
 }
 
+func (x *Alert) GetAcknowledged() bool {
+	if x != nil {
+		return x.Acknowledged
+	}
+	return false
+}
+
+func (x *Alert) GetAcknowledgedBy() string {
+	if x != nil {
+		return x.AcknowledgedBy
+	}
+	return ""
+}
+
+func (x *Alert) GetAcknowledgedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcknowledgedAt
+	}
+	return nil
+}
+
+func (x *Alert) GetAcknowledgementNote() string {
+	if x != nil {
+		return x.AcknowledgementNote
+	}
+	return ""
+}
+
 type ListAlertsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Consortium lead and platform: which consortium (their own by default).
@@ -3366,8 +3399,10 @@ type ListAlertsRequest struct {
 	AfterPosition uint64 `protobuf:"varint,2,opt,name=after_position,json=afterPosition,proto3" json:"after_position,omitempty"`
 	Limit         uint32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
 	MinPosition   uint64 `protobuf:"varint,4,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Only alerts the caller's organisation has not acknowledged.
+	UnacknowledgedOnly bool `protobuf:"varint,5,opt,name=unacknowledged_only,json=unacknowledgedOnly,proto3" json:"unacknowledged_only,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ListAlertsRequest) Reset() {
@@ -3428,6 +3463,74 @@ func (x *ListAlertsRequest) GetMinPosition() uint64 {
 	return 0
 }
 
+func (x *ListAlertsRequest) GetUnacknowledgedOnly() bool {
+	if x != nil {
+		return x.UnacknowledgedOnly
+	}
+	return false
+}
+
+type AcknowledgeAlertRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	AlertId   string                 `protobuf:"bytes,2,opt,name=alert_id,json=alertId,proto3" json:"alert_id,omitempty"`
+	// What was done, e.g. "Social worker visited the child; safety plan reviewed".
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcknowledgeAlertRequest) Reset() {
+	*x = AcknowledgeAlertRequest{}
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcknowledgeAlertRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcknowledgeAlertRequest) ProtoMessage() {}
+
+func (x *AcknowledgeAlertRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcknowledgeAlertRequest.ProtoReflect.Descriptor instead.
+func (*AcknowledgeAlertRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *AcknowledgeAlertRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetAlertId() string {
+	if x != nil {
+		return x.AlertId
+	}
+	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 type ListAlertsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Alerts        []*Alert               `protobuf:"bytes,1,rep,name=alerts,proto3" json:"alerts,omitempty"`
@@ -3438,7 +3541,7 @@ type ListAlertsResponse struct {
 
 func (x *ListAlertsResponse) Reset() {
 	*x = ListAlertsResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3450,7 +3553,7 @@ func (x *ListAlertsResponse) String() string {
 func (*ListAlertsResponse) ProtoMessage() {}
 
 func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[43]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3463,7 +3566,7 @@ func (x *ListAlertsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertsResponse.ProtoReflect.Descriptor instead.
 func (*ListAlertsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{43}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListAlertsResponse) GetAlerts() []*Alert {
@@ -3491,7 +3594,7 @@ type WatchAlertsRequest struct {
 
 func (x *WatchAlertsRequest) Reset() {
 	*x = WatchAlertsRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3503,7 +3606,7 @@ func (x *WatchAlertsRequest) String() string {
 func (*WatchAlertsRequest) ProtoMessage() {}
 
 func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[44]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3516,7 +3619,7 @@ func (x *WatchAlertsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchAlertsRequest.ProtoReflect.Descriptor instead.
 func (*WatchAlertsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{44}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WatchAlertsRequest) GetConsortium() string {
@@ -3545,7 +3648,7 @@ type GetDecisionLogRequest struct {
 
 func (x *GetDecisionLogRequest) Reset() {
 	*x = GetDecisionLogRequest{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3557,7 +3660,7 @@ func (x *GetDecisionLogRequest) String() string {
 func (*GetDecisionLogRequest) ProtoMessage() {}
 
 func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[45]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3570,7 +3673,7 @@ func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogRequest.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{45}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetDecisionLogRequest) GetAggregate() string {
@@ -3605,7 +3708,7 @@ type Actor struct {
 
 func (x *Actor) Reset() {
 	*x = Actor{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3617,7 +3720,7 @@ func (x *Actor) String() string {
 func (*Actor) ProtoMessage() {}
 
 func (x *Actor) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[46]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3630,7 +3733,7 @@ func (x *Actor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Actor.ProtoReflect.Descriptor instead.
 func (*Actor) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{46}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Actor) GetSubject() string {
@@ -3672,7 +3775,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3684,7 +3787,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[47]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3697,7 +3800,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{47}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Decision) GetPosition() uint64 {
@@ -3780,7 +3883,7 @@ type GetDecisionLogResponse struct {
 
 func (x *GetDecisionLogResponse) Reset() {
 	*x = GetDecisionLogResponse{}
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3792,7 +3895,7 @@ func (x *GetDecisionLogResponse) String() string {
 func (*GetDecisionLogResponse) ProtoMessage() {}
 
 func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[48]
+	mi := &file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3805,7 +3908,7 @@ func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogResponse.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{48}
+	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetDecisionLogResponse) GetDecisions() []*Decision {
@@ -4172,7 +4275,7 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"changed_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\"x\n" +
 	"\x16ListRiskLevelsResponse\x12B\n" +
 	"\tproviders\x18\x01 \x03(\v2$.carecoop.monitoring.v1.ProviderRiskR\tproviders\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"\xe7\x04\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"\xac\x06\n" +
 	"\x05Alert\x12\x19\n" +
 	"\balert_id\x18\x01 \x01(\tR\aalertId\x127\n" +
 	"\traised_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\x12\x1e\n" +
@@ -4192,14 +4295,24 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x06action\x18\v \x01(\x0e2\".carecoop.monitoring.v1.RiskActionR\x06action\x12'\n" +
 	"\x0fchildren_placed\x18\f \x01(\rR\x0echildrenPlaced\x12\x1a\n" +
 	"\bposition\x18\r \x01(\x04R\bposition\x12!\n" +
-	"\fcausation_id\x18\x0e \x01(\tR\vcausationId\"\xc2\x01\n" +
+	"\fcausation_id\x18\x0e \x01(\tR\vcausationId\x12\"\n" +
+	"\facknowledged\x18\x0f \x01(\bR\facknowledged\x12'\n" +
+	"\x0facknowledged_by\x18\x10 \x01(\tR\x0eacknowledgedBy\x12C\n" +
+	"\x0facknowledged_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x0eacknowledgedAt\x121\n" +
+	"\x14acknowledgement_note\x18\x12 \x01(\tR\x13acknowledgementNote\"\xf3\x01\n" +
 	"\x11ListAlertsRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"consortium\x12%\n" +
 	"\x0eafter_position\x18\x02 \x01(\x04R\rafterPosition\x12\x1e\n" +
 	"\x05limit\x18\x03 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limit\x12!\n" +
-	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\"g\n" +
+	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\x12/\n" +
+	"\x13unacknowledged_only\x18\x05 \x01(\bR\x12unacknowledgedOnly\"\x9c\x01\n" +
+	"\x17AcknowledgeAlertRequest\x12=\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12$\n" +
+	"\balert_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\aalertId\x12\x1c\n" +
+	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"g\n" +
 	"\x12ListAlertsResponse\x125\n" +
 	"\x06alerts\x18\x01 \x03(\v2\x1d.carecoop.monitoring.v1.AlertR\x06alerts\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"\x80\x01\n" +
@@ -4233,7 +4346,7 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	" \x01(\tR\trequestId\"t\n" +
 	"\x16GetDecisionLogResponse\x12>\n" +
 	"\tdecisions\x18\x01 \x03(\v2 .carecoop.monitoring.v1.DecisionR\tdecisions\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition2\x88\x14\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition2\xf6\x14\n" +
 	"\x11MonitoringService\x12j\n" +
 	"\x0fRecordPlacement\x12..carecoop.monitoring.v1.RecordPlacementRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12d\n" +
 	"\fEndPlacement\x12+.carecoop.monitoring.v1.EndPlacementRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12f\n" +
@@ -4256,7 +4369,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\rGetRiskPolicy\x12,.carecoop.monitoring.v1.GetRiskPolicyRequest\x1a\".carecoop.monitoring.v1.RiskPolicy\x12o\n" +
 	"\x0eListRiskLevels\x12-.carecoop.monitoring.v1.ListRiskLevelsRequest\x1a..carecoop.monitoring.v1.ListRiskLevelsResponse\x12c\n" +
 	"\n" +
-	"ListAlerts\x12).carecoop.monitoring.v1.ListAlertsRequest\x1a*.carecoop.monitoring.v1.ListAlertsResponse\x12Z\n" +
+	"ListAlerts\x12).carecoop.monitoring.v1.ListAlertsRequest\x1a*.carecoop.monitoring.v1.ListAlertsResponse\x12l\n" +
+	"\x10AcknowledgeAlert\x12/.carecoop.monitoring.v1.AcknowledgeAlertRequest\x1a'.carecoop.monitoring.v1.CommandResponse\x12Z\n" +
 	"\vWatchAlerts\x12*.carecoop.monitoring.v1.WatchAlertsRequest\x1a\x1d.carecoop.monitoring.v1.Alert0\x01\x12o\n" +
 	"\x0eGetDecisionLog\x12-.carecoop.monitoring.v1.GetDecisionLogRequest\x1a..carecoop.monitoring.v1.GetDecisionLogResponseBLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1;monitoringv1b\x06proto3"
 
@@ -4272,7 +4386,7 @@ func file_carecoop_monitoring_v1_monitoring_service_proto_rawDescGZIP() []byte {
 	return file_carecoop_monitoring_v1_monitoring_service_proto_rawDescData
 }
 
-var file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_carecoop_monitoring_v1_monitoring_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_carecoop_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*CommandResponse)(nil),                 // 0: carecoop.monitoring.v1.CommandResponse
 	(*RecordPlacementRequest)(nil),          // 1: carecoop.monitoring.v1.RecordPlacementRequest
@@ -4317,58 +4431,59 @@ var file_carecoop_monitoring_v1_monitoring_service_proto_goTypes = []any{
 	(*ListRiskLevelsResponse)(nil),          // 40: carecoop.monitoring.v1.ListRiskLevelsResponse
 	(*Alert)(nil),                           // 41: carecoop.monitoring.v1.Alert
 	(*ListAlertsRequest)(nil),               // 42: carecoop.monitoring.v1.ListAlertsRequest
-	(*ListAlertsResponse)(nil),              // 43: carecoop.monitoring.v1.ListAlertsResponse
-	(*WatchAlertsRequest)(nil),              // 44: carecoop.monitoring.v1.WatchAlertsRequest
-	(*GetDecisionLogRequest)(nil),           // 45: carecoop.monitoring.v1.GetDecisionLogRequest
-	(*Actor)(nil),                           // 46: carecoop.monitoring.v1.Actor
-	(*Decision)(nil),                        // 47: carecoop.monitoring.v1.Decision
-	(*GetDecisionLogResponse)(nil),          // 48: carecoop.monitoring.v1.GetDecisionLogResponse
-	(OutcomePoint)(0),                       // 49: carecoop.monitoring.v1.OutcomePoint
-	(*OutcomeScores)(nil),                   // 50: carecoop.monitoring.v1.OutcomeScores
-	(*ReturnFigures)(nil),                   // 51: carecoop.monitoring.v1.ReturnFigures
-	(v1.OfstedGrade)(0),                     // 52: carecoop.purchasing.v1.OfstedGrade
-	(VisitRating)(0),                        // 53: carecoop.monitoring.v1.VisitRating
-	(*VisitAction)(nil),                     // 54: carecoop.monitoring.v1.VisitAction
-	(IncidentType)(0),                       // 55: carecoop.monitoring.v1.IncidentType
-	(FeedbackFrom)(0),                       // 56: carecoop.monitoring.v1.FeedbackFrom
-	(*IndicatorRule)(nil),                   // 57: carecoop.monitoring.v1.IndicatorRule
-	(ContractKind)(0),                       // 58: carecoop.monitoring.v1.ContractKind
-	(ContractStatus)(0),                     // 59: carecoop.monitoring.v1.ContractStatus
-	(*timestamppb.Timestamp)(nil),           // 60: google.protobuf.Timestamp
-	(*OfstedJudgement)(nil),                 // 61: carecoop.monitoring.v1.OfstedJudgement
-	(RiskLevel)(0),                          // 62: carecoop.monitoring.v1.RiskLevel
-	(*RiskReason)(nil),                      // 63: carecoop.monitoring.v1.RiskReason
-	(RiskScope)(0),                          // 64: carecoop.monitoring.v1.RiskScope
-	(RiskAction)(0),                         // 65: carecoop.monitoring.v1.RiskAction
+	(*AcknowledgeAlertRequest)(nil),         // 43: carecoop.monitoring.v1.AcknowledgeAlertRequest
+	(*ListAlertsResponse)(nil),              // 44: carecoop.monitoring.v1.ListAlertsResponse
+	(*WatchAlertsRequest)(nil),              // 45: carecoop.monitoring.v1.WatchAlertsRequest
+	(*GetDecisionLogRequest)(nil),           // 46: carecoop.monitoring.v1.GetDecisionLogRequest
+	(*Actor)(nil),                           // 47: carecoop.monitoring.v1.Actor
+	(*Decision)(nil),                        // 48: carecoop.monitoring.v1.Decision
+	(*GetDecisionLogResponse)(nil),          // 49: carecoop.monitoring.v1.GetDecisionLogResponse
+	(OutcomePoint)(0),                       // 50: carecoop.monitoring.v1.OutcomePoint
+	(*OutcomeScores)(nil),                   // 51: carecoop.monitoring.v1.OutcomeScores
+	(*ReturnFigures)(nil),                   // 52: carecoop.monitoring.v1.ReturnFigures
+	(v1.OfstedGrade)(0),                     // 53: carecoop.purchasing.v1.OfstedGrade
+	(VisitRating)(0),                        // 54: carecoop.monitoring.v1.VisitRating
+	(*VisitAction)(nil),                     // 55: carecoop.monitoring.v1.VisitAction
+	(IncidentType)(0),                       // 56: carecoop.monitoring.v1.IncidentType
+	(FeedbackFrom)(0),                       // 57: carecoop.monitoring.v1.FeedbackFrom
+	(*IndicatorRule)(nil),                   // 58: carecoop.monitoring.v1.IndicatorRule
+	(ContractKind)(0),                       // 59: carecoop.monitoring.v1.ContractKind
+	(ContractStatus)(0),                     // 60: carecoop.monitoring.v1.ContractStatus
+	(*timestamppb.Timestamp)(nil),           // 61: google.protobuf.Timestamp
+	(*OfstedJudgement)(nil),                 // 62: carecoop.monitoring.v1.OfstedJudgement
+	(RiskLevel)(0),                          // 63: carecoop.monitoring.v1.RiskLevel
+	(*RiskReason)(nil),                      // 64: carecoop.monitoring.v1.RiskReason
+	(RiskScope)(0),                          // 65: carecoop.monitoring.v1.RiskScope
+	(RiskAction)(0),                         // 66: carecoop.monitoring.v1.RiskAction
 }
 var file_carecoop_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
-	49, // 0: carecoop.monitoring.v1.RecordOutcomeRequest.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	50, // 1: carecoop.monitoring.v1.RecordOutcomeRequest.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
-	51, // 2: carecoop.monitoring.v1.SubmitMonitoringReturnRequest.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	52, // 3: carecoop.monitoring.v1.RecordOfstedJudgementRequest.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	53, // 4: carecoop.monitoring.v1.RecordQualityVisitRequest.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	54, // 5: carecoop.monitoring.v1.RecordQualityVisitRequest.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	55, // 6: carecoop.monitoring.v1.NotifyIncidentRequest.type:type_name -> carecoop.monitoring.v1.IncidentType
-	56, // 7: carecoop.monitoring.v1.RecordFeedbackRequest.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	57, // 8: carecoop.monitoring.v1.SetRiskPolicyRequest.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	58, // 9: carecoop.monitoring.v1.Contract.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	59, // 10: carecoop.monitoring.v1.Contract.status:type_name -> carecoop.monitoring.v1.ContractStatus
+	50, // 0: carecoop.monitoring.v1.RecordOutcomeRequest.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	51, // 1: carecoop.monitoring.v1.RecordOutcomeRequest.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	52, // 2: carecoop.monitoring.v1.SubmitMonitoringReturnRequest.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	53, // 3: carecoop.monitoring.v1.RecordOfstedJudgementRequest.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	54, // 4: carecoop.monitoring.v1.RecordQualityVisitRequest.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	55, // 5: carecoop.monitoring.v1.RecordQualityVisitRequest.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	56, // 6: carecoop.monitoring.v1.NotifyIncidentRequest.type:type_name -> carecoop.monitoring.v1.IncidentType
+	57, // 7: carecoop.monitoring.v1.RecordFeedbackRequest.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	58, // 8: carecoop.monitoring.v1.SetRiskPolicyRequest.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	59, // 9: carecoop.monitoring.v1.Contract.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	60, // 10: carecoop.monitoring.v1.Contract.status:type_name -> carecoop.monitoring.v1.ContractStatus
 	13, // 11: carecoop.monitoring.v1.Contract.outcomes:type_name -> carecoop.monitoring.v1.Outcome
-	49, // 12: carecoop.monitoring.v1.Outcome.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	50, // 13: carecoop.monitoring.v1.Outcome.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	50, // 12: carecoop.monitoring.v1.Outcome.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	51, // 13: carecoop.monitoring.v1.Outcome.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
 	12, // 14: carecoop.monitoring.v1.ListContractsResponse.contracts:type_name -> carecoop.monitoring.v1.Contract
-	51, // 15: carecoop.monitoring.v1.MonitoringReturn.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	60, // 16: carecoop.monitoring.v1.MonitoringReturn.submitted_at:type_name -> google.protobuf.Timestamp
+	52, // 15: carecoop.monitoring.v1.MonitoringReturn.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	61, // 16: carecoop.monitoring.v1.MonitoringReturn.submitted_at:type_name -> google.protobuf.Timestamp
 	17, // 17: carecoop.monitoring.v1.ListMonitoringReturnsResponse.returns:type_name -> carecoop.monitoring.v1.MonitoringReturn
 	21, // 18: carecoop.monitoring.v1.ReturnCompliance.missing:type_name -> carecoop.monitoring.v1.ReturnDue
 	21, // 19: carecoop.monitoring.v1.ReturnCompliance.late:type_name -> carecoop.monitoring.v1.ReturnDue
 	24, // 20: carecoop.monitoring.v1.MonitoringBurden.providers:type_name -> carecoop.monitoring.v1.ProviderBurden
 	24, // 21: carecoop.monitoring.v1.MonitoringBurden.total:type_name -> carecoop.monitoring.v1.ProviderBurden
-	53, // 22: carecoop.monitoring.v1.QualityVisit.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	54, // 23: carecoop.monitoring.v1.QualityVisit.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	55, // 24: carecoop.monitoring.v1.Incident.type:type_name -> carecoop.monitoring.v1.IncidentType
-	56, // 25: carecoop.monitoring.v1.Feedback.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	61, // 26: carecoop.monitoring.v1.QualityEvidence.ofsted:type_name -> carecoop.monitoring.v1.OfstedJudgement
+	54, // 22: carecoop.monitoring.v1.QualityVisit.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	55, // 23: carecoop.monitoring.v1.QualityVisit.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	56, // 24: carecoop.monitoring.v1.Incident.type:type_name -> carecoop.monitoring.v1.IncidentType
+	57, // 25: carecoop.monitoring.v1.Feedback.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	62, // 26: carecoop.monitoring.v1.QualityEvidence.ofsted:type_name -> carecoop.monitoring.v1.OfstedJudgement
 	27, // 27: carecoop.monitoring.v1.QualityEvidence.visits:type_name -> carecoop.monitoring.v1.QualityVisit
 	28, // 28: carecoop.monitoring.v1.QualityEvidence.incidents:type_name -> carecoop.monitoring.v1.Incident
 	29, // 29: carecoop.monitoring.v1.QualityEvidence.feedback:type_name -> carecoop.monitoring.v1.Feedback
@@ -4378,76 +4493,79 @@ var file_carecoop_monitoring_v1_monitoring_service_proto_depIdxs = []int32{
 	32, // 33: carecoop.monitoring.v1.ProviderOutcomes.total:type_name -> carecoop.monitoring.v1.OutcomeCell
 	33, // 34: carecoop.monitoring.v1.OutcomesReport.providers:type_name -> carecoop.monitoring.v1.ProviderOutcomes
 	33, // 35: carecoop.monitoring.v1.OutcomesReport.all:type_name -> carecoop.monitoring.v1.ProviderOutcomes
-	57, // 36: carecoop.monitoring.v1.RiskPolicy.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	62, // 37: carecoop.monitoring.v1.ListRiskLevelsRequest.at_least:type_name -> carecoop.monitoring.v1.RiskLevel
-	62, // 38: carecoop.monitoring.v1.SettingRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
-	63, // 39: carecoop.monitoring.v1.SettingRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	62, // 40: carecoop.monitoring.v1.ProviderRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
-	63, // 41: carecoop.monitoring.v1.ProviderRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	58, // 36: carecoop.monitoring.v1.RiskPolicy.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	63, // 37: carecoop.monitoring.v1.ListRiskLevelsRequest.at_least:type_name -> carecoop.monitoring.v1.RiskLevel
+	63, // 38: carecoop.monitoring.v1.SettingRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
+	64, // 39: carecoop.monitoring.v1.SettingRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	63, // 40: carecoop.monitoring.v1.ProviderRisk.level:type_name -> carecoop.monitoring.v1.RiskLevel
+	64, // 41: carecoop.monitoring.v1.ProviderRisk.reasons:type_name -> carecoop.monitoring.v1.RiskReason
 	38, // 42: carecoop.monitoring.v1.ProviderRisk.settings:type_name -> carecoop.monitoring.v1.SettingRisk
-	60, // 43: carecoop.monitoring.v1.ProviderRisk.changed_at:type_name -> google.protobuf.Timestamp
+	61, // 43: carecoop.monitoring.v1.ProviderRisk.changed_at:type_name -> google.protobuf.Timestamp
 	39, // 44: carecoop.monitoring.v1.ListRiskLevelsResponse.providers:type_name -> carecoop.monitoring.v1.ProviderRisk
-	60, // 45: carecoop.monitoring.v1.Alert.raised_at:type_name -> google.protobuf.Timestamp
-	64, // 46: carecoop.monitoring.v1.Alert.scope:type_name -> carecoop.monitoring.v1.RiskScope
-	62, // 47: carecoop.monitoring.v1.Alert.from:type_name -> carecoop.monitoring.v1.RiskLevel
-	62, // 48: carecoop.monitoring.v1.Alert.to:type_name -> carecoop.monitoring.v1.RiskLevel
-	63, // 49: carecoop.monitoring.v1.Alert.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	65, // 50: carecoop.monitoring.v1.Alert.action:type_name -> carecoop.monitoring.v1.RiskAction
-	41, // 51: carecoop.monitoring.v1.ListAlertsResponse.alerts:type_name -> carecoop.monitoring.v1.Alert
-	60, // 52: carecoop.monitoring.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	46, // 53: carecoop.monitoring.v1.Decision.actor:type_name -> carecoop.monitoring.v1.Actor
-	47, // 54: carecoop.monitoring.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.monitoring.v1.Decision
-	1,  // 55: carecoop.monitoring.v1.MonitoringService.RecordPlacement:input_type -> carecoop.monitoring.v1.RecordPlacementRequest
-	2,  // 56: carecoop.monitoring.v1.MonitoringService.EndPlacement:input_type -> carecoop.monitoring.v1.EndPlacementRequest
-	3,  // 57: carecoop.monitoring.v1.MonitoringService.RecordOutcome:input_type -> carecoop.monitoring.v1.RecordOutcomeRequest
-	4,  // 58: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:input_type -> carecoop.monitoring.v1.SubmitMonitoringReturnRequest
-	5,  // 59: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:input_type -> carecoop.monitoring.v1.RecordOfstedJudgementRequest
-	6,  // 60: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:input_type -> carecoop.monitoring.v1.RecordQualityVisitRequest
-	7,  // 61: carecoop.monitoring.v1.MonitoringService.NotifyIncident:input_type -> carecoop.monitoring.v1.NotifyIncidentRequest
-	8,  // 62: carecoop.monitoring.v1.MonitoringService.RecordFeedback:input_type -> carecoop.monitoring.v1.RecordFeedbackRequest
-	9,  // 63: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:input_type -> carecoop.monitoring.v1.RaiseFinancialWarningRequest
-	10, // 64: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:input_type -> carecoop.monitoring.v1.WithdrawFinancialWarningRequest
-	11, // 65: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:input_type -> carecoop.monitoring.v1.SetRiskPolicyRequest
-	14, // 66: carecoop.monitoring.v1.MonitoringService.ListContracts:input_type -> carecoop.monitoring.v1.ListContractsRequest
-	16, // 67: carecoop.monitoring.v1.MonitoringService.GetContract:input_type -> carecoop.monitoring.v1.GetContractRequest
-	18, // 68: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:input_type -> carecoop.monitoring.v1.ListMonitoringReturnsRequest
-	20, // 69: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:input_type -> carecoop.monitoring.v1.ListReturnComplianceRequest
-	23, // 70: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:input_type -> carecoop.monitoring.v1.GetMonitoringBurdenRequest
-	26, // 71: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:input_type -> carecoop.monitoring.v1.GetQualityEvidenceRequest
-	31, // 72: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:input_type -> carecoop.monitoring.v1.GetOutcomesReportRequest
-	35, // 73: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:input_type -> carecoop.monitoring.v1.GetRiskPolicyRequest
-	37, // 74: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:input_type -> carecoop.monitoring.v1.ListRiskLevelsRequest
-	42, // 75: carecoop.monitoring.v1.MonitoringService.ListAlerts:input_type -> carecoop.monitoring.v1.ListAlertsRequest
-	44, // 76: carecoop.monitoring.v1.MonitoringService.WatchAlerts:input_type -> carecoop.monitoring.v1.WatchAlertsRequest
-	45, // 77: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:input_type -> carecoop.monitoring.v1.GetDecisionLogRequest
-	0,  // 78: carecoop.monitoring.v1.MonitoringService.RecordPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 79: carecoop.monitoring.v1.MonitoringService.EndPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 80: carecoop.monitoring.v1.MonitoringService.RecordOutcome:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 81: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 82: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 83: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 84: carecoop.monitoring.v1.MonitoringService.NotifyIncident:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 85: carecoop.monitoring.v1.MonitoringService.RecordFeedback:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 86: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 87: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
-	0,  // 88: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:output_type -> carecoop.monitoring.v1.CommandResponse
-	15, // 89: carecoop.monitoring.v1.MonitoringService.ListContracts:output_type -> carecoop.monitoring.v1.ListContractsResponse
-	12, // 90: carecoop.monitoring.v1.MonitoringService.GetContract:output_type -> carecoop.monitoring.v1.Contract
-	19, // 91: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:output_type -> carecoop.monitoring.v1.ListMonitoringReturnsResponse
-	22, // 92: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:output_type -> carecoop.monitoring.v1.ReturnCompliance
-	25, // 93: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:output_type -> carecoop.monitoring.v1.MonitoringBurden
-	30, // 94: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:output_type -> carecoop.monitoring.v1.QualityEvidence
-	34, // 95: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:output_type -> carecoop.monitoring.v1.OutcomesReport
-	36, // 96: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:output_type -> carecoop.monitoring.v1.RiskPolicy
-	40, // 97: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:output_type -> carecoop.monitoring.v1.ListRiskLevelsResponse
-	43, // 98: carecoop.monitoring.v1.MonitoringService.ListAlerts:output_type -> carecoop.monitoring.v1.ListAlertsResponse
-	41, // 99: carecoop.monitoring.v1.MonitoringService.WatchAlerts:output_type -> carecoop.monitoring.v1.Alert
-	48, // 100: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:output_type -> carecoop.monitoring.v1.GetDecisionLogResponse
-	78, // [78:101] is the sub-list for method output_type
-	55, // [55:78] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	61, // 45: carecoop.monitoring.v1.Alert.raised_at:type_name -> google.protobuf.Timestamp
+	65, // 46: carecoop.monitoring.v1.Alert.scope:type_name -> carecoop.monitoring.v1.RiskScope
+	63, // 47: carecoop.monitoring.v1.Alert.from:type_name -> carecoop.monitoring.v1.RiskLevel
+	63, // 48: carecoop.monitoring.v1.Alert.to:type_name -> carecoop.monitoring.v1.RiskLevel
+	64, // 49: carecoop.monitoring.v1.Alert.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	66, // 50: carecoop.monitoring.v1.Alert.action:type_name -> carecoop.monitoring.v1.RiskAction
+	61, // 51: carecoop.monitoring.v1.Alert.acknowledged_at:type_name -> google.protobuf.Timestamp
+	41, // 52: carecoop.monitoring.v1.ListAlertsResponse.alerts:type_name -> carecoop.monitoring.v1.Alert
+	61, // 53: carecoop.monitoring.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 54: carecoop.monitoring.v1.Decision.actor:type_name -> carecoop.monitoring.v1.Actor
+	48, // 55: carecoop.monitoring.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.monitoring.v1.Decision
+	1,  // 56: carecoop.monitoring.v1.MonitoringService.RecordPlacement:input_type -> carecoop.monitoring.v1.RecordPlacementRequest
+	2,  // 57: carecoop.monitoring.v1.MonitoringService.EndPlacement:input_type -> carecoop.monitoring.v1.EndPlacementRequest
+	3,  // 58: carecoop.monitoring.v1.MonitoringService.RecordOutcome:input_type -> carecoop.monitoring.v1.RecordOutcomeRequest
+	4,  // 59: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:input_type -> carecoop.monitoring.v1.SubmitMonitoringReturnRequest
+	5,  // 60: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:input_type -> carecoop.monitoring.v1.RecordOfstedJudgementRequest
+	6,  // 61: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:input_type -> carecoop.monitoring.v1.RecordQualityVisitRequest
+	7,  // 62: carecoop.monitoring.v1.MonitoringService.NotifyIncident:input_type -> carecoop.monitoring.v1.NotifyIncidentRequest
+	8,  // 63: carecoop.monitoring.v1.MonitoringService.RecordFeedback:input_type -> carecoop.monitoring.v1.RecordFeedbackRequest
+	9,  // 64: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:input_type -> carecoop.monitoring.v1.RaiseFinancialWarningRequest
+	10, // 65: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:input_type -> carecoop.monitoring.v1.WithdrawFinancialWarningRequest
+	11, // 66: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:input_type -> carecoop.monitoring.v1.SetRiskPolicyRequest
+	14, // 67: carecoop.monitoring.v1.MonitoringService.ListContracts:input_type -> carecoop.monitoring.v1.ListContractsRequest
+	16, // 68: carecoop.monitoring.v1.MonitoringService.GetContract:input_type -> carecoop.monitoring.v1.GetContractRequest
+	18, // 69: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:input_type -> carecoop.monitoring.v1.ListMonitoringReturnsRequest
+	20, // 70: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:input_type -> carecoop.monitoring.v1.ListReturnComplianceRequest
+	23, // 71: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:input_type -> carecoop.monitoring.v1.GetMonitoringBurdenRequest
+	26, // 72: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:input_type -> carecoop.monitoring.v1.GetQualityEvidenceRequest
+	31, // 73: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:input_type -> carecoop.monitoring.v1.GetOutcomesReportRequest
+	35, // 74: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:input_type -> carecoop.monitoring.v1.GetRiskPolicyRequest
+	37, // 75: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:input_type -> carecoop.monitoring.v1.ListRiskLevelsRequest
+	42, // 76: carecoop.monitoring.v1.MonitoringService.ListAlerts:input_type -> carecoop.monitoring.v1.ListAlertsRequest
+	43, // 77: carecoop.monitoring.v1.MonitoringService.AcknowledgeAlert:input_type -> carecoop.monitoring.v1.AcknowledgeAlertRequest
+	45, // 78: carecoop.monitoring.v1.MonitoringService.WatchAlerts:input_type -> carecoop.monitoring.v1.WatchAlertsRequest
+	46, // 79: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:input_type -> carecoop.monitoring.v1.GetDecisionLogRequest
+	0,  // 80: carecoop.monitoring.v1.MonitoringService.RecordPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 81: carecoop.monitoring.v1.MonitoringService.EndPlacement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 82: carecoop.monitoring.v1.MonitoringService.RecordOutcome:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 83: carecoop.monitoring.v1.MonitoringService.SubmitMonitoringReturn:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 84: carecoop.monitoring.v1.MonitoringService.RecordOfstedJudgement:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 85: carecoop.monitoring.v1.MonitoringService.RecordQualityVisit:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 86: carecoop.monitoring.v1.MonitoringService.NotifyIncident:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 87: carecoop.monitoring.v1.MonitoringService.RecordFeedback:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 88: carecoop.monitoring.v1.MonitoringService.RaiseFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 89: carecoop.monitoring.v1.MonitoringService.WithdrawFinancialWarning:output_type -> carecoop.monitoring.v1.CommandResponse
+	0,  // 90: carecoop.monitoring.v1.MonitoringService.SetRiskPolicy:output_type -> carecoop.monitoring.v1.CommandResponse
+	15, // 91: carecoop.monitoring.v1.MonitoringService.ListContracts:output_type -> carecoop.monitoring.v1.ListContractsResponse
+	12, // 92: carecoop.monitoring.v1.MonitoringService.GetContract:output_type -> carecoop.monitoring.v1.Contract
+	19, // 93: carecoop.monitoring.v1.MonitoringService.ListMonitoringReturns:output_type -> carecoop.monitoring.v1.ListMonitoringReturnsResponse
+	22, // 94: carecoop.monitoring.v1.MonitoringService.ListReturnCompliance:output_type -> carecoop.monitoring.v1.ReturnCompliance
+	25, // 95: carecoop.monitoring.v1.MonitoringService.GetMonitoringBurden:output_type -> carecoop.monitoring.v1.MonitoringBurden
+	30, // 96: carecoop.monitoring.v1.MonitoringService.GetQualityEvidence:output_type -> carecoop.monitoring.v1.QualityEvidence
+	34, // 97: carecoop.monitoring.v1.MonitoringService.GetOutcomesReport:output_type -> carecoop.monitoring.v1.OutcomesReport
+	36, // 98: carecoop.monitoring.v1.MonitoringService.GetRiskPolicy:output_type -> carecoop.monitoring.v1.RiskPolicy
+	40, // 99: carecoop.monitoring.v1.MonitoringService.ListRiskLevels:output_type -> carecoop.monitoring.v1.ListRiskLevelsResponse
+	44, // 100: carecoop.monitoring.v1.MonitoringService.ListAlerts:output_type -> carecoop.monitoring.v1.ListAlertsResponse
+	0,  // 101: carecoop.monitoring.v1.MonitoringService.AcknowledgeAlert:output_type -> carecoop.monitoring.v1.CommandResponse
+	41, // 102: carecoop.monitoring.v1.MonitoringService.WatchAlerts:output_type -> carecoop.monitoring.v1.Alert
+	49, // 103: carecoop.monitoring.v1.MonitoringService.GetDecisionLog:output_type -> carecoop.monitoring.v1.GetDecisionLogResponse
+	80, // [80:104] is the sub-list for method output_type
+	56, // [56:80] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_monitoring_v1_monitoring_service_proto_init() }
@@ -4462,7 +4580,7 @@ func file_carecoop_monitoring_v1_monitoring_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc), len(file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   49,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

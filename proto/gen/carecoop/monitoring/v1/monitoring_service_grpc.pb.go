@@ -40,6 +40,7 @@ const (
 	MonitoringService_GetRiskPolicy_FullMethodName            = "/carecoop.monitoring.v1.MonitoringService/GetRiskPolicy"
 	MonitoringService_ListRiskLevels_FullMethodName           = "/carecoop.monitoring.v1.MonitoringService/ListRiskLevels"
 	MonitoringService_ListAlerts_FullMethodName               = "/carecoop.monitoring.v1.MonitoringService/ListAlerts"
+	MonitoringService_AcknowledgeAlert_FullMethodName         = "/carecoop.monitoring.v1.MonitoringService/AcknowledgeAlert"
 	MonitoringService_WatchAlerts_FullMethodName              = "/carecoop.monitoring.v1.MonitoringService/WatchAlerts"
 	MonitoringService_GetDecisionLog_FullMethodName           = "/carecoop.monitoring.v1.MonitoringService/GetDecisionLog"
 )
@@ -100,6 +101,8 @@ type MonitoringServiceClient interface {
 	ListRiskLevels(ctx context.Context, in *ListRiskLevelsRequest, opts ...grpc.CallOption) (*ListRiskLevelsResponse, error)
 	// A council's alert inbox (a consortium lead: every alert of its consortium).
 	ListAlerts(ctx context.Context, in *ListAlertsRequest, opts ...grpc.CallOption) (*ListAlertsResponse, error)
+	// Mark an alert in the caller's inbox as seen and dealt with.
+	AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Alerts as they happen, after those since after_position.
 	WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Alert], error)
 	GetDecisionLog(ctx context.Context, in *GetDecisionLogRequest, opts ...grpc.CallOption) (*GetDecisionLogResponse, error)
@@ -323,6 +326,16 @@ func (c *monitoringServiceClient) ListAlerts(ctx context.Context, in *ListAlerts
 	return out, nil
 }
 
+func (c *monitoringServiceClient) AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommandResponse)
+	err := c.cc.Invoke(ctx, MonitoringService_AcknowledgeAlert_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *monitoringServiceClient) WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Alert], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &MonitoringService_ServiceDesc.Streams[0], MonitoringService_WatchAlerts_FullMethodName, cOpts...)
@@ -408,6 +421,8 @@ type MonitoringServiceServer interface {
 	ListRiskLevels(context.Context, *ListRiskLevelsRequest) (*ListRiskLevelsResponse, error)
 	// A council's alert inbox (a consortium lead: every alert of its consortium).
 	ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error)
+	// Mark an alert in the caller's inbox as seen and dealt with.
+	AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*CommandResponse, error)
 	// Alerts as they happen, after those since after_position.
 	WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[Alert]) error
 	GetDecisionLog(context.Context, *GetDecisionLogRequest) (*GetDecisionLogResponse, error)
@@ -483,6 +498,9 @@ func (UnimplementedMonitoringServiceServer) ListRiskLevels(context.Context, *Lis
 }
 func (UnimplementedMonitoringServiceServer) ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAlerts not implemented")
+}
+func (UnimplementedMonitoringServiceServer) AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*CommandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcknowledgeAlert not implemented")
 }
 func (UnimplementedMonitoringServiceServer) WatchAlerts(*WatchAlertsRequest, grpc.ServerStreamingServer[Alert]) error {
 	return status.Error(codes.Unimplemented, "method WatchAlerts not implemented")
@@ -889,6 +907,24 @@ func _MonitoringService_ListAlerts_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MonitoringService_AcknowledgeAlert_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcknowledgeAlertRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).AcknowledgeAlert(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_AcknowledgeAlert_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).AcknowledgeAlert(ctx, req.(*AcknowledgeAlertRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MonitoringService_WatchAlerts_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchAlertsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -1008,6 +1044,10 @@ var MonitoringService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAlerts",
 			Handler:    _MonitoringService_ListAlerts_Handler,
+		},
+		{
+			MethodName: "AcknowledgeAlert",
+			Handler:    _MonitoringService_AcknowledgeAlert_Handler,
 		},
 		{
 			MethodName: "GetDecisionLog",
