@@ -81,7 +81,7 @@ func (s *Service) onAward(ctx context.Context, e eventstore.RecordedEvent) error
 		})
 		return err
 	case *frameworkv1.FrameworkAwarded:
-		for _, c := range s.frameworkContracts(ev) {
+		for _, c := range s.frameworkContracts(ev, domain.Today(e.OccurredAt)) {
 			if _, err := handle(ctx, s.contracts, stream(ContractAggregate, c.GetContractId()), meta, func(st domain.ContractState) ([]proto.Message, error) {
 				return domain.DecideStart(st, domain.StartContract{Contract: c})
 			}); err != nil {
@@ -114,7 +114,9 @@ func FrameworkContractID(framework, lot, provider string) string {
 	return "fc-" + framework + "-" + lot + "-" + provider
 }
 
-func (s *Service) frameworkContracts(ev *frameworkv1.FrameworkAwarded) []*monitoringv1.ContractStarted {
+// frameworkContracts are an award's contracts, starting the day it was
+// made (not the day the reaction ran).
+func (s *Service) frameworkContracts(ev *frameworkv1.FrameworkAwarded, awardedOn string) []*monitoringv1.ContractStarted {
 	s.model.mu.RLock()
 	defer s.model.mu.RUnlock()
 	f := s.model.frameworks[ev.GetFrameworkId()]
@@ -127,7 +129,7 @@ func (s *Service) frameworkContracts(ev *frameworkv1.FrameworkAwarded) []*monito
 		for _, a := range lot.GetAdmitted() {
 			out = append(out, &monitoringv1.ContractStarted{
 				ContractId: FrameworkContractID(f.id, lot.GetLotId(), a.GetProviderId()), Kind: monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK,
-				Consortium: f.consortium, ProviderId: a.GetProviderId(), StartDate: domain.Today(s.now()), ExpectedEndDate: f.end,
+				Consortium: f.consortium, ProviderId: a.GetProviderId(), StartDate: awardedOn, ExpectedEndDate: f.end,
 				WeeklyPricePence: a.GetWeeklyPricePence(), FrameworkId: f.id, LotId: lot.GetLotId(), MemberCouncils: f.members, Source: "award",
 			})
 		}
