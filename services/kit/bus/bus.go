@@ -392,3 +392,37 @@ func ConsumeStore(ctx context.Context, store eventstore.Store, cfg Config, h Han
 	}
 	return Consume(ctx, src.JetStream(), cfg, h)
 }
+
+// DefaultRestartDelay is how long Follow waits before starting a stopped
+// consumer again.
+const DefaultRestartDelay = 2 * time.Second
+
+// Follow runs a service's reaction for the service's lifetime: it consumes
+// store's stream (ConsumeStore) until ctx ends, and when the consumer stops
+// on an error (a lost connection, a deleted consumer) it logs it and starts
+// it again after DefaultRestartDelay. A store that is not a JetStream
+// stream is logged once and the reaction does not run. Call it in its own
+// goroutine.
+func Follow(ctx context.Context, store eventstore.Store, cfg Config, h Handler) {
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.With(zap.String("reaction", cfg.Durable))
+	if _, ok := store.(Source); !ok {
+		log.Error("the store is not a JetStream stream: this reaction will not run", zap.String("store", fmt.Sprintf("%T", store)))
+		return
+	}
+	for {
+		err := ConsumeStore(ctx, store, cfg, h)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("reaction stopped; starting it again", zap.Duration("in", DefaultRestartDelay), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(DefaultRestartDelay):
+		}
+	}
+}

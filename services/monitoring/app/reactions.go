@@ -47,22 +47,10 @@ var riskSources = bus.Config{
 // system is the actor of the service's own reactions.
 var system = eventstore.Actor{Subject: "service:monitoring", Organisation: "platform", Role: "system"}
 
-// react runs a durable consumer until ctx ends, starting it again after a
-// failure (e.g. the connection dropping).
-func (s *Service) react(ctx context.Context, durable string, cfg bus.Config, h bus.Handler) {
-	cfg.Durable, cfg.Logger = durable, s.log
-	for {
-		err := bus.ConsumeStore(ctx, s.store, cfg, h)
-		if ctx.Err() != nil {
-			return
-		}
-		s.log.Error("monitoring: reaction stopped; starting it again", zap.String("consumer", durable), zap.Error(err))
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+// reaction is one of the service's consumers' configuration.
+func (s *Service) reaction(durable string, sources bus.Config) bus.Config {
+	sources.Durable, sources.Logger = durable, s.log
+	return sources
 }
 
 // onAward creates and ends contracts. It first lets the read model reach

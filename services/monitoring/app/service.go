@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
@@ -103,8 +104,8 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.runner.Start(ctx); err != nil {
 		return err
 	}
-	go s.react(ctx, contractsDurable, contractSources, s.onAward)
-	go s.react(ctx, riskDurable, riskSources, s.onEvidence)
+	go bus.Follow(ctx, s.store, s.reaction(contractsDurable, contractSources), s.onAward)
+	go bus.Follow(ctx, s.store, s.reaction(riskDurable, riskSources), s.onEvidence)
 	if s.sweepEvery > 0 {
 		go s.sweepLoop(ctx)
 	}

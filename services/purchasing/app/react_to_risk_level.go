@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -25,38 +24,17 @@ const RiskLevelDurable = "purchasing-risk-levels"
 // PolicySubject is the actor subject of the early-warning policy's decisions.
 const PolicySubject = "service:purchasing"
 
-// riskRetryDelay is the pause before the consumer is started again after it
-// stopped on an error (a lost connection, a deleted consumer).
-const riskRetryDelay = 2 * time.Second
-
 var riskLevelChanged = string((&monitoringv1.RiskLevelChanged{}).ProtoReflect().Descriptor().FullName())
 
 // followRiskLevels runs the reaction to monitoring's risk levels until ctx
-// ends, starting the consumer again whenever it stops on an error.
+// ends (bus.Follow starts the consumer again if it stops on an error).
 func (s *Service) followRiskLevels(ctx context.Context) {
-	log := s.log.With(zap.String("reaction", RiskLevelDurable))
-	if _, ok := s.store.(bus.Source); !ok {
-		log.Error("the store is not a JetStream stream: purchasing will not react to monitoring's risk levels")
-		return
-	}
-	cfg := bus.Config{
+	bus.Follow(ctx, s.store, bus.Config{
 		Durable:        RiskLevelDurable,
 		FilterSubjects: []string{eventstore.AggregateFilter("monitoring", "risk")},
 		Types:          []string{riskLevelChanged},
-		Logger:         log,
-	}
-	for {
-		err := bus.ConsumeStore(ctx, s.store, cfg, s.ReactToRiskLevel)
-		if ctx.Err() != nil {
-			return
-		}
-		log.Error("reaction stopped; starting it again", zap.Duration("in", riskRetryDelay), zap.Error(err))
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(riskRetryDelay):
-		}
-	}
+		Logger:         s.log,
+	}, s.ReactToRiskLevel)
 }
 
 // ReactToRiskLevel applies the consortium's early-warning policy, as
