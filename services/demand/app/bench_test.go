@@ -18,6 +18,7 @@ import (
 	"github.com/carecoop/carecoop/services/demand/domain"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream/jsbench"
 	"github.com/carecoop/carecoop/services/kit/geo"
 	"github.com/carecoop/carecoop/services/kit/natstest"
 )
@@ -269,17 +270,6 @@ func appendAll(b *testing.B, store eventstore.Store, commits []benchCommit, conc
 	}
 }
 
-// percentiles reports p50 and p99 of the measured durations in milliseconds.
-func percentiles(b *testing.B, d []time.Duration, prefix string) {
-	if len(d) == 0 {
-		return
-	}
-	slices.Sort(d)
-	at := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))]) / float64(time.Millisecond) }
-	b.ReportMetric(at(0.50), prefix+"p50-ms")
-	b.ReportMetric(at(0.99), prefix+"p99-ms")
-}
-
 // BenchmarkAggregateQuery times the demand service's queries at national
 // scale through the application (no gRPC), with the read lock and disclosure
 // control: GetDemand for a random member council or the consortium lead, a
@@ -398,11 +388,11 @@ func BenchmarkAggregateQuery(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	percentiles(b, all, "")
-	percentiles(b, cold, "cold-")
-	percentiles(b, cached, "cached-")
-	percentiles(b, suff, "sufficiency-")
-	percentiles(b, prices, "prices-")
+	jsbench.ReportLatency(b, all, "")
+	jsbench.ReportLatency(b, cold, "cold-")
+	jsbench.ReportLatency(b, cached, "cached-")
+	jsbench.ReportLatency(b, suff, "sufficiency-")
+	jsbench.ReportLatency(b, prices, "prices-")
 	b.ReportMetric(float64(len(cached))/float64(len(cached)+len(cold)), "cached-frac")
 	b.ReportMetric(float64(suppressed)/float64(max(1, suppressed+shown)), "suppressed-frac")
 }

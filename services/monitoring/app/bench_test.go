@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream/jsbench"
 	"github.com/carecoop/carecoop/services/kit/natstest"
 	"github.com/carecoop/carecoop/services/monitoring/app"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
@@ -116,13 +116,6 @@ func (f *fixture) assess(b *testing.B, pid string) []proto.Message {
 	return events
 }
 
-func percentiles(b *testing.B, d []time.Duration) {
-	slices.Sort(d)
-	at := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))]) / float64(time.Millisecond) }
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
-}
-
 // BenchmarkRiskRecompute is what one new monthly return costs the early
 // warning: the return applied to the read model, then its provider and
 // each of its settings assessed on every indicator of the policy over
@@ -145,7 +138,7 @@ func BenchmarkRiskRecompute(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 	b.ReportMetric(float64(changed)/float64(len(lat)), "changes/op")
 }
 
@@ -181,7 +174,7 @@ func BenchmarkRiskRecomputeStored(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 }
 
 // BenchmarkRawJetStreamPublish is the baseline: a synchronous JetStream
@@ -207,5 +200,5 @@ func BenchmarkRawJetStreamPublish(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 }

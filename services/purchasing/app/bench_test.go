@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream/jsbench"
 	"github.com/carecoop/carecoop/services/kit/geo"
 	"github.com/carecoop/carecoop/services/kit/natstest"
 	"github.com/carecoop/carecoop/services/purchasing/app"
@@ -103,14 +103,6 @@ func benchNeed(rng *rand.Rand, england []geo.Outcode) *purchasingv1.Need {
 		ExpectedDurationWeeks: 26, Needs: []string{"emotional_behavioural"}, Risks: &purchasingv1.Risks{Missing: true}}
 }
 
-// percentiles reports p50 and p99 of the measured durations in milliseconds.
-func percentiles(b *testing.B, d []time.Duration) {
-	slices.Sort(d)
-	at := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))]) / float64(time.Millisecond) }
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
-}
-
 // BenchmarkMatchReferral is the matching CreateReferral runs: a need against
 // every live setting of the providers admitted to its category, with the
 // reasons for each match and the ranking.
@@ -143,7 +135,7 @@ func BenchmarkMatchReferral(b *testing.B) {
 		matched += len(ms)
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 	b.ReportMetric(float64(matched)/float64(len(lat)), "matches/op")
 }
 
@@ -180,7 +172,7 @@ func BenchmarkCreateReferral(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 }
 
 // BenchmarkRawJetStreamRequest is the baseline for BenchmarkCreateReferral: a
@@ -204,5 +196,5 @@ func BenchmarkRawJetStreamRequest(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
-	percentiles(b, lat)
+	jsbench.ReportLatency(b, lat, "")
 }

@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -180,4 +181,16 @@ func ReportRate(b *testing.B, perOp int, unit string) {
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(float64(perOp)*float64(b.N)/s, unit)
 	}
+}
+
+// ReportLatency reports the p50 and p99 of measured durations in
+// milliseconds, as "<prefix>p50-ms" and "<prefix>p99-ms". It sorts d.
+func ReportLatency(b *testing.B, d []time.Duration, prefix string) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	at := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(at(0.50), prefix+"p50-ms")
+	b.ReportMetric(at(0.99), prefix+"p99-ms")
 }
