@@ -270,9 +270,6 @@ func (m *ReadModel) registerSetting(provider string, st *purchasingv1.Setting) {
 	s := m.setting(st.GetUrn())
 	s.name = st.GetName()
 	m.setSettingProvider(s, provider)
-	if s.evidence.Places == 0 || len(s.evidence.Months) == 0 {
-		s.evidence.Places = st.GetRegisteredPlaces()
-	}
 	// The register's grade is evidence until monitoring records a newer one.
 	if st.GetOfstedDate() != "" {
 		s.evidence.AddJudgement(st.GetOfstedDate(), st.GetOfstedGrade())

@@ -49,8 +49,6 @@ type Placement struct {
 type Evidence struct {
 	URN        string
 	ProviderID string
-	// Places registered (latest return, else purchasing's register).
-	Places uint32
 	// Months holds returns densely from First.
 	First  Month
 	Months []MonthFigures
@@ -106,9 +104,6 @@ func (e *Evidence) AddReturn(r *monitoringv1.MonitoringReturnSubmitted) {
 		AgencyPercent: f.GetAgencyShiftPercent(), Incidents: incidents, RepeatMissing: f.GetChildrenRepeatedlyMissing(),
 		Restraints: f.GetRestraints(), Occupied: f.GetOccupiedPlaces(), Attendance: f.GetEducationAttendancePercent(),
 		Upheld: f.GetComplaintsUpheld(), Complaints: f.GetComplaints(), FeedbackResponses: f.GetFeedbackResponses(), FeedbackScore: f.GetFeedbackScore(),
-	}
-	if int(m-e.First) == len(e.Months)-1 {
-		e.Places = f.GetRegisteredPlaces()
 	}
 }
 

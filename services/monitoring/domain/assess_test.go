@@ -27,7 +27,7 @@ func month(s string) domain.Month {
 // unremarkable return for each of the twelve months to October 2026 (none
 // for the months before: older than any window).
 func healthy() *domain.Evidence {
-	e := &domain.Evidence{URN: oakURN, ProviderID: acmeID, Places: 4,
+	e := &domain.Evidence{URN: oakURN, ProviderID: acmeID,
 		Placements: []domain.Placement{{ContractID: placementID, Council: placingLA, Start: "2024-09-01"}}}
 	for m := month("2025-11"); m <= month("2026-10"); m++ {
 		e.AddReturn(returned(m.String(), 1, false, figures()))
@@ -165,7 +165,7 @@ const missingReturns = monitoringv1.Indicator_INDICATOR_MISSING_RETURNS
 // placedWithoutReturns: a child placed at Oak House from start (to end, if
 // given) and no return ever filed.
 func placedWithoutReturns(start, end string) *domain.Evidence {
-	return &domain.Evidence{URN: oakURN, ProviderID: acmeID, Places: 4,
+	return &domain.Evidence{URN: oakURN, ProviderID: acmeID,
 		Placements: []domain.Placement{{ContractID: placementID, Council: placingLA, Start: start, End: end}}}
 }
 
@@ -192,7 +192,7 @@ func TestAssessMissingReturns(t *testing.T) {
 		t.Errorf("August and October missing: %v", r)
 	}
 	// No child placed, no return expected.
-	expect(t, assess(&domain.Evidence{URN: oakURN, ProviderID: acmeID, Places: 4}), green, oakURN, nil)
+	expect(t, assess(&domain.Evidence{URN: oakURN, ProviderID: acmeID}), green, oakURN, nil)
 }
 
 func TestAssessMissingReturnsOnlyOnceDue(t *testing.T) {
@@ -212,7 +212,7 @@ func TestAssessMissingReturnsWindow(t *testing.T) {
 	// 2025: older than the twelve-month window, they are not counted.
 	expect(t, assess(healthy()), green, oakURN, nil)
 	// Once November 2025's return is missing, it is.
-	e := &domain.Evidence{URN: oakURN, ProviderID: acmeID, Places: 4, Placements: healthy().Placements}
+	e := &domain.Evidence{URN: oakURN, ProviderID: acmeID, Placements: healthy().Placements}
 	for m := month("2025-12"); m <= month("2026-10"); m++ {
 		e.AddReturn(returned(m.String(), 1, false, figures()))
 	}
@@ -484,9 +484,6 @@ func TestEvidenceReturnsOutOfOrder(t *testing.T) {
 		if f := e.Month(month(p)); f.Filed {
 			t.Errorf("%s never filed, but: %+v", p, f)
 		}
-	}
-	if e.Places != 4 {
-		t.Errorf("places %d: the latest month's (October) are 4", e.Places)
 	}
 	// The gap filled in.
 	e.AddReturn(returned("2026-08", 1, false, figuresWith(func(f *monitoringv1.ReturnFigures) { f.StaffInPost = 8 })))
