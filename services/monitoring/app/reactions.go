@@ -23,24 +23,22 @@ const (
 	riskDurable      = "monitoring-risk"
 )
 
-func typeName(m proto.Message) string { return string(m.ProtoReflect().Descriptor().FullName()) }
-
 // contractSources: awards create contracts, a framework's end ends them.
 var contractSources = bus.Config{
 	FilterSubjects: []string{eventstore.AggregateFilter("purchasing", "referral"), eventstore.ContextFilter("framework")},
-	Types: []string{typeName(&purchasingv1.PlacementAwarded{}), typeName(&frameworkv1.FrameworkAwarded{}),
-		typeName(&frameworkv1.FrameworkExpired{}), typeName(&frameworkv1.FrameworkTerminated{})},
+	Types: []string{string(proto.MessageName(&purchasingv1.PlacementAwarded{})), string(proto.MessageName(&frameworkv1.FrameworkAwarded{})),
+		string(proto.MessageName(&frameworkv1.FrameworkExpired{})), string(proto.MessageName(&frameworkv1.FrameworkTerminated{}))},
 }
 
 // riskSources: everything that can move a risk level.
 var riskSources = bus.Config{
 	FilterSubjects: []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("purchasing", "provider"), eventstore.AggregateFilter("purchasing", "dps")},
 	Types: []string{
-		typeName(&monitoringv1.MonitoringReturnSubmitted{}), typeName(&monitoringv1.OfstedJudgementRecorded{}),
-		typeName(&monitoringv1.QualityVisitRecorded{}), typeName(&monitoringv1.IncidentNotified{}),
-		typeName(&monitoringv1.FinancialWarningRaised{}), typeName(&monitoringv1.FinancialWarningWithdrawn{}),
-		typeName(&monitoringv1.RiskPolicySet{}), typeName(&monitoringv1.ContractStarted{}), typeName(&monitoringv1.ContractEnded{}),
-		typeName(&purchasingv1.SettingAdded{}), typeName(&purchasingv1.SettingUpdated{}), typeName(&purchasingv1.ProviderAdmitted{}),
+		string(proto.MessageName(&monitoringv1.MonitoringReturnSubmitted{})), string(proto.MessageName(&monitoringv1.OfstedJudgementRecorded{})),
+		string(proto.MessageName(&monitoringv1.QualityVisitRecorded{})), string(proto.MessageName(&monitoringv1.IncidentNotified{})),
+		string(proto.MessageName(&monitoringv1.FinancialWarningRaised{})), string(proto.MessageName(&monitoringv1.FinancialWarningWithdrawn{})),
+		string(proto.MessageName(&monitoringv1.RiskPolicySet{})), string(proto.MessageName(&monitoringv1.ContractStarted{})), string(proto.MessageName(&monitoringv1.ContractEnded{})),
+		string(proto.MessageName(&purchasingv1.SettingAdded{})), string(proto.MessageName(&purchasingv1.SettingUpdated{})), string(proto.MessageName(&purchasingv1.ProviderAdmitted{})),
 	},
 }
 
