@@ -33,7 +33,7 @@ func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, q
 			if (from == "" || period >= from) && (to == "" || period <= to) {
 				out.Returns = append(out.Returns, &monitoringv1.MonitoringReturn{
 					Urn: r.GetUrn(), ProviderId: r.GetProviderId(), Period: r.GetPeriod(), Figures: proto.Clone(r.GetFigures()).(*monitoringv1.ReturnFigures),
-					DueOn: r.GetDueOn(), Late: st.evidence.Month(mustMonth(period)).Late, SubmittedAt: r.GetSubmittedAt(), Revision: r.GetRevision(),
+					DueOn: r.GetDueOn(), Late: st.evidence.Month(periodMonth(period)).Late, SubmittedAt: r.GetSubmittedAt(), Revision: r.GetRevision(),
 				})
 			}
 		}
@@ -44,7 +44,8 @@ func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, q
 	return out, err
 }
 
-func mustMonth(period string) domain.Month {
+// periodMonth is a stored return's period (always a valid month).
+func periodMonth(period string) domain.Month {
 	m, _ := domain.ParseMonth(period)
 	return m
 }
