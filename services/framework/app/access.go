@@ -2,8 +2,10 @@ package app
 
 import (
 	"slices"
+	"strings"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	"github.com/carecoop/carecoop/services/framework/domain"
 	"github.com/carecoop/carecoop/services/kit/auth"
 )
 
@@ -32,17 +34,67 @@ func canSeeFramework(p auth.Principal, fw *frameworkv1.Framework) bool {
 	return platformWide(p) || runs(p, fw) || member(p, fw)
 }
 
+// canSeeState is canSeeFramework on the aggregate a command loaded: a
+// command on a framework the caller may not see is told it does not exist,
+// before its version or its rules are looked at. A framework not yet drafted
+// is for the command's own rules to refuse or create.
+func canSeeState(p auth.Principal, st domain.State) bool {
+	if !st.Exists() || st.Status != frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_DRAFT {
+		return true
+	}
+	return platformWide(p) || (p.OrgKind() == "consortium" && p.OrgID() == st.Consortium) ||
+		(p.OrgKind() == "council" && slices.Contains(st.MemberCouncils, p.OrgID()))
+}
+
+// seesCommercials: the running consortium, its member councils and the
+// platform see every provider's price, score, rank and suspension on a
+// framework.
+func seesCommercials(p auth.Principal, fw *frameworkv1.Framework) bool {
+	return platformWide(p) || runs(p, fw) || member(p, fw)
+}
+
+// viewFor is the framework as p may read it. Anyone who may see it reads the
+// public facts: the framework, its lots and terms, who was admitted, its
+// status. A provider also reads its own admissions in full (rank, score,
+// price, suspension and its reason); only the running consortium, member
+// councils and the platform read everyone's. fw is a snapshot the caller
+// owns: it is changed in place.
+func viewFor(p auth.Principal, fw *frameworkv1.Framework) *frameworkv1.Framework {
+	if seesCommercials(p, fw) {
+		return fw
+	}
+	own := ""
+	if p.OrgKind() == "provider" {
+		own = p.OrgID()
+	}
+	for _, l := range fw.GetLots() {
+		l.BidCount = 0
+		for _, lp := range l.GetProviders() {
+			if lp.GetProviderId() == own {
+				continue
+			}
+			lp.Rank, lp.TotalScore, lp.WeeklyPricePence, lp.SuspensionReason = 0, 0, 0, ""
+			lp.Status = frameworkv1.ProviderLotStatus_PROVIDER_LOT_STATUS_UNSPECIFIED
+		}
+		// Listed by id, not by rank: the order would tell the ranks.
+		slices.SortFunc(l.Providers, func(a, b *frameworkv1.LotProvider) int {
+			return strings.Compare(a.GetProviderId(), b.GetProviderId())
+		})
+	}
+	return fw
+}
+
 // canSeeGovernance: the decision log and price uplifts are for the consortium,
 // its member councils and the platform's auditors.
 func canSeeGovernance(p auth.Principal, fw *frameworkv1.Framework) bool {
 	return platformWide(p) || runs(p, fw) || member(p, fw)
 }
 
-// canSeeBid: a provider sees only its own bids; the running consortium and
-// the platform see all of them.
+// canSeeBid: a provider sees only its own bids; the running consortium, its
+// member councils and the platform see all of them.
 func canSeeBid(p auth.Principal, fw *frameworkv1.Framework, b *frameworkv1.Bid) bool {
 	if p.OrgKind() == "provider" {
 		return b.GetProviderId() == p.OrgID()
 	}
-	return platformWide(p) || runs(p, fw)
+	return platformWide(p) || runs(p, fw) || member(p, fw)
 }

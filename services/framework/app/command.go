@@ -43,6 +43,12 @@ func (s *Service) execute(ctx context.Context, r Request, frameworkID string, bu
 		Stream:          streamOf(frameworkID),
 		Meta:            r.Meta(now),
 		ExpectedVersion: r.ExpectedVersion,
+		Visible: func(st domain.State) error {
+			if !canSeeState(r.Principal, st) {
+				return notFound(frameworkID)
+			}
+			return nil
+		},
 		Decide: func(st domain.State) ([]proto.Message, error) {
 			return domain.Decide(st, build(actor, now))
 		},

@@ -23,7 +23,7 @@ func (s *Service) GetFramework(ctx context.Context, p auth.Principal, id string,
 	if !canSeeFramework(p, fw) {
 		return nil, notFound(id)
 	}
-	return fw, nil
+	return viewFor(p, fw), nil
 }
 
 func notFound(id string) error {

@@ -33,7 +33,7 @@ func (s *Service) ListFrameworks(ctx context.Context, p auth.Principal, f Framew
 			!canSeeFramework(p, fw) {
 			continue
 		}
-		out = append(out, fw)
+		out = append(out, viewFor(p, fw))
 	}
 	return out, pos, nil
 }

@@ -80,7 +80,7 @@ func (s State) lead(a Actor) error {
 		return err
 	}
 	if !a.isLeadOf(s.Consortium) {
-		return domainerr.Forbidden("only a consortium lead of %s manages framework %s; you act as %s", s.Consortium, s.FrameworkID, a.describe())
+		return domainerr.Forbidden("only the lead of the consortium that runs framework %s manages it; you act as %s", s.FrameworkID, a.describe())
 	}
 	return s.notEnded()
 }
@@ -622,7 +622,7 @@ func (c ApplyRiskAction) decide(s State) ([]proto.Message, error) {
 		return nil, err
 	}
 	if !c.Actor.isPolicyOf(s.Consortium) {
-		return nil, domainerr.Forbidden("only the early-warning policy of %s suspends on its own framework %s; you act as %s", s.Consortium, s.FrameworkID, c.Actor.describe())
+		return nil, domainerr.Forbidden("only the early-warning policy of the consortium that runs framework %s suspends on it; you act as %s", s.FrameworkID, c.Actor.describe())
 	}
 	if err := required("provider_id", c.ProviderID, "the provider"); err != nil {
 		return nil, err

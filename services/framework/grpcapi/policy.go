@@ -38,7 +38,7 @@ var Policy = auth.Policy{
 
 	method("GetFramework"):     {Roles: everyone},
 	method("ListFrameworks"):   {Roles: everyone},
-	method("ListBids"):         {Roles: []string{auth.ConsortiumLead, auth.ProviderAdmin, auth.ProviderResponder, auth.PlatformAdmin, auth.Auditor}},
+	method("ListBids"):         {Roles: []string{auth.ConsortiumLead, auth.CouncilCommissioner, auth.CouncilAnalyst, auth.CouncilViewer, auth.ProviderAdmin, auth.ProviderResponder, auth.PlatformAdmin, auth.Auditor}},
 	method("ListPriceUplifts"): {Roles: everyone},
 	method("GetDecisionLog"):   {Roles: governors},
 }

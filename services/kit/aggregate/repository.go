@@ -114,6 +114,12 @@ type Command[S any] struct {
 	// ExpectedVersion, when non-zero, is the version the caller last saw: the
 	// command is refused as stale if the aggregate has moved on (no retry).
 	ExpectedVersion uint64
+	// Visible, when set, says whether the caller may see the loaded
+	// aggregate at all (nil) or not (a NOT_FOUND error). It runs before
+	// anything else is looked at — a retried request's stored answer, the
+	// expected version, the rules — so a caller who may not see an aggregate
+	// learns nothing of it, not even its version.
+	Visible func(S) error
 	// Decide is the pure decision on the loaded state.
 	Decide func(S) ([]proto.Message, error)
 }
@@ -133,8 +139,18 @@ func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, err
 		if err != nil {
 			return Result{}, err
 		}
+		if cmd.Visible != nil {
+			if err := cmd.Visible(l.State); err != nil {
+				return Result{}, err
+			}
+		}
 		if res, ok := l.committed(cmd.Meta.RequestID); ok {
 			return res, nil
+		}
+		if cmd.ExpectedVersion != 0 && l.Version == 0 {
+			// A version of an aggregate that does not exist: nothing to be
+			// stale about, and no version to tell.
+			return Result{}, domainerr.Missing(cmd.Stream.Aggregate, "there is no %s %s that you may see", cmd.Stream.Aggregate, cmd.Stream.ID)
 		}
 		if cmd.ExpectedVersion != 0 && cmd.ExpectedVersion != l.Version {
 			return Result{}, domainerr.Stale("%s is at version %d, not %d: reload and try again", cmd.Stream.ID, l.Version, cmd.ExpectedVersion)

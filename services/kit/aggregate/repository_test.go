@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -496,5 +497,62 @@ func TestConcurrentSameRequestIDCommitsOnce(t *testing.T) {
 	}
 	if got, want := readNames(t, stores[0], sid), []string{"ada", "grace"}; !slices.Equal(got, want) {
 		t.Fatalf("stream holds %v, want %v", got, want)
+	}
+}
+
+// A caller who may not see an aggregate learns nothing of it: not its
+// version (from a stale expected version), not a stored answer (from a
+// request id it replays), not its rules.
+func TestInvisibleAggregateIsNotFoundBeforeAnythingElse(t *testing.T) {
+	s := newStore(t)
+	repo := aggregate.New(s, rosterEvolver)
+	sid := stream("secret")
+	appendNames(t, s, sid, "ada")
+	ctx := context.Background()
+	first, err := repo.Handle(ctx, aggregate.Command[roster]{Stream: sid, Meta: withRequest("req-1"), Decide: add("grace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := lastPosition(t, s)
+
+	hidden := func(roster) error { return domainerr.Missing("roster", "there is no roster that you may see") }
+	for name, cmd := range map[string]aggregate.Command[roster]{
+		"stale version":    {Stream: sid, Meta: meta, ExpectedVersion: 999, Visible: hidden, Decide: add("linus")},
+		"replayed request": {Stream: sid, Meta: withRequest("req-1"), Visible: hidden, Decide: add("grace")},
+		"broken rule":      {Stream: sid, Meta: meta, Visible: hidden, Decide: add("ada")},
+	} {
+		decided := false
+		inner := cmd.Decide
+		cmd.Decide = func(r roster) ([]proto.Message, error) { decided = true; return inner(r) }
+		_, err := repo.Handle(ctx, cmd)
+		if code := grpcserver.StatusOf(err).Code(); code != codes.NotFound {
+			t.Errorf("%s: answered %v, want NOT_FOUND", name, err)
+		}
+		if decided {
+			t.Errorf("%s: decided on an aggregate the caller may not see", name)
+		}
+	}
+	if got := lastPosition(t, s); got != before {
+		t.Fatalf("refused commands wrote: store moved from %d to %d", before, got)
+	}
+	// Whoever may see it still gets the stored answer.
+	res, err := repo.Handle(ctx, aggregate.Command[roster]{Stream: sid, Meta: withRequest("req-1"), Visible: func(roster) error { return nil }, Decide: add("grace")})
+	if err != nil || !res.Duplicate || res.StreamVersion != first.StreamVersion {
+		t.Fatalf("the visible retry answered %+v, %v; want the first answer %+v", res, err, first)
+	}
+}
+
+// A version claimed of an aggregate that does not exist is NOT_FOUND, not a
+// conflict telling the caller it is "at version 0".
+func TestExpectedVersionOfNothingIsNotFound(t *testing.T) {
+	s := newStore(t)
+	repo := aggregate.New(s, rosterEvolver)
+	_, err := repo.Handle(context.Background(), aggregate.Command[roster]{Stream: stream("never"), Meta: meta, ExpectedVersion: 5, Decide: add("ada")})
+	st := grpcserver.StatusOf(err)
+	if st.Code() != codes.NotFound || strings.Contains(st.Message(), "version") {
+		t.Fatalf("answered %v, want NOT_FOUND without a version", err)
+	}
+	if got := readNames(t, s, stream("never")); len(got) != 0 {
+		t.Fatalf("wrote %v", got)
 	}
 }
