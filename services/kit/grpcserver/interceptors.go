@@ -85,6 +85,7 @@ func startCall(ctx context.Context) (context.Context, string) {
 
 type chain struct {
 	log       *zap.Logger
+	codec     *requestCodec
 	verifier  auth.Verifier
 	policy    auth.Policy
 	validator protovalidate.Validator
@@ -98,6 +99,7 @@ func (c chain) interceptors() ([]grpc.UnaryServerInterceptor, []grpc.StreamServe
 	unary := []grpc.UnaryServerInterceptor{
 		c.correlationUnary,
 		c.logUnary,
+		c.decodedUnary,
 		recovery.UnaryServerInterceptor(rec),
 		selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(c.authenticate), guarded),
 		c.authorizeUnary,
@@ -107,6 +109,7 @@ func (c chain) interceptors() ([]grpc.UnaryServerInterceptor, []grpc.StreamServe
 	stream := []grpc.StreamServerInterceptor{
 		c.correlationStream,
 		c.logStream,
+		c.decodedStream,
 		recovery.StreamServerInterceptor(rec),
 		selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(c.authenticate), guarded),
 		c.authorizeStream,
@@ -193,7 +196,32 @@ func levelOf(code codes.Code) zapcore.Level {
 	}
 }
 
-// 3. Panic recovery.
+// 3. Decoding (see requestCodec).
+
+func (c chain) decodedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := c.codec.decodeError(req); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func (c chain) decodedStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	return h(srv, &decodedStream{ServerStream: ss, codec: c.codec})
+}
+
+type decodedStream struct {
+	grpc.ServerStream
+	codec *requestCodec
+}
+
+func (s *decodedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	return s.codec.decodeError(m)
+}
+
+// 4. Panic recovery.
 
 func (c chain) recovered(ctx context.Context, p any) error {
 	c.log.Error("panic in handler",
@@ -203,7 +231,7 @@ func (c chain) recovered(ctx context.Context, p any) error {
 	return status.Error(codes.Internal, "internal error")
 }
 
-// 4. Authentication.
+// 5. Authentication.
 
 func (c chain) authenticate(ctx context.Context) (context.Context, error) {
 	token, err := grpcauth.AuthFromMD(ctx, "bearer")
@@ -220,7 +248,7 @@ func (c chain) authenticate(ctx context.Context) (context.Context, error) {
 	return auth.WithPrincipal(ctx, p), nil
 }
 
-// 5. Authorization.
+// 6. Authorization.
 
 func (c chain) authorize(ctx context.Context, method string) error {
 	if isExempt(method) {
@@ -252,7 +280,7 @@ func (c chain) authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamS
 	return h(srv, ss)
 }
 
-// 6. Validation.
+// 7. Validation.
 
 func (c chain) validate(m any) error {
 	msg, ok := m.(proto.Message)
@@ -353,7 +381,7 @@ func (s *validatingStream) RecvMsg(m any) error {
 	return s.validate(m)
 }
 
-// 7. Handler errors.
+// 8. Handler errors.
 
 func (c chain) mapError(ctx context.Context, method string, err error) error {
 	if err == nil {

@@ -11,19 +11,25 @@
 //     header;
 //  2. request logging (zap): method, code, duration, correlation id and the
 //     caller's subject and organisation;
-//  3. panic recovery: a panic is logged with its stack and answered INTERNAL
+//  3. decoding: a request message that is not valid protobuf (wire format,
+//     UTF-8 of strings, nesting deeper than MaxNesting) is INVALID_ARGUMENT;
+//  4. panic recovery: a panic is logged with its stack and answered INTERNAL
 //     with no detail, and the server carries on;
-//  4. authentication: a bearer JWT in the "authorization" metadata, checked
+//  5. authentication: a bearer JWT in the "authorization" metadata, checked
 //     by the configured auth.Verifier (missing or invalid: UNAUTHENTICATED);
-//  5. authorization: the service's auth.Policy (no entry, or none of the
+//  6. authorization: the service's auth.Policy (no entry, or none of the
 //     rule's roles: PERMISSION_DENIED);
-//  6. validation: protovalidate rules declared on the request message
+//  7. validation: protovalidate rules declared on the request message
 //     (INVALID_ARGUMENT with a google.rpc.BadRequest detail, one field
 //     violation per invalid field);
-//  7. the handler, whose error is mapped to a status by StatusOf.
+//  8. the handler, whose error is mapped to a status by StatusOf.
 //
 // Authorization runs before validation on purpose: a caller who may not call
 // an RPC learns nothing about what a valid request to it looks like.
+// Decoding is the exception for unary calls, because grpc-go decodes their
+// request before any interceptor runs: a malformed one is INVALID_ARGUMENT
+// even without a token. A stream's messages are read by its handler, after
+// authorization.
 //
 // The grpc.health.v1 and reflection services are exempt from steps 4 and 5.
 //
@@ -108,9 +114,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("grpcserver: protovalidate: %w", err)
 	}
-	c := chain{log: log, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator}
+	codec, err := newRequestCodec()
+	if err != nil {
+		return nil, err
+	}
+	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator}
 	unary, stream := c.interceptors()
 	opts := append([]grpc.ServerOption{
+		grpc.ForceServerCodecV2(codec), // every content-subtype, so no request escapes its checks
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	}, cfg.ServerOptions...)

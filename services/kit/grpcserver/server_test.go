@@ -44,13 +44,65 @@ var (
 
 type env struct {
 	srv  *grpcserver.Server
+	svc  *testService
 	lis  *bufconn.Listener
 	conn *grpc.ClientConn
 	key  ed25519.PrivateKey
 	logs *observer.ObservedLogs
 }
 
+// newEnv serves the test service over bufconn, without Serve's policy check.
 func newEnv(t *testing.T, configure ...func(*grpcserver.Config)) *env {
+	t.Helper()
+	e := newServer(t, testPolicy, configure...)
+	lis := bufconn.Listen(1 << 20)
+	// Unlisted has no policy entry on purpose, so Server.Serve would refuse
+	// to start: serve the bare grpc.Server to show the call is refused anyway.
+	go func() { _ = e.srv.GRPC().Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	e.lis, e.conn = lis, conn
+	return e
+}
+
+// fullPolicy is testPolicy with Unlisted covered too, for Serve.
+func fullPolicy() auth.Policy {
+	full := auth.Policy{method("Unlisted"): {Roles: []string{auth.PlatformAdmin}}}
+	for m, r := range testPolicy {
+		full[m] = r
+	}
+	return full
+}
+
+// serveTCP serves the test service with Serve on lis (a loopback TCP port
+// if nil) and returns the address; e.conn is not set.
+func serveTCP(t *testing.T, lis net.Listener, configure ...func(*grpcserver.Config)) (*env, string) {
+	t.Helper()
+	e := newServer(t, fullPolicy(), configure...)
+	if lis == nil {
+		var err error
+		if lis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- e.srv.Serve(lis) }()
+	t.Cleanup(func() {
+		e.srv.GracefulStop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return e, lis.Addr().String()
+}
+
+// newServer builds the test server, its token key and its logs.
+func newServer(t *testing.T, policy auth.Policy, configure ...func(*grpcserver.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	key, err := auth.LoadOrCreateDevKey(dir)
@@ -62,7 +114,7 @@ func newEnv(t *testing.T, configure ...func(*grpcserver.Config)) *env {
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zapcore.DebugLevel)
-	cfg := grpcserver.Config{Name: "test", Logger: zap.New(core), Verifier: verifier, Policy: testPolicy}
+	cfg := grpcserver.Config{Name: "test", Logger: zap.New(core), Verifier: verifier, Policy: policy}
 	for _, f := range configure {
 		f(&cfg)
 	}
@@ -70,21 +122,10 @@ func newEnv(t *testing.T, configure ...func(*grpcserver.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Registrar().RegisterService(&testDesc, testService{})
-
-	lis := bufconn.Listen(1 << 20)
-	// Unlisted has no policy entry on purpose, so Server.Serve would refuse
-	// to start: serve the bare grpc.Server to show the call is refused anyway.
-	go func() { _ = srv.GRPC().Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := &testService{}
+	srv.Registrar().RegisterService(&testDesc, svc)
 	t.Cleanup(srv.GracefulStop)
-	t.Cleanup(func() { conn.Close() })
-	return &env{srv: srv, lis: lis, conn: conn, key: key, logs: logs}
+	return &env{srv: srv, svc: svc, key: key, logs: logs}
 }
 
 func (e *env) token(t *testing.T, p auth.Principal) string {
@@ -517,11 +558,7 @@ func TestCheckPolicyCoverage(t *testing.T) {
 		}
 	}
 
-	full := auth.Policy{method("Unlisted"): {Roles: []string{auth.PlatformAdmin}}}
-	for m, r := range testPolicy {
-		full[m] = r
-	}
-	if err := grpcserver.CheckPolicyCoverage(e.srv.GRPC(), full); err != nil {
+	if err := grpcserver.CheckPolicyCoverage(e.srv.GRPC(), fullPolicy()); err != nil {
 		t.Errorf("full policy: %v", err)
 	}
 }
@@ -536,21 +573,17 @@ func TestServeRefusesUncoveredRPCs(t *testing.T) {
 }
 
 func TestServeAndGracefulStop(t *testing.T) {
-	full := auth.Policy{method("Unlisted"): {Roles: []string{auth.PlatformAdmin}}}
-	for m, r := range testPolicy {
-		full[m] = r
-	}
 	dir := t.TempDir()
 	key, err := auth.LoadOrCreateDevKey(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	verifier, _ := auth.NewKeyVerifier(key.Public().(ed25519.PublicKey))
-	srv, err := grpcserver.New(grpcserver.Config{Verifier: verifier, Policy: full, ShutdownTimeout: 50 * time.Millisecond})
+	srv, err := grpcserver.New(grpcserver.Config{Verifier: verifier, Policy: fullPolicy(), ShutdownTimeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Registrar().RegisterService(&testDesc, testService{})
+	srv.Registrar().RegisterService(&testDesc, &testService{})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -35,6 +37,7 @@ var testPolicy = auth.Policy{
 	method("Whoami"): {Roles: auth.AllRoles()},
 	method("Watch"):  {Roles: []string{auth.ConsortiumLead}},
 	method("Block"):  {Roles: auth.AllRoles()},
+	method("Nested"): {Roles: auth.AllRoles()},
 }
 
 func unary[Req any, PReq interface {
@@ -48,7 +51,10 @@ func unary[Req any, PReq interface {
 			if err := dec(in); err != nil {
 				return nil, err
 			}
-			h := func(ctx context.Context, req any) (any, error) { return fn(ctx, req.(PReq)) }
+			h := func(ctx context.Context, req any) (any, error) {
+				srv.(*testService).handled.Add(1)
+				return fn(ctx, req.(PReq))
+			}
 			if ic == nil {
 				return h(ctx, in)
 			}
@@ -100,16 +106,22 @@ var testDesc = grpc.ServiceDesc{
 		unary("Unlisted", func(context.Context, *emptypb.Empty) (proto.Message, error) {
 			return &emptypb.Empty{}, nil
 		}),
+		// Any recursive message would do: DescriptorProto nests one message
+		// per level.
+		unary("Nested", func(context.Context, *descriptorpb.DescriptorProto) (proto.Message, error) {
+			return &emptypb.Empty{}, nil
+		}),
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Watch",
 			ServerStreams: true,
-			Handler: func(_ any, ss grpc.ServerStream) error {
+			Handler: func(srv any, ss grpc.ServerStream) error {
 				in := new(frameworkv1.DraftFrameworkRequest)
 				if err := ss.RecvMsg(in); err != nil {
 					return err
 				}
+				srv.(*testService).handled.Add(1)
 				p, _ := auth.FromContext(ss.Context())
 				for _, s := range []string{in.GetRequestId(), p.Subject, grpcserver.CorrelationID(ss.Context())} {
 					if err := ss.SendMsg(wrapperspb.String(s)); err != nil {
@@ -122,11 +134,12 @@ var testDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Block",
 			ServerStreams: true,
-			Handler: func(_ any, ss grpc.ServerStream) error {
+			Handler: func(srv any, ss grpc.ServerStream) error {
 				in := new(emptypb.Empty)
 				if err := ss.RecvMsg(in); err != nil {
 					return err
 				}
+				srv.(*testService).handled.Add(1)
 				if err := ss.SendMsg(wrapperspb.String("started")); err != nil {
 					return err
 				}
@@ -137,7 +150,8 @@ var testDesc = grpc.ServiceDesc{
 	},
 }
 
-type testService struct{}
+// testService counts the requests its handlers were given.
+type testService struct{ handled atomic.Int64 }
 
 // validDraft passes every protovalidate rule of DraftFrameworkRequest.
 func validDraft() *frameworkv1.DraftFrameworkRequest {
