@@ -1,8 +1,10 @@
 package app
 
 import (
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
+	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
 // Who sees what, beyond the policy table's roles: the table says which roles
@@ -50,15 +52,24 @@ func runsDps(p auth.Principal, d *dpsRM) bool {
 // canSeeReferral: the referring council, the consortium running the DPS, the
 // platform, and the providers it was sent to.
 func canSeeReferral(p auth.Principal, r *referralRM) bool {
+	return seesReferral(p, r.created, r.providers)
+}
+
+// canSeeReferralState is canSeeReferral on the aggregate a command loaded.
+func canSeeReferralState(p auth.Principal, st domain.ReferralState) bool {
+	return seesReferral(p, st.Created, st.Providers)
+}
+
+func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentTo map[string]bool) bool {
 	switch {
 	case platformWide(p):
 		return true
 	case council(p) != "":
-		return council(p) == r.created.GetCouncil()
+		return council(p) == created.GetCouncil()
 	case consortium(p) != "":
-		return consortium(p) == r.created.GetConsortium()
+		return consortium(p) == created.GetConsortium()
 	case provider(p) != "":
-		return r.providers[provider(p)]
+		return sentTo[provider(p)]
 	}
 	return false
 }

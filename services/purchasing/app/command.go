@@ -40,13 +40,24 @@ func derivedID(prefix, organisation, requestID string) string {
 // handle runs one command on one aggregate through its repository. The
 // command is decided at one instant, which is also when its events are
 // recorded to have occurred.
-func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request, stream eventstore.StreamID, now time.Time, decide func(S) ([]proto.Message, error)) (Result, []proto.Message, error) {
-	res, err := repo.Handle(ctx, aggregate.Command[S]{
+// visible says whether the caller may see the loaded aggregate (nil for
+// every caller when the aggregate is public or not yet created).
+func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request, stream eventstore.StreamID, now time.Time, visible func(S) bool, decide func(S) ([]proto.Message, error)) (Result, []proto.Message, error) {
+	cmd := aggregate.Command[S]{
 		Stream:          stream,
 		Meta:            r.Meta(now),
 		ExpectedVersion: r.ExpectedVersion,
 		Decide:          decide,
-	})
+	}
+	if visible != nil {
+		cmd.Visible = func(st S) error {
+			if !visible(st) {
+				return notFound(stream.Aggregate, stream.ID)
+			}
+			return nil
+		}
+	}
+	res, err := repo.Handle(ctx, cmd)
 	if err != nil {
 		return Result{}, nil, err
 	}
@@ -55,7 +66,11 @@ func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request
 
 func (s *Service) onProvider(ctx context.Context, r Request, providerID string, c func(a domain.Actor, now time.Time) domain.ProviderCommand) (Result, error) {
 	now := s.now()
-	res, _, err := handle(ctx, s.providers, r, providerStream(providerID), now, func(st domain.ProviderState) ([]proto.Message, error) {
+	// Another provider's profile does not exist for a provider.
+	visible := func(st domain.ProviderState) bool {
+		return !st.Registered() || canSeeProvider(r.Principal, st.ProviderID)
+	}
+	res, _, err := handle(ctx, s.providers, r, providerStream(providerID), now, visible, func(st domain.ProviderState) ([]proto.Message, error) {
 		return domain.DecideProvider(st, c(actorOf(r), now))
 	})
 	return res, err
@@ -63,7 +78,8 @@ func (s *Service) onProvider(ctx context.Context, r Request, providerID string, 
 
 func (s *Service) onDps(ctx context.Context, r Request, dpsID string, c func(a domain.Actor, now time.Time) domain.DpsCommand) (Result, error) {
 	now := s.now()
-	res, _, err := handle(ctx, s.dps, r, dpsStream(dpsID), now, func(st domain.DpsState) ([]proto.Message, error) {
+	// A DPS is public: every provider may apply to it.
+	res, _, err := handle(ctx, s.dps, r, dpsStream(dpsID), now, nil, func(st domain.DpsState) ([]proto.Message, error) {
 		return domain.DecideDps(st, c(actorOf(r), now))
 	})
 	return res, err
@@ -71,7 +87,8 @@ func (s *Service) onDps(ctx context.Context, r Request, dpsID string, c func(a d
 
 func (s *Service) onReferral(ctx context.Context, r Request, referralID string, c func(a domain.Actor, now time.Time) domain.ReferralCommand) (Result, []proto.Message, error) {
 	now := s.now()
-	return handle(ctx, s.referrals, r, referralStream(referralID), now, func(st domain.ReferralState) ([]proto.Message, error) {
+	visible := func(st domain.ReferralState) bool { return !st.Exists() || canSeeReferralState(r.Principal, st) }
+	return handle(ctx, s.referrals, r, referralStream(referralID), now, visible, func(st domain.ReferralState) ([]proto.Message, error) {
 		return domain.DecideReferral(st, c(actorOf(r), now))
 	})
 }

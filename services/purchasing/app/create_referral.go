@@ -26,7 +26,7 @@ func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, n
 	}
 	now := s.now()
 	d, matches, considered := s.model.DpsAndMatch(dpsID, need, now)
-	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, func(st domain.ReferralState) ([]proto.Message, error) {
+	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, nil, func(st domain.ReferralState) ([]proto.Message, error) {
 		return domain.DecideReferral(st, domain.CreateReferral{Actor: actorOf(r), Now: now, ReferralID: id, Dps: d,
 			Need: need, Matches: matches, Considered: considered})
 	})

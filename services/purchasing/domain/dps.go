@@ -256,7 +256,7 @@ func (s DpsState) lead(a Actor) error {
 		return domainerr.Missing(MissingDps, "there is no such DPS: check the DPS id")
 	}
 	if a.Role != RoleConsortiumLead || a.Consortium() != s.Consortium {
-		return domainerr.Forbidden("%s may not manage DPS %s: only a lead of consortium %s may", a.describe(), s.DpsID, s.Consortium)
+		return domainerr.Forbidden("%s may not manage DPS %s: only a lead of the consortium that runs it may", a.describe(), s.DpsID)
 	}
 	return nil
 }
@@ -504,7 +504,7 @@ func (c SuspendMatching) decideDps(s DpsState) ([]proto.Message, error) {
 		return nil, domainerr.Missing(MissingDps, "there is no such DPS: check the DPS id")
 	}
 	if c.Actor.Role != RoleConsortiumPolicy || c.Actor.Consortium() != s.Consortium {
-		return nil, domainerr.Forbidden("%s may not suspend matching in DPS %s: only the early-warning policy of consortium %s may", c.Actor.describe(), s.DpsID, s.Consortium)
+		return nil, domainerr.Forbidden("%s may not suspend matching in DPS %s: only the early-warning policy of the consortium that runs it may", c.Actor.describe(), s.DpsID)
 	}
 	if c.ProviderID == "" {
 		return nil, domainerr.Field("provider_id", "give the provider the risk level concerns")

@@ -170,7 +170,7 @@ func (c CreateReferral) decideReferral(s ReferralState) ([]proto.Message, error)
 		return nil, err
 	}
 	if !containsString(d.Terms.GetMemberCouncils(), la) {
-		return nil, domainerr.Rule(RuleCouncilNotMember, "council %s is not a member of DPS %s: ask consortium %s to add it", la, d.DpsID, d.Consortium)
+		return nil, domainerr.Rule(RuleCouncilNotMember, "council %s is not a member of DPS %s: ask the consortium that runs it to add it", la, d.DpsID)
 	}
 	cat, ok := d.Category(c.Need.GetCategoryId())
 	if !ok {

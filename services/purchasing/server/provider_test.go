@@ -33,10 +33,11 @@ func TestProviderRegistry(t *testing.T) {
 	_, err := a.RegisterProvider(ctx, &purchasingv1.RegisterProviderRequest{RequestId: "register-again-" + provA, ProviderId: provA, Profile: providers[provA].profile()})
 	servicetest.WantRule(t, err, domain.RuleProviderAlreadyRegistered)
 
-	// Another provider's admin may not add a setting to A's profile.
+	// Another provider's admin may not add a setting to A's profile: for
+	// it, A's profile does not exist.
 	must(b.RegisterProvider(ctx, &purchasingv1.RegisterProviderRequest{RequestId: "register-" + provB, ProviderId: provB, Profile: providers[provB].profile()})).OK(t)
 	_, err = b.AddSetting(ctx, &purchasingv1.AddSettingRequest{RequestId: "add-by-b-to-a", ProviderId: provA, Setting: home("SC999001", "Not Theirs", "M20", good)})
-	servicetest.WantCode(t, err, codes.PermissionDenied)
+	servicetest.WantCode(t, err, codes.NotFound)
 	// Nor even read it: a provider sees only its own profile.
 	_, err = b.GetProvider(ctx, &purchasingv1.GetProviderRequest{ProviderId: provA})
 	servicetest.WantCode(t, err, codes.NotFound)
