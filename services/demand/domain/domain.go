@@ -1,7 +1,7 @@
 // Package domain is the aggregated demand context's rules, pure Go with no
 // I/O and no clock. Two deciders:
 //   - a needs return: a council's counts as at one date; every submission is
-//     kept and the latest supersedes the earlier ones;
+//     kept, the latest not withdrawn is the one that stands;
 //   - a disclosure policy: a consortium's suppression threshold.
 package domain
 
@@ -36,6 +36,7 @@ const (
 	RuleCellsUnique           = "demand.cells_unique"
 	RuleUnknownPlacementGroup = "demand.unknown_placement_group"
 	RuleTransitionYear        = "demand.transition_year"
+	RuleAlreadyWithdrawn      = "demand.return_already_withdrawn"
 )
 
 // PlacementGroups are the groups SSDA903 placement codes fall into, matching
@@ -68,22 +69,40 @@ func ReturnID(council, asAt string) string { return council + "-" + asAt }
 
 // ReturnState is a council's returns for one date.
 type ReturnState struct {
+	// Latest is the last submission, withdrawn or not.
 	Latest      *demandv1.NeedsReturnSubmitted
 	Submissions uint32
+	// Withdrawn are the submissions withdrawn, in the order they were.
+	Withdrawn []uint32
 }
 
 // EvolveReturn applies one event.
 func EvolveReturn(s ReturnState, e proto.Message) ReturnState {
-	if r, ok := e.(*demandv1.NeedsReturnSubmitted); ok {
+	switch r := e.(type) {
+	case *demandv1.NeedsReturnSubmitted:
 		s.Latest, s.Submissions = r, r.GetSubmission()
+	case *demandv1.NeedsReturnWithdrawn:
+		s.Withdrawn = slices.Concat(s.Withdrawn, []uint32{r.GetSubmission()})
 	}
 	return s
 }
 
+// Current is the submission that stands: the latest not withdrawn (0: none).
+func (s ReturnState) Current() uint32 {
+	for n := s.Submissions; n > 0; n-- {
+		if !slices.Contains(s.Withdrawn, n) {
+			return n
+		}
+	}
+	return 0
+}
+
 // SubmitNeedsReturn is a council's return as at a date.
 type SubmitNeedsReturn struct {
-	Actor       Actor
-	Now         time.Time
+	Actor Actor
+	Now   time.Time
+	// Council is the LA code the request names ("": the actor's).
+	Council     string
 	AsAt        string
 	Cells       []*demandv1.NeedsCell
 	Transitions *demandv1.Transitions
@@ -100,6 +119,10 @@ func DecideReturn(s ReturnState, c SubmitNeedsReturn) ([]proto.Message, error) {
 	la := c.Actor.Council()
 	if la == "" || (c.Actor.Role != RoleCouncilAnalyst && c.Actor.Role != RoleCouncilCommissioner) {
 		return nil, domainerr.Forbidden("%s may not submit a needs return: only a council's analyst or commissioner may", c.Actor.Role+" of "+c.Actor.Organisation)
+	}
+	if c.Council != "" && c.Council != la {
+		// The other council is not named: a refusal tells nothing about it.
+		return nil, domainerr.Forbidden("a council submits only its own needs return: the caller is of %s", c.Actor.Organisation)
 	}
 	asAt, err := time.Parse("2006-01-02", c.AsAt)
 	if err != nil {

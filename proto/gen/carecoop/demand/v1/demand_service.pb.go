@@ -10,6 +10,7 @@ import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -82,6 +83,9 @@ type CommandResponse struct {
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	StreamVersion uint64                 `protobuf:"varint,2,opt,name=stream_version,json=streamVersion,proto3" json:"stream_version,omitempty"`
 	Position      uint64                 `protobuf:"varint,3,opt,name=position,proto3" json:"position,omitempty"`
+	// SubmitNeedsReturn and WithdrawNeedsReturn: the submission of the as-at
+	// date made or withdrawn (1 = the first).
+	Submission    uint32 `protobuf:"varint,4,opt,name=submission,proto3" json:"submission,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -137,6 +141,13 @@ func (x *CommandResponse) GetPosition() uint64 {
 	return 0
 }
 
+func (x *CommandResponse) GetSubmission() uint32 {
+	if x != nil {
+		return x.Submission
+	}
+	return 0
+}
+
 type SubmitNeedsReturnRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -146,7 +157,10 @@ type SubmitNeedsReturnRequest struct {
 	Costs       []*WeeklyCost          `protobuf:"bytes,5,rep,name=costs,proto3" json:"costs,omitempty"`
 	Forecasts   []*CouncilForecast     `protobuf:"bytes,6,rep,name=forecasts,proto3" json:"forecasts,omitempty"`
 	// e.g. "ssda903-import".
-	Source        string `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	Source string `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	// The council the return is for (DfE LA code). Optional; when given it
+	// must be the caller's council, or nothing is recorded (PERMISSION_DENIED).
+	Council       string `protobuf:"bytes,8,opt,name=council,proto3" json:"council,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -230,6 +244,93 @@ func (x *SubmitNeedsReturnRequest) GetSource() string {
 	return ""
 }
 
+func (x *SubmitNeedsReturnRequest) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+type WithdrawNeedsReturnRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The return's council (DfE LA code): the caller's. Another council's
+	// returns are not found.
+	Council string `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
+	AsAt    string `protobuf:"bytes,3,opt,name=as_at,json=asAt,proto3" json:"as_at,omitempty"`
+	// Which submission for the date (ListNeedsReturns shows them).
+	Submission uint32 `protobuf:"varint,4,opt,name=submission,proto3" json:"submission,omitempty"`
+	// Why, for the record, e.g. "Submitted with the wrong extract".
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawNeedsReturnRequest) Reset() {
+	*x = WithdrawNeedsReturnRequest{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawNeedsReturnRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawNeedsReturnRequest) ProtoMessage() {}
+
+func (x *WithdrawNeedsReturnRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawNeedsReturnRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawNeedsReturnRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WithdrawNeedsReturnRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *WithdrawNeedsReturnRequest) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+func (x *WithdrawNeedsReturnRequest) GetAsAt() string {
+	if x != nil {
+		return x.AsAt
+	}
+	return ""
+}
+
+func (x *WithdrawNeedsReturnRequest) GetSubmission() uint32 {
+	if x != nil {
+		return x.Submission
+	}
+	return 0
+}
+
+func (x *WithdrawNeedsReturnRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type SetDisclosurePolicyRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -244,7 +345,7 @@ type SetDisclosurePolicyRequest struct {
 
 func (x *SetDisclosurePolicyRequest) Reset() {
 	*x = SetDisclosurePolicyRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[2]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -256,7 +357,7 @@ func (x *SetDisclosurePolicyRequest) String() string {
 func (*SetDisclosurePolicyRequest) ProtoMessage() {}
 
 func (x *SetDisclosurePolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[2]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -269,7 +370,7 @@ func (x *SetDisclosurePolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetDisclosurePolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetDisclosurePolicyRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{2}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SetDisclosurePolicyRequest) GetRequestId() string {
@@ -317,7 +418,7 @@ type GetDemandRequest struct {
 
 func (x *GetDemandRequest) Reset() {
 	*x = GetDemandRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[3]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +430,7 @@ func (x *GetDemandRequest) String() string {
 func (*GetDemandRequest) ProtoMessage() {}
 
 func (x *GetDemandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[3]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +443,7 @@ func (x *GetDemandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDemandRequest.ProtoReflect.Descriptor instead.
 func (*GetDemandRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{3}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetDemandRequest) GetConsortium() string {
@@ -398,7 +499,7 @@ type DemandTable struct {
 
 func (x *DemandTable) Reset() {
 	*x = DemandTable{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -410,7 +511,7 @@ func (x *DemandTable) String() string {
 func (*DemandTable) ProtoMessage() {}
 
 func (x *DemandTable) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -423,7 +524,7 @@ func (x *DemandTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DemandTable.ProtoReflect.Descriptor instead.
 func (*DemandTable) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{4}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DemandTable) GetConsortium() string {
@@ -486,7 +587,7 @@ type GetDemandSeriesRequest struct {
 
 func (x *GetDemandSeriesRequest) Reset() {
 	*x = GetDemandSeriesRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +599,7 @@ func (x *GetDemandSeriesRequest) String() string {
 func (*GetDemandSeriesRequest) ProtoMessage() {}
 
 func (x *GetDemandSeriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +612,7 @@ func (x *GetDemandSeriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDemandSeriesRequest.ProtoReflect.Descriptor instead.
 func (*GetDemandSeriesRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{5}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetDemandSeriesRequest) GetConsortium() string {
@@ -547,7 +648,7 @@ type DemandSeries struct {
 
 func (x *DemandSeries) Reset() {
 	*x = DemandSeries{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +660,7 @@ func (x *DemandSeries) String() string {
 func (*DemandSeries) ProtoMessage() {}
 
 func (x *DemandSeries) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +673,7 @@ func (x *DemandSeries) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DemandSeries.ProtoReflect.Descriptor instead.
 func (*DemandSeries) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{6}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DemandSeries) GetConsortium() string {
@@ -613,7 +714,7 @@ type GetSufficiencyRequest struct {
 
 func (x *GetSufficiencyRequest) Reset() {
 	*x = GetSufficiencyRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -625,7 +726,7 @@ func (x *GetSufficiencyRequest) String() string {
 func (*GetSufficiencyRequest) ProtoMessage() {}
 
 func (x *GetSufficiencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -638,7 +739,7 @@ func (x *GetSufficiencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSufficiencyRequest.ProtoReflect.Descriptor instead.
 func (*GetSufficiencyRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{7}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetSufficiencyRequest) GetConsortium() string {
@@ -675,7 +776,7 @@ type SufficiencyRow struct {
 
 func (x *SufficiencyRow) Reset() {
 	*x = SufficiencyRow{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -687,7 +788,7 @@ func (x *SufficiencyRow) String() string {
 func (*SufficiencyRow) ProtoMessage() {}
 
 func (x *SufficiencyRow) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -700,7 +801,7 @@ func (x *SufficiencyRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SufficiencyRow.ProtoReflect.Descriptor instead.
 func (*SufficiencyRow) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{8}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SufficiencyRow) GetCategoryId() string {
@@ -764,7 +865,7 @@ type Sufficiency struct {
 
 func (x *Sufficiency) Reset() {
 	*x = Sufficiency{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +877,7 @@ func (x *Sufficiency) String() string {
 func (*Sufficiency) ProtoMessage() {}
 
 func (x *Sufficiency) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +890,7 @@ func (x *Sufficiency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sufficiency.ProtoReflect.Descriptor instead.
 func (*Sufficiency) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{9}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Sufficiency) GetConsortium() string {
@@ -830,7 +931,7 @@ type GetPriceBenchmarksRequest struct {
 
 func (x *GetPriceBenchmarksRequest) Reset() {
 	*x = GetPriceBenchmarksRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +943,7 @@ func (x *GetPriceBenchmarksRequest) String() string {
 func (*GetPriceBenchmarksRequest) ProtoMessage() {}
 
 func (x *GetPriceBenchmarksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +956,7 @@ func (x *GetPriceBenchmarksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPriceBenchmarksRequest.ProtoReflect.Descriptor instead.
 func (*GetPriceBenchmarksRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{10}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetPriceBenchmarksRequest) GetConsortium() string {
@@ -891,7 +992,7 @@ type PriceRow struct {
 
 func (x *PriceRow) Reset() {
 	*x = PriceRow{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -903,7 +1004,7 @@ func (x *PriceRow) String() string {
 func (*PriceRow) ProtoMessage() {}
 
 func (x *PriceRow) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -916,7 +1017,7 @@ func (x *PriceRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceRow.ProtoReflect.Descriptor instead.
 func (*PriceRow) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{11}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PriceRow) GetCategoryId() string {
@@ -993,7 +1094,7 @@ type PriceBenchmarks struct {
 
 func (x *PriceBenchmarks) Reset() {
 	*x = PriceBenchmarks{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1106,7 @@ func (x *PriceBenchmarks) String() string {
 func (*PriceBenchmarks) ProtoMessage() {}
 
 func (x *PriceBenchmarks) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1119,7 @@ func (x *PriceBenchmarks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceBenchmarks.ProtoReflect.Descriptor instead.
 func (*PriceBenchmarks) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{12}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *PriceBenchmarks) GetConsortium() string {
@@ -1053,7 +1154,7 @@ type GetOutOfAreaRequest struct {
 
 func (x *GetOutOfAreaRequest) Reset() {
 	*x = GetOutOfAreaRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1166,7 @@ func (x *GetOutOfAreaRequest) String() string {
 func (*GetOutOfAreaRequest) ProtoMessage() {}
 
 func (x *GetOutOfAreaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1179,7 @@ func (x *GetOutOfAreaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOutOfAreaRequest.ProtoReflect.Descriptor instead.
 func (*GetOutOfAreaRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{13}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetOutOfAreaRequest) GetConsortium() string {
@@ -1122,7 +1223,7 @@ type OutOfArea struct {
 
 func (x *OutOfArea) Reset() {
 	*x = OutOfArea{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1134,7 +1235,7 @@ func (x *OutOfArea) String() string {
 func (*OutOfArea) ProtoMessage() {}
 
 func (x *OutOfArea) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1147,7 +1248,7 @@ func (x *OutOfArea) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutOfArea.ProtoReflect.Descriptor instead.
 func (*OutOfArea) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{14}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *OutOfArea) GetConsortium() string {
@@ -1217,7 +1318,7 @@ type GetForecastRequest struct {
 
 func (x *GetForecastRequest) Reset() {
 	*x = GetForecastRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1330,7 @@ func (x *GetForecastRequest) String() string {
 func (*GetForecastRequest) ProtoMessage() {}
 
 func (x *GetForecastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1343,7 @@ func (x *GetForecastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetForecastRequest.ProtoReflect.Descriptor instead.
 func (*GetForecastRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{15}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetForecastRequest) GetConsortium() string {
@@ -1278,7 +1379,7 @@ type ForecastValue struct {
 
 func (x *ForecastValue) Reset() {
 	*x = ForecastValue{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1290,7 +1391,7 @@ func (x *ForecastValue) String() string {
 func (*ForecastValue) ProtoMessage() {}
 
 func (x *ForecastValue) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,7 +1404,7 @@ func (x *ForecastValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForecastValue.ProtoReflect.Descriptor instead.
 func (*ForecastValue) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{16}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ForecastValue) GetPlacementGroup() string {
@@ -1344,7 +1445,7 @@ type ForecastYear struct {
 
 func (x *ForecastYear) Reset() {
 	*x = ForecastYear{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1457,7 @@ func (x *ForecastYear) String() string {
 func (*ForecastYear) ProtoMessage() {}
 
 func (x *ForecastYear) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1470,7 @@ func (x *ForecastYear) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForecastYear.ProtoReflect.Descriptor instead.
 func (*ForecastYear) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{17}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ForecastYear) GetAsAt() string {
@@ -1401,7 +1502,7 @@ type Forecast struct {
 
 func (x *Forecast) Reset() {
 	*x = Forecast{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1514,7 @@ func (x *Forecast) String() string {
 func (*Forecast) ProtoMessage() {}
 
 func (x *Forecast) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1527,7 @@ func (x *Forecast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Forecast.ProtoReflect.Descriptor instead.
 func (*Forecast) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{18}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Forecast) GetConsortium() string {
@@ -1482,7 +1583,7 @@ type GetMarketPositionStatementRequest struct {
 
 func (x *GetMarketPositionStatementRequest) Reset() {
 	*x = GetMarketPositionStatementRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +1595,7 @@ func (x *GetMarketPositionStatementRequest) String() string {
 func (*GetMarketPositionStatementRequest) ProtoMessage() {}
 
 func (x *GetMarketPositionStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +1608,7 @@ func (x *GetMarketPositionStatementRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetMarketPositionStatementRequest.ProtoReflect.Descriptor instead.
 func (*GetMarketPositionStatementRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetMarketPositionStatementRequest) GetConsortium() string {
@@ -1546,7 +1647,7 @@ type ExportTableRequest struct {
 
 func (x *ExportTableRequest) Reset() {
 	*x = ExportTableRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1558,7 +1659,7 @@ func (x *ExportTableRequest) String() string {
 func (*ExportTableRequest) ProtoMessage() {}
 
 func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1571,7 +1672,7 @@ func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportTableRequest.ProtoReflect.Descriptor instead.
 func (*ExportTableRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ExportTableRequest) GetConsortium() string {
@@ -1609,6 +1710,264 @@ func (x *ExportTableRequest) GetMinPosition() uint64 {
 	return 0
 }
 
+type ListNeedsReturnsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Councils: optional (if given, one the council is a member of); a
+	// consortium lead: its own by default; the platform: required.
+	Consortium string `protobuf:"bytes,1,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	// Only this as-at date; empty: every date.
+	AsAt          string `protobuf:"bytes,2,opt,name=as_at,json=asAt,proto3" json:"as_at,omitempty"`
+	MinPosition   uint64 `protobuf:"varint,3,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNeedsReturnsRequest) Reset() {
+	*x = ListNeedsReturnsRequest{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNeedsReturnsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNeedsReturnsRequest) ProtoMessage() {}
+
+func (x *ListNeedsReturnsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNeedsReturnsRequest.ProtoReflect.Descriptor instead.
+func (*ListNeedsReturnsRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListNeedsReturnsRequest) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *ListNeedsReturnsRequest) GetAsAt() string {
+	if x != nil {
+		return x.AsAt
+	}
+	return ""
+}
+
+func (x *ListNeedsReturnsRequest) GetMinPosition() uint64 {
+	if x != nil {
+		return x.MinPosition
+	}
+	return 0
+}
+
+// One submission of a council's needs return for a date. Fields marked
+// "own" are filled for the council's own people only.
+type NeedsReturnSubmission struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// DfE LA code.
+	Council string `protobuf:"bytes,1,opt,name=council,proto3" json:"council,omitempty"`
+	AsAt    string `protobuf:"bytes,2,opt,name=as_at,json=asAt,proto3" json:"as_at,omitempty"`
+	// Which submission for the date (1 = the first).
+	Submission  uint32                 `protobuf:"varint,3,opt,name=submission,proto3" json:"submission,omitempty"`
+	SubmittedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=submitted_at,json=submittedAt,proto3" json:"submitted_at,omitempty"`
+	// Own: who submitted it (the token's subject).
+	SubmittedBy string `protobuf:"bytes,5,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	// Own: children counted.
+	Children uint32 `protobuf:"varint,6,opt,name=children,proto3" json:"children,omitempty"`
+	// e.g. "ssda903-import" or "api".
+	Source      string                 `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	Withdrawn   bool                   `protobuf:"varint,8,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`
+	WithdrawnAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
+	// Own: who withdrew it, and why.
+	WithdrawnBy      string `protobuf:"bytes,10,opt,name=withdrawn_by,json=withdrawnBy,proto3" json:"withdrawn_by,omitempty"`
+	WithdrawalReason string `protobuf:"bytes,11,opt,name=withdrawal_reason,json=withdrawalReason,proto3" json:"withdrawal_reason,omitempty"`
+	// The submission every aggregate uses for this council and date: the
+	// latest not withdrawn.
+	Current       bool `protobuf:"varint,12,opt,name=current,proto3" json:"current,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NeedsReturnSubmission) Reset() {
+	*x = NeedsReturnSubmission{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedsReturnSubmission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedsReturnSubmission) ProtoMessage() {}
+
+func (x *NeedsReturnSubmission) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedsReturnSubmission.ProtoReflect.Descriptor instead.
+func (*NeedsReturnSubmission) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *NeedsReturnSubmission) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetAsAt() string {
+	if x != nil {
+		return x.AsAt
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetSubmission() uint32 {
+	if x != nil {
+		return x.Submission
+	}
+	return 0
+}
+
+func (x *NeedsReturnSubmission) GetSubmittedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmittedAt
+	}
+	return nil
+}
+
+func (x *NeedsReturnSubmission) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetChildren() uint32 {
+	if x != nil {
+		return x.Children
+	}
+	return 0
+}
+
+func (x *NeedsReturnSubmission) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetWithdrawn() bool {
+	if x != nil {
+		return x.Withdrawn
+	}
+	return false
+}
+
+func (x *NeedsReturnSubmission) GetWithdrawnAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawnAt
+	}
+	return nil
+}
+
+func (x *NeedsReturnSubmission) GetWithdrawnBy() string {
+	if x != nil {
+		return x.WithdrawnBy
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetWithdrawalReason() string {
+	if x != nil {
+		return x.WithdrawalReason
+	}
+	return ""
+}
+
+func (x *NeedsReturnSubmission) GetCurrent() bool {
+	if x != nil {
+		return x.Current
+	}
+	return false
+}
+
+type ListNeedsReturnsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest date first; per council and date, newest submission first.
+	Returns       []*NeedsReturnSubmission `protobuf:"bytes,1,rep,name=returns,proto3" json:"returns,omitempty"`
+	Position      uint64                   `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNeedsReturnsResponse) Reset() {
+	*x = ListNeedsReturnsResponse{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNeedsReturnsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNeedsReturnsResponse) ProtoMessage() {}
+
+func (x *ListNeedsReturnsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNeedsReturnsResponse.ProtoReflect.Descriptor instead.
+func (*ListNeedsReturnsResponse) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListNeedsReturnsResponse) GetReturns() []*NeedsReturnSubmission {
+	if x != nil {
+		return x.Returns
+	}
+	return nil
+}
+
+func (x *ListNeedsReturnsResponse) GetPosition() uint64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
 type Document struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FileName      string                 `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
@@ -1621,7 +1980,7 @@ type Document struct {
 
 func (x *Document) Reset() {
 	*x = Document{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1992,7 @@ func (x *Document) String() string {
 func (*Document) ProtoMessage() {}
 
 func (x *Document) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +2005,7 @@ func (x *Document) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Document.ProtoReflect.Descriptor instead.
 func (*Document) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Document) GetFileName() string {
@@ -1681,11 +2040,14 @@ var File_carecoop_demand_v1_demand_service_proto protoreflect.FileDescriptor
 
 const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\n" +
-	"'carecoop/demand/v1/demand_service.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarecoop/demand/v1/types.proto\"d\n" +
+	"'carecoop/demand/v1/demand_service.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarecoop/demand/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x01\n" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\x04R\bposition\"\xc6\x03\n" +
+	"\bposition\x18\x03 \x01(\x04R\bposition\x12\x1e\n" +
+	"\n" +
+	"submission\x18\x04 \x01(\rR\n" +
+	"submission\"\xf6\x03\n" +
 	"\x18SubmitNeedsReturnRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x128\n" +
@@ -1695,7 +2057,19 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\vtransitions\x18\x04 \x01(\v2\x1f.carecoop.demand.v1.TransitionsR\vtransitions\x12>\n" +
 	"\x05costs\x18\x05 \x03(\v2\x1e.carecoop.demand.v1.WeeklyCostB\b\xbaH\x05\x92\x01\x02\x102R\x05costs\x12L\n" +
 	"\tforecasts\x18\x06 \x03(\v2#.carecoop.demand.v1.CouncilForecastB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\tforecasts\x12\x1f\n" +
-	"\x06source\x18\a \x01(\tB\a\xbaH\x04r\x02\x18(R\x06source\"\xe3\x01\n" +
+	"\x06source\x18\a \x01(\tB\a\xbaH\x04r\x02\x18(R\x06source\x12.\n" +
+	"\acouncil\x18\b \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{3})?$R\acouncil\"\x8f\x02\n" +
+	"\x1aWithdrawNeedsReturnRequest\x12=\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12+\n" +
+	"\acouncil\x18\x02 \x01(\tB\x11\xbaH\x0er\f2\n" +
+	"^[0-9]{3}$R\acouncil\x128\n" +
+	"\x05as_at\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04asAt\x12'\n" +
+	"\n" +
+	"submission\x18\x04 \x01(\rB\a\xbaH\x04*\x02(\x01R\n" +
+	"submission\x12\"\n" +
+	"\x06reason\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xe3\x01\n" +
 	"\x1aSetDisclosurePolicyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12'\n" +
@@ -1844,7 +2218,32 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\n" +
 	"dimensions\x18\x04 \x03(\tBR\xbaHO\x92\x01L\x10\x02\x18\x01\"FrDR\x0fplacement_groupR\bage_bandR\x04needR\flegal_statusR\x04areaR\rdistance_bandR\n" +
 	"dimensions\x12!\n" +
-	"\fmin_position\x18\x05 \x01(\x04R\vminPosition\"|\n" +
+	"\fmin_position\x18\x05 \x01(\x04R\vminPosition\"\xbe\x01\n" +
+	"\x17ListNeedsReturnsRequest\x12C\n" +
+	"\n" +
+	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
+	"consortium\x12;\n" +
+	"\x05as_at\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asAt\x12!\n" +
+	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xc3\x03\n" +
+	"\x15NeedsReturnSubmission\x12\x18\n" +
+	"\acouncil\x18\x01 \x01(\tR\acouncil\x12\x13\n" +
+	"\x05as_at\x18\x02 \x01(\tR\x04asAt\x12\x1e\n" +
+	"\n" +
+	"submission\x18\x03 \x01(\rR\n" +
+	"submission\x12=\n" +
+	"\fsubmitted_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vsubmittedAt\x12!\n" +
+	"\fsubmitted_by\x18\x05 \x01(\tR\vsubmittedBy\x12\x1a\n" +
+	"\bchildren\x18\x06 \x01(\rR\bchildren\x12\x16\n" +
+	"\x06source\x18\a \x01(\tR\x06source\x12\x1c\n" +
+	"\twithdrawn\x18\b \x01(\bR\twithdrawn\x12=\n" +
+	"\fwithdrawn_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\x12!\n" +
+	"\fwithdrawn_by\x18\n" +
+	" \x01(\tR\vwithdrawnBy\x12+\n" +
+	"\x11withdrawal_reason\x18\v \x01(\tR\x10withdrawalReason\x12\x18\n" +
+	"\acurrent\x18\f \x01(\bR\acurrent\"{\n" +
+	"\x18ListNeedsReturnsResponse\x12C\n" +
+	"\areturns\x18\x01 \x03(\v2).carecoop.demand.v1.NeedsReturnSubmissionR\areturns\x12\x1a\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"|\n" +
 	"\bDocument\x12\x1b\n" +
 	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12\x1d\n" +
 	"\n" +
@@ -1856,9 +2255,10 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\x18DOCUMENT_FORMAT_MARKDOWN\x10\x01\x12\x18\n" +
 	"\x14DOCUMENT_FORMAT_HTML\x10\x02\x12\x17\n" +
 	"\x13DOCUMENT_FORMAT_CSV\x10\x03\x12\x18\n" +
-	"\x14DOCUMENT_FORMAT_XLSX\x10\x042\xd5\a\n" +
+	"\x14DOCUMENT_FORMAT_XLSX\x10\x042\xb0\t\n" +
 	"\rDemandService\x12f\n" +
 	"\x11SubmitNeedsReturn\x12,.carecoop.demand.v1.SubmitNeedsReturnRequest\x1a#.carecoop.demand.v1.CommandResponse\x12j\n" +
+	"\x13WithdrawNeedsReturn\x12..carecoop.demand.v1.WithdrawNeedsReturnRequest\x1a#.carecoop.demand.v1.CommandResponse\x12j\n" +
 	"\x13SetDisclosurePolicy\x12..carecoop.demand.v1.SetDisclosurePolicyRequest\x1a#.carecoop.demand.v1.CommandResponse\x12R\n" +
 	"\tGetDemand\x12$.carecoop.demand.v1.GetDemandRequest\x1a\x1f.carecoop.demand.v1.DemandTable\x12_\n" +
 	"\x0fGetDemandSeries\x12*.carecoop.demand.v1.GetDemandSeriesRequest\x1a .carecoop.demand.v1.DemandSeries\x12\\\n" +
@@ -1867,7 +2267,8 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\fGetOutOfArea\x12'.carecoop.demand.v1.GetOutOfAreaRequest\x1a\x1d.carecoop.demand.v1.OutOfArea\x12S\n" +
 	"\vGetForecast\x12&.carecoop.demand.v1.GetForecastRequest\x1a\x1c.carecoop.demand.v1.Forecast\x12q\n" +
 	"\x1aGetMarketPositionStatement\x125.carecoop.demand.v1.GetMarketPositionStatementRequest\x1a\x1c.carecoop.demand.v1.Document\x12S\n" +
-	"\vExportTable\x12&.carecoop.demand.v1.ExportTableRequest\x1a\x1c.carecoop.demand.v1.DocumentBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/demand/v1;demandv1b\x06proto3"
+	"\vExportTable\x12&.carecoop.demand.v1.ExportTableRequest\x1a\x1c.carecoop.demand.v1.Document\x12m\n" +
+	"\x10ListNeedsReturns\x12+.carecoop.demand.v1.ListNeedsReturnsRequest\x1a,.carecoop.demand.v1.ListNeedsReturnsResponseBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/demand/v1;demandv1b\x06proto3"
 
 var (
 	file_carecoop_demand_v1_demand_service_proto_rawDescOnce sync.Once
@@ -1882,83 +2283,95 @@ func file_carecoop_demand_v1_demand_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_demand_v1_demand_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carecoop_demand_v1_demand_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_carecoop_demand_v1_demand_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_carecoop_demand_v1_demand_service_proto_goTypes = []any{
 	(DocumentFormat)(0),                       // 0: carecoop.demand.v1.DocumentFormat
 	(*CommandResponse)(nil),                   // 1: carecoop.demand.v1.CommandResponse
 	(*SubmitNeedsReturnRequest)(nil),          // 2: carecoop.demand.v1.SubmitNeedsReturnRequest
-	(*SetDisclosurePolicyRequest)(nil),        // 3: carecoop.demand.v1.SetDisclosurePolicyRequest
-	(*GetDemandRequest)(nil),                  // 4: carecoop.demand.v1.GetDemandRequest
-	(*DemandTable)(nil),                       // 5: carecoop.demand.v1.DemandTable
-	(*GetDemandSeriesRequest)(nil),            // 6: carecoop.demand.v1.GetDemandSeriesRequest
-	(*DemandSeries)(nil),                      // 7: carecoop.demand.v1.DemandSeries
-	(*GetSufficiencyRequest)(nil),             // 8: carecoop.demand.v1.GetSufficiencyRequest
-	(*SufficiencyRow)(nil),                    // 9: carecoop.demand.v1.SufficiencyRow
-	(*Sufficiency)(nil),                       // 10: carecoop.demand.v1.Sufficiency
-	(*GetPriceBenchmarksRequest)(nil),         // 11: carecoop.demand.v1.GetPriceBenchmarksRequest
-	(*PriceRow)(nil),                          // 12: carecoop.demand.v1.PriceRow
-	(*PriceBenchmarks)(nil),                   // 13: carecoop.demand.v1.PriceBenchmarks
-	(*GetOutOfAreaRequest)(nil),               // 14: carecoop.demand.v1.GetOutOfAreaRequest
-	(*OutOfArea)(nil),                         // 15: carecoop.demand.v1.OutOfArea
-	(*GetForecastRequest)(nil),                // 16: carecoop.demand.v1.GetForecastRequest
-	(*ForecastValue)(nil),                     // 17: carecoop.demand.v1.ForecastValue
-	(*ForecastYear)(nil),                      // 18: carecoop.demand.v1.ForecastYear
-	(*Forecast)(nil),                          // 19: carecoop.demand.v1.Forecast
-	(*GetMarketPositionStatementRequest)(nil), // 20: carecoop.demand.v1.GetMarketPositionStatementRequest
-	(*ExportTableRequest)(nil),                // 21: carecoop.demand.v1.ExportTableRequest
-	(*Document)(nil),                          // 22: carecoop.demand.v1.Document
-	nil,                                       // 23: carecoop.demand.v1.GetDemandRequest.FiltersEntry
-	(*NeedsCell)(nil),                         // 24: carecoop.demand.v1.NeedsCell
-	(*Transitions)(nil),                       // 25: carecoop.demand.v1.Transitions
-	(*WeeklyCost)(nil),                        // 26: carecoop.demand.v1.WeeklyCost
-	(*CouncilForecast)(nil),                   // 27: carecoop.demand.v1.CouncilForecast
-	(*Table)(nil),                             // 28: carecoop.demand.v1.Table
-	(*TableCell)(nil),                         // 29: carecoop.demand.v1.TableCell
+	(*WithdrawNeedsReturnRequest)(nil),        // 3: carecoop.demand.v1.WithdrawNeedsReturnRequest
+	(*SetDisclosurePolicyRequest)(nil),        // 4: carecoop.demand.v1.SetDisclosurePolicyRequest
+	(*GetDemandRequest)(nil),                  // 5: carecoop.demand.v1.GetDemandRequest
+	(*DemandTable)(nil),                       // 6: carecoop.demand.v1.DemandTable
+	(*GetDemandSeriesRequest)(nil),            // 7: carecoop.demand.v1.GetDemandSeriesRequest
+	(*DemandSeries)(nil),                      // 8: carecoop.demand.v1.DemandSeries
+	(*GetSufficiencyRequest)(nil),             // 9: carecoop.demand.v1.GetSufficiencyRequest
+	(*SufficiencyRow)(nil),                    // 10: carecoop.demand.v1.SufficiencyRow
+	(*Sufficiency)(nil),                       // 11: carecoop.demand.v1.Sufficiency
+	(*GetPriceBenchmarksRequest)(nil),         // 12: carecoop.demand.v1.GetPriceBenchmarksRequest
+	(*PriceRow)(nil),                          // 13: carecoop.demand.v1.PriceRow
+	(*PriceBenchmarks)(nil),                   // 14: carecoop.demand.v1.PriceBenchmarks
+	(*GetOutOfAreaRequest)(nil),               // 15: carecoop.demand.v1.GetOutOfAreaRequest
+	(*OutOfArea)(nil),                         // 16: carecoop.demand.v1.OutOfArea
+	(*GetForecastRequest)(nil),                // 17: carecoop.demand.v1.GetForecastRequest
+	(*ForecastValue)(nil),                     // 18: carecoop.demand.v1.ForecastValue
+	(*ForecastYear)(nil),                      // 19: carecoop.demand.v1.ForecastYear
+	(*Forecast)(nil),                          // 20: carecoop.demand.v1.Forecast
+	(*GetMarketPositionStatementRequest)(nil), // 21: carecoop.demand.v1.GetMarketPositionStatementRequest
+	(*ExportTableRequest)(nil),                // 22: carecoop.demand.v1.ExportTableRequest
+	(*ListNeedsReturnsRequest)(nil),           // 23: carecoop.demand.v1.ListNeedsReturnsRequest
+	(*NeedsReturnSubmission)(nil),             // 24: carecoop.demand.v1.NeedsReturnSubmission
+	(*ListNeedsReturnsResponse)(nil),          // 25: carecoop.demand.v1.ListNeedsReturnsResponse
+	(*Document)(nil),                          // 26: carecoop.demand.v1.Document
+	nil,                                       // 27: carecoop.demand.v1.GetDemandRequest.FiltersEntry
+	(*NeedsCell)(nil),                         // 28: carecoop.demand.v1.NeedsCell
+	(*Transitions)(nil),                       // 29: carecoop.demand.v1.Transitions
+	(*WeeklyCost)(nil),                        // 30: carecoop.demand.v1.WeeklyCost
+	(*CouncilForecast)(nil),                   // 31: carecoop.demand.v1.CouncilForecast
+	(*Table)(nil),                             // 32: carecoop.demand.v1.Table
+	(*TableCell)(nil),                         // 33: carecoop.demand.v1.TableCell
+	(*timestamppb.Timestamp)(nil),             // 34: google.protobuf.Timestamp
 }
 var file_carecoop_demand_v1_demand_service_proto_depIdxs = []int32{
-	24, // 0: carecoop.demand.v1.SubmitNeedsReturnRequest.cells:type_name -> carecoop.demand.v1.NeedsCell
-	25, // 1: carecoop.demand.v1.SubmitNeedsReturnRequest.transitions:type_name -> carecoop.demand.v1.Transitions
-	26, // 2: carecoop.demand.v1.SubmitNeedsReturnRequest.costs:type_name -> carecoop.demand.v1.WeeklyCost
-	27, // 3: carecoop.demand.v1.SubmitNeedsReturnRequest.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
-	23, // 4: carecoop.demand.v1.GetDemandRequest.filters:type_name -> carecoop.demand.v1.GetDemandRequest.FiltersEntry
-	28, // 5: carecoop.demand.v1.DemandTable.consortium_table:type_name -> carecoop.demand.v1.Table
-	28, // 6: carecoop.demand.v1.DemandTable.own_table:type_name -> carecoop.demand.v1.Table
-	5,  // 7: carecoop.demand.v1.DemandSeries.points:type_name -> carecoop.demand.v1.DemandTable
-	29, // 8: carecoop.demand.v1.SufficiencyRow.demand:type_name -> carecoop.demand.v1.TableCell
-	9,  // 9: carecoop.demand.v1.Sufficiency.rows:type_name -> carecoop.demand.v1.SufficiencyRow
-	12, // 10: carecoop.demand.v1.PriceBenchmarks.rows:type_name -> carecoop.demand.v1.PriceRow
-	28, // 11: carecoop.demand.v1.OutOfArea.by_area:type_name -> carecoop.demand.v1.Table
-	28, // 12: carecoop.demand.v1.OutOfArea.by_distance:type_name -> carecoop.demand.v1.Table
-	28, // 13: carecoop.demand.v1.OutOfArea.awards_by_distance:type_name -> carecoop.demand.v1.Table
-	17, // 14: carecoop.demand.v1.ForecastYear.values:type_name -> carecoop.demand.v1.ForecastValue
-	18, // 15: carecoop.demand.v1.Forecast.years:type_name -> carecoop.demand.v1.ForecastYear
+	28, // 0: carecoop.demand.v1.SubmitNeedsReturnRequest.cells:type_name -> carecoop.demand.v1.NeedsCell
+	29, // 1: carecoop.demand.v1.SubmitNeedsReturnRequest.transitions:type_name -> carecoop.demand.v1.Transitions
+	30, // 2: carecoop.demand.v1.SubmitNeedsReturnRequest.costs:type_name -> carecoop.demand.v1.WeeklyCost
+	31, // 3: carecoop.demand.v1.SubmitNeedsReturnRequest.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
+	27, // 4: carecoop.demand.v1.GetDemandRequest.filters:type_name -> carecoop.demand.v1.GetDemandRequest.FiltersEntry
+	32, // 5: carecoop.demand.v1.DemandTable.consortium_table:type_name -> carecoop.demand.v1.Table
+	32, // 6: carecoop.demand.v1.DemandTable.own_table:type_name -> carecoop.demand.v1.Table
+	6,  // 7: carecoop.demand.v1.DemandSeries.points:type_name -> carecoop.demand.v1.DemandTable
+	33, // 8: carecoop.demand.v1.SufficiencyRow.demand:type_name -> carecoop.demand.v1.TableCell
+	10, // 9: carecoop.demand.v1.Sufficiency.rows:type_name -> carecoop.demand.v1.SufficiencyRow
+	13, // 10: carecoop.demand.v1.PriceBenchmarks.rows:type_name -> carecoop.demand.v1.PriceRow
+	32, // 11: carecoop.demand.v1.OutOfArea.by_area:type_name -> carecoop.demand.v1.Table
+	32, // 12: carecoop.demand.v1.OutOfArea.by_distance:type_name -> carecoop.demand.v1.Table
+	32, // 13: carecoop.demand.v1.OutOfArea.awards_by_distance:type_name -> carecoop.demand.v1.Table
+	18, // 14: carecoop.demand.v1.ForecastYear.values:type_name -> carecoop.demand.v1.ForecastValue
+	19, // 15: carecoop.demand.v1.Forecast.years:type_name -> carecoop.demand.v1.ForecastYear
 	0,  // 16: carecoop.demand.v1.GetMarketPositionStatementRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
 	0,  // 17: carecoop.demand.v1.ExportTableRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
-	2,  // 18: carecoop.demand.v1.DemandService.SubmitNeedsReturn:input_type -> carecoop.demand.v1.SubmitNeedsReturnRequest
-	3,  // 19: carecoop.demand.v1.DemandService.SetDisclosurePolicy:input_type -> carecoop.demand.v1.SetDisclosurePolicyRequest
-	4,  // 20: carecoop.demand.v1.DemandService.GetDemand:input_type -> carecoop.demand.v1.GetDemandRequest
-	6,  // 21: carecoop.demand.v1.DemandService.GetDemandSeries:input_type -> carecoop.demand.v1.GetDemandSeriesRequest
-	8,  // 22: carecoop.demand.v1.DemandService.GetSufficiency:input_type -> carecoop.demand.v1.GetSufficiencyRequest
-	11, // 23: carecoop.demand.v1.DemandService.GetPriceBenchmarks:input_type -> carecoop.demand.v1.GetPriceBenchmarksRequest
-	14, // 24: carecoop.demand.v1.DemandService.GetOutOfArea:input_type -> carecoop.demand.v1.GetOutOfAreaRequest
-	16, // 25: carecoop.demand.v1.DemandService.GetForecast:input_type -> carecoop.demand.v1.GetForecastRequest
-	20, // 26: carecoop.demand.v1.DemandService.GetMarketPositionStatement:input_type -> carecoop.demand.v1.GetMarketPositionStatementRequest
-	21, // 27: carecoop.demand.v1.DemandService.ExportTable:input_type -> carecoop.demand.v1.ExportTableRequest
-	1,  // 28: carecoop.demand.v1.DemandService.SubmitNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
-	1,  // 29: carecoop.demand.v1.DemandService.SetDisclosurePolicy:output_type -> carecoop.demand.v1.CommandResponse
-	5,  // 30: carecoop.demand.v1.DemandService.GetDemand:output_type -> carecoop.demand.v1.DemandTable
-	7,  // 31: carecoop.demand.v1.DemandService.GetDemandSeries:output_type -> carecoop.demand.v1.DemandSeries
-	10, // 32: carecoop.demand.v1.DemandService.GetSufficiency:output_type -> carecoop.demand.v1.Sufficiency
-	13, // 33: carecoop.demand.v1.DemandService.GetPriceBenchmarks:output_type -> carecoop.demand.v1.PriceBenchmarks
-	15, // 34: carecoop.demand.v1.DemandService.GetOutOfArea:output_type -> carecoop.demand.v1.OutOfArea
-	19, // 35: carecoop.demand.v1.DemandService.GetForecast:output_type -> carecoop.demand.v1.Forecast
-	22, // 36: carecoop.demand.v1.DemandService.GetMarketPositionStatement:output_type -> carecoop.demand.v1.Document
-	22, // 37: carecoop.demand.v1.DemandService.ExportTable:output_type -> carecoop.demand.v1.Document
-	28, // [28:38] is the sub-list for method output_type
-	18, // [18:28] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	34, // 18: carecoop.demand.v1.NeedsReturnSubmission.submitted_at:type_name -> google.protobuf.Timestamp
+	34, // 19: carecoop.demand.v1.NeedsReturnSubmission.withdrawn_at:type_name -> google.protobuf.Timestamp
+	24, // 20: carecoop.demand.v1.ListNeedsReturnsResponse.returns:type_name -> carecoop.demand.v1.NeedsReturnSubmission
+	2,  // 21: carecoop.demand.v1.DemandService.SubmitNeedsReturn:input_type -> carecoop.demand.v1.SubmitNeedsReturnRequest
+	3,  // 22: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:input_type -> carecoop.demand.v1.WithdrawNeedsReturnRequest
+	4,  // 23: carecoop.demand.v1.DemandService.SetDisclosurePolicy:input_type -> carecoop.demand.v1.SetDisclosurePolicyRequest
+	5,  // 24: carecoop.demand.v1.DemandService.GetDemand:input_type -> carecoop.demand.v1.GetDemandRequest
+	7,  // 25: carecoop.demand.v1.DemandService.GetDemandSeries:input_type -> carecoop.demand.v1.GetDemandSeriesRequest
+	9,  // 26: carecoop.demand.v1.DemandService.GetSufficiency:input_type -> carecoop.demand.v1.GetSufficiencyRequest
+	12, // 27: carecoop.demand.v1.DemandService.GetPriceBenchmarks:input_type -> carecoop.demand.v1.GetPriceBenchmarksRequest
+	15, // 28: carecoop.demand.v1.DemandService.GetOutOfArea:input_type -> carecoop.demand.v1.GetOutOfAreaRequest
+	17, // 29: carecoop.demand.v1.DemandService.GetForecast:input_type -> carecoop.demand.v1.GetForecastRequest
+	21, // 30: carecoop.demand.v1.DemandService.GetMarketPositionStatement:input_type -> carecoop.demand.v1.GetMarketPositionStatementRequest
+	22, // 31: carecoop.demand.v1.DemandService.ExportTable:input_type -> carecoop.demand.v1.ExportTableRequest
+	23, // 32: carecoop.demand.v1.DemandService.ListNeedsReturns:input_type -> carecoop.demand.v1.ListNeedsReturnsRequest
+	1,  // 33: carecoop.demand.v1.DemandService.SubmitNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
+	1,  // 34: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
+	1,  // 35: carecoop.demand.v1.DemandService.SetDisclosurePolicy:output_type -> carecoop.demand.v1.CommandResponse
+	6,  // 36: carecoop.demand.v1.DemandService.GetDemand:output_type -> carecoop.demand.v1.DemandTable
+	8,  // 37: carecoop.demand.v1.DemandService.GetDemandSeries:output_type -> carecoop.demand.v1.DemandSeries
+	11, // 38: carecoop.demand.v1.DemandService.GetSufficiency:output_type -> carecoop.demand.v1.Sufficiency
+	14, // 39: carecoop.demand.v1.DemandService.GetPriceBenchmarks:output_type -> carecoop.demand.v1.PriceBenchmarks
+	16, // 40: carecoop.demand.v1.DemandService.GetOutOfArea:output_type -> carecoop.demand.v1.OutOfArea
+	20, // 41: carecoop.demand.v1.DemandService.GetForecast:output_type -> carecoop.demand.v1.Forecast
+	26, // 42: carecoop.demand.v1.DemandService.GetMarketPositionStatement:output_type -> carecoop.demand.v1.Document
+	26, // 43: carecoop.demand.v1.DemandService.ExportTable:output_type -> carecoop.demand.v1.Document
+	25, // 44: carecoop.demand.v1.DemandService.ListNeedsReturns:output_type -> carecoop.demand.v1.ListNeedsReturnsResponse
+	33, // [33:45] is the sub-list for method output_type
+	21, // [21:33] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_demand_v1_demand_service_proto_init() }
@@ -1973,7 +2386,7 @@ func file_carecoop_demand_v1_demand_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_demand_v1_demand_service_proto_rawDesc), len(file_carecoop_demand_v1_demand_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   23,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	DemandService_SubmitNeedsReturn_FullMethodName          = "/carecoop.demand.v1.DemandService/SubmitNeedsReturn"
+	DemandService_WithdrawNeedsReturn_FullMethodName        = "/carecoop.demand.v1.DemandService/WithdrawNeedsReturn"
 	DemandService_SetDisclosurePolicy_FullMethodName        = "/carecoop.demand.v1.DemandService/SetDisclosurePolicy"
 	DemandService_GetDemand_FullMethodName                  = "/carecoop.demand.v1.DemandService/GetDemand"
 	DemandService_GetDemandSeries_FullMethodName            = "/carecoop.demand.v1.DemandService/GetDemandSeries"
@@ -29,6 +30,7 @@ const (
 	DemandService_GetForecast_FullMethodName                = "/carecoop.demand.v1.DemandService/GetForecast"
 	DemandService_GetMarketPositionStatement_FullMethodName = "/carecoop.demand.v1.DemandService/GetMarketPositionStatement"
 	DemandService_ExportTable_FullMethodName                = "/carecoop.demand.v1.DemandService/ExportTable"
+	DemandService_ListNeedsReturns_FullMethodName           = "/carecoop.demand.v1.DemandService/ListNeedsReturns"
 )
 
 // DemandServiceClient is the client API for DemandService service.
@@ -48,7 +50,12 @@ const (
 type DemandServiceClient interface {
 	// Council analyst or commissioner: submit the council's needs return as at
 	// a date (counts only). A later return for the same date supersedes it.
+	// The return is the caller's council's: naming another is refused.
 	SubmitNeedsReturn(ctx context.Context, in *SubmitNeedsReturnRequest, opts ...grpc.CallOption) (*CommandResponse, error)
+	// Council analyst: withdraw one submission of the council's needs return
+	// for a date. Every aggregate then uses the latest submission for that
+	// date not withdrawn, or none.
+	WithdrawNeedsReturn(ctx context.Context, in *WithdrawNeedsReturnRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Consortium lead: the threshold under which cells are suppressed.
 	SetDisclosurePolicy(ctx context.Context, in *SetDisclosurePolicyRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Needs returns' counts as at a date, grouped by one or two dimensions.
@@ -68,6 +75,11 @@ type DemandServiceClient interface {
 	GetMarketPositionStatement(ctx context.Context, in *GetMarketPositionStatementRequest, opts ...grpc.CallOption) (*Document, error)
 	// Any table above as CSV or XLSX.
 	ExportTable(ctx context.Context, in *ExportTableRequest, opts ...grpc.CallOption) (*Document, error)
+	// The needs returns submitted: a council's people see their own council's
+	// in full (children, who submitted and withdrew, why); a consortium lead
+	// and the platform see which member council submitted for which date and
+	// when, and what is withdrawn or current, without counts or people.
+	ListNeedsReturns(ctx context.Context, in *ListNeedsReturnsRequest, opts ...grpc.CallOption) (*ListNeedsReturnsResponse, error)
 }
 
 type demandServiceClient struct {
@@ -82,6 +94,16 @@ func (c *demandServiceClient) SubmitNeedsReturn(ctx context.Context, in *SubmitN
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CommandResponse)
 	err := c.cc.Invoke(ctx, DemandService_SubmitNeedsReturn_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *demandServiceClient) WithdrawNeedsReturn(ctx context.Context, in *WithdrawNeedsReturnRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommandResponse)
+	err := c.cc.Invoke(ctx, DemandService_WithdrawNeedsReturn_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +200,16 @@ func (c *demandServiceClient) ExportTable(ctx context.Context, in *ExportTableRe
 	return out, nil
 }
 
+func (c *demandServiceClient) ListNeedsReturns(ctx context.Context, in *ListNeedsReturnsRequest, opts ...grpc.CallOption) (*ListNeedsReturnsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNeedsReturnsResponse)
+	err := c.cc.Invoke(ctx, DemandService_ListNeedsReturns_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DemandServiceServer is the server API for DemandService service.
 // All implementations must embed UnimplementedDemandServiceServer
 // for forward compatibility.
@@ -195,7 +227,12 @@ func (c *demandServiceClient) ExportTable(ctx context.Context, in *ExportTableRe
 type DemandServiceServer interface {
 	// Council analyst or commissioner: submit the council's needs return as at
 	// a date (counts only). A later return for the same date supersedes it.
+	// The return is the caller's council's: naming another is refused.
 	SubmitNeedsReturn(context.Context, *SubmitNeedsReturnRequest) (*CommandResponse, error)
+	// Council analyst: withdraw one submission of the council's needs return
+	// for a date. Every aggregate then uses the latest submission for that
+	// date not withdrawn, or none.
+	WithdrawNeedsReturn(context.Context, *WithdrawNeedsReturnRequest) (*CommandResponse, error)
 	// Consortium lead: the threshold under which cells are suppressed.
 	SetDisclosurePolicy(context.Context, *SetDisclosurePolicyRequest) (*CommandResponse, error)
 	// Needs returns' counts as at a date, grouped by one or two dimensions.
@@ -215,6 +252,11 @@ type DemandServiceServer interface {
 	GetMarketPositionStatement(context.Context, *GetMarketPositionStatementRequest) (*Document, error)
 	// Any table above as CSV or XLSX.
 	ExportTable(context.Context, *ExportTableRequest) (*Document, error)
+	// The needs returns submitted: a council's people see their own council's
+	// in full (children, who submitted and withdrew, why); a consortium lead
+	// and the platform see which member council submitted for which date and
+	// when, and what is withdrawn or current, without counts or people.
+	ListNeedsReturns(context.Context, *ListNeedsReturnsRequest) (*ListNeedsReturnsResponse, error)
 	mustEmbedUnimplementedDemandServiceServer()
 }
 
@@ -227,6 +269,9 @@ type UnimplementedDemandServiceServer struct{}
 
 func (UnimplementedDemandServiceServer) SubmitNeedsReturn(context.Context, *SubmitNeedsReturnRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitNeedsReturn not implemented")
+}
+func (UnimplementedDemandServiceServer) WithdrawNeedsReturn(context.Context, *WithdrawNeedsReturnRequest) (*CommandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawNeedsReturn not implemented")
 }
 func (UnimplementedDemandServiceServer) SetDisclosurePolicy(context.Context, *SetDisclosurePolicyRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetDisclosurePolicy not implemented")
@@ -254,6 +299,9 @@ func (UnimplementedDemandServiceServer) GetMarketPositionStatement(context.Conte
 }
 func (UnimplementedDemandServiceServer) ExportTable(context.Context, *ExportTableRequest) (*Document, error) {
 	return nil, status.Error(codes.Unimplemented, "method ExportTable not implemented")
+}
+func (UnimplementedDemandServiceServer) ListNeedsReturns(context.Context, *ListNeedsReturnsRequest) (*ListNeedsReturnsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNeedsReturns not implemented")
 }
 func (UnimplementedDemandServiceServer) mustEmbedUnimplementedDemandServiceServer() {}
 func (UnimplementedDemandServiceServer) testEmbeddedByValue()                       {}
@@ -290,6 +338,24 @@ func _DemandService_SubmitNeedsReturn_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DemandServiceServer).SubmitNeedsReturn(ctx, req.(*SubmitNeedsReturnRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DemandService_WithdrawNeedsReturn_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawNeedsReturnRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DemandServiceServer).WithdrawNeedsReturn(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DemandService_WithdrawNeedsReturn_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DemandServiceServer).WithdrawNeedsReturn(ctx, req.(*WithdrawNeedsReturnRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -456,6 +522,24 @@ func _DemandService_ExportTable_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DemandService_ListNeedsReturns_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNeedsReturnsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DemandServiceServer).ListNeedsReturns(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DemandService_ListNeedsReturns_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DemandServiceServer).ListNeedsReturns(ctx, req.(*ListNeedsReturnsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DemandService_ServiceDesc is the grpc.ServiceDesc for DemandService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -466,6 +550,10 @@ var DemandService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SubmitNeedsReturn",
 			Handler:    _DemandService_SubmitNeedsReturn_Handler,
+		},
+		{
+			MethodName: "WithdrawNeedsReturn",
+			Handler:    _DemandService_WithdrawNeedsReturn_Handler,
 		},
 		{
 			MethodName: "SetDisclosurePolicy",
@@ -502,6 +590,10 @@ var DemandService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ExportTable",
 			Handler:    _DemandService_ExportTable_Handler,
+		},
+		{
+			MethodName: "ListNeedsReturns",
+			Handler:    _DemandService_ListNeedsReturns_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -22,7 +22,7 @@ const (
 )
 
 // A council's needs return as at a date. A later one for the same date
-// supersedes it; both stay in the stream.
+// supersedes it; both stay in the stream. A withdrawn one supersedes nothing.
 type NeedsReturnSubmitted struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ReturnId string                 `protobuf:"bytes,1,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
@@ -142,6 +142,95 @@ func (x *NeedsReturnSubmitted) GetSource() string {
 	return ""
 }
 
+// One submission of a council's needs return for a date, withdrawn: every
+// aggregate uses the latest submission for the date not withdrawn instead.
+type NeedsReturnWithdrawn struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ReturnId string                 `protobuf:"bytes,1,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	// DfE LA code.
+	Council string `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
+	AsAt    string `protobuf:"bytes,3,opt,name=as_at,json=asAt,proto3" json:"as_at,omitempty"`
+	// The submission withdrawn.
+	Submission uint32 `protobuf:"varint,4,opt,name=submission,proto3" json:"submission,omitempty"`
+	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The submission that stands for the date now (0: none).
+	CurrentSubmission uint32 `protobuf:"varint,6,opt,name=current_submission,json=currentSubmission,proto3" json:"current_submission,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *NeedsReturnWithdrawn) Reset() {
+	*x = NeedsReturnWithdrawn{}
+	mi := &file_carecoop_demand_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NeedsReturnWithdrawn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NeedsReturnWithdrawn) ProtoMessage() {}
+
+func (x *NeedsReturnWithdrawn) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NeedsReturnWithdrawn.ProtoReflect.Descriptor instead.
+func (*NeedsReturnWithdrawn) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *NeedsReturnWithdrawn) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *NeedsReturnWithdrawn) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+func (x *NeedsReturnWithdrawn) GetAsAt() string {
+	if x != nil {
+		return x.AsAt
+	}
+	return ""
+}
+
+func (x *NeedsReturnWithdrawn) GetSubmission() uint32 {
+	if x != nil {
+		return x.Submission
+	}
+	return 0
+}
+
+func (x *NeedsReturnWithdrawn) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *NeedsReturnWithdrawn) GetCurrentSubmission() uint32 {
+	if x != nil {
+		return x.CurrentSubmission
+	}
+	return 0
+}
+
 type DisclosurePolicySet struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	Consortium        string                 `protobuf:"bytes,1,opt,name=consortium,proto3" json:"consortium,omitempty"`
@@ -154,7 +243,7 @@ type DisclosurePolicySet struct {
 
 func (x *DisclosurePolicySet) Reset() {
 	*x = DisclosurePolicySet{}
-	mi := &file_carecoop_demand_v1_events_proto_msgTypes[1]
+	mi := &file_carecoop_demand_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -166,7 +255,7 @@ func (x *DisclosurePolicySet) String() string {
 func (*DisclosurePolicySet) ProtoMessage() {}
 
 func (x *DisclosurePolicySet) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_events_proto_msgTypes[1]
+	mi := &file_carecoop_demand_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -179,7 +268,7 @@ func (x *DisclosurePolicySet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisclosurePolicySet.ProtoReflect.Descriptor instead.
 func (*DisclosurePolicySet) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_carecoop_demand_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *DisclosurePolicySet) GetConsortium() string {
@@ -228,7 +317,16 @@ const file_carecoop_demand_v1_events_proto_rawDesc = "" +
 	"submission\x18\t \x01(\rR\n" +
 	"submission\x12\x16\n" +
 	"\x06source\x18\n" +
-	" \x01(\tR\x06source\"\x9b\x01\n" +
+	" \x01(\tR\x06source\"\xc9\x01\n" +
+	"\x14NeedsReturnWithdrawn\x12\x1b\n" +
+	"\treturn_id\x18\x01 \x01(\tR\breturnId\x12\x18\n" +
+	"\acouncil\x18\x02 \x01(\tR\acouncil\x12\x13\n" +
+	"\x05as_at\x18\x03 \x01(\tR\x04asAt\x12\x1e\n" +
+	"\n" +
+	"submission\x18\x04 \x01(\rR\n" +
+	"submission\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12-\n" +
+	"\x12current_submission\x18\x06 \x01(\rR\x11currentSubmission\"\x9b\x01\n" +
 	"\x13DisclosurePolicySet\x12\x1e\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tR\n" +
@@ -249,20 +347,21 @@ func file_carecoop_demand_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_demand_v1_events_proto_rawDescData
 }
 
-var file_carecoop_demand_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_carecoop_demand_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_carecoop_demand_v1_events_proto_goTypes = []any{
 	(*NeedsReturnSubmitted)(nil), // 0: carecoop.demand.v1.NeedsReturnSubmitted
-	(*DisclosurePolicySet)(nil),  // 1: carecoop.demand.v1.DisclosurePolicySet
-	(*NeedsCell)(nil),            // 2: carecoop.demand.v1.NeedsCell
-	(*Transitions)(nil),          // 3: carecoop.demand.v1.Transitions
-	(*WeeklyCost)(nil),           // 4: carecoop.demand.v1.WeeklyCost
-	(*CouncilForecast)(nil),      // 5: carecoop.demand.v1.CouncilForecast
+	(*NeedsReturnWithdrawn)(nil), // 1: carecoop.demand.v1.NeedsReturnWithdrawn
+	(*DisclosurePolicySet)(nil),  // 2: carecoop.demand.v1.DisclosurePolicySet
+	(*NeedsCell)(nil),            // 3: carecoop.demand.v1.NeedsCell
+	(*Transitions)(nil),          // 4: carecoop.demand.v1.Transitions
+	(*WeeklyCost)(nil),           // 5: carecoop.demand.v1.WeeklyCost
+	(*CouncilForecast)(nil),      // 6: carecoop.demand.v1.CouncilForecast
 }
 var file_carecoop_demand_v1_events_proto_depIdxs = []int32{
-	2, // 0: carecoop.demand.v1.NeedsReturnSubmitted.cells:type_name -> carecoop.demand.v1.NeedsCell
-	3, // 1: carecoop.demand.v1.NeedsReturnSubmitted.transitions:type_name -> carecoop.demand.v1.Transitions
-	4, // 2: carecoop.demand.v1.NeedsReturnSubmitted.costs:type_name -> carecoop.demand.v1.WeeklyCost
-	5, // 3: carecoop.demand.v1.NeedsReturnSubmitted.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
+	3, // 0: carecoop.demand.v1.NeedsReturnSubmitted.cells:type_name -> carecoop.demand.v1.NeedsCell
+	4, // 1: carecoop.demand.v1.NeedsReturnSubmitted.transitions:type_name -> carecoop.demand.v1.Transitions
+	5, // 2: carecoop.demand.v1.NeedsReturnSubmitted.costs:type_name -> carecoop.demand.v1.WeeklyCost
+	6, // 3: carecoop.demand.v1.NeedsReturnSubmitted.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
@@ -282,7 +381,7 @@ func file_carecoop_demand_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_demand_v1_events_proto_rawDesc), len(file_carecoop_demand_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
