@@ -1,6 +1,11 @@
 package app
 
 import (
+	"cmp"
+	"slices"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
@@ -76,4 +81,84 @@ func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentT
 
 func notFound(what, id string) error {
 	return domainerr.Missing(what, "there is no %s %s that you may see", what, id)
+}
+
+// Read views: what a viewer who may see a thing reads of it, one function per
+// message type. A field the viewer may not have is left zero.
+
+// viewReferralFor is the referral as p reads it (p may see it). The
+// referring council, the consortium running the DPS and the platform read
+// every match, offer (cheapest first) and decline, and how fast the market
+// answered. A provider reads the need, its own matched settings, offers and
+// declines, and where it stands: not who else was asked, how many, at what
+// price, or how fast they answered.
+func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasingv1.ReferralView {
+	c := r.created
+	v := &purchasingv1.ReferralView{ReferralId: c.GetReferralId(), Council: c.GetCouncil(), DpsId: c.GetDpsId(), Consortium: c.GetConsortium(),
+		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
+	own := provider(p)
+	if own == "" {
+		v.MatchedSettings = uint32(r.matched)
+	}
+	for _, mt := range r.matches {
+		if own == "" || mt.GetProviderId() == own {
+			v.Matches = append(v.Matches, viewMatchFor(p, mt))
+		}
+	}
+	for _, o := range r.offers {
+		if own == "" || o.GetProviderId() == own {
+			oc := clone(o)
+			oc.ProviderName = m.providerName(o.GetProviderId())
+			v.Offers = append(v.Offers, oc)
+		}
+	}
+	slices.SortStableFunc(v.Offers, func(a, b *purchasingv1.Offer) int {
+		return cmp.Compare(a.GetWeeklyPricePence(), b.GetWeeklyPricePence())
+	})
+	for _, d := range r.declines {
+		if own == "" || d.GetProviderId() == own {
+			v.Declines = append(v.Declines, clone(d))
+		}
+	}
+	if !r.firstOfferAt.IsZero() && own == "" {
+		v.FirstOfferAt = timestamppb.New(r.firstOfferAt)
+		v.SecondsToFirstOffer = int64(r.firstOfferAt.Sub(r.createdAt).Seconds())
+	}
+	if r.placement != nil {
+		v.AwardedAt = timestamppb.New(r.awardedAt)
+		v.SecondsToPlacement = r.placement.GetSecondsToPlacement()
+		if own == "" || r.placement.GetProviderId() == own {
+			v.PlacementId = r.placement.GetPlacementId()
+		}
+	}
+	if own != "" {
+		v.YourResponse = yourResponse(own, r, v)
+	}
+	return v
+}
+
+// viewMatchFor is a matched setting as p reads it. Its rank is its place
+// among every setting matched (rank 9 tells that at least eight others were
+// asked), so a provider does not read it. The median awarded price is
+// computed from the provider's placements with every council of every
+// consortium (after one award it is another council's price), so only the
+// platform and the provider itself read it.
+func viewMatchFor(p auth.Principal, mt *purchasingv1.MatchedSetting) *purchasingv1.MatchedSetting {
+	v := clone(mt)
+	if provider(p) != "" {
+		v.Rank = 0
+	}
+	if !platformWide(p) && provider(p) != mt.GetProviderId() {
+		v.MedianAwardedPricePence = 0
+	}
+	return v
+}
+
+// viewExplanationFor is ExplainMatch's answer as p reads it: a provider
+// reads why its setting was or was not matched, not its rank.
+func viewExplanationFor(p auth.Principal, ex *purchasingv1.ExplainMatchResponse) *purchasingv1.ExplainMatchResponse {
+	if provider(p) != "" {
+		ex.Rank = 0
+	}
+	return ex
 }

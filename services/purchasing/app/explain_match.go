@@ -12,7 +12,8 @@ import (
 // ExplainMatch says why a setting was matched to a referral (the reasons
 // recorded at match time, read from the referral's stream) or why not (every
 // criterion checked against the supply now, unmet ones first). A provider may
-// ask only about its own settings on referrals sent to it.
+// ask only about its own settings on referrals sent to it, and is not told
+// their rank (viewExplanationFor).
 func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID, urn string, minPosition uint64) (*purchasingv1.ExplainMatchResponse, error) {
 	var sent bool
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
@@ -37,7 +38,7 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 			return nil, err
 		}
 		if mt := l.State.Matches[urn]; mt != nil {
-			return &purchasingv1.ExplainMatchResponse{Matched: true, Rank: mt.GetRank(), Reasons: clone(mt).GetReasons(), Position: pos}, nil
+			return viewExplanationFor(p, &purchasingv1.ExplainMatchResponse{Matched: true, Rank: mt.GetRank(), Reasons: clone(mt).GetReasons(), Position: pos}), nil
 		}
 	}
 	out := &purchasingv1.ExplainMatchResponse{Position: pos}
@@ -70,5 +71,5 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 		out.Reasons = reasons
 		return nil
 	})
-	return out, err
+	return viewExplanationFor(p, out), err
 }

@@ -18,7 +18,7 @@ func (s *Service) ListReferrals(ctx context.Context, p auth.Principal, status pu
 			if !canSeeReferral(p, r) || (status != 0 && r.status != status) || (dpsID != "" && r.created.GetDpsId() != dpsID) {
 				continue
 			}
-			out.Referrals = append(out.Referrals, m.referralView(p, r))
+			out.Referrals = append(out.Referrals, m.viewReferralFor(p, r))
 		}
 		return nil
 	})

@@ -3300,20 +3300,25 @@ type ReferralView struct {
 	// its own settings only; without reasons (ExplainMatch gives them). Once
 	// awarded or withdrawn the list is left out (matched_settings says how many).
 	Matches []*MatchedSetting `protobuf:"bytes,7,rep,name=matches,proto3" json:"matches,omitempty"`
-	// Council: every offer, cheapest first. Provider: its own.
-	Offers              []*Offer               `protobuf:"bytes,8,rep,name=offers,proto3" json:"offers,omitempty"`
-	Declines            []*Decline             `protobuf:"bytes,9,rep,name=declines,proto3" json:"declines,omitempty"`
-	CreatedAt           *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Council, lead and platform: every offer, cheapest first. Provider: its own.
+	Offers []*Offer `protobuf:"bytes,8,rep,name=offers,proto3" json:"offers,omitempty"`
+	// Council, lead and platform: every decline. Provider: its own.
+	Declines  []*Decline             `protobuf:"bytes,9,rep,name=declines,proto3" json:"declines,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// How fast the market answered: for the council, lead and platform; unset
+	// for a provider.
 	FirstOfferAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=first_offer_at,json=firstOfferAt,proto3" json:"first_offer_at,omitempty"`
 	SecondsToFirstOffer int64                  `protobuf:"varint,12,opt,name=seconds_to_first_offer,json=secondsToFirstOffer,proto3" json:"seconds_to_first_offer,omitempty"`
 	AwardedAt           *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=awarded_at,json=awardedAt,proto3" json:"awarded_at,omitempty"`
 	SecondsToPlacement  int64                  `protobuf:"varint,14,opt,name=seconds_to_placement,json=secondsToPlacement,proto3" json:"seconds_to_placement,omitempty"`
-	PlacementId         string                 `protobuf:"bytes,15,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
-	Version             uint64                 `protobuf:"varint,16,opt,name=version,proto3" json:"version,omitempty"`
+	// For the council, lead and platform, and the provider awarded it.
+	PlacementId string `protobuf:"bytes,15,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	Version     uint64 `protobuf:"varint,16,opt,name=version,proto3" json:"version,omitempty"`
 	// For a provider: whether it has offered, declined or been told the
 	// referral closed.
 	YourResponse string `protobuf:"bytes,17,opt,name=your_response,json=yourResponse,proto3" json:"your_response,omitempty"`
-	// How many settings the referral was sent to.
+	// How many settings the referral was sent to: for the council, lead and
+	// platform; 0 for a provider.
 	MatchedSettings uint32 `protobuf:"varint,18,opt,name=matched_settings,json=matchedSettings,proto3" json:"matched_settings,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
@@ -3642,8 +3647,9 @@ func (x *ExplainMatchRequest) GetMinPosition() uint64 {
 type ExplainMatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The setting was among those the referral was sent to.
-	Matched bool   `protobuf:"varint,1,opt,name=matched,proto3" json:"matched,omitempty"`
-	Rank    uint32 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	Matched bool `protobuf:"varint,1,opt,name=matched,proto3" json:"matched,omitempty"`
+	// Its rank among them: for the council, lead and platform; 0 for a provider.
+	Rank uint32 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
 	// For a matched setting, the reasons recorded at match time; otherwise every
 	// criterion checked against the supply now, the unmet ones first.
 	Reasons       []*MatchReason `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`

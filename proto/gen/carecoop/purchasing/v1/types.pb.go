@@ -1738,16 +1738,20 @@ func (x *MatchReason) GetDetail() string {
 
 // A setting the referral was sent to, with its rank and why it matched.
 type MatchedSetting struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Rank          uint32                 `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	SettingUrn    string                 `protobuf:"bytes,3,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
-	SettingName   string                 `protobuf:"bytes,4,opt,name=setting_name,json=settingName,proto3" json:"setting_name,omitempty"`
-	SettingType   SettingType            `protobuf:"varint,5,opt,name=setting_type,json=settingType,proto3,enum=carecoop.purchasing.v1.SettingType" json:"setting_type,omitempty"`
-	Outcode       string                 `protobuf:"bytes,6,opt,name=outcode,proto3" json:"outcode,omitempty"`
-	DistanceMiles float64                `protobuf:"fixed64,7,opt,name=distance_miles,json=distanceMiles,proto3" json:"distance_miles,omitempty"`
-	OfstedGrade   OfstedGrade            `protobuf:"varint,8,opt,name=ofsted_grade,json=ofstedGrade,proto3,enum=carecoop.purchasing.v1.OfstedGrade" json:"ofsted_grade,omitempty"`
-	// Median weekly price of this provider's past awards in the category; 0 if none.
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Place among every setting matched (1 = best). For the referring council,
+	// the consortium running the DPS and the platform; 0 for a provider.
+	Rank          uint32      `protobuf:"varint,1,opt,name=rank,proto3" json:"rank,omitempty"`
+	ProviderId    string      `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	SettingUrn    string      `protobuf:"bytes,3,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
+	SettingName   string      `protobuf:"bytes,4,opt,name=setting_name,json=settingName,proto3" json:"setting_name,omitempty"`
+	SettingType   SettingType `protobuf:"varint,5,opt,name=setting_type,json=settingType,proto3,enum=carecoop.purchasing.v1.SettingType" json:"setting_type,omitempty"`
+	Outcode       string      `protobuf:"bytes,6,opt,name=outcode,proto3" json:"outcode,omitempty"`
+	DistanceMiles float64     `protobuf:"fixed64,7,opt,name=distance_miles,json=distanceMiles,proto3" json:"distance_miles,omitempty"`
+	OfstedGrade   OfstedGrade `protobuf:"varint,8,opt,name=ofsted_grade,json=ofstedGrade,proto3,enum=carecoop.purchasing.v1.OfstedGrade" json:"ofsted_grade,omitempty"`
+	// Median weekly price of this provider's past awards in the category; 0 if
+	// none. Drawn from every council's placements, so only for the platform
+	// and the provider itself; 0 for anyone else.
 	MedianAwardedPricePence int64  `protobuf:"varint,9,opt,name=median_awarded_price_pence,json=medianAwardedPricePence,proto3" json:"median_awarded_price_pence,omitempty"`
 	FreePlaces              uint32 `protobuf:"varint,10,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
 	// Why it matched: in the ReferralMatched event and from ExplainMatch.
