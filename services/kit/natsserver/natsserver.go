@@ -42,6 +42,10 @@ type Options struct {
 	Debug, Trace bool
 	// ReadyTimeout overrides DefaultReadyTimeout.
 	ReadyTimeout time.Duration
+	// Users, if set, are the only clients the server accepts, each with its
+	// own permissions (ServiceUsers makes one per service). Without them
+	// anyone who reaches the port may do anything.
+	Users []*server.User
 }
 
 // Server is a running embedded nats-server.
@@ -73,6 +77,7 @@ func Start(opts Options) (*Server, error) {
 		NoLog:  !(opts.Logging || opts.Debug || opts.Trace),
 		Debug:  opts.Debug,
 		Trace:  opts.Trace,
+		Users:  opts.Users,
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {

@@ -1,0 +1,114 @@
+// Package natsperm is who may do what on NATS: each service connects as
+// its own user, which may publish events only on its own context's subjects
+// (carecoop.evt.<context>.>) and use the JetStream API only as far as the
+// kit's event store, bus consumers and read models need.
+//
+// This is the one table: the embedded server of `carecoop dev` applies it
+// (package natsserver), the standalone services connect by it
+// (servicecmd), and a test checks that deploy/nats/*.conf grants the same.
+package natsperm
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+)
+
+// Stream is the event stream the permissions are about.
+const Stream = jetstream.DefaultStreamName
+
+// durables are each service's bus consumers (bus.Config.Durable). Only a
+// service may create, pull from and acknowledge its own; a new reaction's
+// durable must be added here, or the server refuses its acknowledgements.
+var durables = map[string][]string{
+	"framework":  {"framework-risk-levels"},
+	"purchasing": {"purchasing-risk-levels"},
+	"demand":     nil,
+	"monitoring": {"monitoring-contracts", "monitoring-risk"},
+}
+
+// Services are the contexts that connect to NATS, each as the user of the
+// same name.
+func Services() []string {
+	return []string{"framework", "purchasing", "demand", "monitoring"}
+}
+
+// Durables are the durable consumers a service owns.
+func Durables(service string) []string { return slices.Clone(durables[service]) }
+
+// InboxPrefix is the prefix of a service's reply subjects: a service may
+// subscribe only under its own, so it cannot read replies meant for another.
+// Connect with nats.CustomInboxPrefix(InboxPrefix(service)).
+func InboxPrefix(service string) string { return "_INBOX." + service }
+
+// Permissions are a user's subject permissions, in nats-server's terms.
+type Permissions struct {
+	PublishAllow   []string
+	PublishDeny    []string
+	SubscribeAllow []string
+}
+
+// For returns a service's permissions.
+func For(service string) (Permissions, error) {
+	own, ok := durables[service]
+	if !ok {
+		return Permissions{}, fmt.Errorf("natsperm: no NATS user for service %q", service)
+	}
+	api := "$JS.API."
+	p := Permissions{
+		PublishAllow: []string{
+			// Its own events, and no one else's: the point of the table.
+			eventstore.ContextFilter(service),
+			// jetstream.New creates the stream or updates its configuration
+			// at every start. This cannot be narrower while the store does
+			// so: it also lets a service change the stream's configuration.
+			api + "STREAM.CREATE." + Stream,
+			api + "STREAM.UPDATE." + Stream,
+			// LastPosition.
+			api + "STREAM.INFO." + Stream,
+			// Loads, tips and the read models' probes are direct gets;
+			// reading every context's events is allowed (no forging).
+			api + "DIRECT.GET." + Stream,
+			api + "DIRECT.GET." + Stream + "." + eventstore.SubjectPrefix + ".>",
+			// Read models follow the stream through ordered consumers, which
+			// nats.go names at random (<nuid>_<n>): consumer names are one
+			// subject token, so creating and pulling cannot be limited to the
+			// service's own names. Other services' durables are denied below.
+			// (An ordered consumer's delete after a reset is refused; the
+			// server drops it after five idle minutes.)
+			api + "CONSUMER.CREATE." + Stream + ".*",
+			api + "CONSUMER.CREATE." + Stream + ".*.>", // a single filter subject rides in the subject
+			api + "CONSUMER.MSG.NEXT." + Stream + ".*",
+		},
+		// Replies (API answers, pulled messages) come to its own inboxes.
+		SubscribeAllow: []string{InboxPrefix(service) + ".>"},
+	}
+	for _, d := range own {
+		p.PublishAllow = append(p.PublishAllow,
+			api+"CONSUMER.INFO."+Stream+"."+d,
+			// Ack, Nak, InProgress and Term of its own durables only:
+			// $JS.ACK.<stream>.<consumer>.…, and the v2 form
+			// $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.… that a
+			// server feature flag turns on.
+			"$JS.ACK."+Stream+"."+d+".>",
+			"$JS.ACK.*.*."+Stream+"."+d+".>",
+		)
+	}
+	for _, other := range Services() {
+		if other == service {
+			continue
+		}
+		for _, d := range durables[other] {
+			// Neither redefine (a filter that skips events) nor steal
+			// messages from another service's durable.
+			p.PublishDeny = append(p.PublishDeny,
+				api+"CONSUMER.CREATE."+Stream+"."+d,
+				api+"CONSUMER.CREATE."+Stream+"."+d+".>",
+				api+"CONSUMER.MSG.NEXT."+Stream+"."+d,
+			)
+		}
+	}
+	return p, nil
+}
