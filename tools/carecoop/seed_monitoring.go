@@ -335,7 +335,13 @@ func (s *monitoringSeeder) seed(ctx context.Context, lead monitoringv1.Monitorin
 		return "", fmt.Errorf("quality visit at %s: %w", visited.urn, err)
 	}
 
-	if _, err := lead.RecordOfstedJudgement(ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: "seed-ofsted-" + inadequate.urn, Urn: inadequate.urn,
+	// Ofsted's judgement arrives through the platform's feed of published
+	// judgements: no council or lead records one.
+	feed, err := s.as(auth.OrgPlatform, auth.PlatformAdmin)
+	if err != nil {
+		return "", err
+	}
+	if _, err := feed.RecordOfstedJudgement(ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: "seed-ofsted-" + inadequate.urn, Urn: inadequate.urn,
 		Grade: purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE, InspectionDate: day(today.AddDate(0, 0, -9)), InspectionType: "full"}); err != nil {
 		return "", fmt.Errorf("Ofsted judgement of %s: %w", inadequate.urn, err)
 	}

@@ -27,7 +27,7 @@ func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, q *m
 		sort.Slice(out.Ofsted, func(i, j int) bool { return out.Ofsted[i].GetInspectionDate() > out.Ofsted[j].GetInspectionDate() })
 		for _, v := range st.visits {
 			out.Visits = append(out.Visits, &monitoringv1.QualityVisit{
-				VisitId: v.GetVisitId(), Council: v.GetCouncil(), VisitedOn: v.GetVisitedOn(), Rating: v.GetRating(), Findings: v.GetFindings(),
+				VisitId: v.GetVisitId(), Council: v.GetCouncil(), Consortium: v.GetConsortium(), VisitedOn: v.GetVisitedOn(), Rating: v.GetRating(), Findings: v.GetFindings(),
 				Actions: v.GetActions(), FollowUpOn: v.GetFollowUpOn(), FollowUpOverdue: followUpOverdue(st, v, today),
 			})
 		}
@@ -49,14 +49,14 @@ func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, q *m
 	return out, err
 }
 
-// followUpOverdue: the follow-up date has passed and the same council has
-// not visited again since.
+// followUpOverdue: the follow-up date has passed and the same council (or
+// consortium) has not visited again since.
 func followUpOverdue(st *settingRM, v *monitoringv1.QualityVisitRecorded, today string) bool {
 	if v.GetFollowUpOn() == "" || v.GetFollowUpOn() >= today {
 		return false
 	}
 	for _, later := range st.visits {
-		if later.GetCouncil() == v.GetCouncil() && later.GetVisitedOn() > v.GetVisitedOn() {
+		if later.GetCouncil() == v.GetCouncil() && later.GetConsortium() == v.GetConsortium() && later.GetVisitedOn() > v.GetVisitedOn() {
 			return false
 		}
 	}

@@ -21,21 +21,23 @@ func evidenceID(prefix string, r Request) string {
 	return prefix + hex.EncodeToString(sum[:8])
 }
 
-// RecordOfstedJudgement records an inspection's judgement.
+// RecordOfstedJudgement records an inspection's judgement, as published by
+// Ofsted (the platform's feed).
 func (s *Service) RecordOfstedJudgement(ctx context.Context, r Request, q *monitoringv1.RecordOfstedJudgementRequest) (Result, error) {
-	facts, _, err := s.settingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
 	now := s.now()
 	return handle(ctx, s.settings, stream(SettingAggregate, q.GetUrn()), r.Meta(now), func(st domain.SettingState) ([]proto.Message, error) {
-		return domain.DecideOfsted(st, domain.RecordOfsted{Now: now, Facts: facts, Grade: q.GetGrade(), InspectionDate: q.GetInspectionDate(), InspectionType: q.GetInspectionType()})
+		return domain.DecideOfsted(st, domain.RecordOfsted{Actor: actorOf(r), Now: now, Facts: facts, Grade: q.GetGrade(), InspectionDate: q.GetInspectionDate(), InspectionType: q.GetInspectionType()})
 	})
 }
 
-// RecordQualityVisit records a placing council's quality-assurance visit.
+// RecordQualityVisit records a quality-assurance visit by a placing council
+// or by the lead of a consortium the provider works with.
 func (s *Service) RecordQualityVisit(ctx context.Context, r Request, q *monitoringv1.RecordQualityVisitRequest) (Result, error) {
-	facts, _, err := s.settingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -48,7 +50,7 @@ func (s *Service) RecordQualityVisit(ctx context.Context, r Request, q *monitori
 
 // NotifyIncident records a provider's notification of an incident.
 func (s *Service) NotifyIncident(ctx context.Context, r Request, q *monitoringv1.NotifyIncidentRequest) (Result, error) {
-	facts, _, err := s.settingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -61,7 +63,7 @@ func (s *Service) NotifyIncident(ctx context.Context, r Request, q *monitoringv1
 
 // RecordFeedback records feedback from a child, family or professional.
 func (s *Service) RecordFeedback(ctx context.Context, r Request, q *monitoringv1.RecordFeedbackRequest) (Result, error) {
-	facts, _, err := s.settingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}

@@ -53,9 +53,12 @@ func EvolveSetting(s SettingState, e proto.Message) SettingState {
 type SettingFacts struct {
 	URN        string
 	ProviderID string
-	// CouncilPlaces: the acting council has, or had in the last year, a
-	// placement at the setting.
+	// CouncilPlaces: the acting council has, or had, a placement at the
+	// setting.
 	CouncilPlaces bool
+	// LeadWorksWith: the acting consortium lead's consortium works with the
+	// setting's provider (a DPS membership, a framework lot, a contract).
+	LeadWorksWith bool
 }
 
 // ownedBy checks that a provider actor acts for the setting's provider.
@@ -129,6 +132,7 @@ func consistent(f *monitoringv1.ReturnFigures) error {
 
 // RecordOfsted records an Ofsted judgement of a setting.
 type RecordOfsted struct {
+	Actor          Actor
 	Now            time.Time
 	Facts          SettingFacts
 	Grade          purchasingv1.OfstedGrade
@@ -140,6 +144,11 @@ type RecordOfsted struct {
 // (same date and grade) changes nothing; a different grade for a date
 // already recorded is refused.
 func DecideOfsted(s SettingState, c RecordOfsted) ([]proto.Message, error) {
+	// A judgement is a fact from Ofsted, not a buyer's opinion: it suspends
+	// providers, so only the platform's feed of published judgements records one.
+	if c.Actor.Organisation != "platform" {
+		return nil, domainerr.Forbidden("only the platform records Ofsted judgements, as Ofsted publishes them; councils record quality visits")
+	}
 	if c.InspectionDate > Today(c.Now) {
 		return nil, domainerr.Rule(RuleDateInFuture, "inspection date %s is in the future", c.InspectionDate)
 	}
@@ -183,7 +192,8 @@ func gradeName(g purchasingv1.OfstedGrade) string {
 	return "not graded"
 }
 
-// RecordVisit is a council officer's quality-assurance visit.
+// RecordVisit is a quality-assurance visit by a placing council's officer or
+// by a consortium lead.
 type RecordVisit struct {
 	Actor      Actor
 	Now        time.Time
@@ -198,8 +208,12 @@ type RecordVisit struct {
 
 // DecideVisit decides RecordVisit.
 func DecideVisit(_ SettingState, c RecordVisit) ([]proto.Message, error) {
-	if !c.Facts.CouncilPlaces {
-		return nil, domainerr.Rule(RuleNotPlacedThere, "your council has no placement at setting %s this year: quality visits are made by placing councils", c.Facts.URN)
+	switch {
+	case c.Actor.Council() != "" && c.Facts.CouncilPlaces, c.Actor.Consortium() != "" && c.Facts.LeadWorksWith:
+	case c.Actor.Consortium() != "":
+		return nil, domainerr.Rule(RuleNotPlacedThere, "your consortium does not work with the provider of setting %s", c.Facts.URN)
+	default:
+		return nil, domainerr.Rule(RuleNotPlacedThere, "your council has no placement at setting %s: quality visits are made by placing councils", c.Facts.URN)
 	}
 	if c.VisitedOn > Today(c.Now) {
 		return nil, domainerr.Rule(RuleDateInFuture, "visit date %s is in the future", c.VisitedOn)
@@ -213,7 +227,7 @@ func DecideVisit(_ SettingState, c RecordVisit) ([]proto.Message, error) {
 		}
 	}
 	return []proto.Message{&monitoringv1.QualityVisitRecorded{
-		Urn: c.Facts.URN, ProviderId: c.Facts.ProviderID, VisitId: c.VisitID, Council: c.Actor.Council(), VisitedOn: c.VisitedOn,
+		Urn: c.Facts.URN, ProviderId: c.Facts.ProviderID, VisitId: c.VisitID, Council: c.Actor.Council(), Consortium: c.Actor.Consortium(), VisitedOn: c.VisitedOn,
 		Rating: c.Rating, Findings: c.Findings, Actions: c.Actions, FollowUpOn: c.FollowUpOn,
 	}}, nil
 }
@@ -275,7 +289,7 @@ func DecideFeedback(_ SettingState, c RecordFeedback) ([]proto.Message, error) {
 		}
 		by = c.Actor.Organisation
 	} else if !c.Facts.CouncilPlaces {
-		return nil, domainerr.Rule(RuleNotPlacedThere, "your council has no placement at setting %s this year", c.Facts.URN)
+		return nil, domainerr.Rule(RuleNotPlacedThere, "your council has no placement at setting %s", c.Facts.URN)
 	}
 	if c.ReceivedOn > Today(c.Now) {
 		return nil, domainerr.Rule(RuleDateInFuture, "received_on %s is in the future", c.ReceivedOn)

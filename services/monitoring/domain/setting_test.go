@@ -9,6 +9,7 @@ import (
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
@@ -152,8 +153,11 @@ const (
 	ungraded    = purchasingv1.OfstedGrade_OFSTED_GRADE_UNSPECIFIED
 )
 
+// ofstedFeed is the platform's feed of Ofsted's published judgements.
+var ofstedFeed = domain.Actor{Subject: "ofsted-feed", Organisation: "platform", Role: "platform_admin"}
+
 func ofsted(g purchasingv1.OfstedGrade, on string) domain.RecordOfsted {
-	return domain.RecordOfsted{Now: now, Facts: oakFacts(), Grade: g, InspectionDate: on, InspectionType: "full"}
+	return domain.RecordOfsted{Actor: ofstedFeed, Now: now, Facts: oakFacts(), Grade: g, InspectionDate: on, InspectionType: "full"}
 }
 
 func judged(g purchasingv1.OfstedGrade, on string, prev purchasingv1.OfstedGrade) *monitoringv1.OfstedJudgementRecorded {
@@ -193,6 +197,16 @@ func TestRecordOfstedAgain(t *testing.T) {
 	when(givenSetting(), domain.DecideOfsted, ofsted(good, tomorrow)).thenRule(t, domain.RuleDateInFuture)
 }
 
+// A judgement suspends providers: a council or a lead cannot record one,
+// not even at a home where it places.
+func TestOfstedJudgementIsThePlatformsFeedOnly(t *testing.T) {
+	for _, a := range []domain.Actor{commissioner, lead, acme} {
+		c := ofsted(inadequate, "2026-11-02")
+		c.Actor = a
+		when(givenSetting(), domain.DecideOfsted, c).thenError(t, domainerr.Denied, "")
+	}
+}
+
 // Quality visits.
 
 func visit(a domain.Actor, on, followUp string, actions ...*monitoringv1.VisitAction) domain.RecordVisit {
@@ -215,9 +229,25 @@ func TestRecordVisit(t *testing.T) {
 	thenOne[*monitoringv1.QualityVisitRecorded](t, when(givenSetting(), domain.DecideVisit, visit(commissioner, today, "", action(today))))
 }
 
+// A consortium lead visits the homes of providers its consortium works with.
+func TestLeadRecordsAVisit(t *testing.T) {
+	byLead := visit(lead, "2026-11-20", "")
+	byLead.Facts.CouncilPlaces, byLead.Facts.LeadWorksWith = false, true
+	e := thenOne[*monitoringv1.QualityVisitRecorded](t, when(givenSetting(), domain.DecideVisit, byLead))
+	if e.GetConsortium() != "north-west" || e.GetCouncil() != "" {
+		t.Errorf("the lead's visit is recorded as by council %q, consortium %q", e.GetCouncil(), e.GetConsortium())
+	}
+	byLead.Facts.LeadWorksWith = false
+	when(givenSetting(), domain.DecideVisit, byLead).thenRule(t, domain.RuleNotPlacedThere)
+	// A council that places there is not a lead's licence, nor the reverse.
+	crossed := visit(lead, "2026-11-20", "")
+	crossed.Facts.CouncilPlaces, crossed.Facts.LeadWorksWith = true, false
+	when(givenSetting(), domain.DecideVisit, crossed).thenRule(t, domain.RuleNotPlacedThere)
+}
+
 func TestRecordVisitRules(t *testing.T) {
 	nowhere := visit(commissioner2, "2026-11-20", "")
-	nowhere.Facts.CouncilPlaces = false
+	nowhere.Facts.CouncilPlaces, nowhere.Facts.LeadWorksWith = false, true
 	when(givenSetting(), domain.DecideVisit, nowhere).thenRule(t, domain.RuleNotPlacedThere)
 	when(givenSetting(), domain.DecideVisit, visit(commissioner, tomorrow, "")).thenRule(t, domain.RuleDateInFuture)
 	when(givenSetting(), domain.DecideVisit, visit(commissioner, "2026-11-20", "2026-11-19")).thenRule(t, domain.RuleFollowUpBeforeVisit)

@@ -53,7 +53,7 @@ func next(t *testing.T, ch <-chan *monitoringv1.Alert) *monitoringv1.Alert {
 
 func ofsted(h *harness, urn string, grade purchasingv1.OfstedGrade, reqID string) *monitoringv1.CommandResponse {
 	h.t.Helper()
-	return must(h.lead().RecordOfstedJudgement(h.Ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: reqID, Urn: urn, Grade: grade,
+	return must(h.ofstedFeed().RecordOfstedJudgement(h.Ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: reqID, Urn: urn, Grade: grade,
 		InspectionDate: h.today(), InspectionType: "full"})).OK(h.t)
 }
 

@@ -172,6 +172,11 @@ func (h *harness) providerAdmin(id string) monitoringv1.MonitoringServiceClient 
 	return h.m("admin."+id, auth.ProviderOrg(id), auth.ProviderAdmin)
 }
 
+// ofstedFeed is the platform's feed of Ofsted's published judgements.
+func (h *harness) ofstedFeed() monitoringv1.MonitoringServiceClient {
+	return h.m("ofsted-feed", auth.OrgPlatform, auth.PlatformAdmin)
+}
+
 func (h *harness) auditor() monitoringv1.MonitoringServiceClient {
 	return h.m("ines.auditor", auth.OrgPlatform, auth.Auditor)
 }

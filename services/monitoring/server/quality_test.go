@@ -24,13 +24,13 @@ func TestQualityEvidence(t *testing.T) {
 		Actions:  []*monitoringv1.VisitAction{{Action: "Review every risk assessment", DueOn: "2026-11-30"}}, FollowUpOn: "2026-12-07"}
 	_, err := h.commissioner("354").RecordQualityVisit(h.Ctx, &monitoringv1.RecordQualityVisitRequest{RequestId: "visit-354-1", Urn: "SC100001", VisitedOn: h.today(),
 		Rating: monitoringv1.VisitRating_VISIT_RATING_NO_CONCERNS, Findings: "Fine."})
-	servicetest.WantRule(t, err, domain.RuleNotPlacedThere)
+	servicetest.WantCode(t, err, codes.NotFound)
 	must(h.commissioner("352").RecordQualityVisit(h.Ctx, visit)).OK(t)
 	must(h.responder(provA).NotifyIncident(h.Ctx, &monitoringv1.NotifyIncidentRequest{RequestId: "incident-1-sc100001", Urn: "SC100001",
 		Type: monitoringv1.IncidentType_INCIDENT_TYPE_POLICE_INVOLVEMENT, OccurredOn: h.today(), Summary: "Police called after damage to property"})).OK(t)
 	_, err = h.responder(provB).NotifyIncident(h.Ctx, &monitoringv1.NotifyIncidentRequest{RequestId: "incident-by-b", Urn: "SC100001",
 		Type: monitoringv1.IncidentType_INCIDENT_TYPE_OTHER, OccurredOn: h.today(), Summary: "Not ours"})
-	servicetest.WantRule(t, err, domain.RuleNotSettingProvider)
+	servicetest.WantCode(t, err, codes.NotFound)
 	must(h.commissioner("352").RecordFeedback(h.Ctx, &monitoringv1.RecordFeedbackRequest{RequestId: "feedback-352-1", Urn: "SC100001",
 		From: monitoringv1.FeedbackFrom_FEEDBACK_FROM_FAMILY, Score: 4, Themes: []string{"contact_with_family"}, ReceivedOn: h.today()})).OK(t)
 

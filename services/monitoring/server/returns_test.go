@@ -79,7 +79,8 @@ func TestMonitoringReturnRules(t *testing.T) {
 	before := h.pos()
 	servicetest.WantRule(t, submit(h.responder(provA), "return-again", "SC100001", "2026-11", figures(), false), domain.RuleReturnAlreadyFiled)
 	servicetest.WantRule(t, submit(h.responder(provA), "return-december", "SC100001", "2026-12", figures(), false), domain.RulePeriodNotEnded)
-	servicetest.WantRule(t, submit(h.responder(provB), "return-by-b", "SC100001", "2026-10", figures(), false), domain.RuleNotSettingProvider)
+	// Another provider's setting does not exist for provider B.
+	servicetest.WantCode(t, submit(h.responder(provB), "return-by-b", "SC100001", "2026-10", figures(), false), codes.NotFound)
 	servicetest.WantRule(t, submit(h.responder(provA), "correct-october", "SC100001", "2026-10", figures(), true), domain.RuleNothingToCorrect)
 	bad := figures()
 	bad.ComplaintsUpheld = 3

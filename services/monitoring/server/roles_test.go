@@ -53,8 +53,8 @@ func TestRolesAtTheDoor(t *testing.T) {
 		},
 	}
 	allowed := map[string][]string{
-		auth.ConsortiumLead:      {"SetRiskPolicy", "RecordOfstedJudgement", "GetOutcomesReport", "AcknowledgeAlert", "ListContracts"},
-		auth.CouncilCommissioner: {"RecordOfstedJudgement", "EndPlacement", "GetOutcomesReport", "AcknowledgeAlert", "ListContracts"},
+		auth.ConsortiumLead:      {"SetRiskPolicy", "GetOutcomesReport", "AcknowledgeAlert", "ListContracts"},
+		auth.CouncilCommissioner: {"EndPlacement", "GetOutcomesReport", "AcknowledgeAlert", "ListContracts"},
 		auth.CouncilViewer:       {"GetOutcomesReport", "AcknowledgeAlert", "ListContracts"},
 		auth.ProviderAdmin:       {"SubmitMonitoringReturn", "RaiseFinancialWarning", "AcknowledgeAlert", "ListContracts"},
 		auth.ProviderResponder:   {"SubmitMonitoringReturn", "AcknowledgeAlert", "ListContracts"},

@@ -586,13 +586,15 @@ type QualityVisitRecorded struct {
 	Urn        string                 `protobuf:"bytes,1,opt,name=urn,proto3" json:"urn,omitempty"`
 	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	VisitId    string                 `protobuf:"bytes,3,opt,name=visit_id,json=visitId,proto3" json:"visit_id,omitempty"`
-	// The visiting officer's council.
-	Council       string         `protobuf:"bytes,4,opt,name=council,proto3" json:"council,omitempty"`
-	VisitedOn     string         `protobuf:"bytes,5,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
-	Rating        VisitRating    `protobuf:"varint,6,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
-	Findings      string         `protobuf:"bytes,7,opt,name=findings,proto3" json:"findings,omitempty"`
-	Actions       []*VisitAction `protobuf:"bytes,8,rep,name=actions,proto3" json:"actions,omitempty"`
-	FollowUpOn    string         `protobuf:"bytes,9,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
+	// The visiting officer's council (empty when a consortium lead visited).
+	Council    string         `protobuf:"bytes,4,opt,name=council,proto3" json:"council,omitempty"`
+	VisitedOn  string         `protobuf:"bytes,5,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
+	Rating     VisitRating    `protobuf:"varint,6,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
+	Findings   string         `protobuf:"bytes,7,opt,name=findings,proto3" json:"findings,omitempty"`
+	Actions    []*VisitAction `protobuf:"bytes,8,rep,name=actions,proto3" json:"actions,omitempty"`
+	FollowUpOn string         `protobuf:"bytes,9,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
+	// The visiting consortium lead's consortium (empty when a council visited).
+	Consortium    string `protobuf:"bytes,10,opt,name=consortium,proto3" json:"consortium,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,6 +688,13 @@ func (x *QualityVisitRecorded) GetActions() []*VisitAction {
 func (x *QualityVisitRecorded) GetFollowUpOn() string {
 	if x != nil {
 		return x.FollowUpOn
+	}
+	return ""
+}
+
+func (x *QualityVisitRecorded) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
 	}
 	return ""
 }
@@ -1343,7 +1352,7 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\x05grade\x18\x03 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeR\x05grade\x12'\n" +
 	"\x0finspection_date\x18\x04 \x01(\tR\x0einspectionDate\x12'\n" +
 	"\x0finspection_type\x18\x05 \x01(\tR\x0einspectionType\x12J\n" +
-	"\x0eprevious_grade\x18\x06 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeR\rpreviousGrade\"\xd7\x02\n" +
+	"\x0eprevious_grade\x18\x06 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeR\rpreviousGrade\"\xf7\x02\n" +
 	"\x14QualityVisitRecorded\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
@@ -1356,7 +1365,11 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\bfindings\x18\a \x01(\tR\bfindings\x12=\n" +
 	"\aactions\x18\b \x03(\v2#.carecoop.monitoring.v1.VisitActionR\aactions\x12 \n" +
 	"\ffollow_up_on\x18\t \x01(\tR\n" +
-	"followUpOn\"\xf5\x01\n" +
+	"followUpOn\x12\x1e\n" +
+	"\n" +
+	"consortium\x18\n" +
+	" \x01(\tR\n" +
+	"consortium\"\xf5\x01\n" +
 	"\x10IncidentNotified\x12\x10\n" +
 	"\x03urn\x18\x01 \x01(\tR\x03urn\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +

@@ -2129,15 +2129,17 @@ func (x *GetQualityEvidenceRequest) GetMinPosition() uint64 {
 }
 
 type QualityVisit struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	VisitId         string                 `protobuf:"bytes,1,opt,name=visit_id,json=visitId,proto3" json:"visit_id,omitempty"`
-	Council         string                 `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
-	VisitedOn       string                 `protobuf:"bytes,3,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
-	Rating          VisitRating            `protobuf:"varint,4,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
-	Findings        string                 `protobuf:"bytes,5,opt,name=findings,proto3" json:"findings,omitempty"`
-	Actions         []*VisitAction         `protobuf:"bytes,6,rep,name=actions,proto3" json:"actions,omitempty"`
-	FollowUpOn      string                 `protobuf:"bytes,7,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
-	FollowUpOverdue bool                   `protobuf:"varint,8,opt,name=follow_up_overdue,json=followUpOverdue,proto3" json:"follow_up_overdue,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	VisitId string                 `protobuf:"bytes,1,opt,name=visit_id,json=visitId,proto3" json:"visit_id,omitempty"`
+	// Who visited: a placing council, or a consortium lead (consortium).
+	Council         string         `protobuf:"bytes,2,opt,name=council,proto3" json:"council,omitempty"`
+	VisitedOn       string         `protobuf:"bytes,3,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
+	Rating          VisitRating    `protobuf:"varint,4,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
+	Findings        string         `protobuf:"bytes,5,opt,name=findings,proto3" json:"findings,omitempty"`
+	Actions         []*VisitAction `protobuf:"bytes,6,rep,name=actions,proto3" json:"actions,omitempty"`
+	FollowUpOn      string         `protobuf:"bytes,7,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
+	FollowUpOverdue bool           `protobuf:"varint,8,opt,name=follow_up_overdue,json=followUpOverdue,proto3" json:"follow_up_overdue,omitempty"`
+	Consortium      string         `protobuf:"bytes,9,opt,name=consortium,proto3" json:"consortium,omitempty"`
 	unknownFields   protoimpl.UnknownFields
 	sizeCache       protoimpl.SizeCache
 }
@@ -2226,6 +2228,13 @@ func (x *QualityVisit) GetFollowUpOverdue() bool {
 		return x.FollowUpOverdue
 	}
 	return false
+}
+
+func (x *QualityVisit) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
 }
 
 type Incident struct {
@@ -4160,7 +4169,7 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\bposition\x18\x03 \x01(\x04R\bposition\"i\n" +
 	"\x19GetQualityEvidenceRequest\x12)\n" +
 	"\x03urn\x18\x01 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\x03urn\x12!\n" +
-	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xc8\x02\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xe8\x02\n" +
 	"\fQualityVisit\x12\x19\n" +
 	"\bvisit_id\x18\x01 \x01(\tR\avisitId\x12\x18\n" +
 	"\acouncil\x18\x02 \x01(\tR\acouncil\x12\x1d\n" +
@@ -4171,7 +4180,10 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\aactions\x18\x06 \x03(\v2#.carecoop.monitoring.v1.VisitActionR\aactions\x12 \n" +
 	"\ffollow_up_on\x18\a \x01(\tR\n" +
 	"followUpOn\x12*\n" +
-	"\x11follow_up_overdue\x18\b \x01(\bR\x0ffollowUpOverdue\"\xba\x01\n" +
+	"\x11follow_up_overdue\x18\b \x01(\bR\x0ffollowUpOverdue\x12\x1e\n" +
+	"\n" +
+	"consortium\x18\t \x01(\tR\n" +
+	"consortium\"\xba\x01\n" +
 	"\bIncident\x12\x1f\n" +
 	"\vincident_id\x18\x01 \x01(\tR\n" +
 	"incidentId\x128\n" +

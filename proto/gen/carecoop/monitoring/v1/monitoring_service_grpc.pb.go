@@ -72,13 +72,17 @@ type MonitoringServiceClient interface {
 	RecordOutcome(ctx context.Context, in *RecordOutcomeRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Provider: the monthly return of one of its settings.
 	SubmitMonitoringReturn(ctx context.Context, in *SubmitMonitoringReturnRequest, opts ...grpc.CallOption) (*CommandResponse, error)
-	// Consortium lead, council commissioner or platform admin (an Ofsted feed).
+	// Platform admin only, as the feed of Ofsted's published judgements: a
+	// judgement is a fact from Ofsted, not a council's opinion.
 	RecordOfstedJudgement(ctx context.Context, in *RecordOfstedJudgementRequest, opts ...grpc.CallOption) (*CommandResponse, error)
-	// Council commissioner: a quality-assurance visit.
+	// A quality-assurance visit: a commissioner of a council that has (or had)
+	// a child placed at the setting, or the lead of a consortium the provider
+	// works with.
 	RecordQualityVisit(ctx context.Context, in *RecordQualityVisitRequest, opts ...grpc.CallOption) (*CommandResponse, error)
-	// Provider: a notifiable incident as it happens.
+	// The setting's provider: a notifiable incident as it happens.
 	NotifyIncident(ctx context.Context, in *NotifyIncidentRequest, opts ...grpc.CallOption) (*CommandResponse, error)
-	// Council commissioner or provider: feedback from a child or family.
+	// Feedback from a child or family: a commissioner of a council that has
+	// (or had) a child placed there, or the setting's provider.
 	RecordFeedback(ctx context.Context, in *RecordFeedbackRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Provider admin: warn of financial difficulty, or withdraw the warning.
 	RaiseFinancialWarning(ctx context.Context, in *RaiseFinancialWarningRequest, opts ...grpc.CallOption) (*CommandResponse, error)
@@ -392,13 +396,17 @@ type MonitoringServiceServer interface {
 	RecordOutcome(context.Context, *RecordOutcomeRequest) (*CommandResponse, error)
 	// Provider: the monthly return of one of its settings.
 	SubmitMonitoringReturn(context.Context, *SubmitMonitoringReturnRequest) (*CommandResponse, error)
-	// Consortium lead, council commissioner or platform admin (an Ofsted feed).
+	// Platform admin only, as the feed of Ofsted's published judgements: a
+	// judgement is a fact from Ofsted, not a council's opinion.
 	RecordOfstedJudgement(context.Context, *RecordOfstedJudgementRequest) (*CommandResponse, error)
-	// Council commissioner: a quality-assurance visit.
+	// A quality-assurance visit: a commissioner of a council that has (or had)
+	// a child placed at the setting, or the lead of a consortium the provider
+	// works with.
 	RecordQualityVisit(context.Context, *RecordQualityVisitRequest) (*CommandResponse, error)
-	// Provider: a notifiable incident as it happens.
+	// The setting's provider: a notifiable incident as it happens.
 	NotifyIncident(context.Context, *NotifyIncidentRequest) (*CommandResponse, error)
-	// Council commissioner or provider: feedback from a child or family.
+	// Feedback from a child or family: a commissioner of a council that has
+	// (or had) a child placed there, or the setting's provider.
 	RecordFeedback(context.Context, *RecordFeedbackRequest) (*CommandResponse, error)
 	// Provider admin: warn of financial difficulty, or withdraw the warning.
 	RaiseFinancialWarning(context.Context, *RaiseFinancialWarningRequest) (*CommandResponse, error)

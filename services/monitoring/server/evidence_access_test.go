@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+)
+
+// Issue 10, item 1: anyone could record an Ofsted judgement on any home, and
+// an Inadequate one suspended the provider. Only the platform's feed of
+// Ofsted's published judgements records one; quality evidence is recorded
+// only by those who may see the home — and to anyone else the home does not
+// exist.
+func TestEvidenceOnlyFromThoseEntitled(t *testing.T) {
+	h := newHarness(t)
+	dps := h.market()
+	h.place(dps, "352", "ref-352-evidence", provA, "SC100001")
+	inadequate := &monitoringv1.RecordOfstedJudgementRequest{RequestId: "forged-ofsted-01", Urn: "SC100001",
+		Grade: purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE, InspectionDate: h.today(), InspectionType: "full"}
+	before := h.pos()
+
+	// The attacks as sent: a council with no placement there, a council in
+	// no consortium, the lead of an unrelated consortium — and the home's
+	// own placing council and consortium lead, whose opinion is not Ofsted's.
+	for name, c := range map[string]monitoringv1.MonitoringServiceClient{
+		"council 354, no placement there": h.commissioner("354"),
+		"council 999, in no consortium":   h.commissioner("999"),
+		"another consortium's lead":       h.otherLead(),
+		"the placing council":             h.commissioner("352"),
+		"the consortium's lead":           h.lead(),
+		"the provider itself":             h.providerAdmin(provA),
+	} {
+		if _, err := c.RecordOfstedJudgement(h.Ctx, inadequate); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("Ofsted judgement by %s: %v, want PERMISSION_DENIED", name, err)
+		}
+	}
+	if after := h.pos(); after != before {
+		t.Fatalf("refused judgements wrote: store moved from %d to %d", before, after)
+	}
+	if lvl := h.level(provA); lvl.GetLevel() != monitoringv1.RiskLevel_RISK_LEVEL_GREEN {
+		t.Fatalf("after the refused judgements provider A is %s, want GREEN", lvl.GetLevel())
+	}
+
+	// Quality visits, incidents, feedback and returns on a home the caller
+	// may not see: NOT_FOUND, nothing written.
+	visit := func(reqID string) *monitoringv1.RecordQualityVisitRequest {
+		return &monitoringv1.RecordQualityVisitRequest{RequestId: reqID, Urn: "SC100001", VisitedOn: h.today(),
+			Rating: monitoringv1.VisitRating_VISIT_RATING_SERIOUS_CONCERNS, Findings: "Staff could not say where the children were."}
+	}
+	feedback := &monitoringv1.RecordFeedbackRequest{RequestId: "forged-feedback-1", Urn: "SC100001", From: monitoringv1.FeedbackFrom_FEEDBACK_FROM_CHILD,
+		Score: 1, ReceivedOn: h.today()}
+	incident := &monitoringv1.NotifyIncidentRequest{RequestId: "forged-incident-1", Urn: "SC100001", Type: monitoringv1.IncidentType_INCIDENT_TYPE_SERIOUS_INJURY,
+		OccurredOn: h.today(), Summary: "A serious injury"}
+	for name, err := range map[string]error{
+		"visit by council 354":          second(h.commissioner("354").RecordQualityVisit(h.Ctx, visit("forged-visit-354"))),
+		"visit by council 999":          second(h.commissioner("999").RecordQualityVisit(h.Ctx, visit("forged-visit-999"))),
+		"visit by another lead":         second(h.otherLead().RecordQualityVisit(h.Ctx, visit("forged-visit-lead"))),
+		"feedback by council 354":       second(h.commissioner("354").RecordFeedback(h.Ctx, feedback)),
+		"feedback by provider B":        second(h.providerAdmin(provB).RecordFeedback(h.Ctx, feedback)),
+		"incident by provider B":        second(h.responder(provB).NotifyIncident(h.Ctx, incident)),
+		"return by provider B":          second(h.responder(provB).SubmitMonitoringReturn(h.Ctx, &monitoringv1.SubmitMonitoringReturnRequest{RequestId: "forged-return-1", Urn: "SC100001", Period: "2026-10", Figures: figures()})),
+		"visit to a home of no one's":   second(h.commissioner("352").RecordQualityVisit(h.Ctx, &monitoringv1.RecordQualityVisitRequest{RequestId: "visit-nowhere-1", Urn: "SC999999", VisitedOn: h.today(), Rating: monitoringv1.VisitRating_VISIT_RATING_NO_CONCERNS, Findings: "Fine."})),
+		"visit to provider B's home":    second(h.commissioner("352").RecordQualityVisit(h.Ctx, visit2(h, "SC200001"))),
+		"feedback at provider B's home": second(h.commissioner("352").RecordFeedback(h.Ctx, &monitoringv1.RecordFeedbackRequest{RequestId: "feedback-b-home", Urn: "SC200001", From: monitoringv1.FeedbackFrom_FEEDBACK_FROM_CHILD, Score: 3, ReceivedOn: h.today()})),
+	} {
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("%s: %v, want NOT_FOUND", name, err)
+		}
+	}
+	if after := h.pos(); after != before {
+		t.Fatalf("refused evidence wrote: store moved from %d to %d", before, after)
+	}
+
+	// Those entitled record it: the placing council and the lead of the
+	// consortium the provider works with visit; the provider notifies; the
+	// platform's Ofsted feed records the judgement, which turns A red.
+	must(h.commissioner("352").RecordQualityVisit(h.Ctx, visit("visit-352-evidence"))).OK(t)
+	must(h.lead().RecordQualityVisit(h.Ctx, visit("visit-lead-evidence"))).OK(t)
+	must(h.responder(provA).NotifyIncident(h.Ctx, incident)).OK(t)
+	must(h.commissioner("352").RecordFeedback(h.Ctx, feedback)).OK(t)
+	must(h.ofstedFeed().RecordOfstedJudgement(h.Ctx, inadequate)).OK(t)
+	q := must(h.lead().GetQualityEvidence(h.Ctx, &monitoringv1.GetQualityEvidenceRequest{Urn: "SC100001", MinPosition: h.pos()})).OK(t)
+	var by []string
+	for _, v := range q.GetVisits() {
+		by = append(by, v.GetCouncil()+"/"+v.GetConsortium())
+	}
+	if len(by) != 2 || !slices.Contains(by, "352/") || !slices.Contains(by, "/"+consortium) {
+		t.Errorf("visits recorded by %v, want council 352's and the %s lead's", by, consortium)
+	}
+	h.eventually("provider A red after Ofsted's Inadequate", func() bool {
+		return h.level(provA).GetLevel() == monitoringv1.RiskLevel_RISK_LEVEL_RED
+	})
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func visit2(h *harness, urn string) *monitoringv1.RecordQualityVisitRequest {
+	return &monitoringv1.RecordQualityVisitRequest{RequestId: "visit-" + urn, Urn: urn, VisitedOn: h.today(),
+		Rating: monitoringv1.VisitRating_VISIT_RATING_NO_CONCERNS, Findings: "Fine."}
+}
