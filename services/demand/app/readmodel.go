@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -12,25 +13,28 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
-// ReadModel is what the queries read: the latest needs return of each
-// council for each date, consortia and their policies, and live demand and
-// supply maintained from purchasing's events.
+// ReadModel is what the queries read: the needs return that stands for each
+// council and date (the latest not withdrawn) and every submission made,
+// consortia and their policies, and live demand and supply maintained from
+// purchasing's events.
 type ReadModel struct {
 	mu sync.RWMutex
 
 	consortia map[string]*consortiumRM
 	dps       map[string]*dpsRM
 	policies  map[string]*demandv1.DisclosurePolicySet
-	// returns: council → as-at date → the latest submission.
+	// returns: council → as-at date → the submission that stands.
 	returns map[string]map[string]*demandv1.NeedsReturnSubmitted
-	// cells: council → as-at date → the latest submission's cells as
+	// history: council → as-at date → every submission, in order.
+	history map[string]map[string][]*submissionRM
+	// cells: council → as-at date → the standing submission's cells as
 	// records, built once when it is applied. The records of one
 	// combination of values share its number (combos) and its values map
 	// (comboValues), so a query allocates no map.
 	cells       map[string]map[string][]record
 	combos      map[[6]string]int
 	comboValues []map[string]string
-	dates       []string // every as-at date with a return, sorted
+	dates       []string // every as-at date with a return standing, sorted
 
 	// generation moves on with every needs return and every change of
 	// membership: protections cached for older generations are never used
@@ -46,6 +50,18 @@ type ReadModel struct {
 	referrals map[string]*liveReferral
 	awards    []*award
 	settings  map[string]*supplySetting // by URN
+}
+
+// submissionRM is one submission of a council's return for a date: what
+// ListNeedsReturns shows of it.
+type submissionRM struct {
+	ev          *demandv1.NeedsReturnSubmitted
+	at          time.Time
+	by          string
+	withdrawn   bool
+	withdrawnAt time.Time
+	withdrawnBy string
+	reason      string
 }
 
 type consortiumRM struct {
@@ -93,7 +109,8 @@ func (s *supplySetting) free() uint32 {
 func NewReadModel() *ReadModel {
 	return &ReadModel{
 		consortia: map[string]*consortiumRM{}, dps: map[string]*dpsRM{}, policies: map[string]*demandv1.DisclosurePolicySet{},
-		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, cells: map[string]map[string][]record{}, combos: map[[6]string]int{},
+		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, history: map[string]map[string][]*submissionRM{},
+		cells: map[string]map[string][]record{}, combos: map[[6]string]int{},
 		referrals: map[string]*liveReferral{}, settings: map[string]*supplySetting{},
 	}
 }
@@ -103,7 +120,7 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range commit {
-		m.apply(e.Event)
+		m.apply(e)
 	}
 	return nil
 }
@@ -117,27 +134,33 @@ func (m *ReadModel) consortium(slug string) *consortiumRM {
 	return c
 }
 
-func (m *ReadModel) apply(ev any) {
+func (m *ReadModel) apply(re eventstore.RecordedEvent) {
+	ev := re.Event
 	if isPurchasing(ev) {
 		m.live++
 	}
 	switch e := ev.(type) {
 	case *demandv1.NeedsReturnSubmitted:
-		byDate := m.returns[e.GetCouncil()]
+		byDate := m.history[e.GetCouncil()]
 		if byDate == nil {
-			byDate = map[string]*demandv1.NeedsReturnSubmitted{}
-			m.returns[e.GetCouncil()] = byDate
+			byDate = map[string][]*submissionRM{}
+			m.history[e.GetCouncil()] = byDate
 		}
-		byDate[e.GetAsAt()] = e
-		cells := m.cells[e.GetCouncil()]
-		if cells == nil {
-			cells = map[string][]record{}
-			m.cells[e.GetCouncil()] = cells
+		byDate[e.GetAsAt()] = append(byDate[e.GetAsAt()], &submissionRM{ev: e, at: re.OccurredAt, by: re.Actor.Subject})
+		m.stand(e.GetCouncil(), e.GetAsAt(), e)
+	case *demandv1.NeedsReturnWithdrawn:
+		subs := m.history[e.GetCouncil()][e.GetAsAt()]
+		var standing *demandv1.NeedsReturnSubmitted
+		for _, sub := range subs {
+			if sub.ev.GetSubmission() == e.GetSubmission() {
+				sub.withdrawn, sub.withdrawnAt, sub.withdrawnBy, sub.reason = true, re.OccurredAt, re.Actor.Subject, e.GetReason()
+			}
+			if !sub.withdrawn {
+				standing = sub.ev
+			}
 		}
-		cells[e.GetAsAt()] = m.recordsOf(e)
-		m.generation++
-		if i, found := slices.BinarySearch(m.dates, e.GetAsAt()); !found {
-			m.dates = slices.Insert(m.dates, i, e.GetAsAt())
+		if standing != m.returns[e.GetCouncil()][e.GetAsAt()] {
+			m.stand(e.GetCouncil(), e.GetAsAt(), standing)
 		}
 	case *demandv1.DisclosurePolicySet:
 		m.policies[e.GetConsortium()] = e
@@ -198,6 +221,34 @@ func (m *ReadModel) apply(ev any) {
 		}
 		m.awards = append(m.awards, &award{consortium: e.GetConsortium(), council: e.GetCouncil(), category: e.GetCategoryId(), provider: e.GetProviderId(),
 			area: domain.PostcodeArea(e.GetSettingOutcode()), distanceBand: domain.DistanceBand(e.GetDistanceMiles()), pence: e.GetWeeklyPricePence()})
+	}
+}
+
+// stand makes r the council's return for the date that every aggregate
+// uses; nil: the council has none for it.
+func (m *ReadModel) stand(la, date string, r *demandv1.NeedsReturnSubmitted) {
+	m.generation++
+	if r == nil {
+		delete(m.returns[la], date)
+		delete(m.cells[la], date)
+		for _, byDate := range m.returns {
+			if byDate[date] != nil {
+				return
+			}
+		}
+		if i, found := slices.BinarySearch(m.dates, date); found {
+			m.dates = slices.Delete(m.dates, i, i+1)
+		}
+		return
+	}
+	if m.returns[la] == nil {
+		m.returns[la] = map[string]*demandv1.NeedsReturnSubmitted{}
+		m.cells[la] = map[string][]record{}
+	}
+	m.returns[la][date] = r
+	m.cells[la][date] = m.recordsOf(r)
+	if i, found := slices.BinarySearch(m.dates, date); !found {
+		m.dates = slices.Insert(m.dates, i, date)
 	}
 }
 

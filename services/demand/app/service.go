@@ -1,5 +1,6 @@
 // Package app holds the aggregated demand service's use cases, one file
-// each: needs returns and the disclosure policy as commands, and queries over
+// each: needs returns (submitted, withdrawn) and the disclosure policy as
+// commands, and queries over
 // a read model built from this context's events and purchasing's (live
 // demand and supply).
 package app
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	"github.com/carecoop/carecoop/services/demand/domain"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
@@ -72,6 +74,8 @@ type Result struct {
 	ID            string
 	StreamVersion uint64
 	Position      uint64
+	// Submission is the needs return submission made or withdrawn.
+	Submission uint32
 }
 
 func actorOf(r Request) domain.Actor {
@@ -83,7 +87,16 @@ func handle[S any](ctx context.Context, repo *aggregate.Repository[S], stream ev
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ID: stream.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+	out := Result{ID: stream.ID, StreamVersion: res.StreamVersion, Position: res.Position}
+	for _, e := range res.Events {
+		switch e := e.(type) {
+		case *demandv1.NeedsReturnSubmitted:
+			out.Submission = e.GetSubmission()
+		case *demandv1.NeedsReturnWithdrawn:
+			out.Submission = e.GetSubmission()
+		}
+	}
+	return out, nil
 }
 
 // read waits until the read model has applied minPosition, then calls fn

@@ -19,7 +19,10 @@ var (
 
 // Policy is who may call each RPC.
 var Policy = auth.Policy{
-	method("SubmitNeedsReturn"):   {Roles: []string{auth.CouncilAnalyst, auth.CouncilCommissioner}},
+	method("SubmitNeedsReturn"): {Roles: []string{auth.CouncilAnalyst, auth.CouncilCommissioner}},
+	// Withdrawing takes a council's figures out of every aggregate: a
+	// decision on its needs data, which its analyst prepares (DOMAIN.md).
+	method("WithdrawNeedsReturn"): {Roles: []string{auth.CouncilAnalyst}},
 	method("SetDisclosurePolicy"): {Roles: []string{auth.ConsortiumLead}},
 
 	method("GetDemand"):                  {Roles: readers},
@@ -30,4 +33,6 @@ var Policy = auth.Policy{
 	method("GetForecast"):                {Roles: readers},
 	method("GetMarketPositionStatement"): {Roles: market},
 	method("ExportTable"):                {Roles: readers},
+	// What each sees of the list is decided by ListNeedsReturns.
+	method("ListNeedsReturns"): {Roles: readers},
 }

@@ -32,7 +32,7 @@ func command(ctx context.Context, rpc, requestID string, run func(app.Request) (
 	if err != nil {
 		return nil, err
 	}
-	return &demandv1.CommandResponse{Id: res.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+	return &demandv1.CommandResponse{Id: res.ID, StreamVersion: res.StreamVersion, Position: res.Position, Submission: res.Submission}, nil
 }
 
 func query[T any](ctx context.Context, rpc string, run func(auth.Principal) (T, error)) (T, error) {
@@ -46,6 +46,10 @@ func query[T any](ctx context.Context, rpc string, run func(auth.Principal) (T, 
 
 func (s *Server) SubmitNeedsReturn(ctx context.Context, q *demandv1.SubmitNeedsReturnRequest) (*demandv1.CommandResponse, error) {
 	return command(ctx, "SubmitNeedsReturn", q.GetRequestId(), func(r app.Request) (app.Result, error) { return s.app.SubmitNeedsReturn(ctx, r, q) })
+}
+
+func (s *Server) WithdrawNeedsReturn(ctx context.Context, q *demandv1.WithdrawNeedsReturnRequest) (*demandv1.CommandResponse, error) {
+	return command(ctx, "WithdrawNeedsReturn", q.GetRequestId(), func(r app.Request) (app.Result, error) { return s.app.WithdrawNeedsReturn(ctx, r, q) })
 }
 
 func (s *Server) SetDisclosurePolicy(ctx context.Context, q *demandv1.SetDisclosurePolicyRequest) (*demandv1.CommandResponse, error) {
@@ -81,6 +85,12 @@ func (s *Server) GetForecast(ctx context.Context, q *demandv1.GetForecastRequest
 func (s *Server) GetMarketPositionStatement(ctx context.Context, q *demandv1.GetMarketPositionStatementRequest) (*demandv1.Document, error) {
 	return query(ctx, "GetMarketPositionStatement", func(p auth.Principal) (*demandv1.Document, error) {
 		return s.app.GetMarketPositionStatement(ctx, p, q)
+	})
+}
+
+func (s *Server) ListNeedsReturns(ctx context.Context, q *demandv1.ListNeedsReturnsRequest) (*demandv1.ListNeedsReturnsResponse, error) {
+	return query(ctx, "ListNeedsReturns", func(p auth.Principal) (*demandv1.ListNeedsReturnsResponse, error) {
+		return s.app.ListNeedsReturns(ctx, p, q)
 	})
 }
 

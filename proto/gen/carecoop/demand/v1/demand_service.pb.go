@@ -1787,7 +1787,7 @@ type NeedsReturnSubmission struct {
 	SubmittedBy string `protobuf:"bytes,5,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
 	// Own: children counted.
 	Children uint32 `protobuf:"varint,6,opt,name=children,proto3" json:"children,omitempty"`
-	// e.g. "ssda903-import" or "api".
+	// Own: e.g. "ssda903-import" or "api".
 	Source      string                 `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
 	Withdrawn   bool                   `protobuf:"varint,8,opt,name=withdrawn,proto3" json:"withdrawn,omitempty"`
 	WithdrawnAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
