@@ -103,3 +103,53 @@ func visit2(h *harness, urn string) *monitoringv1.RecordQualityVisitRequest {
 	return &monitoringv1.RecordQualityVisitRequest{RequestId: "visit-" + urn, Urn: urn, VisitedOn: h.today(),
 		Rating: monitoringv1.VisitRating_VISIT_RATING_NO_CONCERNS, Findings: "Fine."}
 }
+
+// A provider's self-declared grade is superseded by a recorded judgement
+// wherever a grade is shown or matched on; of the judgements, the latest
+// inspection counts, whatever order they were recorded in.
+func TestRecordedJudgementSupersedesTheDeclaredGrade(t *testing.T) {
+	h := newHarness(t)
+	h.market()
+	grades := func() (provider, vacancy string) {
+		t.Helper()
+		pv := must(h.padmin(provA).GetProvider(h.Ctx, &purchasingv1.GetProviderRequest{ProviderId: provA, MinPosition: h.pos()})).OK(t)
+		for _, s := range pv.GetSettings() {
+			if s.GetSetting().GetUrn() == "SC100001" {
+				provider = s.GetSetting().GetOfstedGrade().String() + " " + s.GetSetting().GetOfstedDate()
+			}
+		}
+		vs := must(h.pcouncil("352").ListVacancies(h.Ctx, &purchasingv1.ListVacanciesRequest{MinPosition: h.pos()})).OK(t)
+		for _, v := range vs.GetVacancies() {
+			if v.GetSettingUrn() == "SC100001" {
+				vacancy = v.GetOfstedGrade().String()
+			}
+		}
+		return provider, vacancy
+	}
+	// Declared Good on 2026-03-10 at registration.
+	if p, v := grades(); p != "OFSTED_GRADE_GOOD 2026-03-10" || v != "OFSTED_GRADE_GOOD" {
+		t.Fatalf("before any judgement: %q, %q", p, v)
+	}
+	judge := func(reqID, on string, g purchasingv1.OfstedGrade) {
+		must(h.ofstedFeed().RecordOfstedJudgement(h.Ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: reqID, Urn: "SC100001",
+			Grade: g, InspectionDate: on, InspectionType: "full"})).OK(t)
+	}
+	judge("ofsted-new-0001", h.today(), purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT)
+	want := "OFSTED_GRADE_REQUIRES_IMPROVEMENT " + h.today()
+	if p, v := grades(); p != want || v != "OFSTED_GRADE_REQUIRES_IMPROVEMENT" {
+		t.Errorf("after Ofsted's judgement the register shows %q and vacancies %q, want %q", p, v, want)
+	}
+	// An older inspection recorded late changes nothing.
+	judge("ofsted-old-0001", "2025-06-01", purchasingv1.OfstedGrade_OFSTED_GRADE_OUTSTANDING)
+	if p, v := grades(); p != want || v != "OFSTED_GRADE_REQUIRES_IMPROVEMENT" {
+		t.Errorf("an older inspection recorded late replaced the latest: %q, %q", p, v)
+	}
+	// Nor does the provider declaring a better grade since.
+	must(h.padmin(provA).UpdateSetting(h.Ctx, &purchasingv1.UpdateSettingRequest{RequestId: "declare-outstanding", ProviderId: provA, Setting: &purchasingv1.Setting{
+		Urn: "SC100001", Name: "Fallowfield House", Type: purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME, RegisteredPlaces: 4, Outcode: "M20",
+		Specialisms: []string{"emotional_behavioural", "missing_from_care"}, OfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_OUTSTANDING, OfstedDate: h.today(),
+	}, Reason: "Our own view of the home"})).OK(t)
+	if p, v := grades(); p != want || v != "OFSTED_GRADE_REQUIRES_IMPROVEMENT" {
+		t.Errorf("a declared grade outranked Ofsted's: %q, %q", p, v)
+	}
+}

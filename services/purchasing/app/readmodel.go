@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/geo"
@@ -32,6 +33,9 @@ type ReadModel struct {
 	// Awarded weekly prices per provider and category, sorted, and their median.
 	prices  map[priceKey][]int64
 	medians map[priceKey]int64
+	// judged is Ofsted's latest judgement of each setting, from monitoring's
+	// events: it supersedes the grade a provider declared.
+	judged map[string]*monitoringv1.OfstedJudgementRecorded
 }
 
 type priceKey struct{ provider, category string }
@@ -52,7 +56,11 @@ type providerRM struct {
 }
 
 type settingRM struct {
+	// setting is what matching and every view read: the provider's
+	// declaration with Ofsted's latest recorded judgement in place of the
+	// declared grade (declared keeps the provider's own words).
 	setting   *purchasingv1.Setting
+	declared  *purchasingv1.Setting
 	removed   bool
 	published uint32 // free places last published
 	taken     uint32 // places awarded since
@@ -119,6 +127,7 @@ func NewReadModel(now func() time.Time) *ReadModel {
 		providers: map[string]*providerRM{}, settingOwner: map[string]string{},
 		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{},
 		prices: map[priceKey][]int64{}, medians: map[priceKey]int64{},
+		judged: map[string]*monitoringv1.OfstedJudgementRecorded{},
 	}
 }
 
@@ -127,6 +136,12 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range commit {
+		if e.StreamID.Context != Context {
+			if j, ok := e.Event.(*monitoringv1.OfstedJudgementRecorded); ok {
+				m.applyJudgement(j)
+			}
+			continue
+		}
 		switch e.StreamID.Aggregate {
 		case ProviderAggregate:
 			m.applyProvider(e)
@@ -137,6 +152,34 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 		}
 	}
 	return nil
+}
+
+// applyJudgement keeps Ofsted's latest judgement of a setting and regrades
+// the setting if purchasing knows it.
+func (m *ReadModel) applyJudgement(j *monitoringv1.OfstedJudgementRecorded) {
+	if prev := m.judged[j.GetUrn()]; prev != nil && prev.GetInspectionDate() > j.GetInspectionDate() {
+		return // a late record of an older inspection
+	}
+	m.judged[j.GetUrn()] = j
+	if p := m.providers[m.settingOwner[j.GetUrn()]]; p != nil {
+		if s := p.settings[j.GetUrn()]; s != nil && s.declared != nil {
+			s.setting = m.graded(s.declared)
+		}
+	}
+}
+
+// graded is the setting as matching and views read it: once Ofsted's feed
+// has recorded a judgement of the setting, its latest replaces the grade and
+// date the provider declared — a declaration is unverified, so not even a
+// later declared inspection outranks the feed.
+func (m *ReadModel) graded(st *purchasingv1.Setting) *purchasingv1.Setting {
+	j := m.judged[st.GetUrn()]
+	if j == nil {
+		return st
+	}
+	out := proto.Clone(st).(*purchasingv1.Setting)
+	out.OfstedGrade, out.OfstedDate = j.GetGrade(), j.GetInspectionDate()
+	return out
 }
 
 func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
@@ -169,7 +212,8 @@ func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
 		if _, added := ev.(*purchasingv1.SettingAdded); added {
 			*s = settingRM{}
 		}
-		s.setting = st
+		s.declared = st
+		s.setting = m.graded(st)
 		s.loc, _ = geo.Lookup(st.GetOutcode())
 		m.settingOwner[st.GetUrn()] = p.id
 	case *purchasingv1.SettingRemoved:

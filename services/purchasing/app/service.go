@@ -61,7 +61,9 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		o(s)
 	}
 	s.model = NewReadModel(func() time.Time { return s.now() })
-	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context)}, s.model.Apply, log)
+	// Monitoring's settings carry Ofsted's recorded judgements, which
+	// supersede the grades providers declare.
+	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("monitoring", "setting")}, s.model.Apply, log)
 	return s
 }
 
