@@ -1,6 +1,11 @@
 package app
 
 import (
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 )
@@ -75,16 +80,20 @@ func (m *ReadModel) canSeeContract(p auth.Principal, c *contractRM) bool {
 	case "consortium":
 		return c.c.GetConsortium() == p.OrgID()
 	case "council":
-		if c.c.GetCouncil() == p.OrgID() {
-			return true
-		}
-		for _, la := range c.c.GetMemberCouncils() {
-			if la == p.OrgID() {
-				return true
-			}
-		}
+		return c.c.GetCouncil() == p.OrgID() || slices.Contains(m.callsOff(c), p.OrgID())
 	}
 	return false
+}
+
+// callsOff are the councils that may call off a framework contract: the
+// framework's members now, so a council removed from it no longer reads its
+// prices and one added does (those at the award if monitoring never saw the
+// framework drafted). A placement has none.
+func (m *ReadModel) callsOff(c *contractRM) []string {
+	if f := m.frameworks[c.c.GetFrameworkId()]; f != nil && c.c.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK {
+		return f.members
+	}
+	return c.c.GetMemberCouncils()
 }
 
 // consortiumFor resolves the consortium a query is about: a lead's own
@@ -125,4 +134,33 @@ func (m *ReadModel) consortiumFor(p auth.Principal, slug string) (*consortiumRM,
 		}
 	}
 	return nil, domainerr.Missing("consortium", "there is no consortium %q that you may see", slug)
+}
+
+// Read views: what a viewer who may see a thing reads of it, one function per
+// message type. A field the viewer may not have is left zero.
+
+// viewContractFor is a contract as p reads it (p may see it): its terms and
+// weekly price for every party to it (the placing council, the lead, the
+// provider, the platform, and for a framework contract the councils that
+// may call it off); the outcome scores, which are about a child, only for
+// the placing council, its consortium's lead and the platform.
+func (m *ReadModel) viewContractFor(p auth.Principal, c *contractRM) *monitoringv1.Contract {
+	st := c.c
+	v := &monitoringv1.Contract{
+		ContractId: st.GetContractId(), Kind: st.GetKind(), Status: monitoringv1.ContractStatus_CONTRACT_STATUS_LIVE,
+		Consortium: st.GetConsortium(), Council: st.GetCouncil(), ProviderId: st.GetProviderId(), ProviderName: m.providerNames[st.GetProviderId()],
+		SettingUrn: st.GetSettingUrn(), StartDate: st.GetStartDate(), ExpectedEndDate: st.GetExpectedEndDate(), WeeklyPricePence: st.GetWeeklyPricePence(),
+		PlacementId: st.GetPlacementId(), FrameworkId: st.GetFrameworkId(), LotId: st.GetLotId(), CategoryId: st.GetCategoryId(),
+		MemberCouncils: slices.Clone(m.callsOff(c)), Version: c.version, Source: st.GetSource(),
+	}
+	if c.ended != nil {
+		v.Status, v.EndDate, v.EndReasonCode = monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED, c.ended.GetEndDate(), c.ended.GetReasonCode()
+	}
+	placing := council(p) != "" && council(p) == st.GetCouncil()
+	if p.OrgKind() == auth.OrgPlatform || placing || lead(p) != "" && lead(p) == st.GetConsortium() {
+		for _, o := range c.outcomes {
+			v.Outcomes = append(v.Outcomes, &monitoringv1.Outcome{Point: o.GetPoint(), RecordedOn: o.GetRecordedOn(), Scores: proto.Clone(o.GetScores()).(*monitoringv1.OutcomeScores)})
+		}
+	}
+	return v
 }

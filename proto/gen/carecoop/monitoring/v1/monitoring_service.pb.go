@@ -928,26 +928,32 @@ func (x *SetRiskPolicyRequest) GetReason() string {
 }
 
 type Contract struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	ContractId       string                 `protobuf:"bytes,1,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
-	Kind             ContractKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=carecoop.monitoring.v1.ContractKind" json:"kind,omitempty"`
-	Status           ContractStatus         `protobuf:"varint,3,opt,name=status,proto3,enum=carecoop.monitoring.v1.ContractStatus" json:"status,omitempty"`
-	Consortium       string                 `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
-	Council          string                 `protobuf:"bytes,5,opt,name=council,proto3" json:"council,omitempty"`
-	ProviderId       string                 `protobuf:"bytes,6,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	ProviderName     string                 `protobuf:"bytes,7,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
-	SettingUrn       string                 `protobuf:"bytes,8,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
-	StartDate        string                 `protobuf:"bytes,9,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
-	ExpectedEndDate  string                 `protobuf:"bytes,10,opt,name=expected_end_date,json=expectedEndDate,proto3" json:"expected_end_date,omitempty"`
-	EndDate          string                 `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
-	EndReasonCode    string                 `protobuf:"bytes,12,opt,name=end_reason_code,json=endReasonCode,proto3" json:"end_reason_code,omitempty"`
-	WeeklyPricePence int64                  `protobuf:"varint,13,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
-	PlacementId      string                 `protobuf:"bytes,14,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
-	FrameworkId      string                 `protobuf:"bytes,15,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	LotId            string                 `protobuf:"bytes,16,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
-	CategoryId       string                 `protobuf:"bytes,17,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
-	MemberCouncils   []string               `protobuf:"bytes,18,rep,name=member_councils,json=memberCouncils,proto3" json:"member_councils,omitempty"`
-	// Placements: outcome records, for the placing council and the lead.
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ContractId      string                 `protobuf:"bytes,1,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	Kind            ContractKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=carecoop.monitoring.v1.ContractKind" json:"kind,omitempty"`
+	Status          ContractStatus         `protobuf:"varint,3,opt,name=status,proto3,enum=carecoop.monitoring.v1.ContractStatus" json:"status,omitempty"`
+	Consortium      string                 `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	Council         string                 `protobuf:"bytes,5,opt,name=council,proto3" json:"council,omitempty"`
+	ProviderId      string                 `protobuf:"bytes,6,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	ProviderName    string                 `protobuf:"bytes,7,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	SettingUrn      string                 `protobuf:"bytes,8,opt,name=setting_urn,json=settingUrn,proto3" json:"setting_urn,omitempty"`
+	StartDate       string                 `protobuf:"bytes,9,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	ExpectedEndDate string                 `protobuf:"bytes,10,opt,name=expected_end_date,json=expectedEndDate,proto3" json:"expected_end_date,omitempty"`
+	EndDate         string                 `protobuf:"bytes,11,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	EndReasonCode   string                 `protobuf:"bytes,12,opt,name=end_reason_code,json=endReasonCode,proto3" json:"end_reason_code,omitempty"`
+	// For every party to the contract: the placing council, the consortium's
+	// lead, the provider, the platform and, on a framework contract, its
+	// member councils. Nobody else reads the contract at all.
+	WeeklyPricePence int64  `protobuf:"varint,13,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
+	PlacementId      string `protobuf:"bytes,14,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	FrameworkId      string `protobuf:"bytes,15,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId            string `protobuf:"bytes,16,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	CategoryId       string `protobuf:"bytes,17,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Framework contracts: the councils that may call it off now (the
+	// framework's members, not those at the award); they read the contract.
+	MemberCouncils []string `protobuf:"bytes,18,rep,name=member_councils,json=memberCouncils,proto3" json:"member_councils,omitempty"`
+	// Placements: outcome records, for the placing council, its consortium's
+	// lead and the platform; empty for anyone else.
 	Outcomes []*Outcome `protobuf:"bytes,19,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
 	Version  uint64     `protobuf:"varint,20,opt,name=version,proto3" json:"version,omitempty"`
 	// "award" or "recorded" (see ContractStarted).
