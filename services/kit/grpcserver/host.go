@@ -27,6 +27,9 @@ type HostConfig struct {
 	Start func(ctx context.Context) error
 	// Register adds the service's implementation to the gRPC server.
 	Register func(grpc.ServiceRegistrar)
+	// Transport and Reflection: see Config.
+	Transport  Transport
+	Reflection bool
 }
 
 // Running is a service started by Host.
@@ -41,11 +44,15 @@ type Running struct {
 
 // Host starts a service the same way for every service and host process:
 // read models first (so the first query is answered from a caught-up
-// model), then gRPC with the kit's interceptors on cfg.Addr.
+// model), then gRPC with the kit's interceptors on cfg.Addr. It refuses
+// plaintext beyond loopback (see Transport.CheckAddr) before anything starts.
 func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = zap.NewNop()
+	}
+	if err := cfg.Transport.CheckAddr(cfg.Addr); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	if cfg.Start != nil {
@@ -54,7 +61,8 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 			return nil, fmt.Errorf("%s: building read model: %w", cfg.Name, err)
 		}
 	}
-	gs, err := New(Config{Name: cfg.Name, Logger: log, Verifier: cfg.Verifier, Policy: cfg.Policy})
+	gs, err := New(Config{Name: cfg.Name, Logger: log, Verifier: cfg.Verifier, Policy: cfg.Policy,
+		Transport: cfg.Transport, Reflection: cfg.Reflection})
 	if err != nil {
 		cancel()
 		return nil, err
@@ -64,6 +72,11 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("%s: listen on %s: %w", cfg.Name, cfg.Addr, err)
+	}
+	if err := gs.check(lis); err != nil { // reported here rather than by Done
+		lis.Close()
+		cancel()
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
 	r := &Running{Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1), ended: make(chan struct{})}
 	go func() {

@@ -1,6 +1,7 @@
 // Package grpcserver is the gRPC bootstrap every carecoop service shares:
-// one constructor gives a *grpc.Server with the health and reflection
-// services and the same interceptor chain everywhere.
+// one constructor gives a *grpc.Server with the health service (and
+// reflection, when asked for), the same interceptor chain, message limits and
+// keepalive everywhere, and TLS or mutual TLS as its Transport says.
 //
 // # The chain
 //
@@ -77,8 +78,15 @@ type Config struct {
 	// ShutdownTimeout bounds GracefulStop before in-flight calls are cut
 	// (DefaultShutdownTimeout if 0).
 	ShutdownTimeout time.Duration
+	// Transport secures the port: TLS, mutual TLS, or plaintext (on
+	// loopback, or anywhere with Insecure).
+	Transport Transport
+	// Reflection serves gRPC reflection. Off unless asked for: it describes
+	// every RPC and message to anyone who can connect, without a token.
+	Reflection bool
 	// ServerOptions are passed to grpc.NewServer after the kit's own
-	// interceptors (transport credentials, keepalive, message sizes...).
+	// (interceptors, credentials, limits and keepalive), so they may
+	// override them.
 	ServerOptions []grpc.ServerOption
 }
 
@@ -88,6 +96,7 @@ type Server struct {
 	health          *health.Server
 	log             *zap.Logger
 	policy          auth.Policy
+	transport       Transport
 	shutdownTimeout time.Duration
 }
 
@@ -118,19 +127,28 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds, err := cfg.Transport.credentials()
+	if err != nil {
+		return nil, err
+	}
 	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator}
 	unary, stream := c.interceptors()
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(codec), // every content-subtype, so no request escapes its checks
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	}, cfg.ServerOptions...)
+	}, limitOptions()...)
+	if creds != nil {
+		opts = append(opts, grpc.Creds(creds))
+	}
+	opts = append(opts, cfg.ServerOptions...)
 
 	s := &Server{
 		grpc:            grpc.NewServer(opts...),
 		health:          health.NewServer(),
 		log:             log,
 		policy:          cfg.Policy,
+		transport:       cfg.Transport,
 		shutdownTimeout: cfg.ShutdownTimeout,
 	}
 	if s.shutdownTimeout <= 0 {
@@ -138,7 +156,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
-	reflection.Register(s.grpc)
+	if cfg.Reflection {
+		reflection.Register(s.grpc)
+	}
 	return s, nil
 }
 
@@ -152,16 +172,32 @@ func (s *Server) GRPC() *grpc.Server { return s.grpc }
 // service may report per-service status on it.
 func (s *Server) Health() *health.Server { return s.health }
 
-// Serve checks that every registered RPC has a policy entry — refusing to
-// start, with the list of uncovered RPCs, if not — then serves lis until
-// GracefulStop.
+// Serve checks that every registered RPC has a policy entry and that lis
+// is not a TCP address other than loopback while the server is plaintext
+// and not Insecure — refusing to start, with the reason, if not — then
+// serves lis until GracefulStop.
 func (s *Server) Serve(lis net.Listener) error {
-	if err := CheckPolicyCoverage(s.grpc, s.policy); err != nil {
-		s.log.Error("refusing to serve", zap.Error(err))
+	if err := s.check(lis); err != nil {
 		return err
 	}
-	s.log.Info("serving gRPC", zap.String("addr", lis.Addr().String()))
+	s.log.Info("serving gRPC", zap.String("addr", lis.Addr().String()),
+		zap.Bool("tls", s.transport.TLS()), zap.Bool("client_certs", s.transport.ClientCAFile != ""))
+	if s.transport.Insecure {
+		s.log.Warn("serving plaintext gRPC beyond loopback (insecure): TLS must be terminated in front of this service")
+	}
 	return s.grpc.Serve(lis)
+}
+
+// check is Serve's refusal to start.
+func (s *Server) check(lis net.Listener) error {
+	err := CheckPolicyCoverage(s.grpc, s.policy)
+	if err == nil {
+		err = s.transport.checkListener(lis)
+	}
+	if err != nil {
+		s.log.Error("refusing to serve", zap.Error(err))
+	}
+	return err
 }
 
 // GracefulStop reports NOT_SERVING, stops accepting calls and waits for the

@@ -400,7 +400,7 @@ func TestHandlerErrorMapping(t *testing.T) {
 }
 
 func TestHealthAndReflectionNeedNoToken(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *grpcserver.Config) { c.Reflection = true })
 	ctx := t.Context()
 	resp, err := healthpb.NewHealthClient(e.conn).Check(ctx, &healthpb.HealthCheckRequest{})
 	if err != nil {

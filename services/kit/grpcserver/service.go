@@ -23,6 +23,10 @@ type ServiceConfig struct {
 	Logger   *zap.Logger
 	// Clock replaces the wall clock (tests).
 	Clock func() time.Time
+	// Transport secures the gRPC port (plaintext on loopback if zero).
+	Transport Transport
+	// Reflection serves gRPC reflection (off if false).
+	Reflection bool
 }
 
 // Service is what StartService needs of one service's application: its read
@@ -52,5 +56,6 @@ func StartService(ctx context.Context, cfg ServiceConfig, svc Service) (*Running
 	if addr == "" {
 		addr = svc.DefaultAddr
 	}
-	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Register: svc.Register})
+	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Register: svc.Register,
+		Transport: cfg.Transport, Reflection: cfg.Reflection})
 }
