@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -144,5 +145,50 @@ func TestReferralReadsShowCommercialsOnlyToThoseEntitled(t *testing.T) {
 		if pls := must(c.ListPlacements(ctx, &purchasingv1.ListPlacementsRequest{MinPosition: second.GetPosition()})).OK(t).GetPlacements(); len(pls) != 0 {
 			t.Errorf("%s lists %d placements of others", c.Org, len(pls))
 		}
+	}
+}
+
+// Issue 10, item 2: on the DPS and the register a provider reads its own
+// applications, memberships, profile and vacancies and, of the others, only
+// who is admitted: not another's application, rejection or suspension and
+// its reason, nor its contacts, accreditations or free places.
+func TestProviderReadsNothingOfOtherProviders(t *testing.T) {
+	h := newHarness(t)
+	ctx := h.Ctx
+	dpsID := h.market() // C's application is pending, D is suspended
+	pos := h.LastPosition()
+	asB := h.admin(provB)
+
+	d := must(asB.GetDps(ctx, &purchasingv1.GetDpsRequest{DpsId: dpsID, MinPosition: pos})).OK(t)
+	for _, m := range d.GetMemberships() {
+		if m.GetStatus() != purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED && m.GetProviderId() != provB {
+			t.Errorf("provider B reads %s's membership as %s", m.GetProviderId(), m.GetStatus())
+		}
+	}
+	if d := must(h.admin(provD).GetDps(ctx, &purchasingv1.GetDpsRequest{DpsId: dpsID, MinPosition: pos})).OK(t); !slices.ContainsFunc(d.GetMemberships(), func(m *purchasingv1.Membership) bool {
+		return m.GetProviderId() == provD && m.GetStatus() == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_SUSPENDED
+	}) {
+		t.Errorf("provider D does not read its own suspension: %v", d.GetMemberships())
+	}
+	for _, a := range must(asB.ListApplications(ctx, &purchasingv1.ListApplicationsRequest{DpsId: dpsID, MinPosition: pos})).OK(t).GetApplications() {
+		if a.GetProviderId() != provB {
+			t.Errorf("provider B reads %s's application (%s, %q)", a.GetProviderId(), a.GetStatus(), a.GetReason())
+		}
+	}
+	for _, p := range must(asB.ListProviders(ctx, &purchasingv1.ListProvidersRequest{MinPosition: pos})).OK(t).GetProviders() {
+		if p.GetProviderId() != provB {
+			t.Errorf("provider B lists provider %s", p.GetProviderId())
+		}
+	}
+	for _, v := range must(asB.ListVacancies(ctx, &purchasingv1.ListVacanciesRequest{NearOutcode: "M14", MinPosition: pos})).OK(t).GetVacancies() {
+		if v.GetProviderId() != provB {
+			t.Errorf("provider B reads %s's vacancy at %s", v.GetProviderId(), v.GetSettingUrn())
+		}
+	}
+	_, err := asB.GetProvider(ctx, &purchasingv1.GetProviderRequest{ProviderId: provA, MinPosition: pos})
+	servicetest.WantCode(t, err, codes.NotFound)
+	// A buyer reads A's profile with its contacts.
+	if v := must(h.council("353").GetProvider(ctx, &purchasingv1.GetProviderRequest{ProviderId: provA, MinPosition: pos})).OK(t); len(v.GetProfile().GetContacts()) == 0 {
+		t.Error("a council reads provider A's profile without its contacts")
 	}
 }
