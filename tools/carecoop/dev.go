@@ -23,6 +23,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
+	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
@@ -43,6 +44,10 @@ func runDev(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	natsHost, natsPort, err := loopbackAddr(*natsAddr)
+	if err != nil {
+		return fmt.Errorf("--nats-addr: %w", err)
+	}
 	dir, err := filepath.Abs(*data)
 	if err != nil {
 		return err
@@ -59,31 +64,35 @@ func runDev(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	host, portStr, err := net.SplitHostPort(*natsAddr)
+	// Every service connects as its own NATS user (package natsperm), with
+	// a password generated into the data directory on the first start.
+	creds, err := natsserver.LoadOrCreateCredentials(dir)
 	if err != nil {
-		return fmt.Errorf("-nats-addr: %w", err)
+		return err
 	}
-	port, err := strconv.Atoi(portStr)
+	users, err := natsserver.ServiceUsers(creds)
 	if err != nil {
-		return fmt.Errorf("-nats-addr: %w", err)
+		return err
 	}
-	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: host, Port: port, ServerName: "carecoop-dev"})
+	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users})
 	if err != nil {
 		return fmt.Errorf("starting NATS: %w", err)
 	}
 	defer ns.Shutdown()
-	nc, err := ns.Connect()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	js, err := natsjs.New(nc)
-	if err != nil {
-		return err
-	}
-	store, err := jetstream.New(ctx, js)
-	if err != nil {
-		return err
+	stores := map[string]*jetstream.Store{}
+	for _, svc := range natsperm.Services() {
+		nc, err := ns.Connect(creds.ConnectOptions(svc)...)
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		js, err := natsjs.New(nc)
+		if err != nil {
+			return err
+		}
+		if stores[svc], err = jetstream.New(ctx, js); err != nil {
+			return fmt.Errorf("%s: %w", svc, err)
+		}
 	}
 	key, err := auth.LoadOrCreateDevKey(dir)
 	if err != nil {
@@ -93,30 +102,30 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: store, Verifier: verifier, Logger: log})
+	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: stores["framework"], Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer fw.Stop()
-	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: store, Verifier: verifier, Logger: log})
+	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: stores["purchasing"], Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer pu.Stop()
-	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: store, Verifier: verifier, Logger: log})
+	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: stores["demand"], Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer de.Stop()
 
-	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: store, Verifier: verifier, Logger: log})
+	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: stores["monitoring"], Verifier: verifier, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer mo.Stop()
 
 	if !*noSeed {
-		summary, err := seedDemo(ctx, store, key, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
+		summary, err := seedDemo(ctx, stores["framework"], key, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
 			demand: de.Addr.String(), monitoring: mo.Addr.String()})
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
@@ -127,7 +136,8 @@ func runDev(args []string) error {
 	}
 
 	fmt.Printf(`carecoop dev: data in %s
-  NATS        %s  (JetStream stream %s, subjects carecoop.evt.>)
+  NATS        %s  (JetStream stream %s, subjects carecoop.evt.>; loopback only,
+              a user per service, credentials in %s)
   framework   %s  carecoop.framework.v1.FrameworkService
   purchasing  %s  carecoop.purchasing.v1.PurchasingService
   demand      %s  carecoop.demand.v1.DemandService
@@ -138,7 +148,7 @@ Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, ns.ClientURL(), store.StreamName(), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
+`, dir, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -165,6 +175,25 @@ Ctrl-C stops; the next start resumes from the same data.
 		}
 		return err
 	}
+}
+
+// loopbackAddr splits the dev NATS address, refusing a host other
+// machines could reach: the dev stack's credentials sit in its data
+// directory and its traffic is plaintext.
+func loopbackAddr(addr string) (string, int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", 0, fmt.Errorf("%s: the dev NATS listens on loopback only (127.0.0.1, ::1 or localhost); "+
+			"for a NATS other machines use, run the cluster in deploy/ (TLS, a user per service)", addr)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return "", 0, err
+	}
+	return host, port, nil
 }
 
 // seedDemo seeds what is not seeded yet and returns lines to print.

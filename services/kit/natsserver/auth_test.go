@@ -396,7 +396,10 @@ func TestCredentialsAreGeneratedOnceAndPrivate(t *testing.T) {
 		}
 	}
 	fi, err := os.Stat(filepath.Join(dir, natsserver.CredentialsDir))
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("credentials directory: %v, %v; want mode 0700", fi.Mode().Perm(), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Fatalf("credentials directory has mode %v, want 0700", fi.Mode().Perm())
 	}
 }
