@@ -24,11 +24,19 @@ import (
 
 // Env is what a service gets from its standalone host.
 type Env struct {
-	Addr      string
-	Store     eventstore.Store
-	JetStream natsjs.JetStream
-	Verifier  auth.Verifier
-	Logger    *zap.Logger
+	Addr       string
+	Store      eventstore.Store
+	JetStream  natsjs.JetStream
+	Verifier   auth.Verifier
+	Logger     *zap.Logger
+	Transport  grpcserver.Transport
+	Reflection bool
+}
+
+// ServiceConfig is the service's configuration from env.
+func (env Env) ServiceConfig() grpcserver.ServiceConfig {
+	return grpcserver.ServiceConfig{Addr: env.Addr, Store: env.Store, Verifier: env.Verifier, Logger: env.Logger,
+		Transport: env.Transport, Reflection: env.Reflection}
 }
 
 // Service is a started service.
@@ -52,7 +60,17 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	pubKey := flag.String("jwt-public-key", "", "Ed25519 public key (PEM) that signs tokens")
 	jwksURL := flag.String("jwks-url", "", "JWKS URL that publishes the token signing keys (instead of -jwt-public-key)")
 	dev := flag.Bool("dev-log", false, "human-readable logs")
+	var transport grpcserver.Transport
+	flag.StringVar(&transport.CertFile, "tls-cert", "", "TLS certificate chain (PEM) of the gRPC port")
+	flag.StringVar(&transport.KeyFile, "tls-key", "", "private key (PEM) of -tls-cert")
+	flag.StringVar(&transport.ClientCAFile, "tls-client-ca", "", "CA certificates (PEM); clients must present a certificate one of them signed (mutual TLS)")
+	flag.BoolVar(&transport.Insecure, "insecure", false, "serve plaintext gRPC on an address that is not loopback (only behind a proxy or mesh that terminates TLS)")
+	reflection := flag.Bool("reflection", false, "serve gRPC reflection, which describes every RPC to anyone who can connect")
 	flag.Parse()
+	// Before anything connects: a wrong -listen or TLS setting fails at once.
+	if err := transport.CheckAddr(*listen); err != nil {
+		return err
+	}
 
 	log, err := grpcserver.NewLogger(*dev)
 	if err != nil {
@@ -92,7 +110,8 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	if err != nil {
 		return err
 	}
-	svc, err := start(ctx, Env{Addr: *listen, Store: store, JetStream: js, Verifier: verifier, Logger: log})
+	svc, err := start(ctx, Env{Addr: *listen, Store: store, JetStream: js, Verifier: verifier, Logger: log,
+		Transport: transport, Reflection: *reflection})
 	if err != nil {
 		return err
 	}

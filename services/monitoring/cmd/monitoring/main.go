@@ -11,6 +11,6 @@ import (
 
 func main() {
 	servicecmd.Main("monitoring", server.DefaultAddr, func(ctx context.Context, env servicecmd.Env) (servicecmd.Service, error) {
-		return server.Start(ctx, server.Config{Addr: env.Addr, Store: env.Store, Verifier: env.Verifier, Logger: env.Logger})
+		return server.Start(ctx, env.ServiceConfig())
 	})
 }
