@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +33,11 @@ var errNotSubmitted = errors.New("nothing was submitted")
 // counts it would submit, and submits only the counts: child-level rows never
 // leave the machine. The request id is derived from the council, the date and
 // the counts, so importing the same files again is applied once.
+//
+// Two checks come before anything is asked or sent: a --token of another
+// council than --la is refused (the service would record the counts as the
+// token's council's), and a return that counts no child is shown with a
+// warning and needs a yes to the question, or --allow-empty under --yes.
 func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import-903", flag.ContinueOnError)
 	episodes := fs.String("episodes", "", "SSDA903 episodes CSV (required)")
@@ -41,6 +48,7 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	data := fs.String("data", ".carecoop", "dev stack data directory (signs a dev token when --token is not given)")
 	token := fs.String("token", os.Getenv("CARECOOP_TOKEN"), "bearer token of a council analyst or commissioner (default $CARECOOP_TOKEN)")
 	yes := fs.Bool("yes", false, "submit without asking")
+	allowEmpty := fs.Bool("allow-empty", false, "with --yes, submit a return that counts no child (refused otherwise)")
 	dryRun := fs.Bool("dry-run", false, "show the counts and submit nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,6 +61,11 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--as-at: %q is not a date (YYYY-MM-DD)", *asAt)
 	}
+	if *token != "" {
+		if err := tokenIsCouncils(*token, *la); err != nil {
+			return err
+		}
+	}
 	ret, err := read903(*episodes, *header, *la, date)
 	if err != nil {
 		var rep *ssda903.Report
@@ -62,14 +75,24 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 		return err
 	}
-	req := needsReturnRequest(ret)
 	fmt.Fprint(stdout, summary903(ret))
+	empty := ret.Children == 0
+	if empty {
+		fmt.Fprintf(stdout, "Warning: no child in this extract was looked after on %s, so the return is empty. Submitted, it would stand for council %s as at %s in place of any earlier return, and count none of the council's children. Check --as-at and that the extract covers the year.\n", ret.AsAt, ret.LA, ret.AsAt)
+	}
 	if *dryRun {
 		fmt.Fprintln(stdout, "Dry run: nothing was submitted.")
 		return nil
 	}
+	if empty && *yes && !*allowEmpty {
+		return fmt.Errorf("the return for council %s as at %s counts no child: nothing was submitted (--allow-empty with --yes submits it)", ret.LA, ret.AsAt)
+	}
 	if !*yes {
-		fmt.Fprintf(stdout, "Submit these counts for council %s as at %s? Only the counts above leave this machine. [y/N] ", ret.LA, ret.AsAt)
+		what := "these counts"
+		if empty {
+			what = "this EMPTY return"
+		}
+		fmt.Fprintf(stdout, "Submit %s for council %s as at %s? Only the counts above leave this machine. [y/N] ", what, ret.LA, ret.AsAt)
 		answer, _ := bufio.NewReader(stdin).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 			fmt.Fprintln(stdout, "Not submitted.")
@@ -93,11 +116,52 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := demandv1.NewDemandServiceClient(conn).SubmitNeedsReturn(ctx, req)
+	client := demandv1.NewDemandServiceClient(conn)
+	// A withdrawal since the same files were last imported makes importing
+	// them again a new submission, not a retry of the withdrawn one.
+	listed, err := client.ListNeedsReturns(ctx, &demandv1.ListNeedsReturnsRequest{AsAt: ret.AsAt})
+	if err != nil {
+		return fmt.Errorf("reading the council's needs returns as at %s: %w", ret.AsAt, err)
+	}
+	withdrawals := 0
+	for _, r := range listed.GetReturns() {
+		if r.GetWithdrawn() {
+			withdrawals++
+		}
+	}
+	res, err := client.SubmitNeedsReturn(ctx, needsReturnRequest(ret, withdrawals))
 	if err != nil {
 		return fmt.Errorf("submitting the needs return: %w", err)
 	}
-	fmt.Fprintf(stdout, "Submitted needs return %s (submission %d, position %d).\n", res.GetId(), res.GetStreamVersion(), res.GetPosition())
+	fmt.Fprintf(stdout, "Submitted needs return %s (submission %d, position %d).\n", res.GetId(), res.GetSubmission(), res.GetPosition())
+	return nil
+}
+
+// tokenIsCouncils checks, before anything is asked or sent, that a bearer
+// token is council la's: the service records a return as the token's
+// council's. The token is only read here; the service verifies it.
+func tokenIsCouncils(token, la string) error {
+	var claims struct {
+		Org string `json:"org"`
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return errors.New("--token is not a bearer token (a JWT): nothing was submitted")
+	}
+	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err == nil {
+		err = json.Unmarshal(body, &claims)
+	}
+	if err != nil || claims.Org == "" {
+		return errors.New("--token names no organisation: nothing was submitted")
+	}
+	kind, code, _ := strings.Cut(claims.Org, ":")
+	if kind != auth.OrgCouncil {
+		return fmt.Errorf("--la is %s but the token is %s's, not a council's: nothing was submitted", la, claims.Org)
+	}
+	if code != la {
+		return fmt.Errorf("--la is %s but the token is council %s's: nothing was submitted (use a token of council %s)", la, code, la)
+	}
 	return nil
 }
 
@@ -116,10 +180,12 @@ func read903(episodesPath, headerPath, la string, asAt time.Time) (*ssda903.Retu
 }
 
 // needsReturnRequest turns the computed return into the API request: counts
-// only. The request id is a digest of what is sent, so the same extract
-// imported twice is one submission, and a corrected one is a new one.
-func needsReturnRequest(r *ssda903.Return) *demandv1.SubmitNeedsReturnRequest {
-	req := &demandv1.SubmitNeedsReturnRequest{AsAt: r.AsAt, Source: "ssda903-import"}
+// only, naming the council. The request id is a digest of what is sent, so
+// the same extract imported twice is one submission, and a corrected one is
+// a new one; withdrawals (of the council's returns for the date) tells one
+// import of the same extract from another after a withdrawal.
+func needsReturnRequest(r *ssda903.Return, withdrawals int) *demandv1.SubmitNeedsReturnRequest {
+	req := &demandv1.SubmitNeedsReturnRequest{Council: r.LA, AsAt: r.AsAt, Source: "ssda903-import"}
 	for _, c := range r.Cells {
 		req.Cells = append(req.Cells, &demandv1.NeedsCell{PlacementGroup: c.PlacementGroup, AgeBand: c.AgeBand, Need: c.Need,
 			LegalStatus: c.LegalStatus, Area: c.Area, DistanceBand: c.DistanceBand, Count: uint32(c.Count)})
@@ -147,6 +213,9 @@ func needsReturnRequest(r *ssda903.Return) *demandv1.SubmitNeedsReturnRequest {
 		fmt.Fprintf(h, "m%s>%s=%d;", m.From, m.To, m.Count)
 	}
 	req.RequestId = "import903-" + r.LA + "-" + hex.EncodeToString(h.Sum(nil))[:24]
+	if withdrawals > 0 {
+		req.RequestId += fmt.Sprintf("-w%d", withdrawals)
+	}
 	return req
 }
 

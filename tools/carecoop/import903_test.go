@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"os"
 	"path/filepath"
@@ -128,9 +129,18 @@ func TestImport903MalformedReport(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Council 352's token, signed by a key no service knows: nothing
+	// listens at the address either, so a submission would fail.
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := auth.IssueToken(key, auth.Principal{Subject: "analyst.352", Organisation: auth.CouncilOrg("352"), Roles: []string{auth.CouncilAnalyst}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	// Nothing listens at the address: a submission would fail otherwise.
-	err = runImport903(importArgs(bad, "--yes", "--demand-addr", "127.0.0.1:1", "--token", "unused"), strings.NewReader(""), &out)
+	err = runImport903(importArgs(bad, "--yes", "--demand-addr", "127.0.0.1:1", "--token", tok), strings.NewReader(""), &out)
 	if !errors.Is(err, errNotSubmitted) {
 		t.Fatalf("malformed extract: error %v, want errNotSubmitted\n%s", err, out.String())
 	}
@@ -203,5 +213,116 @@ func TestImport903SubmitsOnce(t *testing.T) {
 		if len(have) != 0 {
 			t.Errorf("by %s: the service holds %v, which the summary does not show", dim, have)
 		}
+	}
+}
+
+// A token of another council than --la is refused before anything is asked
+// or sent, in one line naming both councils; so is a token of no council.
+func TestImport903RefusesAnotherCouncilsToken(t *testing.T) {
+	e := newImportEnv(t)
+	before := e.LastPosition()
+	oldham := e.Token("analyst.353", auth.CouncilOrg("353"), auth.CouncilAnalyst)
+	for _, extra := range [][]string{{"--yes"}, nil, {"--dry-run"}} {
+		var out bytes.Buffer
+		args := importArgs(sampleEpisodes, append(extra, "--demand-addr", e.addr, "--token", oldham)...)
+		err := runImport903(args, strings.NewReader("y\n"), &out)
+		if err == nil || !strings.Contains(err.Error(), "352") || !strings.Contains(err.Error(), "353") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v with council 353's token and --la 352: error %v, want one line naming both", extra, err)
+		}
+		if strings.Contains(out.String(), "Submit") || strings.Contains(out.String(), "[y/N]") {
+			t.Errorf("%v: asked or submitted with another council's token:\n%s", extra, out.String())
+		}
+	}
+	lead := e.Token("amara.okafor", auth.ConsortiumOrg("north-west"), auth.ConsortiumLead)
+	var out bytes.Buffer
+	if err := runImport903(importArgs(sampleEpisodes, "--yes", "--demand-addr", e.addr, "--token", lead), strings.NewReader(""), &out); err == nil || !strings.Contains(err.Error(), "not a council") {
+		t.Errorf("a lead's token: error %v", err)
+	}
+	if err := runImport903(importArgs(sampleEpisodes, "--yes", "--demand-addr", e.addr, "--token", "not-a-token"), strings.NewReader(""), &out); err == nil {
+		t.Error("a token that is no JWT was used")
+	}
+	if after := e.LastPosition(); after != before {
+		t.Errorf("refused imports wrote to the store (position %d → %d)", before, after)
+	}
+}
+
+// A return counting no child (an as-at date before the extract's episodes)
+// is shown with a warning; --yes alone refuses it, answering no sends
+// nothing, and --yes --allow-empty submits it.
+func TestImport903EmptyReturn(t *testing.T) {
+	e := newImportEnv(t)
+	const early = "2014-03-31"
+	args := func(extra ...string) []string {
+		return append([]string{"--episodes", sampleEpisodes, "--header", sampleHeader, "--la", "352", "--as-at", early,
+			"--demand-addr", e.addr, "--token", e.analystToken()}, extra...)
+	}
+	before := e.LastPosition()
+	var out bytes.Buffer
+	err := runImport903(args("--yes"), strings.NewReader(""), &out)
+	if err == nil || !strings.Contains(err.Error(), "counts no child") || !strings.Contains(err.Error(), "--allow-empty") {
+		t.Errorf("--yes with an empty return: error %v", err)
+	}
+	if !strings.Contains(out.String(), "0 children looked after") || !strings.Contains(out.String(), "Warning: no child") {
+		t.Errorf("the empty return is not shown with a warning:\n%s", out.String())
+	}
+	out.Reset()
+	if err := runImport903(args(), strings.NewReader("n\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Submit this EMPTY return for council 352") || !strings.Contains(out.String(), "Not submitted.") {
+		t.Errorf("asking about an empty return:\n%s", out.String())
+	}
+	if after := e.LastPosition(); after != before {
+		t.Fatalf("an empty return was sent without being allowed (position %d → %d)", before, after)
+	}
+	out.Reset()
+	if err := runImport903(args("--yes", "--allow-empty"), strings.NewReader(""), &out); err != nil {
+		t.Fatalf("--allow-empty: %v\n%s", err, out.String())
+	}
+	if m := submitted.FindStringSubmatch(out.String()); m == nil || m[1] != "352-"+early || m[2] != "1" {
+		t.Errorf("--allow-empty submitted %v:\n%s", m, out.String())
+	}
+}
+
+// After the council withdraws an imported return, importing the same files
+// again submits them anew (and they stand); importing once more is applied
+// once.
+func TestImport903AgainAfterWithdrawal(t *testing.T) {
+	e := newImportEnv(t)
+	args := importArgs(sampleEpisodes, "--yes", "--demand-addr", e.addr, "--token", e.analystToken())
+	run := func() []string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := runImport903(args, strings.NewReader(""), &out); err != nil {
+			t.Fatalf("import: %v\n%s", err, out.String())
+		}
+		m := submitted.FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("no submission reported:\n%s", out.String())
+		}
+		return m[1:]
+	}
+	own := func() uint32 {
+		t.Helper()
+		got := servicetest.Must(e.c.GetDemand(e.Ctx, &demandv1.GetDemandRequest{Consortium: "north-west", AsAt: sampleAsAt, Dimensions: []string{"placement_group"}, MinPosition: e.LastPosition()})).OK(t)
+		return got.GetOwnTable().GetTotal().GetCount()
+	}
+	if first := run(); first[1] != "1" {
+		t.Fatalf("first import: %v", first)
+	}
+	servicetest.Must(e.c.WithdrawNeedsReturn(e.Ctx, &demandv1.WithdrawNeedsReturnRequest{RequestId: "withdraw-import-1", Council: "352", AsAt: sampleAsAt,
+		Submission: 1, Reason: "Imported before the extract was signed off"})).OK(t)
+	if n := own(); n != 0 {
+		t.Fatalf("after the withdrawal 352 still counts %d children as at %s", n, sampleAsAt)
+	}
+	again := run()
+	if again[1] != "2" || own() != 2100 {
+		t.Errorf("importing again after the withdrawal: %v, own total %d; want submission 2 standing with 2100 children", again, own())
+	}
+	if once := run(); once[1] != "2" || once[2] != again[2] {
+		t.Errorf("importing once more: %v, want the same submission as %v", once, again)
+	}
+	if n := len(e.returns(t)); n != 3 {
+		t.Errorf("the return's stream holds %d events, want 2 submissions and a withdrawal", n)
 	}
 }
