@@ -102,23 +102,24 @@ func runDev(args []string) error {
 	if err != nil {
 		return err
 	}
-	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: stores["framework"], Verifier: verifier, Logger: log})
+	// Reflection on: in the dev stack grpcurl needs no proto files.
+	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: stores["framework"], Verifier: verifier, Logger: log, Reflection: true})
 	if err != nil {
 		return err
 	}
 	defer fw.Stop()
-	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: stores["purchasing"], Verifier: verifier, Logger: log})
+	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: stores["purchasing"], Verifier: verifier, Logger: log, Reflection: true})
 	if err != nil {
 		return err
 	}
 	defer pu.Stop()
-	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: stores["demand"], Verifier: verifier, Logger: log})
+	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: stores["demand"], Verifier: verifier, Logger: log, Reflection: true})
 	if err != nil {
 		return err
 	}
 	defer de.Stop()
 
-	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: stores["monitoring"], Verifier: verifier, Logger: log})
+	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: stores["monitoring"], Verifier: verifier, Logger: log, Reflection: true})
 	if err != nil {
 		return err
 	}
