@@ -8,6 +8,8 @@ package eventstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -60,6 +62,35 @@ func ParseSubject(subject string) (StreamID, error) {
 		return StreamID{}, fmt.Errorf("eventstore: %q is not an event subject", subject)
 	}
 	return NewStreamID(parts[0], parts[1], parts[2])
+}
+
+// IDSeparator joins the parts of a composed stream id (a consortium and a
+// provider, say). No identifier the platform issues or accepts — slugs,
+// provider ids, LA codes, framework, lot and contract ids — may contain it,
+// so two different lists of parts never compose the same id: "north" +
+// "west-northern-lights-care" and "north-west" + "northern-lights-care" are
+// two ids, not one.
+const IDSeparator = "_"
+
+// ComposeID makes one stream id of several identifiers, unambiguously. When
+// a part is empty or holds the separator, or the result would be longer
+// than a subject token may be, it is a digest of the parts instead
+// ("__" + hex), which no joined id can equal: a joined id never starts with
+// the separator.
+func ComposeID(parts ...string) string {
+	id := strings.Join(parts, IDSeparator)
+	ok := len(id) <= 128
+	for _, p := range parts {
+		ok = ok && p != "" && !strings.Contains(p, IDSeparator)
+	}
+	if ok && tokenRE.MatchString(id) {
+		return id
+	}
+	h := sha256.New()
+	for _, p := range parts {
+		_, _ = fmt.Fprintf(h, "%d:%s", len(p), p) // length-prefixed: no two lists hash alike
+	}
+	return IDSeparator + IDSeparator + hex.EncodeToString(h.Sum(nil)[:20])
 }
 
 // ContextFilter is the subject filter matching every stream of a context.

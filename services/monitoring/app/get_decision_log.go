@@ -12,6 +12,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
 // GetDecisionLog lists every decision on one monitoring stream, oldest
@@ -67,9 +68,11 @@ func (m *ReadModel) canSeeLog(p auth.Principal, agg, id string) error {
 			return nil
 		}
 	case RiskAggregate:
+		// Compose, never parse: the id must be exactly the one composed of
+		// a consortium the caller belongs to and a provider it works with.
 		for slug, c := range m.consortia {
-			pid, ok := strings.CutPrefix(id, slug+"-")
-			if ok && c.providers[pid] && (lead(p) == slug || c.members[council(p)] || provider(p) == pid) {
+			pid, ok := strings.CutPrefix(id, slug+eventstore.IDSeparator)
+			if ok && domain.RiskID(slug, pid) == id && c.providers[pid] && (lead(p) == slug || c.members[council(p)] || provider(p) == pid) {
 				return nil
 			}
 		}

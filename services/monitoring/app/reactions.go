@@ -97,7 +97,7 @@ func placementContract(ev *purchasingv1.PlacementAwarded) *monitoringv1.Contract
 
 // FrameworkContractID names a provider's contract on one lot.
 func FrameworkContractID(framework, lot, provider string) string {
-	return "fc-" + framework + "-" + lot + "-" + provider
+	return eventstore.ComposeID("fc", framework, lot, provider)
 }
 
 // frameworkContracts are an award's contracts, starting the day it was

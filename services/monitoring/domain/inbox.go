@@ -7,10 +7,14 @@ import (
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
-// InboxID names an organisation's inbox stream ("council:352" → "council-352").
-func InboxID(organisation string) string { return strings.ReplaceAll(organisation, ":", "-") }
+// InboxID names an organisation's inbox stream ("council:352" → "council_352").
+func InboxID(organisation string) string {
+	kind, id, _ := strings.Cut(organisation, ":")
+	return eventstore.ComposeID(kind, id)
+}
 
 // InboxState is the alerts an organisation has acknowledged.
 type InboxState struct {

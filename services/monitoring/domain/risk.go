@@ -7,10 +7,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
 // RiskID names a provider's risk stream under one consortium.
-func RiskID(consortium, provider string) string { return consortium + "-" + provider }
+func RiskID(consortium, provider string) string { return eventstore.ComposeID(consortium, provider) }
 
 // RiskState is the levels last recorded for a provider and its settings
 // under one consortium, and what the policy suspended. A setting or

@@ -65,9 +65,16 @@ func TestContractsFromAwards(t *testing.T) {
 	// A terminated framework ends its contracts; the placement stays live.
 	must(h.flead().TerminateFramework(h.Ctx, &frameworkv1.TerminateFrameworkRequest{RequestId: "terminate-fw", FrameworkId: fw,
 		Reason: "Replaced by the 2027 framework after market engagement"})).OK(t)
+	// The reaction ends the framework's contracts one commit each: wait for
+	// every one of them, not only the first.
 	h.eventually("framework contracts ended", func() bool {
-		c := must(h.lead().GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: fcA})).OK(t)
-		return c.GetStatus() == monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED && c.GetEndReasonCode() == "terminated"
+		for _, id := range []string{fcA, fcB} {
+			c := must(h.lead().GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: id})).OK(t)
+			if c.GetStatus() != monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED || c.GetEndReasonCode() != "terminated" {
+				return false
+			}
+		}
+		return true
 	})
 	live := contractIDs(must(h.lead().ListContracts(h.Ctx, &monitoringv1.ListContractsRequest{LiveOnly: true, MinPosition: h.pos()})).OK(t))
 	if !slices.Equal(live, []string{pl}) {

@@ -12,6 +12,7 @@ import (
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
 // watch opens WatchAlerts for a client and forwards what it receives.
@@ -154,7 +155,7 @@ func TestInadequateJudgementSuspendsAndGoodReinstates(t *testing.T) {
 	if len(judgement) != 1 {
 		t.Fatalf("setting log = %v", settingLog)
 	}
-	riskLog := must(h.lead().GetDecisionLog(h.Ctx, &monitoringv1.GetDecisionLogRequest{Aggregate: "risk", Id: consortium + "-" + provA, MinPosition: h.pos()})).OK(t)
+	riskLog := must(h.lead().GetDecisionLog(h.Ctx, &monitoringv1.GetDecisionLogRequest{Aggregate: "risk", Id: domain.RiskID(consortium, provA), MinPosition: h.pos()})).OK(t)
 	changes := decisionsOf(riskLog.GetDecisions(), "RiskLevelChanged")
 	if len(changes) != 2 {
 		t.Fatalf("risk log = %v, want the setting's and the provider's change", riskLog)

@@ -9,6 +9,8 @@ import (
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
 // Issue 10, item 1: anyone could record an Ofsted judgement on any home, and
@@ -151,5 +153,46 @@ func TestRecordedJudgementSupersedesTheDeclaredGrade(t *testing.T) {
 	}, Reason: "Our own view of the home"})).OK(t)
 	if p, v := grades(); p != want || v != "OFSTED_GRADE_REQUIRES_IMPROVEMENT" {
 		t.Errorf("a declared grade outranked Ofsted's: %q, %q", p, v)
+	}
+}
+
+// Issue 10, item 3: the lead of a new consortium "north" with a provider it
+// registered as "west-northern-lights-care" read north-west's risk log for
+// northern-lights-care, because both pairs spelt the same stream id.
+func TestComposedStreamIDsDoNotCollideAcrossOrganisations(t *testing.T) {
+	h := newHarness(t)
+	dps := h.market()
+	h.place(dps, "352", "ref-352-collide", provA, "SC100001")
+	judged := must(h.ofstedFeed().RecordOfstedJudgement(h.Ctx, &monitoringv1.RecordOfstedJudgementRequest{RequestId: "ofsted-collide-01", Urn: "SC100001",
+		Grade: purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE, InspectionDate: h.today(), InspectionType: "full"})).OK(t)
+	h.eventually("provider A red", func() bool { return h.level(provA).GetLevel() == monitoringv1.RiskLevel_RISK_LEVEL_RED })
+
+	// Consortium "north" runs a DPS with "west-" + provA admitted.
+	lookalike := "west-" + provA
+	northLead := h.p("north.lead", auth.ConsortiumOrg("north"), auth.ConsortiumLead)
+	terms := dpsTerms()
+	terms.Title = "North children's placements DPS"
+	northDps := must(northLead.CreateDps(h.Ctx, &purchasingv1.CreateDpsRequest{RequestId: "dps-north-2026", Terms: terms})).OK(t).GetId()
+	must(northLead.OpenDps(h.Ctx, &purchasingv1.OpenDpsRequest{RequestId: "open-dps-north-2026", DpsId: northDps})).OK(t)
+	h.register(lookalike)
+	must(h.padmin(lookalike).ApplyToDps(h.Ctx, &purchasingv1.ApplyToDpsRequest{RequestId: "apply-lookalike", DpsId: northDps, ProviderId: lookalike, CategoryIds: []string{"residential"},
+		Answers: []*purchasingv1.CriterionAnswer{{CriterionId: "safeguarding", Answer: "Trained staff in every home."}}})).OK(t)
+	admitted := must(northLead.AdmitProvider(h.Ctx, &purchasingv1.DecideApplicationRequest{RequestId: "admit-lookalike", DpsId: northDps, ProviderId: lookalike, CategoryId: "residential",
+		Reason: "Meets every selection criterion"})).OK(t)
+
+	theirs, mine := domain.RiskID(consortium, provA), domain.RiskID("north", lookalike)
+	if theirs == mine {
+		t.Fatalf("%s+%s and north+%s compose the same stream id %q", consortium, provA, lookalike, theirs)
+	}
+	north := h.m("north.lead", auth.ConsortiumOrg("north"), auth.ConsortiumLead)
+	for _, id := range []string{theirs, "north-west-" + provA, "north_" + "west-" + provA + "x"} {
+		_, err := north.GetDecisionLog(h.Ctx, &monitoringv1.GetDecisionLogRequest{Aggregate: "risk", Id: id, MinPosition: max(admitted.GetPosition(), judged.GetPosition())})
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("north's lead asking for risk log %q: %v, want NOT_FOUND", id, err)
+		}
+	}
+	log := must(h.lead().GetDecisionLog(h.Ctx, &monitoringv1.GetDecisionLogRequest{Aggregate: "risk", Id: theirs, MinPosition: h.pos()})).OK(t)
+	if len(log.GetDecisions()) == 0 {
+		t.Fatalf("north-west's lead cannot read its own risk log %q", theirs)
 	}
 }
