@@ -20,6 +20,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
 // Env is what a service gets from its standalone host.
@@ -56,6 +57,11 @@ func Main(name, defaultAddr string, start func(ctx context.Context, env Env) (Se
 func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Service, error)) error {
 	listen := flag.String("listen", defaultAddr, "gRPC listen address")
 	natsURL := flag.String("nats", nats.DefaultURL, "NATS URL(s), comma-separated")
+	var natsCfg natsFlags
+	flag.StringVar(&natsCfg.ca, "nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates; requires TLS")
+	flag.StringVar(&natsCfg.cert, "nats-cert", "", "client certificate (PEM) for NATS servers that ask for one")
+	flag.StringVar(&natsCfg.key, "nats-key", "", "private key (PEM) of -nats-cert")
+	flag.StringVar(&natsCfg.creds, "nats-creds", "", "NATS credentials file (user JWT and NKey seed), instead of NATS_USER and NATS_PASSWORD")
 	replicas := flag.Int("replicas", 1, "JetStream replicas of the event stream (3 on a cluster)")
 	pubKey := flag.String("jwt-public-key", "", "Ed25519 public key (PEM) that signs tokens")
 	jwksURL := flag.String("jwks-url", "", "JWKS URL that publishes the token signing keys (instead of -jwt-public-key)")
@@ -92,10 +98,9 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	if err != nil {
 		return err
 	}
-	// Credentials come from the environment, never from flags (ps shows flags).
-	opts := []nats.Option{nats.Name("carecoop-" + name), nats.MaxReconnects(-1)}
-	if u := os.Getenv("NATS_USER"); u != "" {
-		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	opts, err := natsCfg.options(name)
+	if err != nil {
+		return err
 	}
 	nc, err := nats.Connect(*natsURL, opts...)
 	if err != nil {
@@ -123,4 +128,31 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	case err := <-svc.Done():
 		return err
 	}
+}
+
+// natsFlags are how a service reaches NATS beyond its URL.
+type natsFlags struct{ ca, cert, key, creds string }
+
+// options are the connection options of the service name.
+func (f natsFlags) options(name string) ([]nats.Option, error) {
+	opts := []nats.Option{nats.Name("carecoop-" + name), nats.MaxReconnects(-1),
+		// Its NATS user may subscribe only under this prefix (natsperm).
+		nats.CustomInboxPrefix(natsperm.InboxPrefix(name))}
+	// A password comes from the environment, never from flags (ps shows flags).
+	if u := os.Getenv("NATS_USER"); u != "" {
+		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	}
+	if f.creds != "" {
+		opts = append(opts, nats.UserCredentials(f.creds))
+	}
+	if f.ca != "" {
+		opts = append(opts, nats.RootCAs(f.ca))
+	}
+	if (f.cert == "") != (f.key == "") {
+		return nil, fmt.Errorf("-nats-cert and -nats-key go together")
+	}
+	if f.cert != "" {
+		opts = append(opts, nats.ClientCert(f.cert, f.key))
+	}
+	return opts, nil
 }

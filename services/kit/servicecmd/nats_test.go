@@ -1,0 +1,115 @@
+package servicecmd
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/natsserver"
+	"github.com/carecoop/carecoop/services/kit/natstest"
+)
+
+// tlsServer runs a nats-server that speaks TLS only, asks clients for a
+// certificate signed by the test CA, and admits the services' users.
+func tlsServer(t *testing.T) (string, natstest.TLSFiles, natsserver.Credentials) {
+	t.Helper()
+	files := natstest.TLS(t, "127.0.0.1")
+	tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: files.Cert, KeyFile: files.Key, CaFile: files.CA, Verify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := natsserver.LoadOrCreateCredentials(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := natsserver.ServiceUsers(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+		TLSConfig: tc, TLSVerify: true, TLSTimeout: 5, Users: users, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	t.Cleanup(s.Shutdown)
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	return s.ClientURL(), files, creds
+}
+
+// The standalone service reaches a TLS NATS with the CA, its client
+// certificate and its user, and its own user's permissions are enough for
+// its store.
+func TestServiceConnectsOverTLSAsItsUser(t *testing.T) {
+	url, files, creds := tlsServer(t)
+	t.Setenv("NATS_USER", "demand")
+	t.Setenv("NATS_PASSWORD", creds["demand"])
+	opts, err := natsFlags{ca: files.CA, cert: files.Cert, key: files.Key}.options("demand")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatalf("connecting with the CA and a client certificate: %v", err)
+	}
+	defer nc.Close()
+	if _, err := nc.TLSConnectionState(); err != nil {
+		t.Fatalf("the connection is not TLS: %v", err)
+	}
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, err := jetstream.New(ctx, js)
+	if err != nil {
+		t.Fatalf("opening the store as demand: %v", err)
+	}
+	sid := eventstore.StreamID{Context: "demand", Aggregate: "return", ID: "352-2025-03-31"}
+	if _, err := store.Append(ctx, sid, eventstore.NoStream, eventstore.Metadata{RequestID: "r"}, wrapperspb.String("counts")); err != nil {
+		t.Fatalf("demand appending its own event: %v", err)
+	}
+	if got, err := store.ReadStream(ctx, sid); err != nil || len(got) != 1 {
+		t.Fatalf("read back %d events, %v", len(got), err)
+	}
+}
+
+func TestServiceRefusesOrIsRefusedWithoutTheRightTLS(t *testing.T) {
+	url, files, creds := tlsServer(t)
+	t.Setenv("NATS_USER", "demand")
+	t.Setenv("NATS_PASSWORD", creds["demand"])
+	for _, tc := range []struct {
+		name string
+		f    natsFlags
+		want string
+	}{
+		{"no CA: the server's certificate is not trusted", natsFlags{cert: files.Cert, key: files.Key}, "unknown authority"},
+		{"no client certificate: the server refuses the client", natsFlags{ca: files.CA}, "certificate required"},
+	} {
+		opts, err := tc.f.options("demand")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc, err := nats.Connect(url, append(opts, nats.MaxReconnects(0))...)
+		if err == nil {
+			nc.Close()
+			t.Errorf("%s: connected", tc.name)
+		} else if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if _, err := (natsFlags{ca: files.CA, cert: files.Cert}).options("demand"); err == nil {
+		t.Error("a client certificate without its key was accepted")
+	}
+}
