@@ -29,8 +29,8 @@ var decodeOptions = proto.UnmarshalOptions{RecursionLimit: MaxNesting}
 // client at once: for a unary call, before any interceptor has run. So
 // Unmarshal does not return its failure to grpc-go. It empties the message
 // and keeps the error against it; the decoding interceptor, which every
-// call passes before the request reaches anything else, answers
-// INVALID_ARGUMENT with it (see decodeError).
+// call passes before anything reads its request, answers INVALID_ARGUMENT
+// with it (see decodeError).
 type requestCodec struct {
 	marshal encoding.CodecV2
 	failed  sync.Map // proto.Message → its decoding error
