@@ -601,7 +601,7 @@ func (c SuspendProvider) decide(s State) ([]proto.Message, error) {
 		return nil, err
 	}
 	if a.Suspended {
-		return nil, domainerr.Rule(RuleAlreadySuspended, "provider %s is already suspended from lot %q (%s)", c.ProviderID, c.LotID, a.SuspensionReason)
+		return nil, domainerr.Rule(RuleAlreadySuspended, "provider %s is already suspended from lot %q: the reason is in the decision log", c.ProviderID, c.LotID)
 	}
 	return one(&frameworkv1.ProviderSuspendedFromLot{FrameworkId: s.FrameworkID, LotId: c.LotID, ProviderId: c.ProviderID, Reason: c.Reason})
 }

@@ -221,9 +221,11 @@ func DecideVisit(_ SettingState, c RecordVisit) ([]proto.Message, error) {
 	if c.FollowUpOn != "" && c.FollowUpOn < c.VisitedOn {
 		return nil, domainerr.Rule(RuleFollowUpBeforeVisit, "follow-up date %s is before the visit on %s", c.FollowUpOn, c.VisitedOn)
 	}
-	for _, a := range c.Actions {
+	for i, a := range c.Actions {
 		if a.GetDueOn() < c.VisitedOn {
-			return nil, domainerr.Rule(RuleFollowUpBeforeVisit, "action %q is due on %s, before the visit on %s", a.GetAction(), a.GetDueOn(), c.VisitedOn)
+			// The action's own words stay out of the message: user text is
+			// never echoed into errors or logs.
+			return nil, domainerr.Rule(RuleFollowUpBeforeVisit, "action %d is due on %s, before the visit on %s", i+1, a.GetDueOn(), c.VisitedOn)
 		}
 	}
 	return []proto.Message{&monitoringv1.QualityVisitRecorded{

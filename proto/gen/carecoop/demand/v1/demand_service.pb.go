@@ -8,6 +8,7 @@ package demandv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2040,48 +2041,46 @@ var File_carecoop_demand_v1_demand_service_proto protoreflect.FileDescriptor
 
 const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\n" +
-	"'carecoop/demand/v1/demand_service.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1ecarecoop/demand/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x01\n" +
+	"'carecoop/demand/v1/demand_service.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\x1ecarecoop/demand/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x01\n" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
 	"\bposition\x18\x03 \x01(\x04R\bposition\x12\x1e\n" +
 	"\n" +
 	"submission\x18\x04 \x01(\rR\n" +
-	"submission\"\xf6\x03\n" +
+	"submission\"\xe2\x03\n" +
 	"\x18SubmitNeedsReturnRequest\x12=\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x128\n" +
-	"\x05as_at\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04asAt\x12?\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12 \n" +
+	"\x05as_at\x18\x02 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x04asAt\x12?\n" +
 	"\x05cells\x18\x03 \x03(\v2\x1d.carecoop.demand.v1.NeedsCellB\n" +
 	"\xbaH\a\x92\x01\x04\x10\xa0\x9c\x01R\x05cells\x12A\n" +
 	"\vtransitions\x18\x04 \x01(\v2\x1f.carecoop.demand.v1.TransitionsR\vtransitions\x12>\n" +
 	"\x05costs\x18\x05 \x03(\v2\x1e.carecoop.demand.v1.WeeklyCostB\b\xbaH\x05\x92\x01\x02\x102R\x05costs\x12L\n" +
-	"\tforecasts\x18\x06 \x03(\v2#.carecoop.demand.v1.CouncilForecastB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\tforecasts\x12\x1f\n" +
-	"\x06source\x18\a \x01(\tB\a\xbaH\x04r\x02\x18(R\x06source\x12.\n" +
-	"\acouncil\x18\b \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{3})?$R\acouncil\"\x8f\x02\n" +
+	"\tforecasts\x18\x06 \x03(\v2#.carecoop.demand.v1.CouncilForecastB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\tforecasts\x12#\n" +
+	"\x06source\x18\a \x01(\tB\v\xbaH\br\x06\xf0\xc2\"\x01\x18(R\x06source\x12.\n" +
+	"\acouncil\x18\b \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{3})?$R\acouncil\"\xfb\x01\n" +
 	"\x1aWithdrawNeedsReturnRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12+\n" +
 	"\acouncil\x18\x02 \x01(\tB\x11\xbaH\x0er\f2\n" +
-	"^[0-9]{3}$R\acouncil\x128\n" +
-	"\x05as_at\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04asAt\x12'\n" +
+	"^[0-9]{3}$R\acouncil\x12 \n" +
+	"\x05as_at\x18\x03 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x04asAt\x12'\n" +
 	"\n" +
 	"submission\x18\x04 \x01(\rB\a\xbaH\x04*\x02(\x01R\n" +
-	"submission\x12\"\n" +
-	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xe3\x01\n" +
+	"submission\x12&\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xe7\x01\n" +
 	"\x1aSetDisclosurePolicyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12'\n" +
 	"\tthreshold\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\tthreshold\x129\n" +
-	"\x13min_price_providers\x18\x03 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\x11minPriceProviders\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xb3\x03\n" +
+	"\x13min_price_providers\x18\x03 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\x11minPriceProviders\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x96\x03\n" +
 	"\x10GetDemandRequest\x12@\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
-	"consortium\x12;\n" +
-	"\x05as_at\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asAt\x12t\n" +
+	"consortium\x12\x1e\n" +
+	"\x05as_at\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x04asAt\x12t\n" +
 	"\n" +
 	"dimensions\x18\x03 \x03(\tBT\xbaHQ\x92\x01N\b\x01\x10\x02\x18\x01\"FrDR\x0fplacement_groupR\bage_bandR\x04needR\flegal_statusR\x04areaR\rdistance_bandR\n" +
 	"dimensions\x12K\n" +
@@ -2158,12 +2157,12 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"consortium\x18\x01 \x01(\tR\n" +
 	"consortium\x120\n" +
 	"\x04rows\x18\x02 \x03(\v2\x1c.carecoop.demand.v1.PriceRowR\x04rows\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\x04R\bposition\"\xb7\x01\n" +
+	"\bposition\x18\x03 \x01(\x04R\bposition\"\x9a\x01\n" +
 	"\x13GetOutOfAreaRequest\x12@\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
-	"consortium\x12;\n" +
-	"\x05as_at\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asAt\x12!\n" +
+	"consortium\x12\x1e\n" +
+	"\x05as_at\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x04asAt\x12!\n" +
 	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xf2\x02\n" +
 	"\tOutOfArea\x12\x1e\n" +
 	"\n" +
@@ -2218,12 +2217,12 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\n" +
 	"dimensions\x18\x04 \x03(\tBR\xbaHO\x92\x01L\x10\x02\x18\x01\"FrDR\x0fplacement_groupR\bage_bandR\x04needR\flegal_statusR\x04areaR\rdistance_bandR\n" +
 	"dimensions\x12!\n" +
-	"\fmin_position\x18\x05 \x01(\x04R\vminPosition\"\xbe\x01\n" +
+	"\fmin_position\x18\x05 \x01(\x04R\vminPosition\"\xa1\x01\n" +
 	"\x17ListNeedsReturnsRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
-	"consortium\x12;\n" +
-	"\x05as_at\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04asAt\x12!\n" +
+	"consortium\x12\x1e\n" +
+	"\x05as_at\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x04asAt\x12!\n" +
 	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xc3\x03\n" +
 	"\x15NeedsReturnSubmission\x12\x18\n" +
 	"\acouncil\x18\x01 \x01(\tR\acouncil\x12\x13\n" +

@@ -8,6 +8,7 @@ package demandv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -536,7 +537,7 @@ var File_carecoop_demand_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_demand_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecarecoop/demand/v1/types.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\"\x9f\x03\n" +
+	"\x1ecarecoop/demand/v1/types.proto\x12\x12carecoop.demand.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\"\x9f\x03\n" +
 	"\tNeedsCell\x12I\n" +
 	"\x0fplacement_group\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x0eplacementGroup\x12?\n" +
 	"\bage_band\x18\x02 \x01(\tB$\xbaH!r\x1fR\aunder 1R\x031-4R\x035-9R\x0510-15R\x0316+R\aageBand\x12#\n" +
@@ -549,9 +550,9 @@ const file_carecoop_demand_v1_types_proto_rawDesc = "" +
 	"\x04Move\x124\n" +
 	"\x04from\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x04from\x120\n" +
 	"\x02to\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02to\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\rR\x05count\"\xbc\x04\n" +
-	"\vTransitions\x12:\n" +
-	"\x04from\x18\x01 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x04from\x126\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\"\x9f\x04\n" +
+	"\vTransitions\x12\x1d\n" +
+	"\x04from\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x04from\x126\n" +
 	"\x02to\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x02to\x12F\n" +
 	"\aentries\x18\x03 \x03(\v2,.carecoop.demand.v1.Transitions.EntriesEntryR\aentries\x12@\n" +
 	"\x05exits\x18\x04 \x03(\v2*.carecoop.demand.v1.Transitions.ExitsEntryR\x05exits\x129\n" +
@@ -571,10 +572,10 @@ const file_carecoop_demand_v1_types_proto_rawDesc = "" +
 	"WeeklyCost\x12I\n" +
 	"\x0fplacement_group\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x0eplacementGroup\x12#\n" +
 	"\bchildren\x18\x02 \x01(\rB\a\xbaH\x04*\x02(\x01R\bchildren\x125\n" +
-	"\x12total_weekly_pence\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x10totalWeeklyPence\"\xb2\x01\n" +
+	"\x12total_weekly_pence\x18\x03 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x10totalWeeklyPence\"\x9a\x01\n" +
 	"\x0fCouncilForecast\x12I\n" +
-	"\x0fplacement_group\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x0eplacementGroup\x128\n" +
-	"\x05as_at\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04asAt\x12\x1a\n" +
+	"\x0fplacement_group\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x0eplacementGroup\x12 \n" +
+	"\x05as_at\x18\x02 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x04asAt\x12\x1a\n" +
 	"\bchildren\x18\x03 \x01(\rR\bchildren\"q\n" +
 	"\tTableCell\x12\x16\n" +
 	"\x06values\x18\x01 \x03(\tR\x06values\x12\x14\n" +

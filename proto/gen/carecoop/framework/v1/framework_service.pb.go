@@ -8,6 +8,7 @@ package frameworkv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -2591,7 +2592,7 @@ var File_carecoop_framework_v1_framework_service_proto protoreflect.FileDescript
 
 const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\n" +
-	"-carecoop/framework/v1/framework_service.proto\x12\x15carecoop.framework.v1\x1a\x1bbuf/validate/validate.proto\x1a!carecoop/framework/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
+	"-carecoop/framework/v1/framework_service.proto\x12\x15carecoop.framework.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a!carecoop/framework/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x01\n" +
 	"\x0fCommandResponse\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
@@ -2600,32 +2601,29 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x15DraftFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12C\n" +
-	"\x05terms\x18\x02 \x01(\v2%.carecoop.framework.v1.FrameworkTermsB\x06\xbaH\x03\xc8\x01\x01R\x05terms\"\xa9\x02\n" +
+	"\x05terms\x18\x02 \x01(\v2%.carecoop.framework.v1.FrameworkTermsB\x06\xbaH\x03\xc8\x01\x01R\x05terms\"\xad\x02\n" +
 	"\x15AmendFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12C\n" +
-	"\x05terms\x18\x03 \x01(\v2%.carecoop.framework.v1.FrameworkTermsB\x06\xbaH\x03\xc8\x01\x01R\x05terms\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x92\x02\n" +
+	"\x05terms\x18\x03 \x01(\v2%.carecoop.framework.v1.FrameworkTermsB\x06\xbaH\x03\xc8\x01\x01R\x05terms\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x96\x02\n" +
 	"\x17AddMemberCouncilRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12*\n" +
 	"\ala_code\x18\x03 \x01(\tB\x11\xbaH\x0er\f2\n" +
-	"^[0-9]{3}$R\x06laCode\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x95\x02\n" +
+	"^[0-9]{3}$R\x06laCode\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x99\x02\n" +
 	"\x1aRemoveMemberCouncilRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12*\n" +
 	"\ala_code\x18\x03 \x01(\tB\x11\xbaH\x0er\f2\n" +
-	"^[0-9]{3}$R\x06laCode\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"^[0-9]{3}$R\x06laCode\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
 	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x85\x02\n" +
 	"\x12OpenForBidsRequest\x12=\n" +
 	"\n" +
@@ -2640,7 +2638,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12:\n" +
 	"\x12weekly_price_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x10weeklyPricePence\x12Y\n" +
 	"\x0fquality_answers\x18\x05 \x03(\v2$.carecoop.framework.v1.QualityAnswerB\n" +
-	"\xbaH\a\x92\x01\x04\b\x01\x102R\x0equalityAnswers\"\xdd\x02\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x102R\x0equalityAnswers\"\xe1\x02\n" +
 	"\x0fScoreBidRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2648,70 +2646,62 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12A\n" +
 	"\vprovider_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12,\n" +
-	"\rquality_score\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\fqualityScore\x12\"\n" +
-	"\x06reason\x18\x06 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\x99\x01\n" +
+	"\rquality_score\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\fqualityScore\x12&\n" +
+	"\x06reason\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x99\x01\n" +
 	"\x10LotAwardDecision\x127\n" +
 	"\x06lot_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12L\n" +
-	"\fprovider_ids\x18\x02 \x03(\tB)\xbaH&\x92\x01#\b\x01\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\vproviderIds\"\xab\x02\n" +
+	"\fprovider_ids\x18\x02 \x03(\tB)\xbaH&\x92\x01#\b\x01\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\vproviderIds\"\xaf\x02\n" +
 	"\x15AwardFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12E\n" +
-	"\x04lots\x18\x03 \x03(\v2'.carecoop.framework.v1.LotAwardDecisionB\b\xbaH\x05\x92\x01\x02\b\x01R\x04lots\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xe7\x01\n" +
+	"\x04lots\x18\x03 \x03(\v2'.carecoop.framework.v1.LotAwardDecisionB\b\xbaH\x05\x92\x01\x02\b\x01R\x04lots\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xeb\x01\n" +
 	"\x18ActivateFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
-	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xe5\x01\n" +
+	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xe9\x01\n" +
 	"\x16ExtendFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
-	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
 	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x96\x01\n" +
 	"\x16ExpireFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
-	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\"\xe8\x01\n" +
+	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\"\xec\x01\n" +
 	"\x19TerminateFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
-	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x94\x03\n" +
+	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x80\x03\n" +
 	"\x19RequestPriceUpliftRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x127\n" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12B\n" +
-	"\x16requested_weekly_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x14requestedWeeklyPence\x12J\n" +
-	"\x0eeffective_from\x18\x05 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\reffectiveFrom\x120\n" +
-	"\rjustification\x18\x06 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xa0\x1fR\rjustification\"\xf1\x01\n" +
+	"\x16requested_weekly_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x14requestedWeeklyPence\x122\n" +
+	"\x0eeffective_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\reffectiveFrom\x124\n" +
+	"\rjustification\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xa0\x1fR\rjustification\"\xf5\x01\n" +
 	"\x18DecidePriceUpliftRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x123\n" +
-	"\tuplift_id\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^up-[0-9]{1,6}$R\bupliftId\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xb4\x02\n" +
+	"\tuplift_id\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^up-[0-9]{1,6}$R\bupliftId\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xb8\x02\n" +
 	"\x14ProviderOnLotRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x127\n" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12A\n" +
 	"\vprovider_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
-	"providerId\x12\"\n" +
-	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"w\n" +
+	"providerId\x12&\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"w\n" +
 	"\x13GetFrameworkRequest\x12=\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x90\x02\n" +

@@ -8,6 +8,7 @@ package frameworkv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -523,25 +524,23 @@ var File_carecoop_framework_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_framework_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"!carecoop/framework/v1/types.proto\x12\x15carecoop.framework.v1\x1a\x1bbuf/validate/validate.proto\"\xf2\x01\n" +
+	"!carecoop/framework/v1/types.proto\x12\x15carecoop.framework.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\"\xf2\x01\n" +
 	"\tPriceBand\x121\n" +
 	"\x10min_weekly_pence\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\x0eminWeeklyPence\x126\n" +
 	"\x10max_weekly_pence\x18\x02 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x0emaxWeeklyPence:z\xbaHw\x1au\n" +
-	"\x10price_band.order\x121min_weekly_pence must not exceed max_weekly_pence\x1a.this.min_weekly_pence <= this.max_weekly_pence\"\x8e\x02\n" +
+	"\x10price_band.order\x121min_weekly_pence must not exceed max_weekly_pence\x1a.this.min_weekly_pence <= this.max_weekly_pence\"\x96\x02\n" +
 	"\bLotTerms\x127\n" +
-	"\x06lot_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xc8\x01R\x04name\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12G\n" +
+	"\x06lot_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12\"\n" +
+	"\x04name\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x04name\x12.\n" +
+	"\vdescription\x18\x03 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xd0\x0fR\vdescription\x12G\n" +
 	"\n" +
 	"price_band\x18\x04 \x01(\v2 .carecoop.framework.v1.PriceBandB\x06\xbaH\x03\xc8\x01\x01R\tpriceBand\x124\n" +
-	"\x11quality_threshold\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\x10qualityThreshold\"\xda\x04\n" +
-	"\x0eFrameworkTerms\x12 \n" +
-	"\x05title\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xc8\x01R\x05title\x12G\n" +
+	"\x11quality_threshold\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\x10qualityThreshold\"\xe2\x04\n" +
+	"\x0eFrameworkTerms\x12$\n" +
+	"\x05title\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x05title\x12G\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x1f.carecoop.framework.v1.CategoryB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bcategory\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12?\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bcategory\x12.\n" +
+	"\vdescription\x18\x03 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xa0\x1fR\vdescription\x12?\n" +
 	"\x04lots\x18\x04 \x03(\v2\x1f.carecoop.framework.v1.LotTermsB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x102R\x04lots\x12D\n" +
 	"\x0fmember_councils\x18\x05 \x03(\tB\x1b\xbaH\x18\x92\x01\x15\x10\x99\x01\x18\x01\"\x0er\f2\n" +
@@ -553,12 +552,10 @@ const file_carecoop_framework_v1_types_proto_rawDesc = "" +
 	"\x10\b\"\x06*\x04\x180(\x01R\x16extensionOptionsMonths\x12.\n" +
 	"\x0equality_weight\x18\t \x01(\rB\a\xbaH\x04*\x02\x18dR\rqualityWeight\x12*\n" +
 	"\fprice_weight\x18\n" +
-	" \x01(\rB\a\xbaH\x04*\x02\x18dR\vpriceWeight\"[\n" +
-	"\rQualityAnswer\x12&\n" +
-	"\bquestion\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\bquestion\x12\"\n" +
-	"\x06answer\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x90NR\x06answer\"Y\n" +
+	" \x01(\rB\a\xbaH\x04*\x02\x18dR\vpriceWeight\"c\n" +
+	"\rQualityAnswer\x12*\n" +
+	"\bquestion\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\xf4\x03R\bquestion\x12&\n" +
+	"\x06answer\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\x90NR\x06answer\"Y\n" +
 	"\x05Actor\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\"\n" +
 	"\forganisation\x18\x02 \x01(\tR\forganisation\x12\x12\n" +

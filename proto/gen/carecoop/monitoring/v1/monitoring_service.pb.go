@@ -8,6 +8,7 @@ package monitoringv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	v1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -3944,11 +3945,11 @@ var File_carecoop_monitoring_v1_monitoring_service_proto protoreflect.FileDescri
 
 const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
-	"/carecoop/monitoring/v1/monitoring_service.proto\x12\x16carecoop.monitoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\"carecoop/monitoring/v1/types.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"d\n" +
+	"/carecoop/monitoring/v1/monitoring_service.proto\x12\x16carecoop.monitoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\"carecoop/monitoring/v1/types.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"d\n" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
-	"\bposition\x18\x03 \x01(\x04R\bposition\"\xed\x03\n" +
+	"\bposition\x18\x03 \x01(\x04R\bposition\"\xb8\x03\n" +
 	"\x16RecordPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12@\n" +
@@ -3956,30 +3957,30 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"consortium\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"consortium\x128\n" +
 	"\vsetting_urn\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\n" +
-	"settingUrn\x12B\n" +
+	"settingUrn\x12*\n" +
 	"\n" +
-	"start_date\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12R\n" +
-	"\x11expected_end_date\x18\x05 \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\x0fexpectedEndDate\x12:\n" +
+	"start_date\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\tstartDate\x125\n" +
+	"\x11expected_end_date\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x0fexpectedEndDate\x12:\n" +
 	"\x12weekly_price_pence\x18\x06 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04(\x00R\x10weeklyPricePence\x12D\n" +
 	"\vcategory_id\x18\a \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
-	"categoryId\"\xba\x02\n" +
+	"categoryId\"\xa6\x02\n" +
 	"\x13EndPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
 	"\vcontract_id\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{3,128}$R\n" +
-	"contractId\x12>\n" +
-	"\bend_date\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate\x12B\n" +
+	"contractId\x12&\n" +
+	"\bend_date\x18\x03 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\aendDate\x12B\n" +
 	"\vreason_code\x18\x04 \x01(\tB!\xbaH\x1er\x1c2\x1a^[A-Za-z][A-Za-z0-9]{1,3}$R\n" +
-	"reasonCode\x12 \n" +
-	"\x06reason\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\xea\x02\n" +
+	"reasonCode\x12$\n" +
+	"\x06reason\x18\x05 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x06reason\"\xd2\x02\n" +
 	"\x14RecordOutcomeRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
 	"\vcontract_id\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{3,128}$R\n" +
 	"contractId\x12F\n" +
 	"\x05point\x18\x03 \x01(\x0e2$.carecoop.monitoring.v1.OutcomePointB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05point\x12D\n" +
-	"\vrecorded_on\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05point\x12,\n" +
+	"\vrecorded_on\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
 	"recordedOn\x12E\n" +
 	"\x06scores\x18\x05 \x01(\v2%.carecoop.monitoring.v1.OutcomeScoresB\x06\xbaH\x03\xc8\x01\x01R\x06scores\"\xad\x02\n" +
 	"\x1dSubmitMonitoringReturnRequest\x12=\n" +
@@ -3990,39 +3991,37 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\afigures\x18\x04 \x01(\v2%.carecoop.monitoring.v1.ReturnFiguresB\x06\xbaH\x03\xc8\x01\x01R\afigures\x12\x1e\n" +
 	"\n" +
 	"correction\x18\x05 \x01(\bR\n" +
-	"correction\"\xee\x02\n" +
+	"correction\"\xd6\x02\n" +
 	"\x1cRecordOfstedJudgementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
 	"\x03urn\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\x03urn\x12K\n" +
 	"\x05grade\x18\x03 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeB\x10\xbaH\r\x82\x01\n" +
-	"\x10\x01\x18\x01\x18\x02\x18\x03\x18\x04R\x05grade\x12L\n" +
-	"\x0finspection_date\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x0einspectionDate\x12I\n" +
+	"\x10\x01\x18\x01\x18\x02\x18\x03\x18\x04R\x05grade\x124\n" +
+	"\x0finspection_date\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x0einspectionDate\x12I\n" +
 	"\x0finspection_type\x18\x05 \x01(\tB \xbaH\x1dr\x1bR\x04fullR\ainterimR\n" +
-	"monitoringR\x0einspectionType\"\xcd\x03\n" +
+	"monitoringR\x0einspectionType\"\x9c\x03\n" +
 	"\x19RecordQualityVisitRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
-	"\x03urn\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\x03urn\x12B\n" +
+	"\x03urn\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\x03urn\x12*\n" +
 	"\n" +
-	"visited_on\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tvisitedOn\x12G\n" +
+	"visited_on\x18\x03 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\tvisitedOn\x12G\n" +
 	"\x06rating\x18\x04 \x01(\x0e2#.carecoop.monitoring.v1.VisitRatingB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06rating\x12&\n" +
-	"\bfindings\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xa0\x1fR\bfindings\x12G\n" +
-	"\aactions\x18\x06 \x03(\v2#.carecoop.monitoring.v1.VisitActionB\b\xbaH\x05\x92\x01\x02\x10\x1eR\aactions\x12H\n" +
-	"\ffollow_up_on\x18\a \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\n" +
-	"followUpOn\"\xb3\x02\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06rating\x12*\n" +
+	"\bfindings\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xa0\x1fR\bfindings\x12G\n" +
+	"\aactions\x18\x06 \x03(\v2#.carecoop.monitoring.v1.VisitActionB\b\xbaH\x05\x92\x01\x02\x10\x1eR\aactions\x12+\n" +
+	"\ffollow_up_on\x18\a \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\n" +
+	"followUpOn\"\x9f\x02\n" +
 	"\x15NotifyIncidentRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
 	"\x03urn\x18\x02 \x01(\tB\x17\xbaH\x14r\x122\x10^[A-Z0-9]{6,10}$R\x03urn\x12D\n" +
 	"\x04type\x18\x03 \x01(\x0e2$.carecoop.monitoring.v1.IncidentTypeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12D\n" +
-	"\voccurred_on\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\n" +
-	"occurredOn\x12$\n" +
-	"\asummary\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\asummary\"\xea\x03\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12,\n" +
+	"\voccurred_on\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
+	"occurredOn\x12(\n" +
+	"\asummary\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\"\xd2\x03\n" +
 	"\x15RecordFeedbackRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -4031,20 +4030,18 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04from\x12\x1f\n" +
 	"\x05score\x18\x04 \x01(\rB\t\xbaH\x06*\x04\x18\x05(\x01R\x05score\x12\xb9\x01\n" +
 	"\x06themes\x18\x05 \x03(\tB\xa0\x01\xbaH\x9c\x01\x92\x01\x98\x01\x10\f\x18\x01\"\x91\x01r\x8e\x01R\tfeel_safeR\fstaff_listenR\x13contact_with_familyR\x11education_supportR\n" +
-	"activitiesR\x04foodR\aprivacyR\x05rulesR\bbullyingR\tmoving_onR\x06healthR\findependenceR\x06themes\x12D\n" +
-	"\vreceived_on\x18\x06 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\n" +
-	"receivedOn\"\xa4\x01\n" +
+	"activitiesR\x04foodR\aprivacyR\x05rulesR\bbullyingR\tmoving_onR\x06healthR\findependenceR\x06themes\x12,\n" +
+	"\vreceived_on\x18\x06 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
+	"receivedOn\"\xa8\x01\n" +
 	"\x1cRaiseFinancialWarningRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12\x1f\n" +
-	"\x05level\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x18\x02(\x01R\x05level\x12$\n" +
-	"\asummary\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\asummary\"\x84\x01\n" +
+	"\x05level\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x18\x02(\x01R\x05level\x12(\n" +
+	"\asummary\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\"\x88\x01\n" +
 	"\x1fWithdrawFinancialWarningRequest\x12=\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12\"\n" +
-	"\x06reason\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xb4\x02\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12&\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xb8\x02\n" +
 	"\x14SetRiskPolicyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12Q\n" +
@@ -4053,9 +4050,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\x0eR\n" +
 	"indicators\x12$\n" +
 	"\x0esuspend_on_red\x18\x03 \x01(\bR\fsuspendOnRed\x12@\n" +
-	"\x17return_due_working_days\x18\x04 \x01(\rB\t\xbaH\x06*\x04\x18\x1e(\x01R\x14returnDueWorkingDays\x12\"\n" +
-	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\x98\x06\n" +
+	"\x17return_due_working_days\x18\x04 \x01(\rB\t\xbaH\x06*\x04\x18\x1e(\x01R\x14returnDueWorkingDays\x12&\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x98\x06\n" +
 	"\bContract\x12\x1f\n" +
 	"\vcontract_id\x18\x01 \x01(\tR\n" +
 	"contractId\x128\n" +
@@ -4090,12 +4086,12 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x05point\x18\x01 \x01(\x0e2$.carecoop.monitoring.v1.OutcomePointR\x05point\x12\x1f\n" +
 	"\vrecorded_on\x18\x02 \x01(\tR\n" +
 	"recordedOn\x12=\n" +
-	"\x06scores\x18\x03 \x01(\v2%.carecoop.monitoring.v1.OutcomeScoresR\x06scores\"\x82\x02\n" +
+	"\x06scores\x18\x03 \x01(\v2%.carecoop.monitoring.v1.OutcomeScoresR\x06scores\"\x9e\x02\n" +
 	"\x14ListContractsRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
-	"consortium\x12(\n" +
-	"\vprovider_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18xR\n" +
+	"consortium\x12D\n" +
+	"\vprovider_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"providerId\x12;\n" +
 	"\vsetting_urn\x18\x03 \x01(\tB\x1a\xbaH\x17r\x152\x13^([A-Z0-9]{6,10})?$R\n" +
 	"settingUrn\x12\x1b\n" +
@@ -4126,12 +4122,12 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\"\x7f\n" +
 	"\x1dListMonitoringReturnsResponse\x12B\n" +
 	"\areturns\x18\x01 \x03(\v2(.carecoop.monitoring.v1.MonitoringReturnR\areturns\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"\xd0\x01\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"\xec\x01\n" +
 	"\x1bListReturnComplianceRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
-	"consortium\x12(\n" +
-	"\vprovider_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18xR\n" +
+	"consortium\x12D\n" +
+	"\vprovider_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"providerId\x12\x1f\n" +
 	"\x06months\x18\x03 \x01(\rB\a\xbaH\x04*\x02\x18xR\x06months\x12!\n" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\"\x95\x02\n" +
@@ -4153,12 +4149,12 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\bexpected\x18\x04 \x01(\rR\bexpected\x12\x14\n" +
 	"\x05filed\x18\x05 \x01(\rR\x05filed\x12\"\n" +
 	"\rfiled_on_time\x18\x06 \x01(\rR\vfiledOnTime\x12\x1a\n" +
-	"\bposition\x18\a \x01(\x04R\bposition\"\xae\x01\n" +
+	"\bposition\x18\a \x01(\x04R\bposition\"\xca\x01\n" +
 	"\x1aGetMonitoringBurdenRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
-	"consortium\x12(\n" +
-	"\vprovider_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18xR\n" +
+	"consortium\x12D\n" +
+	"\vprovider_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"providerId\x12!\n" +
 	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\x85\x02\n" +
 	"\x0eProviderBurden\x12\x1f\n" +
@@ -4265,12 +4261,12 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x17return_due_working_days\x18\x04 \x01(\rR\x14returnDueWorkingDays\x12\x1d\n" +
 	"\n" +
 	"is_default\x18\x05 \x01(\bR\tisDefault\x12\x1a\n" +
-	"\bposition\x18\x06 \x01(\x04R\bposition\"\xf1\x01\n" +
+	"\bposition\x18\x06 \x01(\x04R\bposition\"\x8d\x02\n" +
 	"\x15ListRiskLevelsRequest\x12C\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
-	"consortium\x12(\n" +
-	"\vprovider_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18xR\n" +
+	"consortium\x12D\n" +
+	"\vprovider_id\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"providerId\x12F\n" +
 	"\bat_least\x18\x03 \x01(\x0e2!.carecoop.monitoring.v1.RiskLevelB\b\xbaH\x05\x82\x01\x02\x10\x01R\aatLeast\x12!\n" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\"\x96\x01\n" +
@@ -4325,12 +4321,12 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x0eafter_position\x18\x02 \x01(\x04R\rafterPosition\x12\x1e\n" +
 	"\x05limit\x18\x03 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limit\x12!\n" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\x12/\n" +
-	"\x13unacknowledged_only\x18\x05 \x01(\bR\x12unacknowledgedOnly\"\x9c\x01\n" +
+	"\x13unacknowledged_only\x18\x05 \x01(\bR\x12unacknowledgedOnly\"\xb5\x01\n" +
 	"\x17AcknowledgeAlertRequest\x12=\n" +
 	"\n" +
-	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12$\n" +
-	"\balert_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\b\x18@R\aalertId\x12\x1c\n" +
-	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"g\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x129\n" +
+	"\balert_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\aalertId\x12 \n" +
+	"\x04note\x18\x03 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"g\n" +
 	"\x12ListAlertsResponse\x125\n" +
 	"\x06alerts\x18\x01 \x03(\v2\x1d.carecoop.monitoring.v1.AlertR\x06alerts\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"\x80\x01\n" +
@@ -4338,11 +4334,10 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
 	"consortium\x12%\n" +
-	"\x0eafter_position\x18\x02 \x01(\x04R\rafterPosition\"\xa6\x01\n" +
+	"\x0eafter_position\x18\x02 \x01(\x04R\rafterPosition\"\xb9\x01\n" +
 	"\x15GetDecisionLogRequest\x12N\n" +
-	"\taggregate\x18\x01 \x01(\tB0\xbaH-r+R\bcontractR\asettingR\bproviderR\x06policyR\x04riskR\taggregate\x12\x1a\n" +
-	"\x02id\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x02\x18\xc8\x01R\x02id\x12!\n" +
+	"\taggregate\x18\x01 \x01(\tB0\xbaH-r+R\bcontractR\asettingR\bproviderR\x06policyR\x04riskR\taggregate\x12-\n" +
+	"\x02id\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[A-Za-z0-9_-]{2,128}$R\x02id\x12!\n" +
 	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"Y\n" +
 	"\x05Actor\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\"\n" +

@@ -8,6 +8,7 @@ package monitoringv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	v1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1191,7 +1192,7 @@ var File_carecoop_monitoring_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_monitoring_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\"carecoop/monitoring/v1/types.proto\x12\x16carecoop.monitoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\"carecoop/purchasing/v1/types.proto\"w\n" +
+	"\"carecoop/monitoring/v1/types.proto\x12\x16carecoop.monitoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\"carecoop/purchasing/v1/types.proto\"w\n" +
 	"\rIncidentCount\x12D\n" +
 	"\x04type\x18\x01 \x01(\x0e2$.carecoop.monitoring.v1.IncidentTypeB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12 \n" +
@@ -1219,11 +1220,10 @@ const file_carecoop_monitoring_v1_types_proto_rawDesc = "" +
 	"\x12feedback_responses\x18\r \x01(\rB\b\xbaH\x05*\x03\x18\xf4\x03R\x11feedbackResponses\x12>\n" +
 	"\x0efeedback_score\x18\x0e \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\x14@)\x00\x00\x00\x00\x00\x00\x00\x00R\rfeedbackScore\x12\xca\x01\n" +
 	"\x0ffeedback_themes\x18\x0f \x03(\tB\xa0\x01\xbaH\x9c\x01\x92\x01\x98\x01\x10\f\x18\x01\"\x91\x01r\x8e\x01R\tfeel_safeR\fstaff_listenR\x13contact_with_familyR\x11education_supportR\n" +
-	"activitiesR\x04foodR\aprivacyR\x05rulesR\bbullyingR\tmoving_onR\x06healthR\findependenceR\x0efeedbackThemes\"m\n" +
-	"\vVisitAction\x12\"\n" +
-	"\x06action\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xf4\x03R\x06action\x12:\n" +
-	"\x06due_on\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x05dueOn\"\xd9\x01\n" +
+	"activitiesR\x04foodR\aprivacyR\x05rulesR\bbullyingR\tmoving_onR\x06healthR\findependenceR\x0efeedbackThemes\"Y\n" +
+	"\vVisitAction\x12&\n" +
+	"\x06action\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xf4\x03R\x06action\x12\"\n" +
+	"\x06due_on\x18\x02 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x05dueOn\"\xd9\x01\n" +
 	"\rOutcomeScores\x12'\n" +
 	"\tstability\x18\x01 \x01(\rB\t\xbaH\x06*\x04\x18\x05(\x01R\tstability\x12'\n" +
 	"\teducation\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x18\x05(\x01R\teducation\x12!\n" +

@@ -8,6 +8,7 @@ package purchasingv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -4254,7 +4255,7 @@ var File_carecoop_purchasing_v1_purchasing_service_proto protoreflect.FileDescri
 
 const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\n" +
-	"/carecoop/purchasing/v1/purchasing_service.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n" +
+	"/carecoop/purchasing/v1/purchasing_service.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\"carecoop/purchasing/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa2\x01\n" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
@@ -4279,30 +4280,28 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12A\n" +
-	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\"\xaa\x02\n" +
+	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\"\xae\x02\n" +
 	"\x14UpdateSettingRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12A\n" +
-	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xe6\x01\n" +
+	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xea\x01\n" +
 	"\x14RemoveSettingRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12(\n" +
-	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xf3\x01\n" +
+	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xf3\x01\n" +
 	"\x1aRecordAccreditationRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12S\n" +
-	"\raccreditation\x18\x03 \x01(\v2%.carecoop.purchasing.v1.AccreditationB\x06\xbaH\x03\xc8\x01\x01R\raccreditation\"\xbc\x02\n" +
+	"\raccreditation\x18\x03 \x01(\v2%.carecoop.purchasing.v1.AccreditationB\x06\xbaH\x03\xc8\x01\x01R\raccreditation\"\xa4\x02\n" +
 	"\x15PublishVacancyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
@@ -4311,16 +4310,15 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12+\n" +
 	"\vfree_places\x18\x04 \x01(\rB\n" +
 	"\xbaH\a*\x05\x18\xf4\x03(\x01R\n" +
-	"freePlaces\x12J\n" +
-	"\x0eavailable_from\x18\x05 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\ravailableFrom\"\xe8\x01\n" +
+	"freePlaces\x122\n" +
+	"\x0eavailable_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\ravailableFrom\"\xec\x01\n" +
 	"\x16WithdrawVacancyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12(\n" +
-	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12\"\n" +
-	"\x06reason\x18\x04 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\x91\x01\n" +
+	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x91\x01\n" +
 	"\x10CreateDpsRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
@@ -4329,13 +4327,12 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x12)\n" +
-	"\x10expected_version\x18\x03 \x01(\x04R\x0fexpectedVersion\"\xd3\x01\n" +
+	"\x10expected_version\x18\x03 \x01(\x04R\x0fexpectedVersion\"\xd7\x01\n" +
 	"\x0fCloseDpsRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
-	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x12&\n" +
+	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
 	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xe6\x02\n" +
 	"\x11ApplyToDpsRequest\x12=\n" +
 	"\n" +
@@ -4344,7 +4341,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12N\n" +
 	"\fcategory_ids\x18\x04 \x03(\tB+\xbaH(\x92\x01%\b\x01\x10\x1e\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\vcategoryIds\x12K\n" +
-	"\aanswers\x18\x05 \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerB\b\xbaH\x05\x92\x01\x02\x102R\aanswers\"\xb7\x02\n" +
+	"\aanswers\x18\x05 \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerB\b\xbaH\x05\x92\x01\x02\x102R\aanswers\"\xbb\x02\n" +
 	"\x18DecideApplicationRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
@@ -4352,9 +4349,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12A\n" +
 	"\vcategory_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\n" +
-	"categoryId\x12\"\n" +
-	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xbb\x02\n" +
+	"categoryId\x12&\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xbf\x02\n" +
 	"\x19ProviderMembershipRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
@@ -4362,14 +4358,13 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12D\n" +
 	"\vcategory_id\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
-	"categoryId\x12\"\n" +
-	"\x06reason\x18\x05 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\x06reason\"\xc4\x01\n" +
+	"categoryId\x12&\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xc4\x01\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x128\n" +
-	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\"\xfe\x03\n" +
+	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\"\xda\x02\n" +
 	"\x10MakeOfferRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4377,37 +4372,33 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"referralId\x127\n" +
 	"\vsetting_urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\n" +
 	"settingUrn\x12:\n" +
-	"\x12weekly_price_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x10weeklyPricePence\x12J\n" +
-	"\x0eavailable_from\x18\x05 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\ravailableFrom\x12\xab\x01\n" +
-	"\x04note\x18\x06 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xd0\x0fR\x04note\"\x8e\x03\n" +
+	"\x12weekly_price_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x10weeklyPricePence\x122\n" +
+	"\x0eavailable_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\ravailableFrom\x12 \n" +
+	"\x04note\x18\x06 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"\x82\x02\n" +
 	"\x16DeclineReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
 	"\vreferral_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ref-[a-z0-9]{1,40}$R\n" +
 	"referralId\x12I\n" +
 	"\x06reason\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12\xab\x01\n" +
-	"\x04note\x18\x04 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xd0\x0fR\x04note\"\xa7\x03\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12 \n" +
+	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"\x9b\x02\n" +
 	"\x15AwardPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
 	"\vreferral_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ref-[a-z0-9]{1,40}$R\n" +
 	"referralId\x122\n" +
-	"\boffer_id\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^off-[0-9]{1,6}$R\aofferId\x12\xb1\x01\n" +
-	"\x06reason\x18\x04 \x01(\tB\x98\x01\xbaH\x94\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x05\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x9a\x03\n" +
+	"\boffer_id\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^off-[0-9]{1,6}$R\aofferId\x12&\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x8e\x02\n" +
 	"\x17WithdrawReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
 	"\vreferral_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ref-[a-z0-9]{1,40}$R\n" +
 	"referralId\x12T\n" +
 	"\x06reason\x18\x03 \x01(\x0e20.carecoop.purchasing.v1.ReferralWithdrawalReasonB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12\xab\x01\n" +
-	"\x04note\x18\x04 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xd0\x0fR\x04note\"z\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12 \n" +
+	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"z\n" +
 	"\x12GetProviderRequest\x12A\n" +
 	"\vprovider_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12!\n" +
@@ -4429,12 +4420,12 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x0eaccreditations\x18\x04 \x03(\v2).carecoop.purchasing.v1.AccreditationViewR\x0eaccreditations\x123\n" +
 	"\x15accreditation_expired\x18\x05 \x01(\bR\x14accreditationExpired\x12?\n" +
 	"\rregistered_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\x12\x18\n" +
-	"\aversion\x18\a \x01(\x04R\aversion\"\xb7\x01\n" +
-	"\x14ListProvidersRequest\x12-\n" +
-	"\rname_contains\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\fnameContains\x12%\n" +
-	"\tpage_size\x18\x02 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\bpageSize\x12&\n" +
+	"\aversion\x18\a \x01(\x04R\aversion\"\xc7\x01\n" +
+	"\x14ListProvidersRequest\x121\n" +
+	"\rname_contains\x18\x01 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xc8\x01R\fnameContains\x12%\n" +
+	"\tpage_size\x18\x02 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\bpageSize\x122\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\tpageToken\x12!\n" +
+	"page_token\x18\x03 \x01(\tB\x13\xbaH\x10r\x0e2\f^[0-9]{0,9}$R\tpageToken\x12!\n" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\"\x93\x02\n" +
 	"\x0fProviderSummary\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +

@@ -8,6 +8,7 @@ package purchasingv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -1871,28 +1872,26 @@ var File_carecoop_purchasing_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\"carecoop/purchasing/v1/types.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\"\x86\x01\n" +
-	"\aContact\x12\x1e\n" +
-	"\x04name\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12\x1d\n" +
-	"\x04role\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04role\x12\x1d\n" +
-	"\x05email\x18\x03 \x01(\tB\a\xbaH\x04r\x02`\x01R\x05email\x12\x1d\n" +
-	"\x05phone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18(R\x05phone\"\xae\x03\n" +
-	"\x0fProviderProfile\x12)\n" +
+	"\"carecoop/purchasing/v1/types.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\"\x96\x01\n" +
+	"\aContact\x12\"\n" +
+	"\x04name\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\xc8\x01R\x04name\x12!\n" +
+	"\x04role\x18\x02 \x01(\tB\r\xbaH\n" +
+	"r\b\xf0\xc2\"\x01\x10\x01\x18dR\x04role\x12!\n" +
+	"\x05email\x18\x03 \x01(\tB\v\xbaH\br\x06\xf0\xc2\"\x01`\x01R\x05email\x12!\n" +
+	"\x05phone\x18\x04 \x01(\tB\v\xbaH\br\x06\xf0\xc2\"\x01\x18(R\x05phone\"\xb6\x03\n" +
+	"\x0fProviderProfile\x12-\n" +
 	"\n" +
-	"legal_name\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x02\x18\xc8\x01R\tlegalName\x12+\n" +
-	"\ftrading_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vtradingName\x12L\n" +
+	"legal_name\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x02\x18\xc8\x01R\tlegalName\x12/\n" +
+	"\ftrading_name\x18\x02 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xc8\x01R\vtradingName\x12L\n" +
 	"\x16companies_house_number\x18\x03 \x01(\tB\x14\xbaH\x11r\x0f2\r^[A-Z0-9]{8}$H\x00R\x14companiesHouseNumber\x12<\n" +
 	"\x0echarity_number\x18\x04 \x01(\tB\x13\xbaH\x10r\x0e2\f^[0-9]{6,7}$H\x00R\rcharityNumber\x12G\n" +
 	"\bcontacts\x18\x05 \x03(\v2\x1f.carecoop.purchasing.v1.ContactB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\x14R\bcontacts\x12W\n" +
 	"\x13head_office_outcode\x18\x06 \x01(\tB'\xbaH$r\"2 ^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$R\x11headOfficeOutcodeB\x15\n" +
-	"\fregistration\x12\x05\xbaH\x02\b\x01\"\xb6\a\n" +
+	"\fregistration\x12\x05\xbaH\x02\b\x01\"\x9d\a\n" +
 	"\aSetting\x12(\n" +
-	"\x03urn\x18\x01 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x02\x18\xc8\x01R\x04name\x12C\n" +
+	"\x03urn\x18\x01 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12\"\n" +
+	"\x04name\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x02\x18\xc8\x01R\x04name\x12C\n" +
 	"\x04type\x18\x03 \x01(\x0e2#.carecoop.purchasing.v1.SettingTypeB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x127\n" +
 	"\x11registered_places\x18\x04 \x01(\rB\n" +
@@ -1900,30 +1899,28 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\aoutcode\x18\x05 \x01(\tB'\xbaH$r\"2 ^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$R\aoutcode\x12\xe0\x03\n" +
 	"\vspecialisms\x18\x06 \x03(\tB\xbd\x03\xbaH\xb9\x03\x92\x01\xb5\x03\x10\x14\x18\x01\"\xae\x03r\xab\x03R\x15emotional_behaviouralR\rmental_healthR\x13learning_disabilityR\x06autismR\x13physical_disabilityR\x0ecomplex_healthR\x13sexual_exploitationR\x15criminal_exploitationR\x11missing_from_careR\tself_harmR\x0feating_disorderR\x10substance_misuseR\x18harmful_sexual_behaviourR\ffire_settingR\x0esolo_placementR\x0esibling_groupsR\x10parent_and_childR\x1cunaccompanied_asylum_seekingR\x16deprivation_of_libertyR\vtherapeuticR\x03bslR\amakatonR\x04esolR\x10home_adaptationsR\x11education_on_siteR\vspecialisms\x12R\n" +
 	"\fofsted_grade\x18\a \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\vofstedGrade\x12G\n" +
-	"\vofsted_date\x18\b \x01(\tB&\xbaH#r!2\x1f^([0-9]{4}-[0-9]{2}-[0-9]{2})?$R\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\vofstedGrade\x12*\n" +
+	"\vofsted_date\x18\b \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\n" +
 	"ofstedDate\x12 \n" +
 	"\fpets_on_site\x18\t \x01(\bR\n" +
-	"petsOnSite\"\xc7\x01\n" +
+	"petsOnSite\"\xb3\x01\n" +
 	"\rAccreditation\x12I\n" +
 	"\x04kind\x18\x01 \x01(\x0e2).carecoop.purchasing.v1.AccreditationKindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12'\n" +
-	"\treference\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\treference\x12B\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12+\n" +
+	"\treference\x18\x02 \x01(\tB\r\xbaH\n" +
+	"r\b\xf0\xc2\"\x01\x10\x01\x18dR\treference\x12*\n" +
 	"\n" +
-	"expires_on\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\texpiresOn\"\xbb\x01\n" +
+	"expires_on\x18\x03 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\texpiresOn\"\xbf\x01\n" +
 	"\bCategory\x120\n" +
-	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xc8\x01R\x04name\x12]\n" +
-	"\rsetting_types\x18\x03 \x03(\x0e2#.carecoop.purchasing.v1.SettingTypeB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fsettingTypes\"n\n" +
+	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12\"\n" +
+	"\x04name\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x04name\x12]\n" +
+	"\rsetting_types\x18\x03 \x03(\x0e2#.carecoop.purchasing.v1.SettingTypeB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fsettingTypes\"r\n" +
 	"\x12SelectionCriterion\x120\n" +
-	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12&\n" +
-	"\bquestion\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xd0\x0fR\bquestion\"\xa7\x04\n" +
-	"\bDpsTerms\x12 \n" +
-	"\x05title\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x03\x18\xc8\x01R\x05title\x12*\n" +
-	"\vdescription\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12L\n" +
+	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12*\n" +
+	"\bquestion\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\bquestion\"\x97\x04\n" +
+	"\bDpsTerms\x12$\n" +
+	"\x05title\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x05title\x12.\n" +
+	"\vdescription\x18\x02 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xa0\x1fR\vdescription\x12L\n" +
 	"\n" +
 	"categories\x18\x03 \x03(\v2 .carecoop.purchasing.v1.CategoryB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\x1eR\n" +
@@ -1932,12 +1929,11 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\x0fmember_councils\x18\x05 \x03(\tB\x1b\xbaH\x18\x92\x01\x15\b\x01\x10\xc8\x01\"\x0er\f2\n" +
 	"^[0-9]{3}$R\x0ememberCouncils\x12]\n" +
 	"\x10min_ofsted_grade\x18\x06 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeB\x0e\xbaH\v\x82\x01\b\x10\x01\x18\x01\x18\x02\x18\x03R\x0eminOfstedGrade\x127\n" +
-	"\x18accept_not_yet_inspected\x18\a \x01(\bR\x15acceptNotYetInspected\x12<\n" +
-	"\aends_on\x18\b \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x06endsOn\"z\n" +
+	"\x18accept_not_yet_inspected\x18\a \x01(\bR\x15acceptNotYetInspected\x12$\n" +
+	"\aends_on\x18\b \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x06endsOn\"~\n" +
 	"\x0fCriterionAnswer\x12C\n" +
-	"\fcriterion_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\vcriterionId\x12\"\n" +
-	"\x06answer\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x06answer\"\xba\x06\n" +
+	"\fcriterion_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\vcriterionId\x12&\n" +
+	"\x06answer\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\xa0\x1fR\x06answer\"\xa2\x04\n" +
 	"\x05Risks\x12\x1b\n" +
 	"\tself_harm\x18\x01 \x01(\bR\bselfHarm\x12/\n" +
 	"\x13sexual_exploitation\x18\x02 \x01(\bR\x12sexualExploitation\x123\n" +
@@ -1950,11 +1946,9 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\x0eto_others_fire\x18\t \x01(\bR\ftoOthersFire\x12*\n" +
 	"\x11to_others_animals\x18\n" +
 	" \x01(\bR\x0ftoOthersAnimals\x12,\n" +
-	"\x12to_others_criminal\x18\v \x01(\bR\x10toOthersCriminal\x12\xad\x01\n" +
-	"\x05other\x18\f \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xf4\x03R\x05other\x12\xbf\x01\n" +
-	"\x0fto_others_other\x18\r \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xf4\x03R\rtoOthersOther\"\xdc\x11\n" +
+	"\x12to_others_criminal\x18\v \x01(\bR\x10toOthersCriminal\x12\"\n" +
+	"\x05other\x18\f \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xf4\x03R\x05other\x124\n" +
+	"\x0fto_others_other\x18\r \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xf4\x03R\rtoOthersOther\"\xb8\x10\n" +
 	"\x04Need\x12A\n" +
 	"\vcategory_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\n" +
 	"categoryId\x12$\n" +
@@ -1966,8 +1960,8 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\rsibling_count\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18\x06R\fsiblingCount\x12J\n" +
 	"\fhome_outcode\x18\x06 \x01(\tB'\xbaH$r\"2 ^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$R\vhomeOutcode\x128\n" +
 	"\x12max_distance_miles\x18\a \x01(\rB\n" +
-	"\xbaH\a*\x05\x18\x90\x03(\x01R\x10maxDistanceMiles\x12>\n" +
-	"\bstart_by\x18\b \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\astartBy\x12<\n" +
+	"\xbaH\a*\x05\x18\x90\x03(\x01R\x10maxDistanceMiles\x12&\n" +
+	"\bstart_by\x18\b \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\astartBy\x12<\n" +
 	"\x13weekly_budget_pence\x18\t \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x11weeklyBudgetPence\x12B\n" +
 	"\x17expected_duration_weeks\x18\n" +
 	" \x01(\rB\n" +
@@ -1985,9 +1979,8 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"fosterCare\x12X\n" +
 	"\x10residential_care\x18\x15 \x01(\x0e2#.carecoop.purchasing.v1.SuitabilityB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0fresidentialCare\x12f\n" +
 	"\x17supported_accommodation\x18\x16 \x01(\x0e2#.carecoop.purchasing.v1.SuitabilityB\b\xbaH\x05\x82\x01\x02\x10\x01R\x16supportedAccommodation\x123\n" +
-	"\x05risks\x18\x17 \x01(\v2\x1d.carecoop.purchasing.v1.RisksR\x05risks\x12\xc6\x01\n" +
-	"\x12preferred_location\x18\x18 \x01(\tB\x96\x01\xbaH\x92\x01\xba\x01\x89\x01\n" +
-	"\bno_dates\x12Bfree text must not contain a date (it must not identify the child)\x1a9!this.matches('[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}')r\x03\x18\xc8\x01R\x11preferredLocation\"U\n" +
+	"\x05risks\x18\x17 \x01(\v2\x1d.carecoop.purchasing.v1.RisksR\x05risks\x12;\n" +
+	"\x12preferred_location\x18\x18 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xc8\x01R\x11preferredLocation\"U\n" +
 	"\vMatchReason\x12\x1c\n" +
 	"\tcriterion\x18\x01 \x01(\tR\tcriterion\x12\x10\n" +
 	"\x03met\x18\x02 \x01(\bR\x03met\x12\x16\n" +
