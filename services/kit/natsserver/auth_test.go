@@ -300,7 +300,7 @@ func TestEachServiceRunsOnItsOwnUser(t *testing.T) {
 }
 
 // A service cannot redefine, read from or acknowledge another's durable
-// consumer, nor delete, purge or add streams.
+// consumer, nor reconfigure, delete, purge or add streams.
 func TestAServiceCannotTouchAnothersConsumersOrTheStream(t *testing.T) {
 	srv, creds := authServer(t)
 	ctx := testCtx(t)
@@ -342,6 +342,14 @@ func TestAServiceCannotTouchAnothersConsumersOrTheStream(t *testing.T) {
 	})
 	pu.refused(t, api+"STREAM.PURGE.CARECOOP_EVENTS", func(ctx context.Context) error {
 		_, err := pu.nc.RequestWithContext(ctx, api+"STREAM.PURGE.CARECOOP_EVENTS", nil)
+		return err
+	})
+	// A subject transform would store purchasing's own publishes under
+	// monitoring's subjects: no service may change the stream.
+	pu.refused(t, api+"STREAM.UPDATE.CARECOOP_EVENTS", func(ctx context.Context) error {
+		cfg := jetstream.StreamConfig(natsperm.Stream, 1, time.Minute)
+		cfg.SubjectTransform = &natsjs.SubjectTransformConfig{Source: "carecoop.evt.purchasing.forged.>", Destination: "carecoop.evt.monitoring.risk.>"}
+		_, err := pu.js.UpdateStream(ctx, cfg)
 		return err
 	})
 	pu.refused(t, api+"STREAM.CREATE.SHADOW", func(ctx context.Context) error {

@@ -3,6 +3,7 @@ package jetstream_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,5 +208,56 @@ func TestTooLargeCommitIsInvalid(t *testing.T) {
 	_, err := s.Append(t.Context(), sid, eventstore.NoStream, eventstore.Metadata{}, wrapperspb.Bytes(make([]byte, 2<<20)))
 	if !errors.Is(err, eventstore.ErrInvalid) {
 		t.Fatalf("2 MiB commit: %v, want ErrInvalid", err)
+	}
+}
+
+// The store never changes an existing stream (no service's NATS user may):
+// it starts on one configured as it needs, and refuses one that breaks what
+// it relies on, naming the difference.
+func TestNewChecksAnExistingStreamAndNeverChangesIt(t *testing.T) {
+	ctx := context.Background()
+	for name, bend := range map[string]func(*natsjs.StreamConfig){
+		"a subject transform": func(c *natsjs.StreamConfig) {
+			c.SubjectTransform = &natsjs.SubjectTransformConfig{Source: "carecoop.evt.purchasing.x.>", Destination: "carecoop.evt.monitoring.risk.>"}
+		},
+		"deleting or purging allowed": func(c *natsjs.StreamConfig) { c.DenyDelete = false },
+		"limits that drop history":    func(c *natsjs.StreamConfig) { c.MaxMsgsPerSubject = 10 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			nc, _ := natstest.JetStream(t)
+			js, err := natsjs.New(nc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := jetstream.StreamConfig("CARECOOP_EVENTS", 1, 10*time.Minute)
+			bend(&cfg)
+			if _, err := js.CreateStream(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			_, err = jetstream.New(ctx, js)
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("New on a stream with %s: %v, want a refusal naming it", name, err)
+			}
+			info, err := js.Stream(ctx, "CARECOOP_EVENTS")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.CachedInfo().Config; got.DenyDelete != cfg.DenyDelete || got.MaxMsgsPerSubject != cfg.MaxMsgsPerSubject || (got.SubjectTransform == nil) != (cfg.SubjectTransform == nil) {
+				t.Fatalf("New changed the stream: %+v", got)
+			}
+		})
+	}
+	// A stream as the store needs, with the operator's own replicas and
+	// duplicate window: the store starts on it.
+	nc, _ := natstest.JetStream(t)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig("CARECOOP_EVENTS", 1, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jetstream.New(ctx, js); err != nil {
+		t.Fatalf("New on a stream configured as it needs: %v", err)
 	}
 }

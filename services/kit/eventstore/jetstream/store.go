@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,8 +64,12 @@ type Store struct {
 
 var _ eventstore.Store = (*Store)(nil)
 
-// New creates the event stream, or updates its configuration, and returns a
-// store over it.
+// New creates the event stream if there is none, and returns a store over
+// it. It never changes an existing stream: the services' NATS users may not
+// update the stream's configuration (a subject transform or a republish
+// would let one context write another's subjects), so a stream whose
+// configuration differs from what the store needs is refused with the
+// differences named, for an operator to put right.
 func New(ctx context.Context, js natsjs.JetStream, opts ...Option) (*Store, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -72,11 +77,48 @@ func New(ctx context.Context, js natsjs.JetStream, opts ...Option) (*Store, erro
 			return nil, fmt.Errorf("eventstore/jetstream: %w", err)
 		}
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, StreamConfig(cfg.streamName, cfg.replicas, cfg.duplicateWindow))
+	want := StreamConfig(cfg.streamName, cfg.replicas, cfg.duplicateWindow)
+	stream, err := js.Stream(ctx, cfg.streamName)
+	if errors.Is(err, natsjs.ErrStreamNotFound) {
+		stream, err = js.CreateStream(ctx, want)
+		if errors.Is(err, natsjs.ErrStreamNameAlreadyInUse) {
+			// Another replica created it a moment before.
+			stream, err = js.Stream(ctx, cfg.streamName)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/jetstream: create stream %s: %w", cfg.streamName, err)
 	}
+	if diff := streamDiff(stream.CachedInfo().Config, want); len(diff) > 0 {
+		return nil, fmt.Errorf("eventstore/jetstream: stream %s is not configured as the event store needs (%s): an operator must correct it",
+			cfg.streamName, strings.Join(diff, "; "))
+	}
 	return &Store{js: js, stream: stream, cfg: cfg, versions: newVersionCache(cfg.versionCacheSize)}, nil
+}
+
+// streamDiff lists what of an existing stream's configuration breaks what
+// the store relies on. Replicas and the duplicate window are the operator's
+// to choose.
+func streamDiff(got, want natsjs.StreamConfig) []string {
+	var diff []string
+	check := func(ok bool, what string, args ...any) {
+		if !ok {
+			diff = append(diff, fmt.Sprintf(what, args...))
+		}
+	}
+	check(slices.Equal(got.Subjects, want.Subjects), "subjects %v, not %v", got.Subjects, want.Subjects)
+	check(got.Retention == want.Retention, "retention %v, not %v", got.Retention, want.Retention)
+	check(got.Discard == want.Discard, "discard %v, not %v", got.Discard, want.Discard)
+	check(got.Storage == want.Storage, "storage %v, not %v", got.Storage, want.Storage)
+	check(got.MaxMsgs == want.MaxMsgs && got.MaxBytes == want.MaxBytes && got.MaxMsgsPerSubject == want.MaxMsgsPerSubject && got.MaxAge == want.MaxAge,
+		"limits that drop history")
+	check(got.DenyDelete && got.DenyPurge, "deleting or purging allowed")
+	check(got.AllowDirect, "direct gets not allowed")
+	check(got.SubjectTransform == nil, "a subject transform")
+	check(got.RePublish == nil, "a republish")
+	check(!got.Sealed, "sealed")
+	check(got.Mirror == nil && len(got.Sources) == 0, "a mirror or sources")
+	return diff
 }
 
 // StreamConfig is the configuration New applies: exported so deployment
@@ -96,7 +138,7 @@ func StreamConfig(name string, replicas int, duplicates time.Duration) natsjs.St
 		Storage:    natsjs.FileStorage,
 		Replicas:   replicas,
 		Duplicates: duplicates,
-		// History is immutable; erasure is by crypto-shredding, not deletion.
+		// History is immutable: nothing is deleted or purged.
 		DenyDelete: true,
 		DenyPurge:  true,
 		// Loads and tip lookups use direct gets, served by any replica.

@@ -61,11 +61,12 @@ func For(service string) (Permissions, error) {
 		PublishAllow: []string{
 			// Its own events, and no one else's: the point of the table.
 			eventstore.ContextFilter(service),
-			// jetstream.New creates the stream or updates its configuration
-			// at every start. This cannot be narrower while the store does
-			// so: it also lets a service change the stream's configuration.
+			// jetstream.New creates the stream when there is none; creating
+			// it again with another configuration is refused by the server.
+			// No update: a service changing the stream's configuration (a
+			// subject transform, a republish) could forge another context's
+			// events, so the store never updates it.
 			api + "STREAM.CREATE." + Stream,
-			api + "STREAM.UPDATE." + Stream,
 			// LastPosition.
 			api + "STREAM.INFO." + Stream,
 			// Loads, tips and the read models' probes are direct gets;
