@@ -27,7 +27,7 @@ var reasonCodes = sync.OnceValue(func() []string {
 // monitoring; its contract id is derived from the request, so a retry
 // names the same contract.
 func (s *Service) RecordPlacement(ctx context.Context, r Request, q *monitoringv1.RecordPlacementRequest) (Result, error) {
-	facts, _, err := s.settingFacts(r.Principal, q.GetSettingUrn())
+	facts, _, err := s.settingFacts(ctx, r.Principal, q.GetSettingUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -45,6 +45,9 @@ func (s *Service) RecordPlacement(ctx context.Context, r Request, q *monitoringv
 
 // EndPlacement records that a placement ended, with its SSDA903 reason.
 func (s *Service) EndPlacement(ctx context.Context, r Request, q *monitoringv1.EndPlacementRequest) (Result, error) {
+	if err := s.visibleContract(ctx, r.Principal, q.GetContractId()); err != nil {
+		return Result{}, err
+	}
 	now := s.now()
 	return handle(ctx, s.contracts, stream(ContractAggregate, q.GetContractId()), r.Meta(now), func(st domain.ContractState) ([]proto.Message, error) {
 		return domain.DecideEndPlacement(st, domain.EndPlacement{Actor: actorOf(r), Now: now, EndDate: q.GetEndDate(), ReasonCode: q.GetReasonCode(),
@@ -54,6 +57,9 @@ func (s *Service) EndPlacement(ctx context.Context, r Request, q *monitoringv1.E
 
 // RecordOutcome records a placement's outcome scores at start or review.
 func (s *Service) RecordOutcome(ctx context.Context, r Request, q *monitoringv1.RecordOutcomeRequest) (Result, error) {
+	if err := s.visibleContract(ctx, r.Principal, q.GetContractId()); err != nil {
+		return Result{}, err
+	}
 	now := s.now()
 	return handle(ctx, s.contracts, stream(ContractAggregate, q.GetContractId()), r.Meta(now), func(st domain.ContractState) ([]proto.Message, error) {
 		return domain.DecideOutcome(st, domain.RecordOutcome{Actor: actorOf(r), Now: now, Point: q.GetPoint(), RecordedOn: q.GetRecordedOn(), Scores: q.GetScores()})

@@ -24,7 +24,7 @@ func evidenceID(prefix string, r Request) string {
 // RecordOfstedJudgement records an inspection's judgement, as published by
 // Ofsted (the platform's feed).
 func (s *Service) RecordOfstedJudgement(ctx context.Context, r Request, q *monitoringv1.RecordOfstedJudgementRequest) (Result, error) {
-	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -37,7 +37,7 @@ func (s *Service) RecordOfstedJudgement(ctx context.Context, r Request, q *monit
 // RecordQualityVisit records a quality-assurance visit by a placing council
 // or by the lead of a consortium the provider works with.
 func (s *Service) RecordQualityVisit(ctx context.Context, r Request, q *monitoringv1.RecordQualityVisitRequest) (Result, error) {
-	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -50,7 +50,7 @@ func (s *Service) RecordQualityVisit(ctx context.Context, r Request, q *monitori
 
 // NotifyIncident records a provider's notification of an incident.
 func (s *Service) NotifyIncident(ctx context.Context, r Request, q *monitoringv1.NotifyIncidentRequest) (Result, error) {
-	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}
@@ -63,7 +63,7 @@ func (s *Service) NotifyIncident(ctx context.Context, r Request, q *monitoringv1
 
 // RecordFeedback records feedback from a child, family or professional.
 func (s *Service) RecordFeedback(ctx context.Context, r Request, q *monitoringv1.RecordFeedbackRequest) (Result, error) {
-	facts, _, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
+	facts, _, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}

@@ -12,7 +12,7 @@ import (
 // SubmitMonitoringReturn files a provider's monthly return for one of its
 // settings, once for every council that places there.
 func (s *Service) SubmitMonitoringReturn(ctx context.Context, r Request, q *monitoringv1.SubmitMonitoringReturnRequest) (Result, error) {
-	facts, due, err := s.visibleSettingFacts(r.Principal, q.GetUrn())
+	facts, due, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
 	if err != nil {
 		return Result{}, err
 	}

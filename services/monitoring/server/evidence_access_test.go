@@ -10,6 +10,7 @@ import (
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/monitoring/app"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
@@ -194,5 +195,36 @@ func TestComposedStreamIDsDoNotCollideAcrossOrganisations(t *testing.T) {
 	log := must(h.lead().GetDecisionLog(h.Ctx, &monitoringv1.GetDecisionLogRequest{Aggregate: "risk", Id: theirs, MinPosition: h.pos()})).OK(t)
 	if len(log.GetDecisions()) == 0 {
 		t.Fatalf("north-west's lead cannot read its own risk log %q", theirs)
+	}
+}
+
+// A council that may not see a contract is told it does not exist by the
+// contract commands too — not that it is "a framework contract".
+func TestContractCommandsOnContractsOneMayNotSee(t *testing.T) {
+	h := newHarness(t)
+	dps := h.market()
+	pl := h.place(dps, "352", "ref-352-contract", provA, "SC100001")
+	fw := h.frameworkWithA()
+	fc := app.FrameworkContractID(fw, "lot-1", provA)
+	h.eventually("framework contract in monitoring", func() bool {
+		_, err := h.lead().GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: fc})
+		return err == nil
+	})
+	before := h.pos()
+	for name, err := range map[string]error{
+		"another council ends 352's placement": second(h.commissioner("354").EndPlacement(h.Ctx, &monitoringv1.EndPlacementRequest{RequestId: "end-by-354-01",
+			ContractId: pl, EndDate: h.today(), ReasonCode: "E4A"})),
+		"a council outside the framework ends its contract": second(h.commissioner("999").EndPlacement(h.Ctx, &monitoringv1.EndPlacementRequest{RequestId: "end-by-999-01",
+			ContractId: fc, EndDate: h.today(), ReasonCode: "E4A"})),
+		"another council records an outcome": second(h.commissioner("354").RecordOutcome(h.Ctx, &monitoringv1.RecordOutcomeRequest{RequestId: "outcome-354-01",
+			ContractId: pl, Point: monitoringv1.OutcomePoint_OUTCOME_POINT_START, RecordedOn: h.today(),
+			Scores: &monitoringv1.OutcomeScores{Stability: 3, Education: 3, Health: 3, Wellbeing: 3, ChildsView: 3}})),
+	} {
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("%s: %v, want NOT_FOUND", name, err)
+		}
+	}
+	if after := h.pos(); after != before {
+		t.Fatalf("refused commands wrote: store moved from %d to %d", before, after)
 	}
 }
