@@ -4,7 +4,6 @@ go 1.26.8
 
 require (
 	github.com/carecoop/carecoop/proto v0.0.0
-	github.com/carecoop/carecoop/services/demand v0.0.0
 	github.com/carecoop/carecoop/services/framework v0.0.0-00010101000000-000000000000
 	github.com/carecoop/carecoop/services/kit v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
@@ -49,7 +48,6 @@ require (
 
 replace (
 	github.com/carecoop/carecoop/proto => ../../proto
-	github.com/carecoop/carecoop/services/demand => ../demand
 	github.com/carecoop/carecoop/services/framework => ../framework
 	github.com/carecoop/carecoop/services/kit => ../kit
 	github.com/carecoop/carecoop/services/purchasing => ../purchasing

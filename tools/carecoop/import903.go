@@ -20,9 +20,9 @@ import (
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	demand "github.com/carecoop/carecoop/services/demand/server"
-	"github.com/carecoop/carecoop/services/demand/ssda903"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 // errNotSubmitted ends an import whose files have problems: the report has

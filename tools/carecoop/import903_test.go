@@ -20,10 +20,10 @@ import (
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
 
-// The sample SSDA903 extract (synthetic) of the demand module.
+// The sample SSDA903 extract (synthetic) of the kit's ssda903 package.
 var (
-	sampleEpisodes = filepath.Join("..", "..", "services", "demand", "ssda903", "testdata", "episodes.csv")
-	sampleHeader   = filepath.Join("..", "..", "services", "demand", "ssda903", "testdata", "header.csv")
+	sampleEpisodes = filepath.Join("..", "..", "services", "kit", "ssda903", "testdata", "episodes.csv")
+	sampleHeader   = filepath.Join("..", "..", "services", "kit", "ssda903", "testdata", "header.csv")
 )
 
 const sampleAsAt = "2017-03-31"

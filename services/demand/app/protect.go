@@ -7,9 +7,9 @@ import (
 	"sync"
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
-	"github.com/carecoop/carecoop/services/demand/disclosure"
 	"github.com/carecoop/carecoop/services/demand/domain"
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/disclosure"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 // needsDimensions are every dimension of a needs return with its code list.

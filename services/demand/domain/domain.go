@@ -15,6 +15,7 @@ import (
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 // Roles the domain checks.
@@ -223,20 +224,9 @@ func DecidePolicy(_ PolicyState, c SetDisclosurePolicy) ([]proto.Message, error)
 	return []proto.Message{&demandv1.DisclosurePolicySet{Consortium: slug, Threshold: c.Threshold, MinPriceProviders: c.MinPriceProviders, Reason: c.Reason}}, nil
 }
 
-// AgeBand is the DfE age band of an age in whole years.
-func AgeBand(age uint32) string {
-	switch {
-	case age < 1:
-		return "under 1"
-	case age < 5:
-		return "1-4"
-	case age < 10:
-		return "5-9"
-	case age < 16:
-		return "10-15"
-	}
-	return "16+"
-}
+// AgeBand is the DfE age band of an age in whole years: the bands of the
+// SSDA903 import (ssda903.AgeBand), so live signals and returns agree.
+func AgeBand(age uint32) string { return ssda903.AgeBand(age) }
 
 // PostcodeArea is the letters an outcode starts with ("SK4" → "SK").
 func PostcodeArea(outcode string) string {

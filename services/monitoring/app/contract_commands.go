@@ -7,7 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 

@@ -4,8 +4,8 @@ import (
 	"context"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
-	"github.com/carecoop/carecoop/services/demand/disclosure"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/disclosure"
 )
 
 // changes are the columns of an outcomes report.

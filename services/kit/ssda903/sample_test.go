@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 func readSample(t *testing.T, asAt string) *ssda903.Return {

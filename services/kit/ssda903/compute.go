@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/carecoop/carecoop/services/demand/domain"
 	"github.com/carecoop/carecoop/services/kit/geo"
 )
 
@@ -144,7 +143,23 @@ func ageBand(dob, d time.Time) string {
 	if d.Month() < dob.Month() || (d.Month() == dob.Month() && d.Day() < dob.Day()) {
 		age--
 	}
-	return domain.AgeBand(uint32(max(age, 0)))
+	return AgeBand(uint32(max(age, 0)))
+}
+
+// AgeBand is the DfE age band of an age in completed years: "under 1",
+// "1-4", "5-9", "10-15" or "16+".
+func AgeBand(age uint32) string {
+	switch {
+	case age < 1:
+		return "under 1"
+	case age < 5:
+		return "1-4"
+	case age < 10:
+		return "5-9"
+	case age < 16:
+		return "10-15"
+	}
+	return "16+"
 }
 
 // distance gives the area and distance band between a home and a placement

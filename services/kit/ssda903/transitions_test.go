@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 func TestTransitions(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 func TestMalformedFilesReportEveryProblem(t *testing.T) {

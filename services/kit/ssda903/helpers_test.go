@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 func date(s string) time.Time {

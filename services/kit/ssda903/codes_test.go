@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carecoop/carecoop/services/demand/ssda903"
+	"github.com/carecoop/carecoop/services/kit/ssda903"
 )
 
 func TestEmbeddedCodes(t *testing.T) {
