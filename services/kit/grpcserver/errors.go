@@ -25,7 +25,8 @@ import (
 //     Denied → PERMISSION_DENIED; Conflict → ABORTED;
 //   - an error wrapping eventstore.ErrConcurrency → ABORTED;
 //   - projection.ErrNotReached (a read model behind min_position after the
-//     bounded wait) → UNAVAILABLE, which clients may retry;
+//     bounded wait) and projection.ErrFailing (a read model that stopped
+//     following the store) → UNAVAILABLE, which clients may retry;
 //   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED;
 //   - anything else → INTERNAL "internal error": the real error is for the
 //     logs (the interceptor logs it), never for the client.
@@ -50,6 +51,9 @@ func statusOf(err error) (*status.Status, bool) {
 		return status.New(codes.Aborted, "the resource was changed concurrently; reload it and retry"), true
 	case errors.Is(err, projection.ErrNotReached):
 		return status.New(codes.Unavailable, err.Error()), true
+	case errors.Is(err, projection.ErrFailing):
+		// The runner logs the cause; the client learns only to retry.
+		return status.New(codes.Unavailable, "a read model is not following the event store: retry later"), true
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, "deadline exceeded"), true
 	case errors.Is(err, context.Canceled):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -22,9 +23,13 @@ type HostConfig struct {
 	Verifier auth.Verifier
 	Policy   auth.Policy
 	// Start builds the service's read models and starts its consumers; they
-	// run until the context ends (Stop cancels it). Host serves only after
-	// it returns.
+	// run until the context ends (Stop cancels it). Until it returns, the
+	// port answers health with NOT_SERVING and every other call UNAVAILABLE.
 	Start func(ctx context.Context) error
+	// Ready says whether the service's read models follow the store (nil)
+	// or why not; while it is not nil, health reports NOT_SERVING. Nil:
+	// ready once Start has returned.
+	Ready func() error
 	// Register adds the service's implementation to the gRPC server.
 	Register func(grpc.ServiceRegistrar)
 	// Transport and Reflection: see Config.
@@ -55,12 +60,6 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	if cfg.Start != nil {
-		if err := cfg.Start(runCtx); err != nil {
-			cancel()
-			return nil, fmt.Errorf("%s: building read model: %w", cfg.Name, err)
-		}
-	}
 	gs, err := New(Config{Name: cfg.Name, Logger: log, Verifier: cfg.Verifier, Policy: cfg.Policy,
 		Transport: cfg.Transport, Reflection: cfg.Reflection})
 	if err != nil {
@@ -78,6 +77,9 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 		cancel()
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
+	// The port is open from here, so a readiness probe sees NOT_SERVING
+	// while the read models are built, not a refused connection.
+	gs.starting()
 	r := &Running{Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1), ended: make(chan struct{})}
 	go func() {
 		err := gs.Serve(lis)
@@ -87,8 +89,47 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 		r.served <- err
 		close(r.ended)
 	}()
+	if cfg.Start != nil {
+		if err := cfg.Start(runCtx); err != nil {
+			r.Stop()
+			return nil, fmt.Errorf("%s: building read model: %w", cfg.Name, err)
+		}
+	}
+	gs.setReady(cfg.Name, true)
+	if cfg.Ready != nil {
+		go watchReady(runCtx, log, cfg.Name, gs, cfg.Ready)
+	}
 	log.Info(cfg.Name+" service listening", zap.String("addr", lis.Addr().String()))
 	return r, nil
+}
+
+// readyEvery is how often watchReady asks the read models.
+const readyEvery = 250 * time.Millisecond
+
+// watchReady keeps health in step with the read models until ctx ends:
+// NOT_SERVING while one is failing, SERVING again once it follows.
+func watchReady(ctx context.Context, log *zap.Logger, name string, gs *Server, ready func() error) {
+	t := time.NewTicker(readyEvery)
+	defer t.Stop()
+	serving := true
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := ready()
+		if (err == nil) == serving {
+			continue
+		}
+		serving = err == nil
+		gs.setReady(name, serving)
+		if serving {
+			log.Info(name + " ready again: health SERVING")
+		} else {
+			log.Error(name+" not ready: health NOT_SERVING", zap.Error(err))
+		}
+	}
 }
 
 // Stop drains in-flight calls, then stops the read models and consumers.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -89,6 +90,7 @@ type chain struct {
 	verifier  auth.Verifier
 	policy    auth.Policy
 	validator protovalidate.Validator
+	started   *atomic.Bool // false while the host builds the read models
 }
 
 func (c chain) interceptors() ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
@@ -100,6 +102,7 @@ func (c chain) interceptors() ([]grpc.UnaryServerInterceptor, []grpc.StreamServe
 		c.correlationUnary,
 		c.logUnary,
 		c.decodedUnary,
+		c.startedUnary,
 		recovery.UnaryServerInterceptor(rec),
 		selector.UnaryServerInterceptor(grpcauth.UnaryServerInterceptor(c.authenticate), guarded),
 		c.authorizeUnary,
@@ -110,6 +113,7 @@ func (c chain) interceptors() ([]grpc.UnaryServerInterceptor, []grpc.StreamServe
 		c.correlationStream,
 		c.logStream,
 		c.decodedStream,
+		c.startedStream,
 		recovery.StreamServerInterceptor(rec),
 		selector.StreamServerInterceptor(grpcauth.StreamServerInterceptor(c.authenticate), guarded),
 		c.authorizeStream,
@@ -196,7 +200,26 @@ func levelOf(code codes.Code) zapcore.Level {
 	}
 }
 
-// 3. Decoding (see requestCodec).
+// 3. Started: until the host has built the read models, only health (and
+// reflection) are served; everything else is UNAVAILABLE, which clients retry.
+
+var errStarting = status.Error(codes.Unavailable, "the service is starting: its read models are catching up; retry shortly")
+
+func (c chain) startedUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if !c.started.Load() && !isExempt(info.FullMethod) {
+		return nil, errStarting
+	}
+	return h(ctx, req)
+}
+
+func (c chain) startedStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if !c.started.Load() && !isExempt(info.FullMethod) {
+		return errStarting
+	}
+	return h(srv, ss)
+}
+
+// 3b. Decoding (see requestCodec).
 
 func (c chain) decodedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	if err := c.codec.decodeError(req); err != nil {

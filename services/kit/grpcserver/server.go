@@ -50,6 +50,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -98,6 +99,7 @@ type Server struct {
 	policy          auth.Policy
 	transport       Transport
 	shutdownTimeout time.Duration
+	started         *atomic.Bool
 }
 
 // New builds the server. Register the service implementations on
@@ -131,7 +133,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator}
+	started := &atomic.Bool{}
+	started.Store(true)
+	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator, started: started}
 	unary, stream := c.interceptors()
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(codec), // every content-subtype, so no request escapes its checks
@@ -150,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 		policy:          cfg.Policy,
 		transport:       cfg.Transport,
 		shutdownTimeout: cfg.ShutdownTimeout,
+		started:         started,
 	}
 	if s.shutdownTimeout <= 0 {
 		s.shutdownTimeout = DefaultShutdownTimeout
@@ -160,6 +165,28 @@ func New(cfg Config) (*Server, error) {
 		reflection.Register(s.grpc)
 	}
 	return s, nil
+}
+
+// starting makes the server answer only health while its host builds the
+// read models: health says NOT_SERVING, every other call UNAVAILABLE.
+func (s *Server) starting() {
+	s.started.Store(false)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+}
+
+// setReady reports the service's readiness on the health service (the
+// overall status "" and the service's own name); the first call also ends
+// starting.
+func (s *Server) setReady(name string, ready bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ready {
+		st = healthpb.HealthCheckResponse_SERVING
+		s.started.Store(true)
+	}
+	s.health.SetServingStatus("", st)
+	if name != "" {
+		s.health.SetServingStatus(name, st)
+	}
 }
 
 // Registrar is where services register their implementations.

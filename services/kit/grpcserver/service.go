@@ -36,7 +36,9 @@ type Service struct {
 	DefaultAddr string
 	Policy      auth.Policy
 	Start       func(ctx context.Context) error
-	Register    func(grpc.ServiceRegistrar)
+	// Ready reports whether the read models follow the store (see HostConfig).
+	Ready    func() error
+	Register func(grpc.ServiceRegistrar)
 }
 
 // Log is cfg's logger, or one that logs nothing.
@@ -56,6 +58,6 @@ func StartService(ctx context.Context, cfg ServiceConfig, svc Service) (*Running
 	if addr == "" {
 		addr = svc.DefaultAddr
 	}
-	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Register: svc.Register,
+	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Ready: svc.Ready, Register: svc.Register,
 		Transport: cfg.Transport, Reflection: cfg.Reflection})
 }

@@ -2,9 +2,14 @@
 // store and lets queries wait until a model has applied a given position
 // (read-your-writes).
 //
-// Read models live in memory and are rebuilt from the stream when a service
-// starts; the checkpoint is the runner's position, which only moves once a
+// Read models live in memory and are rebuilt from the whole stream when a
+// service starts; nothing is saved. The runner's position moves only once a
 // whole commit has been applied.
+//
+// A runner fails loudly: if its subscription stops, it starts it again from
+// its position with backoff, and until it has caught up again WaitFor (and
+// so every query) answers ErrFailing and Ready reports it, so the service's
+// health says NOT_SERVING instead of answering from a frozen model.
 package projection
 
 import (
@@ -17,6 +22,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/retry"
 )
 
 // DefaultMaxWait bounds how long a query waits for its min_position.
@@ -24,6 +30,17 @@ const DefaultMaxWait = 5 * time.Second
 
 // ErrNotReached is returned when a position was not applied within the wait.
 var ErrNotReached = errors.New("projection: read model has not reached the requested position")
+
+// ErrFailing is wrapped by WaitFor and Ready while the runner's subscription
+// has stopped and not yet caught up again, and by Ready before Start has
+// caught up.
+var ErrFailing = errors.New("projection: read model is not following the store")
+
+// Restart backoff after the subscription stops: below min(base<<n, cap).
+const (
+	restartBase = 500 * time.Millisecond
+	restartCap  = 30 * time.Second
+)
 
 // Prober is implemented by stores that can tell the first position after a
 // given one matching a subject filter. With it, a runner answers WaitFor at
@@ -47,8 +64,9 @@ type Runner struct {
 
 	mu      sync.Mutex
 	pos     uint64
-	changed chan struct{} // closed and replaced whenever pos moves
-	err     error
+	changed chan struct{} // closed and replaced whenever pos or err changes
+	err     error         // why the model is not following (nil when it is)
+	started bool          // Start has caught up once
 }
 
 // NewRunner returns a runner of apply over the commits matching filters.
@@ -67,22 +85,74 @@ func (r *Runner) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("projection %s: %w", r.name, err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		err := r.store.Subscribe(ctx, r.Position(), r.filters, r.applyCommit)
-		if err != nil && ctx.Err() == nil {
-			r.log.Error("projection stopped", zap.String("projection", r.name), zap.Error(err))
-			r.fail(err)
-		}
-		done <- err
-	}()
+	go r.follow(ctx)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	if err := r.waitFor(wctx, last, true); err != nil {
 		return fmt.Errorf("projection %s: catching up to %d: %w", r.name, last, err)
 	}
+	r.mu.Lock()
+	r.started = true
+	r.mu.Unlock()
 	r.log.Info("projection caught up", zap.String("projection", r.name), zap.Uint64("position", r.Position()))
 	return nil
+}
+
+// follow keeps the subscription going until ctx ends: when it stops, the
+// failure is recorded (WaitFor and Ready report it) and the subscription
+// starts again from the position reached, after a backoff that grows while
+// it keeps failing. Once a restarted subscription has caught up with the
+// store as it was at the restart, the failure is cleared.
+func (r *Runner) follow(ctx context.Context) {
+	for attempt := 0; ; attempt++ {
+		if err := retry.Backoff(ctx, attempt, restartBase, restartCap); err != nil {
+			return
+		}
+		sctx, stop := context.WithCancel(ctx)
+		if attempt > 0 {
+			go r.recovered(sctx)
+		}
+		err := r.store.Subscribe(sctx, r.Position(), r.filters, r.applyCommit)
+		stop()
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = errors.New("subscription ended")
+		}
+		r.log.Error("projection stopped: restarting", zap.String("projection", r.name),
+			zap.Uint64("position", r.Position()), zap.Int("restarts", attempt+1), zap.Error(err))
+		r.fail(err)
+	}
+}
+
+// recovered clears the failure once the restarted subscription has applied
+// what the store held when it restarted.
+func (r *Runner) recovered(ctx context.Context) {
+	last, err := r.store.LastPosition(ctx)
+	if err != nil {
+		return
+	}
+	for {
+		r.mu.Lock()
+		cur, changed := r.pos, r.changed
+		r.mu.Unlock()
+		reached := cur >= last
+		if !reached {
+			reached, _ = r.nothingBetween(ctx, cur, last)
+		}
+		if reached {
+			r.clear()
+			r.log.Info("projection following again", zap.String("projection", r.name), zap.Uint64("position", cur))
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (r *Runner) applyCommit(commit []eventstore.RecordedEvent) error {
@@ -109,9 +179,34 @@ func (r *Runner) advance(pos uint64) {
 func (r *Runner) fail(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.err = err
+	r.err = fmt.Errorf("%w: %s at position %d: %w", ErrFailing, r.name, r.pos, err)
 	close(r.changed)
 	r.changed = make(chan struct{})
+}
+
+func (r *Runner) clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		r.err = nil
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
+}
+
+// Ready is nil once Start has caught up and while the runner follows the
+// store; otherwise it says why not (wrapping ErrFailing). A service's
+// health reports it.
+func (r *Runner) Ready() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.err != nil:
+		return r.err
+	case !r.started:
+		return fmt.Errorf("%w: %s is catching up at start (at %d)", ErrFailing, r.name, r.pos)
+	}
+	return nil
 }
 
 // Position is the global position of the last commit applied.
@@ -122,10 +217,15 @@ func (r *Runner) Position() uint64 {
 }
 
 // WaitFor blocks until the read model reflects every matching commit up to pos,
-// ctx ends or MaxWait passes (ErrNotReached).
+// ctx ends or MaxWait passes (ErrNotReached). While the runner is failing it
+// answers that at once (wrapping ErrFailing), even for position 0: a query
+// must not be answered from a model that stopped following.
 func (r *Runner) WaitFor(ctx context.Context, pos uint64) error {
 	if pos == 0 {
-		return nil
+		r.mu.Lock()
+		err := r.err
+		r.mu.Unlock()
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.MaxWait)
 	defer cancel()

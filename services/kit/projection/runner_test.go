@@ -126,3 +126,96 @@ func TestWaitForAPositionNotYetWrittenTimesOut(t *testing.T) {
 		t.Fatalf("WaitFor(1000) on an empty store = %v, want ErrNotReached", err)
 	}
 }
+
+// flaky is a read model whose apply fails on "poison" while poisoned is set,
+// changing nothing when it fails.
+type flaky struct {
+	names
+	mu       sync.Mutex
+	poisoned bool
+	failures int
+}
+
+func (f *flaky) apply(commit []eventstore.RecordedEvent) error {
+	f.mu.Lock()
+	for _, e := range commit {
+		if e.Event.(*wrapperspb.StringValue).GetValue() == "poison" && f.poisoned {
+			f.failures++
+			f.mu.Unlock()
+			return errors.New("the model cannot take this event yet")
+		}
+	}
+	f.mu.Unlock()
+	return f.names.apply(commit)
+}
+
+func (f *flaky) heal() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.poisoned = false
+}
+
+// Issue 11, item 1: a read model that stops updating used to fail silently —
+// WaitFor(0) answered nil and queries were served from a frozen model. Now
+// the failure is reported by WaitFor (every position, 0 included) and
+// Ready, the runner restarts its subscription, and once it has caught up
+// again all is well.
+func TestAFailingReadModelIsLoudAndRecovers(t *testing.T) {
+	s := newStore(t)
+	m := &flaky{poisoned: true}
+	r := projection.NewRunner("flaky", s, nil, m.apply, nil)
+	r.MaxWait = 2 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	appendOne(t, s, "ctx", "a", "first")
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Ready(); err != nil {
+		t.Fatalf("caught up, Ready = %v", err)
+	}
+	poison := appendOne(t, s, "ctx", "b", "poison")
+
+	// The failure shows, for a query without a position too.
+	waitUntil(t, "the runner reports its failure", func() bool { return errors.Is(r.Ready(), projection.ErrFailing) })
+	if err := r.WaitFor(ctx, 0); !errors.Is(err, projection.ErrFailing) {
+		t.Fatalf("WaitFor(0) on a failing model = %v, want ErrFailing", err)
+	}
+	if err := r.WaitFor(ctx, poison.Position); !errors.Is(err, projection.ErrFailing) {
+		t.Fatalf("WaitFor(%d) on a failing model = %v, want ErrFailing", poison.Position, err)
+	}
+	// It keeps trying: the subscription is restarted and fails again.
+	waitUntil(t, "a restart", func() bool { m.mu.Lock(); defer m.mu.Unlock(); return m.failures >= 2 })
+
+	// Once the model can take the event, the runner catches up and is well.
+	m.heal()
+	after := appendOne(t, s, "ctx", "c", "after")
+	waitUntil(t, "the runner recovers", func() bool { return r.Ready() == nil })
+	if err := r.WaitFor(ctx, after.Position); err != nil {
+		t.Fatalf("WaitFor after recovery = %v", err)
+	}
+	if got := m.list(); len(got) != 3 || got[0] != "first" || got[1] != "poison" || got[2] != "after" {
+		t.Fatalf("model holds %v, want every event once, in order", got)
+	}
+}
+
+// Before Start has caught up, the runner is not ready.
+func TestNotReadyBeforeStart(t *testing.T) {
+	s := newStore(t)
+	m := &names{}
+	r := projection.NewRunner("late", s, nil, m.apply, nil)
+	if err := r.Ready(); !errors.Is(err, projection.ErrFailing) {
+		t.Fatalf("Ready before Start = %v, want ErrFailing", err)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -98,6 +98,10 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	return s
 }
 
+// Ready is nil while the read model follows the store; the service's
+// health reports it (NOT_SERVING otherwise).
+func (s *Service) Ready() error { return s.runner.Ready() }
+
 // Start builds the read model, then keeps it following and runs the
 // reactions and the sweep until ctx ends.
 func (s *Service) Start(ctx context.Context) error {

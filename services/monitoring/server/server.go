@@ -34,7 +34,7 @@ func Start(ctx context.Context, cfg Config, opts ...app.Option) (*Running, error
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "monitoring", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start,
+		Name: "monitoring", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start, Ready: svc.Ready,
 		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
 	})
 	if err != nil {

@@ -78,6 +78,10 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
+// Ready is nil while the read model follows the store; the service's
+// health reports it (NOT_SERVING otherwise).
+func (s *Service) Ready() error { return s.runner.Ready() }
+
 // Position is the global position the read model has applied.
 func (s *Service) Position() uint64 { return s.runner.Position() }
 
