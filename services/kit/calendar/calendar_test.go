@@ -1,7 +1,8 @@
 package calendar
 
 import (
-	"errors"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,8 @@ func TestEmbeddedTableParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tab.first != 2025 || tab.last != 2028 || len(tab.names) != 32 {
+	// 2018–2028: eight a year, and 2022's two extra and 2023's one.
+	if tab.first != 2018 || tab.last != 2028 || len(tab.names) != 11*8+3 {
 		t.Fatalf("table covers %d–%d with %d dates", tab.first, tab.last, len(tab.names))
 	}
 }
@@ -39,75 +41,142 @@ func TestParseRejectsCorruptFiles(t *testing.T) {
 	}
 }
 
-// rules derives a year's England and Wales bank holidays from the statutory
-// pattern, independently of the table: fixed Easter and May/August Mondays,
-// and a weekend New Year, Christmas or Boxing Day moved to the next free
-// weekday. It knows no one-off holidays, and 2025–2028 have none.
-func rules(y int) map[time.Time]bool {
-	// Anonymous Gregorian (Meeus/Jones/Butcher) Easter Sunday.
-	a, b, c := y%19, y/100, y%100
-	d, e := b/4, b%4
-	f := (b + 8) / 25
-	g := (b - f + 1) / 3
-	h := (19*a + b - d - g + 15) % 30
-	i, k := c/4, c%4
-	l := (32 + 2*e + 2*i - h - k) % 7
-	m := (a + 11*h + 22*l) / 451
-	easter := date(y, time.Month((h+l-7*m+114)/31), (h+l-7*m+114)%31+1)
+// Easter Sundays as published (e.g. by the Church of England), not computed.
+var easterSundays = map[int]time.Time{
+	2018: date(2018, 4, 1), 2019: date(2019, 4, 21), 2020: date(2020, 4, 12),
+	2021: date(2021, 4, 4), 2022: date(2022, 4, 17), 2023: date(2023, 4, 9),
+	2024: date(2024, 3, 31), 2025: date(2025, 4, 20), 2026: date(2026, 4, 5),
+	2027: date(2027, 3, 28), 2028: date(2028, 4, 16), 2029: date(2029, 4, 1),
+	2030: date(2030, 4, 21), 2031: date(2031, 4, 13), 2032: date(2032, 3, 28),
+	2033: date(2033, 4, 17), 2034: date(2034, 4, 9), 2035: date(2035, 3, 25),
+	2036: date(2036, 4, 13), 2037: date(2037, 4, 5), 2038: date(2038, 4, 25),
+	2039: date(2039, 4, 10), 2040: date(2040, 4, 1),
+}
 
-	firstMonday := func(m time.Month) time.Time {
-		d := date(y, m, 1)
-		for d.Weekday() != time.Monday {
-			d = d.AddDate(0, 0, 1)
+func TestEaster(t *testing.T) {
+	for y, want := range easterSundays {
+		if got := easter(y).date(); got != want {
+			t.Errorf("easter(%d) = %s, want %s", y, got.Format(time.DateOnly), want.Format(time.DateOnly))
 		}
-		return d
 	}
-	lastMonday := func(m time.Month) time.Time {
-		d := date(y, m+1, 1).AddDate(0, 0, -1)
-		for d.Weekday() != time.Monday {
-			d = d.AddDate(0, 0, -1)
-		}
-		return d
-	}
-	out := map[time.Time]bool{
-		easter.AddDate(0, 0, -2): true,
-		easter.AddDate(0, 0, 1):  true,
-		firstMonday(time.May):    true,
-		lastMonday(time.May):     true,
-		lastMonday(time.August):  true,
-	}
-	for _, d := range []time.Time{date(y, 1, 1), date(y, 12, 25), date(y, 12, 26)} {
-		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || out[d] {
-			d = d.AddDate(0, 0, 1)
-		}
-		out[d] = true
+}
+
+func list(hs []Holiday) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Date.Format(time.DateOnly)+" "+h.Date.Weekday().String()+" "+h.Name)
 	}
 	return out
 }
 
-func TestTableMatchesTheRules(t *testing.T) {
-	tab := load()
-	for y := 2025; y <= 2028; y++ {
-		want := rules(y)
-		if len(want) != 8 {
-			t.Fatalf("rules(%d) gave %d dates", y, len(want))
+// testdata/rules-2029-2040.csv was written from the published Easter dates
+// and the rules by hand-checked arithmetic, not by this package.
+func TestRulesFrom2029To2040(t *testing.T) {
+	data, err := os.ReadFile("testdata/rules-2029-2040.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.first != 2029 || want.last != 2040 {
+		t.Fatalf("testdata covers %d–%d", want.first, want.last)
+	}
+	for y := 2029; y <= 2040; y++ {
+		var exp []Holiday
+		for k, name := range want.names {
+			if k.y == y {
+				exp = append(exp, Holiday{k.date(), name})
+			}
 		}
-		got := 0
-		for k, name := range tab.names {
-			if k.y != y {
-				continue
-			}
-			got++
-			d := date(k.y, k.m, k.d)
-			if !want[d] {
-				t.Errorf("table has %s %q, which the rules do not", d.Format(time.DateOnly), name)
-			}
-			if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
-				t.Errorf("%s %q is a %s", d.Format(time.DateOnly), name, wd)
+		slices.SortFunc(exp, func(a, b Holiday) int { return a.Date.Compare(b.Date) })
+		got := Holidays(y)
+		if !slices.Equal(list(got), list(exp)) {
+			t.Errorf("Holidays(%d):\n got %q\nwant %q", y, list(got), list(exp))
+		}
+		e := easterSundays[y]
+		if got[1].Date != e.AddDate(0, 0, -2) || got[2].Date != e.AddDate(0, 0, 1) {
+			t.Errorf("%d: Easter %s, but Good Friday %s and Easter Monday %s", y, e.Format(time.DateOnly), got[1].Date.Format(time.DateOnly), got[2].Date.Format(time.DateOnly))
+		}
+	}
+}
+
+// The table is GOV.UK's record; the rules must give every table year except
+// the one-off changes proclaimed for it.
+func TestRulesReproduceTheTableExceptOneOffs(t *testing.T) {
+	first, last := TableYears()
+	var rulesOnly, tableOnly []string
+	for y := first; y <= last; y++ {
+		var rules []Holiday
+		for k, name := range byRule(y) {
+			rules = append(rules, Holiday{k.date(), name})
+		}
+		table := list(Holidays(y))
+		for _, s := range list(rules) {
+			if !slices.Contains(table, s) {
+				rulesOnly = append(rulesOnly, s)
 			}
 		}
-		if got != 8 {
-			t.Errorf("%d has %d bank holidays, want 8", y, got)
+		for _, s := range table {
+			if !slices.Contains(list(rules), s) {
+				tableOnly = append(tableOnly, s)
+			}
+		}
+	}
+	slices.Sort(rulesOnly)
+	slices.Sort(tableOnly)
+	wantRules := []string{
+		"2020-05-04 Monday Early May bank holiday", // moved to VE day
+		"2022-05-30 Monday Spring bank holiday",    // moved to 2 June
+	}
+	wantTable := []string{
+		"2020-05-08 Friday Early May bank holiday (VE day)",
+		"2022-06-02 Thursday Spring bank holiday",
+		"2022-06-03 Friday Platinum Jubilee bank holiday",
+		"2022-09-19 Monday Bank Holiday for the State Funeral of Queen Elizabeth II",
+		"2023-05-08 Monday Bank holiday for the coronation of King Charles III",
+	}
+	if !slices.Equal(rulesOnly, wantRules) {
+		t.Errorf("only by the rules: %q\nwant %q", rulesOnly, wantRules)
+	}
+	if !slices.Equal(tableOnly, wantTable) {
+		t.Errorf("only in the table: %q\nwant %q", tableOnly, wantTable)
+	}
+	// Where the table holds, the one-offs win over the rules.
+	if name, ok := IsBankHoliday(date(2020, 5, 4)); ok {
+		t.Errorf("4 May 2020 is a bank holiday (%q); VE day replaced it", name)
+	}
+	if !IsWorkingDay(date(2022, 5, 30)) || IsWorkingDay(date(2022, 9, 19)) {
+		t.Error("2022 follows the rules, not the table")
+	}
+}
+
+func TestSubstituteDays(t *testing.T) {
+	for _, c := range []struct {
+		why  string
+		year int
+		want []string
+	}{
+		{"Christmas on a Saturday", 2032, []string{"2032-12-27 Monday Christmas Day (substitute day)", "2032-12-28 Tuesday Boxing Day (substitute day)"}},
+		{"Christmas on a Sunday", 2033, []string{"2033-12-26 Monday Boxing Day", "2033-12-27 Tuesday Christmas Day (substitute day)"}},
+		{"Boxing Day on a Saturday", 2037, []string{"2037-12-25 Friday Christmas Day", "2037-12-28 Monday Boxing Day (substitute day)"}},
+		{"New Year's Day on a Saturday", 2033, []string{"2033-01-03 Monday New Year's Day (substitute day)"}},
+		{"New Year's Day on a Sunday", 2034, []string{"2034-01-02 Monday New Year's Day (substitute day)"}},
+	} {
+		// The New Year's cases look at January, the others at December.
+		month := "-12-"
+		if strings.HasPrefix(c.why, "New Year") {
+			month = "-01-"
+		}
+		var got []string
+		for _, s := range list(Holidays(c.year)) {
+			if s[4:8] == month {
+				got = append(got, s)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s (%d): %q, want %q", c.why, c.year, got, c.want)
 		}
 	}
 }
@@ -123,6 +192,9 @@ func TestIsBankHoliday(t *testing.T) {
 		{date(2028, 1, 3), "New Year's Day (substitute day)"},
 		// 23:30 UTC on 24 Aug 2025 is 00:30 BST on Monday 25 Aug.
 		{time.Date(2025, 8, 24, 23, 30, 0, 0, time.UTC), "Summer bank holiday"},
+		{date(2022, 9, 19), "Bank Holiday for the State Funeral of Queen Elizabeth II"},
+		{date(2029, 3, 30), "Good Friday"},
+		{date(2033, 1, 3), "New Year's Day (substitute day)"},
 	} {
 		if name, ok := IsBankHoliday(c.d); !ok || name != c.name {
 			t.Errorf("IsBankHoliday(%v) = %q, %v; want %q", c.d, name, ok, c.name)
@@ -183,8 +255,18 @@ func TestAddWorkingDays(t *testing.T) {
 		{date(2026, 4, 4), 1, date(2026, 4, 7)},     // from a Saturday in Easter
 		{date(2026, 4, 4), 0, date(2026, 4, 4)},     // 0 is from's own date
 		{date(2025, 12, 24), 2, date(2025, 12, 30)}, // over Christmas
-		{date(2024, 12, 31), 1, date(2025, 1, 2)},   // from may precede the table
-		{date(2028, 12, 22), 3, date(2028, 12, 29)}, // up to the last covered day
+		{date(2024, 12, 31), 1, date(2025, 1, 2)},   // 1 Jan
+		{date(2028, 12, 22), 3, date(2028, 12, 29)}, // over Christmas 2028
+		// Fri 22 Dec 2028: 25, 26 Dec holidays; Wed 27 to Fri 29 (3); Mon
+		// 1 Jan 2029 holiday; Tue 2 Jan 2029 (4). Past the table, by rule.
+		{date(2028, 12, 22), 4, date(2029, 1, 2)},
+		// Thu 29 Mar 2029: Good Friday 30 Mar and Easter Monday 2 Apr.
+		{date(2029, 3, 29), 1, date(2029, 4, 3)},
+		// Fri 24 Dec 2032: Christmas and Boxing Day fall on the weekend,
+		// their substitutes Mon 27 and Tue 28.
+		{date(2032, 12, 24), 1, date(2032, 12, 29)},
+		// The 2022 Platinum Jubilee: Wed 1 June 2022 + 1 is Mon 6 June.
+		{date(2022, 6, 1), 1, date(2022, 6, 6)},
 		// Received 23:30 UTC on Thu 9 Apr 2026 is Fri 10 Apr in London.
 		{time.Date(2026, 4, 9, 23, 30, 0, 0, time.UTC), 1, date(2026, 4, 13)},
 	} {
@@ -208,32 +290,9 @@ func TestAddWorkingDays(t *testing.T) {
 	}
 }
 
-func TestAddWorkingDaysRefusesToLeaveTheTable(t *testing.T) {
-	for _, c := range []struct {
-		from time.Time
-		n    int
-	}{
-		{date(2028, 12, 22), 4},  // the 4th working day is in 2029
-		{date(2028, 12, 29), 1},  // Friday + 1 is in 2029
-		{date(2023, 6, 1), 1},    // wholly before
-		{date(2030, 6, 1), 1},    // wholly after
-		{date(2026, 1, 1), 2000}, // runs off the end
-	} {
-		_, err := AddWorkingDays(c.from, c.n)
-		if !errors.Is(err, ErrOutsideTable) {
-			t.Errorf("AddWorkingDays(%v, %d) error = %v", c.from, c.n, err)
-			continue
-		}
-		if !strings.Contains(err.Error(), "year 20") {
-			t.Errorf("error does not name the year: %v", err)
-		}
-	}
-	_, err := AddWorkingDays(date(2028, 12, 29), 1)
-	if err == nil || err.Error() != "outside the bank holiday table: year 2029 (covers 2025–2028)" {
-		t.Errorf("error = %v", err)
-	}
-	if _, err := AddWorkingDays(date(2026, 1, 1), -1); err == nil || errors.Is(err, ErrOutsideTable) {
-		t.Errorf("negative n error = %v", err)
+func TestAddWorkingDaysRefusesNegative(t *testing.T) {
+	if _, err := AddWorkingDays(date(2026, 1, 1), -1); err == nil {
+		t.Error("AddWorkingDays(-1) gave no error")
 	}
 }
 
@@ -248,6 +307,8 @@ func TestWorkingDaysBetween(t *testing.T) {
 		{date(2026, 4, 2), date(2026, 4, 6), 0}, // Good Friday to Easter Monday
 		{date(2025, 12, 31), date(2026, 12, 31), 253},
 		{date(2024, 12, 31), date(2025, 12, 31), 253},
+		{date(2028, 12, 31), date(2029, 12, 31), 253}, // by rule
+		{date(2021, 12, 31), date(2022, 12, 31), 250}, // the table's ten
 	} {
 		if got := WorkingDaysBetween(c.from, c.to); got != c.want {
 			t.Errorf("WorkingDaysBetween(%v, %v) = %d, want %d", c.from, c.to, got, c.want)
@@ -255,13 +316,8 @@ func TestWorkingDaysBetween(t *testing.T) {
 	}
 }
 
-func TestYearsAndCovers(t *testing.T) {
-	if first, last := Years(); first != 2025 || last != 2028 {
-		t.Fatalf("Years() = %d, %d", first, last)
-	}
-	for y, want := range map[int]bool{2024: false, 2025: true, 2026: true, 2027: true, 2028: true, 2029: false} {
-		if Covers(y) != want {
-			t.Errorf("Covers(%d) = %v", y, !want)
-		}
+func TestTableYears(t *testing.T) {
+	if first, last := TableYears(); first != 2018 || last != 2028 {
+		t.Fatalf("TableYears() = %d, %d", first, last)
 	}
 }
