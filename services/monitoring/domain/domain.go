@@ -116,19 +116,13 @@ func (m Month) First() time.Time {
 func (m Month) Last() time.Time { return (m + 1).First().AddDate(0, 0, -1) }
 
 // DueOn is the date a month's return is due: the given working days after
-// the month's last day (England and Wales bank holidays; outside the years
-// the calendar covers, weekends only).
+// the month's last day, England and Wales bank holidays skipped in any year
+// (kit/calendar). workingDays comes from a policy's unsigned count; a
+// negative one is a programming error and panics.
 func DueOn(m Month, workingDays int) time.Time {
 	d, err := calendar.AddWorkingDays(m.Last(), workingDays)
-	if err == nil {
-		return d
-	}
-	d = m.Last()
-	for n := workingDays; n > 0; {
-		d = d.AddDate(0, 0, 1)
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
+	if err != nil {
+		panic("monitoring: " + err.Error())
 	}
 	return d
 }

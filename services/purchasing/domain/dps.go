@@ -388,8 +388,8 @@ func (c ApplyToDps) decideDps(s DpsState) ([]proto.Message, error) {
 	}
 	received := Today(c.Now)
 	due, err := calendar.AddWorkingDays(received, DecisionWorkingDays)
-	if err != nil {
-		return nil, domainerr.Rule(RuleCalendarNotCovered, "the decision deadline cannot be computed: %v; extend the bank holiday table", err)
+	if err != nil { // only for a negative count, which the constant is not
+		return nil, err
 	}
 	return one(&purchasingv1.ApplicationReceived{DpsId: s.DpsID, ProviderId: c.ProviderID, ProviderName: c.Provider.Name,
 		CategoryIds: c.CategoryIDs, Answers: c.Answers, ReceivedOn: FormatDate(received), DecisionDueOn: FormatDate(due)})

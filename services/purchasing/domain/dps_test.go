@@ -144,6 +144,13 @@ func TestApplicationDecisionDue(t *testing.T) {
 		{"plain", now, "2026-12-07"},
 		// 23:30 UTC on Sun 31 May 2026 is 00:30 BST on Monday 1 June: received Monday.
 		{"bst", time.Date(2026, 5, 31, 23, 30, 0, 0, time.UTC), "2026-06-15"},
+		// Past GOV.UK's table (2028), the bank holidays are the rules'.
+		// Fri 22 Dec 2028: 25 and 26 Dec, and Mon 1 Jan 2029, skipped.
+		{"into 2029", time.Date(2028, 12, 22, 10, 0, 0, 0, time.UTC), "2029-01-10"},
+		// Wed 21 Mar 2029: Good Friday (30 Mar) and Easter Monday (2 Apr) skipped.
+		{"easter 2029", time.Date(2029, 3, 21, 10, 0, 0, 0, time.UTC), "2029-04-06"},
+		// Sun 31 Mar 2030, the last day of the terms: two weeks, Easter after.
+		{"last day", time.Date(2030, 3, 31, 12, 0, 0, 0, time.UTC), "2030-04-12"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			evs, _ := givenDps(openDps()...).when(apply(c.received, "residential")).thenOK(t)
@@ -155,18 +162,11 @@ func TestApplicationDecisionDue(t *testing.T) {
 	}
 }
 
-func TestApplyToDpsCalendarNotCovered(t *testing.T) {
-	// The bank holiday table ends in 2028: ten working days from 22 Dec
-	// 2028 reach into 2029.
-	givenDps(openDps()...).when(apply(time.Date(2028, 12, 22, 10, 0, 0, 0, time.UTC), "residential")).thenRule(t, domain.RuleCalendarNotCovered)
-}
-
 func TestApplyToDpsRules(t *testing.T) {
 	givenDps(draftDps()...).when(apply(now, "residential")).thenRule(t, domain.RuleDpsNotOpen)
 	givenDps(closedDps()...).when(apply(now, "residential")).thenRule(t, domain.RuleDpsNotOpen)
 	givenDps().when(apply(now, "residential")).thenMissing(t, domain.MissingDps)
-	// The terms end on 2030-03-31: open through that day, ended the next.
-	givenDps(openDps()...).when(apply(time.Date(2030, 3, 31, 12, 0, 0, 0, time.UTC), "residential")).thenRule(t, domain.RuleCalendarNotCovered)
+	// The terms end on 2030-03-31: open through that day (TestApplicationDecisionDue), ended the next.
 	givenDps(openDps()...).when(apply(time.Date(2030, 4, 1, 9, 0, 0, 0, time.UTC), "residential")).thenRule(t, domain.RuleDpsEnded)
 
 	unregistered := apply(now, "residential")

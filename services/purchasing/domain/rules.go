@@ -33,7 +33,6 @@ const (
 	RuleNotAdmitted           = "purchasing.not_admitted"
 	RuleNotSuspended          = "purchasing.not_suspended"
 	RuleNotOnDps              = "purchasing.not_on_dps"
-	RuleCalendarNotCovered    = "purchasing.calendar_not_covered"
 
 	// Referrals, offers and awards.
 	RuleReferralAlreadyExists = "purchasing.referral_already_exists"
