@@ -200,7 +200,7 @@ func levelOf(code codes.Code) zapcore.Level {
 	}
 }
 
-// 3. Started: until the host has built the read models, only health (and
+// 4. Started: until the host has built the read models, only health (and
 // reflection) are served; everything else is UNAVAILABLE, which clients retry.
 
 var errStarting = status.Error(codes.Unavailable, "the service is starting: its read models are catching up; retry shortly")
@@ -219,7 +219,7 @@ func (c chain) startedStream(srv any, ss grpc.ServerStream, info *grpc.StreamSer
 	return h(srv, ss)
 }
 
-// 3b. Decoding (see requestCodec).
+// 3. Decoding (see requestCodec).
 
 func (c chain) decodedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	if err := c.codec.decodeError(req); err != nil {
@@ -244,7 +244,7 @@ func (s *decodedStream) RecvMsg(m any) error {
 	return s.codec.decodeError(m)
 }
 
-// 4. Panic recovery.
+// 5. Panic recovery.
 
 func (c chain) recovered(ctx context.Context, p any) error {
 	c.log.Error("panic in handler",
@@ -254,7 +254,7 @@ func (c chain) recovered(ctx context.Context, p any) error {
 	return status.Error(codes.Internal, "internal error")
 }
 
-// 5. Authentication.
+// 6. Authentication.
 
 func (c chain) authenticate(ctx context.Context) (context.Context, error) {
 	token, err := grpcauth.AuthFromMD(ctx, "bearer")
@@ -271,7 +271,7 @@ func (c chain) authenticate(ctx context.Context) (context.Context, error) {
 	return auth.WithPrincipal(ctx, p), nil
 }
 
-// 6. Authorization.
+// 7. Authorization.
 
 func (c chain) authorize(ctx context.Context, method string) error {
 	if isExempt(method) {
@@ -303,7 +303,7 @@ func (c chain) authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamS
 	return h(srv, ss)
 }
 
-// 7. Validation.
+// 8. Validation.
 
 func (c chain) validate(m any) error {
 	msg, ok := m.(proto.Message)
@@ -404,7 +404,7 @@ func (s *validatingStream) RecvMsg(m any) error {
 	return s.validate(m)
 }
 
-// 8. Handler errors.
+// 9. Handler errors.
 
 func (c chain) mapError(ctx context.Context, method string, err error) error {
 	if err == nil {

@@ -14,16 +14,18 @@
 //     caller's subject and organisation;
 //  3. decoding: a request message that is not valid protobuf (wire format,
 //     UTF-8 of strings, nesting deeper than MaxNesting) is INVALID_ARGUMENT;
-//  4. panic recovery: a panic is logged with its stack and answered INTERNAL
+//  4. started: until the host has built the read models, a call is
+//     UNAVAILABLE;
+//  5. panic recovery: a panic is logged with its stack and answered INTERNAL
 //     with no detail, and the server carries on;
-//  5. authentication: a bearer JWT in the "authorization" metadata, checked
+//  6. authentication: a bearer JWT in the "authorization" metadata, checked
 //     by the configured auth.Verifier (missing or invalid: UNAUTHENTICATED);
-//  6. authorization: the service's auth.Policy (no entry, or none of the
+//  7. authorization: the service's auth.Policy (no entry, or none of the
 //     rule's roles: PERMISSION_DENIED);
-//  7. validation: protovalidate rules declared on the request message
+//  8. validation: protovalidate rules declared on the request message
 //     (INVALID_ARGUMENT with a google.rpc.BadRequest detail, one field
 //     violation per invalid field);
-//  8. the handler, whose error is mapped to a status by StatusOf.
+//  9. the handler, whose error is mapped to a status by StatusOf.
 //
 // Authorization runs before validation on purpose: a caller who may not call
 // an RPC learns nothing about what a valid request to it looks like.
@@ -32,7 +34,8 @@
 // even without a token. A stream's messages are read by its handler, after
 // authorization.
 //
-// The grpc.health.v1 and reflection services are exempt from steps 4 and 5.
+// The grpc.health.v1 and reflection services are exempt from steps 4, 6, 7
+// and 8: they are served while starting, without a token or a policy entry.
 //
 // # Policy coverage
 //
