@@ -39,11 +39,14 @@ proto-check: proto
 	@git diff --exit-code --stat -- proto/gen || { echo "proto/gen is stale: run 'make proto' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- proto/gen)" || { echo "proto/gen has untracked files: run 'make proto' and commit"; exit 1; }
 
-## lint: gofmt, go vet, buf lint
+## lint: gofmt, go vet, buf lint, buf breaking against main
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^proto/gen/')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 	cd proto && $(BIN)/buf lint
+	@# Events and APIs evolve by adding fields: nothing breaking against main.
+	@if git rev-parse --verify -q main >/dev/null; then cd proto && $(BIN)/buf breaking --against '../.git#branch=main,subdir=proto'; \
+	else echo "buf breaking: no main branch to compare with"; fi
 
 tidy:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -57,6 +57,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	// Live demand and supply come from purchasing's published events.
 	filters := []string{eventstore.ContextFilter(Context), eventstore.ContextFilter("purchasing")}
 	s.runner = projection.NewRunner("demand", store, filters, s.model.Apply, log)
+	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	return s
 }
 

@@ -51,6 +51,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		s.log = zap.NewNop()
 	}
 	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context), providerFilter}, s.model.Apply, log)
+	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	for _, o := range opts {
 		o(s)
 	}

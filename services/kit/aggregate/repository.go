@@ -58,11 +58,22 @@ type Loaded[S any] struct {
 	events   []eventstore.RecordedEvent
 }
 
-// Load folds the whole stream.
+// Load folds the whole stream, retired event types upcast. A stream holds
+// only its own context's events, so one this binary cannot decode means the
+// binary is older than its data: Load refuses (eventstore.ErrOlderThanData)
+// rather than let a command decide on part of the history.
 func (r *Repository[S]) Load(ctx context.Context, stream eventstore.StreamID) (Loaded[S], error) {
 	events, err := r.store.ReadStream(ctx, stream)
 	if err != nil {
 		return Loaded[S]{}, fmt.Errorf("load %s: %w", stream, err)
+	}
+	if events, err = eventstore.Upcast(events); err != nil {
+		return Loaded[S]{}, fmt.Errorf("load %s: %w", stream, err)
+	}
+	for _, e := range events {
+		if eventstore.Unknown(e) {
+			return Loaded[S]{}, fmt.Errorf("%w: %s holds a %s event (version %d) this binary does not know", eventstore.ErrOlderThanData, stream, e.Type, e.Version)
+		}
 	}
 	l := Loaded[S]{State: r.evolver.Initial(), events: events}
 	for _, e := range events {

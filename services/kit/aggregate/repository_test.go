@@ -14,6 +14,7 @@ import (
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/carecoop/carecoop/services/kit/aggregate"
@@ -554,5 +555,63 @@ func TestExpectedVersionOfNothingIsNotFound(t *testing.T) {
 	}
 	if got := readNames(t, s, stream("never")); len(got) != 0 {
 		t.Fatalf("wrote %v", got)
+	}
+}
+
+// Issue 11, item 2: an event the binary cannot decode used to be skipped by
+// Evolve, so an old replica decided on part of the history. Now loading an
+// aggregate that holds one is refused, UNAVAILABLE, and nothing is decided.
+func TestAnOlderBinaryRefusesToDecide(t *testing.T) {
+	s := newStore(t)
+	repo := aggregate.New(s, rosterEvolver)
+	sid := stream("future")
+	appendNames(t, s, sid, "ada")
+	if _, err := s.Append(context.Background(), sid, eventstore.Exact(1), meta, natstest.UnlinkedEvent(t, "carecoop.test.v2.NameRetracted", "ada")); err != nil {
+		t.Fatal(err)
+	}
+	decided := false
+	_, err := repo.Handle(context.Background(), aggregate.Command[roster]{Stream: sid, Meta: meta,
+		Decide: func(r roster) ([]proto.Message, error) { decided = true; return add("ada")(r) }})
+	if !errors.Is(err, eventstore.ErrOlderThanData) {
+		t.Fatalf("Handle on a history with an unknown event = %v, want ErrOlderThanData", err)
+	}
+	if st := grpcserver.StatusOf(err); st.Code() != codes.Unavailable || !strings.Contains(st.Message(), "older than its data") {
+		t.Fatalf("at the edge: %v, want UNAVAILABLE saying the service is older than its data", st)
+	}
+	if decided {
+		t.Fatal("decided on a partial history")
+	}
+}
+
+// A retired type is read through its upcaster: old events replay as the
+// events that replaced them, and the aggregate decides on the whole history.
+func TestUpcasterReplaysOldEvents(t *testing.T) {
+	const retired = "carecoop.test.v1.PersonNamed"
+	eventstore.RegisterUpcaster(retired, func(old *anypb.Any) ([]proto.Message, error) {
+		// The old event held its name in field 1, as StringValue does.
+		var v wrapperspb.StringValue
+		if err := proto.Unmarshal(old.GetValue(), &v); err != nil {
+			return nil, err
+		}
+		return []proto.Message{wrapperspb.String(strings.ToLower(v.GetValue()))}, nil
+	})
+	s := newStore(t)
+	repo := aggregate.New(s, rosterEvolver)
+	sid := stream("renamed")
+	if _, err := s.Append(context.Background(), sid, eventstore.NoStream, meta, natstest.UnlinkedEvent(t, retired, "ADA")); err != nil {
+		t.Fatal(err)
+	}
+	appendNames(t, s, sid, "grace")
+	l, err := repo.Load(context.Background(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(l.State.names, []string{"ada", "grace"}) || l.Version != 2 {
+		t.Fatalf("loaded %v at version %d, want [ada grace] at 2", l.State.names, l.Version)
+	}
+	// The rule sees the upcast event: ada is already on the roster.
+	_, err = repo.Handle(context.Background(), aggregate.Command[roster]{Stream: sid, Meta: meta, Decide: add("ada")})
+	if de, ok := domainerr.As(err); !ok || de.Rule != "roster.unique_name" {
+		t.Fatalf("adding ada again = %v, want roster.unique_name", err)
 	}
 }

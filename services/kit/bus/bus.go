@@ -241,6 +241,9 @@ func (c *consumer) handle(ctx context.Context, msg natsjs.Msg) {
 		return
 	}
 	events, err := jetstream.DecodeMsg(msg)
+	if err == nil {
+		events, err = eventstore.Upcast(events) // retired types read as their successors
+	}
 	if err != nil {
 		c.log.Error("bus: terminating undecodable commit", c.fields(msg, md, zap.Error(err))...)
 		c.term(msg, "undecodable commit: "+err.Error())

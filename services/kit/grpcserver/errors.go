@@ -27,6 +27,8 @@ import (
 //   - projection.ErrNotReached (a read model behind min_position after the
 //     bounded wait) and projection.ErrFailing (a read model that stopped
 //     following the store) → UNAVAILABLE, which clients may retry;
+//   - eventstore.ErrOlderThanData (an aggregate holds an event of its own
+//     context this binary does not know) → UNAVAILABLE;
 //   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED;
 //   - anything else → INTERNAL "internal error": the real error is for the
 //     logs (the interceptor logs it), never for the client.
@@ -51,6 +53,10 @@ func statusOf(err error) (*status.Status, bool) {
 		return status.New(codes.Aborted, "the resource was changed concurrently; reload it and retry"), true
 	case errors.Is(err, projection.ErrNotReached):
 		return status.New(codes.Unavailable, err.Error()), true
+	case errors.Is(err, eventstore.ErrOlderThanData):
+		// Another replica, newer, wrote what this one cannot read: retry
+		// there (or after this one is upgraded).
+		return status.New(codes.Unavailable, "this service is older than its data: retry (another replica may be newer)"), true
 	case errors.Is(err, projection.ErrFailing):
 		// The runner logs the cause; the client learns only to retry.
 		return status.New(codes.Unavailable, "a read model is not following the event store: retry later"), true

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
 // CorrelationHeader is the metadata key of the correlation id, in requests
@@ -411,7 +412,7 @@ func (c chain) mapError(ctx context.Context, method string, err error) error {
 		return nil
 	}
 	st, known := statusOf(err)
-	if !known {
+	if !known || errors.Is(err, eventstore.ErrOlderThanData) { // the latter is an operator's problem, not the caller's
 		c.log.Error("handler failed",
 			zap.String("method", method),
 			zap.String("correlation_id", CorrelationID(ctx)),

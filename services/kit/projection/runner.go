@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -61,12 +62,18 @@ type Runner struct {
 	apply   Apply
 	log     *zap.Logger
 	MaxWait time.Duration
+	// Own is the runner's own context (e.g. "monitoring"): an event of it
+	// this binary cannot decode stops the runner (the binary is older than
+	// its data); another context's is skipped, logged and counted. Empty:
+	// every unknown event is skipped.
+	Own string
 
 	mu      sync.Mutex
 	pos     uint64
-	changed chan struct{} // closed and replaced whenever pos or err changes
-	err     error         // why the model is not following (nil when it is)
-	started bool          // Start has caught up once
+	changed chan struct{}  // closed and replaced whenever pos or err changes
+	err     error          // why the model is not following (nil when it is)
+	started bool           // Start has caught up once
+	skipped map[string]int // unknown event types of other contexts, and how many
 }
 
 // NewRunner returns a runner of apply over the commits matching filters.
@@ -159,6 +166,19 @@ func (r *Runner) applyCommit(commit []eventstore.RecordedEvent) error {
 	if len(commit) == 0 {
 		return nil
 	}
+	commit, err := eventstore.Upcast(commit)
+	if err != nil {
+		return err
+	}
+	for _, e := range commit {
+		if !eventstore.Unknown(e) {
+			continue
+		}
+		if r.Own != "" && e.StreamID.Context == r.Own {
+			return fmt.Errorf("%w: %s at %d holds a %s event this binary does not know", eventstore.ErrOlderThanData, e.StreamID, e.Position, e.Type)
+		}
+		r.skip(e)
+	}
 	if err := r.apply(commit); err != nil {
 		return fmt.Errorf("apply %s at %d: %w", commit[0].Type, commit[0].Position, err)
 	}
@@ -207,6 +227,29 @@ func (r *Runner) Ready() error {
 		return fmt.Errorf("%w: %s is catching up at start (at %d)", ErrFailing, r.name, r.pos)
 	}
 	return nil
+}
+
+// skip counts an unknown event of another context; the first of each type
+// is logged (a newer context's event; this read model does not need it).
+func (r *Runner) skip(e eventstore.RecordedEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.skipped == nil {
+		r.skipped = map[string]int{}
+	}
+	r.skipped[e.Type]++
+	if r.skipped[e.Type] == 1 {
+		r.log.Warn("projection skips an event type it does not know", zap.String("projection", r.name),
+			zap.String("event_type", e.Type), zap.String("stream", e.StreamID.String()), zap.Uint64("position", e.Position))
+	}
+}
+
+// Skipped counts, by type, the events of other contexts the runner did not
+// know and skipped.
+func (r *Runner) Skipped() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.skipped)
 }
 
 // Position is the global position of the last commit applied.

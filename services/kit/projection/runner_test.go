@@ -219,3 +219,51 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Issue 11, item 2: a read model skips another context's events it does not
+// know, logging and counting them; its own context's unknown event means the
+// binary is older than its data, and the model stops (not ready) rather than
+// answer from part of its history.
+func TestUnknownEventsSkippedFromOthersRefusedFromOwn(t *testing.T) {
+	s := newStore(t)
+	m := &names{}
+	r := projection.NewRunner("mine", s, nil, func(c []eventstore.RecordedEvent) error {
+		var known []eventstore.RecordedEvent
+		for _, e := range c {
+			if !eventstore.Unknown(e) {
+				known = append(known, e)
+			}
+		}
+		return m.apply(known)
+	}, nil)
+	r.Own = "mine"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.Append(ctx, eventstore.StreamID{Context: "theirs", Aggregate: "thing", ID: "x"}, eventstore.Any, eventstore.Metadata{},
+		natstest.UnlinkedEvent(t, "carecoop.theirs.v9.SomethingNew", "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := appendOne(t, s, "mine", "a", "known")
+	if err := r.WaitFor(ctx, after.Position); err != nil {
+		t.Fatalf("WaitFor past another context's unknown event: %v", err)
+	}
+	if got := r.Skipped(); got["carecoop.theirs.v9.SomethingNew"] != 1 {
+		t.Fatalf("skipped %v, want the one unknown event of another context (at %d)", got, other.Position)
+	}
+	if r.Ready() != nil {
+		t.Fatalf("another context's unknown event made the model not ready: %v", r.Ready())
+	}
+
+	if _, err := s.Append(ctx, eventstore.StreamID{Context: "mine", Aggregate: "thing", ID: "b"}, eventstore.Any, eventstore.Metadata{},
+		natstest.UnlinkedEvent(t, "carecoop.mine.v2.Renamed", "b")); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the model to stop", func() bool { return errors.Is(r.Ready(), eventstore.ErrOlderThanData) })
+	if err := r.WaitFor(ctx, 0); !errors.Is(err, projection.ErrFailing) {
+		t.Fatalf("a query on a model older than its data: %v, want ErrFailing", err)
+	}
+}

@@ -95,6 +95,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		eventstore.AggregateFilter("demand", "policy"),
 	}
 	s.runner = projection.NewRunner("monitoring", store, filters, s.model.Apply, s.log)
+	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	return s
 }
 

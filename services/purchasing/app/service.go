@@ -64,6 +64,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	// Monitoring's settings carry Ofsted's recorded judgements, which
 	// supersede the grades providers declare.
 	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("monitoring", "setting")}, s.model.Apply, log)
+	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	return s
 }
 
