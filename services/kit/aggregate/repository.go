@@ -19,7 +19,7 @@ import (
 
 // DefaultMaxAttempts bounds the load → decide → append loop under contention.
 // Between attempts Handle waits a random time below an exponentially growing
-// limit (retryBackoff), so writers that collided spread out rather than
+// limit (retry.Backoff), so writers that collided spread out rather than
 // collide again: with these values sixteen writers on one aggregate all get
 // through (TestConcurrentCommandsAllSucceedWithDenseVersions), and a command
 // gives up after at most about a third of a second of waiting.
