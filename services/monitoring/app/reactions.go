@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/bus"
+	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
@@ -213,17 +215,31 @@ func (s *Service) targets(ev proto.Message) []target {
 	return nil
 }
 
-// assess records a provider's levels under a consortium as of now.
+// assess records a provider's levels under a consortium as of now. The
+// assessment is made inside the repository's decision, so a retry after a
+// conflict assesses again from the model as it then is; if the decider finds
+// a level recorded from newer evidence than this replica's model holds, it
+// waits for its model to reach that evidence and assesses again.
 func (s *Service) assess(ctx context.Context, t target, meta eventstore.Metadata) error {
-	now := s.now()
-	meta.OccurredAt = now
-	s.model.mu.RLock()
-	cmd := s.model.Assess(t.consortium, t.provider, now)
-	s.model.mu.RUnlock()
-	_, err := handle(ctx, s.risks, stream(RiskAggregate, domain.RiskID(t.consortium, t.provider)), meta, func(st domain.RiskState) ([]proto.Message, error) {
-		return domain.DecideRisk(st, cmd)
-	})
-	return err
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		meta.OccurredAt = now
+		var newer uint64
+		_, err := handle(ctx, s.risks, stream(RiskAggregate, domain.RiskID(t.consortium, t.provider)), meta, func(st domain.RiskState) ([]proto.Message, error) {
+			newer = st.EvidencePosition
+			s.model.mu.RLock()
+			cmd := s.model.Assess(t.consortium, t.provider, now)
+			cmd.EvidencePosition = s.runner.Position()
+			s.model.mu.RUnlock()
+			return domain.DecideRisk(st, cmd)
+		})
+		if de, ok := domainerr.As(err); !ok || de.Rule != domain.RuleAssessmentStale || attempt == 2 {
+			return err
+		}
+		if err := s.runner.WaitFor(ctx, newer); err != nil {
+			return err
+		}
+	}
 }
 
 // Assess is the assessment of a provider and each of its settings under
@@ -261,9 +277,10 @@ func (m *ReadModel) policy(consortium string) *monitoringv1.RiskPolicySet {
 
 // Sweep re-assesses every provider of every consortium as of now: returns
 // fall overdue with the calendar, not with an event. A sweep that finds no
-// change records nothing.
+// change records nothing. It first waits for the read model to hold every
+// commit made before it.
 func (s *Service) Sweep(ctx context.Context) error {
-	if err := s.runner.WaitFor(ctx, 0); err != nil {
+	if err := s.caughtUp(ctx); err != nil {
 		return err
 	}
 	s.model.mu.RLock()
@@ -283,12 +300,36 @@ func (s *Service) Sweep(ctx context.Context) error {
 	return nil
 }
 
+// SweepOnce runs this period's sweep if no other replica has: the first to
+// claim the period's slot (a stream appended only while it does not exist)
+// sweeps, the others skip. It reports whether this replica swept.
+func (s *Service) SweepOnce(ctx context.Context) (bool, error) {
+	slot := s.now().UTC().Truncate(s.sweepPeriod()).Format("20060102T150405")
+	_, err := s.store.Append(ctx, stream(SweepAggregate, slot), eventstore.NoStream,
+		eventstore.Metadata{Actor: system, OccurredAt: s.now()}, &monitoringv1.OverdueSweepClaimed{Slot: slot})
+	if errors.Is(err, eventstore.ErrConcurrency) {
+		return false, nil // another replica has this period
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, s.Sweep(ctx)
+}
+
+func (s *Service) sweepPeriod() time.Duration {
+	if s.sweepEvery > 0 {
+		return s.sweepEvery
+	}
+	return time.Hour
+}
+
 func (s *Service) sweepLoop(ctx context.Context) {
 	tick := time.NewTicker(s.sweepEvery)
 	defer tick.Stop()
-	// At once too: returns may have fallen due while the service was down.
+	// At once too: returns may have fallen due while the service was down
+	// (unless another replica swept this period already).
 	for {
-		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("monitoring: overdue-returns sweep failed; trying again at the next tick", zap.Error(err))
 		}
 		select {

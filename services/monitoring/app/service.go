@@ -30,6 +30,9 @@ const (
 	PolicyAggregate   = "policy"
 	RiskAggregate     = "risk"
 	InboxAggregate    = "inbox"
+	// SweepAggregate holds one stream per sweep period, claimed by the
+	// replica that runs it.
+	SweepAggregate = "sweep"
 )
 
 // Service is the contract monitoring application.

@@ -48,6 +48,7 @@ const (
 	RuleThresholdsOrder      = "monitoring.thresholds_out_of_order"
 	RuleNotPlacedThere       = "monitoring.council_has_no_placement_there"
 	RuleNotMember            = "monitoring.council_not_in_consortium"
+	RuleAssessmentStale      = "monitoring.assessment_older_than_recorded"
 )
 
 // Actor is who issues a command.

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 )
 
@@ -21,6 +22,10 @@ type RiskState struct {
 	SettingSuspended  map[string]bool
 	Provider          monitoringv1.RiskLevel
 	ProviderSuspended bool
+	// EvidencePosition and AssessedAt are those of the newest assessment
+	// recorded: an assessment made from older evidence is refused.
+	EvidencePosition uint64
+	AssessedAt       time.Time
 }
 
 // Level of a setting ("" for the provider).
@@ -47,6 +52,10 @@ func EvolveRisk(s RiskState, e proto.Message) RiskState {
 	c, ok := e.(*monitoringv1.RiskLevelChanged)
 	if !ok {
 		return s
+	}
+	s.EvidencePosition = max(s.EvidencePosition, c.GetEvidencePosition())
+	if at := c.GetAssessedAt().AsTime(); at.After(s.AssessedAt) {
+		s.AssessedAt = at
 	}
 	if c.GetScope() == monitoringv1.RiskScope_RISK_SCOPE_PROVIDER {
 		s.Provider = c.GetTo()
@@ -86,7 +95,9 @@ type AssessRisk struct {
 	ProviderID   string
 	ProviderName string
 	Now          time.Time
-	SuspendOnRed bool
+	// EvidencePosition is the global position of the evidence assessed.
+	EvidencePosition uint64
+	SuspendOnRed     bool
 	// Settings assessed (others keep their level).
 	Settings []SettingAssessment
 	Provider Assessment
@@ -98,8 +109,14 @@ type AssessRisk struct {
 // the provider, as an event that says whom to tell and what the policy
 // does: red suspends (if the policy says so), green again after a
 // suspension reinstates, amber leaves a suspension as it is. No change of
-// level, no event: an assessment repeated changes nothing.
+// level, no event: an assessment repeated changes nothing. An assessment
+// made from evidence older than the newest recorded (or from the same
+// evidence at an earlier time) is refused: it would turn a level back.
 func DecideRisk(s RiskState, c AssessRisk) ([]proto.Message, error) {
+	if c.EvidencePosition < s.EvidencePosition || (c.EvidencePosition == s.EvidencePosition && c.Now.Before(s.AssessedAt)) {
+		return nil, domainerr.Rule(RuleAssessmentStale, "the assessment was made from evidence up to position %d, older than the level recorded from position %d: assess again",
+			c.EvidencePosition, s.EvidencePosition)
+	}
 	var out []proto.Message
 	change := func(urn string, scope monitoringv1.RiskScope, a Assessment, councils []string) {
 		from := s.Level(urn)
@@ -116,6 +133,7 @@ func DecideRisk(s RiskState, c AssessRisk) ([]proto.Message, error) {
 		out = append(out, &monitoringv1.RiskLevelChanged{
 			Consortium: c.Consortium, ProviderId: c.ProviderID, ProviderName: c.ProviderName, SettingUrn: urn, Scope: scope,
 			From: from, To: a.Level, Reasons: a.Reasons, NotifiedCouncils: councils, Action: action, AssessedAt: timestamppb.New(c.Now),
+			EvidencePosition: c.EvidencePosition,
 		})
 	}
 	for _, st := range c.Settings {

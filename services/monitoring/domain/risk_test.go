@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -131,4 +132,27 @@ func TestRiskProviderScope(t *testing.T) {
 	// suspended is suspended itself.
 	when(givenRisk(changed(oakURN, green, red, suspend)), domain.DecideRisk, assessAcme(red)).
 		thenEvents(t, changed("", green, red, suspend))
+}
+
+// Issue 11, item 3: a replica whose read model is behind must not overwrite
+// a newer level. Red was recorded from evidence up to position 120; a green
+// assessed from position 100 (before the Inadequate judgement reached that
+// replica) is refused, and so is one from the same evidence assessed earlier.
+func TestRiskFromOlderEvidenceIsRefused(t *testing.T) {
+	redAt120 := changed(oakURN, green, red, suspend)
+	redAt120.EvidencePosition = 120
+	stale := assessOak(green, true)
+	stale.EvidencePosition = 100
+	when(givenRisk(redAt120), domain.DecideRisk, stale).thenRule(t, domain.RuleAssessmentStale)
+	earlier := assessOak(green, true)
+	earlier.EvidencePosition, earlier.Now = 120, now.Add(-time.Minute)
+	when(givenRisk(redAt120), domain.DecideRisk, earlier).thenRule(t, domain.RuleAssessmentStale)
+
+	// From newer evidence (the provider put right), green reinstates, and the
+	// change records the evidence it was made from.
+	fresh := assessOak(green, true)
+	fresh.EvidencePosition = 130
+	reinstated := changed(oakURN, red, green, reinstate)
+	reinstated.EvidencePosition = 130
+	when(givenRisk(redAt120), domain.DecideRisk, fresh).thenEvents(t, reinstated)
 }

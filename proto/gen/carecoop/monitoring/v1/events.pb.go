@@ -1106,6 +1106,10 @@ type RiskLevelChanged struct {
 	Action           RiskAction             `protobuf:"varint,9,opt,name=action,proto3,enum=carecoop.monitoring.v1.RiskAction" json:"action,omitempty"`
 	AssessedAt       *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=assessed_at,json=assessedAt,proto3" json:"assessed_at,omitempty"`
 	ProviderName     string                 `protobuf:"bytes,11,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	// The global position of the evidence the assessment was made from (the
+	// read model's position): an assessment from older evidence is refused,
+	// so a replica whose model is behind cannot overwrite a newer level.
+	EvidencePosition uint64 `protobuf:"varint,12,opt,name=evidence_position,json=evidencePosition,proto3" json:"evidence_position,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1217,6 +1221,60 @@ func (x *RiskLevelChanged) GetProviderName() string {
 	return ""
 }
 
+func (x *RiskLevelChanged) GetEvidencePosition() uint64 {
+	if x != nil {
+		return x.EvidencePosition
+	}
+	return 0
+}
+
+// A replica claimed one period's sweep for overdue returns: the first claim
+// of a slot wins, so the sweep runs on exactly one replica per period.
+type OverdueSweepClaimed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period's start, UTC, e.g. "20261203T100000".
+	Slot          string `protobuf:"bytes,1,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OverdueSweepClaimed) Reset() {
+	*x = OverdueSweepClaimed{}
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OverdueSweepClaimed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OverdueSweepClaimed) ProtoMessage() {}
+
+func (x *OverdueSweepClaimed) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OverdueSweepClaimed.ProtoReflect.Descriptor instead.
+func (*OverdueSweepClaimed) Descriptor() ([]byte, []int) {
+	return file_carecoop_monitoring_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *OverdueSweepClaimed) GetSlot() string {
+	if x != nil {
+		return x.Slot
+	}
+	return ""
+}
+
 // An organisation (a council, a consortium, a provider) acknowledged an
 // alert in its inbox.
 type AlertAcknowledged struct {
@@ -1230,7 +1288,7 @@ type AlertAcknowledged struct {
 
 func (x *AlertAcknowledged) Reset() {
 	*x = AlertAcknowledged{}
-	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1300,7 @@ func (x *AlertAcknowledged) String() string {
 func (*AlertAcknowledged) ProtoMessage() {}
 
 func (x *AlertAcknowledged) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[12]
+	mi := &file_carecoop_monitoring_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1313,7 @@ func (x *AlertAcknowledged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertAcknowledged.ProtoReflect.Descriptor instead.
 func (*AlertAcknowledged) Descriptor() ([]byte, []int) {
-	return file_carecoop_monitoring_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_carecoop_monitoring_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AlertAcknowledged) GetAlertId() string {
@@ -1411,7 +1469,7 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"indicators\x12$\n" +
 	"\x0esuspend_on_red\x18\x03 \x01(\bR\fsuspendOnRed\x125\n" +
 	"\x17return_due_working_days\x18\x04 \x01(\rR\x14returnDueWorkingDays\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\"\xa0\x04\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\"\xcd\x04\n" +
 	"\x10RiskLevelChanged\x12\x1e\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tR\n" +
@@ -1429,7 +1487,10 @@ const file_carecoop_monitoring_v1_events_proto_rawDesc = "" +
 	"\vassessed_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assessedAt\x12#\n" +
-	"\rprovider_name\x18\v \x01(\tR\fproviderName\"f\n" +
+	"\rprovider_name\x18\v \x01(\tR\fproviderName\x12+\n" +
+	"\x11evidence_position\x18\f \x01(\x04R\x10evidencePosition\")\n" +
+	"\x13OverdueSweepClaimed\x12\x12\n" +
+	"\x04slot\x18\x01 \x01(\tR\x04slot\"f\n" +
 	"\x11AlertAcknowledged\x12\x19\n" +
 	"\balert_id\x18\x01 \x01(\tR\aalertId\x12\"\n" +
 	"\forganisation\x18\x02 \x01(\tR\forganisation\x12\x12\n" +
@@ -1447,7 +1508,7 @@ func file_carecoop_monitoring_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_monitoring_v1_events_proto_rawDescData
 }
 
-var file_carecoop_monitoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_carecoop_monitoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_carecoop_monitoring_v1_events_proto_goTypes = []any{
 	(*ContractStarted)(nil),           // 0: carecoop.monitoring.v1.ContractStarted
 	(*ContractEnded)(nil),             // 1: carecoop.monitoring.v1.ContractEnded
@@ -1461,43 +1522,44 @@ var file_carecoop_monitoring_v1_events_proto_goTypes = []any{
 	(*FinancialWarningWithdrawn)(nil), // 9: carecoop.monitoring.v1.FinancialWarningWithdrawn
 	(*RiskPolicySet)(nil),             // 10: carecoop.monitoring.v1.RiskPolicySet
 	(*RiskLevelChanged)(nil),          // 11: carecoop.monitoring.v1.RiskLevelChanged
-	(*AlertAcknowledged)(nil),         // 12: carecoop.monitoring.v1.AlertAcknowledged
-	(ContractKind)(0),                 // 13: carecoop.monitoring.v1.ContractKind
-	(OutcomePoint)(0),                 // 14: carecoop.monitoring.v1.OutcomePoint
-	(*OutcomeScores)(nil),             // 15: carecoop.monitoring.v1.OutcomeScores
-	(*ReturnFigures)(nil),             // 16: carecoop.monitoring.v1.ReturnFigures
-	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
-	(v1.OfstedGrade)(0),               // 18: carecoop.purchasing.v1.OfstedGrade
-	(VisitRating)(0),                  // 19: carecoop.monitoring.v1.VisitRating
-	(*VisitAction)(nil),               // 20: carecoop.monitoring.v1.VisitAction
-	(IncidentType)(0),                 // 21: carecoop.monitoring.v1.IncidentType
-	(FeedbackFrom)(0),                 // 22: carecoop.monitoring.v1.FeedbackFrom
-	(*IndicatorRule)(nil),             // 23: carecoop.monitoring.v1.IndicatorRule
-	(RiskScope)(0),                    // 24: carecoop.monitoring.v1.RiskScope
-	(RiskLevel)(0),                    // 25: carecoop.monitoring.v1.RiskLevel
-	(*RiskReason)(nil),                // 26: carecoop.monitoring.v1.RiskReason
-	(RiskAction)(0),                   // 27: carecoop.monitoring.v1.RiskAction
+	(*OverdueSweepClaimed)(nil),       // 12: carecoop.monitoring.v1.OverdueSweepClaimed
+	(*AlertAcknowledged)(nil),         // 13: carecoop.monitoring.v1.AlertAcknowledged
+	(ContractKind)(0),                 // 14: carecoop.monitoring.v1.ContractKind
+	(OutcomePoint)(0),                 // 15: carecoop.monitoring.v1.OutcomePoint
+	(*OutcomeScores)(nil),             // 16: carecoop.monitoring.v1.OutcomeScores
+	(*ReturnFigures)(nil),             // 17: carecoop.monitoring.v1.ReturnFigures
+	(*timestamppb.Timestamp)(nil),     // 18: google.protobuf.Timestamp
+	(v1.OfstedGrade)(0),               // 19: carecoop.purchasing.v1.OfstedGrade
+	(VisitRating)(0),                  // 20: carecoop.monitoring.v1.VisitRating
+	(*VisitAction)(nil),               // 21: carecoop.monitoring.v1.VisitAction
+	(IncidentType)(0),                 // 22: carecoop.monitoring.v1.IncidentType
+	(FeedbackFrom)(0),                 // 23: carecoop.monitoring.v1.FeedbackFrom
+	(*IndicatorRule)(nil),             // 24: carecoop.monitoring.v1.IndicatorRule
+	(RiskScope)(0),                    // 25: carecoop.monitoring.v1.RiskScope
+	(RiskLevel)(0),                    // 26: carecoop.monitoring.v1.RiskLevel
+	(*RiskReason)(nil),                // 27: carecoop.monitoring.v1.RiskReason
+	(RiskAction)(0),                   // 28: carecoop.monitoring.v1.RiskAction
 }
 var file_carecoop_monitoring_v1_events_proto_depIdxs = []int32{
-	13, // 0: carecoop.monitoring.v1.ContractStarted.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	13, // 1: carecoop.monitoring.v1.ContractEnded.kind:type_name -> carecoop.monitoring.v1.ContractKind
-	14, // 2: carecoop.monitoring.v1.OutcomeRecorded.point:type_name -> carecoop.monitoring.v1.OutcomePoint
-	15, // 3: carecoop.monitoring.v1.OutcomeRecorded.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
-	16, // 4: carecoop.monitoring.v1.MonitoringReturnSubmitted.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
-	17, // 5: carecoop.monitoring.v1.MonitoringReturnSubmitted.submitted_at:type_name -> google.protobuf.Timestamp
-	18, // 6: carecoop.monitoring.v1.OfstedJudgementRecorded.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	18, // 7: carecoop.monitoring.v1.OfstedJudgementRecorded.previous_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	19, // 8: carecoop.monitoring.v1.QualityVisitRecorded.rating:type_name -> carecoop.monitoring.v1.VisitRating
-	20, // 9: carecoop.monitoring.v1.QualityVisitRecorded.actions:type_name -> carecoop.monitoring.v1.VisitAction
-	21, // 10: carecoop.monitoring.v1.IncidentNotified.type:type_name -> carecoop.monitoring.v1.IncidentType
-	22, // 11: carecoop.monitoring.v1.FeedbackRecorded.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
-	23, // 12: carecoop.monitoring.v1.RiskPolicySet.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
-	24, // 13: carecoop.monitoring.v1.RiskLevelChanged.scope:type_name -> carecoop.monitoring.v1.RiskScope
-	25, // 14: carecoop.monitoring.v1.RiskLevelChanged.from:type_name -> carecoop.monitoring.v1.RiskLevel
-	25, // 15: carecoop.monitoring.v1.RiskLevelChanged.to:type_name -> carecoop.monitoring.v1.RiskLevel
-	26, // 16: carecoop.monitoring.v1.RiskLevelChanged.reasons:type_name -> carecoop.monitoring.v1.RiskReason
-	27, // 17: carecoop.monitoring.v1.RiskLevelChanged.action:type_name -> carecoop.monitoring.v1.RiskAction
-	17, // 18: carecoop.monitoring.v1.RiskLevelChanged.assessed_at:type_name -> google.protobuf.Timestamp
+	14, // 0: carecoop.monitoring.v1.ContractStarted.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	14, // 1: carecoop.monitoring.v1.ContractEnded.kind:type_name -> carecoop.monitoring.v1.ContractKind
+	15, // 2: carecoop.monitoring.v1.OutcomeRecorded.point:type_name -> carecoop.monitoring.v1.OutcomePoint
+	16, // 3: carecoop.monitoring.v1.OutcomeRecorded.scores:type_name -> carecoop.monitoring.v1.OutcomeScores
+	17, // 4: carecoop.monitoring.v1.MonitoringReturnSubmitted.figures:type_name -> carecoop.monitoring.v1.ReturnFigures
+	18, // 5: carecoop.monitoring.v1.MonitoringReturnSubmitted.submitted_at:type_name -> google.protobuf.Timestamp
+	19, // 6: carecoop.monitoring.v1.OfstedJudgementRecorded.grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	19, // 7: carecoop.monitoring.v1.OfstedJudgementRecorded.previous_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	20, // 8: carecoop.monitoring.v1.QualityVisitRecorded.rating:type_name -> carecoop.monitoring.v1.VisitRating
+	21, // 9: carecoop.monitoring.v1.QualityVisitRecorded.actions:type_name -> carecoop.monitoring.v1.VisitAction
+	22, // 10: carecoop.monitoring.v1.IncidentNotified.type:type_name -> carecoop.monitoring.v1.IncidentType
+	23, // 11: carecoop.monitoring.v1.FeedbackRecorded.from:type_name -> carecoop.monitoring.v1.FeedbackFrom
+	24, // 12: carecoop.monitoring.v1.RiskPolicySet.indicators:type_name -> carecoop.monitoring.v1.IndicatorRule
+	25, // 13: carecoop.monitoring.v1.RiskLevelChanged.scope:type_name -> carecoop.monitoring.v1.RiskScope
+	26, // 14: carecoop.monitoring.v1.RiskLevelChanged.from:type_name -> carecoop.monitoring.v1.RiskLevel
+	26, // 15: carecoop.monitoring.v1.RiskLevelChanged.to:type_name -> carecoop.monitoring.v1.RiskLevel
+	27, // 16: carecoop.monitoring.v1.RiskLevelChanged.reasons:type_name -> carecoop.monitoring.v1.RiskReason
+	28, // 17: carecoop.monitoring.v1.RiskLevelChanged.action:type_name -> carecoop.monitoring.v1.RiskAction
+	18, // 18: carecoop.monitoring.v1.RiskLevelChanged.assessed_at:type_name -> google.protobuf.Timestamp
 	19, // [19:19] is the sub-list for method output_type
 	19, // [19:19] is the sub-list for method input_type
 	19, // [19:19] is the sub-list for extension type_name
@@ -1517,7 +1579,7 @@ func file_carecoop_monitoring_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_monitoring_v1_events_proto_rawDesc), len(file_carecoop_monitoring_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
