@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
+	"github.com/carecoop/carecoop/services/kit/money"
 )
 
 // sheet is one table as rows of text: what the market position statement
@@ -29,7 +30,7 @@ func shown(c *demandv1.TableCell) string {
 	return strconv.FormatUint(uint64(c.GetCount()), 10)
 }
 
-func pounds(pence int64) string { return fmt.Sprintf("£%d", (pence+50)/100) }
+func pounds(pence int64) string { return money.Pence(pence).WholePounds() }
 
 func demandSheet(t *demandv1.DemandTable) sheet {
 	tb := t.GetConsortiumTable()

@@ -135,3 +135,19 @@ func TestEvolveKeepsTheCloseTime(t *testing.T) {
 		t.Fatal("a draft is evaluating?")
 	}
 }
+
+// Issue 11, item 12: scores have a stated precision — two decimal places.
+// 430000 is 92.47% of 465000: the price score is 92.47, not 92.4731182795699,
+// and the total (quality 82 at 70, price at 30) is 85.14.
+func TestScoresHaveTwoDecimalPlaces(t *testing.T) {
+	ps := domain.PriceScore(430000, 465000)
+	if ps != 92.47 {
+		t.Fatalf("price score %v, want 92.47", ps)
+	}
+	if total := domain.TotalScore(82, ps, 70, 30); total != 85.14 {
+		t.Fatalf("total %v, want 85.14", total)
+	}
+	if domain.ScoreDecimals != 2 {
+		t.Fatalf("ScoreDecimals = %d", domain.ScoreDecimals)
+	}
+}

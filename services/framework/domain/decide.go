@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -264,18 +265,26 @@ func (c SubmitBid) decide(s State) ([]proto.Message, error) {
 	return one(&frameworkv1.BidSubmitted{FrameworkId: s.FrameworkID, LotId: c.LotID, ProviderId: providerID, WeeklyPricePence: c.WeeklyPricePence, QualityAnswers: answers})
 }
 
-// PriceScore is lowest ÷ price × 100: 100 for the cheapest bid on a lot.
+// ScoreDecimals is the precision of every score: two decimal places, as an
+// evaluation panel writes them (83.14, never 83.14193548387097).
+const ScoreDecimals = 2
+
+// roundScore rounds half away from zero to ScoreDecimals places.
+func roundScore(x float64) float64 { return math.Round(x*100) / 100 }
+
+// PriceScore is lowest ÷ price × 100, to two decimal places: 100 for the
+// cheapest bid on a lot.
 func PriceScore(lowestPence, pricePence int64) float64 {
 	if pricePence <= 0 {
 		return 0
 	}
-	return float64(lowestPence) * 100 / float64(pricePence)
+	return roundScore(float64(lowestPence) * 100 / float64(pricePence))
 }
 
 // TotalScore weighs the quality and price scores: (quality × quality weight
-// + price score × price weight) / 100.
+// + price score × price weight) / 100, to two decimal places.
 func TotalScore(quality uint32, priceScore float64, qualityWeight, priceWeight uint32) float64 {
-	return (float64(quality)*float64(qualityWeight) + priceScore*float64(priceWeight)) / 100
+	return roundScore((float64(quality)*float64(qualityWeight) + priceScore*float64(priceWeight)) / 100)
 }
 
 func (c ScoreBid) decide(s State) ([]proto.Message, error) {

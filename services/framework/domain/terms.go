@@ -7,6 +7,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	"github.com/carecoop/carecoop/services/kit/money"
 )
 
 // DateLayout is the layout of every calendar date in the framework's terms
@@ -175,14 +176,4 @@ func isLACode(s string) bool {
 }
 
 // pounds formats pence as "£1,234.56".
-func pounds(pence int64) string {
-	sign := ""
-	if pence < 0 {
-		sign, pence = "-", -pence
-	}
-	whole := fmt.Sprint(pence / 100)
-	for i := len(whole) - 3; i > 0; i -= 3 {
-		whole = whole[:i] + "," + whole[i:]
-	}
-	return fmt.Sprintf("%s£%s.%02d", sign, whole, pence%100)
-}
+func pounds(pence int64) string { return money.Pence(pence).String() }

@@ -11,6 +11,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/geo"
+	"github.com/carecoop/carecoop/services/kit/money"
 )
 
 const (
@@ -257,7 +258,7 @@ func (c MakeOffer) decideReferral(s ReferralState) ([]proto.Message, error) {
 		}
 	}
 	if budget := s.Created.GetNeed().GetWeeklyBudgetPence(); c.WeeklyPricePence > budget {
-		return nil, domainerr.Rule(RuleOfferOverBudget, "£%s a week is over the referral's ceiling of £%s", pounds(c.WeeklyPricePence), pounds(budget))
+		return nil, domainerr.Rule(RuleOfferOverBudget, "%s a week is over the referral's ceiling of %s", money.Pence(c.WeeklyPricePence), money.Pence(budget))
 	}
 	if _, err := parseDate("available_from", c.AvailableFrom); err != nil {
 		return nil, err
@@ -337,13 +338,4 @@ func (c WithdrawReferral) decideReferral(s ReferralState) ([]proto.Message, erro
 	}
 	out := []proto.Message{&purchasingv1.ReferralWithdrawn{ReferralId: s.ReferralID, Reason: c.Reason, Note: c.Note}}
 	return append(out, s.closeOffers("", ClosedReferralWithdrawn)...), nil
-}
-
-// pounds writes pence as pounds, e.g. 412550 → "4,125.50".
-func pounds(p int64) string {
-	s := fmt.Sprintf("%d", p/100)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return fmt.Sprintf("%s.%02d", s, p%100)
 }

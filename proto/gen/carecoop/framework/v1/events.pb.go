@@ -475,8 +475,11 @@ type BidScored struct {
 	// 0-100, the lead's evaluation of the quality answers.
 	QualityScore uint32 `protobuf:"varint,4,opt,name=quality_score,json=qualityScore,proto3" json:"quality_score,omitempty"`
 	// 0-100: lowest bid price on the lot / this bid's price × 100.
+	// lowest bid on the lot ÷ this bid × 100, to two decimal places.
 	PriceScore float64 `protobuf:"fixed64,5,opt,name=price_score,json=priceScore,proto3" json:"price_score,omitempty"`
 	// quality_score × quality weight + price_score × price weight, over 100.
+	// (quality × quality weight + price score × price weight) / 100, to two
+	// decimal places.
 	TotalScore    float64 `protobuf:"fixed64,6,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
 	Reason        string  `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -566,7 +569,9 @@ type AdmittedProvider struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ProviderId string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	// 1 is the highest-scoring provider on the lot.
-	Rank             uint32  `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	Rank uint32 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	// (quality × quality weight + price score × price weight) / 100, to two
+	// decimal places.
 	TotalScore       float64 `protobuf:"fixed64,3,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
 	WeeklyPricePence int64   `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
 	unknownFields    protoimpl.UnknownFields

@@ -1496,12 +1496,14 @@ func (x *ListFrameworksResponse) GetPosition() uint64 {
 }
 
 type LotProvider struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	ProviderId       string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Rank             uint32                 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
-	TotalScore       float64                `protobuf:"fixed64,3,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
-	WeeklyPricePence int64                  `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
-	Status           ProviderLotStatus      `protobuf:"varint,5,opt,name=status,proto3,enum=carecoop.framework.v1.ProviderLotStatus" json:"status,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ProviderId string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Rank       uint32                 `protobuf:"varint,2,opt,name=rank,proto3" json:"rank,omitempty"`
+	// (quality × quality weight + price score × price weight) / 100, to two
+	// decimal places.
+	TotalScore       float64           `protobuf:"fixed64,3,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
+	WeeklyPricePence int64             `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
+	Status           ProviderLotStatus `protobuf:"varint,5,opt,name=status,proto3,enum=carecoop.framework.v1.ProviderLotStatus" json:"status,omitempty"`
 	// Why the provider is suspended, when it is.
 	SuspensionReason string `protobuf:"bytes,6,opt,name=suspension_reason,json=suspensionReason,proto3" json:"suspension_reason,omitempty"`
 	// The provider's display name (trading name, else legal name) as the
@@ -1903,9 +1905,12 @@ type Bid struct {
 	AmendedAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=amended_at,json=amendedAt,proto3" json:"amended_at,omitempty"`
 	Scored           bool                   `protobuf:"varint,8,opt,name=scored,proto3" json:"scored,omitempty"`
 	QualityScore     uint32                 `protobuf:"varint,9,opt,name=quality_score,json=qualityScore,proto3" json:"quality_score,omitempty"`
-	PriceScore       float64                `protobuf:"fixed64,10,opt,name=price_score,json=priceScore,proto3" json:"price_score,omitempty"`
-	TotalScore       float64                `protobuf:"fixed64,11,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
-	ScoreReason      string                 `protobuf:"bytes,12,opt,name=score_reason,json=scoreReason,proto3" json:"score_reason,omitempty"`
+	// lowest bid on the lot ÷ this bid × 100, to two decimal places.
+	PriceScore float64 `protobuf:"fixed64,10,opt,name=price_score,json=priceScore,proto3" json:"price_score,omitempty"`
+	// (quality × quality weight + price score × price weight) / 100, to two
+	// decimal places.
+	TotalScore  float64 `protobuf:"fixed64,11,opt,name=total_score,json=totalScore,proto3" json:"total_score,omitempty"`
+	ScoreReason string  `protobuf:"bytes,12,opt,name=score_reason,json=scoreReason,proto3" json:"score_reason,omitempty"`
 	// The provider's display name (trading name, else legal name) as the
 	// purchasing service last published it; empty while unknown.
 	ProviderName  string `protobuf:"bytes,13,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
