@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -72,7 +73,9 @@ func (s DpsState) Admitted(providerID, categoryID string) bool {
 	return m != nil && m.Status == memberAdmitted
 }
 
-// EvolveDps applies one event.
+// EvolveDps applies one event. It never changes the state it is given:
+// maps and memberships are copied on write, so a state may be shared;
+// treat what it holds as read-only.
 func EvolveDps(s DpsState, e proto.Message) DpsState {
 	switch e := e.(type) {
 	case *purchasingv1.DpsCreated:
@@ -83,54 +86,90 @@ func EvolveDps(s DpsState, e proto.Message) DpsState {
 	case *purchasingv1.DpsClosed:
 		s.Status = dpsClosed
 	case *purchasingv1.ApplicationReceived:
-		cats := s.Members[e.GetProviderId()]
-		if cats == nil {
-			cats = map[string]*Membership{}
-			s.Members[e.GetProviderId()] = cats
-		}
-		for _, c := range e.GetCategoryIds() {
-			cats[c] = &Membership{Status: memberApplied, ReceivedOn: e.GetReceivedOn(), DecisionDueOn: e.GetDecisionDueOn()}
-		}
+		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
+			for _, c := range e.GetCategoryIds() {
+				cats[c] = &Membership{Status: memberApplied, ReceivedOn: e.GetReceivedOn(), DecisionDueOn: e.GetDecisionDueOn()}
+			}
+		})
 	case *purchasingv1.ProviderAdmitted:
-		s.setStatus(e.GetProviderId(), e.GetCategoryId(), memberAdmitted)
+		s = s.withStatus(e.GetProviderId(), e.GetCategoryId(), memberAdmitted)
 	case *purchasingv1.ApplicationRejected:
-		s.setStatus(e.GetProviderId(), e.GetCategoryId(), memberRejected)
+		s = s.withStatus(e.GetProviderId(), e.GetCategoryId(), memberRejected)
 	case *purchasingv1.ProviderSuspended:
-		for c, m := range s.Members[e.GetProviderId()] {
-			if m.Status == memberAdmitted && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-				m.Status = memberSuspended
+		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
+			for c, m := range cats {
+				if m.Status == memberAdmitted && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
+					m.Status = memberSuspended
+				}
 			}
-		}
+		})
 	case *purchasingv1.ProviderReinstated:
-		for c, m := range s.Members[e.GetProviderId()] {
-			if m.Status == memberSuspended && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-				m.Status = memberAdmitted
+		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
+			for c, m := range cats {
+				if m.Status == memberSuspended && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
+					m.Status = memberAdmitted
+				}
 			}
-		}
+		})
 	case *purchasingv1.ProviderRemoved:
-		for _, m := range s.Members[e.GetProviderId()] {
-			m.Status = memberRemoved
-		}
+		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
+			for _, m := range cats {
+				m.Status = memberRemoved
+			}
+		})
 	case *purchasingv1.MatchingSuspended:
-		if s.Halts == nil {
-			s.Halts = map[string]map[string]string{}
-		}
-		h := s.Halts[e.GetProviderId()]
-		if h == nil {
-			h = map[string]string{}
-			s.Halts[e.GetProviderId()] = h
-		}
-		h[e.GetSettingUrn()] = e.GetReason()
+		s = s.withHalts(e.GetProviderId(), func(h map[string]string) { h[e.GetSettingUrn()] = e.GetReason() })
 	case *purchasingv1.MatchingReinstated:
-		delete(s.Halts[e.GetProviderId()], e.GetSettingUrn())
+		s = s.withHalts(e.GetProviderId(), func(h map[string]string) { delete(h, e.GetSettingUrn()) })
 	}
 	return s
 }
 
-func (s DpsState) setStatus(provider, category string, st purchasingv1.MembershipStatus) {
-	if m := s.Members[provider][category]; m != nil {
-		m.Status = st
+// withMemberships is s with change applied to a copy of one provider's
+// memberships (the map and each membership), in a copy of Members; s is
+// left as it was.
+func (s DpsState) withMemberships(provider string, change func(map[string]*Membership)) DpsState {
+	cats := make(map[string]*Membership, len(s.Members[provider]))
+	for c, m := range s.Members[provider] {
+		copied := *m
+		cats[c] = &copied
 	}
+	change(cats)
+	if _, had := s.Members[provider]; !had && len(cats) == 0 {
+		return s
+	}
+	s.Members = maps.Clone(s.Members)
+	if s.Members == nil {
+		s.Members = map[string]map[string]*Membership{}
+	}
+	s.Members[provider] = cats
+	return s
+}
+
+func (s DpsState) withStatus(provider, category string, st purchasingv1.MembershipStatus) DpsState {
+	if s.Members[provider][category] == nil {
+		return s
+	}
+	return s.withMemberships(provider, func(cats map[string]*Membership) { cats[category].Status = st })
+}
+
+// withHalts is s with change applied to a copy of one provider's halts, in
+// a copy of Halts; s is left as it was.
+func (s DpsState) withHalts(provider string, change func(map[string]string)) DpsState {
+	h := maps.Clone(s.Halts[provider])
+	if h == nil {
+		h = map[string]string{}
+	}
+	change(h)
+	if _, had := s.Halts[provider]; !had && len(h) == 0 {
+		return s
+	}
+	s.Halts = maps.Clone(s.Halts)
+	if s.Halts == nil {
+		s.Halts = map[string]map[string]string{}
+	}
+	s.Halts[provider] = h
+	return s
 }
 
 // ProviderFacts is what a DPS rule needs to know of a provider's profile,

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -62,7 +63,9 @@ func Expired(a *purchasingv1.Accreditation, now time.Time) bool {
 	return err != nil || d.Before(Today(now))
 }
 
-// EvolveProvider applies one event.
+// EvolveProvider applies one event. It never changes the state it is given:
+// maps and settings are copied on write, so a state may be shared; treat
+// what it holds as read-only.
 func EvolveProvider(s ProviderState, e proto.Message) ProviderState {
 	switch e := e.(type) {
 	case *purchasingv1.ProviderRegistered:
@@ -73,27 +76,43 @@ func EvolveProvider(s ProviderState, e proto.Message) ProviderState {
 	case *purchasingv1.ProviderProfileUpdated:
 		s.Profile = e.GetProfile()
 	case *purchasingv1.SettingAdded:
+		s.Settings = maps.Clone(s.Settings)
 		s.Settings[e.GetSetting().GetUrn()] = &SettingState{Setting: e.GetSetting()}
 	case *purchasingv1.SettingUpdated:
-		if st := s.Settings[e.GetSetting().GetUrn()]; st != nil {
+		s = s.withSetting(e.GetSetting().GetUrn(), func(st *SettingState) {
 			st.Setting = e.GetSetting()
 			st.FreePlaces = min(st.FreePlaces, e.GetSetting().GetRegisteredPlaces())
-		}
+		})
 	case *purchasingv1.SettingRemoved:
-		if st := s.Settings[e.GetUrn()]; st != nil {
+		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
 			st.Removed, st.FreePlaces, st.AvailableFrom = true, 0, ""
-		}
+		})
 	case *purchasingv1.AccreditationRecorded:
+		s.Accreditations = maps.Clone(s.Accreditations)
 		s.Accreditations[e.GetAccreditation().GetKind()] = e.GetAccreditation()
 	case *purchasingv1.VacancyPublished:
-		if st := s.Settings[e.GetUrn()]; st != nil {
+		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
 			st.FreePlaces, st.AvailableFrom = e.GetFreePlaces(), e.GetAvailableFrom()
-		}
+		})
 	case *purchasingv1.VacancyWithdrawn:
-		if st := s.Settings[e.GetUrn()]; st != nil {
+		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
 			st.FreePlaces, st.AvailableFrom = 0, ""
-		}
+		})
 	}
+	return s
+}
+
+// withSetting is s with change applied to a copy of one setting, in a copy
+// of the map; s is left as it was. A setting never added is ignored.
+func (s ProviderState) withSetting(urn string, change func(*SettingState)) ProviderState {
+	old := s.Settings[urn]
+	if old == nil {
+		return s
+	}
+	st := *old
+	change(&st)
+	s.Settings = maps.Clone(s.Settings)
+	s.Settings[urn] = &st
 	return s
 }
 

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,33 +68,47 @@ func (s ReferralState) Offer(id string) *OfferState {
 	return nil
 }
 
-// EvolveReferral applies one event.
+// EvolveReferral applies one event. It never changes the state it is
+// given: maps, the offers and an offer changed are copied on write, so a
+// state may be shared; treat what it holds as read-only.
 func EvolveReferral(s ReferralState, e proto.Message) ReferralState {
 	switch e := e.(type) {
 	case *purchasingv1.ReferralCreated:
 		s.ReferralID, s.Created, s.Status = e.GetReferralId(), e, referralOpen
 		s.Matches, s.Providers, s.Declined = map[string]*purchasingv1.MatchedSetting{}, map[string]bool{}, map[string]bool{}
 	case *purchasingv1.ReferralMatched:
+		s.Matches, s.Providers = maps.Clone(s.Matches), maps.Clone(s.Providers)
 		for _, m := range e.GetMatches() {
 			s.Matches[m.GetSettingUrn()] = m
 			s.Providers[m.GetProviderId()] = true
 		}
 	case *purchasingv1.OfferMade:
-		s.Offers = append(s.Offers, &OfferState{Offer: e, Status: offerOpen})
+		s.Offers = append(slices.Clip(s.Offers), &OfferState{Offer: e, Status: offerOpen})
 	case *purchasingv1.ReferralDeclined:
+		s.Declined = maps.Clone(s.Declined)
 		s.Declined[e.GetProviderId()] = true
 	case *purchasingv1.PlacementAwarded:
 		s.Status, s.Placement = referralAwarded, e
-		if o := s.Offer(e.GetOfferId()); o != nil {
-			o.Status = offerAccepted
-		}
+		s = s.withOffer(e.GetOfferId(), func(o *OfferState) { o.Status = offerAccepted })
 	case *purchasingv1.OfferClosed:
-		if o := s.Offer(e.GetOfferId()); o != nil {
-			o.Status, o.ClosedReason = offerClosed, e.GetReason()
-		}
+		s = s.withOffer(e.GetOfferId(), func(o *OfferState) { o.Status, o.ClosedReason = offerClosed, e.GetReason() })
 	case *purchasingv1.ReferralWithdrawn:
 		s.Status = referralWithdrawn
 	}
+	return s
+}
+
+// withOffer is s with change applied to a copy of one offer, in a copy of
+// Offers; s is left as it was. An unknown offer is ignored.
+func (s ReferralState) withOffer(id string, change func(*OfferState)) ReferralState {
+	i := slices.IndexFunc(s.Offers, func(o *OfferState) bool { return o.Offer.GetOfferId() == id })
+	if i < 0 {
+		return s
+	}
+	o := *s.Offers[i]
+	change(&o)
+	s.Offers = slices.Clone(s.Offers)
+	s.Offers[i] = &o
 	return s
 }
 
