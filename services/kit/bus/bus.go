@@ -19,20 +19,26 @@
 //
 //   - A handler error is retried: the message is Nak'ed with a delay taken
 //     from Config.Backoff by delivery count.
-//   - When it still fails on delivery MaxDeliver, the message is logged at
-//     error level and terminated (Term), and the consumer moves on: a poison
-//     message blocks its consumer for the sum of the backoff delays, not
-//     forever. A terminated event is not handled again unless the consumer
-//     is reset; the log line names it.
-//   - A commit that cannot be decoded is terminated at once (retrying cannot
-//     help).
+//   - When it still fails on delivery MaxDeliver, the consumer records a
+//     dead letter (DeadLetterBucket: the consumer, the position, the event,
+//     the error), logs it at error level, terminates the message (Term) and
+//     moves on: a poison message blocks its consumer for the sum of the
+//     backoff delays, not forever. If the letter cannot be recorded, the
+//     message is not terminated but retried after the last backoff delay.
+//   - A commit that cannot be decoded gets its letter and is terminated at
+//     once (retrying cannot help).
+//   - A dead event is handled again only when an operator asks (`carecoop
+//     dead-letters replay`, RequestReplay): Follow watches its durable's
+//     letters and replays those marked, through the same handler, deleting
+//     the letter on success. Never automatically: an old event replayed
+//     after newer ones may undo them.
 //   - A handler that panics counts as a failure.
 //   - A slow handler keeps its message (InProgress every AckWait/2), so it
 //     is not redelivered while it runs.
 //
 // The server itself never gives up on a message (its MaxDeliver is
-// unlimited): every message dropped is dropped by this package, with a log
-// line, never silently.
+// unlimited): every message dropped is dropped by this package, after its
+// dead letter is stored, never silently.
 package bus
 
 import (
@@ -40,6 +46,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
@@ -87,7 +94,7 @@ type Config struct {
 	// redelivering (DefaultAckWait). A running handler extends it.
 	AckWait time.Duration
 	// MaxDeliver is the number of deliveries after which a failing event is
-	// terminated (DefaultMaxDeliver).
+	// given up: recorded as a dead letter and terminated (DefaultMaxDeliver).
 	MaxDeliver int
 	// Backoff is the delay before redelivering a failed event, by failure
 	// count (DefaultBackoff).
@@ -195,12 +202,11 @@ func Consume(ctx context.Context, js natsjs.JetStream, cfg Config, h Handler) er
 	}
 	defer it.Stop()
 
-	c := &consumer{cfg: cfg, h: h, log: cfg.Logger.With(zap.String("consumer", cfg.Durable))}
-	if len(cfg.Types) > 0 {
-		c.types = make(map[string]bool, len(cfg.Types))
-		for _, t := range cfg.Types {
-			c.types[t] = true
-		}
+	c := newConsumer(js, cfg, h)
+	// The bucket is created now rather than at the first letter, so a
+	// service that cannot use it says so at start.
+	if _, err := c.letters.bucket(ctx); err != nil {
+		c.log.Error("bus: dead-letter bucket not usable: an event given up on will be retried until it is", zap.Error(err))
 	}
 	for {
 		msg, err := it.Next(natsjs.NextContext(ctx))
@@ -221,10 +227,23 @@ func Consume(ctx context.Context, js natsjs.JetStream, cfg Config, h Handler) er
 }
 
 type consumer struct {
-	cfg   Config
-	h     Handler
-	log   *zap.Logger
-	types map[string]bool // nil: every type
+	cfg     Config
+	h       Handler
+	log     *zap.Logger
+	types   map[string]bool // nil: every type
+	letters *letterBox
+}
+
+func newConsumer(js natsjs.JetStream, cfg Config, h Handler) *consumer {
+	c := &consumer{cfg: cfg, h: h, log: cfg.Logger.With(zap.String("consumer", cfg.Durable)),
+		letters: &letterBox{js: js, stream: cfg.Stream}}
+	if len(cfg.Types) > 0 {
+		c.types = make(map[string]bool, len(cfg.Types))
+		for _, t := range cfg.Types {
+			c.types[t] = true
+		}
+	}
+	return c
 }
 
 // handle runs the handler over one commit and settles the message: Ack,
@@ -240,13 +259,9 @@ func (c *consumer) handle(ctx context.Context, msg natsjs.Msg) {
 		c.ack(ctx, msg, md)
 		return
 	}
-	events, err := jetstream.DecodeMsg(msg)
-	if err == nil {
-		events, err = eventstore.Upcast(events) // retired types read as their successors
-	}
+	events, err := decode(msg)
 	if err != nil {
-		c.log.Error("bus: terminating undecodable commit", c.fields(msg, md, zap.Error(err))...)
-		c.term(msg, "undecodable commit: "+err.Error())
+		c.giveUp(ctx, msg, md, eventstore.RecordedEvent{}, "undecodable commit: "+err.Error(), "bus: terminating undecodable commit")
 		return
 	}
 
@@ -258,11 +273,25 @@ func (c *consumer) handle(ctx context.Context, msg natsjs.Msg) {
 	c.ack(ctx, msg, md)
 }
 
+// decode returns a commit's events, retired types read as their successors.
+func decode(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
+	events, err := jetstream.DecodeMsg(msg)
+	if err != nil {
+		return nil, err
+	}
+	return eventstore.Upcast(events)
+}
+
 // run calls the handler for each selected event of a commit, in order,
 // stopping at the first failure (returned with its event).
 func (c *consumer) run(ctx context.Context, msg natsjs.Msg, events []eventstore.RecordedEvent) (eventstore.RecordedEvent, error) {
 	stop := keepAlive(msg, c.cfg.AckWait/2)
 	defer stop()
+	return c.runEvents(ctx, events)
+}
+
+// runEvents is run without the message: deliveries and replays alike.
+func (c *consumer) runEvents(ctx context.Context, events []eventstore.RecordedEvent) (eventstore.RecordedEvent, error) {
 	for _, e := range events {
 		if c.types != nil && !c.types[e.Type] {
 			continue
@@ -311,15 +340,49 @@ func (c *consumer) fail(ctx context.Context, msg natsjs.Msg, md *natsjs.MsgMetad
 		return
 	}
 	if md.NumDelivered >= uint64(c.cfg.MaxDeliver) {
-		c.log.Error("bus: giving up on event: terminating its commit", fields...)
-		c.term(msg, fmt.Sprintf("handler failed %d times: %v", md.NumDelivered, err))
+		c.giveUp(ctx, msg, md, e, fmt.Sprintf("handler failed %d times: %v", md.NumDelivered, err), "bus: giving up on event: terminating its commit")
 		return
 	}
-	delay := c.cfg.Backoff[min(int(md.NumDelivered), len(c.cfg.Backoff))-1]
+	delay := c.backoff(md)
 	c.log.Warn("bus: handler failed, will retry", append(fields, zap.Duration("retry_in", delay))...)
+	c.nak(msg, md, delay)
+}
+
+// backoff is the delay before the next delivery of a failed message.
+func (c *consumer) backoff(md *natsjs.MsgMetadata) time.Duration {
+	return c.cfg.Backoff[min(int(md.NumDelivered), len(c.cfg.Backoff))-1]
+}
+
+func (c *consumer) nak(msg natsjs.Msg, md *natsjs.MsgMetadata, delay time.Duration) {
 	if err := msg.NakWithDelay(delay); err != nil {
 		c.log.Warn("bus: nak", c.fields(msg, md, zap.Error(err))...)
 	}
+}
+
+// giveUp records the commit's dead letter (e is the event that failed, if
+// any), then logs logMsg and terminates the message. If the letter cannot
+// be recorded, the message is not terminated: it comes again after the
+// backoff delay, and is given up once its letter is stored.
+func (c *consumer) giveUp(ctx context.Context, msg natsjs.Msg, md *natsjs.MsgMetadata, e eventstore.RecordedEvent, reason, logMsg string) {
+	now := time.Now().UTC()
+	l := DeadLetter{
+		Durable: c.cfg.Durable, Stream: c.cfg.Stream, Position: md.Sequence.Stream, Subject: msg.Subject(),
+		EventID: e.EventID, EventType: e.Type, Error: reason, Delivered: md.NumDelivered,
+		DiedAt: now, UpdatedAt: now, State: StateDead,
+	}
+	fields := c.fields(msg, md, zap.String("event_type", e.Type), zap.String("event_id", e.EventID), zap.String("error", reason))
+	// Not cancelled by ctx: a shutdown must not leave the letter half done.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), letterTimeout)
+	defer cancel()
+	if err := c.letters.record(rctx, l); err != nil {
+		delay := c.backoff(md)
+		c.log.Error("bus: cannot record the dead letter: not terminating, will try again",
+			append(fields, zap.NamedError("record_error", err), zap.Duration("retry_in", delay))...)
+		c.nak(msg, md, delay)
+		return
+	}
+	c.log.Error(logMsg, append(fields, zap.String("dead_letter", l.Key()))...)
+	c.term(msg, reason)
 }
 
 // ack waits for the server to confirm, so that a commit reported handled is
@@ -403,25 +466,56 @@ const DefaultRestartDelay = 2 * time.Second
 // Follow runs a service's reaction for the service's lifetime: it consumes
 // store's stream (ConsumeStore) until ctx ends, and when the consumer stops
 // on an error (a lost connection, a deleted consumer) it logs it and starts
-// it again after DefaultRestartDelay. A store that is not a JetStream
-// stream is logged once and the reaction does not run. Call it in its own
-// goroutine.
+// it again after DefaultRestartDelay. Alongside, it watches the durable's
+// dead letters: it logs how many there are at start and replays those an
+// operator marks (RequestReplay), one handler call at a time with the
+// consumer's. A store that is not a JetStream stream is logged once and the
+// reaction does not run. Call it in its own goroutine.
 func Follow(ctx context.Context, store eventstore.Store, cfg Config, h Handler) {
 	log := cfg.Logger
 	if log == nil {
 		log = zap.NewNop()
 	}
 	log = log.With(zap.String("reaction", cfg.Durable))
-	if _, ok := store.(Source); !ok {
+	src, ok := store.(Source)
+	if !ok {
 		log.Error("the store is not a JetStream stream: this reaction will not run", zap.String("store", fmt.Sprintf("%T", store)))
 		return
 	}
+	if cfg.Stream == "" {
+		cfg.Stream = src.StreamName()
+	}
+	serial := h
+	if h != nil {
+		// Replays and deliveries never call the handler at the same time.
+		var mu sync.Mutex
+		serial = func(ctx context.Context, e eventstore.RecordedEvent) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return h(ctx, e)
+		}
+	}
+	var replays sync.WaitGroup
+	replays.Go(func() {
+		keepRunning(ctx, log, "dead-letter replays stopped; starting them again", func() error {
+			return watchReplays(ctx, src.JetStream(), cfg, serial)
+		})
+	})
+	keepRunning(ctx, log, "reaction stopped; starting it again", func() error {
+		return Consume(ctx, src.JetStream(), cfg, serial)
+	})
+	replays.Wait()
+}
+
+// keepRunning calls run until ctx ends, again DefaultRestartDelay after
+// each time it returns with ctx still live.
+func keepRunning(ctx context.Context, log *zap.Logger, restarting string, run func() error) {
 	for {
-		err := ConsumeStore(ctx, store, cfg, h)
+		err := run()
 		if ctx.Err() != nil {
 			return
 		}
-		log.Error("reaction stopped; starting it again", zap.Duration("in", DefaultRestartDelay), zap.Error(err))
+		log.Error(restarting, zap.Duration("in", DefaultRestartDelay), zap.Error(err))
 		select {
 		case <-ctx.Done():
 			return

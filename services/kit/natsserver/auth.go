@@ -18,11 +18,12 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
-// CredentialsDir is where LoadOrCreateCredentials keeps the services'
-// passwords, under the data directory.
+// CredentialsDir is where LoadOrCreateCredentials keeps the services' and
+// the operator's passwords, under the data directory.
 const CredentialsDir = "nats-credentials"
 
-// Credentials are the services' NATS passwords, by service (= user name).
+// Credentials are the NATS passwords, by user: the services' (user name =
+// service) and the operator's (natsperm.Operator).
 type Credentials map[string]string
 
 // CredentialsFile is the file holding a service's credentials: the lines
@@ -32,15 +33,15 @@ func CredentialsFile(dataDir, service string) string {
 	return filepath.Join(dataDir, CredentialsDir, service+".env")
 }
 
-// LoadOrCreateCredentials reads each service's password from its
-// CredentialsFile, generating a random one (file mode 0600, directory 0700)
-// for each service that has none yet.
+// LoadOrCreateCredentials reads each user's password (natsperm.Users) from
+// its CredentialsFile, generating a random one (file mode 0600, directory
+// 0700) for each that has none yet.
 func LoadOrCreateCredentials(dataDir string) (Credentials, error) {
 	if err := os.MkdirAll(filepath.Join(dataDir, CredentialsDir), 0o700); err != nil {
 		return nil, fmt.Errorf("natsserver: credentials: %w", err)
 	}
 	creds := Credentials{}
-	for _, svc := range natsperm.Services() {
+	for _, svc := range natsperm.Users() {
 		path := CredentialsFile(dataDir, svc)
 		pw, err := readCredentials(path, svc)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -99,11 +100,11 @@ func createCredentials(path, user string) (string, error) {
 	return readCredentials(path, user)
 }
 
-// ServiceUsers are the server's users for creds: one per service, with
-// natsperm's permissions.
+// ServiceUsers are the server's users for creds: one per service and the
+// operator, with natsperm's permissions.
 func ServiceUsers(creds Credentials) ([]*server.User, error) {
 	var users []*server.User
-	for _, svc := range natsperm.Services() {
+	for _, svc := range natsperm.Users() {
 		pw, ok := creds[svc]
 		if !ok || pw == "" {
 			return nil, fmt.Errorf("natsserver: no password for %s", svc)

@@ -37,8 +37,8 @@ const deployTLSDir = "/etc/nats/tls/"
 // plaintext client is refused, and purchasing cannot publish monitoring's
 // events.
 func TestDeployClusterConfig(t *testing.T) {
-	for _, svc := range natsperm.Services() {
-		t.Setenv(strings.ToUpper(svc)+"_NATS_PASSWORD", "test-"+svc)
+	for _, user := range natsperm.Users() {
+		t.Setenv(strings.ToUpper(user)+"_NATS_PASSWORD", "test-"+user)
 	}
 	certs := natstest.TLS(t, "127.0.0.1", "localhost", "carecoop-nats-1", "carecoop-nats-2", "carecoop-nats-3")
 	confDir := deployConfigs(t, certs.Dir+"/")
@@ -181,8 +181,9 @@ func deployConfigs(t *testing.T, tlsDir string) string {
 	return dir
 }
 
-// checkUsers fails unless users are the services' users, with their
-// passwords from the environment and natsperm's permissions.
+// checkUsers fails unless users are the services' users and the
+// operator's, with their passwords from the environment and natsperm's
+// permissions.
 func checkUsers(t *testing.T, conf string, users []*server.User) {
 	t.Helper()
 	var names []string
@@ -213,8 +214,8 @@ func checkUsers(t *testing.T, conf string, users []*server.User) {
 			}
 		}
 	}
-	if want := natsperm.Services(); !slices.Equal(sorted(names), sorted(want)) {
-		t.Fatalf("%s: users %q, want one per service %q", conf, names, want)
+	if want := natsperm.Users(); !slices.Equal(sorted(names), sorted(want)) {
+		t.Fatalf("%s: users %q, want one per service and the operator %q", conf, names, want)
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package natsperm is who may do what on NATS: each service connects as
 // its own user, which may publish events only on its own context's subjects
 // (carecoop.evt.<context>.>) and use the JetStream API only as far as the
-// kit's event store, bus consumers and read models need.
+// kit's event store, bus consumers and read models need, and may write only
+// its own consumers' dead letters. The operator user (Operator) reads and
+// marks every dead letter, and nothing else.
 //
 // This is the one table: the embedded server of `carecoop dev` applies it
 // (package natsserver), the standalone services connect by it
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 )
@@ -35,6 +38,13 @@ func Services() []string {
 	return []string{"framework", "purchasing", "demand", "monitoring"}
 }
 
+// Operator is the user of the people who run the platform: `carecoop
+// dead-letters` lists and replays dead letters with it.
+const Operator = "operator"
+
+// Users are every NATS user: the services' and the operator's.
+func Users() []string { return append(Services(), Operator) }
+
 // Durables are the durable consumers a service owns.
 func Durables(service string) []string { return slices.Clone(durables[service]) }
 
@@ -50,8 +60,11 @@ type Permissions struct {
 	SubscribeAllow []string
 }
 
-// For returns a service's permissions.
+// For returns a user's permissions: a service's, or the operator's.
 func For(service string) (Permissions, error) {
+	if service == Operator {
+		return operator(), nil
+	}
 	own, ok := durables[service]
 	if !ok {
 		return Permissions{}, fmt.Errorf("natsperm: no NATS user for service %q", service)
@@ -95,6 +108,23 @@ func For(service string) (Permissions, error) {
 			// server feature flag turns on.
 			"$JS.ACK."+Stream+"."+d+".>",
 			"$JS.ACK.*.*."+Stream+"."+d+".>",
+			// Its own durable's dead letters (keys <durable>.<position>):
+			// recorded, deleted or marked failed again after a replay.
+			bus.DeadLetterSubject(d+".>"),
+			// Watching them: a consumer named at random whose filter rides
+			// in the subject, so it cannot be another durable's letters
+			// (the server refuses a body whose filter differs).
+			api+"CONSUMER.CREATE."+bus.DeadLetterStream+".*."+bus.DeadLetterSubject(d+".>"),
+		)
+	}
+	if len(own) > 0 {
+		p.PublishAllow = append(p.PublishAllow,
+			// The bus opens the dead-letter bucket, creating it when there
+			// is none (never updating it); it pulls from its watch
+			// consumers, named at random.
+			api+"STREAM.INFO."+bus.DeadLetterStream,
+			api+"STREAM.CREATE."+bus.DeadLetterStream,
+			api+"CONSUMER.MSG.NEXT."+bus.DeadLetterStream+".*",
 		)
 	}
 	for _, other := range Services() {
@@ -112,4 +142,23 @@ func For(service string) (Permissions, error) {
 		}
 	}
 	return p, nil
+}
+
+// operator may read and change every dead letter (mark it for replay,
+// delete it) and nothing else: no events, no streams, no consumers of the
+// event stream.
+func operator() Permissions {
+	api := "$JS.API."
+	return Permissions{
+		PublishAllow: []string{
+			bus.DeadLetterSubject(">"),
+			api + "STREAM.INFO." + bus.DeadLetterStream,
+			// Reading a letter by key.
+			api + "DIRECT.GET." + bus.DeadLetterStream + "." + bus.DeadLetterSubject(">"),
+			// Listing: consumers named at random over the bucket.
+			api + "CONSUMER.CREATE." + bus.DeadLetterStream + ".*." + bus.DeadLetterSubject(">"),
+			api + "CONSUMER.MSG.NEXT." + bus.DeadLetterStream + ".*",
+		},
+		SubscribeAllow: []string{InboxPrefix(Operator) + ".>"},
+	}
 }
