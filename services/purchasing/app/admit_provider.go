@@ -18,10 +18,3 @@ func (s *Service) AdmitProvider(ctx context.Context, r Request, dpsID, providerI
 		return domain.AdmitProvider{Actor: a, Now: now, ProviderID: providerID, Provider: facts, CategoryID: categoryID, Reason: reason}
 	})
 }
-
-// RejectApplication rejects an applicant in one category, with the reason.
-func (s *Service) RejectApplication(ctx context.Context, r Request, dpsID, providerID, categoryID, reason string) (Result, error) {
-	return s.onDps(ctx, r, dpsID, func(a domain.Actor, now time.Time) domain.DpsCommand {
-		return domain.RejectApplication{Actor: a, Now: now, ProviderID: providerID, CategoryID: categoryID, Reason: reason}
-	})
-}
