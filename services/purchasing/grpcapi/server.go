@@ -70,7 +70,7 @@ func (s *Server) UpdateProviderProfile(ctx context.Context, q *purchasingv1.Upda
 }
 
 func (s *Server) AddSetting(ctx context.Context, q *purchasingv1.AddSettingRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "AddSetting", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "AddSetting", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.AddSetting(ctx, r, q.GetProviderId(), q.GetSetting())
 	})
 }
@@ -82,25 +82,25 @@ func (s *Server) UpdateSetting(ctx context.Context, q *purchasingv1.UpdateSettin
 }
 
 func (s *Server) RemoveSetting(ctx context.Context, q *purchasingv1.RemoveSettingRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "RemoveSetting", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "RemoveSetting", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.RemoveSetting(ctx, r, q.GetProviderId(), q.GetUrn(), q.GetReason())
 	})
 }
 
 func (s *Server) RecordAccreditation(ctx context.Context, q *purchasingv1.RecordAccreditationRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "RecordAccreditation", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "RecordAccreditation", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.RecordAccreditation(ctx, r, q.GetProviderId(), q.GetAccreditation())
 	})
 }
 
 func (s *Server) PublishVacancy(ctx context.Context, q *purchasingv1.PublishVacancyRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "PublishVacancy", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "PublishVacancy", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.PublishVacancy(ctx, r, q.GetProviderId(), q.GetUrn(), q.GetFreePlaces(), q.GetAvailableFrom())
 	})
 }
 
 func (s *Server) WithdrawVacancy(ctx context.Context, q *purchasingv1.WithdrawVacancyRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "WithdrawVacancy", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "WithdrawVacancy", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.WithdrawVacancy(ctx, r, q.GetProviderId(), q.GetUrn(), q.GetReason())
 	})
 }
@@ -124,37 +124,37 @@ func (s *Server) CloseDps(ctx context.Context, q *purchasingv1.CloseDpsRequest) 
 }
 
 func (s *Server) ApplyToDps(ctx context.Context, q *purchasingv1.ApplyToDpsRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "ApplyToDps", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "ApplyToDps", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.ApplyToDps(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetCategoryIds(), q.GetAnswers())
 	})
 }
 
 func (s *Server) AdmitProvider(ctx context.Context, q *purchasingv1.DecideApplicationRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "AdmitProvider", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "AdmitProvider", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.AdmitProvider(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetCategoryId(), q.GetReason())
 	})
 }
 
 func (s *Server) RejectApplication(ctx context.Context, q *purchasingv1.DecideApplicationRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "RejectApplication", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "RejectApplication", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.RejectApplication(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetCategoryId(), q.GetReason())
 	})
 }
 
 func (s *Server) SuspendProvider(ctx context.Context, q *purchasingv1.ProviderMembershipRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "SuspendProvider", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "SuspendProvider", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.SuspendProvider(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetCategoryId(), q.GetReason())
 	})
 }
 
 func (s *Server) ReinstateProvider(ctx context.Context, q *purchasingv1.ProviderMembershipRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "ReinstateProvider", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "ReinstateProvider", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.ReinstateProvider(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetCategoryId(), q.GetReason())
 	})
 }
 
 func (s *Server) RemoveProvider(ctx context.Context, q *purchasingv1.ProviderMembershipRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "RemoveProvider", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "RemoveProvider", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.RemoveProvider(ctx, r, q.GetDpsId(), q.GetProviderId(), q.GetReason())
 	})
 }
@@ -166,13 +166,13 @@ func (s *Server) CreateReferral(ctx context.Context, q *purchasingv1.CreateRefer
 }
 
 func (s *Server) MakeOffer(ctx context.Context, q *purchasingv1.MakeOfferRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "MakeOffer", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "MakeOffer", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.MakeOffer(ctx, r, q.GetReferralId(), q.GetSettingUrn(), q.GetWeeklyPricePence(), q.GetAvailableFrom(), q.GetNote())
 	})
 }
 
 func (s *Server) DeclineReferral(ctx context.Context, q *purchasingv1.DeclineReferralRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "DeclineReferral", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "DeclineReferral", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.DeclineReferral(ctx, r, q.GetReferralId(), q.GetReason(), q.GetNote())
 	})
 }
@@ -184,7 +184,7 @@ func (s *Server) AwardPlacement(ctx context.Context, q *purchasingv1.AwardPlacem
 }
 
 func (s *Server) WithdrawReferral(ctx context.Context, q *purchasingv1.WithdrawReferralRequest) (*purchasingv1.CommandResponse, error) {
-	return command(ctx, "WithdrawReferral", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
+	return command(ctx, "WithdrawReferral", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.WithdrawReferral(ctx, r, q.GetReferralId(), q.GetReason(), q.GetNote())
 	})
 }

@@ -450,12 +450,15 @@ func (x *UpdateProviderProfileRequest) GetExpectedVersion() uint64 {
 }
 
 type AddSettingRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Setting       *Setting               `protobuf:"bytes,3,opt,name=setting,proto3" json:"setting,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Setting    *Setting               `protobuf:"bytes,3,opt,name=setting,proto3" json:"setting,omitempty"`
+	// 0 = do not check; otherwise the stream version of the provider the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AddSettingRequest) Reset() {
@@ -507,6 +510,13 @@ func (x *AddSettingRequest) GetSetting() *Setting {
 		return x.Setting
 	}
 	return nil
+}
+
+func (x *AddSettingRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type UpdateSettingRequest struct {
@@ -586,13 +596,16 @@ func (x *UpdateSettingRequest) GetExpectedVersion() uint64 {
 }
 
 type RemoveSettingRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Urn           string                 `protobuf:"bytes,3,opt,name=urn,proto3" json:"urn,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Urn        string                 `protobuf:"bytes,3,opt,name=urn,proto3" json:"urn,omitempty"`
+	Reason     string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the provider the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RemoveSettingRequest) Reset() {
@@ -653,13 +666,23 @@ func (x *RemoveSettingRequest) GetReason() string {
 	return ""
 }
 
+func (x *RemoveSettingRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RecordAccreditationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	ProviderId    string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	Accreditation *Accreditation         `protobuf:"bytes,3,opt,name=accreditation,proto3" json:"accreditation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the provider the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordAccreditationRequest) Reset() {
@@ -713,6 +736,13 @@ func (x *RecordAccreditationRequest) GetAccreditation() *Accreditation {
 	return nil
 }
 
+func (x *RecordAccreditationRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type PublishVacancyRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -720,8 +750,11 @@ type PublishVacancyRequest struct {
 	Urn           string                 `protobuf:"bytes,3,opt,name=urn,proto3" json:"urn,omitempty"`
 	FreePlaces    uint32                 `protobuf:"varint,4,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
 	AvailableFrom string                 `protobuf:"bytes,5,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the provider the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *PublishVacancyRequest) Reset() {
@@ -789,14 +822,24 @@ func (x *PublishVacancyRequest) GetAvailableFrom() string {
 	return ""
 }
 
+func (x *PublishVacancyRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type WithdrawVacancyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Urn           string                 `protobuf:"bytes,3,opt,name=urn,proto3" json:"urn,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,2,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Urn        string                 `protobuf:"bytes,3,opt,name=urn,proto3" json:"urn,omitempty"`
+	Reason     string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the provider the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WithdrawVacancyRequest) Reset() {
@@ -855,6 +898,13 @@ func (x *WithdrawVacancyRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *WithdrawVacancyRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type CreateDpsRequest struct {
@@ -1039,14 +1089,17 @@ func (x *CloseDpsRequest) GetExpectedVersion() uint64 {
 }
 
 type ApplyToDpsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	DpsId         string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	CategoryIds   []string               `protobuf:"bytes,4,rep,name=category_ids,json=categoryIds,proto3" json:"category_ids,omitempty"`
-	Answers       []*CriterionAnswer     `protobuf:"bytes,5,rep,name=answers,proto3" json:"answers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	DpsId       string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	ProviderId  string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	CategoryIds []string               `protobuf:"bytes,4,rep,name=category_ids,json=categoryIds,proto3" json:"category_ids,omitempty"`
+	Answers     []*CriterionAnswer     `protobuf:"bytes,5,rep,name=answers,proto3" json:"answers,omitempty"`
+	// 0 = do not check; otherwise the stream version of the DPS the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ApplyToDpsRequest) Reset() {
@@ -1114,15 +1167,25 @@ func (x *ApplyToDpsRequest) GetAnswers() []*CriterionAnswer {
 	return nil
 }
 
+func (x *ApplyToDpsRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type DecideApplicationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	DpsId         string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	CategoryId    string                 `protobuf:"bytes,4,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	DpsId      string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	ProviderId string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	CategoryId string                 `protobuf:"bytes,4,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	Reason     string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the DPS the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DecideApplicationRequest) Reset() {
@@ -1190,16 +1253,26 @@ func (x *DecideApplicationRequest) GetReason() string {
 	return ""
 }
 
+func (x *DecideApplicationRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type ProviderMembershipRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	DpsId      string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
 	ProviderId string                 `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
 	// Empty = every category (RemoveProvider ignores it).
-	CategoryId    string `protobuf:"bytes,4,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
-	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CategoryId string `protobuf:"bytes,4,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the DPS the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ProviderMembershipRequest) Reset() {
@@ -1265,6 +1338,13 @@ func (x *ProviderMembershipRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *ProviderMembershipRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type CreateReferralRequest struct {
@@ -1336,9 +1416,12 @@ type MakeOfferRequest struct {
 	WeeklyPricePence int64                  `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
 	AvailableFrom    string                 `protobuf:"bytes,5,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
 	// Free text: must not identify the child.
-	Note          string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Note string `protobuf:"bytes,6,opt,name=note,proto3" json:"note,omitempty"`
+	// 0 = do not check; otherwise the stream version of the referral the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,7,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *MakeOfferRequest) Reset() {
@@ -1413,15 +1496,25 @@ func (x *MakeOfferRequest) GetNote() string {
 	return ""
 }
 
+func (x *MakeOfferRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type DeclineReferralRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	ReferralId string                 `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
 	Reason     DeclineReason          `protobuf:"varint,3,opt,name=reason,proto3,enum=carecoop.purchasing.v1.DeclineReason" json:"reason,omitempty"`
 	// Free text: must not identify the child.
-	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Note string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// 0 = do not check; otherwise the stream version of the referral the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DeclineReferralRequest) Reset() {
@@ -1480,6 +1573,13 @@ func (x *DeclineReferralRequest) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *DeclineReferralRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type AwardPlacementRequest struct {
@@ -1560,13 +1660,16 @@ func (x *AwardPlacementRequest) GetExpectedVersion() uint64 {
 }
 
 type WithdrawReferralRequest struct {
-	state         protoimpl.MessageState   `protogen:"open.v1"`
-	RequestId     string                   `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ReferralId    string                   `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
-	Reason        ReferralWithdrawalReason `protobuf:"varint,3,opt,name=reason,proto3,enum=carecoop.purchasing.v1.ReferralWithdrawalReason" json:"reason,omitempty"`
-	Note          string                   `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState   `protogen:"open.v1"`
+	RequestId  string                   `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ReferralId string                   `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	Reason     ReferralWithdrawalReason `protobuf:"varint,3,opt,name=reason,proto3,enum=carecoop.purchasing.v1.ReferralWithdrawalReason" json:"reason,omitempty"`
+	Note       string                   `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// 0 = do not check; otherwise the stream version of the referral the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WithdrawReferralRequest) Reset() {
@@ -1625,6 +1728,13 @@ func (x *WithdrawReferralRequest) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *WithdrawReferralRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type GetProviderRequest struct {
@@ -4274,13 +4384,14 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12I\n" +
 	"\aprofile\x18\x03 \x01(\v2'.carecoop.purchasing.v1.ProviderProfileB\x06\xbaH\x03\xc8\x01\x01R\aprofile\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xd8\x01\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x83\x02\n" +
 	"\x11AddSettingRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12A\n" +
-	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\"\xae\x02\n" +
+	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xae\x02\n" +
 	"\x14UpdateSettingRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
@@ -4288,20 +4399,22 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"providerId\x12A\n" +
 	"\asetting\x18\x03 \x01(\v2\x1f.carecoop.purchasing.v1.SettingB\x06\xbaH\x03\xc8\x01\x01R\asetting\x12&\n" +
 	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xea\x01\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x95\x02\n" +
 	"\x14RemoveSettingRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12(\n" +
 	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12&\n" +
-	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xf3\x01\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x9e\x02\n" +
 	"\x1aRecordAccreditationRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12S\n" +
-	"\raccreditation\x18\x03 \x01(\v2%.carecoop.purchasing.v1.AccreditationB\x06\xbaH\x03\xc8\x01\x01R\raccreditation\"\xa4\x02\n" +
+	"\raccreditation\x18\x03 \x01(\v2%.carecoop.purchasing.v1.AccreditationB\x06\xbaH\x03\xc8\x01\x01R\raccreditation\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xcf\x02\n" +
 	"\x15PublishVacancyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
@@ -4311,14 +4424,16 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vfree_places\x18\x04 \x01(\rB\n" +
 	"\xbaH\a*\x05\x18\xf4\x03(\x01R\n" +
 	"freePlaces\x122\n" +
-	"\x0eavailable_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\ravailableFrom\"\xec\x01\n" +
+	"\x0eavailable_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\ravailableFrom\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\x97\x02\n" +
 	"\x16WithdrawVacancyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
 	"\vprovider_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12(\n" +
 	"\x03urn\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^[A-Z0-9]{6,8}$R\x03urn\x12&\n" +
-	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x91\x01\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x91\x01\n" +
 	"\x10CreateDpsRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
@@ -4333,7 +4448,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x12&\n" +
 	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xe6\x02\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x91\x03\n" +
 	"\x11ApplyToDpsRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
@@ -4341,7 +4456,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12N\n" +
 	"\fcategory_ids\x18\x04 \x03(\tB+\xbaH(\x92\x01%\b\x01\x10\x1e\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\vcategoryIds\x12K\n" +
-	"\aanswers\x18\x05 \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerB\b\xbaH\x05\x92\x01\x02\x102R\aanswers\"\xbb\x02\n" +
+	"\aanswers\x18\x05 \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerB\b\xbaH\x05\x92\x01\x02\x102R\aanswers\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xe6\x02\n" +
 	"\x18DecideApplicationRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
@@ -4350,7 +4466,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"providerId\x12A\n" +
 	"\vcategory_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\n" +
 	"categoryId\x12&\n" +
-	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xbf\x02\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xea\x02\n" +
 	"\x19ProviderMembershipRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
@@ -4359,12 +4476,13 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"providerId\x12D\n" +
 	"\vcategory_id\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
 	"categoryId\x12&\n" +
-	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xc4\x01\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xc4\x01\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x128\n" +
-	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\"\xda\x02\n" +
+	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\"\x85\x03\n" +
 	"\x10MakeOfferRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4374,7 +4492,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"settingUrn\x12:\n" +
 	"\x12weekly_price_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x10weeklyPricePence\x122\n" +
 	"\x0eavailable_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\ravailableFrom\x12 \n" +
-	"\x04note\x18\x06 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"\x82\x02\n" +
+	"\x04note\x18\x06 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\x12)\n" +
+	"\x10expected_version\x18\a \x01(\x04R\x0fexpectedVersion\"\xad\x02\n" +
 	"\x16DeclineReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4382,7 +4501,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"referralId\x12I\n" +
 	"\x06reason\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12 \n" +
-	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"\x9b\x02\n" +
+	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x9b\x02\n" +
 	"\x15AwardPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4390,7 +4510,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"referralId\x122\n" +
 	"\boffer_id\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^off-[0-9]{1,6}$R\aofferId\x12&\n" +
 	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x8e\x02\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xb9\x02\n" +
 	"\x17WithdrawReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4398,7 +4518,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"referralId\x12T\n" +
 	"\x06reason\x18\x03 \x01(\x0e20.carecoop.purchasing.v1.ReferralWithdrawalReasonB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06reason\x12 \n" +
-	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"z\n" +
+	"\x04note\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"z\n" +
 	"\x12GetProviderRequest\x12A\n" +
 	"\vprovider_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12!\n" +
