@@ -1,47 +1,17 @@
 package domain_test
 
 import (
-	"reflect"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/aggregate/evolvetest"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
-// Evolve is pure: the state it is given is a value that stays what it was,
-// so a state loaded once can be evolved along two paths (a retried decision,
-// a cached state) without one path showing in the other.
-func assertEvolveIsPure[S any](t *testing.T, evolve func(S, proto.Message) S, history []proto.Message, next ...proto.Message) {
-	t.Helper()
-	fold := func(events ...proto.Message) S {
-		var s S
-		for _, e := range events {
-			s = evolve(s, e)
-		}
-		return s
-	}
-	for _, e := range next {
-		name := string(e.ProtoReflect().Descriptor().Name())
-		given := fold(history...)
-		evolve(given, e)
-		if !reflect.DeepEqual(given, fold(history...)) {
-			t.Errorf("evolving with %s changed the state it was given", name)
-		}
-		// Two paths from one state: the second leaves the first's result alone.
-		given = fold(history...)
-		after := evolve(given, e)
-		for _, other := range next {
-			if other != e {
-				evolve(given, other)
-			}
-		}
-		if !reflect.DeepEqual(after, fold(append(history[:len(history):len(history)], e)...)) {
-			t.Errorf("evolving the state %s came from with other events changed what %s led to", name, name)
-		}
-	}
-}
+// Evolve is pure: a state evolved along one path is unchanged for
+// another (evolvetest.AssertPure).
 
 func TestEvolveProviderLeavesTheGivenStateUnchanged(t *testing.T) {
 	oak := &purchasingv1.Setting{Urn: "SC100001", Name: "Oak House", RegisteredPlaces: 4}
@@ -54,7 +24,7 @@ func TestEvolveProviderLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.AccreditationRecorded{ProviderId: acmeID, Accreditation: &purchasingv1.Accreditation{Kind: insurance, ExpiresOn: "2027-01-01"}},
 		&purchasingv1.VacancyPublished{ProviderId: acmeID, Urn: oak.GetUrn(), FreePlaces: 3, AvailableFrom: "2026-12-01"},
 	}
-	assertEvolveIsPure(t, domain.EvolveProvider, history,
+	evolvetest.AssertPure(t, domain.EvolveProvider, history,
 		&purchasingv1.ProviderProfileUpdated{ProviderId: acmeID, Profile: &purchasingv1.ProviderProfile{LegalName: "Acme Care Group Ltd"}},
 		&purchasingv1.SettingAdded{ProviderId: acmeID, Setting: &purchasingv1.Setting{Urn: "SC100003", Name: "Ash House", RegisteredPlaces: 1}},
 		&purchasingv1.SettingUpdated{ProviderId: acmeID, Setting: &purchasingv1.Setting{Urn: oak.GetUrn(), Name: "Oak House", RegisteredPlaces: 1}},
@@ -75,7 +45,7 @@ func TestEvolveDpsLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.ProviderSuspended{DpsId: dpsID, ProviderId: "bolt-care"},
 		&purchasingv1.MatchingSuspended{DpsId: dpsID, ProviderId: acmeID, SettingUrn: "SC100001", Reason: "monitoring: risk red"},
 	}
-	assertEvolveIsPure(t, domain.EvolveDps, history,
+	evolvetest.AssertPure(t, domain.EvolveDps, history,
 		&purchasingv1.DpsOpened{DpsId: dpsID},
 		&purchasingv1.ApplicationReceived{DpsId: dpsID, ProviderId: acmeID, CategoryIds: []string{"send-school"}},
 		&purchasingv1.ApplicationReceived{DpsId: dpsID, ProviderId: "cedar-care", CategoryIds: []string{"residential"}},
@@ -97,7 +67,7 @@ func TestEvolveReferralLeavesTheGivenStateUnchanged(t *testing.T) {
 			{ProviderId: acmeID, SettingUrn: "SC100001"}, {ProviderId: "bolt-care", SettingUrn: "SC200001"}}},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-1", ProviderId: acmeID, SettingUrn: "SC100001"},
 	}
-	assertEvolveIsPure(t, domain.EvolveReferral, history,
+	evolvetest.AssertPure(t, domain.EvolveReferral, history,
 		&purchasingv1.ReferralMatched{ReferralId: "ref-1", Matches: []*purchasingv1.MatchedSetting{{ProviderId: "cedar-care", SettingUrn: "SC300001"}}},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-2", ProviderId: "bolt-care", SettingUrn: "SC200001"},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-3", ProviderId: acmeID, SettingUrn: "SC100001"},

@@ -1,0 +1,46 @@
+// Package evolvetest checks, in a service's domain tests, that an Evolve is
+// pure: the state it is given is a value that stays what it was, so a
+// state loaded once can be evolved along two paths (a retried decision, a
+// cached state) without one path showing in the other.
+package evolvetest
+
+import (
+	"reflect"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// AssertPure folds history from the zero state, then, for each event of
+// next, checks that evolving with it leaves the folded state unchanged, and
+// that evolving the same folded state with the other events afterwards
+// leaves its result unchanged too (nothing shared that a later write
+// reaches, such as a slice's spare capacity).
+func AssertPure[S any](t testing.TB, evolve func(S, proto.Message) S, history []proto.Message, next ...proto.Message) {
+	t.Helper()
+	fold := func(events ...proto.Message) S {
+		var s S
+		for _, e := range events {
+			s = evolve(s, e)
+		}
+		return s
+	}
+	for _, e := range next {
+		name := string(e.ProtoReflect().Descriptor().Name())
+		given := fold(history...)
+		evolve(given, e)
+		if !reflect.DeepEqual(given, fold(history...)) {
+			t.Errorf("evolving with %s changed the state it was given", name)
+		}
+		given = fold(history...)
+		after := evolve(given, e)
+		for _, other := range next {
+			if other != e {
+				evolve(given, other)
+			}
+		}
+		if !reflect.DeepEqual(after, fold(append(history[:len(history):len(history)], e)...)) {
+			t.Errorf("evolving the state %s came from with other events changed what %s led to", name, name)
+		}
+	}
+}
