@@ -1,10 +1,10 @@
 # carecoop: every target works on a fresh machine with only Go (and make).
 GO      ?= go
 BIN     := $(CURDIR)/bin
-MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring tools/carecoop
+MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/portal tools/carecoop
 DATA    ?= .carecoop
 
-.PHONY: run test bench proto proto-check lint tools tidy
+.PHONY: run test bench proto proto-check templ templ-check assets lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -22,17 +22,31 @@ bench:
 	cd services/monitoring && $(GO) test -run '^$$' -bench 'RiskRecompute|RawJetStreamPublish' -benchtime 2000x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
-$(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc: tools/protogen/go.mod
+$(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/templ: tools/protogen/go.mod
 	cd tools/protogen && GOWORK=off $(GO) build -o $(BIN)/ \
 		github.com/bufbuild/buf/cmd/buf \
 		google.golang.org/protobuf/cmd/protoc-gen-go \
-		google.golang.org/grpc/cmd/protoc-gen-go-grpc
+		google.golang.org/grpc/cmd/protoc-gen-go-grpc \
+		github.com/a-h/templ/cmd/templ
 
-tools: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc
+tools: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/templ
 
 ## proto: lint and regenerate proto/gen (committed)
 proto: tools
 	cd proto && $(BIN)/buf lint && rm -rf gen && $(BIN)/buf generate
+
+## templ: regenerate the portal's page components (generated code committed)
+templ: tools
+	cd services/portal && $(BIN)/templ generate -path view
+
+## templ-check: fail if the committed components are not what view/*.templ generates
+templ-check: templ
+	@git diff --exit-code --stat -- services/portal/view || { echo "services/portal/view is stale: run 'make templ' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- 'services/portal/view/*_templ.go')" || { echo "services/portal/view has untracked generated files: run 'make templ' and commit"; exit 1; }
+
+## assets: rebuild the portal's CSS and JavaScript from the pinned GOV.UK Frontend (npm; output committed)
+assets:
+	cd services/portal/assets/build && npm ci --no-audit --no-fund && npm run build
 
 ## proto-check: fail if the committed generated code is not what proto/ generates
 proto-check: proto

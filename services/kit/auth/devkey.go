@@ -171,3 +171,14 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	}
 	return pub, nil
 }
+
+// LoadPrivateKey reads an Ed25519 signing key (PEM "PRIVATE KEY", PKCS #8),
+// e.g. the portal's token-signing key in a deployment
+// (`openssl genpkey -algorithm ed25519`).
+func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
+	key, err := loadPrivateKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	return key, nil
+}

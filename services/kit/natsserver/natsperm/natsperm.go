@@ -42,8 +42,15 @@ func Services() []string {
 // dead-letters` lists and replays dead letters with it.
 const Operator = "operator"
 
-// Users are every NATS user: the services' and the operator's.
-func Users() []string { return append(Services(), Operator) }
+// Portal is the web portal's user: it keeps its sessions in one key-value
+// bucket (PortalSessions) and touches nothing else — no events, no stream.
+const Portal = "portal"
+
+// PortalSessions is the portal's sessions bucket.
+const PortalSessions = "CARECOOP_PORTAL_SESSIONS"
+
+// Users are every NATS user: the services', the operator's and the portal's.
+func Users() []string { return append(Services(), Operator, Portal) }
 
 // Durables are the durable consumers a service owns.
 func Durables(service string) []string { return slices.Clone(durables[service]) }
@@ -62,8 +69,11 @@ type Permissions struct {
 
 // For returns a user's permissions: a service's, or the operator's.
 func For(service string) (Permissions, error) {
-	if service == Operator {
+	switch service {
+	case Operator:
 		return operator(), nil
+	case Portal:
+		return portal(), nil
 	}
 	own, ok := durables[service]
 	if !ok {
@@ -160,5 +170,23 @@ func operator() Permissions {
 			api + "CONSUMER.MSG.NEXT." + bus.DeadLetterStream + ".*",
 		},
 		SubscribeAllow: []string{InboxPrefix(Operator) + ".>"},
+	}
+}
+
+// portal may create, read and write its sessions bucket only.
+func portal() Permissions {
+	api := "$JS.API."
+	kvStream := "KV_" + PortalSessions
+	return Permissions{
+		PublishAllow: []string{
+			"$KV." + PortalSessions + ".>",
+			// Creating a bucket asks the account's JetStream limits first.
+			api + "INFO",
+			api + "STREAM.CREATE." + kvStream,
+			api + "STREAM.INFO." + kvStream,
+			api + "DIRECT.GET." + kvStream,
+			api + "DIRECT.GET." + kvStream + ".>",
+		},
+		SubscribeAllow: []string{InboxPrefix(Portal) + ".>"},
 	}
 }

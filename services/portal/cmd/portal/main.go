@@ -1,0 +1,79 @@
+// Command portal runs the web portal alone, against the four services'
+// addresses and a NATS server for its sessions.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/portal/server"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "portal:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	listen := flag.String("listen", server.DefaultAddr, "HTTP listen address")
+	framework := flag.String("framework", "127.0.0.1:7101", "framework service gRPC address")
+	purchasing := flag.String("purchasing", "127.0.0.1:7102", "purchasing service gRPC address")
+	demand := flag.String("demand", "127.0.0.1:7103", "demand service gRPC address")
+	monitoring := flag.String("monitoring", "127.0.0.1:7104", "monitoring service gRPC address")
+	natsURL := flag.String("nats", nats.DefaultURL, "NATS URL(s) for the sessions bucket (credentials from NATS_USER/NATS_PASSWORD)")
+	keyFile := flag.String("signing-key", "", "Ed25519 private key (PEM) the portal signs service tokens with; the services verify it at <portal>/.well-known/jwks.json")
+	tlsCert := flag.String("tls-cert", "", "certificate (PEM) to serve HTTPS with")
+	tlsKey := flag.String("tls-key", "", "its private key (PEM)")
+	dev := flag.Bool("dev-log", false, "human-readable logs")
+	flag.Parse()
+	if *keyFile == "" {
+		return fmt.Errorf("-signing-key is required")
+	}
+	key, err := auth.LoadPrivateKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	log, err := grpcserver.NewLogger(*dev)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts := []nats.Option{nats.Name("carecoop-portal"), nats.MaxReconnects(-1)}
+	if u := os.Getenv("NATS_USER"); u != "" {
+		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	}
+	nc, err := nats.Connect(*natsURL, opts...)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := natsjs.New(nc)
+	if err != nil {
+		return err
+	}
+	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring,
+		JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, Logger: log})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		r.Stop()
+		return nil
+	case err := <-r.Done():
+		return err
+	}
+}
