@@ -65,7 +65,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.runner.Start(ctx); err != nil {
 		return err
 	}
-	go s.followRiskLevels(ctx)
+	go s.riskLevels().Follow(ctx, s.store)
 	return nil
 }
 
