@@ -86,7 +86,7 @@ func (s *Server) OpenForBids(ctx context.Context, req *frameworkv1.OpenForBidsRe
 }
 
 func (s *Server) SubmitBid(ctx context.Context, req *frameworkv1.SubmitBidRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "SubmitBid", req.GetRequestId(), 0)
+	r, err := request(ctx, "SubmitBid", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) SubmitBid(ctx context.Context, req *frameworkv1.SubmitBidReques
 }
 
 func (s *Server) ScoreBid(ctx context.Context, req *frameworkv1.ScoreBidRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "ScoreBid", req.GetRequestId(), 0)
+	r, err := request(ctx, "ScoreBid", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (s *Server) ExtendFramework(ctx context.Context, req *frameworkv1.ExtendFra
 }
 
 func (s *Server) ExpireFramework(ctx context.Context, req *frameworkv1.ExpireFrameworkRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "ExpireFramework", req.GetRequestId(), 0)
+	r, err := request(ctx, "ExpireFramework", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Server) TerminateFramework(ctx context.Context, req *frameworkv1.Termin
 }
 
 func (s *Server) RequestPriceUplift(ctx context.Context, req *frameworkv1.RequestPriceUpliftRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "RequestPriceUplift", req.GetRequestId(), 0)
+	r, err := request(ctx, "RequestPriceUplift", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (s *Server) RequestPriceUplift(ctx context.Context, req *frameworkv1.Reques
 }
 
 func (s *Server) ApprovePriceUplift(ctx context.Context, req *frameworkv1.DecidePriceUpliftRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "ApprovePriceUplift", req.GetRequestId(), 0)
+	r, err := request(ctx, "ApprovePriceUplift", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) ApprovePriceUplift(ctx context.Context, req *frameworkv1.Decide
 }
 
 func (s *Server) RejectPriceUplift(ctx context.Context, req *frameworkv1.DecidePriceUpliftRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "RejectPriceUplift", req.GetRequestId(), 0)
+	r, err := request(ctx, "RejectPriceUplift", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (s *Server) RejectPriceUplift(ctx context.Context, req *frameworkv1.DecideP
 }
 
 func (s *Server) SuspendProvider(ctx context.Context, req *frameworkv1.ProviderOnLotRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "SuspendProvider", req.GetRequestId(), 0)
+	r, err := request(ctx, "SuspendProvider", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Server) SuspendProvider(ctx context.Context, req *frameworkv1.ProviderO
 }
 
 func (s *Server) ReinstateProvider(ctx context.Context, req *frameworkv1.ProviderOnLotRequest) (*frameworkv1.CommandResponse, error) {
-	r, err := request(ctx, "ReinstateProvider", req.GetRequestId(), 0)
+	r, err := request(ctx, "ReinstateProvider", req.GetRequestId(), req.GetExpectedVersion())
 	if err != nil {
 		return nil, err
 	}

@@ -556,8 +556,11 @@ type SubmitBidRequest struct {
 	LotId            string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
 	WeeklyPricePence int64                  `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
 	QualityAnswers   []*QualityAnswer       `protobuf:"bytes,5,rep,name=quality_answers,json=qualityAnswers,proto3" json:"quality_answers,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SubmitBidRequest) Reset() {
@@ -625,16 +628,26 @@ func (x *SubmitBidRequest) GetQualityAnswers() []*QualityAnswer {
 	return nil
 }
 
+func (x *SubmitBidRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type ScoreBidRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	FrameworkId   string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	LotId         string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,4,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	QualityScore  uint32                 `protobuf:"varint,5,opt,name=quality_score,json=qualityScore,proto3" json:"quality_score,omitempty"`
-	Reason        string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	RequestId    string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	FrameworkId  string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId        string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	ProviderId   string                 `protobuf:"bytes,4,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	QualityScore uint32                 `protobuf:"varint,5,opt,name=quality_score,json=qualityScore,proto3" json:"quality_score,omitempty"`
+	Reason       string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,7,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ScoreBidRequest) Reset() {
@@ -707,6 +720,13 @@ func (x *ScoreBidRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *ScoreBidRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type LotAwardDecision struct {
@@ -975,11 +995,14 @@ func (x *ExtendFrameworkRequest) GetExpectedVersion() uint64 {
 }
 
 type ExpireFrameworkRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	FrameworkId   string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	FrameworkId string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ExpireFrameworkRequest) Reset() {
@@ -1024,6 +1047,13 @@ func (x *ExpireFrameworkRequest) GetFrameworkId() string {
 		return x.FrameworkId
 	}
 	return ""
+}
+
+func (x *ExpireFrameworkRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type TerminateFrameworkRequest struct {
@@ -1102,8 +1132,11 @@ type RequestPriceUpliftRequest struct {
 	RequestedWeeklyPence int64                  `protobuf:"varint,4,opt,name=requested_weekly_pence,json=requestedWeeklyPence,proto3" json:"requested_weekly_pence,omitempty"`
 	EffectiveFrom        string                 `protobuf:"bytes,5,opt,name=effective_from,json=effectiveFrom,proto3" json:"effective_from,omitempty"`
 	Justification        string                 `protobuf:"bytes,6,opt,name=justification,proto3" json:"justification,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,7,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RequestPriceUpliftRequest) Reset() {
@@ -1178,14 +1211,24 @@ func (x *RequestPriceUpliftRequest) GetJustification() string {
 	return ""
 }
 
+func (x *RequestPriceUpliftRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type DecidePriceUpliftRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	FrameworkId   string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	UpliftId      string                 `protobuf:"bytes,3,opt,name=uplift_id,json=upliftId,proto3" json:"uplift_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	FrameworkId string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	UpliftId    string                 `protobuf:"bytes,3,opt,name=uplift_id,json=upliftId,proto3" json:"uplift_id,omitempty"`
+	Reason      string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DecidePriceUpliftRequest) Reset() {
@@ -1246,15 +1289,25 @@ func (x *DecidePriceUpliftRequest) GetReason() string {
 	return ""
 }
 
+func (x *DecidePriceUpliftRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type ProviderOnLotRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	FrameworkId   string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	LotId         string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
-	ProviderId    string                 `protobuf:"bytes,4,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RequestId   string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	FrameworkId string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId       string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	ProviderId  string                 `protobuf:"bytes,4,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Reason      string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the framework the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ProviderOnLotRequest) Reset() {
@@ -1320,6 +1373,13 @@ func (x *ProviderOnLotRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *ProviderOnLotRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type GetFrameworkRequest struct {
@@ -2635,7 +2695,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12F\n" +
 	"\rbids_close_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\vbidsCloseAt\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xe0\x02\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x8b\x03\n" +
 	"\x10SubmitBidRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2643,7 +2703,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12:\n" +
 	"\x12weekly_price_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x10weeklyPricePence\x12Y\n" +
 	"\x0fquality_answers\x18\x05 \x03(\v2$.carecoop.framework.v1.QualityAnswerB\n" +
-	"\xbaH\a\x92\x01\x04\b\x01\x102R\x0equalityAnswers\"\xe1\x02\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x102R\x0equalityAnswers\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\x8c\x03\n" +
 	"\x0fScoreBidRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2652,7 +2713,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\vprovider_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12,\n" +
 	"\rquality_score\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\fqualityScore\x12&\n" +
-	"\x06reason\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x99\x01\n" +
+	"\x06reason\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\a \x01(\x04R\x0fexpectedVersion\"\x99\x01\n" +
 	"\x10LotAwardDecision\x127\n" +
 	"\x06lot_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12L\n" +
 	"\fprovider_ids\x18\x02 \x03(\tB)\xbaH&\x92\x01#\b\x01\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\vproviderIds\"\xaf\x02\n" +
@@ -2674,17 +2736,18 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12&\n" +
 	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x96\x01\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xc1\x01\n" +
 	"\x16ExpireFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
-	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\"\xec\x01\n" +
+	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x04R\x0fexpectedVersion\"\xec\x01\n" +
 	"\x19TerminateFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12&\n" +
 	"\x06reason\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\x80\x03\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xab\x03\n" +
 	"\x19RequestPriceUpliftRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2692,13 +2755,15 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12B\n" +
 	"\x16requested_weekly_pence\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00R\x14requestedWeeklyPence\x122\n" +
 	"\x0eeffective_from\x18\x05 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\reffectiveFrom\x124\n" +
-	"\rjustification\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xa0\x1fR\rjustification\"\xf5\x01\n" +
+	"\rjustification\x18\x06 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xa0\x1fR\rjustification\x12)\n" +
+	"\x10expected_version\x18\a \x01(\x04R\x0fexpectedVersion\"\xa0\x02\n" +
 	"\x18DecidePriceUpliftRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x123\n" +
 	"\tuplift_id\x18\x03 \x01(\tB\x16\xbaH\x13r\x112\x0f^up-[0-9]{1,6}$R\bupliftId\x12&\n" +
-	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xb8\x02\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xe3\x02\n" +
 	"\x14ProviderOnLotRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2706,7 +2771,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x06lot_id\x18\x03 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12A\n" +
 	"\vprovider_id\x18\x04 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
 	"providerId\x12&\n" +
-	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"w\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"w\n" +
 	"\x13GetFrameworkRequest\x12=\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x90\x02\n" +
