@@ -19,8 +19,9 @@ import (
 
 // TestConformanceR3 runs the suite on a replicated stream over a three-node
 // cluster, the production shape. A clustered stream behaves differently
-// where the store cares: it answers a conflict with 10164 rather than 10071
-// and deduplicates before checking the expected sequence.
+// where the store cares: it deduplicates before checking the expected
+// sequence, and refuses to check it at all (10164) while a message on the
+// subject is in process, even one it has already acknowledged.
 func TestConformanceR3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a three-node cluster")

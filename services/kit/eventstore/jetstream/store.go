@@ -42,10 +42,10 @@ const (
 
 // JetStream API error codes the store reacts to.
 const (
-	codeWrongLastSequence         = 10071 // expected last subject sequence did not hold
-	codeWrongLastSequenceConstant = 10164 // the same, as answered by replicated streams
-	codeDuplicateInProcess        = 10158 // clustered: the same msg id is being stored now
-	codeMessageTooLarge           = 10054
+	codeWrongLastSequence  = 10071 // the leader compared: expected last subject sequence did not hold
+	codeSubjectInProcess   = 10164 // clustered: not checked, a message on the subject is being applied
+	codeDuplicateInProcess = 10158 // clustered: the same msg id is being stored now
+	codeMessageTooLarge    = 10054
 )
 
 // Static header values shared by every message (nats.go only reads them).
@@ -184,7 +184,18 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		case err == nil:
 			s.versions.put(subject, tip{version: cur.version + n, seq: ack.Sequence})
 			return eventstore.AppendResult{StreamVersion: cur.version + n, Position: ack.Sequence}, nil
-		case isAPIError(err, codeWrongLastSequence, codeWrongLastSequenceConstant):
+		case isAPIError(err, codeSubjectInProcess):
+			// Not a conflict but no answer: the leader refuses to check an
+			// expectation while a message on the subject is in process, and
+			// it acknowledges a message before clearing that mark. So the very
+			// next append after an ack can be refused although it expects the
+			// right sequence. Nothing was stored; ask again after the mark
+			// clears, and let the leader's check (stored, or 10071) decide.
+			if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
+				return eventstore.AppendResult{}, fmt.Errorf("eventstore/jetstream: append to %s: the leader kept answering that the subject is in process (10164): %w", sid, err)
+			}
+			continue
+		case isAPIError(err, codeWrongLastSequence):
 			s.versions.drop(subject)
 			if expected.IsAny() {
 				// Someone else moved the tip: re-read it and go again, so that
