@@ -10,9 +10,23 @@ DATA    ?= .carecoop
 run:
 	$(GO) run ./tools/carecoop dev --data $(DATA)
 
-## test: every test of every module
+## test: every test of every module; a failing module does not stop the
+## others, and the failures are listed again at the end
 test:
-	@set -e; for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -count=1 ./...); done
+	@out=$$(mktemp); failed=""; \
+	for m in $(MODULES); do \
+		echo "== $$m"; \
+		{ (cd $$m && $(GO) test -count=1 ./...) 2>&1; echo $$? > $$out.rc; } | tee $$out.log; \
+		if [ "$$(cat $$out.rc)" != 0 ]; then \
+			failed="$$failed $$m"; \
+			grep -E '^([[:space:]]*--- FAIL|FAIL[[:space:]]|panic:)' $$out.log | sed "s|^|$$m: |" >> $$out; \
+		fi; \
+	done; \
+	rm -f $$out.rc $$out.log; \
+	if [ -n "$$failed" ]; then \
+		echo; echo "== FAILED:$$failed"; cat $$out; rm -f $$out; exit 1; \
+	fi; \
+	rm -f $$out; echo; echo "== all modules passed: $(MODULES)"
 
 ## bench: every benchmark, each compared with raw JetStream in the same run
 bench:
