@@ -4,7 +4,11 @@ go 1.26.8
 
 require (
 	github.com/carecoop/carecoop/proto v0.0.0
+	github.com/carecoop/carecoop/services/demand v0.0.0
+	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
+	github.com/carecoop/carecoop/services/monitoring v0.0.0
+	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/chromedp/chromedp v0.23.1
 	github.com/nats-io/nats.go v1.55.0
 	go.uber.org/zap v1.28.0
@@ -27,8 +31,14 @@ require (
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
+	github.com/richardlehane/mscfb v1.0.9 // indirect
+	github.com/richardlehane/msoleps v1.0.6 // indirect
 	github.com/synadia-io/orbit.go/jetstreamext v0.3.2 // indirect
 	github.com/synadia-io/orbit.go/natsext v0.1.3 // indirect
+	github.com/tiendc/go-deepcopy v1.7.2 // indirect
+	github.com/xuri/efp v0.0.3-0.20260924042702-217b81952dec // indirect
+	github.com/xuri/excelize/v2 v2.11.1 // indirect
+	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/exp v0.0.0-20260820142414-ca536658362e // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260819154853-08b0e4226688 // indirect
@@ -51,7 +61,13 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 )
 
+// The browser tests run the four services next to the portal (test only:
+// the portal's code talks to them through gRPC alone).
 replace (
 	github.com/carecoop/carecoop/proto => ../../proto
+	github.com/carecoop/carecoop/services/demand => ../demand
+	github.com/carecoop/carecoop/services/framework => ../framework
 	github.com/carecoop/carecoop/services/kit => ../kit
+	github.com/carecoop/carecoop/services/monitoring => ../monitoring
+	github.com/carecoop/carecoop/services/purchasing => ../purchasing
 )

@@ -244,3 +244,7 @@ func FieldViolations(t testing.TB, err error) []string {
 	}
 	return fields
 }
+
+// Key is the key Token signs with and Verifier checks: a process that mints
+// tokens for people (the portal) signs with it.
+func (e *Env) Key() ed25519.PrivateKey { return e.key }
