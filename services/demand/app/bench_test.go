@@ -334,12 +334,12 @@ func BenchmarkAggregateQuery(b *testing.B) {
 		switch x := rng.IntN(100); {
 		case x < 5:
 			t := time.Now()
-			_, err = svc.GetSufficiency(ctx, council(councils[rng.IntN(len(councils))]), &demandv1.GetSufficiencyRequest{Consortium: benchConsortium})
+			_, err = svc.GetSufficiency(ctx, council(councils[rng.IntN(len(councils))]), benchConsortium, 0)
 			suff = append(suff, time.Since(t))
 			all = append(all, time.Since(t))
 		case x < 10:
 			t := time.Now()
-			_, err = svc.GetPriceBenchmarks(ctx, lead, &demandv1.GetPriceBenchmarksRequest{Consortium: benchConsortium})
+			_, err = svc.GetPriceBenchmarks(ctx, lead, benchConsortium, 0)
 			prices = append(prices, time.Since(t))
 			all = append(all, time.Since(t))
 		default:
@@ -361,7 +361,7 @@ func BenchmarkAggregateQuery(b *testing.B) {
 			k := [2]string{q.AsAt, viewer}
 			t := time.Now()
 			var out *demandv1.DemandTable
-			out, err = svc.GetDemand(ctx, p, q)
+			out, err = svc.GetDemand(ctx, p, q.GetConsortium(), q.GetAsAt(), q.GetDimensions(), q.GetFilters(), 0)
 			d := time.Since(t)
 			all = append(all, d)
 			if seen[k] {

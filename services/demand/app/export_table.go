@@ -14,20 +14,20 @@ import (
 
 // ExportTable returns one of the tables as CSV or XLSX, exactly as the
 // queries publish it (suppressed cells say so).
-func (s *Service) ExportTable(ctx context.Context, p auth.Principal, q *demandv1.ExportTableRequest) (*demandv1.Document, error) {
+func (s *Service) ExportTable(ctx context.Context, p auth.Principal, consortium, table string, dimensions []string, format demandv1.DocumentFormat, minPosition uint64) (*demandv1.Document, error) {
 	var sh sheet
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, viewer, err := m.reader(p, q.GetConsortium(), false)
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, viewer, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}
-		sh, err = m.sheet(c, viewer, q.GetTable(), q.GetDimensions())
+		sh, err = m.sheet(c, viewer, table, dimensions)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	doc, err := render(sh, q.GetFormat(), q.GetConsortium())
+	doc, err := render(sh, format, consortium)
 	if err != nil {
 		return nil, err
 	}

@@ -11,9 +11,9 @@ import (
 // GetDemand answers the member councils' needs returns as at a date,
 // grouped by one or two dimensions: the consortium table protected, and the
 // caller council's own figures in full.
-func (s *Service) GetDemand(ctx context.Context, p auth.Principal, q *demandv1.GetDemandRequest) (*demandv1.DemandTable, error) {
-	for d, v := range q.GetFilters() {
-		if !containsString(q.GetDimensions(), d) {
+func (s *Service) GetDemand(ctx context.Context, p auth.Principal, consortium, asAt string, dimensions []string, filters map[string]string, minPosition uint64) (*demandv1.DemandTable, error) {
+	for d, v := range filters {
+		if !containsString(dimensions, d) {
 			return nil, domainerr.Field("filters", "filter on %q, which is not one of the grouped dimensions", d)
 		}
 		if !knownValue(d, v) {
@@ -21,12 +21,12 @@ func (s *Service) GetDemand(ctx context.Context, p auth.Principal, q *demandv1.G
 		}
 	}
 	var out *demandv1.DemandTable
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, viewer, err := m.reader(p, q.GetConsortium(), false)
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, viewer, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}
-		out, err = m.demandTable(c, viewer, q.GetAsAt(), q.GetDimensions(), q.GetFilters())
+		out, err = m.demandTable(c, viewer, asAt, dimensions, filters)
 		return err
 	})
 	if out != nil {

@@ -16,14 +16,14 @@ import (
 // docs/forecast.md). Group totals over all councils count many children, and
 // the model sees no council's figures apart; projections are published as
 // they come.
-func (s *Service) GetForecast(ctx context.Context, p auth.Principal, q *demandv1.GetForecastRequest) (*demandv1.Forecast, error) {
+func (s *Service) GetForecast(ctx context.Context, p auth.Principal, consortium string, years uint32, minPosition uint64) (*demandv1.Forecast, error) {
 	var out *demandv1.Forecast
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, _, err := m.reader(p, q.GetConsortium(), false)
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, _, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}
-		out, err = m.forecast(c, int(q.GetYears()))
+		out, err = m.forecast(c, int(years))
 		return err
 	})
 	if out != nil {

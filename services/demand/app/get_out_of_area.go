@@ -10,14 +10,14 @@ import (
 // GetOutOfArea answers where children are placed: inside or outside their
 // council's area and how far from home, from the needs returns as at a date,
 // and the distance of placements awarded through purchasing. All protected.
-func (s *Service) GetOutOfArea(ctx context.Context, p auth.Principal, q *demandv1.GetOutOfAreaRequest) (*demandv1.OutOfArea, error) {
-	out := &demandv1.OutOfArea{Consortium: q.GetConsortium()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, viewer, err := m.reader(p, q.GetConsortium(), false)
+func (s *Service) GetOutOfArea(ctx context.Context, p auth.Principal, consortium, asAt string, minPosition uint64) (*demandv1.OutOfArea, error) {
+	out := &demandv1.OutOfArea{Consortium: consortium}
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, viewer, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}
-		return m.outOfArea(c, viewer, q.GetAsAt(), out)
+		return m.outOfArea(c, viewer, asAt, out)
 	})
 	out.Position = pos
 	return out, err

@@ -13,10 +13,10 @@ import (
 // whole consortium ("all") and per postcode area of the setting, from
 // placements awarded through purchasing. A row is published only with
 // enough placements from enough providers; no single price is ever shown.
-func (s *Service) GetPriceBenchmarks(ctx context.Context, p auth.Principal, q *demandv1.GetPriceBenchmarksRequest) (*demandv1.PriceBenchmarks, error) {
-	out := &demandv1.PriceBenchmarks{Consortium: q.GetConsortium()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, _, err := m.reader(p, q.GetConsortium(), false)
+func (s *Service) GetPriceBenchmarks(ctx context.Context, p auth.Principal, consortium string, minPosition uint64) (*demandv1.PriceBenchmarks, error) {
+	out := &demandv1.PriceBenchmarks{Consortium: consortium}
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, _, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}

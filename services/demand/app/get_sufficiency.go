@@ -14,10 +14,10 @@ import (
 // providers admitted to the category, by the setting's postcode area), per
 // DPS category and area, with the gap. Demand counts children, so it is
 // protected; supply counts places and is published as providers state it.
-func (s *Service) GetSufficiency(ctx context.Context, p auth.Principal, q *demandv1.GetSufficiencyRequest) (*demandv1.Sufficiency, error) {
-	out := &demandv1.Sufficiency{Consortium: q.GetConsortium()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, viewer, err := m.reader(p, q.GetConsortium(), false)
+func (s *Service) GetSufficiency(ctx context.Context, p auth.Principal, consortium string, minPosition uint64) (*demandv1.Sufficiency, error) {
+	out := &demandv1.Sufficiency{Consortium: consortium}
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, viewer, err := m.reader(p, consortium, false)
 		if err != nil {
 			return err
 		}

@@ -20,16 +20,16 @@ import (
 // or stands: no counts (a council's figures reach them only through
 // disclosure control), and no people, sources or reasons (those are the
 // council's).
-func (s *Service) ListNeedsReturns(ctx context.Context, p auth.Principal, q *demandv1.ListNeedsReturnsRequest) (*demandv1.ListNeedsReturnsResponse, error) {
+func (s *Service) ListNeedsReturns(ctx context.Context, p auth.Principal, consortium, asAt string, minPosition uint64) (*demandv1.ListNeedsReturnsResponse, error) {
 	out := &demandv1.ListNeedsReturnsResponse{}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		councils, own, err := m.returnListers(p, q.GetConsortium())
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		councils, own, err := m.returnListers(p, consortium)
 		if err != nil {
 			return err
 		}
 		for _, la := range councils {
 			for date, subs := range m.history[la] {
-				if q.GetAsAt() != "" && date != q.GetAsAt() {
+				if asAt != "" && date != asAt {
 					continue
 				}
 				standing := m.returns[la][date]

@@ -87,8 +87,10 @@ func actorOf(r Request) domain.Actor {
 	return domain.Actor{Subject: r.Principal.Subject, Organisation: r.Principal.Organisation, Role: r.Role}
 }
 
-func handle[S any](ctx context.Context, repo *aggregate.Repository[S], stream eventstore.StreamID, meta eventstore.Metadata, decide func(S) ([]proto.Message, error)) (Result, error) {
-	res, err := repo.Handle(ctx, aggregate.Command[S]{Stream: stream, Meta: meta, Decide: decide})
+// handle runs one command on one aggregate through its repository, decided
+// at now, with the caller's expected version.
+func handle[S any](ctx context.Context, repo *aggregate.Repository[S], r Request, stream eventstore.StreamID, now time.Time, decide func(S) ([]proto.Message, error)) (Result, error) {
+	res, err := repo.Handle(ctx, aggregate.Command[S]{Stream: stream, Meta: r.Meta(now), ExpectedVersion: r.ExpectedVersion, Decide: decide})
 	if err != nil {
 		return Result{}, err
 	}

@@ -12,17 +12,18 @@ import (
 
 // SubmitNeedsReturn records the caller's council's counts as at a date; a
 // later submission for the same date supersedes the earlier one (both are
-// kept). A request naming another council is refused.
-func (s *Service) SubmitNeedsReturn(ctx context.Context, r Request, q *demandv1.SubmitNeedsReturnRequest) (Result, error) {
+// kept). A request naming another council ("" names the caller's) is
+// refused; source "" is "api".
+func (s *Service) SubmitNeedsReturn(ctx context.Context, r Request, council, asAt string, cells []*demandv1.NeedsCell, transitions *demandv1.Transitions,
+	costs []*demandv1.WeeklyCost, forecasts []*demandv1.CouncilForecast, source string) (Result, error) {
 	now := s.now()
-	stream := eventstore.StreamID{Context: Context, Aggregate: ReturnAggregate, ID: domain.ReturnID(r.Principal.OrgID(), q.GetAsAt())}
-	source := q.GetSource()
+	stream := eventstore.StreamID{Context: Context, Aggregate: ReturnAggregate, ID: domain.ReturnID(r.Principal.OrgID(), asAt)}
 	if source == "" {
 		source = "api"
 	}
-	return handle(ctx, s.returns, stream, r.Meta(now), func(st domain.ReturnState) ([]proto.Message, error) {
-		return domain.DecideReturn(st, domain.SubmitNeedsReturn{Actor: actorOf(r), Now: now, Council: q.GetCouncil(), AsAt: q.GetAsAt(), Cells: q.GetCells(),
-			Transitions: q.GetTransitions(), Costs: q.GetCosts(), Forecasts: q.GetForecasts(), Source: source,
+	return handle(ctx, s.returns, r, stream, now, func(st domain.ReturnState) ([]proto.Message, error) {
+		return domain.DecideReturn(st, domain.SubmitNeedsReturn{Actor: actorOf(r), Now: now, Council: council, AsAt: asAt, Cells: cells,
+			Transitions: transitions, Costs: costs, Forecasts: forecasts, Source: source,
 			LegalStatuses: legalStatuses()})
 	})
 }

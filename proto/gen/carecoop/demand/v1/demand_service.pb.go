@@ -161,9 +161,13 @@ type SubmitNeedsReturnRequest struct {
 	Source string `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
 	// The council the return is for (DfE LA code). Optional; when given it
 	// must be the caller's council, or nothing is recorded (PERMISSION_DENIED).
-	Council       string `protobuf:"bytes,8,opt,name=council,proto3" json:"council,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Council string `protobuf:"bytes,8,opt,name=council,proto3" json:"council,omitempty"`
+	// 0 = do not check; otherwise the stream version of the council's return
+	// for the date the caller last saw (ABORTED, nothing written, if it has
+	// changed since).
+	ExpectedVersion uint64 `protobuf:"varint,9,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SubmitNeedsReturnRequest) Reset() {
@@ -252,6 +256,13 @@ func (x *SubmitNeedsReturnRequest) GetCouncil() string {
 	return ""
 }
 
+func (x *SubmitNeedsReturnRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type WithdrawNeedsReturnRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -262,9 +273,13 @@ type WithdrawNeedsReturnRequest struct {
 	// Which submission for the date (ListNeedsReturns shows them).
 	Submission uint32 `protobuf:"varint,4,opt,name=submission,proto3" json:"submission,omitempty"`
 	// Why, for the record, e.g. "Submitted with the wrong extract".
-	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the council's return
+	// for the date the caller last saw (ABORTED, nothing written, if it has
+	// changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WithdrawNeedsReturnRequest) Reset() {
@@ -332,6 +347,13 @@ func (x *WithdrawNeedsReturnRequest) GetReason() string {
 	return ""
 }
 
+func (x *WithdrawNeedsReturnRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type SetDisclosurePolicyRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -340,8 +362,11 @@ type SetDisclosurePolicyRequest struct {
 	// Price statistics need awards from at least this many providers (at least 3).
 	MinPriceProviders uint32 `protobuf:"varint,3,opt,name=min_price_providers,json=minPriceProviders,proto3" json:"min_price_providers,omitempty"`
 	Reason            string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the consortium's policy
+	// the caller last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SetDisclosurePolicyRequest) Reset() {
@@ -400,6 +425,13 @@ func (x *SetDisclosurePolicyRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *SetDisclosurePolicyRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type GetDemandRequest struct {
@@ -2048,7 +2080,7 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\bposition\x18\x03 \x01(\x04R\bposition\x12\x1e\n" +
 	"\n" +
 	"submission\x18\x04 \x01(\rR\n" +
-	"submission\"\xe2\x03\n" +
+	"submission\"\x8d\x04\n" +
 	"\x18SubmitNeedsReturnRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12 \n" +
@@ -2059,7 +2091,8 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\x05costs\x18\x05 \x03(\v2\x1e.carecoop.demand.v1.WeeklyCostB\b\xbaH\x05\x92\x01\x02\x102R\x05costs\x12L\n" +
 	"\tforecasts\x18\x06 \x03(\v2#.carecoop.demand.v1.CouncilForecastB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\tforecasts\x12#\n" +
 	"\x06source\x18\a \x01(\tB\v\xbaH\br\x06\xf0\xc2\"\x01\x18(R\x06source\x12.\n" +
-	"\acouncil\x18\b \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{3})?$R\acouncil\"\xfb\x01\n" +
+	"\acouncil\x18\b \x01(\tB\x14\xbaH\x11r\x0f2\r^([0-9]{3})?$R\acouncil\x12)\n" +
+	"\x10expected_version\x18\t \x01(\x04R\x0fexpectedVersion\"\xa6\x02\n" +
 	"\x1aWithdrawNeedsReturnRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12+\n" +
@@ -2069,13 +2102,15 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\n" +
 	"submission\x18\x04 \x01(\rB\a\xbaH\x04*\x02(\x01R\n" +
 	"submission\x12&\n" +
-	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xe7\x01\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\x92\x02\n" +
 	"\x1aSetDisclosurePolicyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12'\n" +
 	"\tthreshold\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\tthreshold\x129\n" +
 	"\x13min_price_providers\x18\x03 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\x11minPriceProviders\x12&\n" +
-	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x96\x03\n" +
+	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x96\x03\n" +
 	"\x10GetDemandRequest\x12@\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +

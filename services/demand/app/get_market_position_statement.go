@@ -27,10 +27,10 @@ type statement struct {
 // GetMarketPositionStatement generates the statement as Markdown or HTML.
 // It holds only aggregates protected as for a reader with no figures of its
 // own, so the same document may go to providers.
-func (s *Service) GetMarketPositionStatement(ctx context.Context, p auth.Principal, q *demandv1.GetMarketPositionStatementRequest) (*demandv1.Document, error) {
+func (s *Service) GetMarketPositionStatement(ctx context.Context, p auth.Principal, consortium string, format demandv1.DocumentFormat, minPosition uint64) (*demandv1.Document, error) {
 	var st statement
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, _, err := m.reader(p, q.GetConsortium(), true)
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, _, err := m.reader(p, consortium, true)
 		if err != nil {
 			return err
 		}
@@ -40,8 +40,8 @@ func (s *Service) GetMarketPositionStatement(ctx context.Context, p auth.Princip
 	if err != nil {
 		return nil, err
 	}
-	base := q.GetConsortium() + "-market-position-statement"
-	if q.GetFormat() == demandv1.DocumentFormat_DOCUMENT_FORMAT_HTML {
+	base := consortium + "-market-position-statement"
+	if format == demandv1.DocumentFormat_DOCUMENT_FORMAT_HTML {
 		var buf bytes.Buffer
 		if err := statementHTML.Execute(&buf, st); err != nil {
 			return nil, err
