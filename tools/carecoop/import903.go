@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -34,10 +35,12 @@ var errNotSubmitted = errors.New("nothing was submitted")
 // leave the machine. The request id is derived from the council, the date and
 // the counts, so importing the same files again is applied once.
 //
-// Two checks come before anything is asked or sent: a --token of another
+// Checks come before anything is asked or sent: a --token of another
 // council than --la is refused (the service would record the counts as the
-// token's council's), and a return that counts no child is shown with a
-// warning and needs a yes to the question, or --allow-empty under --yes.
+// token's council's); without --token, a --data holding no dev stack is
+// refused (its key signs the token); and a return that counts no child is
+// shown with a warning and needs a yes to the question, or --allow-empty
+// under --yes.
 func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import-903", flag.ContinueOnError)
 	episodes := fs.String("episodes", "", "SSDA903 episodes CSV (required)")
@@ -50,7 +53,13 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	yes := fs.Bool("yes", false, "submit without asking")
 	allowEmpty := fs.Bool("allow-empty", false, "with --yes, submit a return that counts no child (refused otherwise)")
 	dryRun := fs.Bool("dry-run", false, "show the counts and submit nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, `Reads a council's SSDA903 episodes and header extracts on this machine, shows
+the counts of the needs return it would submit (by placement group, age band,
+need, legal status, area and distance, and the year's transitions), and
+submits only those counts to the demand service: no child-level row leaves
+the machine. Without --token it signs a council analyst's token with the key
+of the dev stack in --data.
+`); err != nil {
 		return err
 	}
 	if *episodes == "" || *header == "" || *la == "" || *asAt == "" {
@@ -61,15 +70,21 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--as-at: %q is not a date (YYYY-MM-DD)", *asAt)
 	}
+	var key ed25519.PrivateKey
 	if *token != "" {
 		if err := tokenIsCouncils(*token, *la); err != nil {
 			return err
 		}
+	} else if key, err = stackKey(*data); err != nil {
+		return err
 	}
 	ret, err := read903(*episodes, *header, *la, date)
 	if err != nil {
 		var rep *ssda903.Report
 		if errors.As(err, &rep) {
+			if swapped903(*episodes, *header) {
+				fmt.Fprintf(stdout, "The files are the wrong way round: --episodes %s is a header file (SEX, DOB, ...) and --header %s an episodes file (DECOM, RNE, LS, ...); swap them.\n", *episodes, *header)
+			}
 			fmt.Fprintf(stdout, "The extract has problems; fix them and import again:\n%s\n", rep.Error())
 			return errNotSubmitted
 		}
@@ -101,10 +116,6 @@ func runImport903(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	tok := *token
 	if tok == "" {
-		key, err := auth.LoadOrCreateDevKey(*data)
-		if err != nil {
-			return err
-		}
 		if tok, err = auth.IssueToken(key, auth.Principal{Subject: "analyst@council:" + *la, Organisation: auth.CouncilOrg(*la), Roles: []string{auth.CouncilAnalyst}}, time.Hour); err != nil {
 			return err
 		}
@@ -163,6 +174,35 @@ func tokenIsCouncils(token, la string) error {
 		return fmt.Errorf("--la is %s but the token is council %s's: nothing was submitted (use a token of council %s)", la, code, la)
 	}
 	return nil
+}
+
+// swapped903 reports whether the file given as episodes has a header
+// file's columns and the one given as header an episodes file's, judged by
+// each file's first line.
+func swapped903(episodesPath, headerPath string) bool {
+	ep, hd := columns903(episodesPath), columns903(headerPath)
+	isHeader := func(c map[string]bool) bool { return c["DOB"] && c["SEX"] && !c["DECOM"] }
+	isEpisodes := func(c map[string]bool) bool { return c["DECOM"] && c["RNE"] && c["LS"] && !c["DOB"] }
+	return isHeader(ep) && isEpisodes(hd)
+}
+
+// columns903 returns the column names on the first line of a CSV file, upper
+// case (nil if it cannot be read).
+func columns903(path string) map[string]bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return nil
+	}
+	cols := map[string]bool{}
+	for _, c := range strings.Split(strings.TrimPrefix(line, "\ufeff"), ",") {
+		cols[strings.ToUpper(strings.Trim(c, " \t\r\n\""))] = true
+	}
+	return cols
 }
 
 func read903(episodesPath, headerPath, la string, asAt time.Time) (*ssda903.Return, error) {

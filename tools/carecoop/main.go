@@ -2,13 +2,16 @@
 //
 //	carecoop dev    every service in one process on an embedded NATS with JetStream
 //	carecoop token  a development token signed by the dev stack's key
-//	carecoop seed   the north-west demo data, sent through the services' APIs
+//	carecoop seed   the north-west framework demo, sent through the framework API
 //	carecoop import-903  a council's SSDA903 extract as a needs return (counts only)
 package main
 
 import (
+	"bytes"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -17,7 +20,8 @@ const usage = `usage: carecoop <command> [flags]
 commands:
   dev     run every service in one process on an embedded NATS (JetStream on disk)
   token   print a development token signed by the dev stack's key
-  seed    send the north-west demo data to a running stack
+  seed    send the north-west framework demo to a running stack's framework
+          service ('carecoop dev' seeds all the demo data on its first start)
   import-903  compute a needs return from a council's SSDA903 extract on this
           machine and submit only the counts
 
@@ -49,8 +53,32 @@ func main() {
 		fmt.Fprintf(os.Stderr, "carecoop: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h or --help: the usage is on stdout
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "carecoop:", err)
 		os.Exit(1)
 	}
+}
+
+// parseFlags parses a command's flags. about says what the command does;
+// -h or --help prints it and the flags to stdout and returns flag.ErrHelp
+// (an exit 0); a bad flag is reported with the flags on stderr, as is any
+// later fs.Usage().
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, about string) error {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: carecoop %s [flags]\n\n%s\nflags:\n", fs.Name(), about)
+		fs.PrintDefaults()
+	}
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = stdout.Write(buf.Bytes())
+		return err
+	}
+	_, _ = os.Stderr.Write(buf.Bytes())
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"google.golang.org/grpc"
@@ -70,7 +71,14 @@ func runSeed(args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	data := fs.String("data", ".carecoop", "data directory of the dev stack (holds its signing key)")
 	addr := fs.String("framework-addr", framework.DefaultAddr, "framework service address")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, os.Stdout, `Sends the north-west framework demo to a running stack's framework service,
+through the same RPCs a lead and providers would use: the Greater Manchester
+residential children's homes framework (three lots, the ten Greater Manchester
+councils as members), drafted, opened for bids, bid on by five providers,
+scored, awarded and activated. It seeds nothing if the north-west consortium
+already has a framework, and only the framework: the purchasing, demand and
+monitoring demo data are seeded by 'carecoop dev' on its first start.
+`); err != nil {
 		return err
 	}
 	key, err := auth.LoadOrCreateDevKey(*data)

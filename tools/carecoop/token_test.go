@@ -11,6 +11,10 @@ import (
 
 func TestTokenIsTheLastLineAndVerifiesWithTheDevKey(t *testing.T) {
 	data := t.TempDir()
+	// The signing key `carecoop dev` makes on its first start.
+	if _, err := auth.LoadOrCreateDevKey(data); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := runToken([]string{"--data", data, "--org", "consortium:north-west", "--role", "consortium_lead"}, &out); err != nil {
 		t.Fatal(err)
