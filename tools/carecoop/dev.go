@@ -41,7 +41,12 @@ func runDev(args []string) error {
 	monitoringAddr := fs.String("monitoring-addr", monitoring.DefaultAddr, "monitoring service gRPC address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring) in one process
+on an embedded NATS with JetStream, its data in --data, and seeds the
+north-west demo data on the first start. Ctrl-C stops it; the next start
+resumes from the same data. One carecoop dev at a time may use a data
+directory.
+`); err != nil {
 		return err
 	}
 	natsHost, natsPort, err := loopbackAddr(*natsAddr)
@@ -54,6 +59,19 @@ func runDev(args []string) error {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Every address is tried before anything starts: NATS on a port in use
+	// would only say it was not ready after 10s.
+	for _, a := range []struct{ flag, addr string }{{"--nats-addr", *natsAddr}, {"--framework-addr", *frameworkAddr},
+		{"--purchasing-addr", *purchasingAddr}, {"--demand-addr", *demandAddr}, {"--monitoring-addr", *monitoringAddr}} {
+		if err := portFree(a.addr); err != nil {
+			return fmt.Errorf("%s: %w", a.flag, err)
+		}
 	}
 	log := zap.NewNop()
 	if *verbose {
@@ -76,6 +94,9 @@ func runDev(args []string) error {
 	}
 	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users})
 	if err != nil {
+		if perr := portFree(*natsAddr); perr != nil { // taken since the check
+			return fmt.Errorf("--nats-addr: %w", perr)
+		}
 		return fmt.Errorf("starting NATS: %w", err)
 	}
 	defer ns.Shutdown()
@@ -195,6 +216,19 @@ func loopbackAddr(addr string) (string, int, error) {
 		return "", 0, err
 	}
 	return host, port, nil
+}
+
+// portFree reports, as an error naming addr, that nothing may listen on it:
+// in use (by another carecoop dev or another program) or not bindable.
+func portFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is in use: another program (another carecoop dev?) listens there; stop it or choose another address", addr)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return l.Close()
 }
 
 // seedDemo seeds what is not seeded yet and returns lines to print.
