@@ -89,3 +89,20 @@ func nameOr(name, id string) string {
 	}
 	return id
 }
+
+// optionID is the id of a radio or checkbox: the field's own for the first
+// (the error summary links to it), then field-2, field-3…
+func optionID(field string, i int) string {
+	if i == 0 {
+		return field
+	}
+	return field + "-" + strconv.Itoa(i+1)
+}
+
+// FieldID is the form field id for an API field path
+// ("terms.lots[0].name" → "terms-lots-0-name"), so a service's field
+// violation links to the field that holds it.
+func FieldID(path string) string {
+	r := strings.NewReplacer(".", "-", "[", "-", "]", "")
+	return r.Replace(path)
+}

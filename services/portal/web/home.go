@@ -20,6 +20,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /sign-out", s.signOut)
 	s.page("GET /{$}", nil, s.home)
 	s.frameworkRoutes()
+	s.dpsRoutes()
+	s.consortiumRoutes()
+	s.decisionRoutes()
 }
 
 // home is the person's start page: for a consortium lead, every decision

@@ -276,3 +276,23 @@ func navActive(path string) string {
 var leadOnly = []string{auth.ConsortiumLead}
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+// command is the answer to a form post that runs one command: the call gets
+// the form's request id (so a double submit acts once); when it succeeds
+// the person goes to next, read at the command's position, with banner;
+// when the service refuses what a form can show (field violations, a
+// broken rule, a stale version), the form is shown again with its errors
+// (HTTP 422); anything else fails the page.
+func (q *rq) command(call func(requestID string) (position uint64, err error), next, banner string, again func(errs []view.FieldError) error) error {
+	pos, err := call(formRequestID(q.r))
+	if err == nil {
+		return q.done(next, pos, banner)
+	}
+	errs, ok := formErrors(err, view.FieldID)
+	if !ok {
+		return err
+	}
+	q.page.Errors = errs
+	q.w.WriteHeader(http.StatusUnprocessableEntity)
+	return again(errs)
+}

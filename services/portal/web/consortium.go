@@ -1,0 +1,4 @@
+package web
+
+// consortiumRoutes are the lead's consortium settings pages.
+func (s *Server) consortiumRoutes() {}

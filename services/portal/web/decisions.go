@@ -1,0 +1,4 @@
+package web
+
+// decisionRoutes are the decision logs pages.
+func (s *Server) decisionRoutes() {}

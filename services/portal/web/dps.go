@@ -1,0 +1,4 @@
+package web
+
+// dpsRoutes are the lead's dynamic purchasing pages.
+func (s *Server) dpsRoutes() {}
