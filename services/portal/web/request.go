@@ -293,6 +293,7 @@ func (q *rq) command(call func(requestID string) (position uint64, err error), n
 		return err
 	}
 	q.page.Errors = errs
+	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	q.w.WriteHeader(http.StatusUnprocessableEntity)
 	return again(errs)
 }
