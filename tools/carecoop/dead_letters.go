@@ -142,7 +142,7 @@ func runDeadLettersList(args []string, out io.Writer) error {
 	conn.register(fs)
 	durable := fs.String("durable", "", "only this reaction's letters (e.g. purchasing-risk-levels)")
 	asJSON := fs.Bool("json", false, "print the letters as a JSON array")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, out, "Lists the dead letters: the events reactions gave up on, with the error.\n"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -221,7 +221,7 @@ func runDeadLettersReplay(args []string, out io.Writer) error {
 	position := fs.Uint64("position", 0, "the letter's position (the commit's position in the event stream)")
 	all := fs.Bool("all", false, "replay every letter of --durable, in position order")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for the service to replay (0: do not wait)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, out, "Marks a durable's dead letters for replay; the service handles each event again and\ndeletes its letter if that succeeds. Replaying is your decision: an old event\nhandled after newer ones may undo them.\n"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

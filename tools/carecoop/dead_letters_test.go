@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"regexp"
 	"strings"
@@ -190,10 +192,15 @@ func TestDeadLettersReplayAll(t *testing.T) {
 }
 
 // Without credentials the CLI says where it looked; a wrong request is
-// refused before anything is marked.
+// refused before anything is marked; -h says what a command does.
 func TestDeadLettersCLIRefusals(t *testing.T) {
 	t.Setenv("NATS_USER", "")
 	var out strings.Builder
+	if err := runDeadLetters([]string{"replay", "-h"}, &out); !errors.Is(err, flag.ErrHelp) ||
+		!strings.Contains(out.String(), "usage: carecoop dead-letters replay [flags]") || !strings.Contains(out.String(), "-position") {
+		t.Fatalf("replay -h: %v\n%s", err, out.String())
+	}
+	out.Reset()
 	err := runDeadLetters([]string{"list", "--data", t.TempDir(), "--nats", "nats://127.0.0.1:1"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "operator.env") {
 		t.Fatalf("list without credentials: %v", err)

@@ -4,6 +4,7 @@
 //	carecoop token  a development token signed by the dev stack's key
 //	carecoop seed   the north-west framework demo, sent through the framework API
 //	carecoop import-903  a council's SSDA903 extract as a needs return (counts only)
+//	carecoop dead-letters  list and replay the events reactions gave up on
 package main
 
 import (
@@ -24,6 +25,7 @@ commands:
           service ('carecoop dev' seeds all the demo data on its first start)
   import-903  compute a needs return from a council's SSDA903 extract on this
           machine and submit only the counts
+  dead-letters  list the events reactions gave up on, and replay them
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -46,6 +48,8 @@ func main() {
 		if errors.Is(err, errNotSubmitted) {
 			os.Exit(1)
 		}
+	case "dead-letters":
+		err = runDeadLetters(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
