@@ -93,7 +93,13 @@ func (c *consumer) logCount(byState map[string]int) {
 func (c *consumer) replay(ctx context.Context, kv natsjs.KeyValue, l DeadLetter) {
 	log := c.log.With(zap.String("dead_letter", l.Key()), zap.String("subject", l.Subject), zap.Uint64("position", l.Position))
 	var failed eventstore.RecordedEvent
-	events, err := loadCommit(ctx, c.letters.js, c.cfg.Stream, l.Subject, l.Position)
+	var events []eventstore.RecordedEvent
+	var err error
+	if l.Stream != "" && l.Stream != c.cfg.Stream {
+		err = fmt.Errorf("the letter is about stream %s; this consumer reads %s", l.Stream, c.cfg.Stream)
+	} else {
+		events, err = loadCommit(ctx, c.letters.js, c.cfg.Stream, l.Subject, l.Position)
+	}
 	if err == nil {
 		failed, err = c.runEvents(ctx, events)
 	}
