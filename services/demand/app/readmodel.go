@@ -23,6 +23,8 @@ type ReadModel struct {
 	consortia map[string]*consortiumRM
 	dps       map[string]*dpsRM
 	policies  map[string]*demandv1.DisclosurePolicySet
+	// policySet: consortium → who set its policy last, when, at which version.
+	policySet map[string]policyChange
 	// returns: council → as-at date → the submission that stands.
 	returns map[string]map[string]*demandv1.NeedsReturnSubmitted
 	// history: council → as-at date → every submission, in order.
@@ -108,7 +110,7 @@ func (s *supplySetting) free() uint32 {
 // NewReadModel returns an empty read model.
 func NewReadModel() *ReadModel {
 	return &ReadModel{
-		consortia: map[string]*consortiumRM{}, dps: map[string]*dpsRM{}, policies: map[string]*demandv1.DisclosurePolicySet{},
+		consortia: map[string]*consortiumRM{}, dps: map[string]*dpsRM{}, policies: map[string]*demandv1.DisclosurePolicySet{}, policySet: map[string]policyChange{},
 		returns: map[string]map[string]*demandv1.NeedsReturnSubmitted{}, history: map[string]map[string][]*submissionRM{},
 		cells: map[string]map[string][]record{}, combos: map[[6]string]int{},
 		referrals: map[string]*liveReferral{}, settings: map[string]*supplySetting{},
@@ -164,6 +166,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *demandv1.DisclosurePolicySet:
 		m.policies[e.GetConsortium()] = e
+		m.policySet[e.GetConsortium()] = policyChange{at: re.OccurredAt, by: re.Actor.Subject, version: re.Version}
 		m.live++
 
 	case *purchasingv1.DpsCreated:

@@ -24,6 +24,9 @@ var Policy = auth.Policy{
 	// decision on its needs data, which its analyst prepares (DOMAIN.md).
 	method("WithdrawNeedsReturn"): {Roles: []string{auth.CouncilAnalyst}},
 	method("SetDisclosurePolicy"): {Roles: []string{auth.ConsortiumLead}},
+	// Which consortium's policy (the lead's own, a member council's, any
+	// for the platform) is decided by GetDisclosurePolicy.
+	method("GetDisclosurePolicy"): {Roles: readers},
 
 	method("GetDemand"):                  {Roles: readers},
 	method("GetDemandSeries"):            {Roles: readers},

@@ -62,6 +62,12 @@ func (s *Server) SetDisclosurePolicy(ctx context.Context, q *demandv1.SetDisclos
 	})
 }
 
+func (s *Server) GetDisclosurePolicy(ctx context.Context, q *demandv1.GetDisclosurePolicyRequest) (*demandv1.DisclosurePolicy, error) {
+	return query(ctx, "GetDisclosurePolicy", func(p auth.Principal) (*demandv1.DisclosurePolicy, error) {
+		return s.app.GetDisclosurePolicy(ctx, p, q.GetConsortium(), q.GetMinPosition())
+	})
+}
+
 func (s *Server) GetDemand(ctx context.Context, q *demandv1.GetDemandRequest) (*demandv1.DemandTable, error) {
 	return query(ctx, "GetDemand", func(p auth.Principal) (*demandv1.DemandTable, error) {
 		return s.app.GetDemand(ctx, p, q.GetConsortium(), q.GetAsAt(), q.GetDimensions(), q.GetFilters(), q.GetMinPosition())

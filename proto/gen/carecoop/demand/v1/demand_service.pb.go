@@ -434,6 +434,174 @@ func (x *SetDisclosurePolicyRequest) GetExpectedVersion() uint64 {
 	return 0
 }
 
+type GetDisclosurePolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A consortium lead: its own by default; councils and the platform: required.
+	Consortium    string `protobuf:"bytes,1,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	MinPosition   uint64 `protobuf:"varint,2,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDisclosurePolicyRequest) Reset() {
+	*x = GetDisclosurePolicyRequest{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDisclosurePolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDisclosurePolicyRequest) ProtoMessage() {}
+
+func (x *GetDisclosurePolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDisclosurePolicyRequest.ProtoReflect.Descriptor instead.
+func (*GetDisclosurePolicyRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetDisclosurePolicyRequest) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *GetDisclosurePolicyRequest) GetMinPosition() uint64 {
+	if x != nil {
+		return x.MinPosition
+	}
+	return 0
+}
+
+type DisclosurePolicy struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Consortium string                 `protobuf:"bytes,1,opt,name=consortium,proto3" json:"consortium,omitempty"`
+	// Cells counting fewer children than this are suppressed.
+	Threshold uint32 `protobuf:"varint,2,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// Price statistics need awards from at least this many providers.
+	MinPriceProviders uint32 `protobuf:"varint,3,opt,name=min_price_providers,json=minPriceProviders,proto3" json:"min_price_providers,omitempty"`
+	// True until the consortium's lead sets a policy: the defaults (5 and 3).
+	IsDefault bool `protobuf:"varint,4,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"`
+	// The last change (empty while the defaults stand): why, who (the
+	// token's subject) and when.
+	Reason string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	SetBy  string                 `protobuf:"bytes,6,opt,name=set_by,json=setBy,proto3" json:"set_by,omitempty"`
+	SetAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=set_at,json=setAt,proto3" json:"set_at,omitempty"`
+	// The version of the consortium's policy stream (0 while the defaults
+	// stand): SetDisclosurePolicy's expected_version.
+	Version       uint64 `protobuf:"varint,8,opt,name=version,proto3" json:"version,omitempty"`
+	Position      uint64 `protobuf:"varint,9,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisclosurePolicy) Reset() {
+	*x = DisclosurePolicy{}
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisclosurePolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisclosurePolicy) ProtoMessage() {}
+
+func (x *DisclosurePolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisclosurePolicy.ProtoReflect.Descriptor instead.
+func (*DisclosurePolicy) Descriptor() ([]byte, []int) {
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DisclosurePolicy) GetConsortium() string {
+	if x != nil {
+		return x.Consortium
+	}
+	return ""
+}
+
+func (x *DisclosurePolicy) GetThreshold() uint32 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *DisclosurePolicy) GetMinPriceProviders() uint32 {
+	if x != nil {
+		return x.MinPriceProviders
+	}
+	return 0
+}
+
+func (x *DisclosurePolicy) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *DisclosurePolicy) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DisclosurePolicy) GetSetBy() string {
+	if x != nil {
+		return x.SetBy
+	}
+	return ""
+}
+
+func (x *DisclosurePolicy) GetSetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SetAt
+	}
+	return nil
+}
+
+func (x *DisclosurePolicy) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *DisclosurePolicy) GetPosition() uint64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
 type GetDemandRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Consortium string                 `protobuf:"bytes,1,opt,name=consortium,proto3" json:"consortium,omitempty"`
@@ -451,7 +619,7 @@ type GetDemandRequest struct {
 
 func (x *GetDemandRequest) Reset() {
 	*x = GetDemandRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +631,7 @@ func (x *GetDemandRequest) String() string {
 func (*GetDemandRequest) ProtoMessage() {}
 
 func (x *GetDemandRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[4]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +644,7 @@ func (x *GetDemandRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDemandRequest.ProtoReflect.Descriptor instead.
 func (*GetDemandRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{4}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetDemandRequest) GetConsortium() string {
@@ -532,7 +700,7 @@ type DemandTable struct {
 
 func (x *DemandTable) Reset() {
 	*x = DemandTable{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +712,7 @@ func (x *DemandTable) String() string {
 func (*DemandTable) ProtoMessage() {}
 
 func (x *DemandTable) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[5]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +725,7 @@ func (x *DemandTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DemandTable.ProtoReflect.Descriptor instead.
 func (*DemandTable) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{5}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DemandTable) GetConsortium() string {
@@ -620,7 +788,7 @@ type GetDemandSeriesRequest struct {
 
 func (x *GetDemandSeriesRequest) Reset() {
 	*x = GetDemandSeriesRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -632,7 +800,7 @@ func (x *GetDemandSeriesRequest) String() string {
 func (*GetDemandSeriesRequest) ProtoMessage() {}
 
 func (x *GetDemandSeriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[6]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -645,7 +813,7 @@ func (x *GetDemandSeriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDemandSeriesRequest.ProtoReflect.Descriptor instead.
 func (*GetDemandSeriesRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{6}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetDemandSeriesRequest) GetConsortium() string {
@@ -681,7 +849,7 @@ type DemandSeries struct {
 
 func (x *DemandSeries) Reset() {
 	*x = DemandSeries{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -693,7 +861,7 @@ func (x *DemandSeries) String() string {
 func (*DemandSeries) ProtoMessage() {}
 
 func (x *DemandSeries) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[7]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -706,7 +874,7 @@ func (x *DemandSeries) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DemandSeries.ProtoReflect.Descriptor instead.
 func (*DemandSeries) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{7}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DemandSeries) GetConsortium() string {
@@ -747,7 +915,7 @@ type GetSufficiencyRequest struct {
 
 func (x *GetSufficiencyRequest) Reset() {
 	*x = GetSufficiencyRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +927,7 @@ func (x *GetSufficiencyRequest) String() string {
 func (*GetSufficiencyRequest) ProtoMessage() {}
 
 func (x *GetSufficiencyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[8]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +940,7 @@ func (x *GetSufficiencyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSufficiencyRequest.ProtoReflect.Descriptor instead.
 func (*GetSufficiencyRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{8}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetSufficiencyRequest) GetConsortium() string {
@@ -809,7 +977,7 @@ type SufficiencyRow struct {
 
 func (x *SufficiencyRow) Reset() {
 	*x = SufficiencyRow{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +989,7 @@ func (x *SufficiencyRow) String() string {
 func (*SufficiencyRow) ProtoMessage() {}
 
 func (x *SufficiencyRow) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[9]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1002,7 @@ func (x *SufficiencyRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SufficiencyRow.ProtoReflect.Descriptor instead.
 func (*SufficiencyRow) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{9}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SufficiencyRow) GetCategoryId() string {
@@ -898,7 +1066,7 @@ type Sufficiency struct {
 
 func (x *Sufficiency) Reset() {
 	*x = Sufficiency{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +1078,7 @@ func (x *Sufficiency) String() string {
 func (*Sufficiency) ProtoMessage() {}
 
 func (x *Sufficiency) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[10]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +1091,7 @@ func (x *Sufficiency) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sufficiency.ProtoReflect.Descriptor instead.
 func (*Sufficiency) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{10}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Sufficiency) GetConsortium() string {
@@ -964,7 +1132,7 @@ type GetPriceBenchmarksRequest struct {
 
 func (x *GetPriceBenchmarksRequest) Reset() {
 	*x = GetPriceBenchmarksRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1144,7 @@ func (x *GetPriceBenchmarksRequest) String() string {
 func (*GetPriceBenchmarksRequest) ProtoMessage() {}
 
 func (x *GetPriceBenchmarksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[11]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1157,7 @@ func (x *GetPriceBenchmarksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPriceBenchmarksRequest.ProtoReflect.Descriptor instead.
 func (*GetPriceBenchmarksRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{11}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetPriceBenchmarksRequest) GetConsortium() string {
@@ -1025,7 +1193,7 @@ type PriceRow struct {
 
 func (x *PriceRow) Reset() {
 	*x = PriceRow{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1037,7 +1205,7 @@ func (x *PriceRow) String() string {
 func (*PriceRow) ProtoMessage() {}
 
 func (x *PriceRow) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[12]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1050,7 +1218,7 @@ func (x *PriceRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceRow.ProtoReflect.Descriptor instead.
 func (*PriceRow) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{12}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PriceRow) GetCategoryId() string {
@@ -1127,7 +1295,7 @@ type PriceBenchmarks struct {
 
 func (x *PriceBenchmarks) Reset() {
 	*x = PriceBenchmarks{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1307,7 @@ func (x *PriceBenchmarks) String() string {
 func (*PriceBenchmarks) ProtoMessage() {}
 
 func (x *PriceBenchmarks) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[13]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1320,7 @@ func (x *PriceBenchmarks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceBenchmarks.ProtoReflect.Descriptor instead.
 func (*PriceBenchmarks) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{13}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PriceBenchmarks) GetConsortium() string {
@@ -1187,7 +1355,7 @@ type GetOutOfAreaRequest struct {
 
 func (x *GetOutOfAreaRequest) Reset() {
 	*x = GetOutOfAreaRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1199,7 +1367,7 @@ func (x *GetOutOfAreaRequest) String() string {
 func (*GetOutOfAreaRequest) ProtoMessage() {}
 
 func (x *GetOutOfAreaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[14]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1212,7 +1380,7 @@ func (x *GetOutOfAreaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOutOfAreaRequest.ProtoReflect.Descriptor instead.
 func (*GetOutOfAreaRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{14}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetOutOfAreaRequest) GetConsortium() string {
@@ -1256,7 +1424,7 @@ type OutOfArea struct {
 
 func (x *OutOfArea) Reset() {
 	*x = OutOfArea{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1436,7 @@ func (x *OutOfArea) String() string {
 func (*OutOfArea) ProtoMessage() {}
 
 func (x *OutOfArea) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[15]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1449,7 @@ func (x *OutOfArea) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutOfArea.ProtoReflect.Descriptor instead.
 func (*OutOfArea) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{15}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OutOfArea) GetConsortium() string {
@@ -1351,7 +1519,7 @@ type GetForecastRequest struct {
 
 func (x *GetForecastRequest) Reset() {
 	*x = GetForecastRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1531,7 @@ func (x *GetForecastRequest) String() string {
 func (*GetForecastRequest) ProtoMessage() {}
 
 func (x *GetForecastRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[16]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1544,7 @@ func (x *GetForecastRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetForecastRequest.ProtoReflect.Descriptor instead.
 func (*GetForecastRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{16}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetForecastRequest) GetConsortium() string {
@@ -1412,7 +1580,7 @@ type ForecastValue struct {
 
 func (x *ForecastValue) Reset() {
 	*x = ForecastValue{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1592,7 @@ func (x *ForecastValue) String() string {
 func (*ForecastValue) ProtoMessage() {}
 
 func (x *ForecastValue) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[17]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1605,7 @@ func (x *ForecastValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForecastValue.ProtoReflect.Descriptor instead.
 func (*ForecastValue) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{17}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ForecastValue) GetPlacementGroup() string {
@@ -1478,7 +1646,7 @@ type ForecastYear struct {
 
 func (x *ForecastYear) Reset() {
 	*x = ForecastYear{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1490,7 +1658,7 @@ func (x *ForecastYear) String() string {
 func (*ForecastYear) ProtoMessage() {}
 
 func (x *ForecastYear) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[18]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1503,7 +1671,7 @@ func (x *ForecastYear) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ForecastYear.ProtoReflect.Descriptor instead.
 func (*ForecastYear) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{18}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ForecastYear) GetAsAt() string {
@@ -1535,7 +1703,7 @@ type Forecast struct {
 
 func (x *Forecast) Reset() {
 	*x = Forecast{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1715,7 @@ func (x *Forecast) String() string {
 func (*Forecast) ProtoMessage() {}
 
 func (x *Forecast) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[19]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1728,7 @@ func (x *Forecast) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Forecast.ProtoReflect.Descriptor instead.
 func (*Forecast) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Forecast) GetConsortium() string {
@@ -1616,7 +1784,7 @@ type GetMarketPositionStatementRequest struct {
 
 func (x *GetMarketPositionStatementRequest) Reset() {
 	*x = GetMarketPositionStatementRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1628,7 +1796,7 @@ func (x *GetMarketPositionStatementRequest) String() string {
 func (*GetMarketPositionStatementRequest) ProtoMessage() {}
 
 func (x *GetMarketPositionStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[20]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1641,7 +1809,7 @@ func (x *GetMarketPositionStatementRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetMarketPositionStatementRequest.ProtoReflect.Descriptor instead.
 func (*GetMarketPositionStatementRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetMarketPositionStatementRequest) GetConsortium() string {
@@ -1680,7 +1848,7 @@ type ExportTableRequest struct {
 
 func (x *ExportTableRequest) Reset() {
 	*x = ExportTableRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1860,7 @@ func (x *ExportTableRequest) String() string {
 func (*ExportTableRequest) ProtoMessage() {}
 
 func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[21]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1873,7 @@ func (x *ExportTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportTableRequest.ProtoReflect.Descriptor instead.
 func (*ExportTableRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportTableRequest) GetConsortium() string {
@@ -1757,7 +1925,7 @@ type ListNeedsReturnsRequest struct {
 
 func (x *ListNeedsReturnsRequest) Reset() {
 	*x = ListNeedsReturnsRequest{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +1937,7 @@ func (x *ListNeedsReturnsRequest) String() string {
 func (*ListNeedsReturnsRequest) ProtoMessage() {}
 
 func (x *ListNeedsReturnsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[22]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +1950,7 @@ func (x *ListNeedsReturnsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNeedsReturnsRequest.ProtoReflect.Descriptor instead.
 func (*ListNeedsReturnsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{22}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListNeedsReturnsRequest) GetConsortium() string {
@@ -1836,7 +2004,7 @@ type NeedsReturnSubmission struct {
 
 func (x *NeedsReturnSubmission) Reset() {
 	*x = NeedsReturnSubmission{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1848,7 +2016,7 @@ func (x *NeedsReturnSubmission) String() string {
 func (*NeedsReturnSubmission) ProtoMessage() {}
 
 func (x *NeedsReturnSubmission) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[23]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1861,7 +2029,7 @@ func (x *NeedsReturnSubmission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NeedsReturnSubmission.ProtoReflect.Descriptor instead.
 func (*NeedsReturnSubmission) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *NeedsReturnSubmission) GetCouncil() string {
@@ -1959,7 +2127,7 @@ type ListNeedsReturnsResponse struct {
 
 func (x *ListNeedsReturnsResponse) Reset() {
 	*x = ListNeedsReturnsResponse{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1971,7 +2139,7 @@ func (x *ListNeedsReturnsResponse) String() string {
 func (*ListNeedsReturnsResponse) ProtoMessage() {}
 
 func (x *ListNeedsReturnsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[24]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1984,7 +2152,7 @@ func (x *ListNeedsReturnsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNeedsReturnsResponse.ProtoReflect.Descriptor instead.
 func (*ListNeedsReturnsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{24}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListNeedsReturnsResponse) GetReturns() []*NeedsReturnSubmission {
@@ -2013,7 +2181,7 @@ type Document struct {
 
 func (x *Document) Reset() {
 	*x = Document{}
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2025,7 +2193,7 @@ func (x *Document) String() string {
 func (*Document) ProtoMessage() {}
 
 func (x *Document) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[25]
+	mi := &file_carecoop_demand_v1_demand_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2038,7 +2206,7 @@ func (x *Document) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Document.ProtoReflect.Descriptor instead.
 func (*Document) Descriptor() ([]byte, []int) {
-	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{25}
+	return file_carecoop_demand_v1_demand_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Document) GetFileName() string {
@@ -2110,7 +2278,25 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\tthreshold\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\tthreshold\x129\n" +
 	"\x13min_price_providers\x18\x03 \x01(\rB\t\xbaH\x06*\x04\x182(\x03R\x11minPriceProviders\x12&\n" +
 	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x96\x03\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\x84\x01\n" +
+	"\x1aGetDisclosurePolicyRequest\x12C\n" +
+	"\n" +
+	"consortium\x18\x01 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{1,62})?$R\n" +
+	"consortium\x12!\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xb7\x02\n" +
+	"\x10DisclosurePolicy\x12\x1e\n" +
+	"\n" +
+	"consortium\x18\x01 \x01(\tR\n" +
+	"consortium\x12\x1c\n" +
+	"\tthreshold\x18\x02 \x01(\rR\tthreshold\x12.\n" +
+	"\x13min_price_providers\x18\x03 \x01(\rR\x11minPriceProviders\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\x04 \x01(\bR\tisDefault\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x15\n" +
+	"\x06set_by\x18\x06 \x01(\tR\x05setBy\x121\n" +
+	"\x06set_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05setAt\x12\x18\n" +
+	"\aversion\x18\b \x01(\x04R\aversion\x12\x1a\n" +
+	"\bposition\x18\t \x01(\x04R\bposition\"\x96\x03\n" +
 	"\x10GetDemandRequest\x12@\n" +
 	"\n" +
 	"consortium\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\n" +
@@ -2289,11 +2475,13 @@ const file_carecoop_demand_v1_demand_service_proto_rawDesc = "" +
 	"\x18DOCUMENT_FORMAT_MARKDOWN\x10\x01\x12\x18\n" +
 	"\x14DOCUMENT_FORMAT_HTML\x10\x02\x12\x17\n" +
 	"\x13DOCUMENT_FORMAT_CSV\x10\x03\x12\x18\n" +
-	"\x14DOCUMENT_FORMAT_XLSX\x10\x042\xb0\t\n" +
+	"\x14DOCUMENT_FORMAT_XLSX\x10\x042\x9d\n" +
+	"\n" +
 	"\rDemandService\x12f\n" +
 	"\x11SubmitNeedsReturn\x12,.carecoop.demand.v1.SubmitNeedsReturnRequest\x1a#.carecoop.demand.v1.CommandResponse\x12j\n" +
 	"\x13WithdrawNeedsReturn\x12..carecoop.demand.v1.WithdrawNeedsReturnRequest\x1a#.carecoop.demand.v1.CommandResponse\x12j\n" +
-	"\x13SetDisclosurePolicy\x12..carecoop.demand.v1.SetDisclosurePolicyRequest\x1a#.carecoop.demand.v1.CommandResponse\x12R\n" +
+	"\x13SetDisclosurePolicy\x12..carecoop.demand.v1.SetDisclosurePolicyRequest\x1a#.carecoop.demand.v1.CommandResponse\x12k\n" +
+	"\x13GetDisclosurePolicy\x12..carecoop.demand.v1.GetDisclosurePolicyRequest\x1a$.carecoop.demand.v1.DisclosurePolicy\x12R\n" +
 	"\tGetDemand\x12$.carecoop.demand.v1.GetDemandRequest\x1a\x1f.carecoop.demand.v1.DemandTable\x12_\n" +
 	"\x0fGetDemandSeries\x12*.carecoop.demand.v1.GetDemandSeriesRequest\x1a .carecoop.demand.v1.DemandSeries\x12\\\n" +
 	"\x0eGetSufficiency\x12).carecoop.demand.v1.GetSufficiencyRequest\x1a\x1f.carecoop.demand.v1.Sufficiency\x12h\n" +
@@ -2317,95 +2505,100 @@ func file_carecoop_demand_v1_demand_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_demand_v1_demand_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_carecoop_demand_v1_demand_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_carecoop_demand_v1_demand_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_carecoop_demand_v1_demand_service_proto_goTypes = []any{
 	(DocumentFormat)(0),                       // 0: carecoop.demand.v1.DocumentFormat
 	(*CommandResponse)(nil),                   // 1: carecoop.demand.v1.CommandResponse
 	(*SubmitNeedsReturnRequest)(nil),          // 2: carecoop.demand.v1.SubmitNeedsReturnRequest
 	(*WithdrawNeedsReturnRequest)(nil),        // 3: carecoop.demand.v1.WithdrawNeedsReturnRequest
 	(*SetDisclosurePolicyRequest)(nil),        // 4: carecoop.demand.v1.SetDisclosurePolicyRequest
-	(*GetDemandRequest)(nil),                  // 5: carecoop.demand.v1.GetDemandRequest
-	(*DemandTable)(nil),                       // 6: carecoop.demand.v1.DemandTable
-	(*GetDemandSeriesRequest)(nil),            // 7: carecoop.demand.v1.GetDemandSeriesRequest
-	(*DemandSeries)(nil),                      // 8: carecoop.demand.v1.DemandSeries
-	(*GetSufficiencyRequest)(nil),             // 9: carecoop.demand.v1.GetSufficiencyRequest
-	(*SufficiencyRow)(nil),                    // 10: carecoop.demand.v1.SufficiencyRow
-	(*Sufficiency)(nil),                       // 11: carecoop.demand.v1.Sufficiency
-	(*GetPriceBenchmarksRequest)(nil),         // 12: carecoop.demand.v1.GetPriceBenchmarksRequest
-	(*PriceRow)(nil),                          // 13: carecoop.demand.v1.PriceRow
-	(*PriceBenchmarks)(nil),                   // 14: carecoop.demand.v1.PriceBenchmarks
-	(*GetOutOfAreaRequest)(nil),               // 15: carecoop.demand.v1.GetOutOfAreaRequest
-	(*OutOfArea)(nil),                         // 16: carecoop.demand.v1.OutOfArea
-	(*GetForecastRequest)(nil),                // 17: carecoop.demand.v1.GetForecastRequest
-	(*ForecastValue)(nil),                     // 18: carecoop.demand.v1.ForecastValue
-	(*ForecastYear)(nil),                      // 19: carecoop.demand.v1.ForecastYear
-	(*Forecast)(nil),                          // 20: carecoop.demand.v1.Forecast
-	(*GetMarketPositionStatementRequest)(nil), // 21: carecoop.demand.v1.GetMarketPositionStatementRequest
-	(*ExportTableRequest)(nil),                // 22: carecoop.demand.v1.ExportTableRequest
-	(*ListNeedsReturnsRequest)(nil),           // 23: carecoop.demand.v1.ListNeedsReturnsRequest
-	(*NeedsReturnSubmission)(nil),             // 24: carecoop.demand.v1.NeedsReturnSubmission
-	(*ListNeedsReturnsResponse)(nil),          // 25: carecoop.demand.v1.ListNeedsReturnsResponse
-	(*Document)(nil),                          // 26: carecoop.demand.v1.Document
-	nil,                                       // 27: carecoop.demand.v1.GetDemandRequest.FiltersEntry
-	(*NeedsCell)(nil),                         // 28: carecoop.demand.v1.NeedsCell
-	(*Transitions)(nil),                       // 29: carecoop.demand.v1.Transitions
-	(*WeeklyCost)(nil),                        // 30: carecoop.demand.v1.WeeklyCost
-	(*CouncilForecast)(nil),                   // 31: carecoop.demand.v1.CouncilForecast
-	(*Table)(nil),                             // 32: carecoop.demand.v1.Table
-	(*TableCell)(nil),                         // 33: carecoop.demand.v1.TableCell
+	(*GetDisclosurePolicyRequest)(nil),        // 5: carecoop.demand.v1.GetDisclosurePolicyRequest
+	(*DisclosurePolicy)(nil),                  // 6: carecoop.demand.v1.DisclosurePolicy
+	(*GetDemandRequest)(nil),                  // 7: carecoop.demand.v1.GetDemandRequest
+	(*DemandTable)(nil),                       // 8: carecoop.demand.v1.DemandTable
+	(*GetDemandSeriesRequest)(nil),            // 9: carecoop.demand.v1.GetDemandSeriesRequest
+	(*DemandSeries)(nil),                      // 10: carecoop.demand.v1.DemandSeries
+	(*GetSufficiencyRequest)(nil),             // 11: carecoop.demand.v1.GetSufficiencyRequest
+	(*SufficiencyRow)(nil),                    // 12: carecoop.demand.v1.SufficiencyRow
+	(*Sufficiency)(nil),                       // 13: carecoop.demand.v1.Sufficiency
+	(*GetPriceBenchmarksRequest)(nil),         // 14: carecoop.demand.v1.GetPriceBenchmarksRequest
+	(*PriceRow)(nil),                          // 15: carecoop.demand.v1.PriceRow
+	(*PriceBenchmarks)(nil),                   // 16: carecoop.demand.v1.PriceBenchmarks
+	(*GetOutOfAreaRequest)(nil),               // 17: carecoop.demand.v1.GetOutOfAreaRequest
+	(*OutOfArea)(nil),                         // 18: carecoop.demand.v1.OutOfArea
+	(*GetForecastRequest)(nil),                // 19: carecoop.demand.v1.GetForecastRequest
+	(*ForecastValue)(nil),                     // 20: carecoop.demand.v1.ForecastValue
+	(*ForecastYear)(nil),                      // 21: carecoop.demand.v1.ForecastYear
+	(*Forecast)(nil),                          // 22: carecoop.demand.v1.Forecast
+	(*GetMarketPositionStatementRequest)(nil), // 23: carecoop.demand.v1.GetMarketPositionStatementRequest
+	(*ExportTableRequest)(nil),                // 24: carecoop.demand.v1.ExportTableRequest
+	(*ListNeedsReturnsRequest)(nil),           // 25: carecoop.demand.v1.ListNeedsReturnsRequest
+	(*NeedsReturnSubmission)(nil),             // 26: carecoop.demand.v1.NeedsReturnSubmission
+	(*ListNeedsReturnsResponse)(nil),          // 27: carecoop.demand.v1.ListNeedsReturnsResponse
+	(*Document)(nil),                          // 28: carecoop.demand.v1.Document
+	nil,                                       // 29: carecoop.demand.v1.GetDemandRequest.FiltersEntry
+	(*NeedsCell)(nil),                         // 30: carecoop.demand.v1.NeedsCell
+	(*Transitions)(nil),                       // 31: carecoop.demand.v1.Transitions
+	(*WeeklyCost)(nil),                        // 32: carecoop.demand.v1.WeeklyCost
+	(*CouncilForecast)(nil),                   // 33: carecoop.demand.v1.CouncilForecast
 	(*timestamppb.Timestamp)(nil),             // 34: google.protobuf.Timestamp
+	(*Table)(nil),                             // 35: carecoop.demand.v1.Table
+	(*TableCell)(nil),                         // 36: carecoop.demand.v1.TableCell
 }
 var file_carecoop_demand_v1_demand_service_proto_depIdxs = []int32{
-	28, // 0: carecoop.demand.v1.SubmitNeedsReturnRequest.cells:type_name -> carecoop.demand.v1.NeedsCell
-	29, // 1: carecoop.demand.v1.SubmitNeedsReturnRequest.transitions:type_name -> carecoop.demand.v1.Transitions
-	30, // 2: carecoop.demand.v1.SubmitNeedsReturnRequest.costs:type_name -> carecoop.demand.v1.WeeklyCost
-	31, // 3: carecoop.demand.v1.SubmitNeedsReturnRequest.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
-	27, // 4: carecoop.demand.v1.GetDemandRequest.filters:type_name -> carecoop.demand.v1.GetDemandRequest.FiltersEntry
-	32, // 5: carecoop.demand.v1.DemandTable.consortium_table:type_name -> carecoop.demand.v1.Table
-	32, // 6: carecoop.demand.v1.DemandTable.own_table:type_name -> carecoop.demand.v1.Table
-	6,  // 7: carecoop.demand.v1.DemandSeries.points:type_name -> carecoop.demand.v1.DemandTable
-	33, // 8: carecoop.demand.v1.SufficiencyRow.demand:type_name -> carecoop.demand.v1.TableCell
-	10, // 9: carecoop.demand.v1.Sufficiency.rows:type_name -> carecoop.demand.v1.SufficiencyRow
-	13, // 10: carecoop.demand.v1.PriceBenchmarks.rows:type_name -> carecoop.demand.v1.PriceRow
-	32, // 11: carecoop.demand.v1.OutOfArea.by_area:type_name -> carecoop.demand.v1.Table
-	32, // 12: carecoop.demand.v1.OutOfArea.by_distance:type_name -> carecoop.demand.v1.Table
-	32, // 13: carecoop.demand.v1.OutOfArea.awards_by_distance:type_name -> carecoop.demand.v1.Table
-	18, // 14: carecoop.demand.v1.ForecastYear.values:type_name -> carecoop.demand.v1.ForecastValue
-	19, // 15: carecoop.demand.v1.Forecast.years:type_name -> carecoop.demand.v1.ForecastYear
-	0,  // 16: carecoop.demand.v1.GetMarketPositionStatementRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
-	0,  // 17: carecoop.demand.v1.ExportTableRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
-	34, // 18: carecoop.demand.v1.NeedsReturnSubmission.submitted_at:type_name -> google.protobuf.Timestamp
-	34, // 19: carecoop.demand.v1.NeedsReturnSubmission.withdrawn_at:type_name -> google.protobuf.Timestamp
-	24, // 20: carecoop.demand.v1.ListNeedsReturnsResponse.returns:type_name -> carecoop.demand.v1.NeedsReturnSubmission
-	2,  // 21: carecoop.demand.v1.DemandService.SubmitNeedsReturn:input_type -> carecoop.demand.v1.SubmitNeedsReturnRequest
-	3,  // 22: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:input_type -> carecoop.demand.v1.WithdrawNeedsReturnRequest
-	4,  // 23: carecoop.demand.v1.DemandService.SetDisclosurePolicy:input_type -> carecoop.demand.v1.SetDisclosurePolicyRequest
-	5,  // 24: carecoop.demand.v1.DemandService.GetDemand:input_type -> carecoop.demand.v1.GetDemandRequest
-	7,  // 25: carecoop.demand.v1.DemandService.GetDemandSeries:input_type -> carecoop.demand.v1.GetDemandSeriesRequest
-	9,  // 26: carecoop.demand.v1.DemandService.GetSufficiency:input_type -> carecoop.demand.v1.GetSufficiencyRequest
-	12, // 27: carecoop.demand.v1.DemandService.GetPriceBenchmarks:input_type -> carecoop.demand.v1.GetPriceBenchmarksRequest
-	15, // 28: carecoop.demand.v1.DemandService.GetOutOfArea:input_type -> carecoop.demand.v1.GetOutOfAreaRequest
-	17, // 29: carecoop.demand.v1.DemandService.GetForecast:input_type -> carecoop.demand.v1.GetForecastRequest
-	21, // 30: carecoop.demand.v1.DemandService.GetMarketPositionStatement:input_type -> carecoop.demand.v1.GetMarketPositionStatementRequest
-	22, // 31: carecoop.demand.v1.DemandService.ExportTable:input_type -> carecoop.demand.v1.ExportTableRequest
-	23, // 32: carecoop.demand.v1.DemandService.ListNeedsReturns:input_type -> carecoop.demand.v1.ListNeedsReturnsRequest
-	1,  // 33: carecoop.demand.v1.DemandService.SubmitNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
-	1,  // 34: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
-	1,  // 35: carecoop.demand.v1.DemandService.SetDisclosurePolicy:output_type -> carecoop.demand.v1.CommandResponse
-	6,  // 36: carecoop.demand.v1.DemandService.GetDemand:output_type -> carecoop.demand.v1.DemandTable
-	8,  // 37: carecoop.demand.v1.DemandService.GetDemandSeries:output_type -> carecoop.demand.v1.DemandSeries
-	11, // 38: carecoop.demand.v1.DemandService.GetSufficiency:output_type -> carecoop.demand.v1.Sufficiency
-	14, // 39: carecoop.demand.v1.DemandService.GetPriceBenchmarks:output_type -> carecoop.demand.v1.PriceBenchmarks
-	16, // 40: carecoop.demand.v1.DemandService.GetOutOfArea:output_type -> carecoop.demand.v1.OutOfArea
-	20, // 41: carecoop.demand.v1.DemandService.GetForecast:output_type -> carecoop.demand.v1.Forecast
-	26, // 42: carecoop.demand.v1.DemandService.GetMarketPositionStatement:output_type -> carecoop.demand.v1.Document
-	26, // 43: carecoop.demand.v1.DemandService.ExportTable:output_type -> carecoop.demand.v1.Document
-	25, // 44: carecoop.demand.v1.DemandService.ListNeedsReturns:output_type -> carecoop.demand.v1.ListNeedsReturnsResponse
-	33, // [33:45] is the sub-list for method output_type
-	21, // [21:33] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	30, // 0: carecoop.demand.v1.SubmitNeedsReturnRequest.cells:type_name -> carecoop.demand.v1.NeedsCell
+	31, // 1: carecoop.demand.v1.SubmitNeedsReturnRequest.transitions:type_name -> carecoop.demand.v1.Transitions
+	32, // 2: carecoop.demand.v1.SubmitNeedsReturnRequest.costs:type_name -> carecoop.demand.v1.WeeklyCost
+	33, // 3: carecoop.demand.v1.SubmitNeedsReturnRequest.forecasts:type_name -> carecoop.demand.v1.CouncilForecast
+	34, // 4: carecoop.demand.v1.DisclosurePolicy.set_at:type_name -> google.protobuf.Timestamp
+	29, // 5: carecoop.demand.v1.GetDemandRequest.filters:type_name -> carecoop.demand.v1.GetDemandRequest.FiltersEntry
+	35, // 6: carecoop.demand.v1.DemandTable.consortium_table:type_name -> carecoop.demand.v1.Table
+	35, // 7: carecoop.demand.v1.DemandTable.own_table:type_name -> carecoop.demand.v1.Table
+	8,  // 8: carecoop.demand.v1.DemandSeries.points:type_name -> carecoop.demand.v1.DemandTable
+	36, // 9: carecoop.demand.v1.SufficiencyRow.demand:type_name -> carecoop.demand.v1.TableCell
+	12, // 10: carecoop.demand.v1.Sufficiency.rows:type_name -> carecoop.demand.v1.SufficiencyRow
+	15, // 11: carecoop.demand.v1.PriceBenchmarks.rows:type_name -> carecoop.demand.v1.PriceRow
+	35, // 12: carecoop.demand.v1.OutOfArea.by_area:type_name -> carecoop.demand.v1.Table
+	35, // 13: carecoop.demand.v1.OutOfArea.by_distance:type_name -> carecoop.demand.v1.Table
+	35, // 14: carecoop.demand.v1.OutOfArea.awards_by_distance:type_name -> carecoop.demand.v1.Table
+	20, // 15: carecoop.demand.v1.ForecastYear.values:type_name -> carecoop.demand.v1.ForecastValue
+	21, // 16: carecoop.demand.v1.Forecast.years:type_name -> carecoop.demand.v1.ForecastYear
+	0,  // 17: carecoop.demand.v1.GetMarketPositionStatementRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
+	0,  // 18: carecoop.demand.v1.ExportTableRequest.format:type_name -> carecoop.demand.v1.DocumentFormat
+	34, // 19: carecoop.demand.v1.NeedsReturnSubmission.submitted_at:type_name -> google.protobuf.Timestamp
+	34, // 20: carecoop.demand.v1.NeedsReturnSubmission.withdrawn_at:type_name -> google.protobuf.Timestamp
+	26, // 21: carecoop.demand.v1.ListNeedsReturnsResponse.returns:type_name -> carecoop.demand.v1.NeedsReturnSubmission
+	2,  // 22: carecoop.demand.v1.DemandService.SubmitNeedsReturn:input_type -> carecoop.demand.v1.SubmitNeedsReturnRequest
+	3,  // 23: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:input_type -> carecoop.demand.v1.WithdrawNeedsReturnRequest
+	4,  // 24: carecoop.demand.v1.DemandService.SetDisclosurePolicy:input_type -> carecoop.demand.v1.SetDisclosurePolicyRequest
+	5,  // 25: carecoop.demand.v1.DemandService.GetDisclosurePolicy:input_type -> carecoop.demand.v1.GetDisclosurePolicyRequest
+	7,  // 26: carecoop.demand.v1.DemandService.GetDemand:input_type -> carecoop.demand.v1.GetDemandRequest
+	9,  // 27: carecoop.demand.v1.DemandService.GetDemandSeries:input_type -> carecoop.demand.v1.GetDemandSeriesRequest
+	11, // 28: carecoop.demand.v1.DemandService.GetSufficiency:input_type -> carecoop.demand.v1.GetSufficiencyRequest
+	14, // 29: carecoop.demand.v1.DemandService.GetPriceBenchmarks:input_type -> carecoop.demand.v1.GetPriceBenchmarksRequest
+	17, // 30: carecoop.demand.v1.DemandService.GetOutOfArea:input_type -> carecoop.demand.v1.GetOutOfAreaRequest
+	19, // 31: carecoop.demand.v1.DemandService.GetForecast:input_type -> carecoop.demand.v1.GetForecastRequest
+	23, // 32: carecoop.demand.v1.DemandService.GetMarketPositionStatement:input_type -> carecoop.demand.v1.GetMarketPositionStatementRequest
+	24, // 33: carecoop.demand.v1.DemandService.ExportTable:input_type -> carecoop.demand.v1.ExportTableRequest
+	25, // 34: carecoop.demand.v1.DemandService.ListNeedsReturns:input_type -> carecoop.demand.v1.ListNeedsReturnsRequest
+	1,  // 35: carecoop.demand.v1.DemandService.SubmitNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
+	1,  // 36: carecoop.demand.v1.DemandService.WithdrawNeedsReturn:output_type -> carecoop.demand.v1.CommandResponse
+	1,  // 37: carecoop.demand.v1.DemandService.SetDisclosurePolicy:output_type -> carecoop.demand.v1.CommandResponse
+	6,  // 38: carecoop.demand.v1.DemandService.GetDisclosurePolicy:output_type -> carecoop.demand.v1.DisclosurePolicy
+	8,  // 39: carecoop.demand.v1.DemandService.GetDemand:output_type -> carecoop.demand.v1.DemandTable
+	10, // 40: carecoop.demand.v1.DemandService.GetDemandSeries:output_type -> carecoop.demand.v1.DemandSeries
+	13, // 41: carecoop.demand.v1.DemandService.GetSufficiency:output_type -> carecoop.demand.v1.Sufficiency
+	16, // 42: carecoop.demand.v1.DemandService.GetPriceBenchmarks:output_type -> carecoop.demand.v1.PriceBenchmarks
+	18, // 43: carecoop.demand.v1.DemandService.GetOutOfArea:output_type -> carecoop.demand.v1.OutOfArea
+	22, // 44: carecoop.demand.v1.DemandService.GetForecast:output_type -> carecoop.demand.v1.Forecast
+	28, // 45: carecoop.demand.v1.DemandService.GetMarketPositionStatement:output_type -> carecoop.demand.v1.Document
+	28, // 46: carecoop.demand.v1.DemandService.ExportTable:output_type -> carecoop.demand.v1.Document
+	27, // 47: carecoop.demand.v1.DemandService.ListNeedsReturns:output_type -> carecoop.demand.v1.ListNeedsReturnsResponse
+	35, // [35:48] is the sub-list for method output_type
+	22, // [22:35] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_demand_v1_demand_service_proto_init() }
@@ -2420,7 +2613,7 @@ func file_carecoop_demand_v1_demand_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_demand_v1_demand_service_proto_rawDesc), len(file_carecoop_demand_v1_demand_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

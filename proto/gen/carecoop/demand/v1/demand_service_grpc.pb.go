@@ -22,6 +22,7 @@ const (
 	DemandService_SubmitNeedsReturn_FullMethodName          = "/carecoop.demand.v1.DemandService/SubmitNeedsReturn"
 	DemandService_WithdrawNeedsReturn_FullMethodName        = "/carecoop.demand.v1.DemandService/WithdrawNeedsReturn"
 	DemandService_SetDisclosurePolicy_FullMethodName        = "/carecoop.demand.v1.DemandService/SetDisclosurePolicy"
+	DemandService_GetDisclosurePolicy_FullMethodName        = "/carecoop.demand.v1.DemandService/GetDisclosurePolicy"
 	DemandService_GetDemand_FullMethodName                  = "/carecoop.demand.v1.DemandService/GetDemand"
 	DemandService_GetDemandSeries_FullMethodName            = "/carecoop.demand.v1.DemandService/GetDemandSeries"
 	DemandService_GetSufficiency_FullMethodName             = "/carecoop.demand.v1.DemandService/GetSufficiency"
@@ -58,6 +59,12 @@ type DemandServiceClient interface {
 	WithdrawNeedsReturn(ctx context.Context, in *WithdrawNeedsReturnRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Consortium lead: the threshold under which cells are suppressed.
 	SetDisclosurePolicy(ctx context.Context, in *SetDisclosurePolicyRequest, opts ...grpc.CallOption) (*CommandResponse, error)
+	// A consortium's disclosure policy as it stands (the defaults until its
+	// lead sets one), with who last set it, when and why, and the version to
+	// pass as SetDisclosurePolicy's expected_version. Read by the
+	// consortium's lead, its member councils' people and the platform;
+	// anyone else is told the consortium does not exist.
+	GetDisclosurePolicy(ctx context.Context, in *GetDisclosurePolicyRequest, opts ...grpc.CallOption) (*DisclosurePolicy, error)
 	// Needs returns' counts as at a date, grouped by one or two dimensions.
 	GetDemand(ctx context.Context, in *GetDemandRequest, opts ...grpc.CallOption) (*DemandTable, error)
 	// One dimension over every as-at date with returns.
@@ -114,6 +121,16 @@ func (c *demandServiceClient) SetDisclosurePolicy(ctx context.Context, in *SetDi
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CommandResponse)
 	err := c.cc.Invoke(ctx, DemandService_SetDisclosurePolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *demandServiceClient) GetDisclosurePolicy(ctx context.Context, in *GetDisclosurePolicyRequest, opts ...grpc.CallOption) (*DisclosurePolicy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DisclosurePolicy)
+	err := c.cc.Invoke(ctx, DemandService_GetDisclosurePolicy_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +252,12 @@ type DemandServiceServer interface {
 	WithdrawNeedsReturn(context.Context, *WithdrawNeedsReturnRequest) (*CommandResponse, error)
 	// Consortium lead: the threshold under which cells are suppressed.
 	SetDisclosurePolicy(context.Context, *SetDisclosurePolicyRequest) (*CommandResponse, error)
+	// A consortium's disclosure policy as it stands (the defaults until its
+	// lead sets one), with who last set it, when and why, and the version to
+	// pass as SetDisclosurePolicy's expected_version. Read by the
+	// consortium's lead, its member councils' people and the platform;
+	// anyone else is told the consortium does not exist.
+	GetDisclosurePolicy(context.Context, *GetDisclosurePolicyRequest) (*DisclosurePolicy, error)
 	// Needs returns' counts as at a date, grouped by one or two dimensions.
 	GetDemand(context.Context, *GetDemandRequest) (*DemandTable, error)
 	// One dimension over every as-at date with returns.
@@ -275,6 +298,9 @@ func (UnimplementedDemandServiceServer) WithdrawNeedsReturn(context.Context, *Wi
 }
 func (UnimplementedDemandServiceServer) SetDisclosurePolicy(context.Context, *SetDisclosurePolicyRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetDisclosurePolicy not implemented")
+}
+func (UnimplementedDemandServiceServer) GetDisclosurePolicy(context.Context, *GetDisclosurePolicyRequest) (*DisclosurePolicy, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDisclosurePolicy not implemented")
 }
 func (UnimplementedDemandServiceServer) GetDemand(context.Context, *GetDemandRequest) (*DemandTable, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDemand not implemented")
@@ -374,6 +400,24 @@ func _DemandService_SetDisclosurePolicy_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DemandServiceServer).SetDisclosurePolicy(ctx, req.(*SetDisclosurePolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DemandService_GetDisclosurePolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDisclosurePolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DemandServiceServer).GetDisclosurePolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DemandService_GetDisclosurePolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DemandServiceServer).GetDisclosurePolicy(ctx, req.(*GetDisclosurePolicyRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -558,6 +602,10 @@ var DemandService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetDisclosurePolicy",
 			Handler:    _DemandService_SetDisclosurePolicy_Handler,
+		},
+		{
+			MethodName: "GetDisclosurePolicy",
+			Handler:    _DemandService_GetDisclosurePolicy_Handler,
 		},
 		{
 			MethodName: "GetDemand",
