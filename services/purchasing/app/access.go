@@ -162,3 +162,18 @@ func viewExplanationFor(p auth.Principal, ex *purchasingv1.ExplainMatchResponse)
 	}
 	return ex
 }
+
+// viewAnswersFor is an application's answers to the selection criteria as
+// p reads them: the consortium that runs the DPS decides on them and the
+// applicant wrote them; nobody else reads them — not another provider, nor
+// the platform, which reads the application and its decision only.
+func viewAnswersFor(p auth.Principal, d *dpsRM, mem *memberRM) []*purchasingv1.CriterionAnswer {
+	if consortium(p) != d.consortium && provider(p) != mem.provider {
+		return nil
+	}
+	out := make([]*purchasingv1.CriterionAnswer, len(mem.answers))
+	for i, a := range mem.answers {
+		out[i] = clone(a)
+	}
+	return out
+}

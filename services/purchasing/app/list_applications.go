@@ -12,7 +12,9 @@ import (
 
 // ListApplications lists a DPS's requests to participate with their
 // 10-working-day deadline; undecided ones past it are overdue. The running
-// consortium and the platform see all; a provider its own.
+// consortium and the platform see all; a provider its own. The answers to
+// the selection criteria go to the running consortium and the applicant
+// (viewAnswersFor).
 func (s *Service) ListApplications(ctx context.Context, p auth.Principal, dpsID string, overdueOnly bool, minPosition uint64) (*purchasingv1.ListApplicationsResponse, error) {
 	out := &purchasingv1.ListApplicationsResponse{}
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
@@ -26,7 +28,8 @@ func (s *Service) ListApplications(ctx context.Context, p auth.Principal, dpsID 
 				continue
 			}
 			a := &purchasingv1.Application{DpsId: d.id, ProviderId: mem.provider, ProviderName: mem.providerName, CategoryId: mem.category,
-				Status: mem.status, ReceivedOn: mem.receivedOn, DecisionDueOn: mem.dueOn, DecidedOn: mem.decidedOn, DecidedBy: mem.decidedBy, Reason: mem.reason}
+				Status: mem.status, ReceivedOn: mem.receivedOn, DecisionDueOn: mem.dueOn, DecidedOn: mem.decidedOn, DecidedBy: mem.decidedBy, Reason: mem.reason,
+				Answers: viewAnswersFor(p, d, mem)}
 			if mem.decidedOn == "" && mem.status == purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_APPLIED {
 				due, _ := time.Parse(domain.DateLayout, mem.dueOn)
 				if today.After(due) {

@@ -98,6 +98,9 @@ type memberRM struct {
 	receivedOn, dueOn                string
 	decidedOn, decidedBy, reason     string
 	since                            string
+	// answers to the selection criteria, shared by the categories of one
+	// application (the event's own slice: read-only, cloned on the way out).
+	answers []*purchasingv1.CriterionAnswer
 }
 
 type referralRM struct {
@@ -300,7 +303,7 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 		}
 		for _, c := range ev.GetCategoryIds() {
 			mem := &memberRM{provider: ev.GetProviderId(), providerName: ev.GetProviderName(), category: c, status: applied,
-				receivedOn: ev.GetReceivedOn(), dueOn: ev.GetDecisionDueOn(), since: ev.GetReceivedOn()}
+				receivedOn: ev.GetReceivedOn(), dueOn: ev.GetDecisionDueOn(), since: ev.GetReceivedOn(), answers: ev.GetAnswers()}
 			cats[c] = mem
 			d.order = append(d.order, mem)
 		}

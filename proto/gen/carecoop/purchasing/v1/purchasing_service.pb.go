@@ -2951,8 +2951,12 @@ type Application struct {
 	DecidedOn       string `protobuf:"bytes,10,opt,name=decided_on,json=decidedOn,proto3" json:"decided_on,omitempty"`
 	DecidedBy       string `protobuf:"bytes,11,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
 	Reason          string `protobuf:"bytes,12,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The provider's answers to the DPS's selection criteria, as it applied
+	// (the same answers on each category it applied to). For the consortium
+	// running the DPS and the applicant itself; empty for anyone else.
+	Answers       []*CriterionAnswer `protobuf:"bytes,13,rep,name=answers,proto3" json:"answers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Application) Reset() {
@@ -3067,6 +3071,13 @@ func (x *Application) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *Application) GetAnswers() []*CriterionAnswer {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
 }
 
 type ListApplicationsResponse struct {
@@ -4629,7 +4640,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x17ListApplicationsRequest\x122\n" +
 	"\x06dps_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x12!\n" +
 	"\foverdue_only\x18\x02 \x01(\bR\voverdueOnly\x12!\n" +
-	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xb2\x03\n" +
+	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xf5\x03\n" +
 	"\vApplication\x12\x15\n" +
 	"\x06dps_id\x18\x01 \x01(\tR\x05dpsId\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
@@ -4648,7 +4659,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	" \x01(\tR\tdecidedOn\x12\x1d\n" +
 	"\n" +
 	"decided_by\x18\v \x01(\tR\tdecidedBy\x12\x16\n" +
-	"\x06reason\x18\f \x01(\tR\x06reason\"\x7f\n" +
+	"\x06reason\x18\f \x01(\tR\x06reason\x12A\n" +
+	"\aanswers\x18\r \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerR\aanswers\"\x7f\n" +
 	"\x18ListApplicationsResponse\x12G\n" +
 	"\fapplications\x18\x01 \x03(\v2#.carecoop.purchasing.v1.ApplicationR\fapplications\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"\xba\x01\n" +
@@ -4953,99 +4965,100 @@ var file_carecoop_purchasing_v1_purchasing_service_proto_depIdxs = []int32{
 	0,  // 25: carecoop.purchasing.v1.DpsSummary.status:type_name -> carecoop.purchasing.v1.DpsStatus
 	38, // 26: carecoop.purchasing.v1.ListDpsResponse.dps:type_name -> carecoop.purchasing.v1.DpsSummary
 	1,  // 27: carecoop.purchasing.v1.Application.status:type_name -> carecoop.purchasing.v1.MembershipStatus
-	41, // 28: carecoop.purchasing.v1.ListApplicationsResponse.applications:type_name -> carecoop.purchasing.v1.Application
-	2,  // 29: carecoop.purchasing.v1.ListReferralsRequest.status:type_name -> carecoop.purchasing.v1.ReferralStatus
-	3,  // 30: carecoop.purchasing.v1.Offer.status:type_name -> carecoop.purchasing.v1.OfferStatus
-	68, // 31: carecoop.purchasing.v1.Offer.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	66, // 32: carecoop.purchasing.v1.Offer.made_at:type_name -> google.protobuf.Timestamp
-	64, // 33: carecoop.purchasing.v1.Decline.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	66, // 34: carecoop.purchasing.v1.Decline.declined_at:type_name -> google.protobuf.Timestamp
-	63, // 35: carecoop.purchasing.v1.ReferralView.need:type_name -> carecoop.purchasing.v1.Need
-	2,  // 36: carecoop.purchasing.v1.ReferralView.status:type_name -> carecoop.purchasing.v1.ReferralStatus
-	69, // 37: carecoop.purchasing.v1.ReferralView.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	44, // 38: carecoop.purchasing.v1.ReferralView.offers:type_name -> carecoop.purchasing.v1.Offer
-	45, // 39: carecoop.purchasing.v1.ReferralView.declines:type_name -> carecoop.purchasing.v1.Decline
-	66, // 40: carecoop.purchasing.v1.ReferralView.created_at:type_name -> google.protobuf.Timestamp
-	66, // 41: carecoop.purchasing.v1.ReferralView.first_offer_at:type_name -> google.protobuf.Timestamp
-	66, // 42: carecoop.purchasing.v1.ReferralView.awarded_at:type_name -> google.protobuf.Timestamp
-	46, // 43: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
-	70, // 44: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
-	66, // 45: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
-	52, // 46: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
-	66, // 47: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	55, // 48: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
-	56, // 49: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
-	5,  // 50: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
-	6,  // 51: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
-	7,  // 52: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
-	8,  // 53: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
-	9,  // 54: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
-	10, // 55: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
-	11, // 56: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
-	12, // 57: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
-	13, // 58: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
-	14, // 59: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
-	15, // 60: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
-	16, // 61: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
-	17, // 62: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	17, // 63: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	18, // 64: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 65: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 66: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	19, // 67: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
-	20, // 68: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
-	21, // 69: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
-	22, // 70: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
-	23, // 71: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
-	24, // 72: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
-	28, // 73: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
-	31, // 74: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
-	34, // 75: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
-	37, // 76: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
-	40, // 77: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
-	43, // 78: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
-	48, // 79: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
-	49, // 80: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
-	51, // 81: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
-	54, // 82: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
-	4,  // 83: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 84: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 85: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 86: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 87: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 88: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 89: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 90: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 91: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 92: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 93: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 94: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 95: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 96: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 97: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 98: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 99: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 100: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 101: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 102: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 103: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 104: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	27, // 105: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
-	30, // 106: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
-	33, // 107: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
-	36, // 108: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
-	39, // 109: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
-	42, // 110: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
-	47, // 111: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
-	46, // 112: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
-	50, // 113: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
-	53, // 114: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
-	57, // 115: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
-	83, // [83:116] is the sub-list for method output_type
-	50, // [50:83] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	62, // 28: carecoop.purchasing.v1.Application.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	41, // 29: carecoop.purchasing.v1.ListApplicationsResponse.applications:type_name -> carecoop.purchasing.v1.Application
+	2,  // 30: carecoop.purchasing.v1.ListReferralsRequest.status:type_name -> carecoop.purchasing.v1.ReferralStatus
+	3,  // 31: carecoop.purchasing.v1.Offer.status:type_name -> carecoop.purchasing.v1.OfferStatus
+	68, // 32: carecoop.purchasing.v1.Offer.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	66, // 33: carecoop.purchasing.v1.Offer.made_at:type_name -> google.protobuf.Timestamp
+	64, // 34: carecoop.purchasing.v1.Decline.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	66, // 35: carecoop.purchasing.v1.Decline.declined_at:type_name -> google.protobuf.Timestamp
+	63, // 36: carecoop.purchasing.v1.ReferralView.need:type_name -> carecoop.purchasing.v1.Need
+	2,  // 37: carecoop.purchasing.v1.ReferralView.status:type_name -> carecoop.purchasing.v1.ReferralStatus
+	69, // 38: carecoop.purchasing.v1.ReferralView.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	44, // 39: carecoop.purchasing.v1.ReferralView.offers:type_name -> carecoop.purchasing.v1.Offer
+	45, // 40: carecoop.purchasing.v1.ReferralView.declines:type_name -> carecoop.purchasing.v1.Decline
+	66, // 41: carecoop.purchasing.v1.ReferralView.created_at:type_name -> google.protobuf.Timestamp
+	66, // 42: carecoop.purchasing.v1.ReferralView.first_offer_at:type_name -> google.protobuf.Timestamp
+	66, // 43: carecoop.purchasing.v1.ReferralView.awarded_at:type_name -> google.protobuf.Timestamp
+	46, // 44: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
+	70, // 45: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
+	66, // 46: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
+	52, // 47: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
+	66, // 48: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	55, // 49: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
+	56, // 50: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
+	5,  // 51: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
+	6,  // 52: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
+	7,  // 53: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
+	8,  // 54: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
+	9,  // 55: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
+	10, // 56: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
+	11, // 57: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
+	12, // 58: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
+	13, // 59: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
+	14, // 60: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
+	15, // 61: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
+	16, // 62: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
+	17, // 63: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	17, // 64: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	18, // 65: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 66: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 67: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	19, // 68: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
+	20, // 69: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
+	21, // 70: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
+	22, // 71: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
+	23, // 72: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
+	24, // 73: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
+	28, // 74: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
+	31, // 75: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
+	34, // 76: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
+	37, // 77: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
+	40, // 78: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
+	43, // 79: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
+	48, // 80: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
+	49, // 81: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
+	51, // 82: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
+	54, // 83: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
+	4,  // 84: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 85: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 86: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 87: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 88: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 89: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 90: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 91: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 92: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 93: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 94: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 95: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 96: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 97: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 98: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 99: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 100: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 101: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 102: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 103: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 104: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 105: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	27, // 106: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
+	30, // 107: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
+	33, // 108: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
+	36, // 109: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
+	39, // 110: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
+	42, // 111: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
+	47, // 112: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
+	46, // 113: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
+	50, // 114: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
+	53, // 115: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
+	57, // 116: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
+	84, // [84:117] is the sub-list for method output_type
+	51, // [51:84] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_purchasing_service_proto_init() }
