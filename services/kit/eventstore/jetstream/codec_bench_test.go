@@ -1,0 +1,205 @@
+package jetstream
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	kitv1 "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+)
+
+// The hand-written envelope codec against the generated kitv1 code, on the
+// same commits; compare with BenchmarkRawJetStreamPublish and
+// BenchmarkRawOrderedConsumer in the same run (docs/benchmarks.md).
+
+// encodeKitV1 is what Append would do with the generated code.
+func encodeKitV1(b []byte, prev uint64, meta eventstore.Metadata, events []pendingEvent) ([]byte, error) {
+	c := &kitv1.Commit{
+		PreviousVersion: prev,
+		Events:          make([]*kitv1.StoredEvent, len(events)),
+		OccurredAt:      timestamppb.New(meta.OccurredAt),
+		CorrelationId:   meta.CorrelationID,
+		CausationId:     meta.CausationID,
+		RequestId:       meta.RequestID,
+	}
+	if a := meta.Actor; a != (eventstore.Actor{}) {
+		c.Actor = &kitv1.Actor{Subject: a.Subject, Organisation: a.Organisation, Role: a.Role}
+	}
+	for i := range events {
+		e := &events[i]
+		c.Events[i] = &kitv1.StoredEvent{EventId: e.id, Payload: &anypb.Any{TypeUrl: typeURLPrefix + e.typ, Value: e.value}}
+	}
+	return proto.MarshalOptions{}.MarshalAppend(b, c)
+}
+
+// decodeKitV1 is decodeCommit with the generated code.
+func decodeKitV1(sid eventstore.StreamID, seq uint64, data []byte, dst []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
+	var c kitv1.Commit
+	if err := proto.Unmarshal(data, &c); err != nil {
+		return dst, errBadCommit(seq, err.Error())
+	}
+	if len(c.Events) == 0 {
+		return dst, errBadCommit(seq, "no events")
+	}
+	at := c.GetOccurredAt()
+	occurredAt := time.Unix(at.GetSeconds(), int64(at.GetNanos())).UTC()
+	actor := eventstore.Actor{Subject: c.GetActor().GetSubject(), Organisation: c.GetActor().GetOrganisation(), Role: c.GetActor().GetRole()}
+	dst = growEvents(dst, len(c.Events))
+	for i, se := range c.Events {
+		p := se.GetPayload()
+		if p.GetTypeUrl() == "" {
+			return dst, errBadCommit(seq, fmt.Sprintf("event %d has no payload type", i))
+		}
+		typeName, mt := eventType([]byte(p.TypeUrl[strings.LastIndexByte(p.TypeUrl, '/')+1:]))
+		var ev proto.Message = p
+		if mt != nil {
+			ev = mt.New().Interface()
+			if err := proto.Unmarshal(p.Value, ev); err != nil {
+				return dst, fmt.Errorf("eventstore/jetstream: commit %s at %d: event %d (%s): %w", sid, seq, i, typeName, err)
+			}
+		}
+		dst = append(dst, eventstore.RecordedEvent{
+			EventID: se.EventId, StreamID: sid, Version: c.PreviousVersion + uint64(i) + 1, Position: seq,
+			Index: i, CommitSize: len(c.Events), OccurredAt: occurredAt, Type: typeName, Event: ev,
+			Actor: actor, CorrelationID: c.CorrelationId, CausationID: c.CausationId, RequestID: c.RequestId,
+		})
+	}
+	return dst, nil
+}
+
+// BenchCodec is one envelope codec for the end-to-end benchmarks of
+// bench_test.go: Msg builds the message Append would publish at version prev
+// (CommitMsg), Decode reads one as Subscribe does.
+type BenchCodec struct {
+	Name   string
+	Msg    func(sid eventstore.StreamID, prev uint64, meta eventstore.Metadata, events ...proto.Message) (*nats.Msg, error)
+	Decode func(natsjs.Msg) ([]eventstore.RecordedEvent, error)
+}
+
+// BenchCodecs are the hand-written codec and the generated one.
+var BenchCodecs = []BenchCodec{
+	{"hand", CommitMsg, decodeMsg},
+	{"kitv1", func(sid eventstore.StreamID, prev uint64, meta eventstore.Metadata, events ...proto.Message) (*nats.Msg, error) {
+		if meta.OccurredAt.IsZero() {
+			meta.OccurredAt = time.Now()
+		}
+		p, err := newPendingCommit(sid, meta, events)
+		if err != nil {
+			return nil, err
+		}
+		p.msg.Data, err = encodeKitV1(nil, prev, meta, p.events)
+		return p.msg, err
+	}, func(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
+		md, err := msg.Metadata()
+		if err != nil {
+			return nil, err
+		}
+		sid, err := parseSubject(msg.Subject())
+		if err != nil {
+			return nil, err
+		}
+		return decodeKitV1(sid, md.Sequence.Stream, msg.Data(), nil)
+	}},
+}
+
+// benchCommits: a replay fixture's commit (one 512-byte event, no
+// metadata) and a command's (three small events, full metadata).
+func benchCommits(b *testing.B) map[string]*pendingCommit {
+	b.Helper()
+	sid := eventstore.StreamID{Context: "bench", Aggregate: "item", ID: "i00042"}
+	at := time.Date(2026, 11, 23, 10, 26, 0, 123456789, time.UTC)
+	commits := map[string]*pendingCommit{}
+	for name, c := range map[string]struct {
+		meta   eventstore.Metadata
+		events []proto.Message
+	}{
+		"event512": {eventstore.Metadata{OccurredAt: at}, []proto.Message{wrapperspb.Bytes(make([]byte, 512))}},
+		"command3": {eventstore.Metadata{
+			OccurredAt:    at,
+			Actor:         eventstore.Actor{Subject: "0c4e1e8a-5a8b-4f59-9a5e-2f1d3c4b5a69", Organisation: "council:352", Role: "council_commissioner"},
+			CorrelationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e6f", CausationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e70", RequestID: "mcr-award-0001",
+		}, []proto.Message{wrapperspb.String("referral ref-bedad039d776b1d65760 awarded"), wrapperspb.Int64(585000), timestamppb.New(at)}},
+	} {
+		pc, err := newPendingCommit(sid, c.meta, c.events)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pc.encode(41)
+		commits[name] = pc
+	}
+	return commits
+}
+
+func BenchmarkCommitEncode(b *testing.B) {
+	for name, pc := range benchCommits(b) {
+		b.Run(name+"/hand", func(b *testing.B) {
+			var buf []byte
+			for range b.N {
+				buf = appendCommit(buf[:0], 41, pc.meta, pc.events)
+			}
+		})
+		b.Run(name+"/kitv1", func(b *testing.B) {
+			var buf []byte
+			for range b.N {
+				var err error
+				if buf, err = encodeKitV1(buf[:0], 41, pc.meta, pc.events); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCommitDecode(b *testing.B) {
+	sid := eventstore.StreamID{Context: "bench", Aggregate: "item", ID: "i00042"}
+	for name, pc := range benchCommits(b) {
+		for _, dec := range []struct {
+			name string
+			fn   func(eventstore.StreamID, uint64, []byte, []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error)
+		}{{"hand", decodeCommit}, {"kitv1", decodeKitV1}} {
+			b.Run(name+"/"+dec.name, func(b *testing.B) {
+				for range b.N {
+					// A fresh slice per commit, as Subscribe decodes them.
+					if _, err := dec.fn(sid, 7, pc.msg.Data, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The candidate decodes what the hand-written encoder wrote, identically.
+func TestDecodeKitV1MatchesHand(t *testing.T) {
+	sid := eventstore.StreamID{Context: "c", Aggregate: "a", ID: "1"}
+	for _, tc := range codecCases {
+		msg, err := CommitMsg(sid, tc.prev, tc.meta, tc.events...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hand, err1 := decodeCommit(sid, 3, msg.Data, nil)
+		gen, err2 := decodeKitV1(sid, 3, msg.Data, nil)
+		if err1 != nil || err2 != nil || len(hand) != len(gen) {
+			t.Fatalf("%s: %v, %v", tc.name, err1, err2)
+		}
+		for i := range hand {
+			h, g := hand[i], gen[i]
+			if !proto.Equal(h.Event, g.Event) {
+				t.Fatalf("%s: event %d differs", tc.name, i)
+			}
+			h.Event, g.Event = nil, nil
+			if h != g {
+				t.Fatalf("%s: event %d\n%+v\n%+v", tc.name, i, h, g)
+			}
+		}
+	}
+}
