@@ -165,6 +165,36 @@ func TestLoadFoldsEventsInOrder(t *testing.T) {
 	}
 }
 
+// A repository whose Evolver has a Fold loads with it, one call per load,
+// and decides on the same state as one folding event by event.
+func TestLoadUsesFoldWhenGiven(t *testing.T) {
+	s := newStore(t)
+	sid := stream("folded")
+	appendNames(t, s, sid, "ada")
+	appendNames(t, s, sid, "grace", "linus")
+	var folds atomic.Int32
+	folding := rosterEvolver
+	folding.Fold = func(r roster, events []proto.Message) roster {
+		folds.Add(1)
+		r.names = slices.Clone(r.names)
+		for _, e := range events {
+			r.names = append(r.names, e.(*wrapperspb.StringValue).GetValue())
+		}
+		return r
+	}
+	repo := aggregate.New(s, folding)
+	l, err := repo.Load(context.Background(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ada", "grace", "linus"}; !slices.Equal(l.State.names, want) || l.Version != 3 || folds.Load() != 1 {
+		t.Fatalf("loaded %v at version %d with %d folds, want %v at 3 with one fold", l.State.names, l.Version, folds.Load(), want)
+	}
+	if _, err := repo.Handle(context.Background(), aggregate.Command[roster]{Stream: sid, Meta: meta, Decide: add("grace")}); err == nil {
+		t.Fatal("the folded state lost a name: grace was added twice")
+	}
+}
+
 func TestHandleAppendsTheDecision(t *testing.T) {
 	s := newStore(t)
 	repo := aggregate.New(s, rosterEvolver)

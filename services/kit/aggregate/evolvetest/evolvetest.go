@@ -44,3 +44,29 @@ func AssertPure[S any](t testing.TB, evolve func(S, proto.Message) S, history []
 		}
 	}
 }
+
+// AssertFold checks a Fold against its Evolve: folding history at once
+// gives the state evolving it event by event gives, and folding the second
+// half onto the state of the first leaves that state unchanged.
+func AssertFold[S any](t testing.TB, evolve func(S, proto.Message) S, fold func(S, []proto.Message) S, history []proto.Message) {
+	t.Helper()
+	step := func(events []proto.Message) S {
+		var s S
+		for _, e := range events {
+			s = evolve(s, e)
+		}
+		return s
+	}
+	var zero S
+	if !reflect.DeepEqual(fold(zero, history), step(history)) {
+		t.Errorf("folding %d events at once differs from evolving them one by one", len(history))
+	}
+	half := len(history) / 2
+	given := step(history[:half])
+	if !reflect.DeepEqual(fold(given, history[half:]), step(history)) {
+		t.Errorf("folding the last %d events onto the state of the first %d differs from evolving them one by one", len(history)-half, half)
+	}
+	if !reflect.DeepEqual(given, step(history[:half])) {
+		t.Errorf("folding changed the state it was given")
+	}
+}

@@ -79,3 +79,37 @@ func TestItFindsASliceAppendedIntoSharedCapacity(t *testing.T) {
 		t.Fatal("two paths appending into one backing array were not reported")
 	}
 }
+
+func TestItFindsAFoldThatDiffersOrWritesInPlace(t *testing.T) {
+	evolve := func(s tally, e proto.Message) tally {
+		s.order = append(slices.Clip(s.order), e.(*wrapperspb.StringValue).GetValue())
+		return s
+	}
+	copyOnce := func(s tally, events []proto.Message) tally {
+		s.order = slices.Clone(s.order)
+		for _, e := range events {
+			s.order = append(s.order, e.(*wrapperspb.StringValue).GetValue())
+		}
+		return s
+	}
+	all := append(slices.Clone(history), next()...)
+	r := &recorder{TB: t}
+	evolvetest.AssertFold(r, evolve, copyOnce, all)
+	if len(r.errs) != 0 {
+		t.Fatalf("a fold that copies once was reported: %v", r.errs)
+	}
+	inPlace := func(s tally, events []proto.Message) tally {
+		for _, e := range events {
+			if len(s.order) > 0 {
+				s.order[0] = "overwritten"
+			}
+			s.order = append(s.order, e.(*wrapperspb.StringValue).GetValue())
+		}
+		return s
+	}
+	r = &recorder{TB: t}
+	evolvetest.AssertFold(r, evolve, inPlace, all)
+	if len(r.errs) == 0 {
+		t.Fatal("a fold that differs and writes into the state it was given was not reported")
+	}
+}
