@@ -73,10 +73,41 @@ func (s DpsState) Admitted(providerID, categoryID string) bool {
 	return m != nil && m.Status == memberAdmitted
 }
 
-// EvolveDps applies one event. It never changes the state it is given:
-// maps and memberships are copied on write, so a state may be shared;
-// treat what it holds as read-only.
-func EvolveDps(s DpsState, e proto.Message) DpsState {
+// EvolveDps applies one event (FoldDps of one).
+func EvolveDps(s DpsState, e proto.Message) DpsState { return FoldDps(s, []proto.Message{e}) }
+
+// FoldDps applies events in order. It never changes the state it is given:
+// it copies what events change once (memberships and halts), then applies
+// them to the copy, so a state may be shared and a long stream loads in
+// linear time. Treat what a state holds as read-only.
+func FoldDps(s DpsState, events []proto.Message) DpsState {
+	if s.Members != nil {
+		members := make(map[string]map[string]*Membership, len(s.Members))
+		for p, cats := range s.Members {
+			copied := make(map[string]*Membership, len(cats))
+			for c, m := range cats {
+				m := *m
+				copied[c] = &m
+			}
+			members[p] = copied
+		}
+		s.Members = members
+	}
+	if s.Halts != nil {
+		halts := make(map[string]map[string]string, len(s.Halts))
+		for p, h := range s.Halts {
+			halts[p] = maps.Clone(h)
+		}
+		s.Halts = halts
+	}
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *DpsState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *purchasingv1.DpsCreated:
 		s.DpsID, s.Consortium, s.Terms, s.Status = e.GetDpsId(), e.GetConsortium(), e.GetTerms(), dpsDraft
@@ -86,90 +117,53 @@ func EvolveDps(s DpsState, e proto.Message) DpsState {
 	case *purchasingv1.DpsClosed:
 		s.Status = dpsClosed
 	case *purchasingv1.ApplicationReceived:
-		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
-			for _, c := range e.GetCategoryIds() {
-				cats[c] = &Membership{Status: memberApplied, ReceivedOn: e.GetReceivedOn(), DecisionDueOn: e.GetDecisionDueOn()}
-			}
-		})
+		cats := s.Members[e.GetProviderId()]
+		if cats == nil {
+			cats = map[string]*Membership{}
+			s.Members[e.GetProviderId()] = cats
+		}
+		for _, c := range e.GetCategoryIds() {
+			cats[c] = &Membership{Status: memberApplied, ReceivedOn: e.GetReceivedOn(), DecisionDueOn: e.GetDecisionDueOn()}
+		}
 	case *purchasingv1.ProviderAdmitted:
-		s = s.withStatus(e.GetProviderId(), e.GetCategoryId(), memberAdmitted)
+		s.setStatus(e.GetProviderId(), e.GetCategoryId(), memberAdmitted)
 	case *purchasingv1.ApplicationRejected:
-		s = s.withStatus(e.GetProviderId(), e.GetCategoryId(), memberRejected)
+		s.setStatus(e.GetProviderId(), e.GetCategoryId(), memberRejected)
 	case *purchasingv1.ProviderSuspended:
-		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
-			for c, m := range cats {
-				if m.Status == memberAdmitted && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-					m.Status = memberSuspended
-				}
+		for c, m := range s.Members[e.GetProviderId()] {
+			if m.Status == memberAdmitted && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
+				m.Status = memberSuspended
 			}
-		})
+		}
 	case *purchasingv1.ProviderReinstated:
-		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
-			for c, m := range cats {
-				if m.Status == memberSuspended && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
-					m.Status = memberAdmitted
-				}
+		for c, m := range s.Members[e.GetProviderId()] {
+			if m.Status == memberSuspended && (e.GetCategoryId() == "" || e.GetCategoryId() == c) {
+				m.Status = memberAdmitted
 			}
-		})
+		}
 	case *purchasingv1.ProviderRemoved:
-		s = s.withMemberships(e.GetProviderId(), func(cats map[string]*Membership) {
-			for _, m := range cats {
-				m.Status = memberRemoved
-			}
-		})
+		for _, m := range s.Members[e.GetProviderId()] {
+			m.Status = memberRemoved
+		}
 	case *purchasingv1.MatchingSuspended:
-		s = s.withHalts(e.GetProviderId(), func(h map[string]string) { h[e.GetSettingUrn()] = e.GetReason() })
+		if s.Halts == nil {
+			s.Halts = map[string]map[string]string{}
+		}
+		h := s.Halts[e.GetProviderId()]
+		if h == nil {
+			h = map[string]string{}
+			s.Halts[e.GetProviderId()] = h
+		}
+		h[e.GetSettingUrn()] = e.GetReason()
 	case *purchasingv1.MatchingReinstated:
-		s = s.withHalts(e.GetProviderId(), func(h map[string]string) { delete(h, e.GetSettingUrn()) })
+		delete(s.Halts[e.GetProviderId()], e.GetSettingUrn())
 	}
-	return s
 }
 
-// withMemberships is s with change applied to a copy of one provider's
-// memberships (the map and each membership), in a copy of Members; s is
-// left as it was.
-func (s DpsState) withMemberships(provider string, change func(map[string]*Membership)) DpsState {
-	cats := make(map[string]*Membership, len(s.Members[provider]))
-	for c, m := range s.Members[provider] {
-		copied := *m
-		cats[c] = &copied
+func (s *DpsState) setStatus(provider, category string, st purchasingv1.MembershipStatus) {
+	if m := s.Members[provider][category]; m != nil {
+		m.Status = st
 	}
-	change(cats)
-	if _, had := s.Members[provider]; !had && len(cats) == 0 {
-		return s
-	}
-	s.Members = maps.Clone(s.Members)
-	if s.Members == nil {
-		s.Members = map[string]map[string]*Membership{}
-	}
-	s.Members[provider] = cats
-	return s
-}
-
-func (s DpsState) withStatus(provider, category string, st purchasingv1.MembershipStatus) DpsState {
-	if s.Members[provider][category] == nil {
-		return s
-	}
-	return s.withMemberships(provider, func(cats map[string]*Membership) { cats[category].Status = st })
-}
-
-// withHalts is s with change applied to a copy of one provider's halts, in
-// a copy of Halts; s is left as it was.
-func (s DpsState) withHalts(provider string, change func(map[string]string)) DpsState {
-	h := maps.Clone(s.Halts[provider])
-	if h == nil {
-		h = map[string]string{}
-	}
-	change(h)
-	if _, had := s.Halts[provider]; !had && len(h) == 0 {
-		return s
-	}
-	s.Halts = maps.Clone(s.Halts)
-	if s.Halts == nil {
-		s.Halts = map[string]map[string]string{}
-	}
-	s.Halts[provider] = h
-	return s
 }
 
 // ProviderFacts is what a DPS rule needs to know of a provider's profile,

@@ -11,7 +11,8 @@ import (
 )
 
 // Evolve is pure: a state evolved along one path is unchanged for
-// another (evolvetest.AssertPure).
+// another (evolvetest.AssertPure); Fold, which loading uses, gives the same
+// state and leaves its given state unchanged too (evolvetest.AssertFold).
 
 func TestEvolveProviderLeavesTheGivenStateUnchanged(t *testing.T) {
 	oak := &purchasingv1.Setting{Urn: "SC100001", Name: "Oak House", RegisteredPlaces: 4}
@@ -24,7 +25,7 @@ func TestEvolveProviderLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.AccreditationRecorded{ProviderId: acmeID, Accreditation: &purchasingv1.Accreditation{Kind: insurance, ExpiresOn: "2027-01-01"}},
 		&purchasingv1.VacancyPublished{ProviderId: acmeID, Urn: oak.GetUrn(), FreePlaces: 3, AvailableFrom: "2026-12-01"},
 	}
-	evolvetest.AssertPure(t, domain.EvolveProvider, history,
+	next := []proto.Message{
 		&purchasingv1.ProviderProfileUpdated{ProviderId: acmeID, Profile: &purchasingv1.ProviderProfile{LegalName: "Acme Care Group Ltd"}},
 		&purchasingv1.SettingAdded{ProviderId: acmeID, Setting: &purchasingv1.Setting{Urn: "SC100003", Name: "Ash House", RegisteredPlaces: 1}},
 		&purchasingv1.SettingUpdated{ProviderId: acmeID, Setting: &purchasingv1.Setting{Urn: oak.GetUrn(), Name: "Oak House", RegisteredPlaces: 1}},
@@ -32,7 +33,9 @@ func TestEvolveProviderLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.AccreditationRecorded{ProviderId: acmeID, Accreditation: &purchasingv1.Accreditation{Kind: insurance, ExpiresOn: "2028-01-01"}},
 		&purchasingv1.VacancyPublished{ProviderId: acmeID, Urn: elm.GetUrn(), FreePlaces: 1, AvailableFrom: "2026-12-02"},
 		&purchasingv1.VacancyWithdrawn{ProviderId: acmeID, Urn: oak.GetUrn()},
-	)
+	}
+	evolvetest.AssertPure(t, domain.EvolveProvider, history, next...)
+	evolvetest.AssertFold(t, domain.EvolveProvider, domain.FoldProvider, append(history, next...))
 }
 
 func TestEvolveDpsLeavesTheGivenStateUnchanged(t *testing.T) {
@@ -45,7 +48,7 @@ func TestEvolveDpsLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.ProviderSuspended{DpsId: dpsID, ProviderId: "bolt-care"},
 		&purchasingv1.MatchingSuspended{DpsId: dpsID, ProviderId: acmeID, SettingUrn: "SC100001", Reason: "monitoring: risk red"},
 	}
-	evolvetest.AssertPure(t, domain.EvolveDps, history,
+	next := []proto.Message{
 		&purchasingv1.DpsOpened{DpsId: dpsID},
 		&purchasingv1.ApplicationReceived{DpsId: dpsID, ProviderId: acmeID, CategoryIds: []string{"send-school"}},
 		&purchasingv1.ApplicationReceived{DpsId: dpsID, ProviderId: "cedar-care", CategoryIds: []string{"residential"}},
@@ -57,7 +60,9 @@ func TestEvolveDpsLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.MatchingSuspended{DpsId: dpsID, ProviderId: acmeID, SettingUrn: "SC100002", Reason: "monitoring: risk red"},
 		&purchasingv1.MatchingSuspended{DpsId: dpsID, ProviderId: "bolt-care", Reason: "monitoring: risk red"},
 		&purchasingv1.MatchingReinstated{DpsId: dpsID, ProviderId: acmeID, SettingUrn: "SC100001"},
-	)
+	}
+	evolvetest.AssertPure(t, domain.EvolveDps, history, next...)
+	evolvetest.AssertFold(t, domain.EvolveDps, domain.FoldDps, append(history, next...))
 }
 
 func TestEvolveReferralLeavesTheGivenStateUnchanged(t *testing.T) {
@@ -67,7 +72,7 @@ func TestEvolveReferralLeavesTheGivenStateUnchanged(t *testing.T) {
 			{ProviderId: acmeID, SettingUrn: "SC100001"}, {ProviderId: "bolt-care", SettingUrn: "SC200001"}}},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-1", ProviderId: acmeID, SettingUrn: "SC100001"},
 	}
-	evolvetest.AssertPure(t, domain.EvolveReferral, history,
+	next := []proto.Message{
 		&purchasingv1.ReferralMatched{ReferralId: "ref-1", Matches: []*purchasingv1.MatchedSetting{{ProviderId: "cedar-care", SettingUrn: "SC300001"}}},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-2", ProviderId: "bolt-care", SettingUrn: "SC200001"},
 		&purchasingv1.OfferMade{ReferralId: "ref-1", OfferId: "off-3", ProviderId: acmeID, SettingUrn: "SC100001"},
@@ -75,5 +80,7 @@ func TestEvolveReferralLeavesTheGivenStateUnchanged(t *testing.T) {
 		&purchasingv1.PlacementAwarded{ReferralId: "ref-1", OfferId: "off-1", ProviderId: acmeID},
 		&purchasingv1.OfferClosed{ReferralId: "ref-1", OfferId: "off-1", Reason: domain.ClosedReferralWithdrawn},
 		&purchasingv1.ReferralWithdrawn{ReferralId: "ref-1"},
-	)
+	}
+	evolvetest.AssertPure(t, domain.EvolveReferral, history, next...)
+	evolvetest.AssertFold(t, domain.EvolveReferral, domain.FoldReferral, append(history, next...))
 }

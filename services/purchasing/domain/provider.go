@@ -63,10 +63,30 @@ func Expired(a *purchasingv1.Accreditation, now time.Time) bool {
 	return err != nil || d.Before(Today(now))
 }
 
-// EvolveProvider applies one event. It never changes the state it is given:
-// maps and settings are copied on write, so a state may be shared; treat
-// what it holds as read-only.
+// EvolveProvider applies one event (FoldProvider of one).
 func EvolveProvider(s ProviderState, e proto.Message) ProviderState {
+	return FoldProvider(s, []proto.Message{e})
+}
+
+// FoldProvider applies events in order. It never changes the state it is
+// given: it copies what events change once, then applies them to the copy,
+// so a state may be shared and a long stream loads in linear time. Treat
+// what a state holds as read-only.
+func FoldProvider(s ProviderState, events []proto.Message) ProviderState {
+	s.Settings = maps.Clone(s.Settings)
+	for urn, st := range s.Settings {
+		copied := *st
+		s.Settings[urn] = &copied
+	}
+	s.Accreditations = maps.Clone(s.Accreditations)
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *ProviderState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *purchasingv1.ProviderRegistered:
 		s.ProviderID = e.GetProviderId()
@@ -76,44 +96,27 @@ func EvolveProvider(s ProviderState, e proto.Message) ProviderState {
 	case *purchasingv1.ProviderProfileUpdated:
 		s.Profile = e.GetProfile()
 	case *purchasingv1.SettingAdded:
-		s.Settings = maps.Clone(s.Settings)
 		s.Settings[e.GetSetting().GetUrn()] = &SettingState{Setting: e.GetSetting()}
 	case *purchasingv1.SettingUpdated:
-		s = s.withSetting(e.GetSetting().GetUrn(), func(st *SettingState) {
+		if st := s.Settings[e.GetSetting().GetUrn()]; st != nil {
 			st.Setting = e.GetSetting()
 			st.FreePlaces = min(st.FreePlaces, e.GetSetting().GetRegisteredPlaces())
-		})
+		}
 	case *purchasingv1.SettingRemoved:
-		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
+		if st := s.Settings[e.GetUrn()]; st != nil {
 			st.Removed, st.FreePlaces, st.AvailableFrom = true, 0, ""
-		})
+		}
 	case *purchasingv1.AccreditationRecorded:
-		s.Accreditations = maps.Clone(s.Accreditations)
 		s.Accreditations[e.GetAccreditation().GetKind()] = e.GetAccreditation()
 	case *purchasingv1.VacancyPublished:
-		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
+		if st := s.Settings[e.GetUrn()]; st != nil {
 			st.FreePlaces, st.AvailableFrom = e.GetFreePlaces(), e.GetAvailableFrom()
-		})
+		}
 	case *purchasingv1.VacancyWithdrawn:
-		s = s.withSetting(e.GetUrn(), func(st *SettingState) {
+		if st := s.Settings[e.GetUrn()]; st != nil {
 			st.FreePlaces, st.AvailableFrom = 0, ""
-		})
+		}
 	}
-	return s
-}
-
-// withSetting is s with change applied to a copy of one setting, in a copy
-// of the map; s is left as it was. A setting never added is ignored.
-func (s ProviderState) withSetting(urn string, change func(*SettingState)) ProviderState {
-	old := s.Settings[urn]
-	if old == nil {
-		return s
-	}
-	st := *old
-	change(&st)
-	s.Settings = maps.Clone(s.Settings)
-	s.Settings[urn] = &st
-	return s
 }
 
 // ProviderCommand is a command on a provider's profile.

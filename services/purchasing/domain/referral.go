@@ -3,7 +3,6 @@ package domain
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -68,48 +67,58 @@ func (s ReferralState) Offer(id string) *OfferState {
 	return nil
 }
 
-// EvolveReferral applies one event. It never changes the state it is
-// given: maps, the offers and an offer changed are copied on write, so a
-// state may be shared; treat what it holds as read-only.
+// EvolveReferral applies one event (FoldReferral of one).
 func EvolveReferral(s ReferralState, e proto.Message) ReferralState {
+	return FoldReferral(s, []proto.Message{e})
+}
+
+// FoldReferral applies events in order. It never changes the state it is
+// given: it copies what events change once (matches, providers, declines,
+// offers), then applies them to the copy, so a state may be shared and a
+// long stream loads in linear time. Treat what a state holds as read-only.
+func FoldReferral(s ReferralState, events []proto.Message) ReferralState {
+	s.Matches, s.Providers, s.Declined = maps.Clone(s.Matches), maps.Clone(s.Providers), maps.Clone(s.Declined)
+	if s.Offers != nil {
+		offers := make([]*OfferState, len(s.Offers))
+		for i, o := range s.Offers {
+			o := *o
+			offers[i] = &o
+		}
+		s.Offers = offers
+	}
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *ReferralState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *purchasingv1.ReferralCreated:
 		s.ReferralID, s.Created, s.Status = e.GetReferralId(), e, referralOpen
 		s.Matches, s.Providers, s.Declined = map[string]*purchasingv1.MatchedSetting{}, map[string]bool{}, map[string]bool{}
 	case *purchasingv1.ReferralMatched:
-		s.Matches, s.Providers = maps.Clone(s.Matches), maps.Clone(s.Providers)
 		for _, m := range e.GetMatches() {
 			s.Matches[m.GetSettingUrn()] = m
 			s.Providers[m.GetProviderId()] = true
 		}
 	case *purchasingv1.OfferMade:
-		s.Offers = append(slices.Clip(s.Offers), &OfferState{Offer: e, Status: offerOpen})
+		s.Offers = append(s.Offers, &OfferState{Offer: e, Status: offerOpen})
 	case *purchasingv1.ReferralDeclined:
-		s.Declined = maps.Clone(s.Declined)
 		s.Declined[e.GetProviderId()] = true
 	case *purchasingv1.PlacementAwarded:
 		s.Status, s.Placement = referralAwarded, e
-		s = s.withOffer(e.GetOfferId(), func(o *OfferState) { o.Status = offerAccepted })
+		if o := s.Offer(e.GetOfferId()); o != nil {
+			o.Status = offerAccepted
+		}
 	case *purchasingv1.OfferClosed:
-		s = s.withOffer(e.GetOfferId(), func(o *OfferState) { o.Status, o.ClosedReason = offerClosed, e.GetReason() })
+		if o := s.Offer(e.GetOfferId()); o != nil {
+			o.Status, o.ClosedReason = offerClosed, e.GetReason()
+		}
 	case *purchasingv1.ReferralWithdrawn:
 		s.Status = referralWithdrawn
 	}
-	return s
-}
-
-// withOffer is s with change applied to a copy of one offer, in a copy of
-// Offers; s is left as it was. An unknown offer is ignored.
-func (s ReferralState) withOffer(id string, change func(*OfferState)) ReferralState {
-	i := slices.IndexFunc(s.Offers, func(o *OfferState) bool { return o.Offer.GetOfferId() == id })
-	if i < 0 {
-		return s
-	}
-	o := *s.Offers[i]
-	change(&o)
-	s.Offers = slices.Clone(s.Offers)
-	s.Offers[i] = &o
-	return s
 }
 
 // ReferralCommand is a command on a referral.
