@@ -25,6 +25,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
+	portal "github.com/carecoop/carecoop/services/portal/server"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
 
@@ -39,11 +40,12 @@ func runDev(args []string) error {
 	purchasingAddr := fs.String("purchasing-addr", purchasing.DefaultAddr, "purchasing service gRPC address")
 	demandAddr := fs.String("demand-addr", demand.DefaultAddr, "demand service gRPC address")
 	monitoringAddr := fs.String("monitoring-addr", monitoring.DefaultAddr, "monitoring service gRPC address")
+	portalAddr := fs.String("portal-addr", portal.DefaultAddr, "web portal HTTP address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
-	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring) in one process
-on an embedded NATS with JetStream, its data in --data, and seeds the
-north-west demo data on the first start. Ctrl-C stops it; the next start
+	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring) and the web
+portal in one process on an embedded NATS with JetStream, its data in
+--data, and seeds the north-west demo data on the first start. Ctrl-C stops it; the next start
 resumes from the same data. One carecoop dev at a time may use a data
 directory.
 `); err != nil {
@@ -68,7 +70,7 @@ directory.
 	// Every address is tried before anything starts: NATS on a port in use
 	// would only say it was not ready after 10s.
 	for _, a := range []struct{ flag, addr string }{{"--nats-addr", *natsAddr}, {"--framework-addr", *frameworkAddr},
-		{"--purchasing-addr", *purchasingAddr}, {"--demand-addr", *demandAddr}, {"--monitoring-addr", *monitoringAddr}} {
+		{"--purchasing-addr", *purchasingAddr}, {"--demand-addr", *demandAddr}, {"--monitoring-addr", *monitoringAddr}, {"--portal-addr", *portalAddr}} {
 		if err := portFree(a.addr); err != nil {
 			return fmt.Errorf("%s: %w", a.flag, err)
 		}
@@ -157,7 +159,30 @@ directory.
 		}
 	}
 
+	// The portal: its own NATS user (sessions only), the dev key to sign
+	// people's service tokens, and the demo people on its sign-in page.
+	people, err := devPeople(ctx, key, pu.Addr.String())
+	if err != nil {
+		return err
+	}
+	pnc, err := ns.Connect(creds.ConnectOptions(natsperm.Portal)...)
+	if err != nil {
+		return err
+	}
+	defer pnc.Close()
+	pjs, err := natsjs.New(pnc)
+	if err != nil {
+		return err
+	}
+	po, err := portal.Start(ctx, portal.Config{Addr: *portalAddr, Framework: fw.Addr.String(), Purchasing: pu.Addr.String(),
+		Demand: de.Addr.String(), Monitoring: mo.Addr.String(), JetStream: pjs, Key: key, DevPeople: people, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer po.Stop()
+
 	fmt.Printf(`carecoop dev: data in %s
+  portal      %s  (sign in as any demo person)
   NATS        %s  (JetStream stream %s, subjects carecoop.evt.>; loopback only,
               a user per service, credentials in %s)
   framework   %s  carecoop.framework.v1.FrameworkService
@@ -170,7 +195,7 @@ Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
+`, dir, po.URL, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -194,6 +219,11 @@ Ctrl-C stops; the next start resumes from the same data.
 	case err := <-mo.Done():
 		if err == nil {
 			err = errors.New("monitoring service stopped")
+		}
+		return err
+	case err := <-po.Done():
+		if err == nil {
+			err = errors.New("portal stopped")
 		}
 		return err
 	}

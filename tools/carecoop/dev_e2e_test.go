@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
+	"net/http"
 	"net"
 	"os"
 	"os/exec"
@@ -37,16 +39,29 @@ func TestDevStackEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	natsAddr, fwAddr, puAddr, deAddr, moAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
-	addrs := []string{natsAddr, fwAddr, puAddr, deAddr, moAddr}
+	natsAddr, fwAddr, puAddr, deAddr, moAddr, portalAddr := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	addrs := []string{natsAddr, fwAddr, puAddr, deAddr, moAddr, portalAddr}
 
 	first := startDev(t, bin, data, addrs...)
 	if !strings.Contains(first.output, "seeded the north-west demo data") {
 		t.Fatalf("first start did not seed the demo:\n%s", first.output)
 	}
-	for _, want := range []string{natsAddr, fwAddr, puAddr, deAddr, moAddr, "token --data", "monitoring demo:"} {
+	for _, want := range []string{"http://" + portalAddr, natsAddr, fwAddr, puAddr, deAddr, moAddr, "token --data", "monitoring demo:"} {
 		if !strings.Contains(first.output, want) {
 			t.Errorf("start-up banner does not mention %q:\n%s", want, first.output)
+		}
+	}
+	// The portal's demo sign-in lists the lead, the councils' people and
+	// every seeded provider's.
+	signIn, err := http.Get("http://" + portalAddr + "/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(signIn.Body)
+	signIn.Body.Close()
+	for _, want := range []string{"Lead of the north-west consortium", "Commissioner, Manchester (352)", "Admin, Northern Lights", "Responder, Northern Lights", "Auditor"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the portal's sign-in page does not list %q", want)
 		}
 	}
 
@@ -432,8 +447,12 @@ type devProcess struct {
 // demand, monitoring.
 func startDev(t *testing.T, bin, data string, addrs ...string) *devProcess {
 	t.Helper()
+	portalAddr := freeAddr(t)
+	if len(addrs) > 5 {
+		portalAddr = addrs[5]
+	}
 	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", addrs[0], "--framework-addr", addrs[1], "--purchasing-addr", addrs[2],
-		"--demand-addr", addrs[3], "--monitoring-addr", addrs[4])
+		"--demand-addr", addrs[3], "--monitoring-addr", addrs[4], "--portal-addr", portalAddr)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -8,6 +8,7 @@ require (
 	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
 	github.com/carecoop/carecoop/services/monitoring v0.0.0
+	github.com/carecoop/carecoop/services/portal v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/nats-io/nats.go v1.55.0
 	go.uber.org/zap v1.28.0
@@ -22,6 +23,7 @@ require (
 	cel.dev/expr v0.25.3 // indirect
 	github.com/MicahParks/jwkset v0.11.4 // indirect
 	github.com/MicahParks/keyfunc/v3 v3.9.1 // indirect
+	github.com/a-h/templ v0.3.1118 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
@@ -47,7 +49,7 @@ require (
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/exp v0.0.0-20260820142414-ca536658362e // indirect
 	golang.org/x/net v0.62.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260819154853-08b0e4226688 // indirect
@@ -60,5 +62,6 @@ replace (
 	github.com/carecoop/carecoop/services/framework => ../../services/framework
 	github.com/carecoop/carecoop/services/kit => ../../services/kit
 	github.com/carecoop/carecoop/services/monitoring => ../../services/monitoring
+	github.com/carecoop/carecoop/services/portal => ../../services/portal
 	github.com/carecoop/carecoop/services/purchasing => ../../services/purchasing
 )
