@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/portal tools/carecoop
 DATA    ?= .carecoop
 
-.PHONY: run test bench proto proto-check templ templ-check assets lint tools tidy
+.PHONY: run test bench proto proto-check templ templ-check assets screenshots lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -61,6 +61,10 @@ templ-check: templ
 ## assets: rebuild the portal's CSS and JavaScript from the pinned GOV.UK Frontend (npm; output committed)
 assets:
 	cd services/portal/assets/build && npm ci --no-audit --no-fund && npm run build
+
+## screenshots: PNGs of the portal's main pages over the demo data, in docs/screenshots
+screenshots:
+	cd tools/carecoop && CARECOOP_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' .
 
 ## proto-check: fail if the committed generated code is not what proto/ generates
 proto-check: proto

@@ -140,7 +140,7 @@ func (b *Browser) Fill(sel, value string) {
 // Screenshot is a PNG of the whole page.
 func (b *Browser) Screenshot() []byte {
 	b.t.Helper()
-	return run(b, "screenshot", chromedp.FullScreenshot(90))
+	return run(b, "screenshot", chromedp.FullScreenshot(100)) // quality 100 gives a PNG; below, a JPEG
 }
 
 // axeResult is what the tests read of axe.run's answer.

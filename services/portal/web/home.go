@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
@@ -18,6 +19,7 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("POST /dev/sign-in", s.devSignIn)
 	}
 	s.mux.HandleFunc("POST /sign-out", s.signOut)
+	s.mux.HandleFunc("/", s.notFound)
 	s.page("GET /{$}", nil, s.home)
 	s.frameworkRoutes()
 	s.dpsRoutes()
@@ -148,4 +150,12 @@ func (s *Server) decisionsWaiting(q *rq) ([]view.Waiting, error) {
 			Since: view.When(a.GetRaisedAt()), Owner: "You", Href: "/alerts"})
 	}
 	return out, nil
+}
+
+// notFound is the design system's page for an address the portal has no
+// page at.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_ = view.ErrorPage(view.Page{Title: "Page not found"}, "Page not found", []string{"If you typed the web address, check it is correct."}).Render(r.Context(), w)
 }
