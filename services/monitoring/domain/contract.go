@@ -17,8 +17,24 @@ type ContractState struct {
 	Outcomes []*monitoringv1.OutcomeRecorded
 }
 
-// EvolveContract applies one event.
+// EvolveContract applies one event (FoldContract of one).
 func EvolveContract(s ContractState, e proto.Message) ContractState {
+	return FoldContract(s, []proto.Message{e})
+}
+
+// FoldContract applies events in order. It never changes the state it is
+// given: it copies the outcomes once and appends to the copy, so a state may
+// be shared and a long stream loads in linear time.
+func FoldContract(s ContractState, events []proto.Message) ContractState {
+	s.Outcomes = slices.Clone(s.Outcomes)
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *ContractState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *monitoringv1.ContractStarted:
 		s.Started = e
@@ -27,7 +43,6 @@ func EvolveContract(s ContractState, e proto.Message) ContractState {
 	case *monitoringv1.OutcomeRecorded:
 		s.Outcomes = append(s.Outcomes, e)
 	}
-	return s
 }
 
 // StartContract creates a contract from an award; an award seen again

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -21,13 +22,23 @@ type InboxState struct {
 	Acknowledged map[string]bool
 }
 
-// EvolveInbox applies one event.
+// EvolveInbox applies one event (FoldInbox of one).
 func EvolveInbox(s InboxState, e proto.Message) InboxState {
-	if a, ok := e.(*monitoringv1.AlertAcknowledged); ok {
-		if s.Acknowledged == nil {
-			s.Acknowledged = map[string]bool{}
+	return FoldInbox(s, []proto.Message{e})
+}
+
+// FoldInbox applies events in order. It never changes the state it is
+// given: it copies the acknowledgements once and adds to the copy, so a
+// state may be shared and an inbox of many alerts loads in linear time.
+func FoldInbox(s InboxState, events []proto.Message) InboxState {
+	s.Acknowledged = maps.Clone(s.Acknowledged)
+	for _, e := range events {
+		if a, ok := e.(*monitoringv1.AlertAcknowledged); ok {
+			if s.Acknowledged == nil {
+				s.Acknowledged = map[string]bool{}
+			}
+			s.Acknowledged[a.GetAlertId()] = true
 		}
-		s.Acknowledged[a.GetAlertId()] = true
 	}
 	return s
 }

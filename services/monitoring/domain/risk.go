@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -47,11 +48,27 @@ func (s RiskState) suspended(urn string) bool {
 	return s.SettingSuspended[urn]
 }
 
-// EvolveRisk applies one event.
+// EvolveRisk applies one event (FoldRisk of one).
 func EvolveRisk(s RiskState, e proto.Message) RiskState {
+	return FoldRisk(s, []proto.Message{e})
+}
+
+// FoldRisk applies events in order. It never changes the state it is
+// given: it copies the settings' levels once and changes the copy, so a
+// state may be shared and a long stream loads in linear time.
+func FoldRisk(s RiskState, events []proto.Message) RiskState {
+	s.Settings, s.SettingSuspended = maps.Clone(s.Settings), maps.Clone(s.SettingSuspended)
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *RiskState) apply(e proto.Message) {
 	c, ok := e.(*monitoringv1.RiskLevelChanged)
 	if !ok {
-		return s
+		return
 	}
 	s.EvidencePosition = max(s.EvidencePosition, c.GetEvidencePosition())
 	if at := c.GetAssessedAt().AsTime(); at.After(s.AssessedAt) {
@@ -60,7 +77,7 @@ func EvolveRisk(s RiskState, e proto.Message) RiskState {
 	if c.GetScope() == monitoringv1.RiskScope_RISK_SCOPE_PROVIDER {
 		s.Provider = c.GetTo()
 		s.ProviderSuspended = suspendedAfter(s.ProviderSuspended, c.GetAction())
-		return s
+		return
 	}
 	if s.Settings == nil {
 		s.Settings, s.SettingSuspended = map[string]monitoringv1.RiskLevel{}, map[string]bool{}
@@ -68,7 +85,6 @@ func EvolveRisk(s RiskState, e proto.Message) RiskState {
 	urn := c.GetSettingUrn()
 	s.Settings[urn] = c.GetTo()
 	s.SettingSuspended[urn] = suspendedAfter(s.SettingSuspended[urn], c.GetAction())
-	return s
 }
 
 func suspendedAfter(was bool, a monitoringv1.RiskAction) bool {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -23,8 +24,24 @@ type SettingState struct {
 	Incidents   int
 }
 
-// EvolveSetting applies one event.
+// EvolveSetting applies one event (FoldSetting of one).
 func EvolveSetting(s SettingState, e proto.Message) SettingState {
+	return FoldSetting(s, []proto.Message{e})
+}
+
+// FoldSetting applies events in order. It never changes the state it is
+// given: it copies the returns and judgements once and changes the copy,
+// so a state may be shared and a long stream loads in linear time.
+func FoldSetting(s SettingState, events []proto.Message) SettingState {
+	s.Returns, s.Judgements = maps.Clone(s.Returns), maps.Clone(s.Judgements)
+	for _, e := range events {
+		s.apply(e)
+	}
+	return s
+}
+
+// apply changes s, which must be the caller's own copy, by one event.
+func (s *SettingState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *monitoringv1.MonitoringReturnSubmitted:
 		if s.Returns == nil {
@@ -44,7 +61,6 @@ func EvolveSetting(s SettingState, e proto.Message) SettingState {
 	case *monitoringv1.IncidentNotified:
 		s.Incidents++
 	}
-	return s
 }
 
 // SettingFacts are what the rules need to know about a setting from
