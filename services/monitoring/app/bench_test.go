@@ -109,10 +109,7 @@ func (f *fixture) assess(b *testing.B, pid string) []proto.Message {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, e := range events {
-		st = domain.EvolveRisk(st, e)
-	}
-	f.risk[pid] = st
+	f.risk[pid] = domain.FoldRisk(st, events)
 	return events
 }
 
@@ -150,7 +147,7 @@ func BenchmarkRiskRecomputeStored(b *testing.B) {
 	f := nationalMonitoring(b)
 	_, store := natstest.Store(b)
 	ctx := context.Background()
-	risks := aggregate.New(store, aggregate.Evolver[domain.RiskState]{Initial: func() domain.RiskState { return domain.RiskState{} }, Evolve: domain.EvolveRisk})
+	risks := aggregate.New(store, aggregate.Evolver[domain.RiskState]{Initial: func() domain.RiskState { return domain.RiskState{} }, Evolve: domain.EvolveRisk, Fold: domain.FoldRisk})
 	rng := rand.New(rand.NewPCG(9, 10))
 	period := (domain.MonthOf(benchNow) - 1).String()
 	lat := make([]time.Duration, 0, b.N)

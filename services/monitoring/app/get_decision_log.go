@@ -18,15 +18,15 @@ import (
 // GetDecisionLog lists every decision on one monitoring stream, oldest
 // first, with who, when, the correlation and the cause: the trail from a
 // judgement to a risk level to purchasing's and framework's reactions.
-func (s *Service) GetDecisionLog(ctx context.Context, p auth.Principal, q *monitoringv1.GetDecisionLogRequest) (*monitoringv1.GetDecisionLogResponse, error) {
+func (s *Service) GetDecisionLog(ctx context.Context, p auth.Principal, aggregateName, id string, minPosition uint64) (*monitoringv1.GetDecisionLogResponse, error) {
 	out := &monitoringv1.GetDecisionLogResponse{}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error { return m.canSeeLog(p, q.GetAggregate(), q.GetId()) })
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error { return m.canSeeLog(p, aggregateName, id) })
 	if err != nil {
 		return nil, err
 	}
-	sid, err := eventstore.NewStreamID(Context, q.GetAggregate(), q.GetId())
+	sid, err := eventstore.NewStreamID(Context, aggregateName, id)
 	if err != nil {
-		return nil, domainerr.Field("id", "%q is not an id", q.GetId())
+		return nil, domainerr.Field("id", "%q is not an id", id)
 	}
 	events, err := s.store.ReadStream(ctx, sid)
 	if err != nil {

@@ -35,10 +35,10 @@ func measure(s *monitoringv1.OutcomeScores, name string) uint32 {
 // everyone else's only in cells of at least the threshold, with secondary
 // suppression across providers and totals, so no single child's outcome
 // can be told.
-func (s *Service) GetOutcomesReport(ctx context.Context, p auth.Principal, q *monitoringv1.GetOutcomesReportRequest) (*monitoringv1.OutcomesReport, error) {
-	out := &monitoringv1.OutcomesReport{Consortium: q.GetConsortium(), Measure: q.GetMeasure()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c, err := m.consortiumFor(p, q.GetConsortium())
+func (s *Service) GetOutcomesReport(ctx context.Context, p auth.Principal, consortium, measure string, minPosition uint64) (*monitoringv1.OutcomesReport, error) {
+	out := &monitoringv1.OutcomesReport{Consortium: consortium, Measure: measure}
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		c, err := m.consortiumFor(p, consortium)
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (s *Service) GetOutcomesReport(ctx context.Context, p auth.Principal, q *mo
 			threshold = disclosure.DefaultThreshold
 		}
 		out.Threshold = uint32(threshold)
-		records := m.outcomeRecords(c.slug, q.GetMeasure())
+		records := m.outcomeRecords(c.slug, measure)
 		if len(records) == 0 {
 			return nil
 		}

@@ -12,11 +12,11 @@ import (
 // GetQualityEvidence gathers a setting's quality evidence: Ofsted
 // judgements, quality visits (follow-ups overdue flagged), incidents,
 // feedback, and complaints from the last 12 months' returns.
-func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, q *monitoringv1.GetQualityEvidenceRequest) (*monitoringv1.QualityEvidence, error) {
+func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, urn string, minPosition uint64) (*monitoringv1.QualityEvidence, error) {
 	today := domain.Today(s.now())
-	out := &monitoringv1.QualityEvidence{Urn: q.GetUrn()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		st, err := m.visibleSetting(p, q.GetUrn())
+	out := &monitoringv1.QualityEvidence{Urn: urn}
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		st, err := m.visibleSetting(p, urn)
 		if err != nil {
 			return err
 		}

@@ -14,14 +14,14 @@ import (
 // ListMonitoringReturns lists a setting's returns, latest revision of each
 // month, to its provider, the councils placing there, the leads of the
 // consortia the provider works with and the platform.
-func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, q *monitoringv1.ListMonitoringReturnsRequest) (*monitoringv1.ListMonitoringReturnsResponse, error) {
+func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, urn, fromPeriod, toPeriod string, minPosition uint64) (*monitoringv1.ListMonitoringReturnsResponse, error) {
 	out := &monitoringv1.ListMonitoringReturnsResponse{}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		st, err := m.visibleSetting(p, q.GetUrn())
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
+		st, err := m.visibleSetting(p, urn)
 		if err != nil {
 			return err
 		}
-		from, to := q.GetFromPeriod(), q.GetToPeriod()
+		from, to := fromPeriod, toPeriod
 		if from == "" && to == "" {
 			// The last 12 months with returns.
 			if n := len(st.evidence.Months); n > 0 {

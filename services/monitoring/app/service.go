@@ -7,6 +7,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"go.uber.org/zap"
@@ -63,20 +65,22 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // tests call Sweep themselves).
 func WithSweepEvery(d time.Duration) Option { return func(s *Service) { s.sweepEvery = d } }
 
-func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S) *aggregate.Repository[S] {
-	return aggregate.New(store, aggregate.Evolver[S]{Initial: func() S { var s S; return s }, Evolve: evolve})
+// repo is a repository of one aggregate; fold, when not nil, loads it
+// (aggregate.Evolver.Fold).
+func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S, fold func(S, []proto.Message) S) *aggregate.Repository[S] {
+	return aggregate.New(store, aggregate.Evolver[S]{Initial: func() S { var s S; return s }, Evolve: evolve, Fold: fold})
 }
 
 // New returns the service over store; call Start before serving queries.
 func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s := &Service{
 		store:      store,
-		contracts:  repo(store, domain.EvolveContract),
-		settings:   repo(store, domain.EvolveSetting),
-		providers:  repo(store, domain.EvolveProvider),
-		policies:   repo(store, domain.EvolvePolicy),
-		risks:      repo(store, domain.EvolveRisk),
-		inboxes:    repo(store, domain.EvolveInbox),
+		contracts:  repo(store, domain.EvolveContract, domain.FoldContract),
+		settings:   repo(store, domain.EvolveSetting, domain.FoldSetting),
+		providers:  repo(store, domain.EvolveProvider, nil),
+		policies:   repo(store, domain.EvolvePolicy, nil),
+		risks:      repo(store, domain.EvolveRisk, domain.FoldRisk),
+		inboxes:    repo(store, domain.EvolveInbox, domain.FoldInbox),
 		model:      NewReadModel(),
 		log:        log,
 		now:        time.Now,
@@ -141,12 +145,32 @@ func stream(aggregateName, id string) eventstore.StreamID {
 	return eventstore.StreamID{Context: Context, Aggregate: aggregateName, ID: id}
 }
 
+// evidenceID names what a command creates (a visit, an incident, a recorded
+// placement) after the request, so a retried request names the same one.
+func evidenceID(prefix string, r Request) string {
+	sum := sha256.Sum256([]byte(r.Key()))
+	return prefix + hex.EncodeToString(sum[:8])
+}
+
+// handleRequest runs a caller's command on one aggregate, decided at now,
+// refused as stale (ABORTED, nothing written) when the caller's expected
+// version is not the aggregate's.
+func handleRequest[S any](ctx context.Context, repo *aggregate.Repository[S], r Request, sid eventstore.StreamID, now time.Time, decide func(S) ([]proto.Message, error)) (Result, error) {
+	return run(ctx, repo, aggregate.Command[S]{Stream: sid, Meta: r.Meta(now), ExpectedVersion: r.ExpectedVersion, Decide: decide})
+}
+
+// handle runs a reaction's command on one aggregate (no caller, no
+// expected version).
 func handle[S any](ctx context.Context, repo *aggregate.Repository[S], sid eventstore.StreamID, meta eventstore.Metadata, decide func(S) ([]proto.Message, error)) (Result, error) {
-	res, err := repo.Handle(ctx, aggregate.Command[S]{Stream: sid, Meta: meta, Decide: decide})
+	return run(ctx, repo, aggregate.Command[S]{Stream: sid, Meta: meta, Decide: decide})
+}
+
+func run[S any](ctx context.Context, repo *aggregate.Repository[S], cmd aggregate.Command[S]) (Result, error) {
+	res, err := repo.Handle(ctx, cmd)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{ID: sid.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
+	return Result{ID: cmd.Stream.ID, StreamVersion: res.StreamVersion, Position: res.Position}, nil
 }
 
 // read waits until the read model has applied minPosition, then calls fn

@@ -11,14 +11,14 @@ import (
 
 // SubmitMonitoringReturn files a provider's monthly return for one of its
 // settings, once for every council that places there.
-func (s *Service) SubmitMonitoringReturn(ctx context.Context, r Request, q *monitoringv1.SubmitMonitoringReturnRequest) (Result, error) {
-	facts, due, err := s.visibleSettingFacts(ctx, r.Principal, q.GetUrn())
+func (s *Service) SubmitMonitoringReturn(ctx context.Context, r Request, urn, period string, figures *monitoringv1.ReturnFigures, correction bool) (Result, error) {
+	facts, due, err := s.visibleSettingFacts(ctx, r.Principal, urn)
 	if err != nil {
 		return Result{}, err
 	}
 	now := s.now()
-	return handle(ctx, s.settings, stream(SettingAggregate, q.GetUrn()), r.Meta(now), func(st domain.SettingState) ([]proto.Message, error) {
-		return domain.DecideReturn(st, domain.SubmitReturn{Actor: actorOf(r), Now: now, Facts: facts, Period: q.GetPeriod(),
-			Figures: q.GetFigures(), Correction: q.GetCorrection(), DueWorkingDays: due})
+	return handleRequest(ctx, s.settings, r, stream(SettingAggregate, urn), now, func(st domain.SettingState) ([]proto.Message, error) {
+		return domain.DecideReturn(st, domain.SubmitReturn{Actor: actorOf(r), Now: now, Facts: facts, Period: period,
+			Figures: figures, Correction: correction, DueWorkingDays: due})
 	})
 }

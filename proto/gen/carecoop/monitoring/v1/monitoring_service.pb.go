@@ -187,10 +187,13 @@ type EndPlacementRequest struct {
 	// SSDA903 reason episode ceased, e.g. E11 (adopted), E4A (returned home),
 	// E13 (left care to live with parents), E8 (other), X1 (episode ceases
 	// and new one starts: a move).
-	ReasonCode    string `protobuf:"bytes,4,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
-	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReasonCode string `protobuf:"bytes,4,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the contract the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *EndPlacementRequest) Reset() {
@@ -258,15 +261,25 @@ func (x *EndPlacementRequest) GetReason() string {
 	return ""
 }
 
+func (x *EndPlacementRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RecordOutcomeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	ContractId    string                 `protobuf:"bytes,2,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
-	Point         OutcomePoint           `protobuf:"varint,3,opt,name=point,proto3,enum=carecoop.monitoring.v1.OutcomePoint" json:"point,omitempty"`
-	RecordedOn    string                 `protobuf:"bytes,4,opt,name=recorded_on,json=recordedOn,proto3" json:"recorded_on,omitempty"`
-	Scores        *OutcomeScores         `protobuf:"bytes,5,opt,name=scores,proto3" json:"scores,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ContractId string                 `protobuf:"bytes,2,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	Point      OutcomePoint           `protobuf:"varint,3,opt,name=point,proto3,enum=carecoop.monitoring.v1.OutcomePoint" json:"point,omitempty"`
+	RecordedOn string                 `protobuf:"bytes,4,opt,name=recorded_on,json=recordedOn,proto3" json:"recorded_on,omitempty"`
+	Scores     *OutcomeScores         `protobuf:"bytes,5,opt,name=scores,proto3" json:"scores,omitempty"`
+	// 0 = do not check; otherwise the stream version of the contract the caller
+	// last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordOutcomeRequest) Reset() {
@@ -334,6 +347,13 @@ func (x *RecordOutcomeRequest) GetScores() *OutcomeScores {
 	return nil
 }
 
+func (x *RecordOutcomeRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type SubmitMonitoringReturnRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -341,9 +361,13 @@ type SubmitMonitoringReturnRequest struct {
 	Period    string                 `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
 	Figures   *ReturnFigures         `protobuf:"bytes,4,opt,name=figures,proto3" json:"figures,omitempty"`
 	// Set to replace a return already filed for the period.
-	Correction    bool `protobuf:"varint,5,opt,name=correction,proto3" json:"correction,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Correction bool `protobuf:"varint,5,opt,name=correction,proto3" json:"correction,omitempty"`
+	// 0 = do not check; otherwise the stream version of the setting's monitoring
+	// record the caller last saw (ABORTED, nothing written, if it has changed
+	// since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SubmitMonitoringReturnRequest) Reset() {
@@ -411,6 +435,13 @@ func (x *SubmitMonitoringReturnRequest) GetCorrection() bool {
 	return false
 }
 
+func (x *SubmitMonitoringReturnRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RecordOfstedJudgementRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	RequestId      string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -418,8 +449,12 @@ type RecordOfstedJudgementRequest struct {
 	Grade          v1.OfstedGrade         `protobuf:"varint,3,opt,name=grade,proto3,enum=carecoop.purchasing.v1.OfstedGrade" json:"grade,omitempty"`
 	InspectionDate string                 `protobuf:"bytes,4,opt,name=inspection_date,json=inspectionDate,proto3" json:"inspection_date,omitempty"`
 	InspectionType string                 `protobuf:"bytes,5,opt,name=inspection_type,json=inspectionType,proto3" json:"inspection_type,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the setting's monitoring
+	// record the caller last saw (ABORTED, nothing written, if it has changed
+	// since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordOfstedJudgementRequest) Reset() {
@@ -487,17 +522,28 @@ func (x *RecordOfstedJudgementRequest) GetInspectionType() string {
 	return ""
 }
 
+func (x *RecordOfstedJudgementRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RecordQualityVisitRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Urn           string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
-	VisitedOn     string                 `protobuf:"bytes,3,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
-	Rating        VisitRating            `protobuf:"varint,4,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
-	Findings      string                 `protobuf:"bytes,5,opt,name=findings,proto3" json:"findings,omitempty"`
-	Actions       []*VisitAction         `protobuf:"bytes,6,rep,name=actions,proto3" json:"actions,omitempty"`
-	FollowUpOn    string                 `protobuf:"bytes,7,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Urn        string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
+	VisitedOn  string                 `protobuf:"bytes,3,opt,name=visited_on,json=visitedOn,proto3" json:"visited_on,omitempty"`
+	Rating     VisitRating            `protobuf:"varint,4,opt,name=rating,proto3,enum=carecoop.monitoring.v1.VisitRating" json:"rating,omitempty"`
+	Findings   string                 `protobuf:"bytes,5,opt,name=findings,proto3" json:"findings,omitempty"`
+	Actions    []*VisitAction         `protobuf:"bytes,6,rep,name=actions,proto3" json:"actions,omitempty"`
+	FollowUpOn string                 `protobuf:"bytes,7,opt,name=follow_up_on,json=followUpOn,proto3" json:"follow_up_on,omitempty"`
+	// 0 = do not check; otherwise the stream version of the setting's monitoring
+	// record the caller last saw (ABORTED, nothing written, if it has changed
+	// since).
+	ExpectedVersion uint64 `protobuf:"varint,8,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordQualityVisitRequest) Reset() {
@@ -579,15 +625,26 @@ func (x *RecordQualityVisitRequest) GetFollowUpOn() string {
 	return ""
 }
 
+func (x *RecordQualityVisitRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type NotifyIncidentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Urn           string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
-	Type          IncidentType           `protobuf:"varint,3,opt,name=type,proto3,enum=carecoop.monitoring.v1.IncidentType" json:"type,omitempty"`
-	OccurredOn    string                 `protobuf:"bytes,4,opt,name=occurred_on,json=occurredOn,proto3" json:"occurred_on,omitempty"`
-	Summary       string                 `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Urn        string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
+	Type       IncidentType           `protobuf:"varint,3,opt,name=type,proto3,enum=carecoop.monitoring.v1.IncidentType" json:"type,omitempty"`
+	OccurredOn string                 `protobuf:"bytes,4,opt,name=occurred_on,json=occurredOn,proto3" json:"occurred_on,omitempty"`
+	Summary    string                 `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
+	// 0 = do not check; otherwise the stream version of the setting's monitoring
+	// record the caller last saw (ABORTED, nothing written, if it has changed
+	// since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *NotifyIncidentRequest) Reset() {
@@ -655,16 +712,27 @@ func (x *NotifyIncidentRequest) GetSummary() string {
 	return ""
 }
 
+func (x *NotifyIncidentRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RecordFeedbackRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Urn           string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
-	From          FeedbackFrom           `protobuf:"varint,3,opt,name=from,proto3,enum=carecoop.monitoring.v1.FeedbackFrom" json:"from,omitempty"`
-	Score         uint32                 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
-	Themes        []string               `protobuf:"bytes,5,rep,name=themes,proto3" json:"themes,omitempty"`
-	ReceivedOn    string                 `protobuf:"bytes,6,opt,name=received_on,json=receivedOn,proto3" json:"received_on,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Urn        string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
+	From       FeedbackFrom           `protobuf:"varint,3,opt,name=from,proto3,enum=carecoop.monitoring.v1.FeedbackFrom" json:"from,omitempty"`
+	Score      uint32                 `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
+	Themes     []string               `protobuf:"bytes,5,rep,name=themes,proto3" json:"themes,omitempty"`
+	ReceivedOn string                 `protobuf:"bytes,6,opt,name=received_on,json=receivedOn,proto3" json:"received_on,omitempty"`
+	// 0 = do not check; otherwise the stream version of the setting's monitoring
+	// record the caller last saw (ABORTED, nothing written, if it has changed
+	// since).
+	ExpectedVersion uint64 `protobuf:"varint,7,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordFeedbackRequest) Reset() {
@@ -739,14 +807,24 @@ func (x *RecordFeedbackRequest) GetReceivedOn() string {
 	return ""
 }
 
+func (x *RecordFeedbackRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type RaiseFinancialWarningRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// 1: financial concern; 2: failure likely.
-	Level         uint32 `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
-	Summary       string `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Level   uint32 `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	Summary string `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	// 0 = do not check; otherwise the stream version of the provider's warnings
+	// the caller last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RaiseFinancialWarningRequest) Reset() {
@@ -800,12 +878,22 @@ func (x *RaiseFinancialWarningRequest) GetSummary() string {
 	return ""
 }
 
+func (x *RaiseFinancialWarningRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type WithdrawFinancialWarningRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Reason    string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// 0 = do not check; otherwise the stream version of the provider's warnings
+	// the caller last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,3,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *WithdrawFinancialWarningRequest) Reset() {
@@ -852,6 +940,13 @@ func (x *WithdrawFinancialWarningRequest) GetReason() string {
 	return ""
 }
 
+func (x *WithdrawFinancialWarningRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type SetRiskPolicyRequest struct {
 	state                protoimpl.MessageState `protogen:"open.v1"`
 	RequestId            string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -859,8 +954,11 @@ type SetRiskPolicyRequest struct {
 	SuspendOnRed         bool                   `protobuf:"varint,3,opt,name=suspend_on_red,json=suspendOnRed,proto3" json:"suspend_on_red,omitempty"`
 	ReturnDueWorkingDays uint32                 `protobuf:"varint,4,opt,name=return_due_working_days,json=returnDueWorkingDays,proto3" json:"return_due_working_days,omitempty"`
 	Reason               string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// 0 = do not check; otherwise the stream version of the consortium's policy
+	// the caller last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SetRiskPolicyRequest) Reset() {
@@ -926,6 +1024,13 @@ func (x *SetRiskPolicyRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *SetRiskPolicyRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type Contract struct {
@@ -3491,9 +3596,12 @@ type AcknowledgeAlertRequest struct {
 	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	AlertId   string                 `protobuf:"bytes,2,opt,name=alert_id,json=alertId,proto3" json:"alert_id,omitempty"`
 	// What was done, e.g. "Social worker visited the child; safety plan reviewed".
-	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Note string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// 0 = do not check; otherwise the stream version of the organisation's inbox
+	// the caller last saw (ABORTED, nothing written, if it has changed since).
+	ExpectedVersion uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AcknowledgeAlertRequest) Reset() {
@@ -3545,6 +3653,13 @@ func (x *AcknowledgeAlertRequest) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *AcknowledgeAlertRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
 }
 
 type ListAlertsResponse struct {
@@ -3963,7 +4078,7 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x11expected_end_date\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x0fexpectedEndDate\x12:\n" +
 	"\x12weekly_price_pence\x18\x06 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04(\x00R\x10weeklyPricePence\x12D\n" +
 	"\vcategory_id\x18\a \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
-	"categoryId\"\xa6\x02\n" +
+	"categoryId\"\xd1\x02\n" +
 	"\x13EndPlacementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
@@ -3972,7 +4087,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\bend_date\x18\x03 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\aendDate\x12B\n" +
 	"\vreason_code\x18\x04 \x01(\tB!\xbaH\x1er\x1c2\x1a^[A-Za-z][A-Za-z0-9]{1,3}$R\n" +
 	"reasonCode\x12$\n" +
-	"\x06reason\x18\x05 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x06reason\"\xd2\x02\n" +
+	"\x06reason\x18\x05 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xfd\x02\n" +
 	"\x14RecordOutcomeRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12>\n" +
@@ -3982,7 +4098,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05point\x12,\n" +
 	"\vrecorded_on\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
 	"recordedOn\x12E\n" +
-	"\x06scores\x18\x05 \x01(\v2%.carecoop.monitoring.v1.OutcomeScoresB\x06\xbaH\x03\xc8\x01\x01R\x06scores\"\xad\x02\n" +
+	"\x06scores\x18\x05 \x01(\v2%.carecoop.monitoring.v1.OutcomeScoresB\x06\xbaH\x03\xc8\x01\x01R\x06scores\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xd8\x02\n" +
 	"\x1dSubmitMonitoringReturnRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -3991,7 +4108,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\afigures\x18\x04 \x01(\v2%.carecoop.monitoring.v1.ReturnFiguresB\x06\xbaH\x03\xc8\x01\x01R\afigures\x12\x1e\n" +
 	"\n" +
 	"correction\x18\x05 \x01(\bR\n" +
-	"correction\"\xd6\x02\n" +
+	"correction\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\x81\x03\n" +
 	"\x1cRecordOfstedJudgementRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -4000,7 +4118,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x10\x01\x18\x01\x18\x02\x18\x03\x18\x04R\x05grade\x124\n" +
 	"\x0finspection_date\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x0einspectionDate\x12I\n" +
 	"\x0finspection_type\x18\x05 \x01(\tB \xbaH\x1dr\x1bR\x04fullR\ainterimR\n" +
-	"monitoringR\x0einspectionType\"\x9c\x03\n" +
+	"monitoringR\x0einspectionType\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xc7\x03\n" +
 	"\x19RecordQualityVisitRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -4012,7 +4131,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\bfindings\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xa0\x1fR\bfindings\x12G\n" +
 	"\aactions\x18\x06 \x03(\v2#.carecoop.monitoring.v1.VisitActionB\b\xbaH\x05\x92\x01\x02\x10\x1eR\aactions\x12+\n" +
 	"\ffollow_up_on\x18\a \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\n" +
-	"followUpOn\"\x9f\x02\n" +
+	"followUpOn\x12)\n" +
+	"\x10expected_version\x18\b \x01(\x04R\x0fexpectedVersion\"\xca\x02\n" +
 	"\x15NotifyIncidentRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -4021,7 +4141,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04type\x12,\n" +
 	"\voccurred_on\x18\x04 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
 	"occurredOn\x12(\n" +
-	"\asummary\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\"\xd2\x03\n" +
+	"\asummary\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xfd\x03\n" +
 	"\x15RecordFeedbackRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12)\n" +
@@ -4032,16 +4153,19 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x06themes\x18\x05 \x03(\tB\xa0\x01\xbaH\x9c\x01\x92\x01\x98\x01\x10\f\x18\x01\"\x91\x01r\x8e\x01R\tfeel_safeR\fstaff_listenR\x13contact_with_familyR\x11education_supportR\n" +
 	"activitiesR\x04foodR\aprivacyR\x05rulesR\bbullyingR\tmoving_onR\x06healthR\findependenceR\x06themes\x12,\n" +
 	"\vreceived_on\x18\x06 \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\n" +
-	"receivedOn\"\xa8\x01\n" +
+	"receivedOn\x12)\n" +
+	"\x10expected_version\x18\a \x01(\x04R\x0fexpectedVersion\"\xd3\x01\n" +
 	"\x1cRaiseFinancialWarningRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12\x1f\n" +
 	"\x05level\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x18\x02(\x01R\x05level\x12(\n" +
-	"\asummary\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\"\x88\x01\n" +
+	"\asummary\x18\x03 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\asummary\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"\xb3\x01\n" +
 	"\x1fWithdrawFinancialWarningRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12&\n" +
-	"\x06reason\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\xb8\x02\n" +
+	"\x06reason\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x03 \x01(\x04R\x0fexpectedVersion\"\xe3\x02\n" +
 	"\x14SetRiskPolicyRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12Q\n" +
@@ -4051,7 +4175,8 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"indicators\x12$\n" +
 	"\x0esuspend_on_red\x18\x03 \x01(\bR\fsuspendOnRed\x12@\n" +
 	"\x17return_due_working_days\x18\x04 \x01(\rB\t\xbaH\x06*\x04\x18\x1e(\x01R\x14returnDueWorkingDays\x12&\n" +
-	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\"\x98\x06\n" +
+	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\x98\x06\n" +
 	"\bContract\x12\x1f\n" +
 	"\vcontract_id\x18\x01 \x01(\tR\n" +
 	"contractId\x128\n" +
@@ -4321,12 +4446,13 @@ const file_carecoop_monitoring_v1_monitoring_service_proto_rawDesc = "" +
 	"\x0eafter_position\x18\x02 \x01(\x04R\rafterPosition\x12\x1e\n" +
 	"\x05limit\x18\x03 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limit\x12!\n" +
 	"\fmin_position\x18\x04 \x01(\x04R\vminPosition\x12/\n" +
-	"\x13unacknowledged_only\x18\x05 \x01(\bR\x12unacknowledgedOnly\"\xb5\x01\n" +
+	"\x13unacknowledged_only\x18\x05 \x01(\bR\x12unacknowledgedOnly\"\xe0\x01\n" +
 	"\x17AcknowledgeAlertRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x129\n" +
 	"\balert_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\aalertId\x12 \n" +
-	"\x04note\x18\x03 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\"g\n" +
+	"\x04note\x18\x03 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xd0\x0fR\x04note\x12)\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"g\n" +
 	"\x12ListAlertsResponse\x125\n" +
 	"\x06alerts\x18\x01 \x03(\v2\x1d.carecoop.monitoring.v1.AlertR\x06alerts\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"\x80\x01\n" +

@@ -10,44 +10,25 @@ import (
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
-// GetRiskPolicy returns a consortium's early-warning policy (the default
-// until it sets one); every party to the consortium may read it, providers
-// included, since they are assessed by it.
-func (s *Service) GetRiskPolicy(ctx context.Context, p auth.Principal, q *monitoringv1.GetRiskPolicyRequest) (*monitoringv1.RiskPolicy, error) {
-	out := &monitoringv1.RiskPolicy{Consortium: q.GetConsortium()}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
-		c := m.consortia[q.GetConsortium()]
-		visible := c != nil && (p.OrgKind() == auth.OrgPlatform || lead(p) == c.slug || c.members[council(p)] || c.providers[provider(p)])
-		if !visible {
-			return domainerr.Missing("consortium", "there is no consortium %q that you may see", q.GetConsortium())
-		}
-		pol := m.policy(c.slug)
-		out.Indicators, out.SuspendOnRed, out.ReturnDueWorkingDays, out.IsDefault = pol.GetIndicators(), pol.GetSuspendOnRed(), pol.GetReturnDueWorkingDays(), c.policy == nil
-		return nil
-	})
-	out.Position = pos
-	return out, err
-}
-
 // ListRiskLevels lists recorded risk levels with their reasons: a
 // consortium's providers for its lead, member councils and the platform; a
 // provider's own, under every consortium that assesses it.
-func (s *Service) ListRiskLevels(ctx context.Context, p auth.Principal, q *monitoringv1.ListRiskLevelsRequest) (*monitoringv1.ListRiskLevelsResponse, error) {
+func (s *Service) ListRiskLevels(ctx context.Context, p auth.Principal, consortium, providerID string, atLeast monitoringv1.RiskLevel, minPosition uint64) (*monitoringv1.ListRiskLevelsResponse, error) {
 	out := &monitoringv1.ListRiskLevelsResponse{}
-	pos, err := s.read(ctx, q.GetMinPosition(), func(m *ReadModel) error {
+	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		var consortia []*consortiumRM
 		if own := provider(p); own != "" {
-			if q.GetProviderId() != "" && q.GetProviderId() != own {
-				return domainerr.Missing("provider", "there is no provider %s that you may see", q.GetProviderId())
+			if providerID != "" && providerID != own {
+				return domainerr.Missing("provider", "there is no provider %s that you may see", providerID)
 			}
 			for slug := range m.providerConsortia[own] {
-				if q.GetConsortium() == "" || q.GetConsortium() == slug {
+				if consortium == "" || consortium == slug {
 					consortia = append(consortia, m.consortia[slug])
 				}
 			}
-			q = &monitoringv1.ListRiskLevelsRequest{ProviderId: own, AtLeast: q.GetAtLeast()}
+			providerID = own
 		} else {
-			c, err := m.consortiumFor(p, q.GetConsortium())
+			c, err := m.consortiumFor(p, consortium)
 			if err != nil {
 				return err
 			}
@@ -55,10 +36,10 @@ func (s *Service) ListRiskLevels(ctx context.Context, p auth.Principal, q *monit
 		}
 		for _, c := range consortia {
 			for pid := range c.providers {
-				if q.GetProviderId() != "" && pid != q.GetProviderId() {
+				if providerID != "" && pid != providerID {
 					continue
 				}
-				if r := m.providerRisk(c, pid); r.GetLevel() >= q.GetAtLeast() {
+				if r := m.providerRisk(c, pid); r.GetLevel() >= atLeast {
 					out.Providers = append(out.Providers, r)
 				}
 			}
