@@ -7,16 +7,11 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 )
 
-// FrameworkFilter narrows ListFrameworks; zero values match everything.
-type FrameworkFilter struct {
-	Consortium string
-	Status     frameworkv1.FrameworkStatus
-	Category   frameworkv1.Category
-}
-
 // ListFrameworks returns the frameworks the caller may see, oldest first, and
-// the position the answer reflects.
-func (s *Service) ListFrameworks(ctx context.Context, p auth.Principal, f FrameworkFilter, minPosition uint64) ([]*frameworkv1.Framework, uint64, error) {
+// the position the answer reflects; a consortium, status or category that is
+// empty (zero) matches every framework.
+func (s *Service) ListFrameworks(ctx context.Context, p auth.Principal, consortium string, status frameworkv1.FrameworkStatus, category frameworkv1.Category,
+	minPosition uint64) ([]*frameworkv1.Framework, uint64, error) {
 	if err := s.runner.WaitFor(ctx, minPosition); err != nil {
 		return nil, 0, err
 	}
@@ -27,9 +22,9 @@ func (s *Service) ListFrameworks(ctx context.Context, p auth.Principal, f Framew
 	var out []*frameworkv1.Framework
 	for _, id := range s.model.order {
 		fw := s.model.snapshot(s.model.frameworks[id], now)
-		if (f.Consortium != "" && fw.GetConsortium() != f.Consortium) ||
-			(f.Status != 0 && fw.GetStatus() != f.Status) ||
-			(f.Category != 0 && fw.GetCategory() != f.Category) ||
+		if (consortium != "" && fw.GetConsortium() != consortium) ||
+			(status != 0 && fw.GetStatus() != status) ||
+			(category != 0 && fw.GetCategory() != category) ||
 			!canSeeFramework(p, fw) {
 			continue
 		}

@@ -198,8 +198,7 @@ func (s *Server) ListFrameworks(ctx context.Context, req *frameworkv1.ListFramew
 	if err != nil {
 		return nil, err
 	}
-	f := app.FrameworkFilter{Consortium: req.GetConsortium(), Status: req.GetStatus(), Category: req.GetCategory()}
-	fws, pos, err := s.app.ListFrameworks(ctx, p, f, req.GetMinPosition())
+	fws, pos, err := s.app.ListFrameworks(ctx, p, req.GetConsortium(), req.GetStatus(), req.GetCategory(), req.GetMinPosition())
 	if err != nil {
 		return nil, err
 	}
