@@ -2,6 +2,7 @@ package servicecmd
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,10 +93,16 @@ func TestServiceRefusesOrIsRefusedWithoutTheRightTLS(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		f    natsFlags
-		want string
+		want []string
 	}{
-		{"no CA: the server's certificate is not trusted", natsFlags{cert: files.Cert, key: files.Key}, "unknown authority"},
-		{"no client certificate: the server refuses the client", natsFlags{ca: files.CA}, "certificate required"},
+		{"no CA: the server's certificate is not trusted", natsFlags{cert: files.Cert, key: files.Key}, []string{"unknown authority"}},
+		// Under TLS 1.3 the client has finished its handshake before the
+		// server checks its (missing) certificate: the server's "certificate
+		// required" alert races the client's first write on a socket the
+		// server is closing, so the client sees the alert or the closed
+		// connection. Either way it is not let in.
+		{"no client certificate: the server refuses the client", natsFlags{ca: files.CA},
+			[]string{"certificate required", "broken pipe", "connection reset by peer", "EOF"}},
 	} {
 		opts, err := tc.f.options("demand")
 		if err != nil {
@@ -105,8 +112,8 @@ func TestServiceRefusesOrIsRefusedWithoutTheRightTLS(t *testing.T) {
 		if err == nil {
 			nc.Close()
 			t.Errorf("%s: connected", tc.name)
-		} else if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		} else if !slices.ContainsFunc(tc.want, func(w string) bool { return strings.Contains(err.Error(), w) }) {
+			t.Errorf("%s: %v, want one of %q", tc.name, err, tc.want)
 		}
 	}
 	if _, err := (natsFlags{ca: files.CA, cert: files.Cert}).options("demand"); err == nil {
