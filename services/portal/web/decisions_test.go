@@ -1,0 +1,164 @@
+package web_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/servicetest"
+)
+
+// fetch GETs a portal path with the browser's cookies (the session's is
+// HttpOnly: no script could read it), as the browser would download it.
+func (s *stack) fetch(path string) *http.Response {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(s.Ctx, http.MethodGet, s.Base+path, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, c := range s.Cookies() {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+// The lead opens a framework's decision log from the list of logs, filters
+// it by decision and date (a GET form), and downloads what the filter keeps
+// as CSV, one row per decision. Another consortium's lead is told the log
+// does not exist; a provider cannot reach the lead's pages.
+func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
+	s := newStack(t)
+	lead := s.framework(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead)
+	// Four decisions on four days: drafted on 3 December, Rochdale added on
+	// the 5th, Salford on the 8th, opened for bids on the 9th.
+	fw := s.draftFramework("draft-log-00000001", "North West Residential 2027", "352", "353")
+	for _, step := range []struct {
+		days   int
+		la, id string
+		reason string
+	}{{2, "354", "add-354-000001", "Rochdale joined at the December board"}, {3, "355", "add-355-000001", "Salford joined after its cabinet decision"}} {
+		s.Clock.Advance(time.Duration(step.days) * 24 * time.Hour)
+		servicetest.Must(lead.AddMemberCouncil(s.Ctx, &frameworkv1.AddMemberCouncilRequest{RequestId: step.id, FrameworkId: fw, LaCode: step.la, Reason: step.reason})).OK(t)
+	}
+	s.Clock.Advance(24 * time.Hour)
+	servicetest.Must(lead.OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "open-log-00000001", FrameworkId: fw,
+		BidsCloseAt: timestamppb.New(s.Clock.Now().Add(14 * 24 * time.Hour))})).OK(t)
+
+	s.signIn("Amara Okafor")
+	s.Click(`a[href="/decisions"]`)
+	s.Contains("Decision logs", "North West Residential 2027", "Open for bids", "Risk policy", "No provider works with your consortium yet.")
+	s.Click(`a[href="/decisions/frameworks/` + fw + `"]`)
+	s.Contains("Decision log: Framework", "North West Residential 2027", "4 decisions.")
+	rows := s.Text("#decisions")
+	for _, want := range []string{"Framework drafted", "Member council added", "Framework opened for bids", "Rochdale joined at the December board",
+		"Salford joined after its cabinet decision", "3 December 2026 at 9:00am", "8 December 2026 at 9:00am", "test:consortium_lead@consortium:north-west",
+		"Consortium lead, Consortium north-west"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the log does not show %q:\n%s", want, rows)
+		}
+	}
+
+	// A date that does not exist is named, and filters nothing.
+	s.Enter("#from-day", "31")
+	s.Enter("#from-month", "11")
+	s.Enter("#from-year", "2026")
+	s.Click(`#filter button[type="submit"]`)
+	s.Contains("There is a problem", "The date from must be a real date", "4 decisions.")
+
+	// Member councils added from 6 December to 9 December: Salford alone.
+	s.Select("#decision", "MemberCouncilAdded")
+	s.Enter("#from-day", "6")
+	s.Enter("#from-month", "12")
+	s.Enter("#from-year", "2026")
+	s.Enter("#to-day", "9")
+	s.Enter("#to-month", "12")
+	s.Enter("#to-year", "2026")
+	s.Click(`#filter button[type="submit"]`)
+	s.Contains("1 decision matches of 4.", "Salford joined after its cabinet decision", "Clear filters")
+	if rows := s.Text("#decisions"); strings.Contains(rows, "Rochdale") || strings.Contains(rows, "Framework drafted") || strings.Contains(rows, "opened for bids") {
+		t.Errorf("the filter kept more than Salford's addition:\n%s", rows)
+	}
+	filtered := s.Location()
+	want := url.Values{"decision": {"MemberCouncilAdded"}, "from-day": {"6"}, "from-month": {"12"}, "from-year": {"2026"},
+		"to-day": {"9"}, "to-month": {"12"}, "to-year": {"2026"}}
+	if got, _ := url.ParseQuery(strings.TrimPrefix(filtered, "/decisions/frameworks/"+fw+"?")); got.Encode() != want.Encode() {
+		t.Errorf("the filter is not in the address: %s", filtered)
+	}
+	want.Set("format", "csv")
+	csvPath := "/decisions/frameworks/" + fw + "?" + want.Encode()
+	if link := s.Text(`a[href="` + csvPath + `"]`); link != "Download these decisions as CSV" {
+		t.Errorf("the CSV link reads %q", link)
+	}
+
+	// The CSV of the filtered log: one row, the decision in full.
+	res := s.fetch(csvPath)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		res.Header.Get("Content-Disposition") != `attachment; filename="decision-log-`+fw+`.csv"` {
+		t.Fatalf("CSV answered %d, %q, %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
+	}
+	records, err := csv.NewReader(res.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := strings.Join(records[0], ",")
+	if header != "When,Who,Role,Organisation,Decision,Summary,Reason,Lot,Provider,Event ID,Correlation ID,Causation ID,Request ID" {
+		t.Errorf("CSV header: %s", header)
+	}
+	if len(records) != 2 {
+		t.Fatalf("CSV holds %d decisions, want 1: %q", len(records)-1, records)
+	}
+	row := records[1]
+	if row[0] != "2026-12-08T09:00:00Z" || row[1] != "test:consortium_lead@consortium:north-west" || row[2] != auth.ConsortiumLead ||
+		row[3] != "consortium:north-west" || row[4] != "Member council added" || row[5] == "" || row[6] != "Salford joined after its cabinet decision" ||
+		row[9] == "" || row[12] != "add-355-000001" {
+		t.Errorf("CSV row: %q", row)
+	}
+
+	// Unfiltered, the CSV holds every decision, oldest first.
+	res = s.fetch("/decisions/frameworks/" + fw + "?format=csv")
+	records, err = csv.NewReader(res.Body).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decisions []string
+	for _, r := range records[1:] {
+		decisions = append(decisions, r[4])
+	}
+	if got := strings.Join(decisions, "; "); got != "Framework drafted; Member council added; Member council added; Framework opened for bids" {
+		t.Errorf("the whole log as CSV: %s", got)
+	}
+
+	// Another consortium's lead: the log does not exist, page or CSV.
+	s.signIn("Ben Hartley")
+	s.Visit("/decisions/frameworks/" + fw)
+	s.Contains("Page not found")
+	if res := s.fetch("/decisions/frameworks/" + fw + "?format=csv"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("another lead's CSV answered %d", res.StatusCode)
+	}
+	s.Visit("/decisions")
+	if main := s.Text("main"); strings.Contains(main, "North West Residential 2027") {
+		t.Errorf("another lead's list of logs shows north-west's framework:\n%s", main)
+	}
+
+	// A provider: refused.
+	s.signIn("Priya Shah")
+	for _, path := range []string{"/decisions", "/decisions/frameworks/" + fw, "/decisions/risk-policy"} {
+		s.Visit(path)
+		s.Contains("You cannot see this page")
+	}
+	if res := s.fetch("/decisions/frameworks/" + fw + "?format=csv"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a provider's CSV answered %d", res.StatusCode)
+	}
+}
