@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 )
@@ -161,4 +164,63 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	if res := s.fetch("/decisions/frameworks/" + fw + "?format=csv"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a provider's CSV answered %d", res.StatusCode)
 	}
+}
+
+// The lead opens the logs of a provider the consortium works with: the
+// setting's (the Ofsted judgement recorded) and the provider's risk levels
+// (the change to red the judgement caused), from the list of logs.
+func TestLeadOpensAProvidersLogs(t *testing.T) {
+	s := newStack(t)
+	nw := auth.ConsortiumOrg("north-west")
+	dps := s.createDps("dps-provider-log-01", "North West Placements DPS", "352", "354")
+	servicetest.Must(s.purchasing(nw, auth.ConsortiumLead).OpenDps(s.Ctx, &purchasingv1.OpenDpsRequest{RequestId: "open-dps-log-0001", DpsId: dps})).OK(t)
+	const provider, urn = "pennine-pathways", "SC200001"
+	adm := s.purchasing(auth.ProviderOrg(provider), auth.ProviderAdmin)
+	servicetest.Must(adm.RegisterProvider(s.Ctx, &purchasingv1.RegisterProviderRequest{RequestId: "register-pennine-01", ProviderId: provider,
+		Profile: &purchasingv1.ProviderProfile{LegalName: "Pennine Pathways Ltd", HeadOfficeOutcode: "M1",
+			Contacts:     []*purchasingv1.Contact{{Name: "Referrals team", Role: "referrals", Email: "referrals@pennine.example.org", Phone: "0161 496 0000"}},
+			Registration: &purchasingv1.ProviderProfile_CompaniesHouseNumber{CompaniesHouseNumber: "01234567"}}})).OK(t)
+	for i, kind := range []purchasingv1.AccreditationKind{purchasingv1.AccreditationKind_ACCREDITATION_KIND_PUBLIC_LIABILITY_INSURANCE,
+		purchasingv1.AccreditationKind_ACCREDITATION_KIND_SAFEGUARDING_POLICY} {
+		servicetest.Must(adm.RecordAccreditation(s.Ctx, &purchasingv1.RecordAccreditationRequest{RequestId: "accredit-pennine-" + strconv.Itoa(i), ProviderId: provider,
+			Accreditation: &purchasingv1.Accreditation{Kind: kind, Reference: "REF-1", ExpiresOn: "2027-11-30"}})).OK(t)
+	}
+	servicetest.Must(adm.AddSetting(s.Ctx, &purchasingv1.AddSettingRequest{RequestId: "add-setting-pennine-1", ProviderId: provider, Setting: &purchasingv1.Setting{
+		Urn: urn, Name: "Ardwick House", Type: purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME, RegisteredPlaces: 4, Outcode: "M12",
+		Specialisms: []string{"emotional_behavioural"}, OfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD, OfstedDate: "2026-03-10"}})).OK(t)
+	servicetest.Must(adm.ApplyToDps(s.Ctx, &purchasingv1.ApplyToDpsRequest{RequestId: "apply-pennine-0001", DpsId: dps, ProviderId: provider,
+		CategoryIds: []string{"residential"}, Answers: []*purchasingv1.CriterionAnswer{{CriterionId: "safeguarding", Answer: "Trained staff and a missing-from-care protocol."}}})).OK(t)
+	servicetest.Must(s.purchasing(nw, auth.ConsortiumLead).AdmitProvider(s.Ctx, &purchasingv1.DecideApplicationRequest{RequestId: "admit-pennine-0001", DpsId: dps,
+		ProviderId: provider, CategoryId: "residential", Reason: "Meets every selection criterion"})).OK(t)
+
+	// Monitoring has everything so far; the lead watches for the alert the
+	// judgement will raise, so the page is read once the change is recorded.
+	leadMonitoring := s.monitoring(nw, auth.ConsortiumLead)
+	servicetest.Must(leadMonitoring.GetRiskPolicy(s.Ctx, &monitoringv1.GetRiskPolicyRequest{Consortium: "north-west", MinPosition: s.LastPosition()})).OK(t)
+	watch, err := leadMonitoring.WatchAlerts(s.Ctx, &monitoringv1.WatchAlertsRequest{Consortium: "north-west", AfterPosition: s.LastPosition()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicetest.Must(s.monitoring(auth.OrgPlatform, auth.PlatformAdmin).RecordOfstedJudgement(s.Ctx, &monitoringv1.RecordOfstedJudgementRequest{
+		RequestId: "ofsted-sc200001-01", Urn: urn, Grade: purchasingv1.OfstedGrade_OFSTED_GRADE_INADEQUATE, InspectionDate: "2026-11-20", InspectionType: "full"})).OK(t)
+	if _, err := watch.Recv(); err != nil {
+		t.Fatalf("waiting for the alert: %v", err)
+	}
+
+	s.signIn("Amara Okafor")
+	s.Visit("/decisions")
+	providers := s.Text("#provider-logs")
+	for _, want := range []string{"Pennine Pathways Ltd", "Red", "Provider record", "Risk levels", "Setting " + urn} {
+		if !strings.Contains(providers, want) {
+			t.Errorf("the providers' logs do not show %q:\n%s", want, providers)
+		}
+	}
+	s.Click(`a[href="/decisions/settings/` + urn + `"]`)
+	s.Contains("Decision log: Setting", "Setting "+urn, "Ofsted judgement recorded", "2026-11-20", "test:platform_admin@platform")
+	s.Visit("/decisions")
+	s.Click(`a[href="/decisions/providers/` + provider + `/risk"]`)
+	s.Contains("Decision log: Risk levels", "Pennine Pathways Ltd", "Risk level changed", "from green to red")
+	s.Visit("/decisions")
+	s.Click(`a[href="/decisions/providers/` + provider + `"]`)
+	s.Contains("Decision log: Provider record", "Pennine Pathways Ltd", "No decisions are recorded yet.")
 }
