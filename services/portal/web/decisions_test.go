@@ -59,10 +59,10 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	servicetest.Must(lead.OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "open-log-00000001", FrameworkId: fw,
 		BidsCloseAt: timestamppb.New(s.Clock.Now().Add(14 * 24 * time.Hour))})).OK(t)
 
-	s.signIn("Amara Okafor")
-	s.Click(`a[href="/decisions"]`)
+	s.signInAndWait("Amara Okafor")
+	s.Follow(`a[href="/decisions"]`)
 	s.Contains("Decision logs", "North West Residential 2027", "Open for bids", "Risk policy", "No provider works with your consortium yet.")
-	s.Click(`a[href="/decisions/frameworks/` + fw + `"]`)
+	s.Follow(`a[href="/decisions/frameworks/` + fw + `"]`)
 	s.Contains("Decision log: Framework", "North West Residential 2027", "4 decisions.")
 	rows := s.Text("#decisions")
 	for _, want := range []string{"Framework drafted", "Member council added", "Framework opened for bids", "Rochdale joined at the December board",
@@ -77,7 +77,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	s.Enter("#from-day", "31")
 	s.Enter("#from-month", "11")
 	s.Enter("#from-year", "2026")
-	s.Click(`#filter button[type="submit"]`)
+	s.Follow(`#filter button[type="submit"]`)
 	s.Contains("There is a problem", "The date from must be a real date", "4 decisions.")
 
 	// Member councils added from 6 December to 9 December: Salford alone.
@@ -88,7 +88,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	s.Enter("#to-day", "9")
 	s.Enter("#to-month", "12")
 	s.Enter("#to-year", "2026")
-	s.Click(`#filter button[type="submit"]`)
+	s.Follow(`#filter button[type="submit"]`)
 	s.Contains("1 decision matches of 4.", "Salford joined after its cabinet decision", "Clear filters")
 	if rows := s.Text("#decisions"); strings.Contains(rows, "Rochdale") || strings.Contains(rows, "Framework drafted") || strings.Contains(rows, "opened for bids") {
 		t.Errorf("the filter kept more than Salford's addition:\n%s", rows)
@@ -144,7 +144,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	}
 
 	// Another consortium's lead: the log does not exist, page or CSV.
-	s.signIn("Ben Hartley")
+	s.signInAndWait("Ben Hartley")
 	s.Visit("/decisions/frameworks/" + fw)
 	s.Contains("Page not found")
 	if res := s.fetch("/decisions/frameworks/" + fw + "?format=csv"); res.StatusCode != http.StatusNotFound {
@@ -156,7 +156,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	}
 
 	// A provider: refused.
-	s.signIn("Priya Shah")
+	s.signInAndWait("Priya Shah")
 	for _, path := range []string{"/decisions", "/decisions/frameworks/" + fw, "/decisions/risk-policy"} {
 		s.Visit(path)
 		s.Contains("You cannot see this page")
@@ -207,7 +207,7 @@ func TestLeadOpensAProvidersLogs(t *testing.T) {
 		t.Fatalf("waiting for the alert: %v", err)
 	}
 
-	s.signIn("Amara Okafor")
+	s.signInAndWait("Amara Okafor")
 	s.Visit("/decisions")
 	providers := s.Text("#provider-logs")
 	for _, want := range []string{"Pennine Pathways Ltd", "Red", "Provider record", "Risk levels", "Setting " + urn} {
@@ -215,12 +215,12 @@ func TestLeadOpensAProvidersLogs(t *testing.T) {
 			t.Errorf("the providers' logs do not show %q:\n%s", want, providers)
 		}
 	}
-	s.Click(`a[href="/decisions/settings/` + urn + `"]`)
+	s.Follow(`a[href="/decisions/settings/` + urn + `"]`)
 	s.Contains("Decision log: Setting", "Setting "+urn, "Ofsted judgement recorded", "2026-11-20", "test:platform_admin@platform")
 	s.Visit("/decisions")
-	s.Click(`a[href="/decisions/providers/` + provider + `/risk"]`)
+	s.Follow(`a[href="/decisions/providers/` + provider + `/risk"]`)
 	s.Contains("Decision log: Risk levels", "Pennine Pathways Ltd", "Risk level changed", "from green to red")
 	s.Visit("/decisions")
-	s.Click(`a[href="/decisions/providers/` + provider + `"]`)
+	s.Follow(`a[href="/decisions/providers/` + provider + `"]`)
 	s.Contains("Decision log: Provider record", "Pennine Pathways Ltd", "No decisions are recorded yet.")
 }
