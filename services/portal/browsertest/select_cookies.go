@@ -45,3 +45,9 @@ func (b *Browser) Enter(sel, value string) {
 	}
 	b.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), value))
 }
+
+// Focused is the id of the element that has the focus ("" if none has).
+func (b *Browser) Focused() string {
+	b.t.Helper()
+	return run(b, "focused element", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+}
