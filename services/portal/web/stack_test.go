@@ -28,7 +28,7 @@ import (
 // journey under test goes through gRPC with the people's own tokens.
 type stack struct {
 	*servicetest.Env
-	t      *testing.T
+	t      testing.TB
 	portal *server.Running
 	*browsertest.Browser
 	addrs map[string]string
@@ -49,6 +49,14 @@ var stackPeople = []web.Person{
 var stackStart = time.Date(2026, time.December, 3, 9, 0, 0, 0, time.UTC)
 
 func newStack(t *testing.T) *stack {
+	t.Helper()
+	s := startStack(t)
+	s.Browser = browsertest.New(t, s.portal.URL)
+	return s
+}
+
+// startStack is the stack without the browser (benchmarks).
+func startStack(t testing.TB) *stack {
 	t.Helper()
 	env := servicetest.New(t, stackStart)
 	s := &stack{Env: env, t: t, addrs: map[string]string{}}
@@ -89,7 +97,6 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(p.Stop)
 	s.portal = p
-	s.Browser = browsertest.New(t, p.URL)
 	return s
 }
 
