@@ -42,7 +42,10 @@ type Config struct {
 	TLSCert, TLSKey string
 	// DevPeople turns on the demo sign-in page (carecoop dev only).
 	DevPeople []web.Person
-	Logger    *zap.Logger
+	// OIDC is the sign-in with an OpenID Connect provider (nil: none); see
+	// web.LoadOIDCConfig.
+	OIDC   *web.OIDCConfig
+	Logger *zap.Logger
 	// Clock replaces the wall clock (tests).
 	Clock func() time.Time
 }
@@ -96,7 +99,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		return nil, err
 	}
 	secure := cfg.TLSCert != ""
-	w, err := web.New(web.Config{Conns: conns, Sessions: sessions, Key: cfg.Key, Secure: secure, DevPeople: cfg.DevPeople, Logger: log, Now: cfg.Clock})
+	w, err := web.New(web.Config{Conns: conns, Sessions: sessions, Key: cfg.Key, Secure: secure, DevPeople: cfg.DevPeople, OIDC: cfg.OIDC, Logger: log, Now: cfg.Clock})
 	if err != nil {
 		r.close()
 		return nil, err

@@ -54,8 +54,12 @@ type Config struct {
 	// DevPeople, when not empty, turns on the development sign-in page that
 	// lists them. Never set outside `carecoop dev`.
 	DevPeople []Person
-	Logger    *zap.Logger
-	Now       func() time.Time
+	// OIDC, when set, is the sign-in of a real deployment: the person's
+	// identity provider (OpenID Connect). With DevPeople too, both are
+	// offered.
+	OIDC   *OIDCConfig
+	Logger *zap.Logger
+	Now    func() time.Time
 }
 
 // Server serves the portal.
@@ -67,6 +71,7 @@ type Server struct {
 	demand     demandv1.DemandServiceClient
 	monitoring monitoringv1.MonitoringServiceClient
 	mux        *http.ServeMux
+	oidc       *oidcClient
 }
 
 // New builds the portal's handler.
@@ -97,6 +102,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /.well-known/jwks.json", s.jwks)
+	if err := s.oidcRoutes(); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }

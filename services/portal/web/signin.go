@@ -27,9 +27,19 @@ func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(doc)
 }
 
-// signIn is the sign-in page: the list of demo people in `carecoop dev`;
-// elsewhere the organisation's identity provider (OpenID Connect).
+// signIn is the sign-in page: the organisation's identity provider
+// (OpenID Connect) when one is configured, with a link to the demo people
+// in `carecoop dev`; the list of demo people in `carecoop dev` without one.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.OIDC != nil {
+		s.oidcSignIn(w, r)
+		return
+	}
+	s.devPeople(w, r)
+}
+
+// devPeople lists the demo people (dev only).
+func (s *Server) devPeople(w http.ResponseWriter, r *http.Request) {
 	if len(s.cfg.DevPeople) == 0 {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
@@ -69,11 +79,7 @@ func (s *Server) devSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSessionCookie(w, sess.ID)
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 // signOut ends the session.

@@ -16,6 +16,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/portal/server"
+	"github.com/carecoop/carecoop/services/portal/web"
 )
 
 func main() {
@@ -35,12 +36,21 @@ func run() error {
 	keyFile := flag.String("signing-key", "", "Ed25519 private key (PEM) the portal signs service tokens with; the services verify it at <portal>/.well-known/jwks.json")
 	tlsCert := flag.String("tls-cert", "", "certificate (PEM) to serve HTTPS with")
 	tlsKey := flag.String("tls-key", "", "its private key (PEM)")
+	oidcFile := flag.String("oidc-config", "", "OpenID Connect sign-in configuration (JSON: issuer, client, redirect URL, claim rules; README \"Signing in\"); the client secret comes from the environment variable it names")
 	dev := flag.Bool("dev-log", false, "human-readable logs")
 	flag.Parse()
 	if *keyFile == "" {
 		return fmt.Errorf("-signing-key is required")
 	}
 	key, err := auth.LoadPrivateKey(*keyFile)
+	if err != nil {
+		return err
+	}
+	// Outside `carecoop dev` the identity provider is the only sign-in.
+	if *oidcFile == "" {
+		return fmt.Errorf("-oidc-config is required: without it nobody could sign in")
+	}
+	oidcCfg, err := web.LoadOIDCConfig(*oidcFile, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -65,7 +75,7 @@ func run() error {
 		return err
 	}
 	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring,
-		JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, Logger: log})
+		JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
 	if err != nil {
 		return err
 	}
