@@ -40,6 +40,7 @@ func BenchmarkRawJetStreamPublish(b *testing.B) {
 	var next atomic.Int64
 	b.SetParallelism(jsbench.Parallelism())
 	b.ResetTimer()
+	cpu := cpuClock(b)
 	b.RunParallel(func(pb *testing.PB) {
 		subject := fmt.Sprintf("carecoop.evt.%s.raw.p%d", jsbench.Context, next.Add(1))
 		for pb.Next() {
@@ -50,6 +51,7 @@ func BenchmarkRawJetStreamPublish(b *testing.B) {
 		}
 	})
 	jsbench.ReportRate(b, 1, "msgs/s")
+	reportCPU(b, cpu, 1)
 }
 
 // BenchmarkRawJetStreamPublishOCC splits the store's write cost from the
@@ -151,6 +153,7 @@ func BenchmarkRawOrderedConsumer(b *testing.B) {
 	r := jsbench.NewReplay(b, jsbench.ReplayEvents, nil)
 	ctx := context.Background()
 	b.ResetTimer()
+	cpu := cpuClock(b)
 	for range b.N {
 		cons, err := r.JS.OrderedConsumer(ctx, r.Store.StreamName(), natsjs.OrderedConsumerConfig{})
 		if err != nil {
@@ -174,6 +177,7 @@ func BenchmarkRawOrderedConsumer(b *testing.B) {
 		}
 	}
 	jsbench.ReportRate(b, r.Events, "msgs/s")
+	reportCPU(b, cpu, r.Events)
 }
 
 // BenchmarkStoreSubscribeReplay: the same messages through Store.Subscribe,
@@ -225,6 +229,7 @@ func BenchmarkAppendCodec(b *testing.B) {
 			var next atomic.Int64
 			b.SetParallelism(jsbench.Parallelism())
 			b.ResetTimer()
+			cpu := cpuClock(b)
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(next.Add(1))
 				sid := eventstore.StreamID{Context: jsbench.Context, Aggregate: "item", ID: fmt.Sprintf("w%d", i)}
@@ -246,6 +251,7 @@ func BenchmarkAppendCodec(b *testing.B) {
 				}
 			})
 			jsbench.ReportRate(b, 1, "appends/s")
+			reportCPU(b, cpu, 1)
 		})
 	}
 }
@@ -258,6 +264,7 @@ func BenchmarkReplayCodec(b *testing.B) {
 	ctx := context.Background()
 	for _, codec := range jetstream.BenchCodecs {
 		b.Run(codec.Name, func(b *testing.B) {
+			cpu := cpuClock(b)
 			for range b.N {
 				cons, err := r.JS.OrderedConsumer(ctx, r.Store.StreamName(), natsjs.OrderedConsumerConfig{})
 				if err != nil {
@@ -278,6 +285,7 @@ func BenchmarkReplayCodec(b *testing.B) {
 				cc.Stop()
 			}
 			jsbench.ReportRate(b, r.Events, "events/s")
+			reportCPU(b, cpu, r.Events)
 		})
 	}
 }

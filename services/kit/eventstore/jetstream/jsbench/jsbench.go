@@ -157,7 +157,9 @@ func NewReplay(tb testing.TB, n int, event func(i int) proto.Message) *Replay {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := js.PublishMsgAsync(msg); err != nil {
+		// A loaded machine may keep the window of 4,096 acks full for longer
+		// than the default 200 ms stall wait.
+		if _, err := js.PublishMsgAsync(msg, natsjs.WithStallWait(time.Minute)); err != nil {
 			tb.Fatal(err)
 		}
 	}
