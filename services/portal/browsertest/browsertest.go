@@ -123,18 +123,18 @@ func (b *Browser) Contains(want ...string) {
 	}
 }
 
-// Click clicks the element matching a CSS selector, waits for the page it
-// leads to and checks it with axe.
+// Click is Follow: it clicks, waits for the page the click loads (not the
+// one it leaves: waiting for a body alone raced the navigation, and axe then
+// checked the old page half torn down) and checks it with axe.
 func (b *Browser) Click(sel string) {
 	b.t.Helper()
-	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.WaitReady(chromedp.CSS("body")))
-	b.Axe()
+	b.Follow(sel)
 }
 
-// Fill types value into the field matching a CSS selector (after clearing it).
+// Fill is Enter: it replaces the field's value.
 func (b *Browser) Fill(sel, value string) {
 	b.t.Helper()
-	b.do("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), value))
+	b.Enter(sel, value)
 }
 
 // Screenshot is a PNG of the whole page.
