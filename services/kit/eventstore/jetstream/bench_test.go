@@ -218,51 +218,13 @@ func BenchmarkStoreReadStream(b *testing.B) {
 	jsbench.ReportRate(b, 1, "loads/s")
 }
 
-// BenchmarkAppendCodec: what Append does per commit (marshal the event,
-// build headers, encode the envelope) and a publish expecting the last
-// sequence, with each envelope codec; compare with RawJetStreamPublish.
-func BenchmarkAppendCodec(b *testing.B) {
-	for _, codec := range jetstream.BenchCodecs {
-		b.Run(codec.Name, func(b *testing.B) {
-			js, _ := benchJetStream(b)
-			ctx := context.Background()
-			var next atomic.Int64
-			b.SetParallelism(jsbench.Parallelism())
-			b.ResetTimer()
-			cpu := cpuClock(b)
-			b.RunParallel(func(pb *testing.PB) {
-				i := int(next.Add(1))
-				sid := eventstore.StreamID{Context: jsbench.Context, Aggregate: "item", ID: fmt.Sprintf("w%d", i)}
-				event := jsbench.SizedEvent(jsbench.PayloadSized, i)
-				var version, seq uint64
-				for pb.Next() {
-					msg, err := codec.Msg(sid, version, eventstore.Metadata{}, event)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(seq, 10)}
-					ack, err := js.PublishMsg(ctx, msg)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					version, seq = version+1, ack.Sequence
-				}
-			})
-			jsbench.ReportRate(b, 1, "appends/s")
-			reportCPU(b, cpu, 1)
-		})
-	}
-}
-
 // BenchmarkReplayCodec: the replay fixture through an ordered consumer,
-// decoded on another goroutine as Subscribe does, with each envelope codec;
-// compare with RawOrderedConsumer.
+// decoded on another goroutine as Subscribe does, with the store's decoder
+// and the generated code's; compare with RawOrderedConsumer.
 func BenchmarkReplayCodec(b *testing.B) {
 	r := jsbench.NewReplay(b, jsbench.ReplayEvents, nil)
 	ctx := context.Background()
-	for _, codec := range jetstream.BenchCodecs {
+	for _, codec := range jetstream.BenchDecoders {
 		b.Run(codec.Name, func(b *testing.B) {
 			cpu := cpuClock(b)
 			for range b.N {

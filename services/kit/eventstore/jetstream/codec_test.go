@@ -30,8 +30,8 @@ var codecCases = []struct {
 	{"actor role only", 2, eventstore.Metadata{Actor: eventstore.Actor{Role: "system"}, OccurredAt: time.Unix(1e9, 0)}, []proto.Message{wrapperspb.Bool(true)}},
 }
 
-// The hand-written encoder must produce a valid kitv1.Commit with the same
-// content the generated code would.
+// A commit message's payload is the kitv1.Commit of its events and
+// metadata, encoded deterministically (what the decoder is tested against).
 func TestEncodeMatchesKitV1(t *testing.T) {
 	sid := eventstore.StreamID{Context: "c", Aggregate: "a", ID: "1"}
 	for _, tc := range codecCases {

@@ -91,10 +91,13 @@ func TestGoldenCommitsEncode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for j := range p.events {
-				p.events[j].id = goldenEventID(i, j)
+			for j, e := range p.commit.Events {
+				e.EventId = goldenEventID(i, j)
 			}
-			p.encode(g.prev)
+			p.encoded = false
+			if err := p.encode(g.prev); err != nil {
+				t.Fatal(err)
+			}
 			if !bytes.Equal(p.msg.Data, want) {
 				t.Errorf("encoded\n%x\nwant\n%x", p.msg.Data, want)
 			}

@@ -211,6 +211,21 @@ func TestTooLargeCommitIsInvalid(t *testing.T) {
 	}
 }
 
+// Metadata must be valid UTF-8 (protobuf strings): otherwise the commit
+// could be written but never read back by the generated code.
+func TestInvalidUTF8MetadataIsInvalid(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := t.Context()
+	sid, _ := eventstore.NewStreamID("conf", "thing", "utf8")
+	_, err := s.Append(ctx, sid, eventstore.NoStream, eventstore.Metadata{RequestID: "req-\xff"}, wrapperspb.String("x"))
+	if !errors.Is(err, eventstore.ErrInvalid) {
+		t.Fatalf("request id not UTF-8: %v, want ErrInvalid", err)
+	}
+	if evs, err := s.ReadStream(ctx, sid); err != nil || len(evs) != 0 {
+		t.Fatalf("stream holds %d events (%v), want none", len(evs), err)
+	}
+}
+
 // The store never changes an existing stream (no service's NATS user may):
 // it starts on one configured as it needs, and refuses one that breaks what
 // it relies on, naming the difference.

@@ -173,7 +173,9 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		if !ok {
 			return s.conflict(ctx, sid, msgID, expected, cur)
 		}
-		pc.encode(cur.version)
+		if err := pc.encode(cur.version); err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("%w: commit for %s: %v", eventstore.ErrInvalid, sid, err)
+		}
 		msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(cur.seq, 10)}
 
 		ack, err := s.js.PublishMsg(ctx, msg)
