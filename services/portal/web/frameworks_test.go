@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
@@ -371,5 +373,113 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.Contains("Terminated", "The framework has ended: nothing can change it any more.")
 	if strings.Contains(s.Text("main"), "What you can do") {
 		t.Fatal("a terminated framework offers actions")
+	}
+}
+
+// fwEvaluating drafts a one-lot framework, opens it for bids closing in an
+// hour and has the three providers bid (all through the API).
+func (s *stack) fwEvaluating(key, title string) string {
+	s.t.Helper()
+	fw := servicetest.Must(s.fwLead().DraftFramework(s.Ctx, &frameworkv1.DraftFrameworkRequest{RequestId: "draft-" + key, Terms: &frameworkv1.FrameworkTerms{
+		Title: title, Category: frameworkv1.Category_CATEGORY_RESIDENTIAL,
+		Lots: []*frameworkv1.LotTerms{{LotId: "lot-1", Name: "Residential: emotional and behavioural needs",
+			PriceBand: &frameworkv1.PriceBand{MinWeeklyPence: 350000, MaxWeeklyPence: 650000}, QualityThreshold: 60}},
+		MemberCouncils: []string{"352", "355"}, TermStart: "2027-04-01", TermEnd: "2030-03-31", QualityWeight: 70, PriceWeight: 30,
+	}})).OK(s.t).GetFrameworkId()
+	servicetest.Must(s.fwLead().OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "open-" + key, FrameworkId: fw,
+		BidsCloseAt: timestamppb.New(s.Clock.Now().Add(time.Hour))})).OK(s.t)
+	s.fwBid(fw, "lot-1", "pennine-pathways", 420000, "Therapeutic model with a clinical psychologist in every home.")
+	s.fwBid(fw, "lot-1", "northern-lights-care", 390000, "Key workers on every shift.")
+	s.fwBid(fw, "lot-1", "irwell-house", 480000, "Small homes, staff who stay.")
+	return fw
+}
+
+// fwScoreAll scores the three bids of an evaluating framework.
+func (s *stack) fwScoreAll(fw string) {
+	s.t.Helper()
+	for provider, score := range map[string]uint32{"irwell-house": 90, "pennine-pathways": 80, "northern-lights-care": 70} {
+		servicetest.Must(s.fwLead().ScoreBid(s.Ctx, &frameworkv1.ScoreBidRequest{RequestId: "score-" + provider, FrameworkId: fw, LotId: "lot-1",
+			ProviderId: provider, QualityScore: score, Reason: "Scored by the evaluation panel."})).OK(s.t)
+	}
+}
+
+// The award by keyboard alone: the focus put on the first provider to
+// admit, then only Tab, Space, typing and Enter. Then an award form sent
+// twice with the same request id (a double click, a resent page): one
+// award, and the second answer is the first's.
+func TestLeadAwardsByKeyboardAndOnce(t *testing.T) {
+	s := newStack(t)
+	s.fwRegister()
+	keyboard := s.fwEvaluating("keyboard-award", "Keyboard Residential Framework")
+	twice := s.fwEvaluating("twice-award", "Twice Residential Framework")
+	s.Clock.Advance(2 * time.Hour)
+	s.fwScoreAll(keyboard)
+	s.fwScoreAll(twice)
+	s.fwSignIn("Amara Okafor")
+
+	s.Visit("/frameworks/" + keyboard + "/award")
+	s.Contains("1. Irwell House", "2. Pennine Pathways", "3. Northern Lights Care")
+	focused := func(want string) {
+		t.Helper()
+		if got := s.Eval(`document.activeElement.id || document.activeElement.textContent.trim()`); got != want {
+			t.Fatalf("the focus is on %q, want %q", got, want)
+		}
+	}
+	s.Focus("#lots-0-provider_ids")
+	focused("lots-0-provider_ids")
+	s.Press("\t")
+	focused("lots-0-provider_ids-2")
+	s.Press("\t")
+	focused("lots-0-provider_ids-3")
+	s.Press(" ") // Northern Lights Care is not admitted
+	if s.Eval(`String(document.querySelector("#lots-0-provider_ids-3").checked)`) != "false" {
+		t.Fatal("space did not untick the third provider")
+	}
+	s.Press("\t")
+	focused("reason")
+	s.Press("The lot needs two providers: the two ranked highest are admitted.")
+	s.Press("\t")
+	focused("Confirm the ranking and award")
+	s.PressToLoad("\r")
+	s.fwBanner("Framework awarded: 2 providers admitted to 1 lot")
+	s.Contains("Awarded")
+	if got := s.Text("#providers-lot-1 tbody"); !strings.Contains(got, "Irwell House") || !strings.Contains(got, "Pennine Pathways") || strings.Contains(got, "Northern Lights Care") {
+		t.Fatalf("admitted: %q", got)
+	}
+	if got := s.Text("#providers-lot-1 tbody tr:first-child"); !strings.HasPrefix(got, "1") || !strings.Contains(got, "Irwell House") {
+		t.Fatalf("ranked first: %q", got)
+	}
+
+	// The same award form, sent twice.
+	base := "/frameworks/" + twice
+	s.Visit(base + "/award")
+	reason := "Every bid at or above the threshold admitted, in rank order."
+	s.fwType("#reason", reason)
+	form := s.Eval(`new URLSearchParams(new FormData(document.querySelector("main form"))).toString()`)
+	s.fwSend()
+	s.fwBanner("Framework awarded: 3 providers admitted to 1 lot")
+	body, _ := json.Marshal(form)
+	again := s.Eval(`fetch("` + base + `/award", {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: ` + string(body) + `})
+		.then(r => r.text().then(text => r.status + " " + new URL(r.url).pathname + " " + new DOMParser().parseFromString(text, "text/html").querySelector("main").innerText))`)
+	if !strings.HasPrefix(again, "200 "+base+" ") || !strings.Contains(again, "Framework awarded: 3 providers admitted to 1 lot") {
+		t.Fatalf("the form sent again answers %q", again)
+	}
+	s.Visit(base)
+	s.Contains("Awarded")
+	if n := s.Eval(`String(document.querySelectorAll("#providers-lot-1 tbody tr").length)`); n != "3" {
+		t.Fatalf("%s providers admitted, want 3: %q", n, s.Text("#providers-lot-1 tbody"))
+	}
+	s.Follow(`a[href="/decisions/frameworks/` + twice + `"]`)
+	if n := strings.Count(s.Text("main"), reason); n != 1 {
+		t.Fatalf("the decision history shows the award %d times", n)
+	}
+	awards := 0
+	for _, d := range servicetest.Must(s.fwLead().GetDecisionLog(s.Ctx, &frameworkv1.GetDecisionLogRequest{FrameworkId: twice})).OK(t).GetDecisions() {
+		if d.GetDecision() == "FrameworkAwarded" {
+			awards++
+		}
+	}
+	if awards != 1 {
+		t.Fatalf("%d awards recorded", awards)
 	}
 }
