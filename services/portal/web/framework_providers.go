@@ -221,7 +221,7 @@ func (s *Server) decideUplift(q *rq) error {
 			if v.Get("decision") == "approve" {
 				return "Uplift approved: " + name + " is paid " + view.Pounds(u.GetRequestedWeeklyPence()) + " a week from " + view.Date(u.GetEffectiveFrom())
 			}
-			return "Uplift rejected: " + name + "'s price stays " + view.Pounds(u.GetCurrentWeeklyPence()) + " a week"
+			return "Uplift rejected: the price of " + name + " stays " + view.Pounds(u.GetCurrentWeeklyPence()) + " a week"
 		},
 	})
 }

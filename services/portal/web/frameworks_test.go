@@ -340,13 +340,17 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 		t.Fatalf("the reinstated provider's row %q", got)
 	}
 
-	// A price uplift, asked for by the provider and approved.
-	up := servicetest.Must(s.framework(auth.ProviderOrg("irwell-house"), auth.ProviderAdmin).RequestPriceUplift(s.Ctx, &frameworkv1.RequestPriceUpliftRequest{
-		RequestId: "uplift-irwell-2027", FrameworkId: fw, LotId: "lot-1", RequestedWeeklyPence: 500000, EffectiveFrom: "2027-04-01",
-		Justification: "The National Living Wage rises in April."})).OK(t)
-	s.Visit(base + "?at=" + fwItoa(up.GetPosition()))
+	// Price uplifts asked for by two providers: one approved, one rejected.
+	uplift := func(provider, lot string, pence int64, why string) *frameworkv1.CommandResponse {
+		return servicetest.Must(s.framework(auth.ProviderOrg(provider), auth.ProviderAdmin).RequestPriceUplift(s.Ctx, &frameworkv1.RequestPriceUpliftRequest{
+			RequestId: "uplift-" + provider + "-2027", FrameworkId: fw, LotId: lot, RequestedWeeklyPence: pence, EffectiveFrom: "2027-04-01",
+			Justification: why})).OK(t)
+	}
+	up := uplift("irwell-house", "lot-1", 500000, "The National Living Wage rises in April.")
+	down := uplift("pennine-pathways", "lot-2", 330000, "Our costs rose by a tenth.")
+	s.Visit(base + "?at=" + fwItoa(max(up.GetPosition(), down.GetPosition())))
 	s.Follow(`a[href="` + base + `/uplifts"]`)
-	s.Contains("Price uplifts", "Irwell House", "£4,800.00", "£5,000.00", "£200.00 (4.2%)", "1 April 2027", "Pending")
+	s.Contains("Price uplifts", "Irwell House", "£4,800.00", "£5,000.00", "£200.00 (4.2%)", "1 April 2027", "Pending", "Pennine Pathways", "£300.00 (10.0%)")
 	s.Follow(`a[href="` + base + `/uplifts/` + up.GetUpliftId() + `"]`)
 	s.Contains("Price uplift from Irwell House", "The National Living Wage rises in April.")
 	s.fwTick("#decision") // approve
@@ -354,6 +358,12 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.fwSend()
 	s.fwBanner("Uplift approved: Irwell House is paid £5,000.00 a week from 1 April 2027")
 	s.Contains("Approved", "In line with the consortium's uplift policy for 2027.")
+	s.Follow(`a[href="` + base + `/uplifts/` + down.GetUpliftId() + `"]`)
+	s.fwTick("#decision-2") // reject
+	s.fwType("#reason", "Above the consortium's 5% cap for 2027.")
+	s.fwSend()
+	s.fwBanner("Uplift rejected: the price of Pennine Pathways stays £3,000.00 a week")
+	s.Contains("Rejected", "Above the consortium's 5% cap for 2027.")
 
 	// Extend within the options.
 	s.Visit(base)
