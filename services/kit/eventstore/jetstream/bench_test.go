@@ -126,6 +126,7 @@ func BenchmarkStoreAppend(b *testing.B) {
 			var next atomic.Int64
 			b.SetParallelism(jsbench.Parallelism())
 			b.ResetTimer()
+			cpu := cpuClock(b)
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(next.Add(1))
 				sid := eventstore.StreamID{Context: jsbench.Context, Aggregate: "item", ID: fmt.Sprintf("w%d", i)}
@@ -141,6 +142,7 @@ func BenchmarkStoreAppend(b *testing.B) {
 				}
 			})
 			jsbench.ReportRate(b, 1, "appends/s")
+			reportCPU(b, cpu, 1)
 		})
 	}
 }
@@ -185,6 +187,7 @@ func BenchmarkRawOrderedConsumer(b *testing.B) {
 func BenchmarkStoreSubscribeReplay(b *testing.B) {
 	r := jsbench.NewReplay(b, jsbench.ReplayEvents, nil)
 	b.ResetTimer()
+	cpu := cpuClock(b)
 	for range b.N {
 		ctx, cancel := context.WithCancel(context.Background())
 		var n int
@@ -200,6 +203,7 @@ func BenchmarkStoreSubscribeReplay(b *testing.B) {
 		}
 	}
 	jsbench.ReportRate(b, r.Events, "events/s")
+	reportCPU(b, cpu, r.Events)
 }
 
 // BenchmarkStoreReadStream: loading one 100-event aggregate (ReadStream),
