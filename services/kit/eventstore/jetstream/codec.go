@@ -2,12 +2,14 @@ package jetstream
 
 // The commit envelope is carecoop.kit.v1.Commit (proto/carecoop/kit/v1/
 // envelope.proto). It is written by the generated kitv1 code and read here
-// with protowire: measured against the generated code in the same run
-// (docs/benchmarks.md), a hand-written encoder saved under a microsecond of
-// an append's ~25 µs, while this decoder saves about a sixth of the CPU a
-// replayed event costs. The decoder reads whatever the generated code writes
-// (the tests check it, unknown fields included). Events themselves go through
-// the proto runtime, their types resolved with protoregistry.GlobalTypes.
+// with protowire. Measured against the generated code in the same run
+// (docs/benchmarks.md): a hand-written encoder saved about a microsecond of
+// an append's 30-50 µs of CPU, not measurable end to end, so it went; this
+// decoder saves about a sixth of the CPU a replayed event costs with the
+// generated one, so it stays. It reads whatever the generated code writes
+// (the tests check it, unknown fields included). Events themselves go
+// through the proto runtime, their types resolved with
+// protoregistry.GlobalTypes.
 
 import (
 	"fmt"
