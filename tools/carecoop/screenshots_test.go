@@ -32,7 +32,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	b.Visit("/sign-in")
 	shot("sign-in")
-	b.Click(`form[action="/dev/sign-in"]:has(input[name="person"][value="0"]) button`)
+	b.Follow(`form[action="/dev/sign-in"]:has(input[name="person"][value="0"]) button`)
 	shot("lead-home")
 	for _, page := range []struct{ path, name string }{
 		{"/frameworks", "lead-frameworks"}, {"/dps", "lead-dps"}, {"/consortium", "lead-consortium"}, {"/decisions", "lead-decisions"},

@@ -24,7 +24,7 @@ func TestLeadSeesFrameworks(t *testing.T) {
 	s.Contains("Decisions waiting")
 	s.Visit("/frameworks")
 	s.Contains("North West Residential 2027", "Draft")
-	s.Click(`a[href="/frameworks/` + res.GetFrameworkId() + `"]`)
+	s.Follow(`a[href="/frameworks/` + res.GetFrameworkId() + `"]`)
 	s.Contains("North West Residential 2027", "£3,500.00 to £6,500.00 a week", "1 April 2027 to 31 March 2030", "352 Manchester, 353 Oldham")
 
 	s.signIn("Ben Hartley")

@@ -106,7 +106,7 @@ func (s *stack) signIn(name string) {
 	for i, p := range stackPeople {
 		if p.Name == name {
 			s.Visit("/sign-in")
-			s.Click(`form[action="/dev/sign-in"]:has(input[name="person"][value="` + strconv.Itoa(i) + `"]) button`)
+			s.Follow(`form[action="/dev/sign-in"]:has(input[name="person"][value="` + strconv.Itoa(i) + `"]) button`)
 			return
 		}
 	}
