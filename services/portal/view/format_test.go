@@ -24,10 +24,10 @@ func TestFormats(t *testing.T) {
 		t.Errorf("When (summer time) = %q", got)
 	}
 	for e, want := range map[interface{ String() string }]string{
-		frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS:   "Open for bids",
-		purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT:    "Requires improvement",
-		purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED:      "Admitted",
-		frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_UNSPECIFIED:      "",
+		frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS: "Open for bids",
+		purchasingv1.OfstedGrade_OFSTED_GRADE_REQUIRES_IMPROVEMENT: "Requires improvement",
+		purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED:   "Admitted",
+		frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_UNSPECIFIED:   "",
 	} {
 		var got string
 		switch v := e.(type) {

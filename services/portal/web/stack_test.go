@@ -133,4 +133,3 @@ func (s *stack) demand(org, role string) demandv1.DemandServiceClient {
 func (s *stack) monitoring(org, role string) monitoringv1.MonitoringServiceClient {
 	return monitoringv1.NewMonitoringServiceClient(s.conn("monitoring", org, role))
 }
-
