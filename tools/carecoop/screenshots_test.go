@@ -22,7 +22,8 @@ func TestScreenshots(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildCarecoop(t)
 	portalAddr := freeAddr(t)
-	startDev(t, bin, filepath.Join(dir, "data"), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), portalAddr)
+	dev := startDev(t, bin, filepath.Join(dir, "data"), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t), portalAddr)
+	defer dev.stop(t)
 	b := browsertest.New(t, "http://"+portalAddr)
 	shot := func(name string) {
 		t.Helper()
