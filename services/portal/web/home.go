@@ -134,7 +134,7 @@ func (s *Server) decisionsWaiting(q *rq) ([]view.Waiting, error) {
 	for _, r := range risks.GetProviders() {
 		if r.GetSuspended() {
 			out = append(out, view.Waiting{Kind: "Suspended by monitoring", What: r.GetProviderName() + " is red and suspended",
-				Since: view.When(r.GetChangedAt()), Owner: "You", Href: "/monitoring/providers/" + r.GetProviderId()})
+				Since: view.When(r.GetChangedAt()), Owner: "You", Href: "/decisions/providers/" + r.GetProviderId() + "/risk"})
 		}
 	}
 	alerts, err := s.monitoring.ListAlerts(q.ctx, &monitoringv1.ListAlertsRequest{Consortium: slug, UnacknowledgedOnly: true, Limit: 50})
@@ -147,7 +147,7 @@ func (s *Server) decisionsWaiting(q *rq) ([]view.Waiting, error) {
 			what += " (" + a.GetSettingUrn() + ")"
 		}
 		out = append(out, view.Waiting{Kind: "Alert", What: what + ": " + view.Words(a.GetFrom()) + " to " + view.Words(a.GetTo()),
-			Since: view.When(a.GetRaisedAt()), Owner: "You", Href: "/alerts"})
+			Since: view.When(a.GetRaisedAt()), Owner: "You", Href: "/decisions/providers/" + a.GetProviderId() + "/risk"})
 	}
 	return out, nil
 }
