@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 
@@ -11,21 +10,6 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 )
-
-// signInAndWait signs the browser in as the named demo person and waits
-// for the page the sign-in leads to before checking it (signIn's click can
-// check the page it leaves, or the next one before its styles load).
-func (s *stack) signInAndWait(name string) {
-	s.t.Helper()
-	for i, p := range stackPeople {
-		if p.Name == name {
-			s.Visit("/sign-in")
-			s.Follow(`form[action="/dev/sign-in"]:has(input[name="person"][value="` + strconv.Itoa(i) + `"]) button`)
-			return
-		}
-	}
-	s.t.Fatalf("no demo person %q", name)
-}
 
 // draftFramework drafts a framework of the north-west lead's with the given
 // member councils, through gRPC; it returns the framework's id.
@@ -64,7 +48,7 @@ func TestLeadChangesConsortiumSettings(t *testing.T) {
 	fw := s.draftFramework("draft-settings-0001", "North West Residential 2027", "352", "353")
 	dps := s.createDps("dps-settings-00001", "North West Placements DPS", "352", "354")
 
-	s.signInAndWait("Amara Okafor")
+	s.signIn("Amara Okafor")
 	s.Follow(`a[href="/consortium"]`)
 	s.Contains("Consortium settings", "3 councils are members")
 	members := s.Text("#member-councils")
@@ -169,7 +153,7 @@ func TestLeadChangesConsortiumSettings(t *testing.T) {
 	s.Contains("Risk policy of consortium north-west", "Risk policy set", "suspend on red false", "demo:consortium_lead@consortium:north-west")
 
 	// A provider reaches none of it.
-	s.signInAndWait("Priya Shah")
+	s.signIn("Priya Shah")
 	for _, path := range []string{"/consortium", "/consortium/disclosure-policy", "/consortium/risk-policy"} {
 		s.Visit(path)
 		s.Contains("You cannot see this page")

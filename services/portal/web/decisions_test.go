@@ -59,7 +59,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	servicetest.Must(lead.OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "open-log-00000001", FrameworkId: fw,
 		BidsCloseAt: timestamppb.New(s.Clock.Now().Add(14 * 24 * time.Hour))})).OK(t)
 
-	s.signInAndWait("Amara Okafor")
+	s.signIn("Amara Okafor")
 	s.Follow(`a[href="/decisions"]`)
 	s.Contains("Decision logs", "North West Residential 2027", "Open for bids", "Risk policy", "No provider works with your consortium yet.")
 	s.Follow(`a[href="/decisions/frameworks/` + fw + `"]`)
@@ -144,7 +144,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	}
 
 	// Another consortium's lead: the log does not exist, page or CSV.
-	s.signInAndWait("Ben Hartley")
+	s.signIn("Ben Hartley")
 	s.Visit("/decisions/frameworks/" + fw)
 	s.Contains("Page not found")
 	if res := s.fetch("/decisions/frameworks/" + fw + "?format=csv"); res.StatusCode != http.StatusNotFound {
@@ -156,7 +156,7 @@ func TestLeadFiltersAndDownloadsADecisionLog(t *testing.T) {
 	}
 
 	// A provider: refused.
-	s.signInAndWait("Priya Shah")
+	s.signIn("Priya Shah")
 	for _, path := range []string{"/decisions", "/decisions/frameworks/" + fw, "/decisions/risk-policy"} {
 		s.Visit(path)
 		s.Contains("You cannot see this page")
@@ -207,7 +207,7 @@ func TestLeadOpensAProvidersLogs(t *testing.T) {
 		t.Fatalf("waiting for the alert: %v", err)
 	}
 
-	s.signInAndWait("Amara Okafor")
+	s.signIn("Amara Okafor")
 	s.Visit("/decisions")
 	providers := s.Text("#provider-logs")
 	for _, want := range []string{"Pennine Pathways Ltd", "Red", "Provider record", "Risk levels", "Setting " + urn} {

@@ -108,7 +108,7 @@ func TestLeadRunsADpsInTheBrowser(t *testing.T) {
 		childrensHome("SC100001", "Fallowfield House", "M20", purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD))
 
 	// Create a DPS, one question a page.
-	s.dpsSignIn("Amara Okafor")
+	s.signIn("Amara Okafor")
 	s.Visit("/dps")
 	s.Contains("Dynamic purchasing systems", "Your consortium has no dynamic purchasing system yet.")
 	s.Follow(`main a[href="/dps/new"]`)
@@ -181,7 +181,7 @@ func TestLeadRunsADpsInTheBrowser(t *testing.T) {
 		"residential", "fostering-standard"))
 
 	// The queue, overdue first (the clock moved: sign in again).
-	s.dpsSignIn("Amara Okafor")
+	s.signIn("Amara Okafor")
 	s.Contains("Decisions waiting", "Overdue by 2 working days")
 	s.Visit("/dps")
 	s.Contains("Greater Manchester Children's Placements DPS", "3 applications waiting, 1 overdue")
@@ -266,7 +266,7 @@ func TestLeadRunsADpsInTheBrowser(t *testing.T) {
 	wantIn(t, "the status", s.Text("#dps-status"), "Closed")
 
 	// A provider: not the lead's pages; its own application; not another's.
-	s.dpsSignIn("Priya Shah")
+	s.signIn("Priya Shah")
 	for _, path := range []string{"/dps", "/dps/new/title", "/dps/" + dpsID, "/dps/" + dpsID + "/applications"} {
 		s.Visit(path)
 		s.Contains("You cannot see this page")
@@ -303,18 +303,4 @@ func (s *stack) httpGet(t *testing.T, c *http.Client, path string) string {
 		t.Fatalf("GET %s: %d", path, res.StatusCode)
 	}
 	return readAll(t, res)
-}
-
-// dpsSignIn signs the browser in as the named demo person, waiting for the
-// home page to load.
-func (s *stack) dpsSignIn(name string) {
-	s.t.Helper()
-	for i, p := range stackPeople {
-		if p.Name == name {
-			s.Visit("/sign-in")
-			s.Follow(`form[action="/dev/sign-in"]:has(input[name="person"][value="` + strconv.Itoa(i) + `"]) button`)
-			return
-		}
-	}
-	s.t.Fatalf("no demo person %q", name)
 }

@@ -54,20 +54,6 @@ func (s *stack) fwBid(fwID, lot, provider string, pence int64, answer string) ui
 	return res.GetPosition()
 }
 
-// fwSignIn signs the browser in as the named demo person, waiting for the
-// page the sign-in leads to.
-func (s *stack) fwSignIn(name string) {
-	s.t.Helper()
-	for i, p := range stackPeople {
-		if p.Name == name {
-			s.Visit("/sign-in")
-			s.Follow(`form[action="/dev/sign-in"]:has(input[name="person"][value="` + strconv.Itoa(i) + `"]) button`)
-			return
-		}
-	}
-	s.t.Fatalf("no demo person %q", name)
-}
-
 // fwType puts value in the field matching sel, as a person typing it ends
 // up with (quicker than a key event a character).
 func (s *stack) fwType(sel, value string) {
@@ -139,7 +125,7 @@ func fwItoa(n uint64) string { return strconv.FormatUint(n, 10) }
 func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s := newStack(t)
 	s.fwRegister()
-	s.fwSignIn("Amara Okafor")
+	s.signIn("Amara Okafor")
 
 	// Draft, one question a page.
 	s.Visit("/frameworks")
@@ -267,7 +253,7 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 
 	// Bidding closes.
 	s.Clock.Set(time.Date(2026, time.December, 10, 17, 0, 1, 0, time.UTC))
-	s.fwSignIn("Amara Okafor") // a week on: the session has ended
+	s.signIn("Amara Okafor") // a week on: the session has ended
 	s.Visit(base)
 	s.Contains("Evaluating", "Bidding closed on 10 December 2026 at 5:00pm")
 	s.Follow(`a[href="` + base + `/bids"]`)
@@ -425,7 +411,7 @@ func TestLeadAwardsByKeyboardAndOnce(t *testing.T) {
 	s.Clock.Advance(2 * time.Hour)
 	s.fwScoreAll(keyboard)
 	s.fwScoreAll(twice)
-	s.fwSignIn("Amara Okafor")
+	s.signIn("Amara Okafor")
 
 	s.Visit("/frameworks/" + keyboard + "/award")
 	s.Contains("1. Irwell House", "2. Pennine Pathways", "3. Northern Lights Care")
