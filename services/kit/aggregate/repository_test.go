@@ -613,11 +613,10 @@ func TestAnOlderBinaryRefusesToDecide(t *testing.T) {
 	}
 }
 
-// A retired type is read through its upcaster: old events replay as the
-// events that replaced them, and the aggregate decides on the whole history.
-func TestUpcasterReplaysOldEvents(t *testing.T) {
-	const retired = "carecoop.test.v1.PersonNamed"
-	eventstore.RegisterUpcaster(retired, func(old *anypb.Any) ([]proto.Message, error) {
+// registerPersonNamed registers the test's upcaster once per process (a
+// name has one upcaster; tests may run more than once).
+var registerPersonNamed = sync.OnceFunc(func() {
+	eventstore.RegisterUpcaster("carecoop.test.v1.PersonNamed", func(old *anypb.Any) ([]proto.Message, error) {
 		// The old event held its name in field 1, as StringValue does.
 		var v wrapperspb.StringValue
 		if err := proto.Unmarshal(old.GetValue(), &v); err != nil {
@@ -625,6 +624,13 @@ func TestUpcasterReplaysOldEvents(t *testing.T) {
 		}
 		return []proto.Message{wrapperspb.String(strings.ToLower(v.GetValue()))}, nil
 	})
+})
+
+// A retired type is read through its upcaster: old events replay as the
+// events that replaced them, and the aggregate decides on the whole history.
+func TestUpcasterReplaysOldEvents(t *testing.T) {
+	const retired = "carecoop.test.v1.PersonNamed"
+	registerPersonNamed()
 	s := newStore(t)
 	repo := aggregate.New(s, rosterEvolver)
 	sid := stream("renamed")
