@@ -55,7 +55,7 @@ func TestServiceConnectsOverTLSAsItsUser(t *testing.T) {
 	url, files, creds := tlsServer(t)
 	t.Setenv("NATS_USER", "demand")
 	t.Setenv("NATS_PASSWORD", creds["demand"])
-	opts, err := natsFlags{ca: files.CA, cert: files.Cert, key: files.Key}.options("demand")
+	opts, err := NATSFlags{ca: files.CA, cert: files.Cert, key: files.Key}.options("demand")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,16 +92,16 @@ func TestServiceRefusesOrIsRefusedWithoutTheRightTLS(t *testing.T) {
 	t.Setenv("NATS_PASSWORD", creds["demand"])
 	for _, tc := range []struct {
 		name string
-		f    natsFlags
+		f    NATSFlags
 		want []string
 	}{
-		{"no CA: the server's certificate is not trusted", natsFlags{cert: files.Cert, key: files.Key}, []string{"unknown authority"}},
+		{"no CA: the server's certificate is not trusted", NATSFlags{cert: files.Cert, key: files.Key}, []string{"unknown authority"}},
 		// Under TLS 1.3 the client has finished its handshake before the
 		// server checks its (missing) certificate: the server's "certificate
 		// required" alert races the client's first write on a socket the
 		// server is closing, so the client sees the alert or the closed
 		// connection. Either way it is not let in.
-		{"no client certificate: the server refuses the client", natsFlags{ca: files.CA},
+		{"no client certificate: the server refuses the client", NATSFlags{ca: files.CA},
 			[]string{"certificate required", "broken pipe", "connection reset by peer", "EOF"}},
 	} {
 		opts, err := tc.f.options("demand")
@@ -116,7 +116,7 @@ func TestServiceRefusesOrIsRefusedWithoutTheRightTLS(t *testing.T) {
 			t.Errorf("%s: %v, want one of %q", tc.name, err, tc.want)
 		}
 	}
-	if _, err := (natsFlags{ca: files.CA, cert: files.Cert}).options("demand"); err == nil {
+	if _, err := (NATSFlags{ca: files.CA, cert: files.Cert}).options("demand"); err == nil {
 		t.Error("a client certificate without its key was accepted")
 	}
 }

@@ -56,12 +56,8 @@ func Main(name, defaultAddr string, start func(ctx context.Context, env Env) (Se
 
 func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Service, error)) error {
 	listen := flag.String("listen", defaultAddr, "gRPC listen address")
-	natsURL := flag.String("nats", nats.DefaultURL, "NATS URL(s), comma-separated")
-	var natsCfg natsFlags
-	flag.StringVar(&natsCfg.ca, "nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates; requires TLS")
-	flag.StringVar(&natsCfg.cert, "nats-cert", "", "client certificate (PEM) for NATS servers that ask for one")
-	flag.StringVar(&natsCfg.key, "nats-key", "", "private key (PEM) of -nats-cert")
-	flag.StringVar(&natsCfg.creds, "nats-creds", "", "NATS credentials file (user JWT and NKey seed), instead of NATS_USER and NATS_PASSWORD")
+	var natsCfg NATSFlags
+	natsCfg.Register(flag.CommandLine)
 	replicas := flag.Int("replicas", 1, "JetStream replicas of the event stream (3 on a cluster)")
 	pubKey := flag.String("jwt-public-key", "", "Ed25519 public key (PEM) that signs tokens")
 	jwksURL := flag.String("jwks-url", "", "JWKS URL that publishes the token signing keys (instead of -jwt-public-key)")
@@ -98,13 +94,9 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	if err != nil {
 		return err
 	}
-	opts, err := natsCfg.options(name)
+	nc, err := natsCfg.Connect(name)
 	if err != nil {
 		return err
-	}
-	nc, err := nats.Connect(*natsURL, opts...)
-	if err != nil {
-		return fmt.Errorf("connect to NATS at %s: %w", *natsURL, err)
 	}
 	defer nc.Close()
 	js, err := natsjs.New(nc)
@@ -130,11 +122,39 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	}
 }
 
-// natsFlags are how a service reaches NATS beyond its URL.
-type natsFlags struct{ ca, cert, key, creds string }
+// NATSFlags are how a process (a service, the portal) reaches NATS: the
+// URL, TLS and credentials. Every process connects with the same flags.
+type NATSFlags struct{ url, ca, cert, key, creds string }
 
-// options are the connection options of the service name.
-func (f natsFlags) options(name string) ([]nats.Option, error) {
+// Register adds -nats, -nats-ca, -nats-cert, -nats-key and -nats-creds to fs.
+func (f *NATSFlags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "nats", nats.DefaultURL, "NATS URL(s), comma-separated")
+	fs.StringVar(&f.ca, "nats-ca", "", "CA certificates (PEM) that sign the NATS servers' certificates; requires TLS")
+	fs.StringVar(&f.cert, "nats-cert", "", "client certificate (PEM) for NATS servers that ask for one")
+	fs.StringVar(&f.key, "nats-key", "", "private key (PEM) of -nats-cert")
+	fs.StringVar(&f.creds, "nats-creds", "", "NATS credentials file (user JWT and NKey seed), instead of NATS_USER and NATS_PASSWORD")
+}
+
+// Connect connects as the NATS user name (natsperm): its reply subjects
+// under the user's own inbox prefix, the only ones it may subscribe to.
+func (f NATSFlags) Connect(name string) (*nats.Conn, error) {
+	opts, err := f.options(name)
+	if err != nil {
+		return nil, err
+	}
+	url := f.url
+	if url == "" {
+		url = nats.DefaultURL
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	return nc, nil
+}
+
+// options are the connection options of the user name.
+func (f NATSFlags) options(name string) ([]nats.Option, error) {
 	opts := []nats.Option{nats.Name("carecoop-" + name), nats.MaxReconnects(-1),
 		// Its NATS user may subscribe only under this prefix (natsperm).
 		nats.CustomInboxPrefix(natsperm.InboxPrefix(name))}

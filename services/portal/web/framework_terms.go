@@ -763,23 +763,6 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 	})
 }
 
-// commandThen is q.command for a command whose next page comes from its
-// answer (a new framework's page): call gives the position and the page.
-func (q *rq) commandThen(call func(requestID string) (position uint64, next string, err error), banner string, again func(errs []view.FieldError) error) error {
-	pos, next, err := call(formRequestID(q.r))
-	if err == nil {
-		return q.done(next, pos, banner)
-	}
-	errs, ok := formErrors(err, view.FieldID)
-	if !ok {
-		return err
-	}
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return again(errs)
-}
-
 // stepOfField is the question page that holds a field (by its id), and for
 // a lot's field the lot's index; "" for none.
 func stepOfField(id string) (page string, lot int) {

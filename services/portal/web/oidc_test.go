@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"crypto"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -25,14 +23,8 @@ import (
 	"testing"
 	"time"
 
-	natsjs "github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/carecoop/carecoop/services/kit/auth"
-	"github.com/carecoop/carecoop/services/kit/natstest"
 	"github.com/carecoop/carecoop/services/portal/browsertest"
-	"github.com/carecoop/carecoop/services/portal/session"
 	"github.com/carecoop/carecoop/services/portal/web"
 )
 
@@ -350,32 +342,13 @@ func signJWT(t *testing.T, key *rsa.PrivateKey, kid string, claims map[string]an
 // not running (no page here calls them).
 func oidcPortal(t *testing.T, idp *testIdP, dev bool) *httptest.Server {
 	t.Helper()
-	nc, _ := natstest.JetStream(t)
-	js, err := natsjs.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := session.Open(context.Background(), js, session.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nowhere, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nowhere.Close() })
+	cfg := withoutServices(t)
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	idp.redirect = srv.URL + web.OIDCCallbackPath
-	cfg := web.Config{Conns: web.Conns{Framework: nowhere, Purchasing: nowhere, Demand: nowhere, Monitoring: nowhere},
-		Sessions: sessions, Key: key,
-		OIDC: &web.OIDCConfig{ProviderName: "Manchester City Council", Issuer: idp.issuer, ClientID: idp.clientID,
-			ClientSecretEnv: "TEST_OIDC_SECRET", ClientSecret: idp.secret, RedirectURL: idp.redirect, Rules: oidcRules}}
+	cfg.OIDC = &web.OIDCConfig{ProviderName: "Manchester City Council", Issuer: idp.issuer, ClientID: idp.clientID,
+		ClientSecretEnv: "TEST_OIDC_SECRET", ClientSecret: idp.secret, RedirectURL: idp.redirect, Rules: oidcRules}
 	if dev {
 		cfg.DevPeople = people
 	}

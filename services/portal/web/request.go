@@ -284,7 +284,16 @@ func contains(list []string, s string) bool { return slices.Contains(list, s) }
 // broken rule, a stale version), the form is shown again with its errors
 // (HTTP 422); anything else fails the page.
 func (q *rq) command(call func(requestID string) (position uint64, err error), next, banner string, again func(errs []view.FieldError) error) error {
-	pos, err := call(formRequestID(q.r))
+	return q.commandThen(func(id string) (uint64, string, error) {
+		pos, err := call(id)
+		return pos, next, err
+	}, banner, again)
+}
+
+// commandThen is q.command for a command whose next page comes from its
+// answer (a new framework's page): call gives the position and the page.
+func (q *rq) commandThen(call func(requestID string) (position uint64, next string, err error), banner string, again func(errs []view.FieldError) error) error {
+	pos, next, err := call(formRequestID(q.r))
 	if err == nil {
 		return q.done(next, pos, banner)
 	}

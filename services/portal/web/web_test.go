@@ -31,7 +31,10 @@ var people = []web.Person{
 // portal serves the portal over httptest (TLS if secure), with real NATS
 // sessions. The services are not running: these tests stop before any
 // call to them.
-func portal(t *testing.T, dev, secure bool) (*httptest.Server, ed25519.PrivateKey) {
+// withoutServices is a portal configuration with sessions in a real NATS
+// and a fresh signing key; the services are not running (the tests using
+// it stop before any page calls them).
+func withoutServices(t *testing.T) web.Config {
 	t.Helper()
 	nc, _ := natstest.JetStream(t)
 	js, err := natsjs.New(nc)
@@ -51,8 +54,14 @@ func portal(t *testing.T, dev, secure bool) (*httptest.Server, ed25519.PrivateKe
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nowhere.Close() })
-	cfg := web.Config{Conns: web.Conns{Framework: nowhere, Purchasing: nowhere, Demand: nowhere, Monitoring: nowhere},
-		Sessions: sessions, Key: key, Secure: secure}
+	return web.Config{Conns: web.Conns{Framework: nowhere, Purchasing: nowhere, Demand: nowhere, Monitoring: nowhere}, Sessions: sessions, Key: key}
+}
+
+func portal(t *testing.T, dev, secure bool) (*httptest.Server, ed25519.PrivateKey) {
+	t.Helper()
+	cfg := withoutServices(t)
+	cfg.Secure = secure
+	key := cfg.Key
 	if dev {
 		cfg.DevPeople = people
 	}

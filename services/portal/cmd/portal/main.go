@@ -10,11 +10,13 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
 	"github.com/carecoop/carecoop/services/portal/server"
 	"github.com/carecoop/carecoop/services/portal/web"
 )
@@ -32,7 +34,10 @@ func run() error {
 	purchasing := flag.String("purchasing", "127.0.0.1:7102", "purchasing service gRPC address")
 	demand := flag.String("demand", "127.0.0.1:7103", "demand service gRPC address")
 	monitoring := flag.String("monitoring", "127.0.0.1:7104", "monitoring service gRPC address")
-	natsURL := flag.String("nats", nats.DefaultURL, "NATS URL(s) for the sessions bucket (credentials from NATS_USER/NATS_PASSWORD)")
+	servicesCA := flag.String("services-ca", "", "CA certificates (PEM) that sign the services' certificates: the services are reached over TLS (plaintext without it, for services on loopback)")
+	// NATS holds the sessions bucket; the portal connects as its own user.
+	var natsCfg servicecmd.NATSFlags
+	natsCfg.Register(flag.CommandLine)
 	keyFile := flag.String("signing-key", "", "Ed25519 private key (PEM) the portal signs service tokens with; the services verify it at <portal>/.well-known/jwks.json")
 	tlsCert := flag.String("tls-cert", "", "certificate (PEM) to serve HTTPS with")
 	tlsKey := flag.String("tls-key", "", "its private key (PEM)")
@@ -61,11 +66,13 @@ func run() error {
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := []nats.Option{nats.Name("carecoop-portal"), nats.MaxReconnects(-1)}
-	if u := os.Getenv("NATS_USER"); u != "" {
-		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	var serviceTLS credentials.TransportCredentials
+	if *servicesCA != "" {
+		if serviceTLS, err = credentials.NewClientTLSFromFile(*servicesCA, ""); err != nil {
+			return fmt.Errorf("-services-ca: %w", err)
+		}
 	}
-	nc, err := nats.Connect(*natsURL, opts...)
+	nc, err := natsCfg.Connect(natsperm.Portal)
 	if err != nil {
 		return err
 	}
@@ -75,7 +82,7 @@ func run() error {
 		return err
 	}
 	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring,
-		JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
+		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
 	if err != nil {
 		return err
 	}
