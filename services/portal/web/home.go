@@ -25,13 +25,33 @@ func (s *Server) routes() {
 	s.dpsRoutes()
 	s.consortiumRoutes()
 	s.decisionRoutes()
+	// Councils and providers: each area's pages are in its own files.
+	s.referralRoutes()           // commissioner: place a child, referrals, offers (referrals*.go)
+	s.placementRoutes()          // commissioner: placements, contracts, outcomes (placements*.go)
+	s.alertRoutes()              // commissioner: early warnings (alerts*.go)
+	s.needsRoutes()              // analyst: needs returns from SSDA903 (needs*.go)
+	s.demandRoutes()             // councils: demand dashboards (demand*.go)
+	s.registerRoutes()           // provider: register once, memberships, vacancies (provider_*.go)
+	s.providerWorkRoutes()       // provider: referrals inbox, tenders (inbox*.go, tenders*.go)
+	s.providerMonitoringRoutes() // provider: monthly returns, incidents, risk (returns*.go)
+	s.platformRoutes()           // auditor and platform admin (platform*.go)
 }
 
 // home is the person's start page: for a consortium lead, every decision
 // that waits on them.
 func (s *Server) home(q *rq) error {
 	q.page.Title = "Home"
-	if !q.sess.Principal.HasAnyRole(auth.ConsortiumLead) {
+	p := q.sess.Principal
+	switch {
+	case p.HasAnyRole(auth.CouncilCommissioner, auth.CouncilViewer):
+		return s.commissionerHome(q)
+	case p.HasAnyRole(auth.CouncilAnalyst):
+		return s.analystHome(q)
+	case p.HasAnyRole(auth.ProviderAdmin, auth.ProviderResponder):
+		return s.providerHome(q)
+	case p.HasAnyRole(auth.Auditor, auth.PlatformAdmin):
+		return s.platformHome(q)
+	case !p.HasAnyRole(auth.ConsortiumLead):
 		return q.render(view.Welcome(q.page))
 	}
 	waiting, err := s.decisionsWaiting(q)

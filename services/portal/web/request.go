@@ -81,7 +81,8 @@ func (s *Server) page(pattern string, roles []string, fn func(*rq) error) {
 		}
 		q := &rq{s: s, w: w, r: r, sess: sess}
 		q.page = view.Page{User: &view.User{Name: sess.Name, Organisation: orgName(sess.Principal), Role: roleName(sess.Principal)},
-			Nav: navFor(sess.Principal), Active: navActive(r.URL.Path), Dev: len(s.cfg.DevPeople) > 0}
+			Nav: navFor(sess.Principal), Dev: len(s.cfg.DevPeople) > 0}
+		q.page.Active = navActive(q.page.Nav, r.URL.Path)
 		if len(roles) > 0 && !sess.Principal.HasAnyRole(roles...) {
 			q.fail(status.Error(codes.PermissionDenied, "not this person's page"))
 			return
@@ -257,21 +258,50 @@ func roleName(p auth.Principal) string {
 
 // navFor is the service navigation a person gets.
 func navFor(p auth.Principal) []view.NavItem {
+	home := view.NavItem{Href: "/", Text: "Home"}
 	switch {
 	case p.HasAnyRole(auth.ConsortiumLead):
-		return []view.NavItem{{Href: "/", Text: "Home"}, {Href: "/frameworks", Text: "Frameworks"}, {Href: "/dps", Text: "Dynamic purchasing"}, {Href: "/consortium", Text: "Consortium"}, {Href: "/decisions", Text: "Decision logs"}}
+		return []view.NavItem{home, {Href: "/frameworks", Text: "Frameworks"}, {Href: "/dps", Text: "Dynamic purchasing"}, {Href: "/consortium", Text: "Consortium"}, {Href: "/decisions", Text: "Decision logs"}}
+	case p.HasAnyRole(auth.CouncilCommissioner):
+		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/alerts", Text: "Alerts"}, {Href: "/demand", Text: "Demand"}}
+	case p.HasAnyRole(auth.CouncilAnalyst):
+		return []view.NavItem{home, {Href: "/needs", Text: "Needs data"}, {Href: "/demand", Text: "Demand"}}
+	case p.HasAnyRole(auth.CouncilViewer):
+		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/demand", Text: "Demand"}}
+	case p.HasAnyRole(auth.ProviderAdmin):
+		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
+			{Href: "/tenders", Text: "Frameworks"}, {Href: "/returns", Text: "Monitoring"}}
+	case p.HasAnyRole(auth.ProviderResponder):
+		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}}
+	case p.HasAnyRole(auth.PlatformAdmin):
+		return []view.NavItem{home, {Href: "/platform/organisations", Text: "Organisations"}, {Href: "/platform/health", Text: "Service health"}}
+	case p.HasAnyRole(auth.Auditor):
+		return []view.NavItem{home, {Href: "/decisions", Text: "Decision logs"}}
 	}
-	return []view.NavItem{{Href: "/", Text: "Home"}}
+	return []view.NavItem{home}
 }
 
-func navActive(path string) string {
-	for _, prefix := range []string{"/frameworks", "/dps", "/consortium", "/decisions"} {
-		if path == prefix || strings.HasPrefix(path, prefix+"/") {
-			return prefix
+// navActive is the nav item a path is under: the longest item address that
+// is the path or a parent of it.
+func navActive(nav []view.NavItem, path string) string {
+	active := "/"
+	for _, n := range nav {
+		if (path == n.Href || strings.HasPrefix(path, n.Href+"/")) && len(n.Href) > len(active) {
+			active = n.Href
 		}
 	}
-	return "/"
+	return active
 }
+
+// Who may open each council's and provider's pages.
+var (
+	councilStaff   = []string{auth.CouncilCommissioner, auth.CouncilAnalyst, auth.CouncilViewer}
+	commissioner   = []string{auth.CouncilCommissioner}
+	councilReaders = []string{auth.CouncilCommissioner, auth.CouncilViewer}
+	analyst        = []string{auth.CouncilAnalyst}
+	providerStaff  = []string{auth.ProviderAdmin, auth.ProviderResponder}
+	providerAdmin  = []string{auth.ProviderAdmin}
+)
 
 var leadOnly = []string{auth.ConsortiumLead}
 

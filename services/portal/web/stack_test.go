@@ -43,6 +43,11 @@ var stackPeople = []web.Person{
 	{Name: "Priya Shah", Organisation: auth.ProviderOrg("pennine-pathways"), Role: auth.ProviderAdmin, Group: "Providers"},
 	{Name: "Sam Okoro", Organisation: auth.ProviderOrg("northern-lights-care"), Role: auth.ProviderAdmin, Group: "Providers"},
 	{Name: "Ines Auditor", Organisation: auth.OrgPlatform, Role: auth.Auditor, Group: "Platform"},
+	{Name: "Dana Reed", Organisation: auth.CouncilOrg("352"), Role: auth.CouncilViewer, Group: "Councils"},
+	{Name: "Erin Walsh", Organisation: auth.CouncilOrg("353"), Role: auth.CouncilCommissioner, Group: "Councils"},
+	{Name: "Fola Adeyemi", Organisation: auth.CouncilOrg("353"), Role: auth.CouncilAnalyst, Group: "Councils"},
+	{Name: "Rafi Khan", Organisation: auth.ProviderOrg("pennine-pathways"), Role: auth.ProviderResponder, Group: "Providers"},
+	{Name: "Pat Morgan", Organisation: auth.OrgPlatform, Role: auth.PlatformAdmin, Group: "Platform"},
 }
 
 // start is the stack's clock at the start: the services decide by it.
