@@ -269,7 +269,7 @@ func navFor(p auth.Principal) []view.NavItem {
 	case p.HasAnyRole(auth.CouncilViewer):
 		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.ProviderAdmin):
-		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
+		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/memberships", Text: "Memberships"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
 			{Href: "/tenders", Text: "Frameworks"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.ProviderResponder):
 		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}}

@@ -47,6 +47,7 @@ var stackPeople = []web.Person{
 	{Name: "Erin Walsh", Organisation: auth.CouncilOrg("353"), Role: auth.CouncilCommissioner, Group: "Councils"},
 	{Name: "Fola Adeyemi", Organisation: auth.CouncilOrg("353"), Role: auth.CouncilAnalyst, Group: "Councils"},
 	{Name: "Rafi Khan", Organisation: auth.ProviderOrg("pennine-pathways"), Role: auth.ProviderResponder, Group: "Providers"},
+	{Name: "Tom Reid", Organisation: auth.ProviderOrg("little-oaks-care"), Role: auth.ProviderAdmin, Group: "Providers"},
 	{Name: "Pat Morgan", Organisation: auth.OrgPlatform, Role: auth.PlatformAdmin, Group: "Platform"},
 }
 
