@@ -82,10 +82,19 @@ func TestDevStackEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.GetFrameworks()) != 1 {
-		t.Fatalf("Manchester sees %d frameworks, want the one demo framework", len(list.GetFrameworks()))
+	// The demo has one active framework and one tender open for bids.
+	var fw, tender *frameworkv1.Framework
+	for _, f := range list.GetFrameworks() {
+		switch f.GetStatus() {
+		case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_ACTIVE:
+			fw = f
+		case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS:
+			tender = f
+		}
 	}
-	fw := list.GetFrameworks()[0]
+	if len(list.GetFrameworks()) != 2 || fw == nil || tender == nil {
+		t.Fatalf("Manchester sees %d frameworks, want the active demo framework and the open tender: %v", len(list.GetFrameworks()), list.GetFrameworks())
+	}
 	if fw.GetStatus() != frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_ACTIVE || len(fw.GetLots()) != 3 || len(fw.GetMemberCouncils()) != 10 {
 		t.Fatalf("demo framework: status %v, %d lots, %d members; want active, 3 lots, the 10 Greater Manchester councils",
 			fw.GetStatus(), len(fw.GetLots()), len(fw.GetMemberCouncils()))

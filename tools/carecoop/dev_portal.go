@@ -64,6 +64,8 @@ func devPeople(ctx context.Context, key ed25519.PrivateKey, purchasingAddr strin
 		}
 	}
 	return append(people,
+		// A provider that has not registered yet: its admin starts at registration.
+		web.Person{Name: "Admin, Little Oaks Care (not yet registered)", Organisation: auth.ProviderOrg("little-oaks-care"), Role: auth.ProviderAdmin, Group: "Providers"},
 		web.Person{Name: "Platform admin", Organisation: auth.OrgPlatform, Role: auth.PlatformAdmin, Group: "Platform"},
 		web.Person{Name: "Auditor", Organisation: auth.OrgPlatform, Role: auth.Auditor, Group: "Platform"}), nil
 }

@@ -201,5 +201,36 @@ func (s *seeder) seed(ctx context.Context, lead frameworkv1.FrameworkServiceClie
 		Reason: "Standstill period ended without challenge; call-offs may start"}); err != nil {
 		return fmt.Errorf("activate: %w", err)
 	}
+	return s.seedOpenTender(ctx, lead)
+}
+
+// seedOpenTender opens a second framework for bids, closing in four weeks,
+// so providers have a tender to bid on and amend.
+func (s *seeder) seedOpenTender(ctx context.Context, lead frameworkv1.FrameworkServiceClient) error {
+	terms := &frameworkv1.FrameworkTerms{
+		Title:       "Greater Manchester Fostering Framework 2027-2031",
+		Category:    frameworkv1.Category_CATEGORY_FOSTERING_STANDARD,
+		Description: "Independent fostering agency placements for the ten Greater Manchester councils, so more children live with a family near home.",
+		Lots: []*frameworkv1.LotTerms{
+			{LotId: "lot-1", Name: "Fostering: standard placements", Description: "Foster families for children without complex needs, short and long term.",
+				PriceBand: &frameworkv1.PriceBand{MinWeeklyPence: 80000, MaxWeeklyPence: 140000}, QualityThreshold: 60},
+			{LotId: "lot-2", Name: "Fostering: parent and child", Description: "Foster families for a parent and their baby, with assessment.",
+				PriceBand: &frameworkv1.PriceBand{MinWeeklyPence: 150000, MaxWeeklyPence: 280000}, QualityThreshold: 65},
+		},
+		MemberCouncils:         greaterManchester,
+		TermStart:              "2027-04-01",
+		TermEnd:                "2031-03-31",
+		ExtensionOptionsMonths: []uint32{},
+		QualityWeight:          60,
+		PriceWeight:            40,
+	}
+	drafted, err := lead.DraftFramework(ctx, &frameworkv1.DraftFrameworkRequest{RequestId: "seed-nw-fostering-draft", Terms: terms})
+	if err != nil {
+		return fmt.Errorf("draft the fostering framework: %w", err)
+	}
+	if _, err := lead.OpenForBids(ctx, &frameworkv1.OpenForBidsRequest{RequestId: "seed-nw-fostering-open", FrameworkId: drafted.GetFrameworkId(),
+		BidsCloseAt: timestamppb.New(time.Now().AddDate(0, 0, 28))}); err != nil {
+		return fmt.Errorf("open the fostering framework for bids: %w", err)
+	}
 	return nil
 }
