@@ -11,6 +11,7 @@ import (
 	"github.com/carecoop/carecoop/services/demand/app"
 	"github.com/carecoop/carecoop/services/demand/grpcapi"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/status"
 )
 
 // DefaultAddr is the demand service's port in the dev stack.
@@ -34,8 +35,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "demand", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start, Ready: svc.Ready,
-		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
+		Name: "demand", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Register: func(g grpc.ServiceRegistrar) {
+			grpcapi.Register(g, svc)
+			status.Register(g, "demand", svc.ReadModels()...)
+		},
 	})
 	if err != nil {
 		return nil, err

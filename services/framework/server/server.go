@@ -11,6 +11,7 @@ import (
 	"github.com/carecoop/carecoop/services/framework/app"
 	"github.com/carecoop/carecoop/services/framework/grpcapi"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/status"
 )
 
 // DefaultAddr is the framework service's port in the dev stack.
@@ -34,8 +35,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "framework", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start, Ready: svc.Ready,
-		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
+		Name: "framework", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Register: func(g grpc.ServiceRegistrar) {
+			grpcapi.Register(g, svc)
+			status.Register(g, "framework", svc.ReadModels()...)
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -327,3 +327,34 @@ func (r *Runner) nothingBetween(ctx context.Context, cur, pos uint64) (bool, err
 	}
 	return true, nil
 }
+
+// Name is the runner's name (a read model's, e.g. "monitoring").
+func (r *Runner) Name() string { return r.name }
+
+// Status is how far a runner has followed the store at one moment.
+type Status struct {
+	Name string
+	// Position is the last commit applied, StorePosition the store's last.
+	Position, StorePosition uint64
+	// Lag is how many store positions are still to apply: 0 once nothing
+	// the runner follows lies between Position and StorePosition (commits
+	// of other contexts never move Position).
+	Lag uint64
+	// Err is Ready's answer: nil while the runner follows the store.
+	Err error
+}
+
+// Status reports the runner's position against the store's last.
+func (r *Runner) Status(ctx context.Context) (Status, error) {
+	last, err := r.store.LastPosition(ctx)
+	if err != nil {
+		return Status{}, fmt.Errorf("projection %s: %w", r.name, err)
+	}
+	st := Status{Name: r.name, Position: r.Position(), StorePosition: last, Err: r.Ready()}
+	if st.Position < last {
+		if reached, err := r.nothingBetween(ctx, st.Position, last); err != nil || !reached {
+			st.Lag = last - st.Position
+		}
+	}
+	return st, nil
+}

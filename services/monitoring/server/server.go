@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/status"
 	"github.com/carecoop/carecoop/services/monitoring/app"
 	"github.com/carecoop/carecoop/services/monitoring/grpcapi"
 )
@@ -34,8 +35,11 @@ func Start(ctx context.Context, cfg Config, opts ...app.Option) (*Running, error
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "monitoring", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start, Ready: svc.Ready,
-		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
+		Name: "monitoring", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Register: func(g grpc.ServiceRegistrar) {
+			grpcapi.Register(g, svc)
+			status.Register(g, "monitoring", svc.ReadModels()...)
+		},
 	})
 	if err != nil {
 		return nil, err

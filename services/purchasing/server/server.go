@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/status"
 	"github.com/carecoop/carecoop/services/purchasing/app"
 	"github.com/carecoop/carecoop/services/purchasing/grpcapi"
 )
@@ -34,8 +35,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: grpcapi.Policy, Start: svc.Start, Ready: svc.Ready,
-		Register: func(g grpc.ServiceRegistrar) { grpcapi.Register(g, svc) },
+		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Register: func(g grpc.ServiceRegistrar) {
+			grpcapi.Register(g, svc)
+			status.Register(g, "purchasing", svc.ReadModels()...)
+		},
 	})
 	if err != nil {
 		return nil, err
