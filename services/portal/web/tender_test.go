@@ -103,7 +103,7 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.Clock.Set(stackStart.Add(2 * time.Hour))
 	s.fwScoreAll(fw)
 	servicetest.Must(s.fwLead().AwardFramework(s.Ctx, &frameworkv1.AwardFrameworkRequest{RequestId: "tender-award", FrameworkId: fw,
-		Lots: []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways", "northern-lights-care"}}},
+		Lots:   []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways", "northern-lights-care"}}},
 		Reason: "Every bid at or above the quality threshold is admitted"})).OK(t)
 	pos := servicetest.Must(s.fwLead().ActivateFramework(s.Ctx, &frameworkv1.ActivateFrameworkRequest{RequestId: "tender-activate", FrameworkId: fw,
 		Reason: "Contracts signed"})).OK(t).GetPosition()
