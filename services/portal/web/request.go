@@ -272,7 +272,7 @@ func navFor(p auth.Principal) []view.NavItem {
 		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/memberships", Text: "Memberships"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
 			{Href: "/tenders", Text: "Frameworks"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.ProviderResponder):
-		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}}
+		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.PlatformAdmin):
 		return []view.NavItem{home, {Href: "/platform/organisations", Text: "Organisations"}, {Href: "/platform/health", Text: "Service health"}}
 	case p.HasAnyRole(auth.Auditor):
