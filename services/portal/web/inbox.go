@@ -251,7 +251,7 @@ func (s *Server) inboxOffer(q *rq) error {
 	}
 	from, okFrom := parseDate(dateParts(q.r, "available_from"))
 	if !okFrom {
-		p.add("available_from", "Enter the date the child can move in as a real date, for example "+inboxExampleDate(r.GetNeed().GetStartBy()))
+		p.add("available_from-day", "Enter the date the child can move in as a real date, for example "+inboxExampleDate(r.GetNeed().GetStartBy()))
 	}
 	if len(p) > 0 {
 		return q.inboxRefuse(p, show)

@@ -326,7 +326,7 @@ func (s *Server) tenderUplift(q *rq) error {
 	}
 	from, okFrom := parseDate(dateParts(q.r, "effective_from"))
 	if !okFrom {
-		p.add("effective_from", "Enter the date the new price starts as a real date, for example "+today)
+		p.add("effective_from-day", "Enter the date the new price starts as a real date, for example "+today)
 	}
 	if strings.TrimSpace(v.Get("justification")) == "" {
 		p.add("justification", "Enter why you need the uplift")
