@@ -23,15 +23,16 @@ import (
 // decisionRoutes are the decision logs pages: the list of logs a lead may
 // open, and one page per log (a framework's, a DPS's, a provider's record,
 // its risk levels, a setting's, the risk policy's), each filterable by
-// decision and date and downloadable as CSV (?format=csv).
+// decision and date and downloadable as CSV (?format=csv). An auditor reads
+// the same pages, read only, for any consortium (platform_decisions.go).
 func (s *Server) decisionRoutes() {
-	s.page("GET /decisions", leadOnly, s.decisionLogs)
-	s.page("GET /decisions/frameworks/{id}", leadOnly, s.frameworkLog)
-	s.page("GET /decisions/dps/{id}", leadOnly, s.dpsLog)
-	s.page("GET /decisions/providers/{id}", leadOnly, s.providerLog)
-	s.page("GET /decisions/providers/{id}/risk", leadOnly, s.riskLog)
-	s.page("GET /decisions/settings/{urn}", leadOnly, s.settingLog)
-	s.page("GET /decisions/risk-policy", leadOnly, s.riskPolicyLog)
+	s.page("GET /decisions", platDecisionReaders, s.decisionLogs)
+	s.page("GET /decisions/frameworks/{id}", platDecisionReaders, s.frameworkLog)
+	s.page("GET /decisions/dps/{id}", platDecisionReaders, s.dpsLog)
+	s.page("GET /decisions/providers/{id}", platDecisionReaders, s.providerLog)
+	s.page("GET /decisions/providers/{id}/risk", platDecisionReaders, s.riskLog)
+	s.page("GET /decisions/settings/{urn}", platDecisionReaders, s.settingLog)
+	s.page("GET /decisions/risk-policy", platDecisionReaders, s.riskPolicyLog)
 }
 
 // decisionsPerPage is how many decisions a page of a log shows (the CSV
@@ -70,18 +71,31 @@ func logTime(ts *timestamppb.Timestamp) time.Time { return ts.AsTime() }
 // frameworks and DPSs, its risk policy, and each provider it works with
 // (its record, its risk levels, its settings).
 func (s *Server) decisionLogs(q *rq) error {
-	slug := q.sess.Principal.OrgID()
+	if platAuditing(q) {
+		return s.platAuditorLogs(q)
+	}
+	idx, err := s.consortiumLogs(q, q.sess.Principal.OrgID())
+	if err != nil {
+		return err
+	}
+	q.page.Title = "Decision logs"
+	return q.render(view.DecisionLogs(q.page, idx))
+}
+
+// consortiumLogs are the logs of one consortium: what its lead may open,
+// and what an auditor reads of it.
+func (s *Server) consortiumLogs(q *rq, slug string) (view.LogIndex, error) {
 	var idx view.LogIndex
 	fws, err := s.framework.ListFrameworks(q.ctx, &frameworkv1.ListFrameworksRequest{Consortium: slug, MinPosition: q.at()})
 	if err != nil {
-		return err
+		return idx, err
 	}
 	for _, fw := range fws.GetFrameworks() {
 		idx.Frameworks = append(idx.Frameworks, view.LogLink{Title: fw.GetTitle(), Href: "/decisions/frameworks/" + fw.GetFrameworkId(), Status: view.Words(fw.GetStatus())})
 	}
 	dpss, err := s.purchasing.ListDps(q.ctx, &purchasingv1.ListDpsRequest{Consortium: slug, MinPosition: q.at()})
 	if err != nil {
-		return err
+		return idx, err
 	}
 	for _, d := range dpss.GetDps() {
 		idx.DPS = append(idx.DPS, view.LogLink{Title: d.GetTitle(), Href: "/decisions/dps/" + d.GetDpsId(), Status: view.Words(d.GetStatus())})
@@ -91,12 +105,12 @@ func (s *Server) decisionLogs(q *rq) error {
 	case status.Code(err) == codes.NotFound:
 		// Monitoring does not know the consortium yet.
 	case err != nil:
-		return err
+		return idx, err
 	default:
 		idx.Monitoring = true
 		contracts, err := s.monitoring.ListContracts(q.ctx, &monitoringv1.ListContractsRequest{Consortium: slug})
 		if err != nil {
-			return err
+			return idx, err
 		}
 		settings := map[string]map[string]bool{}
 		note := func(provider, urn string) {
@@ -127,8 +141,7 @@ func (s *Server) decisionLogs(q *rq) error {
 			return strings.ToLower(providerSortName(a)) < strings.ToLower(providerSortName(b))
 		})
 	}
-	q.page.Title = "Decision logs"
-	return q.render(view.DecisionLogs(q.page, idx))
+	return idx, nil
 }
 
 func providerSortName(p view.ProviderLogs) string {
@@ -200,7 +213,16 @@ func (s *Server) monitoringLog(q *rq, aggregate, id string, log decisionLog) (de
 
 // providerName is a provider's name as monitoring knows it, or its id.
 func (s *Server) providerName(q *rq, id string) (string, error) {
-	res, err := s.monitoring.ListRiskLevels(q.ctx, &monitoringv1.ListRiskLevelsRequest{Consortium: q.sess.Principal.OrgID(), ProviderId: id})
+	slug := platLogConsortium(q)
+	if slug == "" {
+		// An auditor who came from the list of every provider.
+		pv, err := s.purchasing.GetProvider(q.ctx, &purchasingv1.GetProviderRequest{ProviderId: id})
+		if err != nil {
+			return "", err
+		}
+		return platNameOr(pv.GetProfile().GetLegalName(), id), nil
+	}
+	res, err := s.monitoring.ListRiskLevels(q.ctx, &monitoringv1.ListRiskLevelsRequest{Consortium: slug, ProviderId: id})
 	if err != nil {
 		return "", err
 	}
@@ -226,8 +248,11 @@ func (s *Server) providerLog(q *rq) error {
 
 func (s *Server) riskLog(q *rq) error {
 	id := q.r.PathValue("id")
+	if platLogConsortium(q) == "" {
+		return status.Error(codes.NotFound, "risk levels are a consortium's")
+	}
 	return s.showLog(q, func() (decisionLog, error) {
-		log, err := s.monitoringLog(q, "risk", eventstore.ComposeID(q.sess.Principal.OrgID(), id), decisionLog{kind: "Risk levels", file: "risk-" + id})
+		log, err := s.monitoringLog(q, "risk", eventstore.ComposeID(platLogConsortium(q), id), decisionLog{kind: "Risk levels", file: "risk-" + id})
 		if err != nil {
 			return log, err
 		}
@@ -244,7 +269,10 @@ func (s *Server) settingLog(q *rq) error {
 }
 
 func (s *Server) riskPolicyLog(q *rq) error {
-	slug := q.sess.Principal.OrgID()
+	slug := platLogConsortium(q)
+	if slug == "" {
+		return status.Error(codes.NotFound, "a risk policy is a consortium's")
+	}
 	return s.showLog(q, func() (decisionLog, error) {
 		return s.monitoringLog(q, "policy", slug, decisionLog{kind: "Risk policy", title: "Risk policy of consortium " + slug, file: "risk-policy-" + slug})
 	})
@@ -398,6 +426,14 @@ func (s *Server) showLog(q *rq, fetch func() (decisionLog, error)) error {
 			case len(v.Pages) > 0 && !v.Pages[len(v.Pages)-1].Gap:
 				v.Pages = append(v.Pages, view.PageLink{Gap: true})
 			}
+		}
+	}
+	v.Back = "/decisions"
+	if platAuditing(q) {
+		v.ReadOnly = true
+		if slug := platLogConsortium(q); slug != "" {
+			v.Back += "?consortium=" + slug
+			v.Keep = []view.Option{{Value: slug, Text: "consortium"}}
 		}
 	}
 	q.page.Title = log.kind + ": " + log.title
