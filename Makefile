@@ -58,9 +58,14 @@ templ-check: templ
 	@git diff --exit-code --stat -- services/portal/view || { echo "services/portal/view is stale: run 'make templ' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- 'services/portal/view/*_templ.go')" || { echo "services/portal/view has untracked generated files: run 'make templ' and commit"; exit 1; }
 
-## assets: rebuild the portal's CSS and JavaScript from the pinned GOV.UK Frontend (npm; output committed)
+## assets: rebuild the portal's CSS and JavaScript from the pinned GOV.UK Frontend (npm; output committed),
+## and the needs page's SSDA903 counter (the kit's ssda903 in WebAssembly, with Go's wasm_exec.js)
 assets:
 	cd services/portal/assets/build && npm ci --no-audit --no-fund && npm run build
+	@# -trimpath and no VCS stamp: the same Go gives the same bytes in any clone, so the committed file can be checked.
+	cd services/portal && GOOS=js GOARCH=wasm $(GO) build -trimpath -buildvcs=false -ldflags='-s -w' -o assets/static/needs.wasm ./wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" services/portal/assets/static/wasm_exec.js
+	cp "$$($(GO) env GOROOT)/LICENSE" services/portal/assets/static/LICENSE-go.txt
 
 ## screenshots: PNGs of the portal's main pages over the demo data, in docs/screenshots
 screenshots:
