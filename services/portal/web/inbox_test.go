@@ -1,6 +1,10 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,11 +129,36 @@ func TestInboxOfferDeclineAndOutcome(t *testing.T) {
 		t.Error("a declined referral still offers to make an offer")
 	}
 
-	// Sam (Northern Lights) offers through gRPC; he sees the first
-	// referral without Pennine's offer, and not the second at all.
-	sam := s.purchasing(auth.ProviderOrg(northernLights), auth.ProviderResponder)
-	servicetest.Must(sam.MakeOffer(s.Ctx, &purchasingv1.MakeOfferRequest{RequestId: "inbox-offer-sam", ReferralId: first, SettingUrn: "SC100001",
-		WeeklyPricePence: 640000, AvailableFrom: "2026-12-07"})).OK(t)
+	// Sam (Northern Lights) offers without JavaScript, the form sent twice
+	// (a double click, a resent page): one offer.
+	c := s.httpSignedIn(5)
+	m := regexp.MustCompile(`name="request_id" value="([^"]+)"`).FindStringSubmatch(s.httpGet(t, c, "/inbox/"+first+"/offer"))
+	if m == nil {
+		t.Fatal("Sam's offer form has no request id")
+	}
+	form := url.Values{"request_id": {m[1]}, "setting_urn": {"SC100001"}, "weekly_price_pence": {"6400"},
+		"available_from-day": {"7"}, "available_from-month": {"12"}, "available_from-year": {"2026"}}
+	var at uint64
+	for range 2 {
+		res, err := c.PostForm(s.portal.URL+"/inbox/"+first+"/offer", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if res.StatusCode != http.StatusSeeOther || loc == nil || loc.Path != "/inbox/"+first {
+			t.Fatalf("an offer answered %d to %q, want 303 to the referral", res.StatusCode, res.Header.Get("Location"))
+		}
+		at, _ = strconv.ParseUint(loc.Query().Get("at"), 10, 64)
+	}
+	chloe := s.purchasing(auth.CouncilOrg("352"), auth.CouncilCommissioner)
+	ref := servicetest.Must(chloe.GetReferral(s.Ctx, &purchasingv1.GetReferralRequest{ReferralId: first, MinPosition: at})).OK(t)
+	if n := len(ref.GetOffers()); n != 2 {
+		t.Fatalf("the council reads %d offers, want Pennine's and one of Northern Lights'", n)
+	}
+
+	// Sam sees the first referral without Pennine's offer, and not the
+	// second at all.
 	s.signIn("Sam Okoro")
 	s.Follow(`.govuk-service-navigation a[href="/inbox"]`)
 	if got := s.Text("main"); !strings.Contains(got, "Male, 14") || strings.Contains(got, "Female, 12") {
@@ -148,8 +177,6 @@ func TestInboxOfferDeclineAndOutcome(t *testing.T) {
 	s.Contains("Page not found")
 
 	// Chloe awards Pennine's offer.
-	chloe := s.purchasing(auth.CouncilOrg("352"), auth.CouncilCommissioner)
-	ref := servicetest.Must(chloe.GetReferral(s.Ctx, &purchasingv1.GetReferralRequest{ReferralId: first})).OK(t)
 	var offer string
 	for _, o := range ref.GetOffers() {
 		if o.GetProviderId() == pennine {
