@@ -212,7 +212,8 @@ func (s *Server) retSubmitReturn(q *rq) error {
 	f.Correction = q.r.PostFormValue("correction") == "yes"
 	q.page.Title = "Return for " + view.RetMonth(f.Period)
 	again := func(errs []view.FieldError) error {
-		f.Errors = errs
+		f.Errors = retExplain(errs, f.Period)
+		q.page.Errors = f.Errors
 		return q.render(view.ReturnsFormPage(q.page, f))
 	}
 	fig, errs := retFigures(q.r, &f)
@@ -228,6 +229,36 @@ func (s *Server) retSubmitReturn(q *rq) error {
 			Figures: fig, Correction: f.Correction})
 		return res.GetPosition(), err
 	}, "/returns/settings/"+f.URN, banner, again)
+}
+
+// retExplain puts the service's refusals of a return in the form's words,
+// each linked to the figure it is about: figures that do not add up, a
+// month not yet over, a return filed by someone else meanwhile.
+func retExplain(errs []view.FieldError, period string) []view.FieldError {
+	out := make([]view.FieldError, len(errs))
+	for i, e := range errs {
+		m := strings.ToLower(e.Message)
+		switch {
+		case strings.Contains(m, "already filed"):
+			e.Message = "A return for " + view.RetMonth(period) + " was filed while you were filling this in: go back to the setting and correct it instead"
+		case strings.Contains(m, "no return for") && strings.Contains(m, "to correct"):
+			e.Message = "There is no return for " + view.RetMonth(period) + " to correct: go back to the setting and file it"
+		case strings.Contains(m, "once the month has ended"):
+			e.Message = "You can file the return for " + view.RetMonth(period) + " once the month has ended"
+		case strings.HasPrefix(m, "occupied places"):
+			e.Field, e.Message = "figures-occupied_places", "Places occupied on average cannot be more than the registered places"
+		case strings.HasPrefix(m, "complaints upheld"):
+			e.Field, e.Message = "figures-complaints_upheld", "Complaints upheld cannot be more than the complaints received"
+		case strings.Contains(m, "missing three times or more"):
+			e.Field = "figures-children_repeatedly_missing"
+		case strings.Contains(m, "feedback score needs"):
+			e.Field, e.Message = "figures-feedback_score", "Leave the average score empty when no child gave feedback"
+		case strings.Contains(m, "mean score is between"):
+			e.Field, e.Message = "figures-feedback_score", "Enter the children's average score, from 1 to 5"
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // retIncidentForm asks what happened, when, and what was done.

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
+	"regexp"
 	"testing"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
@@ -135,6 +138,14 @@ func TestReturnsProviderFilesCorrectsAndWarns(t *testing.T) {
 	s.Follow(`#returns-months a[href="/returns/settings/SC200001/returns/2026-10"]`)
 	s.Contains("Return for October 2026")
 	s.retFill("")
+	s.Enter("#figures-occupied_places", "5")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Places occupied on average cannot be more than the registered places")
+	wantIn(t, "the field's error", s.Text("#figures-occupied_places-error"), "cannot be more than the registered places")
+	s.Visit("/returns/settings/SC200001")
+	wantIn(t, "October, refused", s.rowText("#returns-months", 2), "October 2026", "Missing")
+	s.Follow(`#returns-months a[href="/returns/settings/SC200001/returns/2026-10"]`)
+	s.retFill("")
 	s.Follow("main form .govuk-button")
 	s.Contains("Return for October 2026 filed")
 	wantIn(t, "October", s.rowText("#returns-months", 2), "October 2026", "Late")
@@ -172,6 +183,38 @@ func TestReturnsProviderFilesCorrectsAndWarns(t *testing.T) {
 	retAwaitProvider(t, watch, monitoringv1.RiskLevel_RISK_LEVEL_GREEN)
 	s.Visit("/returns")
 	wantIn(t, "her risk level", s.Text("#risk-north-west"), "Green", "No early-warning indicator is past its amber threshold")
+
+	// Without JavaScript: a form with nothing in it is refused (422) and
+	// changes nothing; a notification sent twice (a double click, a
+	// refresh) is notified once.
+	c := s.httpSignedIn(4) // Priya Shah
+	page := s.httpGet(t, c, "/returns/settings/SC200001/incidents/new")
+	m := regexp.MustCompile(`name="request_id" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no request id on the incident form:\n%s", page)
+	}
+	post := func(form url.Values) int {
+		res, err := c.PostForm(s.portal.URL+"/returns/settings/SC200001/incidents/new", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(url.Values{"request_id": {m[1]}}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("an empty incident answered %d, want 422", code)
+	}
+	form := url.Values{"request_id": {m[1]}, "type": {"2"}, "occurred_on-day": {"2"}, "occurred_on-month": {"12"}, "occurred_on-year": {"2026"},
+		"summary": {"Hospital admission overnight after an asthma attack; care plan updated."}}
+	for range 2 {
+		if code := post(form); code != http.StatusSeeOther {
+			t.Fatalf("an incident answered %d, want 303 to the setting", code)
+		}
+	}
+	s.Visit("/returns/settings/SC200001")
+	if n := s.Eval(`String(document.querySelectorAll("#returns-incidents li").length)`); n != "2" {
+		t.Fatalf("the setting lists %s incidents, want 2 (police involvement, serious illness once)", n)
+	}
 
 	// Her responder reads the same and files returns, but only an admin
 	// warns of financial difficulty.
