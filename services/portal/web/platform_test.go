@@ -78,6 +78,7 @@ func TestAuditorReadsTheDecisionLogsOfEveryConsortium(t *testing.T) {
 	servicetest.Must(s.framework(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).AddMemberCouncil(s.Ctx, &frameworkv1.AddMemberCouncilRequest{
 		RequestId: "plat-add-354-00001", FrameworkId: fw, LaCode: "354", Reason: "Rochdale joined at the December board"})).OK(t)
 	dps := s.platYorkshireDps()
+	s.registerProvider("pennine-pathways", "Pennine Pathways Ltd", "01234567", "2027-11-30")
 	s.platSettle()
 
 	s.signIn("Ines Auditor")
@@ -90,6 +91,12 @@ func TestAuditorReadsTheDecisionLogsOfEveryConsortium(t *testing.T) {
 	wantIn(t, "the frameworks' logs", s.Text("#frameworks-logs"), "North West Residential 2027", "north-west", "Draft")
 	wantIn(t, "the DPSs' logs", s.Text("#dps-logs"), "Yorkshire Fostering DPS", "yorkshire-humber", "Open")
 	s.platReadOnly()
+
+	// A provider's own record, from the list of every provider.
+	s.Follow(`#provider-logs a[href="/decisions/providers/pennine-pathways"]`)
+	s.Contains("Decision log: Provider record", "Pennine Pathways Ltd")
+	s.platReadOnly()
+	s.Follow(`a.govuk-back-link`)
 
 	// North-west's framework: filtered, downloaded.
 	s.Follow(`a[href="/decisions/frameworks/` + fw + `"]`)
@@ -123,6 +130,12 @@ func TestAuditorReadsTheDecisionLogsOfEveryConsortium(t *testing.T) {
 		t.Errorf("yorkshire-humber's logs show north-west's framework")
 	}
 	s.platReadOnly()
+	// Its risk policy's log is the consortium's: the page keeps the choice.
+	s.Follow(`a[href="/decisions/risk-policy?consortium=yorkshire-humber"]`)
+	s.Contains("Decision log: Risk policy", "Risk policy of consortium yorkshire-humber")
+	s.platReadOnly()
+	s.Follow(`a.govuk-back-link`)
+	s.Contains("Consortium yorkshire-humber")
 	s.Follow(`a[href="/decisions/dps/` + dps + `"]`)
 	s.Contains("Decision log: Dynamic purchasing system", "Yorkshire Fostering DPS", "2 decisions.", "DPS created", "DPS opened")
 	s.platReadOnly()
@@ -139,6 +152,9 @@ func TestAuditorReadsTheDecisionLogsOfEveryConsortium(t *testing.T) {
 
 	// A consortium no service knows is not found.
 	s.Visit("/decisions?consortium=nowhere-at-all")
+	s.Contains("Page not found")
+	// Nor is a consortium's log without the consortium.
+	s.Visit("/decisions/risk-policy")
 	s.Contains("Page not found")
 
 	// The platform's health is the admin's.
