@@ -192,9 +192,13 @@ func TestInboxOfferDeclineAndOutcome(t *testing.T) {
 			t.Errorf("after the award Sam sees %q:\n%s", other, s.Text("main"))
 		}
 	}
+	// Chloe withdraws the second, which Rafi declined.
+	s.settle(servicetest.Must(chloe.WithdrawReferral(s.Ctx, &purchasingv1.WithdrawReferralRequest{RequestId: "inbox-withdraw-2", ReferralId: second,
+		Reason: purchasingv1.ReferralWithdrawalReason_REFERRAL_WITHDRAWAL_REASON_NO_SUITABLE_OFFER})).OK(t).GetPosition())
 	s.signIn("Priya Shah")
 	s.Follow(`.govuk-service-navigation a[href="/inbox"]`)
-	wantIn(t, "the decided referrals", s.Text("#closed"), "Male, 14", "Awarded to you")
+	s.Contains("No referral is waiting for your answer.", "You have no offer waiting for a council's decision.")
+	wantIn(t, "the decided referrals", s.Text("#closed"), "Male, 14", "Awarded to you", "Female, 12", "Withdrawn by the council")
 	s.Follow(`#closed a[href="/inbox/` + first + `"]`)
 	s.Contains("Awarded to you", "Accepted: the child is placed with you", "£6,200.00")
 	if strings.Contains(s.Text("main"), "£6,400.00") {
