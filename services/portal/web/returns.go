@@ -47,7 +47,7 @@ func (s *Server) retOverview(q *rq) error {
 	}
 	levels := map[string]monitoringv1.RiskLevel{}
 	for _, r := range risks.GetProviders() {
-		o.Risks = append(o.Risks, retRisk(r.GetConsortium(), r.GetLevel(), r.GetReasons(), r.GetSuspended(), view.When(r.GetChangedAt())))
+		o.Risks = append(o.Risks, retRisk(r.GetConsortium(), r.GetLevel(), r.GetReasons(), r.GetSuspended(), view.When(r.GetChangedAt()), settings.nameOf))
 		for _, st := range r.GetSettings() {
 			levels[st.GetUrn()] = max(levels[st.GetUrn()], st.GetLevel())
 		}
@@ -85,10 +85,16 @@ func (s *Server) retOverview(q *rq) error {
 }
 
 // retRisk is a level with its reasons in words.
-func retRisk(consortium string, level monitoringv1.RiskLevel, reasons []*monitoringv1.RiskReason, suspended bool, since string) view.ReturnsRisk {
+// A provider's reasons name the setting each concerns; a setting's own
+// page does not repeat it.
+func retRisk(consortium string, level monitoringv1.RiskLevel, reasons []*monitoringv1.RiskReason, suspended bool, since string, nameOf func(string) string) view.ReturnsRisk {
 	r := view.ReturnsRisk{Consortium: consortium, Level: level, Suspended: suspended, Since: since}
 	for _, why := range reasons {
-		r.Reasons = append(r.Reasons, view.RetReason(why))
+		setting := ""
+		if why.GetSettingUrn() != "" && nameOf != nil {
+			setting = nameOf(why.GetSettingUrn())
+		}
+		r.Reasons = append(r.Reasons, view.RetReason(why, setting))
 	}
 	return r
 }
@@ -183,7 +189,7 @@ func (s *Server) retSetting(q *rq) error {
 	for _, r := range risks.GetProviders() {
 		for _, st := range r.GetSettings() {
 			if st.GetUrn() == urn {
-				page.Risks = append(page.Risks, retRisk(r.GetConsortium(), st.GetLevel(), st.GetReasons(), false, ""))
+				page.Risks = append(page.Risks, retRisk(r.GetConsortium(), st.GetLevel(), st.GetReasons(), false, "", nil))
 			}
 		}
 	}

@@ -94,7 +94,7 @@ func TestReturnsProviderFilesCorrectsAndWarns(t *testing.T) {
 	// Her risk level, why, and what is missing.
 	s.signIn("Priya Shah")
 	s.Follow(`#navigation a[href="/returns"]`)
-	s.Contains("Monitoring", "Pennine Pathways Ltd", "Consortium north-west", "Amber", "monthly returns overdue",
+	s.Contains("Monitoring", "Pennine Pathways Ltd", "Consortium north-west", "Amber", "1 monthly return overdue in the last 12 months at Heaton Norris House",
 		"1 return is missing", "Heaton Norris House", "October 2026", "Ribble View", "You have not warned of financial difficulty")
 	wantIn(t, "the missing returns", s.rowText("#returns-missing", 1), "Heaton Norris House", "October 2026", "working days")
 
