@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -8,6 +9,24 @@ import (
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/portal/view"
 )
+
+// plcRules are the monitoring rules a commissioner's form can still break
+// (another tab, another person), in the commissioner's words. They join
+// the portal's rule words, which dpsRuleWords applies: the service's own
+// descriptions name ids and codes.
+var plcRules = map[string]string{
+	"monitoring.start_outcome_already_recorded": "The outcomes at the start are already recorded: record a review instead.",
+	"monitoring.review_before_start_outcome":    "Record the outcomes at the start first: a review is measured against them.",
+	"monitoring.outcome_before_placement_start": "The outcomes must be measured on or after the day the placement started.",
+	"monitoring.contract_ended":                 "This placement has already ended.",
+	"monitoring.date_in_future":                 "The date must be today or in the past.",
+	"monitoring.end_before_start":               "The placement cannot end before it started.",
+	"monitoring.unknown_reason_code":            "Select why the placement ended.",
+	"monitoring.follow_up_before_visit":         "The action must be due after the visit.",
+	"monitoring.council_has_no_placement_there": "Your council has no child placed at this home, so it cannot record a visit.",
+}
+
+func init() { maps.Copy(dpsRules, plcRules) }
 
 // What a commissioner records about a placement: outcomes at the start and
 // at reviews, a quality visit to the home, and the placement's end. Each
@@ -127,9 +146,9 @@ func (s *Server) plcRecordOutcome(q *rq) error {
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.RecordOutcome(q.ctx, &monitoringv1.RecordOutcomeRequest{RequestId: requestID, ContractId: c.GetContractId(), Point: point, RecordedOn: date,
-			ExpectedVersion: c.GetVersion(), Scores: &monitoringv1.OutcomeScores{Stability: scores["scores-stability"], Education: scores["scores-education"],
+			Scores: &monitoringv1.OutcomeScores{Stability: scores["scores-stability"], Education: scores["scores-education"],
 				Health: scores["scores-health"], Wellbeing: scores["scores-wellbeing"], ChildsView: scores["scores-childs_view"]}})
-		return res.GetPosition(), err
+		return res.GetPosition(), dpsRuleWords(err)
 	}, "/placements/"+c.GetContractId(), banner, again)
 }
 
@@ -186,12 +205,19 @@ func (s *Server) plcEndCheck(q *rq) error {
 		Parts: dateParts(q.r, "end_date"), RequestID: formRequestID(q.r)}))
 }
 
-// plcEnd records the end, once confirmed.
+// plcEnd records the end, once confirmed. The placement may have ended
+// already: a confirmation sent twice acts once (the service knows its
+// request id), another is refused by the service in words.
 func (s *Server) plcEnd(q *rq) error {
-	c, home, err := s.plcActive(q)
+	c, err := s.plcContract(q)
 	if err != nil {
 		return err
 	}
+	if !plcPlaces(q, c) {
+		return plcNotFound
+	}
+	names := plcNames{s: s, q: q}
+	home := names.home(c.GetProviderId(), c.GetSettingUrn())
 	again := func(errs []view.FieldError) error { return s.plcEndForm(q, c, home, errs, formRequestID(q.r)) }
 	date, code, errs := s.plcEndAnswers(q, c)
 	if len(errs) > 0 {
@@ -199,8 +225,8 @@ func (s *Server) plcEnd(q *rq) error {
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.EndPlacement(q.ctx, &monitoringv1.EndPlacementRequest{RequestId: requestID, ContractId: c.GetContractId(), EndDate: date,
-			ReasonCode: code, Reason: plcTrim(q.r, "reason"), ExpectedVersion: c.GetVersion()})
-		return res.GetPosition(), err
+			ReasonCode: code, Reason: plcTrim(q.r, "reason")})
+		return res.GetPosition(), dpsRuleWords(err)
 	}, "/placements/"+c.GetContractId()+"/ended", "", again)
 }
 
@@ -283,6 +309,6 @@ func (s *Server) plcRecordVisit(q *rq) error {
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.RecordQualityVisit(q.ctx, &monitoringv1.RecordQualityVisitRequest{RequestId: requestID, Urn: c.GetSettingUrn(), VisitedOn: date,
 			Rating: monitoringv1.VisitRating(rating), Findings: findings, Actions: actions})
-		return res.GetPosition(), err
+		return res.GetPosition(), dpsRuleWords(err)
 	}, "/placements/"+c.GetContractId(), "Your quality visit is recorded", again)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -275,8 +276,36 @@ func TestPlacementJourney(t *testing.T) {
 	s.Enter("#reason", "Returned home with a support plan agreed at the review")
 	s.Follow("main form .govuk-button")
 	s.Contains("Check and end the placement", "6 January 2027", "Returned home to live with parent(s)", "support plan agreed")
+	confirm := url.Values{}
+	for _, name := range []string{"request_id", "end_date-day", "end_date-month", "end_date-year", "reason_code", "reason"} {
+		confirm.Set(name, s.Eval(`document.querySelector("form[action$='/end/confirm'] input[name='`+name+`']").value`))
+	}
 	s.Follow("main form .govuk-button--warning")
 	s.Contains("Placement ended", plcHomeName, "The placement ended on 6 January 2027: Returned home")
+
+	// The confirmation sent again (a double click, a refresh) acts once.
+	jar, _ := cookiejar.New(nil)
+	base, _ := url.Parse(s.portal.URL)
+	jar.SetCookies(base, s.Cookies())
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(s.portal.URL+"/placements/"+id+"/end/confirm", confirm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/placements/"+id+"/ended") {
+		t.Fatalf("the confirmation sent again answered %d to %q, want 303 to the ended page", res.StatusCode, res.Header.Get("Location"))
+	}
+	ends := 0
+	for _, d := range servicetest.Must(s.monitoring(auth.CouncilOrg("352"), auth.CouncilCommissioner).GetDecisionLog(s.Ctx,
+		&monitoringv1.GetDecisionLogRequest{Aggregate: "contract", Id: id, MinPosition: s.LastPosition()})).OK(t).GetDecisions() {
+		if d.GetDecision() == "ContractEnded" {
+			ends++
+		}
+	}
+	if ends != 1 {
+		t.Errorf("the contract's log has %d ends, want 1", ends)
+	}
 	s.Follow(`main a[href="/placements/` + id + `"]`)
 	wantIn(t, "the status", s.Text("#placement-status"), "Ended")
 	wantIn(t, "the contract", s.Text("#placement-contract"), "Ended", "6 January 2027")
