@@ -558,7 +558,7 @@ func NeedsNew(p Page, v NeedsNewView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\"></div></div></div></fieldset></div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" id=\"needs-count-button\">Count the children</button><p class=\"govuk-body\" id=\"needs-status\" role=\"status\"></p></form><form method=\"post\" action=\"/needs/new\" id=\"needs-send\" novalidate hidden>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\"></div></div></div></fieldset></div><button type=\"submit\" class=\"govuk-button govuk-button--secondary\" data-module=\"govuk-button\" id=\"needs-count-button\">Count the children</button><p class=\"govuk-body\" id=\"needs-status\" role=\"status\"></p></form></div></div> <form method=\"post\" action=\"/needs/new\" id=\"needs-send\" novalidate hidden>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -573,13 +573,13 @@ func NeedsNew(p Page, v NeedsNewView) templ.Component {
 			var templ_7745c5c3_Var29 string
 			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(v.Council)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 206, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 209, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var29))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Children looked after on</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-date\"></dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Children counted</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-children\"></dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Combinations counted</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-cells\"></dd></div></dl><div class=\"govuk-warning-text\" id=\"needs-empty\" hidden><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> No child in this extract was looked after on that date, so the return is empty. Sent, it would stand for your council on that date in place of any earlier return. Check the date and that the extract covers the year.</strong></div><details class=\"govuk-details\" open><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">The counts in full</span></summary><div class=\"govuk-details__text\"><pre class=\"govuk-body-s\" id=\"needs-summary\"></pre></div></details><p class=\"govuk-body\">Only these counts are sent. Your files stay on this computer.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Children looked after on</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-date\"></dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Children counted</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-children\"></dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\">Combinations counted</dt><dd class=\"govuk-summary-list__value\" id=\"needs-check-cells\"></dd></div></dl><div class=\"govuk-warning-text\" id=\"needs-empty\" hidden><span class=\"govuk-warning-text__icon\" aria-hidden=\"true\">!</span> <strong class=\"govuk-warning-text__text\"><span class=\"govuk-visually-hidden\">Warning</span> No child in this extract was looked after on that date, so the return is empty. Sent, it would stand for your council on that date in place of any earlier return. Check the date and that the extract covers the year.</strong></div><details class=\"govuk-details\" open><summary class=\"govuk-details__summary\"><span class=\"govuk-details__summary-text\">The counts in full</span></summary><div class=\"govuk-details__text\"><pre id=\"needs-summary\"></pre></div></details><p class=\"govuk-body\">Only these counts are sent. Your files stay on this computer.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -587,20 +587,20 @@ func NeedsNew(p Page, v NeedsNewView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</form><h2 class=\"govuk-heading-m\" id=\"needs-cli\">Count on your own computer</h2><p class=\"govuk-body\">carecoop import-903 reads the same files on your computer, shows the same counts and problems, asks before it sends anything, and sends only the counts:</p><pre class=\"govuk-body-s govuk-inset-text\" id=\"needs-command\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</form><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><h2 class=\"govuk-heading-m\" id=\"needs-cli\">Count on your own computer</h2><p class=\"govuk-body\">carecoop import-903 reads the same files on your computer, shows the same counts and problems, asks before it sends anything, and sends only the counts:</p><div class=\"govuk-inset-text\"><pre id=\"needs-command\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var30 string
 			templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(v.Command)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 239, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 244, Col: 69}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var30))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</pre><p class=\"govuk-body\">Give the two files' names, and another date after --as-at if you count on another day. It needs the demand service's address (--demand-addr) and your token (--token, or CARECOOP_TOKEN): ask your platform administrator for them.</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/needs\">Back to needs data</a></p></div></div><script type=\"module\" src=\"/static/needs.js\"></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</pre></div><p class=\"govuk-body\">Give the two files' names, and another date after --as-at if you count on another day. It needs the demand service's address (--demand-addr) and your token (--token, or CARECOOP_TOKEN): ask your platform administrator for them.</p><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/needs\">Back to needs data</a></p></div></div><script type=\"module\" src=\"/static/needs.js\"></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -662,7 +662,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var33 string
 			templ_7745c5c3_Var33, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.AsAt)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 264, Col: 70}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 269, Col: 70}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var33))
 			if templ_7745c5c3_Err != nil {
@@ -675,7 +675,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var34 string
 			templ_7745c5c3_Var34, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.Submission)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 268, Col: 62}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 273, Col: 62}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var34))
 			if templ_7745c5c3_Err != nil {
@@ -688,7 +688,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var35 string
 			templ_7745c5c3_Var35, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.SentAt)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 272, Col: 58}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 277, Col: 58}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var35))
 			if templ_7745c5c3_Err != nil {
@@ -701,7 +701,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var36 string
 			templ_7745c5c3_Var36, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.SentBy)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 272, Col: 78}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 277, Col: 78}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var36))
 			if templ_7745c5c3_Err != nil {
@@ -714,7 +714,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var37 string
 			templ_7745c5c3_Var37, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.Children)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 276, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 281, Col: 60}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var37))
 			if templ_7745c5c3_Err != nil {
@@ -767,7 +767,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var40 string
 			templ_7745c5c3_Var40, templ_7745c5c3_Err = templ.JoinStringErrs(v.Row.Status)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 280, Col: 99}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 285, Col: 99}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var40))
 			if templ_7745c5c3_Err != nil {
@@ -780,7 +780,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var41 string
 			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(v.Fallback)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 287, Col: 18}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 292, Col: 18}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 			if templ_7745c5c3_Err != nil {
@@ -793,7 +793,7 @@ func NeedsWithdraw(p Page, v NeedsWithdrawView) templ.Component {
 			var templ_7745c5c3_Var42 string
 			templ_7745c5c3_Var42, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(v.Action)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 290, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 295, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var42)
 			if templ_7745c5c3_Err != nil {
@@ -879,7 +879,7 @@ func NeedsHome(p Page, v NeedsHomeView) templ.Component {
 			var templ_7745c5c3_Var45 string
 			templ_7745c5c3_Var45, templ_7745c5c3_Err = templ.JoinStringErrs(v.Council)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 315, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `needs.templ`, Line: 320, Col: 43}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var45))
 			if templ_7745c5c3_Err != nil {

@@ -152,7 +152,7 @@ func (s *Server) needsNewView(q *rq) view.NeedsNewView {
 	due := s.needsDueDate()
 	return view.NeedsNewView{LA: la, Council: view.CouncilName(la), RequestID: newRequestID(),
 		AsAt:    view.DateField{ID: "needs-as-at", Day: strconv.Itoa(due.Day()), Month: strconv.Itoa(int(due.Month())), Year: strconv.Itoa(due.Year())},
-		Command: fmt.Sprintf("carecoop import-903 --episodes episodes.csv --header header.csv --la %s --as-at %s", la, due.Format(time.DateOnly))}
+		Command: fmt.Sprintf("carecoop import-903 --episodes episodes.csv --header header.csv \\\n    --la %s --as-at %s", la, due.Format(time.DateOnly))}
 }
 
 func (s *Server) needsNew(q *rq) error {

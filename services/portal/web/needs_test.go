@@ -225,19 +225,27 @@ func TestAnalystSendsNeedsCountedInTheBrowser(t *testing.T) {
 	s.Visit("/needs/new")
 	s.Contains("You cannot see this page")
 
-	// The analyst withdraws it: the reason is asked for first.
+	// A corrected return, sent with import-903 (here through gRPC), stands
+	// in place of the first; the analyst withdraws it after a confirmation
+	// page that asks why, and the first is in use again.
+	analystAPI := s.demand(auth.CouncilOrg("352"), auth.CouncilAnalyst)
+	second := servicetest.Must(analystAPI.SubmitNeedsReturn(s.Ctx, &demandv1.SubmitNeedsReturnRequest{RequestId: "import903-test-second", AsAt: "2018-03-31",
+		Source: "ssda903-import", Cells: []*demandv1.NeedsCell{{PlacementGroup: "fostering", AgeBand: "5-9", Need: "N1", LegalStatus: "C2", Area: "inside", DistanceBand: "0-5", Count: 7}}})).OK(t)
 	s.signIn("Dev Patel")
-	s.Follow(`#navigation a[href="/needs"]`)
-	s.Follow(`#needs-returns a[href="/needs/2018-03-31/1/withdraw"]`)
-	s.Contains("Withdraw the return as at 31 March 2018", "The demand figures will then have no counts of your council's children on 31 March 2018")
+	s.Visit("/needs?at=" + strconv.FormatUint(second.GetPosition(), 10))
+	wantIn(t, "the returns", s.rowText("#needs-returns", 1), "Submission 2", "7", "In use", "counted with carecoop import-903")
+	wantIn(t, "the returns", s.rowText("#needs-returns", 2), "Submission 1", "Replaced")
+	s.Follow(`#needs-returns a[href="/needs/2018-03-31/2/withdraw"]`)
+	s.Contains("Withdraw the return as at 31 March 2018", "The demand figures will then use submission 1, sent 3 December 2026")
 	s.Follow("main form button")
 	s.Contains("There is a problem", "Say why you are withdrawing the return")
 	s.Enter("#reason", "Sent with the wrong year's extract")
 	s.Follow("main form button")
-	s.Contains("Submission 1 of the return as at 31 March 2018 withdrawn")
-	wantIn(t, "the returns", s.rowText("#needs-returns", 1), "Withdrawn", "by you: Sent with the wrong year's extract")
-	listed = servicetest.Must(s.demand(auth.CouncilOrg("352"), auth.CouncilAnalyst).ListNeedsReturns(s.Ctx, &demandv1.ListNeedsReturnsRequest{})).OK(t).GetReturns()
-	if len(listed) != 1 || !listed[0].GetWithdrawn() || listed[0].GetWithdrawalReason() != "Sent with the wrong year's extract" {
+	s.Contains("Submission 2 of the return as at 31 March 2018 withdrawn")
+	wantIn(t, "the returns", s.rowText("#needs-returns", 1), "Submission 2", "Withdrawn", "by you: Sent with the wrong year's extract")
+	wantIn(t, "the returns", s.rowText("#needs-returns", 2), "Submission 1", "In use")
+	listed = servicetest.Must(analystAPI.ListNeedsReturns(s.Ctx, &demandv1.ListNeedsReturnsRequest{})).OK(t).GetReturns()
+	if len(listed) != 2 || !listed[0].GetWithdrawn() || listed[0].GetWithdrawalReason() != "Sent with the wrong year's extract" || !listed[1].GetCurrent() {
 		t.Fatalf("demand holds %v", listed)
 	}
 }
@@ -251,7 +259,7 @@ func TestAnalystNeedsWithoutJavaScript(t *testing.T) {
 	dev := s.httpSignedIn(needsPerson(t, "Dev Patel"))
 	page := s.httpGet(t, dev, "/needs/new")
 	wantIn(t, "the send page", page, "Counting in the browser needs JavaScript",
-		"carecoop import-903 --episodes episodes.csv --header header.csv --la 352 --as-at 2026-03-31",
+		"carecoop import-903 --episodes episodes.csv --header header.csv \\\n    --la 352 --as-at 2026-03-31",
 		`<form id="needs-count" data-la="352" novalidate hidden>`, `<script type="module" src="/static/needs.js">`)
 	fola := s.httpSignedIn(needsPerson(t, "Fola Adeyemi"))
 	wantIn(t, "council 353's send page", s.httpGet(t, fola, "/needs/new"), "--la 353 --as-at 2026-03-31")
