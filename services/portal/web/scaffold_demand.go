@@ -1,5 +1,0 @@
-package web
-
-// Placeholder until this area's pages are built (replaced by its own files).
-
-func (s *Server) demandRoutes() {}
