@@ -50,6 +50,13 @@ func (s *Server) retReturnPage(q *rq) (view.ReturnsForm, *monitoringv1.Monitorin
 	if f.Councils, f.Consortia, err = s.retAudience(q, urn); err != nil {
 		return view.ReturnsForm{}, nil, err
 	}
+	// A new return starts from the places the register holds: the
+	// provider says them once (a form sent back replaces every value).
+	for _, st := range settings.list {
+		if st.GetUrn() == urn {
+			f.Values["figures-registered_places"] = strconv.Itoa(int(st.GetRegisteredPlaces()))
+		}
+	}
 	var filed *monitoringv1.MonitoringReturn
 	for _, r := range rets.GetReturns() {
 		if r.GetPeriod() == period {

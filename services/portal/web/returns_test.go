@@ -108,6 +108,9 @@ func TestReturnsProviderFilesCorrectsAndWarns(t *testing.T) {
 	// November's return: staff in post left out, then given.
 	s.Follow(`#returns-months a[href="/returns/settings/SC200001/returns/2026-11"]`)
 	s.Contains("Return for November 2026", "Filed once, seen by Manchester, Oldham and the lead of consortium north-west")
+	if got := s.Eval(`document.querySelector("#figures-registered_places").value`); got != "4" {
+		t.Fatalf("registered places start as %q, want the register's 4", got)
+	}
 	s.retFill("#figures-staff_in_post")
 	s.Enter("#incidents-4", "1")
 	s.Click(`input[name="figures-feedback_themes"][value="feel_safe"]`)
