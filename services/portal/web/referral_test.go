@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,6 +213,11 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	s.signIn("Erin Walsh")
 	s.Visit("/referrals/" + ref)
 	s.Contains("Page not found")
+	if res, err := s.httpSignedIn(8).Get(s.portal.URL + "/referrals/" + ref + "/offers/events?version=1"); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("Erin Walsh's browser may follow 352's offers: %d", res.StatusCode)
+	}
 
 	// A provider cannot place a child.
 	s.signIn("Priya Shah")

@@ -32,9 +32,12 @@ const refExplained = 10
 
 // refPoll is how often a live offers region asks for the referral again.
 // Purchasing has no watch RPC for the portal to follow (only monitoring's
-// alerts stream), and a query's min_position waits for a position already
-// known, not for the next change: so the stream polls GetReferral as the
-// person and sends the region only when the referral's version moved.
+// alerts stream). A query's min_position waits (at most 5 s) until the read
+// model has applied a position the caller names; GetReferral answers no
+// position, and one past the last seen is passed at once by any other
+// context's commit, so waiting on it would spin, not wait. So the stream
+// polls GetReferral as the person — one in-memory read a page every 2 s —
+// and sends the region only when the referral's version has moved.
 const refPoll = 2 * time.Second
 
 func (s *Server) referralRoutes() {
@@ -350,6 +353,16 @@ func (s *Server) referralOfferEvents(q *rq) error {
 	id := q.r.PathValue("id")
 	shown, _ := strconv.ParseUint(q.r.URL.Query().Get("version"), 10, 64)
 	p := q.sess.Principal
+	// Nothing to stream for a referral the person may not see (404) or one
+	// already settled: 204 tells the browser not to reconnect.
+	v, err := s.purchasing.GetReferral(q.ctx, &purchasingv1.GetReferralRequest{ReferralId: id})
+	if err != nil {
+		return err
+	}
+	if v.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN && v.GetVersion() == shown {
+		q.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	return q.live(func(ctx context.Context) (templ.Component, bool, error) {
 		for {
 			v, err := s.purchasing.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: id})
