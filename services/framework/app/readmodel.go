@@ -185,6 +185,7 @@ func setTerms(fw *frameworkv1.Framework, t *frameworkv1.FrameworkTerms) {
 	fw.TermStart, fw.TermEnd, fw.CurrentEnd = t.GetTermStart(), t.GetTermEnd(), t.GetTermEnd()
 	fw.ExtensionOptionsMonths = append([]uint32(nil), t.GetExtensionOptionsMonths()...)
 	fw.QualityWeight, fw.PriceWeight = t.GetQualityWeight(), t.GetPriceWeight()
+	fw.QualityQuestions = t.GetQualityQuestions()
 	fw.MemberCouncils = append([]string(nil), t.GetMemberCouncils()...)
 	sort.Strings(fw.MemberCouncils)
 	fw.Lots = fw.Lots[:0]

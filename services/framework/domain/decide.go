@@ -235,8 +235,8 @@ func (c SubmitBid) decide(s State) ([]proto.Message, error) {
 		return nil, domainerr.Field("quality_answers", "answer the lot's quality questions: a bid needs at least one answer")
 	}
 	for i, a := range c.QualityAnswers {
-		if strings.TrimSpace(a.GetQuestion()) == "" || strings.TrimSpace(a.GetAnswer()) == "" {
-			return nil, domainerr.Field(fmt.Sprintf("quality_answers[%d]", i), "quality answer %d needs both its question and an answer", i+1)
+		if strings.TrimSpace(a.GetAnswer()) == "" {
+			return nil, domainerr.Field(fmt.Sprintf("quality_answers[%d]", i), "quality answer %d needs an answer", i+1)
 		}
 	}
 	switch st := s.StatusAt(c.Now); st {
@@ -255,9 +255,9 @@ func (c SubmitBid) decide(s State) ([]proto.Message, error) {
 		return nil, domainerr.Rule(RuleBidWithinPriceBand, "a weekly price of %s is outside lot %q's price band of %s to %s: bid within the band",
 			pounds(c.WeeklyPricePence), c.LotID, pounds(band.GetMinWeeklyPence()), pounds(band.GetMaxWeeklyPence()))
 	}
-	answers := make([]*frameworkv1.QualityAnswer, len(c.QualityAnswers))
-	for i, a := range c.QualityAnswers {
-		answers[i] = proto.CloneOf(a)
+	answers, err := bidAnswers(s.Terms.GetQualityQuestions(), c.QualityAnswers)
+	if err != nil {
+		return nil, err
 	}
 	if _, amending := s.Bid(c.LotID, providerID); amending {
 		return one(&frameworkv1.BidAmended{FrameworkId: s.FrameworkID, LotId: c.LotID, ProviderId: providerID, WeeklyPricePence: c.WeeklyPricePence, QualityAnswers: answers})

@@ -23,6 +23,11 @@ const (
 	RuleMemberCouncilsRequired = "framework.member_councils_required"
 	// RuleMemberCouncilsUnique: a council is listed once.
 	RuleMemberCouncilsUnique = "framework.member_councils_unique"
+	// RuleQualityQuestionsMax: a framework asks at most MaxQualityQuestions
+	// quality questions.
+	RuleQualityQuestionsMax = "framework.quality_questions_max"
+	// RuleQualityQuestionIDsUnique: question ids are unique within a framework.
+	RuleQualityQuestionIDsUnique = "framework.quality_question_ids_unique"
 
 	// RuleAmendOnlyDraft: terms change only while the framework is a draft.
 	RuleAmendOnlyDraft = "framework.amend_only_draft"
@@ -43,6 +48,16 @@ const (
 	RuleNoBidsAfterClose = "framework.no_bids_after_close"
 	// RuleBidWithinPriceBand: a bid's weekly price lies within the lot's price band.
 	RuleBidWithinPriceBand = "framework.bid_within_price_band"
+	// RuleAnswerEveryQuestion: a bid on a framework with quality questions
+	// answers every one of them.
+	RuleAnswerEveryQuestion = "framework.answer_every_question"
+	// RuleAnswerKnownQuestion: each answer names one of the framework's
+	// quality questions (none, on a framework without questions).
+	RuleAnswerKnownQuestion = "framework.answer_known_question"
+	// RuleAnswerEachQuestionOnce: a question is answered once per bid.
+	RuleAnswerEachQuestionOnce = "framework.answer_each_question_once"
+	// RuleAnswerWordLimit: an answer keeps to its question's word limit.
+	RuleAnswerWordLimit = "framework.answer_word_limit"
 
 	// RuleNoScoringBeforeClose: bids are scored only after bidding closes.
 	RuleNoScoringBeforeClose = "framework.no_scoring_before_close"

@@ -70,6 +70,9 @@ func validateTerms(t *frameworkv1.FrameworkTerms) error {
 	if err := validateMembers(t.GetMemberCouncils()); err != nil {
 		return err
 	}
+	if err := validateQuestions(t.GetQualityQuestions()); err != nil {
+		return err
+	}
 	if q, p := t.GetQualityWeight(), t.GetPriceWeight(); q+p != 100 {
 		return domainerr.Rule(RuleWeightsSum100,
 			"quality_weight (%d) and price_weight (%d) add up to %d: they must add up to 100, e.g. 70 and 30", q, p, q+p)

@@ -555,7 +555,11 @@ type SubmitBidRequest struct {
 	FrameworkId      string                 `protobuf:"bytes,2,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
 	LotId            string                 `protobuf:"bytes,3,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
 	WeeklyPricePence int64                  `protobuf:"varint,4,opt,name=weekly_price_pence,json=weeklyPricePence,proto3" json:"weekly_price_pence,omitempty"`
-	QualityAnswers   []*QualityAnswer       `protobuf:"bytes,5,rep,name=quality_answers,json=qualityAnswers,proto3" json:"quality_answers,omitempty"`
+	// On a framework with quality questions: one answer to each question, by
+	// question_id (FAILED_PRECONDITION naming a question missed, unknown or
+	// answered twice, or an answer over its word limit). On one without: free
+	// question and answer pairs.
+	QualityAnswers []*QualityAnswer `protobuf:"bytes,5,rep,name=quality_answers,json=qualityAnswers,proto3" json:"quality_answers,omitempty"`
 	// 0 = do not check; otherwise the stream version of the framework the caller
 	// last saw (ABORTED, nothing written, if it has changed since).
 	ExpectedVersion uint64 `protobuf:"varint,6,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
@@ -1735,8 +1739,11 @@ type Framework struct {
 	Version                uint64                 `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
 	CreatedAt              *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt              *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// The quality questions every bid answers (public, as the rest of the
+	// terms); none on a framework drafted before questions were terms.
+	QualityQuestions []*QualityQuestion `protobuf:"bytes,20,rep,name=quality_questions,json=qualityQuestions,proto3" json:"quality_questions,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Framework) Reset() {
@@ -1898,6 +1905,13 @@ func (x *Framework) GetCreatedAt() *timestamppb.Timestamp {
 func (x *Framework) GetUpdatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Framework) GetQualityQuestions() []*QualityQuestion {
+	if x != nil {
+		return x.QualityQuestions
 	}
 	return nil
 }
@@ -2801,7 +2815,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x03Lot\x125\n" +
 	"\x05terms\x18\x01 \x01(\v2\x1f.carecoop.framework.v1.LotTermsR\x05terms\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\".carecoop.framework.v1.LotProviderR\tproviders\x12\x1b\n" +
-	"\tbid_count\x18\x03 \x01(\rR\bbidCount\"\xb4\x06\n" +
+	"\tbid_count\x18\x03 \x01(\rR\bbidCount\"\x89\a\n" +
 	"\tFramework\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x1e\n" +
 	"\n" +
@@ -2828,7 +2842,8 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"v\n" +
+	"updated_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12S\n" +
+	"\x11quality_questions\x18\x14 \x03(\v2&.carecoop.framework.v1.QualityQuestionR\x10qualityQuestions\"v\n" +
 	"\x0fListBidsRequest\x12@\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^(fw-[a-z0-9]{1,40})?$R\vframeworkId\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x9e\x04\n" +
@@ -2990,7 +3005,8 @@ var file_carecoop_framework_v1_framework_service_proto_goTypes = []any{
 	(FrameworkStatus)(0),               // 37: carecoop.framework.v1.FrameworkStatus
 	(Category)(0),                      // 38: carecoop.framework.v1.Category
 	(*LotTerms)(nil),                   // 39: carecoop.framework.v1.LotTerms
-	(*Actor)(nil),                      // 40: carecoop.framework.v1.Actor
+	(*QualityQuestion)(nil),            // 40: carecoop.framework.v1.QualityQuestion
+	(*Actor)(nil),                      // 41: carecoop.framework.v1.Actor
 }
 var file_carecoop_framework_v1_framework_service_proto_depIdxs = []int32{
 	34, // 0: carecoop.framework.v1.DraftFrameworkRequest.terms:type_name -> carecoop.framework.v1.FrameworkTerms
@@ -3010,66 +3026,67 @@ var file_carecoop_framework_v1_framework_service_proto_depIdxs = []int32{
 	35, // 14: carecoop.framework.v1.Framework.bids_close_at:type_name -> google.protobuf.Timestamp
 	35, // 15: carecoop.framework.v1.Framework.created_at:type_name -> google.protobuf.Timestamp
 	35, // 16: carecoop.framework.v1.Framework.updated_at:type_name -> google.protobuf.Timestamp
-	36, // 17: carecoop.framework.v1.Bid.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
-	35, // 18: carecoop.framework.v1.Bid.submitted_at:type_name -> google.protobuf.Timestamp
-	35, // 19: carecoop.framework.v1.Bid.amended_at:type_name -> google.protobuf.Timestamp
-	26, // 20: carecoop.framework.v1.ListBidsResponse.bids:type_name -> carecoop.framework.v1.Bid
-	1,  // 21: carecoop.framework.v1.PriceUplift.status:type_name -> carecoop.framework.v1.UpliftStatus
-	35, // 22: carecoop.framework.v1.PriceUplift.requested_at:type_name -> google.protobuf.Timestamp
-	35, // 23: carecoop.framework.v1.PriceUplift.decided_at:type_name -> google.protobuf.Timestamp
-	29, // 24: carecoop.framework.v1.ListPriceUpliftsResponse.uplifts:type_name -> carecoop.framework.v1.PriceUplift
-	35, // 25: carecoop.framework.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	40, // 26: carecoop.framework.v1.Decision.actor:type_name -> carecoop.framework.v1.Actor
-	32, // 27: carecoop.framework.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.framework.v1.Decision
-	3,  // 28: carecoop.framework.v1.FrameworkService.DraftFramework:input_type -> carecoop.framework.v1.DraftFrameworkRequest
-	4,  // 29: carecoop.framework.v1.FrameworkService.AmendFramework:input_type -> carecoop.framework.v1.AmendFrameworkRequest
-	5,  // 30: carecoop.framework.v1.FrameworkService.AddMemberCouncil:input_type -> carecoop.framework.v1.AddMemberCouncilRequest
-	6,  // 31: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:input_type -> carecoop.framework.v1.RemoveMemberCouncilRequest
-	7,  // 32: carecoop.framework.v1.FrameworkService.OpenForBids:input_type -> carecoop.framework.v1.OpenForBidsRequest
-	8,  // 33: carecoop.framework.v1.FrameworkService.SubmitBid:input_type -> carecoop.framework.v1.SubmitBidRequest
-	9,  // 34: carecoop.framework.v1.FrameworkService.ScoreBid:input_type -> carecoop.framework.v1.ScoreBidRequest
-	11, // 35: carecoop.framework.v1.FrameworkService.AwardFramework:input_type -> carecoop.framework.v1.AwardFrameworkRequest
-	12, // 36: carecoop.framework.v1.FrameworkService.ActivateFramework:input_type -> carecoop.framework.v1.ActivateFrameworkRequest
-	13, // 37: carecoop.framework.v1.FrameworkService.ExtendFramework:input_type -> carecoop.framework.v1.ExtendFrameworkRequest
-	14, // 38: carecoop.framework.v1.FrameworkService.ExpireFramework:input_type -> carecoop.framework.v1.ExpireFrameworkRequest
-	15, // 39: carecoop.framework.v1.FrameworkService.TerminateFramework:input_type -> carecoop.framework.v1.TerminateFrameworkRequest
-	16, // 40: carecoop.framework.v1.FrameworkService.RequestPriceUplift:input_type -> carecoop.framework.v1.RequestPriceUpliftRequest
-	17, // 41: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
-	17, // 42: carecoop.framework.v1.FrameworkService.RejectPriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
-	18, // 43: carecoop.framework.v1.FrameworkService.SuspendProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
-	18, // 44: carecoop.framework.v1.FrameworkService.ReinstateProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
-	19, // 45: carecoop.framework.v1.FrameworkService.GetFramework:input_type -> carecoop.framework.v1.GetFrameworkRequest
-	20, // 46: carecoop.framework.v1.FrameworkService.ListFrameworks:input_type -> carecoop.framework.v1.ListFrameworksRequest
-	25, // 47: carecoop.framework.v1.FrameworkService.ListBids:input_type -> carecoop.framework.v1.ListBidsRequest
-	28, // 48: carecoop.framework.v1.FrameworkService.ListPriceUplifts:input_type -> carecoop.framework.v1.ListPriceUpliftsRequest
-	31, // 49: carecoop.framework.v1.FrameworkService.GetDecisionLog:input_type -> carecoop.framework.v1.GetDecisionLogRequest
-	2,  // 50: carecoop.framework.v1.FrameworkService.DraftFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 51: carecoop.framework.v1.FrameworkService.AmendFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 52: carecoop.framework.v1.FrameworkService.AddMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 53: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 54: carecoop.framework.v1.FrameworkService.OpenForBids:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 55: carecoop.framework.v1.FrameworkService.SubmitBid:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 56: carecoop.framework.v1.FrameworkService.ScoreBid:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 57: carecoop.framework.v1.FrameworkService.AwardFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 58: carecoop.framework.v1.FrameworkService.ActivateFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 59: carecoop.framework.v1.FrameworkService.ExtendFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 60: carecoop.framework.v1.FrameworkService.ExpireFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 61: carecoop.framework.v1.FrameworkService.TerminateFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 62: carecoop.framework.v1.FrameworkService.RequestPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 63: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 64: carecoop.framework.v1.FrameworkService.RejectPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 65: carecoop.framework.v1.FrameworkService.SuspendProvider:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 66: carecoop.framework.v1.FrameworkService.ReinstateProvider:output_type -> carecoop.framework.v1.CommandResponse
-	24, // 67: carecoop.framework.v1.FrameworkService.GetFramework:output_type -> carecoop.framework.v1.Framework
-	21, // 68: carecoop.framework.v1.FrameworkService.ListFrameworks:output_type -> carecoop.framework.v1.ListFrameworksResponse
-	27, // 69: carecoop.framework.v1.FrameworkService.ListBids:output_type -> carecoop.framework.v1.ListBidsResponse
-	30, // 70: carecoop.framework.v1.FrameworkService.ListPriceUplifts:output_type -> carecoop.framework.v1.ListPriceUpliftsResponse
-	33, // 71: carecoop.framework.v1.FrameworkService.GetDecisionLog:output_type -> carecoop.framework.v1.GetDecisionLogResponse
-	50, // [50:72] is the sub-list for method output_type
-	28, // [28:50] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	40, // 17: carecoop.framework.v1.Framework.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
+	36, // 18: carecoop.framework.v1.Bid.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
+	35, // 19: carecoop.framework.v1.Bid.submitted_at:type_name -> google.protobuf.Timestamp
+	35, // 20: carecoop.framework.v1.Bid.amended_at:type_name -> google.protobuf.Timestamp
+	26, // 21: carecoop.framework.v1.ListBidsResponse.bids:type_name -> carecoop.framework.v1.Bid
+	1,  // 22: carecoop.framework.v1.PriceUplift.status:type_name -> carecoop.framework.v1.UpliftStatus
+	35, // 23: carecoop.framework.v1.PriceUplift.requested_at:type_name -> google.protobuf.Timestamp
+	35, // 24: carecoop.framework.v1.PriceUplift.decided_at:type_name -> google.protobuf.Timestamp
+	29, // 25: carecoop.framework.v1.ListPriceUpliftsResponse.uplifts:type_name -> carecoop.framework.v1.PriceUplift
+	35, // 26: carecoop.framework.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	41, // 27: carecoop.framework.v1.Decision.actor:type_name -> carecoop.framework.v1.Actor
+	32, // 28: carecoop.framework.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.framework.v1.Decision
+	3,  // 29: carecoop.framework.v1.FrameworkService.DraftFramework:input_type -> carecoop.framework.v1.DraftFrameworkRequest
+	4,  // 30: carecoop.framework.v1.FrameworkService.AmendFramework:input_type -> carecoop.framework.v1.AmendFrameworkRequest
+	5,  // 31: carecoop.framework.v1.FrameworkService.AddMemberCouncil:input_type -> carecoop.framework.v1.AddMemberCouncilRequest
+	6,  // 32: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:input_type -> carecoop.framework.v1.RemoveMemberCouncilRequest
+	7,  // 33: carecoop.framework.v1.FrameworkService.OpenForBids:input_type -> carecoop.framework.v1.OpenForBidsRequest
+	8,  // 34: carecoop.framework.v1.FrameworkService.SubmitBid:input_type -> carecoop.framework.v1.SubmitBidRequest
+	9,  // 35: carecoop.framework.v1.FrameworkService.ScoreBid:input_type -> carecoop.framework.v1.ScoreBidRequest
+	11, // 36: carecoop.framework.v1.FrameworkService.AwardFramework:input_type -> carecoop.framework.v1.AwardFrameworkRequest
+	12, // 37: carecoop.framework.v1.FrameworkService.ActivateFramework:input_type -> carecoop.framework.v1.ActivateFrameworkRequest
+	13, // 38: carecoop.framework.v1.FrameworkService.ExtendFramework:input_type -> carecoop.framework.v1.ExtendFrameworkRequest
+	14, // 39: carecoop.framework.v1.FrameworkService.ExpireFramework:input_type -> carecoop.framework.v1.ExpireFrameworkRequest
+	15, // 40: carecoop.framework.v1.FrameworkService.TerminateFramework:input_type -> carecoop.framework.v1.TerminateFrameworkRequest
+	16, // 41: carecoop.framework.v1.FrameworkService.RequestPriceUplift:input_type -> carecoop.framework.v1.RequestPriceUpliftRequest
+	17, // 42: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
+	17, // 43: carecoop.framework.v1.FrameworkService.RejectPriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
+	18, // 44: carecoop.framework.v1.FrameworkService.SuspendProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
+	18, // 45: carecoop.framework.v1.FrameworkService.ReinstateProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
+	19, // 46: carecoop.framework.v1.FrameworkService.GetFramework:input_type -> carecoop.framework.v1.GetFrameworkRequest
+	20, // 47: carecoop.framework.v1.FrameworkService.ListFrameworks:input_type -> carecoop.framework.v1.ListFrameworksRequest
+	25, // 48: carecoop.framework.v1.FrameworkService.ListBids:input_type -> carecoop.framework.v1.ListBidsRequest
+	28, // 49: carecoop.framework.v1.FrameworkService.ListPriceUplifts:input_type -> carecoop.framework.v1.ListPriceUpliftsRequest
+	31, // 50: carecoop.framework.v1.FrameworkService.GetDecisionLog:input_type -> carecoop.framework.v1.GetDecisionLogRequest
+	2,  // 51: carecoop.framework.v1.FrameworkService.DraftFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 52: carecoop.framework.v1.FrameworkService.AmendFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 53: carecoop.framework.v1.FrameworkService.AddMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 54: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 55: carecoop.framework.v1.FrameworkService.OpenForBids:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 56: carecoop.framework.v1.FrameworkService.SubmitBid:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 57: carecoop.framework.v1.FrameworkService.ScoreBid:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 58: carecoop.framework.v1.FrameworkService.AwardFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 59: carecoop.framework.v1.FrameworkService.ActivateFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 60: carecoop.framework.v1.FrameworkService.ExtendFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 61: carecoop.framework.v1.FrameworkService.ExpireFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 62: carecoop.framework.v1.FrameworkService.TerminateFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 63: carecoop.framework.v1.FrameworkService.RequestPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 64: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 65: carecoop.framework.v1.FrameworkService.RejectPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 66: carecoop.framework.v1.FrameworkService.SuspendProvider:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 67: carecoop.framework.v1.FrameworkService.ReinstateProvider:output_type -> carecoop.framework.v1.CommandResponse
+	24, // 68: carecoop.framework.v1.FrameworkService.GetFramework:output_type -> carecoop.framework.v1.Framework
+	21, // 69: carecoop.framework.v1.FrameworkService.ListFrameworks:output_type -> carecoop.framework.v1.ListFrameworksResponse
+	27, // 70: carecoop.framework.v1.FrameworkService.ListBids:output_type -> carecoop.framework.v1.ListBidsResponse
+	30, // 71: carecoop.framework.v1.FrameworkService.ListPriceUplifts:output_type -> carecoop.framework.v1.ListPriceUpliftsResponse
+	33, // 72: carecoop.framework.v1.FrameworkService.GetDecisionLog:output_type -> carecoop.framework.v1.GetDecisionLogResponse
+	51, // [51:73] is the sub-list for method output_type
+	29, // [29:51] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_framework_v1_framework_service_proto_init() }

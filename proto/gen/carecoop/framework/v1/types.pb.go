@@ -302,8 +302,12 @@ type FrameworkTerms struct {
 	// Quality/price weighting; the two sum to 100 (e.g. 70/30).
 	QualityWeight uint32 `protobuf:"varint,9,opt,name=quality_weight,json=qualityWeight,proto3" json:"quality_weight,omitempty"`
 	PriceWeight   uint32 `protobuf:"varint,10,opt,name=price_weight,json=priceWeight,proto3" json:"price_weight,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The quality questions every bid on the framework answers, once each, by
+	// question_id. None (every framework drafted before questions were part
+	// of the terms): a bid's answers are free question and answer pairs.
+	QualityQuestions []*QualityQuestion `protobuf:"bytes,11,rep,name=quality_questions,json=qualityQuestions,proto3" json:"quality_questions,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *FrameworkTerms) Reset() {
@@ -406,18 +410,96 @@ func (x *FrameworkTerms) GetPriceWeight() uint32 {
 	return 0
 }
 
+func (x *FrameworkTerms) GetQualityQuestions() []*QualityQuestion {
+	if x != nil {
+		return x.QualityQuestions
+	}
+	return nil
+}
+
+// QualityQuestion is one of a framework's quality questions, as published
+// in its tender.
+type QualityQuestion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the lead, unique within the framework, e.g. "q-1".
+	QuestionId string `protobuf:"bytes,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	Text       string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	// Most words an answer may have; 0 = no limit (the answer's 10,000
+	// characters still apply).
+	WordLimit     uint32 `protobuf:"varint,3,opt,name=word_limit,json=wordLimit,proto3" json:"word_limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QualityQuestion) Reset() {
+	*x = QualityQuestion{}
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QualityQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QualityQuestion) ProtoMessage() {}
+
+func (x *QualityQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QualityQuestion.ProtoReflect.Descriptor instead.
+func (*QualityQuestion) Descriptor() ([]byte, []int) {
+	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QualityQuestion) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
+func (x *QualityQuestion) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *QualityQuestion) GetWordLimit() uint32 {
+	if x != nil {
+		return x.WordLimit
+	}
+	return 0
+}
+
 // QualityAnswer is a provider's answer to one quality question of a bid.
 type QualityAnswer struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Question      string                 `protobuf:"bytes,1,opt,name=question,proto3" json:"question,omitempty"`
-	Answer        string                 `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The question's text. On a framework with quality questions the service
+	// writes it from the terms (a bid need not send it); on one without, the
+	// bid gives it.
+	Question string `protobuf:"bytes,1,opt,name=question,proto3" json:"question,omitempty"`
+	Answer   string `protobuf:"bytes,2,opt,name=answer,proto3" json:"answer,omitempty"`
+	// The framework's question this answers (its question_id); empty on a
+	// framework without quality questions.
+	QuestionId    string `protobuf:"bytes,3,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QualityAnswer) Reset() {
 	*x = QualityAnswer{}
-	mi := &file_carecoop_framework_v1_types_proto_msgTypes[3]
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +511,7 @@ func (x *QualityAnswer) String() string {
 func (*QualityAnswer) ProtoMessage() {}
 
 func (x *QualityAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_types_proto_msgTypes[3]
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +524,7 @@ func (x *QualityAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QualityAnswer.ProtoReflect.Descriptor instead.
 func (*QualityAnswer) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{3}
+	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *QualityAnswer) GetQuestion() string {
@@ -459,6 +541,13 @@ func (x *QualityAnswer) GetAnswer() string {
 	return ""
 }
 
+func (x *QualityAnswer) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
 // Actor is who made a decision.
 type Actor struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -471,7 +560,7 @@ type Actor struct {
 
 func (x *Actor) Reset() {
 	*x = Actor{}
-	mi := &file_carecoop_framework_v1_types_proto_msgTypes[4]
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -483,7 +572,7 @@ func (x *Actor) String() string {
 func (*Actor) ProtoMessage() {}
 
 func (x *Actor) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_types_proto_msgTypes[4]
+	mi := &file_carecoop_framework_v1_types_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -496,7 +585,7 @@ func (x *Actor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Actor.ProtoReflect.Descriptor instead.
 func (*Actor) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{4}
+	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Actor) GetSubject() string {
@@ -535,7 +624,7 @@ const file_carecoop_framework_v1_types_proto_rawDesc = "" +
 	"\vdescription\x18\x03 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xd0\x0fR\vdescription\x12G\n" +
 	"\n" +
 	"price_band\x18\x04 \x01(\v2 .carecoop.framework.v1.PriceBandB\x06\xbaH\x03\xc8\x01\x01R\tpriceBand\x124\n" +
-	"\x11quality_threshold\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\x10qualityThreshold\"\xe2\x04\n" +
+	"\x11quality_threshold\x18\x05 \x01(\rB\a\xbaH\x04*\x02\x18dR\x10qualityThreshold\"\xc1\x05\n" +
 	"\x0eFrameworkTerms\x12$\n" +
 	"\x05title\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x05title\x12G\n" +
 	"\bcategory\x18\x02 \x01(\x0e2\x1f.carecoop.framework.v1.CategoryB\n" +
@@ -552,10 +641,20 @@ const file_carecoop_framework_v1_types_proto_rawDesc = "" +
 	"\x10\b\"\x06*\x04\x180(\x01R\x16extensionOptionsMonths\x12.\n" +
 	"\x0equality_weight\x18\t \x01(\rB\a\xbaH\x04*\x02\x18dR\rqualityWeight\x12*\n" +
 	"\fprice_weight\x18\n" +
-	" \x01(\rB\a\xbaH\x04*\x02\x18dR\vpriceWeight\"c\n" +
-	"\rQualityAnswer\x12*\n" +
-	"\bquestion\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\xf4\x03R\bquestion\x12&\n" +
-	"\x06answer\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\x90NR\x06answer\"Y\n" +
+	" \x01(\rB\a\xbaH\x04*\x02\x18dR\vpriceWeight\x12]\n" +
+	"\x11quality_questions\x18\v \x03(\v2&.carecoop.framework.v1.QualityQuestionB\b\xbaH\x05\x92\x01\x02\x10\x14R\x10qualityQuestions\"\xa1\x01\n" +
+	"\x0fQualityQuestion\x12A\n" +
+	"\vquestion_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\n" +
+	"questionId\x12\"\n" +
+	"\x04text\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xf4\x03R\x04text\x12'\n" +
+	"\n" +
+	"word_limit\x18\x03 \x01(\rB\b\xbaH\x05*\x03\x18\xdc\vR\twordLimit\"\xdc\x02\n" +
+	"\rQualityAnswer\x12(\n" +
+	"\bquestion\x18\x01 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xf4\x03R\bquestion\x12&\n" +
+	"\x06answer\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\x90NR\x06answer\x12D\n" +
+	"\vquestion_id\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
+	"questionId:\xb2\x01\xbaH\xae\x01\x1a\xab\x01\n" +
+	"\x17quality_answer.question\x12aname the question answered: its question_id, or its text on a framework without quality questions\x1a-this.question != '' || this.question_id != ''\"Y\n" +
 	"\x05Actor\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\"\n" +
 	"\forganisation\x18\x02 \x01(\tR\forganisation\x12\x12\n" +
@@ -591,25 +690,27 @@ func file_carecoop_framework_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_framework_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_carecoop_framework_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_carecoop_framework_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_carecoop_framework_v1_types_proto_goTypes = []any{
-	(Category)(0),          // 0: carecoop.framework.v1.Category
-	(FrameworkStatus)(0),   // 1: carecoop.framework.v1.FrameworkStatus
-	(*PriceBand)(nil),      // 2: carecoop.framework.v1.PriceBand
-	(*LotTerms)(nil),       // 3: carecoop.framework.v1.LotTerms
-	(*FrameworkTerms)(nil), // 4: carecoop.framework.v1.FrameworkTerms
-	(*QualityAnswer)(nil),  // 5: carecoop.framework.v1.QualityAnswer
-	(*Actor)(nil),          // 6: carecoop.framework.v1.Actor
+	(Category)(0),           // 0: carecoop.framework.v1.Category
+	(FrameworkStatus)(0),    // 1: carecoop.framework.v1.FrameworkStatus
+	(*PriceBand)(nil),       // 2: carecoop.framework.v1.PriceBand
+	(*LotTerms)(nil),        // 3: carecoop.framework.v1.LotTerms
+	(*FrameworkTerms)(nil),  // 4: carecoop.framework.v1.FrameworkTerms
+	(*QualityQuestion)(nil), // 5: carecoop.framework.v1.QualityQuestion
+	(*QualityAnswer)(nil),   // 6: carecoop.framework.v1.QualityAnswer
+	(*Actor)(nil),           // 7: carecoop.framework.v1.Actor
 }
 var file_carecoop_framework_v1_types_proto_depIdxs = []int32{
 	2, // 0: carecoop.framework.v1.LotTerms.price_band:type_name -> carecoop.framework.v1.PriceBand
 	0, // 1: carecoop.framework.v1.FrameworkTerms.category:type_name -> carecoop.framework.v1.Category
 	3, // 2: carecoop.framework.v1.FrameworkTerms.lots:type_name -> carecoop.framework.v1.LotTerms
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	5, // 3: carecoop.framework.v1.FrameworkTerms.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_framework_v1_types_proto_init() }
@@ -623,7 +724,7 @@ func file_carecoop_framework_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_framework_v1_types_proto_rawDesc), len(file_carecoop_framework_v1_types_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
