@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -179,10 +181,22 @@ func (s *Server) needsSubmit(q *rq) error {
 	}
 	req := needsRequest(ret)
 	return q.command(func(id string) (uint64, error) {
-		req.RequestId = id
+		req.RequestId = needsRequestID(id, q.r.PostFormValue("counts"))
 		res, err := s.demand.SubmitNeedsReturn(q.ctx, req)
 		return res.GetPosition(), err
 	}, "/needs", fmt.Sprintf("Needs return as at %s sent: %s counted", view.Date(ret.AsAt), needsChildren(ret.Children)), again)
+}
+
+// needsRequestID is the form's request id joined to a digest of the counts:
+// a double submit of the same counts acts once, but other counts sent from
+// the same page (other files chosen after going back to it) are a new
+// submission, not a retry of the first.
+func needsRequestID(formID, counts string) string {
+	sum := sha256.Sum256([]byte(counts))
+	if len(formID) > 47 {
+		formID = formID[:47]
+	}
+	return formID + "-" + hex.EncodeToString(sum[:8])
 }
 
 func needsChildren(n int) string {
