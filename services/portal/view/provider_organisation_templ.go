@@ -271,14 +271,14 @@ func ProvOrganisation(p Page, pv *purchasingv1.ProviderView, alerts []ProvAlert)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</dd></div></dl><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/organisation/profile\" id=\"change-details\">Change your details</a></p><h2 class=\"govuk-heading-m\">Accreditations</h2><p class=\"govuk-body\">Your insurance, policies and checks. ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</dd></div></dl><p class=\"govuk-body\"><a class=\"govuk-link\" href=\"/organisation/profile\" id=\"change-details\">Change your details</a></p><h2 class=\"govuk-heading-m\">Accreditations</h2><p class=\"govuk-body\">Your insurance, policies and checks, with the date each expires. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var16 string
-			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(ProvExpiredBlocks)
+			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(provExpiryRule)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `provider_organisation.templ`, Line: 90, Col: 80}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `provider_organisation.templ`, Line: 90, Col: 105}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {

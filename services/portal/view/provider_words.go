@@ -87,3 +87,6 @@ const ProvExpiredBlocks = "Until you record a current one, no consortium can adm
 func provKindValue(k purchasingv1.AccreditationKind) string {
 	return strings.TrimPrefix(k.String(), "ACCREDITATION_KIND_")
 }
+
+// provExpiryRule is the rule said before anything has expired.
+const provExpiryRule = "If one expires, no consortium can admit you to a dynamic purchasing system, and none of your settings is matched to new referrals, until you record a current one."

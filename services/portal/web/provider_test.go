@@ -96,9 +96,42 @@ func TestProviderRegistersFromScratch(t *testing.T) {
 	s.Contains("Public liability insurance is recorded")
 	wantIn(t, "the accreditation", s.Text("#accreditation-PUBLIC_LIABILITY_INSURANCE"), "Public liability insurance", "PL-7788", "30 November 2027", "Current")
 
+	// The details changed: a second contact added.
+	s.Follow("#change-details")
+	s.Contains("Change your details", "Add a contact (optional)")
+	s.Enter("#profile-contacts-1-name", "Contracts team")
+	s.Enter("#profile-contacts-1-role", "contracts")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Enter an email address in the correct format")
+	s.Enter("#profile-contacts-1-email", "contracts@littleoaks.example.org")
+	s.Follow("main form .govuk-button")
+	s.Contains("Your organisation's details are saved")
+	wantIn(t, "the details", s.Text("#details"), "Referrals team (referrals)", "Contracts team (contracts): contracts@littleoaks.example.org")
+
+	// A new Ofsted judgement, with the reason it changed.
+	s.Follow(`#setting-SC300001 a[href="/organisation/settings/SC300001"]`)
+	s.Contains("Change Oak Lodge", "Ofsted URN: SC300001")
+	s.Click(`input[name="setting-ofsted_grade"][value="OUTSTANDING"]`)
+	s.Enter("#setting-ofsted_date-day", "1")
+	s.Enter("#setting-ofsted_date-month", "12")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Enter why the setting changed")
+	s.Enter("#reason", "Ofsted inspection on 1 December 2026")
+	s.Follow("main form .govuk-button")
+	s.Contains("Oak Lodge is saved")
+	wantIn(t, "the setting", s.Text("#setting-SC300001"), "Outstanding", "inspected 1 December 2026", "Autism")
+
 	// Home now leads to the organisation's areas, not to registration.
 	s.Follow(`#navigation a[href="/"]`)
 	s.Contains("Little Oaks", "What needs you", "Nothing needs you now.")
+
+	// A setting removed, with its reason.
+	s.Follow(`#navigation a[href="/organisation"]`)
+	s.Follow(`#setting-SC300001 a[href="/organisation/settings/SC300001/remove"]`)
+	s.Contains("Remove Oak Lodge", "It will no longer be matched to referrals")
+	s.Enter("#reason", "The home closed on 30 November 2026")
+	s.Follow("main form .govuk-button--warning")
+	s.Contains("Oak Lodge is removed", "You have added no setting yet.")
 
 	// Not a council's page.
 	s.signIn("Chloe Byrne")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/view"
 )
 
@@ -27,7 +28,7 @@ func (s *Server) provVacancies(q *rq) error {
 		return err
 	}
 	q.page.Title = "Vacancies"
-	return q.render(view.ProvVacanciesPage(q.page, pv))
+	return q.render(view.ProvVacanciesPage(q.page, pv, q.sess.Principal.HasAnyRole(auth.ProviderAdmin)))
 }
 
 // provVacancySetting is the setting of the path, on the person's own provider.
