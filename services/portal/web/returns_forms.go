@@ -386,7 +386,12 @@ func (s *Server) retRaiseWarning(q *rq) error {
 		return err
 	}
 	again := func(errs []view.FieldError) error {
-		f.Errors = errs
+		for i, e := range errs {
+			if strings.Contains(e.Message, "already raised") {
+				errs[i] = view.FieldError{Field: "level", Message: "You have already warned at this level: choose the other, or withdraw the warning"}
+			}
+		}
+		f.Errors, q.page.Errors = errs, errs
 		return q.render(view.RetWarningFormPage(q.page, f))
 	}
 	var errs problems
