@@ -245,6 +245,11 @@ func TestReturnsProviderFilesCorrectsAndWarns(t *testing.T) {
 		s.Contains("Page not found")
 	}
 
+	// A provider not yet registered has nothing to file.
+	s.signIn("Tom Reid")
+	s.Visit("/returns")
+	s.Contains("Monitoring", "No consortium assesses you yet", "No return is missing", "You have no setting on the provider register")
+
 	// A commissioner has no provider monitoring.
 	s.signIn("Chloe Byrne")
 	s.Visit("/returns")
