@@ -179,7 +179,7 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 		CategoryId: "residential", Reason: "Meets the safeguarding criterion; insurance current"})).OK(t).GetPosition()
 	s.settle(pos)
 	s.Follow(`#navigation a[href="/memberships"]`)
-	wantIn(t, "the membership", s.Text("#membership-"+dpsID+"-residential"), "Admitted", "Decided on 3 December 2026", "Meets the safeguarding criterion")
+	wantIn(t, "the membership", s.Text("#membership-"+dpsID+"-residential"), "Admitted", "Admitted on 3 December 2026", "Meets the safeguarding criterion")
 	s.Follow(`#membership-` + dpsID + `-residential a`)
 	s.Contains("Pennine Pathways Ltd", pennineSafeguarding, "Admitted")
 
@@ -203,6 +203,21 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 	if len(vacancies.GetVacancies()) != 1 || vacancies.GetVacancies()[0].GetFreePlaces() != 2 {
 		t.Fatalf("the service lists %v, want 2 free places at Heaton Norris House", vacancies.GetVacancies())
 	}
+
+	// A council's referral matched to the vacancy waits for Priya's answer.
+	ref := servicetest.Must(s.purchasing(auth.CouncilOrg("352"), auth.CouncilCommissioner).CreateReferral(s.Ctx, &purchasingv1.CreateReferralRequest{
+		RequestId: "prov-referral-01", DpsId: dpsID, Need: &purchasingv1.Need{
+			CategoryId: "residential", AgeYears: 14, Sex: purchasingv1.Sex_SEX_FEMALE, NeededBy: purchasingv1.NeededBy_NEEDED_BY_MORE_THAN_5_DAYS,
+			Needs: []string{"emotional_behavioural"}, HomeOutcode: "M14", MaxDistanceMiles: 25, StartBy: "2026-12-21", WeeklyBudgetPence: 600000, ExpectedDurationWeeks: 26,
+			LivingCompanions: purchasingv1.LivingCompanions_LIVING_COMPANIONS_WITH_OTHER_CHILDREN, Pets: purchasingv1.Pets_PETS_CAN, Risks: &purchasingv1.Risks{}}})).OK(t)
+	s.settle(ref.GetPosition())
+	s.Follow(`#navigation a[href="/"]`)
+	wantIn(t, "what needs Priya", s.Text("#needs-you"), "1 referral waits for your offer or decline")
+	if href := s.Eval(`document.querySelector("#needs-you a[href='/inbox']") ? "yes" : "no"`); href != "yes" {
+		t.Error("the referrals waiting do not lead to the inbox")
+	}
+
+	s.Follow(`#navigation a[href="/vacancies"]`)
 	s.Follow(`#vacancy-SC200001 a[href="/vacancies/SC200001/withdraw"]`)
 	s.Follow("main form .govuk-button--warning")
 	s.Contains("There is a problem", "Enter why the places are no longer free")
@@ -223,6 +238,13 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 		"no consortium can admit you to a dynamic purchasing system", "none of your settings is matched to new referrals")
 	wantIn(t, "the accreditation", s.Text("#accreditation-DBS_CHECKS"), "DBS checks", "DBS-2025", "Expired")
 	wantIn(t, "the insurance", s.Text("#accreditation-PUBLIC_LIABILITY_INSURANCE"), "Expires in 48 days")
+
+	// Suspended by the lead (gRPC): the membership says so, with the reason.
+	s.settle(servicetest.Must(lead.SuspendProvider(s.Ctx, &purchasingv1.ProviderMembershipRequest{RequestId: "prov-suspend-pennine", DpsId: dpsID, ProviderId: pennine,
+		CategoryId: "residential", Reason: "DBS checks expired"})).OK(t).GetPosition())
+	s.Follow(`#navigation a[href="/memberships"]`)
+	wantIn(t, "the membership", s.Text("#membership-"+dpsID+"-residential"), "Suspended", "Suspended since 3 December 2026")
+	wantIn(t, "the warning", s.Text("main .govuk-warning-text"), "One of your accreditations has expired")
 
 	// A responder of Pennine's publishes vacancies but has no organisation page.
 	s.signIn("Rafi Khan")
