@@ -3,7 +3,9 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
@@ -153,6 +155,16 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 		childrensHome("SC200001", "Heaton Norris House", "SK1", purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD))
 	s.registerProvider(northernLights, "Northern Lights Care Ltd", "09876543", "2027-11-30",
 		childrensHome("SC100001", "Fallowfield House", "M20", purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD))
+	s.registerProvider("irwell-house", "Irwell House Ltd", "07123456", "2027-11-30")
+	// A framework Pennine is admitted to (gRPC): bids, scores, award.
+	fw := s.fwEvaluating("prov", "North West Residential Framework")
+	s.Clock.Set(stackStart.Add(2 * time.Hour))
+	s.fwScoreAll(fw)
+	servicetest.Must(s.fwLead().AwardFramework(s.Ctx, &frameworkv1.AwardFrameworkRequest{RequestId: "prov-award", FrameworkId: fw,
+		Lots:   []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways"}}},
+		Reason: "Every bid at or above the quality threshold is admitted"})).OK(t)
+	servicetest.Must(s.fwLead().ListFrameworks(s.Ctx, &frameworkv1.ListFrameworksRequest{MinPosition: s.LastPosition()})).OK(t)
+
 	lead := s.purchasing(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead)
 	dpsID := s.createDps("prov-dps-north-west", "North West Children's Homes DPS", "352", "353")
 	s.settle(servicetest.Must(lead.OpenDps(s.Ctx, &purchasingv1.OpenDpsRequest{RequestId: "prov-open-dps", DpsId: dpsID})).OK(t).GetPosition())
@@ -161,7 +173,9 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 	s.Contains("Pennine Pathways Ltd", "What needs you", "Public liability insurance expires on 20 January 2027 (in 48 days)",
 		"1 dynamic purchasing system is open to you")
 	s.Follow(`#navigation a[href="/memberships"]`)
-	s.Contains("Memberships", "You have not applied to a dynamic purchasing system yet.", "You are not admitted to any framework.")
+	s.Contains("Memberships", "You have not applied to a dynamic purchasing system yet.")
+	wantIn(t, "the framework lots", s.Text("#framework-lots"), "North West Residential Framework", "Residential: emotional and behavioural needs",
+		"Admitted", "£4,200.00", "31 March 2030")
 	s.Follow(`#dps-open a[href="/memberships/dps/` + dpsID + `/apply"]`)
 	s.Contains("Apply to North West Children's Homes DPS", "Residential children's homes", "Describe how you keep children safe.")
 	s.Follow("main form .govuk-button")
