@@ -153,10 +153,11 @@ func demDownloadHref(section string, sc *demScope, table, format string) string 
 	return path + "/download?" + vals.Encode()
 }
 
-// demChart draws a chart into the block, or leaves it without one when
-// there is nothing to draw (the table still says so).
+// demChart puts a chart into the block, or says why there is none when
+// there is nothing to draw (the table still shows every figure).
 func demChart(q *rq, b *view.DemandBlock, alt string, svg []byte, err error) {
 	if err != nil {
+		b.Lead = append(b.Lead, "There is no chart: every figure here is withheld or nought.")
 		return
 	}
 	b.Chart = &view.DemandChart{Src: chart.DataURI(svg), Alt: alt + " The figures are in the table below."}

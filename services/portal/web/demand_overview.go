@@ -110,7 +110,9 @@ func demTwoWay(a, b *demDimension, t *demandv1.Table) view.DemandTable {
 	cells := demCells(t)
 	rows, cols := map[string]bool{}, map[string]bool{}
 	for _, c := range t.GetCells() {
-		rows[c.GetValues()[0]], cols[c.GetValues()[1]] = true, true
+		if demShows(c) { // no row or column of noughts only
+			rows[c.GetValues()[0]], cols[c.GetValues()[1]] = true, true
+		}
 	}
 	margins := map[string]*demandv1.TableCell{}
 	for _, m := range t.GetMargins() {
@@ -173,3 +175,7 @@ func demCrossSeries(t view.DemandTable) ([]string, []chart.Series) {
 	}
 	return cats, ss
 }
+
+// demShows says a cell counts children or is withheld: the service answers
+// every combination, most of them nought.
+func demShows(c *demandv1.TableCell) bool { return c.GetSuppressed() || c.GetCount() > 0 }

@@ -31,11 +31,13 @@ func (s *Server) demTrend(q *rq, sc *demScope, charts bool) (*view.DemandView, e
 	for _, p := range series.GetPoints() {
 		for _, t := range []*demandv1.Table{p.GetConsortiumTable(), p.GetOwnTable()} {
 			for _, c := range t.GetCells() {
-				seen[c.GetValues()[0]] = true
+				if demShows(c) {
+					seen[c.GetValues()[0]] = true
+				}
 			}
 		}
 	}
-	codes := d.order(seen)
+	codes := d.order(seen) // values with children on some date: no column of noughts
 	own := "Your council (" + view.CouncilName(q.sess.Principal.OrgID()) + ")"
 	v.Intro = []string{"Children looked after on each date with needs returns, by " + strings.ToLower(d.name) + ". A date's figures count the councils that sent a return for it."}
 	for _, x := range []struct {

@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -210,6 +211,12 @@ func Lines(title, yLabel string, labels []string, ss []Series) ([]byte, error) {
 	p := newPlot(title, yLabel)
 	p.Y.Tick.Marker = counts{}
 	var top float64
+	ss = slices.DeleteFunc(slices.Clone(ss), func(s Series) bool {
+		return !slices.ContainsFunc(s.Values, func(v float64) bool { return v > 0 })
+	})
+	if len(ss) == 0 {
+		return nil, errEmpty
+	}
 	for i, s := range ss {
 		style := draw.LineStyle{Color: Colour(i), Width: vg.Points(2.5)}
 		var first *plotter.Line
