@@ -480,6 +480,13 @@ func refNeedRows(n *purchasingv1.Need, placement string, change bool) []view.Dps
 		return out
 	}
 	one := func(s string) []string { return []string{s} }
+	// An optional choice left unanswered is not specified, not "none".
+	enum := func(opts []view.Option, n int32) []string {
+		if t := view.RefEnum(opts, n); t != "" {
+			return one(t)
+		}
+		return one("Not specified")
+	}
 	var needs []string
 	for _, c := range n.GetNeeds() {
 		needs = append(needs, view.RefNeed(c))
@@ -511,12 +518,12 @@ func refNeedRows(n *purchasingv1.Need, placement string, change bool) []view.Dps
 		{ID: "need-communication_requirements", Key: "Communication", Values: words(view.RefCommunication, n.GetCommunicationRequirements()), Href: "support"},
 		{ID: "need-additional_support", Key: "Additional support", Values: words(view.RefSupport, n.GetAdditionalSupport()), Href: "support"},
 		{ID: "need-requirements", Key: "Other requirements", Values: other, Href: "support"},
-		{ID: "need-cultural_needs", Key: "Cultural, religious or language needs", Values: one(view.RefEnum(view.RefCultural, int32(n.GetCulturalNeeds()))), Href: "support"},
-		{ID: "need-living_companions", Key: "Can live", Values: one(view.RefEnum(view.RefCompanions, int32(n.GetLivingCompanions()))), Href: "living"},
-		{ID: "need-pets", Key: "Animals", Values: one(view.RefEnum(view.RefPets, int32(n.GetPets()))), Href: "living"},
-		{ID: "need-foster_care", Key: "Foster care", Values: one(view.RefEnum(view.RefSuitability, int32(n.GetFosterCare()))), Href: "recommendation"},
-		{ID: "need-residential_care", Key: "Residential children's home", Values: one(view.RefEnum(view.RefSuitability, int32(n.GetResidentialCare()))), Href: "recommendation"},
-		{ID: "need-supported_accommodation", Key: "Supported accommodation", Values: one(view.RefEnum(view.RefSuitability, int32(n.GetSupportedAccommodation()))), Href: "recommendation"},
+		{ID: "need-cultural_needs", Key: "Cultural, religious or language needs", Values: enum(view.RefCultural, int32(n.GetCulturalNeeds())), Href: "support"},
+		{ID: "need-living_companions", Key: "Who the child can live with", Values: enum(view.RefCompanions, int32(n.GetLivingCompanions())), Href: "living"},
+		{ID: "need-pets", Key: "Animals", Values: enum(view.RefPets, int32(n.GetPets())), Href: "living"},
+		{ID: "need-foster_care", Key: "Foster care", Values: enum(view.RefSuitability, int32(n.GetFosterCare())), Href: "recommendation"},
+		{ID: "need-residential_care", Key: "Residential children's home", Values: enum(view.RefSuitability, int32(n.GetResidentialCare())), Href: "recommendation"},
+		{ID: "need-supported_accommodation", Key: "Supported accommodation", Values: enum(view.RefSuitability, int32(n.GetSupportedAccommodation())), Href: "recommendation"},
 		{ID: "need-home_outcode", Key: "Home postcode district", Values: one(n.GetHomeOutcode()), Href: "area"},
 		{ID: "need-max_distance_miles", Key: "Furthest from home", Values: one(strconv.Itoa(int(n.GetMaxDistanceMiles())) + " miles"), Href: "area"},
 		{ID: "need-preferred_location", Key: "Area to favour", Values: one(n.GetPreferredLocation()), Href: "area"},

@@ -63,10 +63,9 @@ func (s *stack) refAppears(sel, text string) {
 // a date the service refuses in free text, mapped back to its answer and
 // changed), reads why there is no name, sends it, reads the providers it
 // went to and why; an offer appears without a reload and in a plain GET;
-// she compares two offers side by side and awards one with a reason, and
-// reads the time to first offer and to placement. Another referral is
-// withdrawn. Dana Reed (viewer) reads without acting; Erin Walsh (353)
-// cannot open 352's referral; a provider cannot place a child.
+// she compares two offers side by side, awards one with a reason, and
+// reads the time to first offer and to placement on the referral and in
+// her list.
 func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	s := newStack(t)
 	dps := s.refMarket()
@@ -198,6 +197,48 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	wantIn(t, "the vacancy dates", s.rowText("#offers-compared", 6), "10 December 2026", "8 December 2026")
 	s.Contains("Time to first offer", "2 hours")
 
+	// Chloe awards Pennine's offer with a reason, an hour later.
+	s.Clock.Advance(time.Hour)
+	s.signIn("Chloe Byrne") // an idle hour ended the session
+	s.Contains("Offers waiting for a decision", "14-year-old girl")
+	s.Follow(`#waiting-decision a[href="/referrals/` + ref + `"]`)
+	s.Follow(`#offers-compared a[href$="/award"]`)
+	s.Contains("Award the placement to Pennine Pathways Ltd", "Heaton Norris House", "£4,800.00", "Awarding closes every other offer")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Enter why you chose this offer")
+	s.Enter("#reason", "Closest to her school, Good Ofsted and within budget")
+	s.Follow("main form .govuk-button")
+	s.Contains("The placement is awarded to Pennine Pathways Ltd", "Placed", "With Pennine Pathways Ltd at Heaton Norris House, £4,800.00 a week")
+	wantIn(t, "the times", s.Text("#referral-times"), "2 hours", "3 hours")
+	wantIn(t, "the offers after the award", s.Text("#offers-compared"), "Awarded", "Closed")
+	if s.Eval(`String(document.querySelectorAll("#offers[data-live], #withdraw").length)`) != "0" {
+		t.Error("an awarded referral is still live or can be withdrawn")
+	}
+	s.Follow("#placement-link")
+	if !strings.HasPrefix(s.Location(), "/placements") {
+		t.Fatalf("the placement link went to %s", s.Location())
+	}
+
+	s.Visit("/referrals")
+	wantIn(t, "the placed referral in the list", s.Text(`#referrals tbody tr:has(a[href="/referrals/`+ref+`"])`), "14-year-old girl", "Placed", "2 hours", "3 hours")
+}
+
+// Issue 13, who may do what with a referral: Dana Reed, 352's viewer,
+// reads its offers from her home and is offered no action; Erin Walsh, of
+// council 353, cannot open 352's referral or follow its offers; a provider
+// cannot place a child; Chloe Byrne withdraws a referral with a reason.
+func TestReferralReadersAndWithdrawal(t *testing.T) {
+	s := newStack(t)
+	dps := s.refMarket()
+	created := servicetest.Must(s.purchasing(auth.CouncilOrg("352"), auth.CouncilCommissioner).CreateReferral(s.Ctx, &purchasingv1.CreateReferralRequest{
+		RequestId: "ref-readers-0001", DpsId: dps, Need: &purchasingv1.Need{CategoryId: "residential", AgeYears: 14, Sex: purchasingv1.Sex_SEX_FEMALE,
+			NeededBy: purchasingv1.NeededBy_NEEDED_BY_MORE_THAN_5_DAYS, HomeOutcode: "M14", MaxDistanceMiles: 20, StartBy: "2026-12-18",
+			WeeklyBudgetPence: 520000, ExpectedDurationWeeks: 26, Needs: []string{"emotional_behavioural"}}})).OK(t)
+	ref := created.GetId()
+	s.refOffer(pennine, ref, "SC200001", 480000, "2026-12-10")
+	s.refOffer(northernLights, ref, "SC100001", 510000, "2026-12-08")
+	s.settle(s.LastPosition())
+
 	// Dana Reed, the viewer, reads it all and cannot act.
 	s.signIn("Dana Reed")
 	s.Contains("Placing children", "Your council's commissioner decides these.", "14-year-old girl")
@@ -224,36 +265,15 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	s.Visit("/referrals/new")
 	s.Contains("You cannot see this page")
 
-	// Chloe awards Pennine's offer with a reason, an hour later.
-	s.Clock.Advance(time.Hour)
-	s.signIn("Chloe Byrne")
-	s.Contains("Offers waiting for a decision", "14-year-old girl")
-	s.Follow(`#waiting-decision a[href="/referrals/` + ref + `"]`)
-	s.Follow(`#offers-compared a[href$="/award"]`)
-	s.Contains("Award the placement to Pennine Pathways Ltd", "Heaton Norris House", "£4,800.00", "Awarding closes every other offer")
-	s.Follow("main form .govuk-button")
-	s.Contains("There is a problem", "Enter why you chose this offer")
-	s.Enter("#reason", "Closest to her school, Good Ofsted and within budget")
-	s.Follow("main form .govuk-button")
-	s.Contains("The placement is awarded to Pennine Pathways Ltd", "Placed", "With Pennine Pathways Ltd at Heaton Norris House, £4,800.00 a week")
-	wantIn(t, "the times", s.Text("#referral-times"), "2 hours", "3 hours")
-	wantIn(t, "the offers after the award", s.Text("#offers-compared"), "Awarded", "Closed")
-	if s.Eval(`String(document.querySelectorAll("#offers[data-live], #withdraw").length)`) != "0" {
-		t.Error("an awarded referral is still live or can be withdrawn")
-	}
-	s.Follow("#placement-link")
-	if !strings.HasPrefix(s.Location(), "/placements") {
-		t.Fatalf("the placement link went to %s", s.Location())
-	}
-
 	// Another referral, sent through gRPC, is withdrawn in the browser.
 	second := servicetest.Must(s.purchasing(auth.CouncilOrg("352"), auth.CouncilCommissioner).CreateReferral(s.Ctx, &purchasingv1.CreateReferralRequest{
 		RequestId: "ref-second-0001", DpsId: dps, Need: &purchasingv1.Need{CategoryId: "residential", AgeYears: 9, Sex: purchasingv1.Sex_SEX_MALE,
 			NeededBy: purchasingv1.NeededBy_NEEDED_BY_TODAY, HomeOutcode: "M14", MaxDistanceMiles: 10, StartBy: "2026-12-20",
 			WeeklyBudgetPence: 400000, ExpectedDurationWeeks: 12}})).OK(t)
+	s.signIn("Chloe Byrne")
+	s.Follow(`nav a[href="/referrals"]`)
 	s.Visit("/referrals?at=" + strconv.FormatUint(second.GetPosition(), 10))
-	s.Contains("9-year-old boy", "Waiting for offers", "Placed")
-	wantIn(t, "the placed referral's times", s.Text(`#referrals tbody tr:has(a[href="/referrals/`+ref+`"])`), "Placed", "2 hours", "3 hours")
+	s.Contains("9-year-old boy", "14-year-old girl", "Waiting for offers")
 	s.Follow(`#referrals a[href="/referrals/` + second.GetId() + `"]`)
 	s.Follow("#withdraw")
 	s.Contains("Withdraw the referral", "cannot be undone")

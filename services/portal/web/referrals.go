@@ -363,30 +363,28 @@ func (s *Server) referralOfferEvents(q *rq) error {
 		q.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	// One poll a call: each call gets a fresh token from q.live, and a
+	// quiet referral outlives one.
 	return q.live(func(ctx context.Context) (templ.Component, bool, error) {
-		for {
-			v, err := s.purchasing.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: id})
-			if err != nil {
-				return nil, false, err
-			}
-			if v.GetVersion() != shown {
-				shown = v.GetVersion()
-				names, err := s.refProviderNames(ctx, v)
-				if err != nil {
-					return nil, false, err
-				}
-				region, err := s.refRegion(ctx, p, v, names)
-				if err != nil {
-					return nil, false, err
-				}
-				return view.RefOffers(region), v.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, nil
-			}
-			select {
-			case <-ctx.Done():
-				return nil, false, ctx.Err()
-			case <-time.After(refPoll):
-			}
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		case <-time.After(refPoll):
 		}
+		v, err := s.purchasing.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: id})
+		if err != nil || v.GetVersion() == shown {
+			return nil, false, err
+		}
+		shown = v.GetVersion()
+		names, err := s.refProviderNames(ctx, v)
+		if err != nil {
+			return nil, false, err
+		}
+		region, err := s.refRegion(ctx, p, v, names)
+		if err != nil {
+			return nil, false, err
+		}
+		return view.RefOffers(region), v.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, nil
 	})
 }
 
