@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -279,4 +282,36 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 		t.Error("Sam's memberships show Pennine's admission")
 	}
 	s.Contains("Apply to North West Children's Homes DPS")
+
+	// Sam's application without JavaScript, the form sent twice (a double
+	// click, a refresh): one application.
+	c := s.httpSignedIn(5) // Sam Okoro
+	page := s.httpGet(t, c, "/memberships/dps/"+dpsID+"/apply")
+	m := regexp.MustCompile(`name="request_id" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no request id on the application form:\n%s", page)
+	}
+	form := url.Values{"request_id": {m[1]}, "category_ids": {"residential"}, "answers-safeguarding": {"Staff trained in child exploitation."}}
+	for range 2 {
+		res, err := c.PostForm(s.portal.URL+"/memberships/dps/"+dpsID+"/apply", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/memberships") {
+			t.Fatalf("an application answered %d to %q, want 303 to the memberships", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	apps := servicetest.Must(lead.ListApplications(s.Ctx, &purchasingv1.ListApplicationsRequest{DpsId: dpsID, MinPosition: s.LastPosition()})).OK(t)
+	sams := 0
+	for _, a := range apps.GetApplications() {
+		if a.GetProviderId() == northernLights {
+			sams++
+		}
+	}
+	if sams != 1 {
+		t.Errorf("Northern Lights has %d applications, want 1", sams)
+	}
+	s.Visit("/memberships")
+	wantIn(t, "Sam's application", s.Text("#membership-"+dpsID+"-residential"), "Applied", "Decision due by 17 December 2026")
 }
