@@ -24,7 +24,8 @@ import (
 
 const newFramework = "new"
 
-// The flow's questions, in order; the lots ("add another lot") close it.
+// The flow's questions, in order; the lots ("add another lot") and then the
+// quality questions ("add another question") close it.
 var termsSteps = []string{"title", "category", "description", "term", "extensions", "weighting", "councils", "lots"}
 
 // termsFlow is one flow's answers, as the session keeps them.
@@ -114,6 +115,7 @@ func (f *termsFlow) terms() *frameworkv1.FrameworkTerms {
 		t.Lots = append(t.Lots, &frameworkv1.LotTerms{LotId: l.ID, Name: l.Name, Description: l.Description,
 			PriceBand: &frameworkv1.PriceBand{MinWeeklyPence: l.Min, MaxWeeklyPence: l.Max}, QualityThreshold: uint32(l.Threshold)})
 	}
+	t.QualityQuestions = fqTermsQuestions(f.questions())
 	return t
 }
 
@@ -136,6 +138,7 @@ func flowFromTerms(fw *frameworkv1.Framework) *termsFlow {
 			Min: t.GetPriceBand().GetMinWeeklyPence(), Max: t.GetPriceBand().GetMaxWeeklyPence(), Threshold: int(t.GetQualityThreshold())})
 	}
 	f.setLots(lots)
+	f.setQuestions(fqQuestionsOf(fw.GetQualityQuestions()))
 	f.set("version", strconv.FormatUint(fw.GetVersion(), 10))
 	f.set("framework_title", fw.GetTitle())
 	return f
@@ -148,6 +151,9 @@ func (s *Server) termsRoutes() {
 	s.page("GET /frameworks/{id}/terms/lot/{n}", leadOnly, s.termsLot)
 	s.page("POST /frameworks/{id}/terms/lot/{n}", leadOnly, s.termsLot)
 	s.page("POST /frameworks/{id}/terms/lot/{n}/remove", leadOnly, s.removeTermsLot)
+	s.page("GET /frameworks/{id}/terms/question/{n}", leadOnly, s.termsQuestion)
+	s.page("POST /frameworks/{id}/terms/question/{n}", leadOnly, s.termsQuestion)
+	s.page("POST /frameworks/{id}/terms/question/{n}/remove", leadOnly, s.removeTermsQuestion)
 }
 
 // startTerms starts the flow afresh: a new framework from its first
@@ -236,6 +242,8 @@ func (s *Server) termsStep(q *rq) error {
 		return s.termsCheck(q, f)
 	case "lots":
 		return s.termsLots(q, f)
+	case "questions":
+		return s.termsQuestions(q, f)
 	}
 	st, known := steps[name]
 	if !known {
@@ -665,7 +673,11 @@ func (s *Server) termsLots(q *rq, f *termsFlow) error {
 			return nil
 		case "no":
 			if len(lots) > 0 {
-				http.Redirect(q.w, q.r, f.base()+"/check", http.StatusSeeOther)
+				next := f.base() + "/check"
+				if len(f.questions()) == 0 {
+					next = f.base() + "/question/1"
+				}
+				http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 				return nil
 			}
 			errs = []view.FieldError{{Field: "add-another", Message: "Add at least one lot: a framework needs one"}}
@@ -713,6 +725,10 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 		http.Redirect(q.w, q.r, f.base()+"/lot/1", http.StatusSeeOther)
 		return nil
 	}
+	if len(f.questions()) == 0 {
+		http.Redirect(q.w, q.r, f.base()+"/question/1", http.StatusSeeOther)
+		return nil
+	}
 	reason := strings.TrimSpace(q.r.PostFormValue("reason"))
 	if f.amending() && reason == "" {
 		q.page.Errors = []view.FieldError{{Field: "reason", Message: "Enter why you are changing the terms"}}
@@ -738,7 +754,7 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 		// A field the service refused is shown on its own question page.
 		for _, e := range errs {
 			page, lot := stepOfField(e.Field)
-			if page == "" || (page == "lot" && lot >= len(f.lots())) {
+			if page == "" || (page == "lot" && lot >= len(f.lots())) || (page == "question" && lot >= len(f.questions())) {
 				continue
 			}
 			var mine []view.FieldError
@@ -754,8 +770,11 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 				}
 			}
 			q.page.Errors = mine
-			if page == "lot" {
+			switch page {
+			case "lot":
 				return q.showLotAnswers(f, lot, mine)
+			case "question":
+				return q.fqShowQuestionAnswers(f, lot, mine)
 			}
 			return q.showStep(f, page, steps[page], steps[page].load(f), mine)
 		}
@@ -764,18 +783,20 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 }
 
 // stepOfField is the question page that holds a field (by its id), and for
-// a lot's field the lot's index; "" for none.
+// a lot's or a quality question's field its index; "" for none.
 func stepOfField(id string) (page string, lot int) {
 	name, ok := strings.CutPrefix(id, "terms-")
 	if !ok {
 		return "", 0
 	}
-	if rest, ok := strings.CutPrefix(name, "lots-"); ok {
-		n, _, _ := strings.Cut(rest, "-")
-		if i, err := strconv.Atoi(n); err == nil {
-			return "lot", i
+	for prefix, page := range map[string]string{"lots-": "lot", "quality_questions-": "question"} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			n, _, _ := strings.Cut(rest, "-")
+			if i, err := strconv.Atoi(n); err == nil {
+				return page, i
+			}
+			return "", 0
 		}
-		return "", 0
 	}
 	for prefix, page := range map[string]string{"title": "title", "category": "category", "description": "description", "term_": "term",
 		"extension_options_months": "extensions", "quality_weight": "weighting", "price_weight": "weighting", "member_councils": "councils"} {
@@ -844,7 +865,8 @@ func (q *rq) showCheck(f *termsFlow, reason string) error {
 			Change: f.base() + "/lot/" + n + "?change=1", ChangeWhat: "lot " + n})
 	}
 	rows = append(rows, view.CheckRow{Key: "Lots", Lines: []string{countWords(len(f.lots()), "lot", "lots")}, Change: f.base() + "/lots", ChangeWhat: "lots: add or remove one"})
-	c := view.TermsFlow{Caption: q.chrome(f, "", "").Caption, Back: f.base() + "/lots", Action: f.base() + "/check"}
+	rows = append(rows, fqCheckRows(f)...)
+	c := view.TermsFlow{Caption: q.chrome(f, "", "").Caption, Back: f.base() + "/questions", Action: f.base() + "/check"}
 	heading, button := "Check your answers before drafting the framework", "Draft the framework"
 	var reasonField *view.Field
 	if f.amending() {

@@ -54,6 +54,20 @@ func (s *stack) fwBid(fwID, lot, provider string, pence int64, answer string) ui
 	return res.GetPosition()
 }
 
+// fwBidAnswers is a provider's bid answering a framework's own quality
+// questions by id (id → answer), sent by its admin.
+func (s *stack) fwBidAnswers(fwID, lot, provider string, pence int64, answers map[string]string) uint64 {
+	s.t.Helper()
+	var as []*frameworkv1.QualityAnswer
+	for id, a := range answers {
+		as = append(as, &frameworkv1.QualityAnswer{QuestionId: id, Answer: a})
+	}
+	res := servicetest.Must(s.framework(auth.ProviderOrg(provider), auth.ProviderAdmin).SubmitBid(s.Ctx, &frameworkv1.SubmitBidRequest{
+		RequestId: "bid-" + lot + "-" + provider, FrameworkId: fwID, LotId: lot, WeeklyPricePence: pence, QualityAnswers: as,
+	})).OK(s.t)
+	return res.GetPosition()
+}
+
 // fwType puts value in the field matching sel, as a person typing it ends
 // up with (quicker than a key event a character).
 func (s *stack) fwType(sel, value string) {
@@ -115,7 +129,8 @@ func (s *stack) fwProblem(want, field string) {
 func fwItoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 // The lead's whole life of a framework in the browser: drafted through the
-// question flow (a price band the wrong way round corrected on the way),
+// question flow (a price band the wrong way round corrected on the way; the
+// framework's own quality questions added, one changed, one removed),
 // its terms changed, member councils added and removed, opened for bids
 // (a closing time in the past refused by the service's rule), bids from
 // three providers, bidding closed by the clock, every bid scored side by
@@ -176,9 +191,48 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.Contains("You have added 2 lots", "£2,500.00 to £4,500.50 a week")
 	s.fwTick("#add-another-2") // no
 	s.fwSend()
+
+	// The framework's own quality questions, one a page.
+	s.Contains("Quality question 1", "Question", "Word limit (optional)")
+	s.fwType("#terms-quality_questions-0-text", "How will you keep children safe, including from exploitation and going missing?")
+	s.fwType("#terms-quality_questions-0-word_limit", "five hundred")
+	s.fwSend()
+	s.fwProblem("Enter the word limit as a whole number from 1 to 1,500, or leave it empty for no limit", "terms-quality_questions-0-word_limit")
+	s.fwType("#terms-quality_questions-0-word_limit", "500")
+	s.fwSend()
+	s.Contains("You have added 1 quality question", "How will you keep children safe, including from exploitation and going missing?", "Answers up to 500 words")
+	s.fwTick("#add-another") // yes
+	s.fwSend()
+	s.Contains("Quality question 2")
+	s.fwSend()
+	s.fwProblem("Enter the question", "terms-quality_questions-1-text")
+	s.fwType("#terms-quality_questions-1-text", "How will you keep children close to their families and schools?")
+	s.fwSend()
+	s.fwTick("#add-another")
+	s.fwSend()
+	s.fwType("#terms-quality_questions-2-text", "How do you recruit, train and keep your staff?")
+	s.fwType("#terms-quality_questions-2-word_limit", "1,200")
+	s.fwSend()
+	s.Contains("You have added 3 quality questions", "No word limit", "Answers up to 1,200 words")
+	// The second changed, the third removed.
+	s.Follow(`#quality-questions a[href="/frameworks/new/terms/question/2"]`)
+	if got := s.Eval(`document.querySelector("#terms-quality_questions-1-text").value`); got != "How will you keep children close to their families and schools?" {
+		t.Fatalf("question 2 opens with %q", got)
+	}
+	s.fwType("#terms-quality_questions-1-text", "How will you keep children close to their families, schools and communities?")
+	s.fwSend()
+	s.Follow(`#quality-questions form[action="/frameworks/new/terms/question/3/remove"] button`)
+	s.Contains("You have added 2 quality questions", "How will you keep children close to their families, schools and communities?")
+	if strings.Contains(s.Text("#quality-questions"), "recruit") {
+		t.Fatal("the removed question is still listed")
+	}
+	s.fwTick("#add-another-2") // no
+	s.fwSend()
 	s.Contains("Check your answers before drafting the framework", "North West Residential Framework 2027", "Residential",
 		"1 April 2027 to 31 March 2030", "12 months, then 12 months", "Quality 70%, price 30%", "352 Manchester", "353 Oldham", "355 Salford",
-		"Residential: emotional and behavioural needs", "£3,500.00 to £6,500.00 a week", "Residential: short breaks")
+		"Residential: emotional and behavioural needs", "£3,500.00 to £6,500.00 a week", "Residential: short breaks",
+		"Quality question 1", "How will you keep children safe, including from exploitation and going missing?", "Answers up to 500 words",
+		"Quality question 2", "How will you keep children close to their families, schools and communities?", "No word limit", "2 questions")
 	s.fwSend()
 	// Three years and two 12-month extensions break the service's 4-year
 	// rule: said in words, and changed from check answers.
@@ -196,7 +250,7 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 
 	// Change a term of the draft.
 	s.Follow(`a[href="` + base + `/terms"]`)
-	s.Contains("Check the changed terms", "North West Residential Framework 2027")
+	s.Contains("Check the changed terms", "North West Residential Framework 2027", "How will you keep children safe, including from exploitation and going missing?")
 	s.Follow(`a[href="` + base + `/terms/title?change=1"]`)
 	s.fwType("#terms-title", "North West Residential Framework 2027 to 2030")
 	s.fwSend()
@@ -207,6 +261,11 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.fwSend()
 	s.fwBanner("Terms changed")
 	s.Contains("North West Residential Framework 2027 to 2030")
+	// The amendment kept the questions, as the providers will see them.
+	qs := servicetest.Must(s.fwLead().GetFramework(s.Ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: fw})).OK(t).GetQualityQuestions()
+	if len(qs) != 2 || qs[0].GetQuestionId() != "q-1" || qs[0].GetWordLimit() != 500 || qs[1].GetQuestionId() != "q-2" || qs[1].GetWordLimit() != 0 {
+		t.Fatalf("the framework's questions after the amendment: %v", qs)
+	}
 
 	// Member councils: one added, one removed.
 	s.Follow(`a[href="` + base + `/councils"].govuk-button`)
@@ -241,11 +300,14 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.Contains("Open for bids", "Bidding closes on 10 December 2026 at 5:00pm")
 
 	// Providers bid (through the API, as they would from their own pages).
-	s.fwBid(fw, "lot-1", "pennine-pathways", 420000, "Therapeutic model with a clinical psychologist in every home.")
-	s.fwBid(fw, "lot-1", "northern-lights-care", 390000, "Key workers on every shift.")
-	s.fwBid(fw, "lot-1", "irwell-house", 480000, "Small homes, staff who stay: turnover under 10% a year.")
-	s.fwBid(fw, "lot-2", "pennine-pathways", 300000, "Planned short breaks with the same carers each time.")
-	pos := s.fwBid(fw, "lot-2", "irwell-house", 320000, "A short-breaks home with two beds.")
+	bid := func(lot, provider string, pence int64, safe string) uint64 {
+		return s.fwBidAnswers(fw, lot, provider, pence, map[string]string{"q-1": safe, "q-2": "Homes in the member councils' areas."})
+	}
+	bid("lot-1", "pennine-pathways", 420000, "Therapeutic model with a clinical psychologist in every home.")
+	bid("lot-1", "northern-lights-care", 390000, "Key workers on every shift.")
+	bid("lot-1", "irwell-house", 480000, "Small homes, staff who stay: turnover under 10% a year.")
+	bid("lot-2", "pennine-pathways", 300000, "Planned short breaks with the same carers each time.")
+	pos := bid("lot-2", "irwell-house", 320000, "A short-breaks home with two beds.")
 	s.Visit(base + "?at=" + fwItoa(pos))
 	if got := s.Text("#bids-received"); got != "5" {
 		t.Fatalf("bids received: %q", got)
@@ -261,7 +323,8 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.Follow(`a[href="` + base + `/lots/lot-1/bids"]`)
 	s.Contains("Score the bids on Residential: emotional and behavioural needs",
 		"Pennine Pathways", "£4,200.00", "Therapeutic model with a clinical psychologist in every home.",
-		"Northern Lights Care", "£3,900.00", "Irwell House", "£4,800.00", "How do you keep children safe and settled?")
+		"Northern Lights Care", "£3,900.00", "Irwell House", "£4,800.00", "How will you keep children safe, including from exploitation and going missing?",
+		"How will you keep children close to their families, schools and communities?")
 	row := func(provider string) string { return `#bids tr:has(input[value="` + provider + `"]) ` }
 	s.fwType(row("pennine-pathways")+`input[name$="quality_score"]`, "80")
 	s.fwType(row("pennine-pathways")+`textarea`, "A clear therapeutic model, well evidenced.")

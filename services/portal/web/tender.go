@@ -29,10 +29,10 @@ func (s *Server) tenderRoutes() {
 	}
 }
 
-// tenderQuestions are the quality questions a first bid answers: a
-// framework's terms carry no questions of their own, so the portal asks
-// the ones every children's placement tender asks. An amended bid keeps
-// the questions it answered.
+// tenderQuestions are the quality questions a first bid answers on a
+// framework drafted before its terms carried questions of their own: the
+// ones every children's placement tender asks. An amended bid keeps the
+// questions it answered.
 var tenderQuestions = []string{
 	"How will you keep children safe, including from exploitation and going missing?",
 	"How will you keep children close to their families, schools and communities?",
@@ -181,6 +181,10 @@ func tenderRuleWords(fw *frameworkv1.Framework, lot *frameworkv1.Lot) map[string
 	return map[string]string{
 		"framework.no_bids_after_close":       "Bidding closed on " + view.When(fw.GetBidsCloseAt()) + ": bids can no longer be submitted or changed",
 		"framework.not_open_for_bids":         "The framework is not open for bids",
+		"framework.answer_every_question":     "Answer every quality question of the framework",
+		"framework.answer_known_question":     "Answer the framework's quality questions shown on this page",
+		"framework.answer_each_question_once": "Answer each quality question once",
+		"framework.answer_word_limit":         "Keep each answer within its question's word limit",
 		"framework.bid_within_price_band":     fmt.Sprintf("Bid within the lot's weekly price band, %s to %s", view.Pounds(band.GetMinWeeklyPence()), view.Pounds(band.GetMaxWeeklyPence())),
 		"framework.uplift_requires_admission": "You can ask for a price uplift only on a lot you are admitted to, not suspended from, while the framework is active",
 		"framework.one_pending_uplift":        "Your last price uplift on this lot is still waiting for the consortium's decision",
@@ -215,13 +219,32 @@ func (s *Server) tenderBid(q *rq) error {
 			bid = b
 		}
 	}
-	questions := tenderQuestions
+	// The framework's own questions, answered by id; a framework without
+	// them takes free answers to the standard questions.
+	own := fw.GetQualityQuestions()
+	var questions []*frameworkv1.QualityQuestion
+	for _, text := range tenderQuestions {
+		questions = append(questions, &frameworkv1.QualityQuestion{Text: text})
+	}
+	if len(own) > 0 {
+		questions = own
+	}
 	v := url.Values{}
 	if bid != nil {
-		questions = nil
+		if len(own) == 0 {
+			questions = nil
+		}
 		for i, a := range bid.GetQualityAnswers() {
-			questions = append(questions, a.GetQuestion())
-			v.Set(tenderAnswerID(i), a.GetAnswer())
+			if len(own) == 0 {
+				questions = append(questions, &frameworkv1.QualityQuestion{Text: a.GetQuestion()})
+				v.Set(tenderAnswerID(i), a.GetAnswer())
+				continue
+			}
+			for j, qn := range own {
+				if qn.GetQuestionId() == a.GetQuestionId() {
+					v.Set(tenderAnswerID(j), a.GetAnswer())
+				}
+			}
 		}
 		v.Set("weekly_price_pence", poundsValue(bid.GetWeeklyPricePence()))
 	}
@@ -239,8 +262,8 @@ func (s *Server) tenderBid(q *rq) error {
 	show := func(errs []view.FieldError) error {
 		fields := []templ.Component{view.FrameworkPounds(view.Field{ID: "weekly_price_pence", Label: "Weekly price", Width: "10", Value: v.Get("weekly_price_pence"), Errors: errs,
 			Hint: "In pounds, for example 4,250: between " + view.Pounds(band.GetMinWeeklyPence()) + " and " + view.Pounds(band.GetMaxWeeklyPence()) + "."})}
-		for i, question := range questions {
-			fields = append(fields, view.Textarea(view.Field{ID: tenderAnswerID(i), Label: question, Value: v.Get(tenderAnswerID(i)), Errors: errs}))
+		for i, qn := range questions {
+			fields = append(fields, view.TenderAnswer(view.Field{ID: tenderAnswerID(i), Label: qn.GetText(), Value: v.Get(tenderAnswerID(i)), Errors: errs}, int(qn.GetWordLimit())))
 		}
 		return q.tenderForm(fw, lot, heading, button, []string{
 			fmt.Sprintf("Bids are scored on quality (%d%%) and price (%d%%). A bid needs a quality score of at least %d out of 100 to be admitted.",
@@ -257,12 +280,15 @@ func (s *Server) tenderBid(q *rq) error {
 		p.add("weekly_price_pence", "Enter the weekly price in pounds, for example 4,250")
 	}
 	var answers []*frameworkv1.QualityAnswer
-	for i, question := range questions {
+	for i, qn := range questions {
 		a := strings.TrimSpace(v.Get(tenderAnswerID(i)))
-		if a == "" {
-			p.add(tenderAnswerID(i), "Answer: "+question)
+		switch limit := int(qn.GetWordLimit()); {
+		case a == "":
+			p.add(tenderAnswerID(i), "Answer: "+qn.GetText())
+		case limit > 0 && len(strings.Fields(a)) > limit:
+			p.add(tenderAnswerID(i), fmt.Sprintf("Your answer to “%s” must be %s words or fewer: it has %s", qn.GetText(), view.TenderNumber(limit), view.TenderNumber(len(strings.Fields(a)))))
 		}
-		answers = append(answers, &frameworkv1.QualityAnswer{Question: question, Answer: a})
+		answers = append(answers, &frameworkv1.QualityAnswer{QuestionId: qn.GetQuestionId(), Question: qn.GetText(), Answer: a})
 	}
 	if len(p) > 0 {
 		return q.inboxRefuse(p, show)

@@ -11,8 +11,18 @@ import (
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 )
 
-// tenderDraft is a two-lot framework drafted by Amara Okafor through gRPC.
-func (s *stack) tenderDraft(key, title string) string {
+// tenderOwnQuestions are the consortium's own quality questions: the first
+// with a limit of 30 words.
+var tenderOwnQuestions = []*frameworkv1.QualityQuestion{
+	{QuestionId: "q-safe", Text: "How will you keep children safe, including from exploitation and going missing?", WordLimit: 30},
+	{QuestionId: "q-local", Text: "How will you keep children close to their families, schools and communities?"},
+	{QuestionId: "q-staff", Text: "How do you recruit, train and keep your staff?", WordLimit: 1200},
+}
+
+// tenderDraft is a two-lot framework drafted by Amara Okafor through gRPC,
+// asking questions (none: as a framework drafted before questions were
+// part of the terms).
+func (s *stack) tenderDraft(key, title string, questions ...*frameworkv1.QualityQuestion) string {
 	s.t.Helper()
 	return servicetest.Must(s.fwLead().DraftFramework(s.Ctx, &frameworkv1.DraftFrameworkRequest{RequestId: "tender-draft-" + key, Terms: &frameworkv1.FrameworkTerms{
 		Title: title, Category: frameworkv1.Category_CATEGORY_RESIDENTIAL, Description: "Children's homes for the Greater Manchester councils.",
@@ -21,13 +31,16 @@ func (s *stack) tenderDraft(key, title string) string {
 			{LotId: "lot-2", Name: "Residential: short breaks", PriceBand: &frameworkv1.PriceBand{MinWeeklyPence: 250000, MaxWeeklyPence: 450000}, QualityThreshold: 50},
 		},
 		MemberCouncils: []string{"352", "355"}, TermStart: "2027-04-01", TermEnd: "2030-03-31", QualityWeight: 70, PriceWeight: 30,
+		QualityQuestions: questions,
 	}})).OK(s.t).GetFrameworkId()
 }
 
 // Issue 13, frameworks: the lead opens a framework for bids; Priya Shah
-// finds it from the navigation, bids on a lot (a missing answer refused
-// on its field), changes the bid (a price outside the band refused by the
-// service's rule in words); after the lead scores and awards, she reads
+// finds it from the navigation, bids on a lot answering the framework's
+// own quality questions (an answer over its word limit, counted as she
+// types, and a missing answer refused on their fields), changes the bid (a
+// price outside the band refused by the service's rule in words); on a
+// framework without questions of its own she answers the standard ones; after the lead scores and awards, she reads
 // her own scores and rank and nobody else's, asks for a price uplift (one
 // not above her price refused) and reads the lead's decision. Sam Okoro
 // does not see her bid; a responder cannot open the frameworks; a draft is
@@ -35,12 +48,18 @@ func (s *stack) tenderDraft(key, title string) string {
 func TestTenderBidScoreAndUplift(t *testing.T) {
 	s := newStack(t)
 	s.fwRegister()
-	fw := s.tenderDraft("open", "North West Residential Framework 2027")
-	draft := s.tenderDraft("draft", "Draft Framework Nobody Sees")
-	servicetest.Must(s.fwLead().OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "tender-open", FrameworkId: fw,
-		BidsCloseAt: timestamppb.New(s.Clock.Now().Add(time.Hour))})).OK(t)
-	s.fwBid(fw, "lot-1", "northern-lights-care", 390000, "Key workers on every shift.")
-	s.fwBid(fw, "lot-1", "irwell-house", 480000, "Small homes, staff who stay.")
+	fw := s.tenderDraft("open", "North West Residential Framework 2027", tenderOwnQuestions...)
+	draft := s.tenderDraft("draft", "Draft Framework Nobody Sees", tenderOwnQuestions...)
+	older := s.tenderDraft("older", "North West Short Breaks Framework 2026")
+	for _, id := range []string{fw, older} {
+		servicetest.Must(s.fwLead().OpenForBids(s.Ctx, &frameworkv1.OpenForBidsRequest{RequestId: "tender-open-" + id, FrameworkId: id,
+			BidsCloseAt: timestamppb.New(s.Clock.Now().Add(time.Hour))})).OK(t)
+	}
+	answers := func(safe string) map[string]string {
+		return map[string]string{"q-safe": safe, "q-local": "Homes in the member councils' areas.", "q-staff": "Staff on permanent contracts."}
+	}
+	s.fwBidAnswers(fw, "lot-1", "northern-lights-care", 390000, answers("Key workers on every shift."))
+	s.fwBidAnswers(fw, "lot-1", "irwell-house", 480000, answers("Small homes, staff who stay."))
 
 	// Priya bids from the navigation.
 	s.signIn("Priya Shah")
@@ -53,18 +72,38 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.Follow(`#open a[href="/tenders/` + fw + `"]`)
 	s.Contains("North West Residential Framework 2027", "Open for bids", "Bidding closes on 3 December 2026 at 10:00am", "Quality 70%, price 30%",
 		"352 Manchester, 355 Salford", "Weekly price band £3,500.00 to £6,500.00")
+	wantIn(t, "the quality questions", s.Text("#quality-questions"), "How will you keep children safe, including from exploitation and going missing? (up to 30 words)",
+		"How will you keep children close to their families, schools and communities?", "How do you recruit, train and keep your staff? (up to 1,200 words)")
 	wantIn(t, "lot 1", s.Text("#lot-lot-1"), "Residential: emotional and behavioural needs", "No bid")
 	s.Follow("#bid-lot-1")
-	s.Contains("Bid on this lot", "Bids are scored on quality (70%) and price (30%)", "How will you keep children safe")
+	s.Contains("Bid on this lot", "Bids are scored on quality (70%) and price (30%)", "How will you keep children safe, including from exploitation and going missing?",
+		"How do you recruit, train and keep your staff?")
+	// The word limit, counted as she types (the GOV.UK character count).
+	if got := s.Text(".govuk-character-count:has(#quality_answers-0-answer) .govuk-character-count__status"); got != "You have 30 words remaining" {
+		t.Fatalf("the first answer's count says %q", got)
+	}
+	if s.Eval(`String(!!document.querySelector(".govuk-character-count:has(#quality_answers-1-answer)"))`) != "false" {
+		t.Fatal("an answer without a word limit has a word count")
+	}
 	s.Enter("#weekly_price_pence", "4,200")
-	s.Enter("#quality_answers-0-answer", "A missing-from-care protocol agreed with the police, and trained staff in every home.")
+	long := strings.Repeat("Trained staff in every home. ", 7) // 35 words
+	s.Enter("#quality_answers-0-answer", long)
+	if got := s.Text(".govuk-character-count:has(#quality_answers-0-answer) .govuk-character-count__status"); got != "You have 5 words too many" {
+		t.Fatalf("over the limit the count says %q", got)
+	}
 	s.Enter("#quality_answers-1-answer", "Homes in Stockport and Salford; we keep children in their schools with our own transport.")
 	s.Follow("main form .govuk-button")
+	s.fwProblem("Your answer to “How will you keep children safe, including from exploitation and going missing?” must be 30 words or fewer: it has 35", "quality_answers-0-answer")
 	s.fwProblem("Answer: How do you recruit, train and keep your staff?", "quality_answers-2-answer")
+	if got := s.Eval(`document.querySelector("#quality_answers-1-answer").value`); !strings.HasPrefix(got, "Homes in Stockport") {
+		t.Fatalf("a refused bid loses an answer: %q", got)
+	}
+	s.Enter("#quality_answers-0-answer", "A missing-from-care protocol agreed with the police, and trained staff in every home.")
 	s.Enter("#quality_answers-2-answer", "Permanent teams, a registered manager in every home, and paid training.")
 	s.Follow("main form .govuk-button")
 	s.fwBanner("Your bid on Residential: emotional and behavioural needs is submitted")
-	wantIn(t, "lot 1", s.Text("#lot-lot-1"), "£4,200.00 a week", "Submitted 3 December 2026", "Permanent teams")
+	wantIn(t, "lot 1", s.Text("#lot-lot-1"), "£4,200.00 a week", "Submitted 3 December 2026", "Permanent teams",
+		"How will you keep children safe, including from exploitation and going missing?", "A missing-from-care protocol")
 	wantIn(t, "lot 2", s.Text("#lot-lot-2"), "No bid")
 
 	// Changed: first outside the band (the service's rule, in words).
@@ -72,6 +111,9 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.Contains("Change your bid")
 	if got := s.Eval(`document.querySelector("#weekly_price_pence").value`); got != "4200" {
 		t.Fatalf("the changed bid's price starts as %q, want 4200", got)
+	}
+	if got := s.Eval(`document.querySelector("#quality_answers-2-answer").value`); got != "Permanent teams, a registered manager in every home, and paid training." {
+		t.Fatalf("the changed bid's answer on staff starts as %q", got)
 	}
 	s.Enter("#weekly_price_pence", "7,000")
 	s.Follow("main form .govuk-button")
@@ -82,6 +124,26 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	wantIn(t, "lot 1", s.Text("#lot-lot-1"), "£4,150.00 a week", "last changed")
 	s.Follow(`a.govuk-back-link`)
 	wantIn(t, "the open frameworks", s.Text("#open"), "You bid on 1 lot of 2")
+
+	// A framework without questions of its own (as every framework drafted
+	// before questions were terms): the standard questions, no word count.
+	s.Follow(`#open a[href="/tenders/` + older + `"]`)
+	if strings.Contains(s.Text("main"), "Quality questions") {
+		t.Error("a framework without questions lists quality questions")
+	}
+	s.Follow("#bid-lot-2")
+	s.Contains("Bid on this lot", "How will you keep children safe, including from exploitation and going missing?",
+		"How will you keep children close to their families, schools and communities?", "How do you recruit, train and keep your staff?")
+	if s.Eval(`String(document.querySelectorAll(".govuk-character-count").length)`) != "0" {
+		t.Error("the standard questions have a word count")
+	}
+	s.Enter("#weekly_price_pence", "3,000")
+	s.Enter("#quality_answers-0-answer", "Trained staff.")
+	s.Enter("#quality_answers-1-answer", "Local homes.")
+	s.Enter("#quality_answers-2-answer", "Permanent teams.")
+	s.Follow("main form .govuk-button")
+	s.fwBanner("Your bid on Residential: short breaks is submitted")
+	wantIn(t, "the older framework's lot 2", s.Text("#lot-lot-2"), "£3,000.00 a week", "How do you recruit, train and keep your staff?", "Permanent teams.")
 
 	// Sam sees his own bid, not Priya's; a draft is not found; a
 	// responder cannot open the frameworks.
