@@ -82,15 +82,13 @@ of the dev stack in --data.
 	if err != nil {
 		var rep *ssda903.Report
 		if errors.As(err, &rep) {
-			if swapped903(*episodes, *header) {
-				fmt.Fprintf(stdout, "The files are the wrong way round: --episodes %s is a header file (SEX, DOB, ...) and --header %s an episodes file (DECOM, RNE, LS, ...); swap them.\n", *episodes, *header)
-			}
 			fmt.Fprintf(stdout, "The extract has problems; fix them and import again:\n%s\n", rep.Error())
 			return errNotSubmitted
 		}
 		return err
 	}
-	fmt.Fprint(stdout, summary903(ret))
+	// The kit's summary: the portal's needs page shows the same words.
+	fmt.Fprint(stdout, ret.Summary())
 	empty := ret.Children == 0
 	if empty {
 		fmt.Fprintf(stdout, "Warning: no child in this extract was looked after on %s, so the return is empty. Submitted, it would stand for council %s as at %s in place of any earlier return, and count none of the council's children. Check --as-at and that the extract covers the year.\n", ret.AsAt, ret.LA, ret.AsAt)
@@ -176,35 +174,6 @@ func tokenIsCouncils(token, la string) error {
 	return nil
 }
 
-// swapped903 reports whether the file given as episodes has a header
-// file's columns and the one given as header an episodes file's, judged by
-// each file's first line.
-func swapped903(episodesPath, headerPath string) bool {
-	ep, hd := columns903(episodesPath), columns903(headerPath)
-	isHeader := func(c map[string]bool) bool { return c["DOB"] && c["SEX"] && !c["DECOM"] }
-	isEpisodes := func(c map[string]bool) bool { return c["DECOM"] && c["RNE"] && c["LS"] && !c["DOB"] }
-	return isHeader(ep) && isEpisodes(hd)
-}
-
-// columns903 returns the column names on the first line of a CSV file, upper
-// case (nil if it cannot be read).
-func columns903(path string) map[string]bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return nil
-	}
-	cols := map[string]bool{}
-	for _, c := range strings.Split(strings.TrimPrefix(line, "\ufeff"), ",") {
-		cols[strings.ToUpper(strings.Trim(c, " \t\r\n\""))] = true
-	}
-	return cols
-}
-
 func read903(episodesPath, headerPath, la string, asAt time.Time) (*ssda903.Return, error) {
 	ep, err := os.Open(episodesPath)
 	if err != nil {
@@ -268,27 +237,6 @@ func u32(m map[string]int) map[string]uint32 {
 }
 
 func sortedKeys(m map[string]int) []string { return slices.Sorted(maps.Keys(m)) }
-
-// summary903 is what the analyst checks before anything is sent.
-func summary903(r *ssda903.Return) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Needs return for council %s as at %s: %d children looked after, %d cells of counts.\n", r.LA, r.AsAt, r.Children, len(r.Cells))
-	section := func(title string, m map[string]int) {
-		fmt.Fprintf(&b, "  %s:\n", title)
-		for _, k := range sortedKeys(m) {
-			fmt.Fprintf(&b, "    %-20s %6d\n", k, m[k])
-		}
-	}
-	section("by placement group", r.Totals.PlacementGroup)
-	section("by age band", r.Totals.AgeBand)
-	section("by category of need", r.Totals.Need)
-	section("by legal status", r.Totals.LegalStatus)
-	section("placed in own area", r.Totals.Area)
-	section("distance from home (miles)", r.Totals.DistanceBand)
-	t := r.Transitions
-	fmt.Fprintf(&b, "  transitions in the year %s to %s: %d entries, %d exits, %d moves between groups\n", t.From, t.To, sum(t.Entries), sum(t.Exits), sumMoves(t.Moves))
-	return b.String()
-}
 
 func sum(m map[string]int) int {
 	n := 0

@@ -90,8 +90,8 @@ func TestImport903DryRun(t *testing.T) {
 		t.Fatalf("dry run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"Needs return for council 352 as at 2017-03-31: 2100 children looked after",
-		"by placement group:", "by age band:", "by category of need:", "by legal status:", "transitions in the year 2016-03-31 to 2017-03-31",
+		"SSDA903 needs return for LA 352, as at 2017-03-31", "Children looked after on 2017-03-31: 2100",
+		"Placement group", "Age band", "Need (CIN)", "Legal status (LS)", "Year after 2016-03-31 up to 2017-03-31",
 		"Dry run: nothing was submitted.",
 	} {
 		if !strings.Contains(out.String(), want) {
@@ -262,7 +262,7 @@ func TestImport903EmptyReturn(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "counts no child") || !strings.Contains(err.Error(), "--allow-empty") {
 		t.Errorf("--yes with an empty return: error %v", err)
 	}
-	if !strings.Contains(out.String(), "0 children looked after") || !strings.Contains(out.String(), "Warning: no child") {
+	if !strings.Contains(out.String(), "Children looked after on 2014-03-31: 0") || !strings.Contains(out.String(), "Warning: no child") {
 		t.Errorf("the empty return is not shown with a warning:\n%s", out.String())
 	}
 	out.Reset()

@@ -214,3 +214,22 @@ func TestDuplicateChildInHeaderIsAProblem(t *testing.T) {
 		t.Errorf("problems:\n got %q\nwant %q", got, want)
 	}
 }
+
+// Files given the wrong way round are said to be so, before the problems
+// that follow from it; two episodes files are not.
+func TestFilesTheWrongWayRound(t *testing.T) {
+	episodes := lines("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,REC,DEC,HOME_POST,PL_POST",
+		"1,01/04/2016,P,C2,N1,U1,PR1,,,M14,M14")
+	header := lines("CHILD,SEX,DOB", "1,1,01/01/2010")
+	rep := mustReport(t, header, episodes, "2017-03-31")
+	got := problemStrings(rep)
+	want := "episodes.csv:1: the files are the wrong way round: episodes.csv is a header file (SEX, DOB, ...) and header.csv an episodes file (DECOM, RNE, LS, ...); swap them"
+	if len(got) < 2 || got[0] != want {
+		t.Errorf("swapped files: the report begins %q, want %q", got, want)
+	}
+	for _, p := range problemStrings(mustReport(t, episodes, episodes, "2017-03-31")) {
+		if strings.Contains(p, "wrong way round") {
+			t.Errorf("two episodes files are called the wrong way round: %s", p)
+		}
+	}
+}

@@ -44,13 +44,15 @@ func (r *Report) Error() string {
 // problems collects Problems while files are read.
 type problems struct {
 	list []Problem
+	// lead, when set, explains the rest and is reported before them.
+	lead *Problem
 }
 
 func (ps *problems) add(file string, line int, column, format string, args ...any) {
 	ps.list = append(ps.list, Problem{File: file, Line: line, Column: column, Problem: fmt.Sprintf(format, args...)})
 }
 
-func (ps *problems) empty() bool { return len(ps.list) == 0 }
+func (ps *problems) empty() bool { return len(ps.list) == 0 && ps.lead == nil }
 
 // report sorts the problems by file, line and column and wraps them.
 func (ps *problems) report() *Report {
@@ -58,5 +60,8 @@ func (ps *problems) report() *Report {
 	slices.SortStableFunc(list, func(a, b Problem) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 	})
+	if ps.lead != nil {
+		list = append([]Problem{*ps.lead}, list...)
+	}
 	return &Report{Problems: list}
 }

@@ -134,8 +134,14 @@ func Read(episodes, header io.Reader, opts Options) (*Return, error) {
 		}
 	}
 
-	children, headerOK := readHeader(hdName, header, &ps)
-	eps, firstLine := readEpisodes(epName, episodes, codes, asAt, &ps)
+	children, hd := readHeader(hdName, header, &ps)
+	eps, firstLine, ep := readEpisodes(epName, episodes, codes, asAt, &ps)
+	headerOK := hd.has("CHILD")
+	if swapped(ep, hd) {
+		// Said first: every other problem follows from it.
+		ps.lead = &Problem{File: epName, Line: 1, Problem: fmt.Sprintf(
+			"the files are the wrong way round: %s is a header file (SEX, DOB, ...) and %s an episodes file (DECOM, RNE, LS, ...); swap them", epName, hdName)}
+	}
 
 	// Checks across the two files.
 	if headerOK {
@@ -156,7 +162,15 @@ func Read(episodes, header io.Reader, opts Options) (*Return, error) {
 	return compute(opts.LA, asAt, children, eps, codes), nil
 }
 
-func readHeader(file string, r io.Reader, ps *problems) (map[string]child, bool) {
+// swapped reports whether the file given as episodes has a header file's
+// columns and the one given as header an episodes file's.
+func swapped(ep, hd *table) bool {
+	isHeader := func(t *table) bool { return t.named["DOB"] && t.named["SEX"] && !t.named["DECOM"] }
+	isEpisodes := func(t *table) bool { return t.named["DECOM"] && t.named["RNE"] && t.named["LS"] && !t.named["DOB"] }
+	return isHeader(ep) && isEpisodes(hd)
+}
+
+func readHeader(file string, r io.Reader, ps *problems) (map[string]child, *table) {
 	t := readTable(file, r, headerRequired, nil, ps)
 	children := map[string]child{}
 	for _, rw := range t.rows {
@@ -175,12 +189,12 @@ func readHeader(file string, r io.Reader, ps *problems) (map[string]child, bool)
 		}
 		children[id] = child{dob: dob, line: rw.line}
 	}
-	return children, t.has("CHILD")
+	return children, t
 }
 
 // readEpisodes returns the valid episodes and, for every child named, the
 // first line naming it.
-func readEpisodes(file string, r io.Reader, codes *codeTable, asAt time.Time, ps *problems) ([]*episode, map[string]int) {
+func readEpisodes(file string, r io.Reader, codes *codeTable, asAt time.Time, ps *problems) ([]*episode, map[string]int, *table) {
 	t := readTable(file, r, episodeRequired, episodeOptional, ps)
 	var eps []*episode
 	firstLine := map[string]int{}
@@ -243,5 +257,5 @@ func readEpisodes(file string, r io.Reader, codes *codeTable, asAt time.Time, ps
 		e.group = pc.Group
 		eps = append(eps, e)
 	}
-	return eps, firstLine
+	return eps, firstLine, t
 }

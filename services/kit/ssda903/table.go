@@ -20,6 +20,9 @@ import (
 type table struct {
 	file string
 	cols map[string]int // upper-cased known column name → index
+	// named is every column name of the first line, upper-cased, known or
+	// not: enough to tell which kind of file this is.
+	named map[string]bool
 	rows []row
 }
 
@@ -29,7 +32,7 @@ type row struct {
 }
 
 func readTable(file string, r io.Reader, required, optional []string, ps *problems) *table {
-	t := &table{file: file, cols: map[string]int{}}
+	t := &table{file: file, cols: map[string]int{}, named: map[string]bool{}}
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		_, _ = br.Discard(3)
@@ -71,6 +74,7 @@ func readTable(file string, r io.Reader, required, optional []string, ps *proble
 			width = len(rec)
 			for i, name := range rec {
 				name = strings.ToUpper(strings.TrimSpace(name))
+				t.named[name] = true
 				if !known[name] {
 					continue
 				}
