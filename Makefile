@@ -1,7 +1,7 @@
 # carecoop: every target works on a fresh machine with only Go (and make).
 GO      ?= go
 BIN     := $(CURDIR)/bin
-MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/portal tools/carecoop
+MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop
 DATA    ?= .carecoop
 
 .PHONY: run test bench proto proto-check templ templ-check assets screenshots lint tools tidy

@@ -13,6 +13,7 @@ import (
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	kitv1 "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 )
 
@@ -21,6 +22,7 @@ var services = []protoreflect.FileDescriptor{
 	purchasingv1.File_carecoop_purchasing_v1_purchasing_service_proto,
 	demandv1.File_carecoop_demand_v1_demand_service_proto,
 	monitoringv1.File_carecoop_monitoring_v1_monitoring_service_proto,
+	notifyv1.File_carecoop_notify_v1_notify_service_proto,
 }
 
 // Issue 10, item 5 — one rule for all services, checked for the class:

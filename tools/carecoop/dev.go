@@ -25,6 +25,8 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
+	notifyapp "github.com/carecoop/carecoop/services/notify/app"
+	notify "github.com/carecoop/carecoop/services/notify/server"
 	portal "github.com/carecoop/carecoop/services/portal/server"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
@@ -40,10 +42,11 @@ func runDev(args []string) error {
 	purchasingAddr := fs.String("purchasing-addr", purchasing.DefaultAddr, "purchasing service gRPC address")
 	demandAddr := fs.String("demand-addr", demand.DefaultAddr, "demand service gRPC address")
 	monitoringAddr := fs.String("monitoring-addr", monitoring.DefaultAddr, "monitoring service gRPC address")
+	notifyAddr := fs.String("notify-addr", notify.DefaultAddr, "notifications service gRPC address")
 	portalAddr := fs.String("portal-addr", portal.DefaultAddr, "web portal HTTP address")
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
-	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring) and the web
+	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
 portal in one process on an embedded NATS with JetStream, its data in
 --data, and seeds the north-west demo data on the first start. Ctrl-C stops it; the next start
 resumes from the same data. One carecoop dev at a time may use a data
@@ -70,7 +73,7 @@ directory.
 	// Every address is tried before anything starts: NATS on a port in use
 	// would only say it was not ready after 10s.
 	for _, a := range []struct{ flag, addr string }{{"--nats-addr", *natsAddr}, {"--framework-addr", *frameworkAddr},
-		{"--purchasing-addr", *purchasingAddr}, {"--demand-addr", *demandAddr}, {"--monitoring-addr", *monitoringAddr}, {"--portal-addr", *portalAddr}} {
+		{"--purchasing-addr", *purchasingAddr}, {"--demand-addr", *demandAddr}, {"--monitoring-addr", *monitoringAddr}, {"--notify-addr", *notifyAddr}, {"--portal-addr", *portalAddr}} {
 		if err := portFree(a.addr); err != nil {
 			return fmt.Errorf("%s: %w", a.flag, err)
 		}
@@ -148,6 +151,18 @@ directory.
 	}
 	defer mo.Stop()
 
+	// Notifications go to the dev outbox (ListOutbox, the portal's
+	// /dev/outbox), linking to this portal; nothing leaves the machine.
+	no, err := notify.Start(ctx, notify.Config{Addr: *notifyAddr, Store: stores["notify"], Verifier: verifier, Logger: log, Reflection: true},
+		notifyapp.WithDev(true), notifyapp.WithPortalURL("http://"+*portalAddr))
+	if err != nil {
+		return err
+	}
+	defer no.Stop()
+	if err := seedNotifyContacts(ctx, no.Addr.String(), key); err != nil {
+		return fmt.Errorf("seeding notify contacts: %w", err)
+	}
+
 	if !*noSeed {
 		summary, err := seedDemo(ctx, stores["framework"], key, seedAddrs{framework: fw.Addr.String(), purchasing: pu.Addr.String(),
 			demand: de.Addr.String(), monitoring: mo.Addr.String()})
@@ -157,6 +172,9 @@ directory.
 		for _, line := range summary {
 			fmt.Println("carecoop dev: " + line)
 		}
+	}
+	if err := linkProviderResponders(ctx, no.Addr.String(), pu.Addr.String(), key); err != nil {
+		return fmt.Errorf("seeding notify contacts: %w", err)
 	}
 
 	// The portal: its own NATS user (sessions only), the dev key to sign
@@ -189,13 +207,14 @@ directory.
   purchasing  %s  carecoop.purchasing.v1.PurchasingService
   demand      %s  carecoop.demand.v1.DemandService
   monitoring  %s  carecoop.monitoring.v1.MonitoringService
+  notify      %s  carecoop.notify.v1.NotifyService (dev outbox: ListOutbox)
 Get a token (printed alone on the last line):
   go run ./tools/carecoop token --data %s --org consortium:north-west --role consortium_lead
 Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, po.URL, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, *data, fw.Addr, readyLine)
+`, dir, po.URL, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, no.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -219,6 +238,11 @@ Ctrl-C stops; the next start resumes from the same data.
 	case err := <-mo.Done():
 		if err == nil {
 			err = errors.New("monitoring service stopped")
+		}
+		return err
+	case err := <-no.Done():
+		if err == nil {
+			err = errors.New("notify service stopped")
 		}
 		return err
 	case err := <-po.Done():

@@ -8,6 +8,7 @@ require (
 	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
 	github.com/carecoop/carecoop/services/monitoring v0.0.0
+	github.com/carecoop/carecoop/services/notify v0.0.0
 	github.com/carecoop/carecoop/services/portal v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/nats-io/nats.go v1.55.0
@@ -62,6 +63,7 @@ replace (
 	github.com/carecoop/carecoop/services/framework => ../../services/framework
 	github.com/carecoop/carecoop/services/kit => ../../services/kit
 	github.com/carecoop/carecoop/services/monitoring => ../../services/monitoring
+	github.com/carecoop/carecoop/services/notify => ../../services/notify
 	github.com/carecoop/carecoop/services/portal => ../../services/portal
 	github.com/carecoop/carecoop/services/purchasing => ../../services/purchasing
 )

@@ -30,12 +30,13 @@ var durables = map[string][]string{
 	"purchasing": {"purchasing-risk-levels"},
 	"demand":     nil,
 	"monitoring": {"monitoring-contracts", "monitoring-risk"},
+	"notify":     {"notify-events"},
 }
 
 // Services are the contexts that connect to NATS, each as the user of the
 // same name.
 func Services() []string {
-	return []string{"framework", "purchasing", "demand", "monitoring"}
+	return []string{"framework", "purchasing", "demand", "monitoring", "notify"}
 }
 
 // Operator is the user of the people who run the platform: `carecoop

@@ -1,0 +1,211 @@
+package app
+
+import (
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/notify/domain"
+)
+
+// readModelSources: this context's events, and the facts its triggers
+// need from the others: providers' contacts and names, DPSs, referrals and
+// frameworks (which consortium runs them).
+var readModelSources = []string{
+	eventstore.ContextFilter(Context),
+	eventstore.AggregateFilter("purchasing", "provider"),
+	eventstore.AggregateFilter("purchasing", "dps"),
+	eventstore.AggregateFilter("purchasing", "referral"),
+	eventstore.AggregateFilter("framework", "framework"),
+}
+
+// ReadModel is what the service knows, in memory, rebuilt at start.
+type ReadModel struct {
+	mu sync.RWMutex
+	// registered: a provider organisation's contacts from its profile.
+	registered map[string][]*notifyv1.Contact
+	// managed: org → person id → contact set by the org's admin.
+	managed    map[string]map[string]*notifyv1.Contact
+	dirVersion map[string]uint64
+	prefs      map[string]*notifyv1.Preferences // org|person
+	providers  map[string]string                // provider id → name
+	dps        map[string]dpsRM
+	frameworks map[string]string // framework id → consortium
+	referrals  map[string]*referralRM
+	notes      map[string]*noteRM
+	byPerson   map[string][]string // org|person → notification ids, oldest first
+	failures   []string
+	outbox     []string
+}
+
+type dpsRM struct{ name, consortium string }
+
+type referralRM struct {
+	council, consortium, dps string
+	matched                  map[string]bool
+	answered                 map[string]bool
+	// completedBy is the event with which every matched provider had
+	// answered (an offer or a decline).
+	completedBy string
+}
+
+type noteRM struct {
+	d        *notifyv1.NotificationDecided
+	at       time.Time
+	pos      uint64
+	status   notifyv1.DeliveryStatus
+	channel  notifyv1.Channel
+	sentAt   time.Time
+	attempts uint32
+	failure  string
+	read     bool
+}
+
+// NewReadModel returns an empty read model.
+func NewReadModel() *ReadModel {
+	return &ReadModel{
+		registered: map[string][]*notifyv1.Contact{}, managed: map[string]map[string]*notifyv1.Contact{}, dirVersion: map[string]uint64{},
+		prefs: map[string]*notifyv1.Preferences{}, providers: map[string]string{}, dps: map[string]dpsRM{}, frameworks: map[string]string{},
+		referrals: map[string]*referralRM{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
+	}
+}
+
+func personKey(org, person string) string { return org + "|" + person }
+
+// Apply applies one commit.
+func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range commit {
+		m.apply(e)
+	}
+	return nil
+}
+
+func (m *ReadModel) apply(e eventstore.RecordedEvent) {
+	switch ev := e.Event.(type) {
+	case *purchasingv1.ProviderRegistered:
+		m.profile(ev.GetProviderId(), ev.GetProfile())
+	case *purchasingv1.ProviderProfileUpdated:
+		m.profile(ev.GetProviderId(), ev.GetProfile())
+	case *purchasingv1.DpsCreated:
+		m.dps[ev.GetDpsId()] = dpsRM{name: ev.GetTerms().GetTitle(), consortium: ev.GetConsortium()}
+	case *frameworkv1.FrameworkDrafted:
+		m.frameworks[ev.GetFrameworkId()] = ev.GetConsortium()
+	case *purchasingv1.ReferralCreated:
+		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), consortium: ev.GetConsortium(), dps: ev.GetDpsId(), matched: map[string]bool{}, answered: map[string]bool{}}
+	case *purchasingv1.ReferralMatched:
+		if r := m.referrals[ev.GetReferralId()]; r != nil {
+			for _, mt := range ev.GetMatches() {
+				r.matched[mt.GetProviderId()] = true
+			}
+		}
+	case *purchasingv1.OfferMade:
+		m.answered(ev.GetReferralId(), ev.GetProviderId(), e.EventID)
+	case *purchasingv1.ReferralDeclined:
+		m.answered(ev.GetReferralId(), ev.GetProviderId(), e.EventID)
+	case *notifyv1.ContactSet:
+		if m.managed[ev.GetOrganisation()] == nil {
+			m.managed[ev.GetOrganisation()] = map[string]*notifyv1.Contact{}
+		}
+		m.managed[ev.GetOrganisation()][ev.GetContact().GetPersonId()] = ev.GetContact()
+		m.dirVersion[ev.GetOrganisation()] = e.Version
+	case *notifyv1.ContactRemoved:
+		delete(m.managed[ev.GetOrganisation()], ev.GetPersonId())
+		m.dirVersion[ev.GetOrganisation()] = e.Version
+	case *notifyv1.PreferencesSet:
+		p := ev.GetPreferences()
+		m.prefs[personKey(p.GetOrganisation(), p.GetPersonId())] = p
+	case *notifyv1.NotificationRead:
+		if n := m.notes[ev.GetNotificationId()]; n != nil {
+			n.read = true
+		}
+	case *notifyv1.NotificationDecided:
+		n := &noteRM{d: ev, at: e.OccurredAt, pos: e.Position, status: notifyv1.DeliveryStatus_DELIVERY_STATUS_PENDING}
+		if ev.GetHeldForDigest() {
+			n.status = notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST
+		}
+		m.notes[ev.GetNotificationId()] = n
+		k := personKey(ev.GetRecipient().GetOrganisation(), ev.GetRecipient().GetPersonId())
+		m.byPerson[k] = append(m.byPerson[k], ev.GetNotificationId())
+	case *notifyv1.NotificationSent:
+		if n := m.notes[ev.GetNotificationId()]; n != nil {
+			n.status, n.channel, n.sentAt, n.attempts = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT, ev.GetChannel(), e.OccurredAt, ev.GetAttempts()
+			if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX {
+				m.outbox = append(m.outbox, ev.GetNotificationId())
+			}
+		}
+	case *notifyv1.NotificationFailed:
+		if n := m.notes[ev.GetNotificationId()]; n != nil {
+			n.status, n.channel, n.attempts, n.failure = notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED, ev.GetChannel(), ev.GetAttempts(), ev.GetError()
+			m.failures = append(m.failures, ev.GetNotificationId())
+		}
+	case *notifyv1.DigestSent:
+		for _, id := range ev.GetNotificationIds() {
+			if n := m.notes[id]; n != nil {
+				n.status, n.channel, n.sentAt = notifyv1.DeliveryStatus_DELIVERY_STATUS_DIGESTED, ev.GetChannel(), e.OccurredAt
+				if ev.GetError() != "" {
+					n.status, n.failure = notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED, ev.GetError()
+					m.failures = append(m.failures, id)
+				}
+			}
+		}
+	}
+}
+
+func (m *ReadModel) profile(id string, p *purchasingv1.ProviderProfile) {
+	name := p.GetTradingName()
+	if name == "" {
+		name = p.GetLegalName()
+	}
+	m.providers[id] = name
+	m.registered["provider:"+id] = domain.RegisteredContacts(p.GetContacts())
+}
+
+func (m *ReadModel) answered(referral, provider, eventID string) {
+	r := m.referrals[referral]
+	if r == nil || r.answered[provider] {
+		return
+	}
+	r.answered[provider] = true
+	if r.completedBy == "" && len(r.matched) > 0 && len(r.answered) >= len(r.matched) {
+		r.completedBy = eventID
+	}
+}
+
+// contacts are an organisation's people to tell (call with the lock held).
+func (m *ReadModel) contacts(org string) []*notifyv1.Contact {
+	return domain.Merge(m.registered[org], m.managed[org])
+}
+
+func (m *ReadModel) pref(org string) func(string) *notifyv1.Preferences {
+	return func(person string) *notifyv1.Preferences { return m.prefs[personKey(org, person)] }
+}
+
+func (m *ReadModel) providerName(id string) string {
+	if n := m.providers[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// view is a notification as its reader sees it, rendered.
+func (m *ReadModel) view(n *noteRM) *notifyv1.Notification {
+	out := &notifyv1.Notification{
+		NotificationId: n.d.GetNotificationId(), Recipient: n.d.GetRecipient(), Template: n.d.GetTemplate(), Link: n.d.GetLink(), Urgent: n.d.GetUrgent(),
+		CauseEventId: n.d.GetCauseEventId(), CauseType: n.d.GetCauseType(), DecidedAt: timestamppb.New(n.at), Status: n.status, Channel: n.channel,
+		Attempts: n.attempts, Failure: n.failure, Read: n.read, Position: n.pos,
+	}
+	if !n.sentAt.IsZero() {
+		out.SentAt = timestamppb.New(n.sentAt)
+	}
+	if t, ok := domain.TemplateByID(n.d.GetTemplate()); ok {
+		out.Subject, out.Body, _ = t.Render(domain.Personalisation(n.d))
+	}
+	return out
+}

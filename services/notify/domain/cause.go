@@ -1,0 +1,151 @@
+package domain
+
+import (
+	"fmt"
+	"maps"
+
+	"google.golang.org/protobuf/proto"
+
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
+)
+
+// CauseState is what one event of another context caused: the
+// notifications decided (once) and how each was delivered.
+type CauseState struct {
+	// Decided is every notification, in the order decided.
+	Decided []*notifyv1.NotificationDecided
+	// Outcome is each delivered (or failed) notification's status.
+	Outcome map[string]notifyv1.DeliveryStatus
+	// Digested are held notifications sent with a digest.
+	Digested map[string]bool
+}
+
+// EvolveCause applies one event (FoldCause of one).
+func EvolveCause(s CauseState, e proto.Message) CauseState { return FoldCause(s, []proto.Message{e}) }
+
+// FoldCause applies events in order without changing the state it is
+// given (it copies once).
+func FoldCause(s CauseState, events []proto.Message) CauseState {
+	s.Decided = append([]*notifyv1.NotificationDecided(nil), s.Decided...)
+	s.Outcome = maps.Clone(s.Outcome)
+	if s.Outcome == nil {
+		s.Outcome = map[string]notifyv1.DeliveryStatus{}
+	}
+	for _, e := range events {
+		switch e := e.(type) {
+		case *notifyv1.NotificationDecided:
+			s.Decided = append(s.Decided, e)
+		case *notifyv1.NotificationSent:
+			s.Outcome[e.GetNotificationId()] = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT
+		case *notifyv1.NotificationFailed:
+			s.Outcome[e.GetNotificationId()] = notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED
+		}
+	}
+	return s
+}
+
+// Pending are the notifications decided, not held for a digest, and not
+// yet delivered or failed: what is still to hand to the channel (after a
+// crash between hand-over and record, or a first attempt).
+func (s CauseState) Pending() []*notifyv1.NotificationDecided {
+	var out []*notifyv1.NotificationDecided
+	for _, d := range s.Decided {
+		if _, done := s.Outcome[d.GetNotificationId()]; !done && !d.GetHeldForDigest() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Planned is one notification a trigger wants sent.
+type Planned struct {
+	Recipient       *notifyv1.Recipient
+	Template        string
+	Personalisation map[string]string
+	Link            string
+	HeldForDigest   bool
+}
+
+// DecideNotifications records the notifications an event causes, once: a
+// cause already decided decides nothing again (a redelivered event sends
+// nothing twice). Each must name a known template and fill every
+// placeholder with a permitted key.
+type DecideNotificationsCmd struct {
+	CauseEventID string
+	CauseType    string
+	Planned      []Planned
+}
+
+// DecideNotifications decides DecideNotificationsCmd.
+func DecideNotifications(s CauseState, c DecideNotificationsCmd) ([]proto.Message, error) {
+	if len(s.Decided) > 0 {
+		return nil, nil
+	}
+	var out []proto.Message
+	seen := map[string]bool{}
+	for _, p := range c.Planned {
+		t, ok := TemplateByID(p.Template)
+		if !ok {
+			return nil, fmt.Errorf("notify: unknown template %q", p.Template)
+		}
+		if _, _, err := t.Render(withLink(p.Personalisation, p.Link)); err != nil {
+			return nil, err
+		}
+		id := NotificationID(c.CauseEventID, p.Recipient.GetOrganisation(), p.Recipient.GetPersonId(), p.Template)
+		if seen[id] { // one message per person per template per cause
+			continue
+		}
+		seen[id] = true
+		out = append(out, &notifyv1.NotificationDecided{
+			NotificationId: id, Recipient: p.Recipient, Template: p.Template, Personalisation: p.Personalisation, Link: p.Link,
+			Urgent: t.Urgent, CauseEventId: c.CauseEventID, CauseType: c.CauseType, HeldForDigest: p.HeldForDigest && !t.Urgent,
+		})
+	}
+	return out, nil
+}
+
+func withLink(p map[string]string, link string) map[string]string {
+	out := maps.Clone(p)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out["link"] = link
+	return out
+}
+
+// Personalisation is a decided notification's personalisation with its link.
+func Personalisation(d *notifyv1.NotificationDecided) map[string]string {
+	return withLink(d.GetPersonalisation(), d.GetLink())
+}
+
+// Delivery is what a channel said of one notification.
+type Delivery struct {
+	NotificationID string
+	Channel        notifyv1.Channel
+	Reference      string
+	Attempts       uint32
+	// Err is why it failed; nil when the channel accepted it.
+	Err error
+}
+
+// DecideDeliveries records outcomes of notifications still pending; an
+// outcome already recorded (another replica, an earlier attempt) is not
+// recorded again.
+func DecideDeliveries(s CauseState, ds []Delivery) ([]proto.Message, error) {
+	decided := map[string]bool{}
+	for _, d := range s.Decided {
+		decided[d.GetNotificationId()] = true
+	}
+	var out []proto.Message
+	for _, d := range ds {
+		if _, done := s.Outcome[d.NotificationID]; done || !decided[d.NotificationID] {
+			continue
+		}
+		if d.Err != nil {
+			out = append(out, &notifyv1.NotificationFailed{NotificationId: d.NotificationID, Channel: d.Channel, Error: d.Err.Error(), Attempts: d.Attempts})
+		} else {
+			out = append(out, &notifyv1.NotificationSent{NotificationId: d.NotificationID, Channel: d.Channel, ChannelReference: d.Reference, Attempts: d.Attempts})
+		}
+	}
+	return out, nil
+}
