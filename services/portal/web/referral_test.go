@@ -307,4 +307,3 @@ func TestReferralReadersAndWithdrawal(t *testing.T) {
 		t.Error("a withdrawn referral can be withdrawn again")
 	}
 }
-
