@@ -45,7 +45,7 @@ func (s *Server) demOverview(q *rq, sc *demScope, charts bool) (*view.DemandView
 		return v, nil
 	}
 	own := "Your council (" + view.CouncilName(q.sess.Principal.OrgID()) + ")"
-	v.Intro = []string{"Figures as at " + view.Date(t.GetAsAt()) + ", from the needs returns of " + demThousands(int64(t.GetCouncils())) + " member councils. " +
+	v.Intro = []string{"Figures as at " + view.Date(t.GetAsAt()) + ", from the needs returns of " + demCouncils(t.GetCouncils()) + ". " +
 		"Your council's own figures are shown in full; the consortium's pooled figures are protected so that no child can be identified."}
 	a := demDim(d1)
 	if d2 == "" {
@@ -179,3 +179,10 @@ func demCrossSeries(t view.DemandTable) ([]string, []chart.Series) {
 // demShows says a cell counts children or is withheld: the service answers
 // every combination, most of them nought.
 func demShows(c *demandv1.TableCell) bool { return c.GetSuppressed() || c.GetCount() > 0 }
+
+func demCouncils(n uint32) string {
+	if n == 1 {
+		return "1 member council"
+	}
+	return demThousands(int64(n)) + " member councils"
+}

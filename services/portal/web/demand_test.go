@@ -18,7 +18,7 @@ import (
 
 // demSetup is the consortium the demand tests read: the north-west DPS with
 // Bolton (350), Manchester (352) and Rochdale (354) as members (Oldham, 353,
-// is not), a disclosure threshold of 4 set by the lead, two years of needs
+// is not; Manchester is also in the Yorkshire and Humber DPS), a disclosure threshold of 4 set by the lead, two years of needs
 // returns from each member's analyst (with the year's transitions, for the
 // forecast), one home with free places admitted to the DPS, and one child
 // of Manchester's waiting. It returns the last position written.
@@ -29,6 +29,13 @@ func (s *stack) demSetup() uint64 {
 	servicetest.Must(lead.OpenDps(s.Ctx, &purchasingv1.OpenDpsRequest{RequestId: "dem-dps-open-01", DpsId: dps})).OK(s.t)
 	servicetest.Must(s.demand(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).SetDisclosurePolicy(s.Ctx, &demandv1.SetDisclosurePolicyRequest{
 		RequestId: "dem-policy-0001", Threshold: 4, MinPriceProviders: 3, Reason: "Agreed by the member councils' information governance leads"})).OK(s.t)
+
+	// Manchester is also a member of the Yorkshire and Humber consortium's DPS.
+	servicetest.Must(s.purchasing(auth.ConsortiumOrg("yorkshire-humber"), auth.ConsortiumLead).CreateDps(s.Ctx, &purchasingv1.CreateDpsRequest{
+		RequestId: "dem-dps-000003", Terms: &purchasingv1.DpsTerms{Title: "Yorkshire and Humber Placements DPS",
+			Categories:        []*purchasingv1.Category{{Id: "residential", Name: "Residential children's homes", SettingTypes: []purchasingv1.SettingType{purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME}}},
+			SelectionCriteria: []*purchasingv1.SelectionCriterion{{Id: "safeguarding", Question: "Describe how you keep children safe."}},
+			MemberCouncils:    []string{"352", "383"}, MinOfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD, EndsOn: "2029-02-23"}})).OK(s.t)
 
 	// Supply: Pennine Pathways' home in Stockport, admitted, two free places.
 	s.registerProvider(pennine, "Pennine Pathways Ltd", "08765432", "2027-11-30",
@@ -157,6 +164,16 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Contains("The consortium pooled: children looked after by placement and age", "Your council (Manchester): children looked after by placement and age")
 	wantIn(t, "own table", s.rowText("#demand-own", 1), "Fostering", "17", "34", "51")
 
+	demShot(t, s, "overview-two-way")
+	// Manchester is in a second consortium, chosen with the same form:
+	// there its return is the only one.
+	s.Select("#consortium", "yorkshire-humber")
+	s.Follow("#dem-choose button")
+	s.Contains("Consortium yorkshire-humber", "from the needs returns of 1 member council.")
+	s.Select("#consortium", "north-west")
+	s.Follow("#dem-choose button")
+	s.Contains("Consortium north-west", "The consortium pooled: children looked after by placement and age")
+
 	// Downloads, as the signed-in analyst.
 	res, body := s.demFetch(t, s.demHref("#demand-pooled + p a"))
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
@@ -198,6 +215,7 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/sufficiency?consortium=north-west"]`)
 	s.Contains("Sufficiency: children waiting and free places", "Residential children's homes")
 	wantIn(t, "sufficiency", s.Text("#sufficiency"), "[c]", "2")
+	demShot(t, s, "sufficiency")
 
 	// Prices: nothing awarded yet, said so.
 	s.Follow(`main nav a[href="/demand/prices?consortium=north-west"]`)
@@ -207,6 +225,7 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/out-of-area?consortium=north-west"]`)
 	s.Contains("Placed out of area", "Children by where placed", "Children by distance from home")
 	wantIn(t, "out of area", s.Text("#out-of-area-distance-band"), "50 miles or more")
+	demShot(t, s, "out-of-area")
 
 	// The forecast fan.
 	s.Follow(`main nav a[href="/demand/forecast?consortium=north-west"]`)
