@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"strings"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
@@ -54,4 +56,15 @@ func orgOf(p auth.Principal, named string) (string, error) {
 		return named, nil
 	}
 	return "", domainerr.Missing("organisation", "there is no organisation %s that you may see", named)
+}
+
+// caughtUp waits until the read model holds every commit in the store at
+// this moment: a command that reads facts from it (who the caller is)
+// sees a contact added a moment before.
+func (s *Service) caughtUp(ctx context.Context) error {
+	last, err := s.store.LastPosition(ctx)
+	if err != nil {
+		return err
+	}
+	return s.runner.WaitFor(ctx, last)
 }

@@ -10,6 +10,9 @@ import (
 
 // MarkNotificationRead marks one of the caller's notifications read.
 func (s *Service) MarkNotificationRead(ctx context.Context, r Request, id string) (Result, error) {
+	if err := s.caughtUp(ctx); err != nil {
+		return Result{}, err
+	}
 	m := s.model
 	m.mu.RLock()
 	me := m.me(r.Principal)

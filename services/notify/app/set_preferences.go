@@ -12,6 +12,9 @@ import (
 // notifications turned off (never one mandatory for their roles), and
 // whether the non-urgent ones come as a daily digest.
 func (s *Service) SetPreferences(ctx context.Context, r Request, off []string, dailyDigest bool) (Result, error) {
+	if err := s.caughtUp(ctx); err != nil {
+		return Result{}, err
+	}
 	m := s.model
 	m.mu.RLock()
 	me := m.me(r.Principal)

@@ -140,7 +140,9 @@ func TestRecipientsByRolePreferenceAndDigest(t *testing.T) {
 	}
 	// Turned off (not mandatory) and digest.
 	lead := []*notifyv1.Contact{{PersonId: "p-l", Email: "lead@nw.example", Roles: []string{domain.RoleConsortiumLead}}}
-	off := func(string) *notifyv1.Preferences { return &notifyv1.Preferences{Off: []string{domain.TApplicationReceived}} }
+	off := func(string) *notifyv1.Preferences {
+		return &notifyv1.Preferences{Off: []string{domain.TApplicationReceived}}
+	}
 	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TApplicationReceived), lead, off); len(got) != 0 {
 		t.Fatalf("turned off, still sent: %v", got)
 	}

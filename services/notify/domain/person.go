@@ -17,7 +17,9 @@ type PersonState struct {
 }
 
 // EvolvePerson applies one event (FoldPerson of one).
-func EvolvePerson(s PersonState, e proto.Message) PersonState { return FoldPerson(s, []proto.Message{e}) }
+func EvolvePerson(s PersonState, e proto.Message) PersonState {
+	return FoldPerson(s, []proto.Message{e})
+}
 
 // FoldPerson applies events in order; it copies the read marks once.
 func FoldPerson(s PersonState, events []proto.Message) PersonState {
