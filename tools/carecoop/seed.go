@@ -44,6 +44,15 @@ var demoBids = []demoBid{
 	{"bridgewater-care", "lot-3", 1120000, 73},
 }
 
+// demoQuestions are the residential framework's own quality questions,
+// which every demo bid answers.
+func demoQuestions() []*frameworkv1.QualityQuestion {
+	return []*frameworkv1.QualityQuestion{
+		{QuestionId: "q-1", Text: "How do you keep children close to home and school?", WordLimit: 500},
+		{QuestionId: "q-2", Text: "How do you keep staff stable?", WordLimit: 500},
+	}
+}
+
 func demoTerms() *frameworkv1.FrameworkTerms {
 	lot := func(id, name, desc string, minP, maxP int64, threshold uint32) *frameworkv1.LotTerms {
 		return &frameworkv1.LotTerms{LotId: id, Name: name, Description: desc,
@@ -64,6 +73,7 @@ func demoTerms() *frameworkv1.FrameworkTerms {
 		ExtensionOptionsMonths: []uint32{12},
 		QualityWeight:          70,
 		PriceWeight:            30,
+		QualityQuestions:       demoQuestions(),
 	}
 }
 
@@ -157,8 +167,8 @@ func (s *seeder) seed(ctx context.Context, lead frameworkv1.FrameworkServiceClie
 		_, err = provider.SubmitBid(ctx, &frameworkv1.SubmitBidRequest{
 			RequestId: "seed-bid-" + b.provider + "-" + b.lot, FrameworkId: id, LotId: b.lot, WeeklyPricePence: b.pence,
 			QualityAnswers: []*frameworkv1.QualityAnswer{
-				{Question: "How do you keep children close to home and school?", Answer: "Homes across Greater Manchester; we hold places for member councils and work with virtual schools."},
-				{Question: "How do you keep staff stable?", Answer: "Permanent teams, low agency use, and a registered manager in post for each home."},
+				{QuestionId: "q-1", Answer: "Homes across Greater Manchester; we hold places for member councils and work with virtual schools."},
+				{QuestionId: "q-2", Answer: "Permanent teams, low agency use, and a registered manager in post for each home."},
 			},
 		})
 		if err != nil {
@@ -223,6 +233,11 @@ func (s *seeder) seedOpenTender(ctx context.Context, lead frameworkv1.FrameworkS
 		ExtensionOptionsMonths: []uint32{},
 		QualityWeight:          60,
 		PriceWeight:            40,
+		QualityQuestions: []*frameworkv1.QualityQuestion{
+			{QuestionId: "q-1", Text: "How do you recruit, assess and support your foster carers?", WordLimit: 750},
+			{QuestionId: "q-2", Text: "How will you keep children with their brothers and sisters, and close to their schools?", WordLimit: 500},
+			{QuestionId: "q-3", Text: "How do you find a family quickly when a child needs one the same day?"},
+		},
 	}
 	drafted, err := lead.DraftFramework(ctx, &frameworkv1.DraftFrameworkRequest{RequestId: "seed-nw-fostering-draft", Terms: terms})
 	if err != nil {
