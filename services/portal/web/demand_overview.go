@@ -33,6 +33,9 @@ func (s *Server) demOverview(q *rq, sc *demScope, charts bool) (*view.DemandView
 	if !demDate.MatchString(asAt) {
 		asAt = ""
 	}
+	if asAt != "" { // chosen from the figures over time: kept when regrouping
+		v.Hidden = []view.Option{{Value: "as_at", Text: asAt}}
+	}
 	t, err := s.demand.GetDemand(q.ctx, &demandv1.GetDemandRequest{Consortium: sc.consortium, AsAt: asAt, Dimensions: dims, MinPosition: q.at()})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func (s *Server) demTrend(q *rq, sc *demScope, charts bool) (*view.DemandView, e
 	}
 	codes := d.order(seen) // values with children on some date: no column of noughts
 	own := "Your council (" + view.CouncilName(q.sess.Principal.OrgID()) + ")"
-	v.Intro = []string{"Children looked after on each date with needs returns, by " + strings.ToLower(d.name) + ". A date's figures count the councils that sent a return for it."}
+	v.Intro = []string{"Children looked after on each date with needs returns, by " + strings.ToLower(d.name) + ". A date's figures count the councils that sent a return for it; choose a date to see its figures by any grouping."}
 	for _, x := range []struct {
 		id, heading string
 		pooled      bool
@@ -56,7 +57,8 @@ func (s *Server) demTrend(q *rq, sc *demScope, charts bool) (*view.DemandView, e
 				t = p.GetConsortiumTable()
 			}
 			cells := demCells(t)
-			row := view.DemandRow{Head: view.Date(p.GetAsAt())}
+			row := view.DemandRow{Head: view.Date(p.GetAsAt()),
+				Href: "/demand?" + url.Values{"consortium": {sc.consortium}, "by": {key}, "as_at": {p.GetAsAt()}}.Encode()}
 			for _, c := range codes {
 				if cell := cells[demKey(c)]; cell != nil || !x.pooled {
 					row.Cells = append(row.Cells, demCount(cell))

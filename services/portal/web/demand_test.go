@@ -205,12 +205,20 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/trend?consortium=north-west"]`)
 	s.Contains("Children looked after over time")
 	wantIn(t, "the trend", s.Text("#trend-pooled"), "31 March 2025", "31 March 2026")
+	demShot(t, s, "trend")
+	// A date of the trend opens its figures, kept when regrouping.
+	s.Follow(`#trend-own a[href*="as_at=2025-03-31"]`)
+	s.Contains("Figures as at 31 March 2025", "from the needs returns of 3 member councils")
+	wantIn(t, "Manchester's 2025 fostering", s.rowText("#demand", 1), "Fostering", "45")
+	s.Select("#and", "area")
+	s.Follow("#dem-choose button")
+	s.Contains("Figures as at 31 March 2025", "children looked after by placement and where placed, as at 31 March 2025")
+	s.Follow(`main nav a[href="/demand/trend?consortium=north-west"]`)
 	// With three councils every pooled figure here is withheld: no chart
 	// of them, said so; Manchester's own are drawn.
 	wantIn(t, "the pooled trend", s.Text("#dem-trend-pooled"), "There is no chart: every figure here is withheld or nought.")
 	wantIn(t, "the chart", s.Eval(`document.querySelector("#dem-trend-own img").alt`), "Line chart of children looked after by placement over time, your council")
 
-	demShot(t, s, "trend")
 	// Sufficiency: one child waiting is withheld; two free places.
 	s.Follow(`main nav a[href="/demand/sufficiency?consortium=north-west"]`)
 	s.Contains("Sufficiency: children waiting and free places", "Residential children's homes")

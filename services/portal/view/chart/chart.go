@@ -104,6 +104,17 @@ func newPlot(title, yLabel string) *plot.Plot {
 type counts struct{ prefix string }
 
 func (c counts) Ticks(min, max float64) []plot.Tick {
+	if max-min <= 12 { // small counts: a tick on every whole number (or every other)
+		step := 1.0
+		if max-min > 6 {
+			step = 2
+		}
+		var out []plot.Tick
+		for v := math.Ceil(min); v <= max; v += step {
+			out = append(out, plot.Tick{Value: v, Label: c.prefix + thousands(int64(v))})
+		}
+		return out
+	}
 	ticks := plot.DefaultTicks{}.Ticks(min, max)
 	out := ticks[:0]
 	for _, t := range ticks {
