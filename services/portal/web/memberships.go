@@ -40,18 +40,7 @@ func (s *Server) provMemberships(q *rq) (view.ProvMemberships, error) {
 		if err != nil {
 			return out, err
 		}
-		var mine []*purchasingv1.Application
-		for _, a := range apps.GetApplications() {
-			if a.GetProviderId() != own {
-				continue
-			}
-			// A category applied to again replaces the earlier decision.
-			if i := slices.IndexFunc(mine, func(x *purchasingv1.Application) bool { return x.GetCategoryId() == a.GetCategoryId() }); i >= 0 {
-				mine[i] = a
-			} else {
-				mine = append(mine, a)
-			}
-		}
+		mine := provLatest(apps.GetApplications(), own)
 		open := sum.GetStatus() == purchasingv1.DpsStatus_DPS_STATUS_OPEN
 		if len(mine) == 0 && !open {
 			continue
@@ -81,6 +70,24 @@ func (s *Server) provMemberships(q *rq) (view.ProvMemberships, error) {
 		}
 	}
 	return out, nil
+}
+
+// provLatest are a provider's applications, the latest in each category
+// (applications come in the order received; a category applied to again
+// after a rejection replaces the earlier one).
+func provLatest(apps []*purchasingv1.Application, provider string) []*purchasingv1.Application {
+	var out []*purchasingv1.Application
+	for _, a := range apps {
+		if a.GetProviderId() != provider {
+			continue
+		}
+		if i := slices.IndexFunc(out, func(x *purchasingv1.Application) bool { return x.GetCategoryId() == a.GetCategoryId() }); i >= 0 {
+			out[i] = a
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // provApplicable are the categories of d the provider may apply to now:
@@ -136,23 +143,7 @@ func (s *Server) provApplyData(q *rq) (*purchasingv1.DpsView, []*purchasingv1.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	var mine []*purchasingv1.Application
-	for _, a := range apps.GetApplications() {
-		if a.GetProviderId() == provID(q) {
-			mine = append(mine, a)
-		}
-	}
-	// The latest application per category decides (applications are in
-	// the order received).
-	latest := map[string]*purchasingv1.Application{}
-	for _, a := range mine {
-		latest[a.GetCategoryId()] = a
-	}
-	var current []*purchasingv1.Application
-	for _, a := range latest {
-		current = append(current, a)
-	}
-	return d, provApplicable(d, current), nil
+	return d, provApplicable(d, provLatest(apps.GetApplications(), provID(q))), nil
 }
 
 func (s *Server) provApplyPage(q *rq) error {
@@ -189,8 +180,12 @@ func (s *Server) provApply(q *rq) error {
 		return q.render(view.ProvApplyPage(q.page, f))
 	}
 	var errs []view.FieldError
+	// Any of the DPS's categories is sent, not only those still open to
+	// the provider: a form sent twice is answered by the service as the
+	// first time (its request id), and a category applied to meanwhile is
+	// the service's rule to refuse, in words.
 	var chosen []string
-	for _, c := range cats {
+	for _, c := range d.GetTerms().GetCategories() {
 		if slices.Contains(f.Chosen, c.GetId()) {
 			chosen = append(chosen, c.GetId())
 		}
@@ -215,7 +210,7 @@ func (s *Server) provApply(q *rq) error {
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.ApplyToDps(q.ctx, &purchasingv1.ApplyToDpsRequest{RequestId: requestID, DpsId: d.GetDpsId(), ProviderId: provID(q),
-			CategoryIds: chosen, Answers: answers, ExpectedVersion: 0})
+			CategoryIds: chosen, Answers: answers})
 		return res.GetPosition(), provRuleWords(err)
 	}, "/memberships", "Your application to "+d.GetTerms().GetTitle()+" is sent: the consortium decides within 10 working days", again)
 }

@@ -297,9 +297,9 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
+		body := readAll(t, res)
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/memberships") {
-			t.Fatalf("an application answered %d to %q, want 303 to the memberships", res.StatusCode, res.Header.Get("Location"))
+			t.Fatalf("an application answered %d to %q, want 303 to the memberships:\n%s", res.StatusCode, res.Header.Get("Location"), body)
 		}
 	}
 	apps := servicetest.Must(lead.ListApplications(s.Ctx, &purchasingv1.ListApplicationsRequest{DpsId: dpsID, MinPosition: s.LastPosition()})).OK(t)
