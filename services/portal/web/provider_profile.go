@@ -280,10 +280,12 @@ func (s *Server) provRemoveSetting(q *rq) error {
 	if err != nil || pv == nil {
 		return err
 	}
-	st, err := provSettingOf(pv, q.r.PathValue("urn"))
-	if err != nil {
-		return err
+	// Removed ones too: the same form sent twice is answered as the first.
+	i := slices.IndexFunc(pv.GetSettings(), func(st *purchasingv1.SettingView) bool { return st.GetSetting().GetUrn() == q.r.PathValue("urn") })
+	if i < 0 {
+		return dpsNoPage
 	}
+	st := pv.GetSettings()[i]
 	reason := strings.TrimSpace(q.r.PostFormValue("reason"))
 	again := func(errs []view.FieldError) error {
 		q.page.Title = "Remove " + st.GetSetting().GetName()
