@@ -22,7 +22,13 @@ func (s *Service) ListOutbox(ctx context.Context, _ auth.Principal, organisation
 	}
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		for i := len(m.outbox) - 1; i >= 0 && len(out.Messages) < n; i-- {
-			note := m.notes[m.outbox[i]]
+			if d := m.outbox[i].digest; d != nil {
+				if organisation == "" || d.GetRecipient().GetOrganisation() == organisation {
+					out.Messages = append(out.Messages, d)
+				}
+				continue
+			}
+			note := m.notes[m.outbox[i].note]
 			if organisation != "" && note.d.GetRecipient().GetOrganisation() != organisation {
 				continue
 			}

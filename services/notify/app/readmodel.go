@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +42,14 @@ type ReadModel struct {
 	notes      map[string]*noteRM
 	byPerson   map[string][]string // org|person → notification ids, oldest first
 	failures   []string
-	outbox     []string
+	// outbox: notifications sent on the outbox channel (by id) and
+	// digests (rendered), in the order sent.
+	outbox []outboxEntry
+}
+
+type outboxEntry struct {
+	note   string
+	digest *notifyv1.OutboxMessage
 }
 
 type dpsRM struct{ name, consortium string }
@@ -137,7 +146,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		if n := m.notes[ev.GetNotificationId()]; n != nil {
 			n.status, n.channel, n.sentAt, n.attempts = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT, ev.GetChannel(), e.OccurredAt, ev.GetAttempts()
 			if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX {
-				m.outbox = append(m.outbox, ev.GetNotificationId())
+				m.outbox = append(m.outbox, outboxEntry{note: ev.GetNotificationId()})
 			}
 		}
 	case *notifyv1.NotificationFailed:
@@ -146,6 +155,9 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			m.failures = append(m.failures, ev.GetNotificationId())
 		}
 	case *notifyv1.DigestSent:
+		if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX && ev.GetError() == "" {
+			m.outbox = append(m.outbox, outboxEntry{digest: m.digestView(ev, e)})
+		}
 		for _, id := range ev.GetNotificationIds() {
 			if n := m.notes[id]; n != nil {
 				n.status, n.channel, n.sentAt = notifyv1.DeliveryStatus_DELIVERY_STATUS_DIGESTED, ev.GetChannel(), e.OccurredAt
@@ -206,6 +218,19 @@ func (m *ReadModel) view(n *noteRM) *notifyv1.Notification {
 	}
 	if t, ok := domain.TemplateByID(n.d.GetTemplate()); ok {
 		out.Subject, out.Body, _ = t.Render(domain.Personalisation(n.d))
+	}
+	return out
+}
+
+// digestView renders a digest as the outbox shows it.
+func (m *ReadModel) digestView(ev *notifyv1.DigestSent, e eventstore.RecordedEvent) *notifyv1.OutboxMessage {
+	out := &notifyv1.OutboxMessage{Recipient: ev.GetRecipient(), Template: domain.TDailyDigest, SentAt: timestamppb.New(e.OccurredAt), CauseType: e.Type}
+	if ref, ok := strings.CutPrefix(ev.GetChannelReference(), "outbox:"); ok {
+		out.NotificationId = ref
+	}
+	if t, ok := domain.TemplateByID(domain.TDailyDigest); ok {
+		out.Link = ev.GetLink()
+		out.Subject, out.Body, _ = t.Render(map[string]string{"count": strconv.Itoa(len(ev.GetNotificationIds())), "date": ev.GetDate(), "link": ev.GetLink()})
 	}
 	return out
 }

@@ -41,6 +41,7 @@ type Service struct {
 	causes      *aggregate.Repository[domain.CauseState]
 	directories *aggregate.Repository[domain.DirectoryState]
 	people      *aggregate.Repository[domain.PersonState]
+	digests     *aggregate.Repository[domain.DigestState]
 	model       *ReadModel
 	runner      *projection.Runner
 	log         *zap.Logger
@@ -89,6 +90,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		causes:      repo(store, domain.EvolveCause, domain.FoldCause),
 		directories: repo(store, domain.EvolveDirectory, domain.FoldDirectory),
 		people:      repo(store, domain.EvolvePerson, domain.FoldPerson),
+		digests:     repo(store, domain.EvolveDigest, nil),
 		model:       NewReadModel(),
 		log:         log,
 		now:         time.Now,

@@ -213,3 +213,16 @@ func TestEvolveIsPure(t *testing.T) {
 	evolvetest.AssertPure(t, domain.EvolvePerson, []proto.Message{r}, &notifyv1.NotificationRead{NotificationId: "n-2"}, &notifyv1.PreferencesSet{Preferences: &notifyv1.Preferences{DailyDigest: true}})
 	evolvetest.AssertFold(t, domain.EvolvePerson, domain.FoldPerson, []proto.Message{r, &notifyv1.PreferencesSet{}})
 }
+
+func TestADigestIsSentOnceADay(t *testing.T) {
+	day := domain.DigestDay{Recipient: alice, Date: "2026-12-03", NotificationIDs: []string{"n-1", "n-2"}, Channel: notifyv1.Channel_CHANNEL_OUTBOX, Reference: "r", Link: "l"}
+	sent := &notifyv1.DigestSent{Recipient: alice, Date: "2026-12-03", NotificationIds: []string{"n-1", "n-2"}, Channel: notifyv1.Channel_CHANNEL_OUTBOX, ChannelReference: "r", Link: "l"}
+	dec := func(d domain.DigestDay) func(domain.DigestState) ([]proto.Message, error) {
+		return func(s domain.DigestState) ([]proto.Message, error) { return domain.DecideDigest(s, d) }
+	}
+	when(given(domain.EvolveDigest), dec(day)).then(t, sent)
+	when(given(domain.EvolveDigest, sent), dec(day)).then(t)
+	empty := day
+	empty.NotificationIDs = nil
+	when(given(domain.EvolveDigest), dec(empty)).then(t)
+}

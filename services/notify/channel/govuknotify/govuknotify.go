@@ -122,7 +122,9 @@ func (e *APIError) Error() string {
 }
 
 // Retryable: rate limited, or Notify's own failure.
-func (e *APIError) Retryable() bool { return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500 }
+func (e *APIError) Retryable() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
 
 type sendRequest struct {
 	EmailAddress    string            `json:"email_address"`

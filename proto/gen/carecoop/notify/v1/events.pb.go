@@ -500,8 +500,10 @@ type DigestSent struct {
 	Channel          Channel                `protobuf:"varint,4,opt,name=channel,proto3,enum=carecoop.notify.v1.Channel" json:"channel,omitempty"`
 	ChannelReference string                 `protobuf:"bytes,5,opt,name=channel_reference,json=channelReference,proto3" json:"channel_reference,omitempty"`
 	Error            string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The person's notifications page, which the digest links to.
+	Link          string `protobuf:"bytes,7,opt,name=link,proto3" json:"link,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DigestSent) Reset() {
@@ -576,6 +578,13 @@ func (x *DigestSent) GetError() string {
 	return ""
 }
 
+func (x *DigestSent) GetLink() string {
+	if x != nil {
+		return x.Link
+	}
+	return ""
+}
+
 var File_carecoop_notify_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_notify_v1_events_proto_rawDesc = "" +
@@ -618,7 +627,7 @@ const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\x10NotificationRead\x12\"\n" +
 	"\forganisation\x18\x01 \x01(\tR\forganisation\x12\x1b\n" +
 	"\tperson_id\x18\x02 \x01(\tR\bpersonId\x12'\n" +
-	"\x0fnotification_id\x18\x03 \x01(\tR\x0enotificationId\"\x82\x02\n" +
+	"\x0fnotification_id\x18\x03 \x01(\tR\x0enotificationId\"\x96\x02\n" +
 	"\n" +
 	"DigestSent\x12;\n" +
 	"\trecipient\x18\x01 \x01(\v2\x1d.carecoop.notify.v1.RecipientR\trecipient\x12\x12\n" +
@@ -626,7 +635,8 @@ const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\x10notification_ids\x18\x03 \x03(\tR\x0fnotificationIds\x125\n" +
 	"\achannel\x18\x04 \x01(\x0e2\x1b.carecoop.notify.v1.ChannelR\achannel\x12+\n" +
 	"\x11channel_reference\x18\x05 \x01(\tR\x10channelReference\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05errorBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
+	"\x05error\x18\x06 \x01(\tR\x05error\x12\x12\n" +
+	"\x04link\x18\a \x01(\tR\x04linkBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
 var (
 	file_carecoop_notify_v1_events_proto_rawDescOnce sync.Once
