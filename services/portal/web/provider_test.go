@@ -265,8 +265,18 @@ func TestProviderJoinsADpsAndPublishesAVacancy(t *testing.T) {
 
 	// A responder of Pennine's publishes vacancies but has no organisation page.
 	s.signIn("Rafi Khan")
+	s.Contains("Pennine Pathways Ltd", "What needs you", "0 of 1 setting has free places published")
+	if strings.Contains(s.Text("#areas"), "Memberships") {
+		t.Error("a responder's home offers the admin's memberships")
+	}
 	s.Follow(`#navigation a[href="/vacancies"]`)
-	s.Contains("Heaton Norris House", "Publish a vacancy")
+	s.Follow(`#vacancy-SC200001 a[href="/vacancies/SC200001"]`)
+	s.Enter("#free_places", "1")
+	s.Enter("#available_from-day", "4")
+	s.Enter("#available_from-month", "1")
+	s.Enter("#available_from-year", "2027")
+	s.Follow("main form .govuk-button")
+	s.Contains("Heaton Norris House has 1 free place from 4 January 2027")
 	s.Visit("/organisation")
 	s.Contains("You cannot see this page")
 
