@@ -23,6 +23,11 @@ func TestProviderRegistersFromScratch(t *testing.T) {
 	s := newStack(t)
 	s.signIn("Tom Reid")
 	s.Contains("Register your organisation", "Companies House number or charity number")
+	// Nothing to show before registering: each area leads back to it.
+	s.Follow(`#navigation a[href="/vacancies"]`)
+	s.Contains("Register your organisation")
+	s.Follow(`#navigation a[href="/organisation"]`)
+	s.Contains("Register your organisation")
 	s.Follow("#start-registration")
 
 	s.Contains("What is your organisation's legal name?")
