@@ -136,8 +136,8 @@ func (s *stack) demHref(sel string) string {
 // a chart with its table, a withheld cell as [c] with the note saying why;
 // groups by two dimensions; downloads a table as CSV and as XLSX; reads the
 // figures over time, sufficiency, prices, out of area, the forecast fan and
-// the market position statement. The commissioner reads them too. Every
-// page is checked with axe as it loads.
+// the market position statement. The commissioner and the viewer read them
+// too. Every page is checked with axe as it loads.
 func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s := newStack(t)
 	at := s.demSetup()
@@ -227,7 +227,7 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 
 	// Prices: nothing awarded yet, said so.
 	s.Follow(`main nav a[href="/demand/prices?consortium=north-west"]`)
-	s.Contains("Weekly fees")
+	s.Contains("Weekly fees", "No placement has been awarded through the consortium's dynamic purchasing system yet, so there are no fees to compare.")
 
 	// Out of area.
 	s.Follow(`main nav a[href="/demand/out-of-area?consortium=north-west"]`)
@@ -261,6 +261,11 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Select("#placement", "residential")
 	s.Follow("#dem-choose button")
 	s.Contains("Children's homes: children looked after and the forecast")
+
+	// So does the viewer.
+	s.signIn("Dana Reed")
+	s.Follow(`nav a[href="/demand"]`)
+	s.Contains("Your council (Manchester)", "The consortium pooled")
 }
 
 // A council outside the consortium reads nothing of its figures: Oldham's
