@@ -62,11 +62,15 @@ func (s *Service) onEvent(ctx context.Context, e eventstore.RecordedEvent) error
 	if len(planned) == 0 {
 		return nil
 	}
-	sid := stream(CauseAggregate, e.EventID)
-	meta := bus.ReactionMeta(Durable, e, system)
+	return s.notify(ctx, e.EventID, e.Type, planned, bus.ReactionMeta(Durable, e, system))
+}
+
+// notify records what a cause decided (once), then delivers what is pending.
+func (s *Service) notify(ctx context.Context, causeID, causeType string, planned []domain.Planned, meta eventstore.Metadata) error {
+	sid := stream(CauseAggregate, eventstore.ComposeID(causeID))
 	meta.OccurredAt = s.now()
 	if _, err := handle(ctx, s.causes, sid, meta, func(st domain.CauseState) ([]proto.Message, error) {
-		return domain.DecideNotifications(st, domain.DecideNotificationsCmd{CauseEventID: e.EventID, CauseType: e.Type, Planned: planned})
+		return domain.DecideNotifications(st, domain.DecideNotificationsCmd{CauseEventID: causeID, CauseType: causeType, Planned: planned})
 	}); err != nil {
 		return err
 	}
@@ -77,13 +81,7 @@ func (s *Service) onEvent(ctx context.Context, e eventstore.RecordedEvent) error
 func (s *Service) plan(e eventstore.RecordedEvent) []domain.Planned {
 	m := s.model
 	var out []domain.Planned
-	to := func(org, template string, p map[string]string, link string) {
-		t, _ := domain.TemplateByID(template)
-		for _, pl := range domain.Recipients(org, t, m.contacts(org), m.pref(org)) {
-			pl.Personalisation, pl.Link = p, s.portalURL+link
-			out = append(out, pl)
-		}
-	}
+	to := s.planner(&out)
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
 		r := m.referrals[ev.GetReferralId()]
@@ -160,5 +158,18 @@ func (s *Service) plan(e eventstore.RecordedEvent) []domain.Planned {
 func (s *Service) allIn(e eventstore.RecordedEvent, r *referralRM, referral string, to func(string, string, map[string]string, string)) {
 	if r.completedBy == e.EventID {
 		to("council:"+r.council, domain.TAllOffersIn, map[string]string{"reference": referral}, "/referrals/"+referral)
+	}
+}
+
+// planner returns a function adding to *out the people of org whom a
+// template goes to (call with the read lock held).
+func (s *Service) planner(out *[]domain.Planned) func(org, template string, p map[string]string, link string) {
+	m := s.model
+	return func(org, template string, p map[string]string, link string) {
+		t, _ := domain.TemplateByID(template)
+		for _, pl := range domain.Recipients(org, t, m.contacts(org), m.pref(org)) {
+			pl.Personalisation, pl.Link = p, s.portalURL+link
+			*out = append(*out, pl)
+		}
 	}
 }

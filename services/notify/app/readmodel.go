@@ -39,9 +39,14 @@ type ReadModel struct {
 	dps        map[string]dpsRM
 	frameworks map[string]string // framework id → consortium
 	referrals  map[string]*referralRM
-	notes      map[string]*noteRM
-	byPerson   map[string][]string // org|person → notification ids, oldest first
-	failures   []string
+	// applications: dps|provider → undecided application.
+	applications map[string]*applicationRM
+	// accreditations: provider|kind → the latest recorded.
+	accreditations map[string]*accreditationRM
+	tenders        map[string]*tenderRM
+	notes          map[string]*noteRM
+	byPerson       map[string][]string // org|person → notification ids, oldest first
+	failures       []string
 	// outbox: notifications sent on the outbox channel (by id) and
 	// digests (rendered), in the order sent.
 	outbox []outboxEntry
@@ -54,8 +59,22 @@ type outboxEntry struct {
 
 type dpsRM struct{ name, consortium string }
 
+type applicationRM struct{ dps, provider, due string }
+
+type accreditationRM struct{ provider, reference, expires string }
+
+type tenderRM struct {
+	closesAt time.Time
+	bids     map[string]bool // lot|provider
+	scored   map[string]bool
+	awarded  bool
+}
+
 type referralRM struct {
 	council, consortium, dps string
+	createdAt                time.Time
+	offers                   int
+	closed                   bool
 	matched                  map[string]bool
 	answered                 map[string]bool
 	// completedBy is the event with which every matched provider had
@@ -80,7 +99,7 @@ func NewReadModel() *ReadModel {
 	return &ReadModel{
 		registered: map[string][]*notifyv1.Contact{}, managed: map[string]map[string]*notifyv1.Contact{}, dirVersion: map[string]uint64{},
 		prefs: map[string]*notifyv1.Preferences{}, providers: map[string]string{}, dps: map[string]dpsRM{}, frameworks: map[string]string{},
-		referrals: map[string]*referralRM{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
+		referrals: map[string]*referralRM{}, applications: map[string]*applicationRM{}, accreditations: map[string]*accreditationRM{}, tenders: map[string]*tenderRM{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
 	}
 }
 
@@ -107,7 +126,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 	case *frameworkv1.FrameworkDrafted:
 		m.frameworks[ev.GetFrameworkId()] = ev.GetConsortium()
 	case *purchasingv1.ReferralCreated:
-		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), consortium: ev.GetConsortium(), dps: ev.GetDpsId(), matched: map[string]bool{}, answered: map[string]bool{}}
+		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), consortium: ev.GetConsortium(), dps: ev.GetDpsId(), createdAt: e.OccurredAt, matched: map[string]bool{}, answered: map[string]bool{}}
 	case *purchasingv1.ReferralMatched:
 		if r := m.referrals[ev.GetReferralId()]; r != nil {
 			for _, mt := range ev.GetMatches() {
@@ -115,7 +134,41 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			}
 		}
 	case *purchasingv1.OfferMade:
+		if r := m.referrals[ev.GetReferralId()]; r != nil {
+			r.offers++
+		}
 		m.answered(ev.GetReferralId(), ev.GetProviderId(), e.EventID)
+	case *purchasingv1.PlacementAwarded:
+		if r := m.referrals[ev.GetReferralId()]; r != nil {
+			r.closed = true
+		}
+	case *purchasingv1.ReferralWithdrawn:
+		if r := m.referrals[ev.GetReferralId()]; r != nil {
+			r.closed = true
+		}
+	case *purchasingv1.ApplicationReceived:
+		m.applications[ev.GetDpsId()+"|"+ev.GetProviderId()] = &applicationRM{dps: ev.GetDpsId(), provider: ev.GetProviderId(), due: ev.GetDecisionDueOn()}
+	case *purchasingv1.ProviderAdmitted:
+		delete(m.applications, ev.GetDpsId()+"|"+ev.GetProviderId())
+	case *purchasingv1.ApplicationRejected:
+		delete(m.applications, ev.GetDpsId()+"|"+ev.GetProviderId())
+	case *purchasingv1.AccreditationRecorded:
+		a := ev.GetAccreditation()
+		m.accreditations[ev.GetProviderId()+"|"+a.GetKind().String()] = &accreditationRM{provider: ev.GetProviderId(), reference: a.GetReference(), expires: a.GetExpiresOn()}
+	case *frameworkv1.FrameworkOpenedForBids:
+		m.tenders[ev.GetFrameworkId()] = &tenderRM{closesAt: ev.GetBidsCloseAt().AsTime(), bids: map[string]bool{}, scored: map[string]bool{}}
+	case *frameworkv1.BidSubmitted:
+		if t := m.tenders[ev.GetFrameworkId()]; t != nil {
+			t.bids[ev.GetLotId()+"|"+ev.GetProviderId()] = true
+		}
+	case *frameworkv1.BidScored:
+		if t := m.tenders[ev.GetFrameworkId()]; t != nil {
+			t.scored[ev.GetLotId()+"|"+ev.GetProviderId()] = true
+		}
+	case *frameworkv1.FrameworkAwarded:
+		if t := m.tenders[ev.GetFrameworkId()]; t != nil {
+			t.awarded = true
+		}
 	case *purchasingv1.ReferralDeclined:
 		m.answered(ev.GetReferralId(), ev.GetProviderId(), e.EventID)
 	case *notifyv1.ContactSet:

@@ -52,6 +52,9 @@ type Service struct {
 	maxAge      time.Duration
 	parallel    int
 	digestEvery time.Duration
+	// sweepEvery and noOfferAfter: see sweep.go.
+	sweepEvery   time.Duration
+	noOfferAfter time.Duration
 }
 
 // Option changes a Service.
@@ -86,19 +89,21 @@ func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S, fold f
 // New returns the service over store; call Start before serving queries.
 func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s := &Service{
-		store:       store,
-		causes:      repo(store, domain.EvolveCause, domain.FoldCause),
-		directories: repo(store, domain.EvolveDirectory, domain.FoldDirectory),
-		people:      repo(store, domain.EvolvePerson, domain.FoldPerson),
-		digests:     repo(store, domain.EvolveDigest, nil),
-		model:       NewReadModel(),
-		log:         log,
-		now:         time.Now,
-		channel:     outbox.Channel{},
-		portalURL:   "http://127.0.0.1:8080",
-		maxAge:      24 * time.Hour,
-		parallel:    16,
-		digestEvery: time.Hour,
+		store:        store,
+		causes:       repo(store, domain.EvolveCause, domain.FoldCause),
+		directories:  repo(store, domain.EvolveDirectory, domain.FoldDirectory),
+		people:       repo(store, domain.EvolvePerson, domain.FoldPerson),
+		digests:      repo(store, domain.EvolveDigest, nil),
+		model:        NewReadModel(),
+		log:          log,
+		now:          time.Now,
+		channel:      outbox.Channel{},
+		portalURL:    "http://127.0.0.1:8080",
+		maxAge:       24 * time.Hour,
+		parallel:     16,
+		digestEvery:  time.Hour,
+		sweepEvery:   time.Hour,
+		noOfferAfter: DefaultNoOfferAfter,
 	}
 	for _, o := range opts {
 		o(s)
@@ -123,6 +128,9 @@ func (s *Service) Start(ctx context.Context) error {
 	go bus.Follow(ctx, s.store, s.reaction(), s.onEvent)
 	if s.digestEvery > 0 {
 		go s.digestLoop(ctx)
+	}
+	if s.sweepEvery > 0 {
+		go s.sweepLoop(ctx)
 	}
 	return nil
 }

@@ -57,6 +57,11 @@ const (
 	TPriceUpliftRequested = "price-uplift-requested"
 	TProviderSuspended    = "provider-suspended"
 	TDailyDigest          = "daily-digest"
+	TNoOfferYet           = "referral-no-offer"
+	TApplicationDueSoon   = "dps-application-due-soon"
+	TApplicationOverdue   = "dps-application-overdue"
+	TTenderClosed         = "tender-closed"
+	TAccreditationExpiry  = "accreditation-expiring"
 )
 
 const footer = "\n\nSign in to carecoop to see the details: this email does not contain them.\n\n((link))"
@@ -96,6 +101,21 @@ var Templates = []Template{
 	{ID: TProviderSuspended, Title: "A provider suspended by early warning", Roles: []string{RoleConsortiumLead}, MandatoryFor: []string{RoleConsortiumLead}, Urgent: true,
 		Subject: "((provider)) is suspended from matching",
 		Body:    "Your consortium's early-warning policy suspended ((provider)) (risk level ((level)))." + footer},
+	{ID: TNoOfferYet, Title: "No offer yet on your council's referral", Roles: []string{RoleCouncilCommissioner}, MandatoryFor: []string{RoleCouncilCommissioner}, Urgent: true,
+		Subject: "No offer yet on referral ((reference))",
+		Body:    "No provider has made an offer on referral ((reference)) in its first ((count)) hours. You may want to widen it or look elsewhere." + footer},
+	{ID: TApplicationDueSoon, Title: "A DPS application's decision is due soon", Roles: []string{RoleConsortiumLead},
+		Subject: "Decide ((provider))'s application to ((dps)) by ((deadline))",
+		Body:    "The decision on ((provider))'s application to ((dps)) is due by ((deadline)), within 10 working days of its receipt." + footer},
+	{ID: TApplicationOverdue, Title: "A DPS application's decision is overdue", Roles: []string{RoleConsortiumLead}, MandatoryFor: []string{RoleConsortiumLead},
+		Subject: "Overdue: ((provider))'s application to ((dps))",
+		Body:    "The decision on ((provider))'s application to ((dps)) was due by ((deadline)) and is overdue." + footer},
+	{ID: TTenderClosed, Title: "A tender closed and its bids wait to be scored", Roles: []string{RoleConsortiumLead},
+		Subject: "Framework ((framework)) closed: ((count)) bids to score",
+		Body:    "Bidding on framework ((framework)) has closed. ((count)) bids wait to be scored." + footer},
+	{ID: TAccreditationExpiry, Title: "An accreditation expires within 30 days", Roles: []string{RoleProviderAdmin}, MandatoryFor: []string{RoleProviderAdmin},
+		Subject: "Your accreditation ((reference)) expires on ((date))",
+		Body:    "Your organisation's accreditation ((reference)) expires on ((date)). Record the renewed one, or your applications and matching will wait on it." + footer},
 	{ID: TDailyDigest, Title: "Your daily digest", Roles: nil,
 		Subject: "carecoop: ((count)) notifications on ((date))",
 		Body:    "((count)) things that concern you happened on carecoop on ((date)). Read them on your notifications page." + footer},

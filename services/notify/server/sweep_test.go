@@ -1,0 +1,82 @@
+package server_test
+
+import (
+	"maps"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/servicetest"
+)
+
+// What falls due with the calendar: a referral with no offer after four
+// hours, a DPS application's decision due within two working days and
+// then overdue, a tender closed with bids to score, an accreditation
+// expiring within 30 days — each told once, however often the sweep runs.
+func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
+	h := newHarness(t)
+	h.registerProvider("birch")
+	set := func(c notifyv1.NotifyServiceClient, id, email, role, subject string) {
+		servicetest.Must(c.SetContact(h.Ctx, &notifyv1.SetContactRequest{RequestId: id, Name: subject, Email: email, Roles: []string{role}, Subject: subject})).OK(t)
+	}
+	set(h.commissioner("352", "sam"), "contact-0001", "sam@352.example", auth.CouncilCommissioner, "sam")
+	set(h.n("lee", auth.ConsortiumOrg("north-west"), auth.ConsortiumLead), "contact-0002", "lead@nw.example", auth.ConsortiumLead, "lee")
+
+	h.append("purchasing", "referral", "ref-1", &purchasingv1.ReferralCreated{ReferralId: "ref-1", Council: "352", DpsId: "dps-1"})
+	h.append("purchasing", "referral", "ref-2", &purchasingv1.ReferralCreated{ReferralId: "ref-2", Council: "352", DpsId: "dps-1"})
+	h.append("purchasing", "referral", "ref-2", &purchasingv1.OfferMade{ReferralId: "ref-2", OfferId: "o-1", ProviderId: "birch"})
+	h.append("purchasing", "dps", "dps-1", &purchasingv1.DpsCreated{DpsId: "dps-1", Consortium: "north-west", Terms: &purchasingv1.DpsTerms{Title: "NW DPS"}})
+	h.append("purchasing", "dps", "dps-1", &purchasingv1.ApplicationReceived{DpsId: "dps-1", ProviderId: "birch", ReceivedOn: "2026-12-03", DecisionDueOn: "2026-12-17"})
+	h.append("purchasing", "provider", "birch", &purchasingv1.AccreditationRecorded{ProviderId: "birch", Accreditation: &purchasingv1.Accreditation{
+		Kind: purchasingv1.AccreditationKind_ACCREDITATION_KIND_PUBLIC_LIABILITY_INSURANCE, Reference: "INS-123", ExpiresOn: "2026-12-20"}})
+	h.append("framework", "framework", "fw-1", &frameworkv1.FrameworkDrafted{FrameworkId: "fw-1", Consortium: "north-west"})
+	h.append("framework", "framework", "fw-1", &frameworkv1.FrameworkOpenedForBids{FrameworkId: "fw-1", BidsCloseAt: timestamppb.New(start.Add(time.Hour))})
+	h.append("framework", "framework", "fw-1", &frameworkv1.BidSubmitted{FrameworkId: "fw-1", LotId: "lot-1", ProviderId: "birch"})
+	h.append("framework", "framework", "fw-1", &frameworkv1.BidSubmitted{FrameworkId: "fw-1", LotId: "lot-2", ProviderId: "birch"})
+
+	sweep := func() {
+		t.Helper()
+		if err := h.notify.App.Sweep(h.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sweep()
+	got := h.waitOutbox(3) // the events' own messages, and the accreditation
+	want := map[string]int{"accreditation-expiring → contracts@birch.example": 1, "offer-received → sam@352.example": 1, "dps-application-received → lead@nw.example": 1}
+	if !maps.Equal(sent(got), want) {
+		t.Fatalf("at 09:00:%s", describe(got))
+	}
+
+	h.Clock.Advance(4 * time.Hour) // 13:00: ref-1 has no offer; bidding closed at 10:00
+	h.append("framework", "framework", "fw-1", &frameworkv1.BidScored{FrameworkId: "fw-1", LotId: "lot-1", ProviderId: "birch"})
+	sweep()
+	sweep()
+	got = h.waitOutbox(5)
+	want["referral-no-offer → sam@352.example"] = 1
+	want["tender-closed → lead@nw.example"] = 1
+	if !maps.Equal(sent(got), want) {
+		t.Fatalf("at 13:00:%s", describe(got))
+	}
+
+	h.Clock.Set(time.Date(2026, 12, 16, 9, 0, 0, 0, time.UTC)) // one working day before the decision is due
+	sweep()
+	h.Clock.Set(time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC)) // overdue
+	sweep()
+	sweep()
+	got = h.waitOutbox(7)
+	want["dps-application-due-soon → lead@nw.example"] = 1
+	want["dps-application-overdue → lead@nw.example"] = 1
+	if !maps.Equal(sent(got), want) {
+		t.Fatalf("due and overdue:%s", describe(got))
+	}
+	for _, m := range got {
+		if m.GetTemplate() == "tender-closed" && m.GetSubject() != "Framework fw-1 closed: 1 bids to score" {
+			t.Errorf("subject %q", m.GetSubject())
+		}
+	}
+}
