@@ -145,6 +145,14 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.fwBanner("Your bid on Residential: short breaks is submitted")
 	wantIn(t, "the older framework's lot 2", s.Text("#lot-lot-2"), "£3,000.00 a week", "How do you recruit, train and keep your staff?", "Permanent teams.")
 
+	// Without JavaScript the page says each answer's word limit.
+	for i, p := range stackPeople {
+		if p.Name == "Priya Shah" {
+			page := s.httpGet(t, s.httpSignedIn(i), "/tenders/"+fw+"/lots/lot-2/bid")
+			wantIn(t, "the bid page without JavaScript", page, "You can enter up to 30 words", "You can enter up to 1,200 words")
+		}
+	}
+
 	// Sam sees his own bid, not Priya's; a draft is not found; a
 	// responder cannot open the frameworks.
 	s.signIn("Sam Okoro")
@@ -160,6 +168,12 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.signIn("Rafi Khan")
 	s.Visit("/tenders")
 	s.Contains("You cannot see this page")
+	// Nor can anyone but the consortium's lead set a framework's questions.
+	s.Visit("/frameworks/" + draft + "/terms/question/1")
+	s.Contains("You cannot see this page")
+	s.signIn("Ben Hartley")
+	s.Visit("/frameworks/" + draft + "/terms/question/1")
+	s.Contains("Page not found")
 
 	// Bidding closes; the lead scores, awards and activates (gRPC).
 	s.Clock.Set(stackStart.Add(2 * time.Hour))
