@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -156,7 +155,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	wantIn(t, "the table", s.Text("#demand"), "[c]")
 	wantIn(t, "the note", s.Text("#dem-note-c"), "[c]", "withheld under the consortium's disclosure control", "fewer than 4 children")
 
-	demShot(t, s, "overview")
 	// Two dimensions, chosen with the GET form.
 	s.Select("#and", "age_band")
 	s.Follow("#dem-choose button")
@@ -164,7 +162,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Contains("The consortium pooled: children looked after by placement and age", "Your council (Manchester): children looked after by placement and age")
 	wantIn(t, "own table", s.rowText("#demand-own", 1), "Fostering", "17", "34", "51")
 
-	demShot(t, s, "overview-two-way")
 	// Manchester is in a second consortium, chosen with the same form:
 	// there its return is the only one.
 	s.Select("#consortium", "yorkshire-humber")
@@ -205,7 +202,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/trend?consortium=north-west"]`)
 	s.Contains("Children looked after over time")
 	wantIn(t, "the trend", s.Text("#trend-pooled"), "31 March 2025", "31 March 2026")
-	demShot(t, s, "trend")
 	// A date of the trend opens its figures, kept when regrouping.
 	s.Follow(`#trend-own a[href*="as_at=2025-03-31"]`)
 	s.Contains("Figures as at 31 March 2025", "from the needs returns of 3 member councils")
@@ -223,7 +219,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/sufficiency?consortium=north-west"]`)
 	s.Contains("Sufficiency: children waiting and free places", "Residential children's homes")
 	wantIn(t, "sufficiency", s.Text("#sufficiency"), "[c]", "2")
-	demShot(t, s, "sufficiency")
 
 	// Prices: nothing awarded yet, said so.
 	s.Follow(`main nav a[href="/demand/prices?consortium=north-west"]`)
@@ -233,7 +228,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	s.Follow(`main nav a[href="/demand/out-of-area?consortium=north-west"]`)
 	s.Contains("Placed out of area", "Children by where placed", "Children by distance from home")
 	wantIn(t, "out of area", s.Text("#out-of-area-distance-band"), "50 miles or more")
-	demShot(t, s, "out-of-area")
 
 	// The forecast fan.
 	s.Follow(`main nav a[href="/demand/forecast?consortium=north-west"]`)
@@ -241,7 +235,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 	wantIn(t, "the fan", s.Eval(`document.querySelector("#dem-forecast img").alt`), "Fan chart of children looked after in fostering")
 	wantIn(t, "the forecast", s.Text("#forecast"), "Low", "Central", "High", "31 March 2026")
 
-	demShot(t, s, "forecast")
 	// The market position statement.
 	s.Follow(`main nav a[href="/demand/statement?consortium=north-west"]`)
 	s.Contains("Market position statement", "This statement sets out what the 3 member councils of the north-west consortium need")
@@ -250,7 +243,6 @@ func TestDemandDashboardsForAMemberCouncil(t *testing.T) {
 		res.Header.Get("Content-Disposition") != `attachment; filename="north-west-market-position-statement.html"` {
 		t.Fatalf("statement: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
 	}
-	demShot(t, s, "statement")
 	wantIn(t, "the statement", string(body), "Market position statement: north-west consortium")
 
 	// The commissioner reads the same dashboards from the navigation.
@@ -294,12 +286,4 @@ func TestDemandIsForMemberCouncilsOnly(t *testing.T) {
 	s.signIn("Priya Shah")
 	s.Visit("/demand")
 	s.Contains("You cannot see this page")
-}
-
-// demShot keeps a picture of the page when DEM_SHOTS names a directory
-// (for the README's screenshots).
-func demShot(t *testing.T, s *stack, name string) {
-	if dir := os.Getenv("DEM_SHOTS"); dir != "" {
-		_ = os.WriteFile(dir+"/"+name+".png", s.Screenshot(), 0o644)
-	}
 }
