@@ -34,6 +34,7 @@ bench:
 	cd services/purchasing && $(GO) test -run '^$$' -bench . -benchtime 2000x ./app
 	cd services/demand && $(GO) test -run '^$$' -bench AggregateQuery -benchtime 2000x ./app
 	cd services/monitoring && $(GO) test -run '^$$' -bench 'RiskRecompute|RawJetStreamPublish' -benchtime 2000x ./app
+	cd services/notify && $(GO) test -run '^$$' -bench 'ReferralToChannel|RawJetStreamPublishConsume' -benchtime 200x ./app
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/templ: tools/protogen/go.mod
