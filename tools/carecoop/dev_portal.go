@@ -26,7 +26,10 @@ var councilNames = []struct{ code, name string }{
 // each registered provider's admin and responder (read from purchasing as
 // the platform), the platform admin and an auditor.
 func devPeople(ctx context.Context, key ed25519.PrivateKey, purchasingAddr string) ([]web.Person, error) {
-	people := []web.Person{{Name: "Lead of the north-west consortium", Organisation: auth.ConsortiumOrg(demoConsortium), Role: auth.ConsortiumLead, Group: "Consortium"}}
+	people := []web.Person{
+		{Name: "Lead of the north-west consortium", Organisation: auth.ConsortiumOrg(demoConsortium), Role: auth.ConsortiumLead, Group: "Consortium"},
+		{Name: "Lead of the Yorkshire and the Humber consortium", Organisation: auth.ConsortiumOrg(secondConsortium), Role: auth.ConsortiumLead, Group: "Consortium"},
+	}
 	for _, c := range councilNames {
 		for _, r := range []struct{ role, title string }{
 			{auth.CouncilCommissioner, "Commissioner"}, {auth.CouncilAnalyst, "Analyst"}, {auth.CouncilViewer, "Viewer"},

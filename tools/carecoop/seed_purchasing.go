@@ -234,8 +234,12 @@ func (s *purchasingSeeder) seed(ctx context.Context, lead purchasingv1.Purchasin
 			}
 		}
 		insuranceExpiry := now.AddDate(1, 0, 0).Format("2006-01-02")
-		if p.expiredInsurance {
+		switch {
+		case p.expiredInsurance:
 			insuranceExpiry = now.AddDate(0, 0, -9).Format("2006-01-02")
+		case p.id == "pennine-pathways":
+			// Due for renewal: its admin's home says so.
+			insuranceExpiry = now.AddDate(0, 0, 45).Format("2006-01-02")
 		}
 		for _, a := range []*purchasingv1.Accreditation{
 			{Kind: purchasingv1.AccreditationKind_ACCREDITATION_KIND_PUBLIC_LIABILITY_INSURANCE, Reference: "PL-" + p.id, ExpiresOn: insuranceExpiry},
@@ -300,7 +304,46 @@ func (s *purchasingSeeder) seed(ctx context.Context, lead purchasingv1.Purchasin
 		ProviderId: providers[23].id, Reason: "Inadequate Ofsted judgement at one home: suspended from new referrals pending an improvement plan"}); err != nil {
 		return fmt.Errorf("suspend: %w", err)
 	}
+	if err := s.seedSecondConsortium(ctx); err != nil {
+		return err
+	}
 	return s.seedReferrals(ctx, dpsID, now)
+}
+
+// secondConsortium is a neighbouring consortium with a DPS just opened, so
+// the demo providers have one open to them and the auditor more than one
+// consortium to read.
+const secondConsortium = "yorkshire-humber"
+
+func (s *purchasingSeeder) seedSecondConsortium(ctx context.Context) error {
+	lead, err := s.as(auth.ConsortiumOrg(secondConsortium), auth.ConsortiumLead)
+	if err != nil {
+		return err
+	}
+	terms := &purchasingv1.DpsTerms{
+		Title:       "Yorkshire and the Humber Fostering Dynamic Purchasing System",
+		Description: "Independent fostering for five West Yorkshire councils, open to new agencies at any time.",
+		SelectionCriteria: []*purchasingv1.SelectionCriterion{
+			{Id: "carer-support", Question: "How do you recruit, train and support foster carers, day and night?"},
+		},
+		MemberCouncils:        []string{"380", "381", "382", "383", "384"},
+		MinOfstedGrade:        purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD,
+		AcceptNotYetInspected: true,
+		EndsOn:                "2029-02-23",
+	}
+	for _, c := range demoCategories {
+		if c.settingType == purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY {
+			terms.Categories = append(terms.Categories, &purchasingv1.Category{Id: c.id, Name: c.name, SettingTypes: []purchasingv1.SettingType{c.settingType}})
+		}
+	}
+	created, err := lead.CreateDps(ctx, &purchasingv1.CreateDpsRequest{RequestId: "seed-yh-dps-create", Terms: terms})
+	if err != nil {
+		return fmt.Errorf("create the %s DPS: %w", secondConsortium, err)
+	}
+	if _, err := lead.OpenDps(ctx, &purchasingv1.OpenDpsRequest{RequestId: "seed-yh-dps-open", DpsId: created.GetId()}); err != nil {
+		return fmt.Errorf("open the %s DPS: %w", secondConsortium, err)
+	}
+	return nil
 }
 
 // demoReferral is a need the seed refers; awarded ones become past placements.
