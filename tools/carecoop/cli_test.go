@@ -166,10 +166,10 @@ func listen(t *testing.T) string {
 
 func TestDevNamesAPortInUse(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
-	for _, flag := range []string{"--nats-addr", "--purchasing-addr", "--monitoring-addr", "--portal-addr"} {
+	for _, flag := range []string{"--nats-addr", "--purchasing-addr", "--monitoring-addr", "--notify-addr", "--portal-addr"} {
 		taken := listen(t)
 		addrs := map[string]string{"--nats-addr": freeAddr(t), "--framework-addr": freeAddr(t), "--purchasing-addr": freeAddr(t),
-			"--demand-addr": freeAddr(t), "--monitoring-addr": freeAddr(t), "--portal-addr": freeAddr(t)}
+			"--demand-addr": freeAddr(t), "--monitoring-addr": freeAddr(t), "--notify-addr": freeAddr(t), "--portal-addr": freeAddr(t)}
 		addrs[flag] = taken
 		args := []string{"--no-seed", "--data", data}
 		for f, a := range addrs {
@@ -193,7 +193,7 @@ func TestDevRefusesASecondOnTheSameData(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	fwAddr := freeAddr(t)
 	args := []string{"dev", "--no-seed", "--data", data, "--nats-addr", freeAddr(t), "--framework-addr", fwAddr,
-		"--purchasing-addr", freeAddr(t), "--demand-addr", freeAddr(t), "--monitoring-addr", freeAddr(t), "--portal-addr", freeAddr(t)}
+		"--purchasing-addr", freeAddr(t), "--demand-addr", freeAddr(t), "--monitoring-addr", freeAddr(t), "--notify-addr", freeAddr(t), "--portal-addr", freeAddr(t)}
 	first := startBareDev(t, bin, args)
 
 	_, stderr, code := runCarecoop(t, bin, args...)

@@ -461,7 +461,7 @@ func startDev(t *testing.T, bin, data string, addrs ...string) *devProcess {
 		portalAddr = addrs[5]
 	}
 	cmd := exec.Command(bin, "dev", "--data", data, "--nats-addr", addrs[0], "--framework-addr", addrs[1], "--purchasing-addr", addrs[2],
-		"--demand-addr", addrs[3], "--monitoring-addr", addrs[4], "--portal-addr", portalAddr)
+		"--demand-addr", addrs[3], "--monitoring-addr", addrs[4], "--notify-addr", freeAddr(t), "--portal-addr", portalAddr)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

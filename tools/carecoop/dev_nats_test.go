@@ -47,7 +47,7 @@ func TestDevNATSNeedsTheGeneratedCredentials(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	natsAddr := freeAddr(t)
 	cmd := exec.Command(bin, "dev", "--no-seed", "--data", data, "--nats-addr", natsAddr, "--framework-addr", freeAddr(t),
-		"--purchasing-addr", freeAddr(t), "--demand-addr", freeAddr(t), "--monitoring-addr", freeAddr(t), "--portal-addr", freeAddr(t))
+		"--purchasing-addr", freeAddr(t), "--demand-addr", freeAddr(t), "--monitoring-addr", freeAddr(t), "--notify-addr", freeAddr(t), "--portal-addr", freeAddr(t))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 // The dev stack's notifications go to the outbox (the portal's
 // /dev/outbox), never to anyone. Its contacts are the demo people: each
-// council's commissioner and the north-west lead, added by their admins
+// council's commissioner and the two consortia's leads, added by their admins
 // as a real council would, and each provider's registered referrals
 // contact linked to the demo responder's sign-in, so signing in as any of
 // them shows their own notifications.
@@ -41,7 +41,10 @@ func notifyClient(addr string, key ed25519.PrivateKey, org, role string) (notify
 // changes nothing, so every start may run it.
 func seedNotifyContacts(ctx context.Context, addr string, key ed25519.PrivateKey) error {
 	type person struct{ org, role, name, email string }
-	people := []person{{auth.ConsortiumOrg(demoConsortium), auth.ConsortiumLead, "Lead of the north-west consortium", "lead@" + demoConsortium + ".consortium.example"}}
+	people := []person{
+		{auth.ConsortiumOrg(demoConsortium), auth.ConsortiumLead, "Lead of the north-west consortium", "lead@" + demoConsortium + ".consortium.example"},
+		{auth.ConsortiumOrg(secondConsortium), auth.ConsortiumLead, "Lead of the Yorkshire and the Humber consortium", "lead@" + secondConsortium + ".consortium.example"},
+	}
 	for _, c := range councilNames {
 		people = append(people, person{auth.CouncilOrg(c.code), auth.CouncilCommissioner, "Commissioner, " + c.name, "commissioner@" + c.code + ".council.example"})
 	}
