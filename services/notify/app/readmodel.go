@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
@@ -24,6 +25,9 @@ var readModelSources = []string{
 	eventstore.AggregateFilter("purchasing", "dps"),
 	eventstore.AggregateFilter("purchasing", "referral"),
 	eventstore.AggregateFilter("framework", "framework"),
+	eventstore.AggregateFilter("monitoring", "contract"),
+	eventstore.AggregateFilter("monitoring", "setting"),
+	eventstore.AggregateFilter("monitoring", "policy"),
 }
 
 // ReadModel is what the service knows, in memory, rebuilt at start.
@@ -44,9 +48,15 @@ type ReadModel struct {
 	// accreditations: provider|kind → the latest recorded.
 	accreditations map[string]*accreditationRM
 	tenders        map[string]*tenderRM
-	notes          map[string]*noteRM
-	byPerson       map[string][]string // org|person → notification ids, oldest first
-	failures       []string
+	// placements: monitoring's placement contracts, by contract id;
+	// filed: urn|period of every return filed; returnDays: a
+	// consortium's working days for a return (monitoring's policy).
+	placements map[string]*placementRM
+	filed      map[string]bool
+	returnDays map[string]uint32
+	notes      map[string]*noteRM
+	byPerson   map[string][]string // org|person → notification ids, oldest first
+	failures   []string
 	// outbox: notifications sent on the outbox channel (by id) and
 	// digests (rendered), in the order sent.
 	outbox []outboxEntry
@@ -58,6 +68,8 @@ type outboxEntry struct {
 }
 
 type dpsRM struct{ name, consortium string }
+
+type placementRM struct{ urn, provider, consortium, start, end string }
 
 type applicationRM struct{ dps, provider, due string }
 
@@ -99,7 +111,8 @@ func NewReadModel() *ReadModel {
 	return &ReadModel{
 		registered: map[string][]*notifyv1.Contact{}, managed: map[string]map[string]*notifyv1.Contact{}, dirVersion: map[string]uint64{},
 		prefs: map[string]*notifyv1.Preferences{}, providers: map[string]string{}, dps: map[string]dpsRM{}, frameworks: map[string]string{},
-		referrals: map[string]*referralRM{}, applications: map[string]*applicationRM{}, accreditations: map[string]*accreditationRM{}, tenders: map[string]*tenderRM{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
+		referrals: map[string]*referralRM{}, applications: map[string]*applicationRM{}, accreditations: map[string]*accreditationRM{}, tenders: map[string]*tenderRM{},
+		placements: map[string]*placementRM{}, filed: map[string]bool{}, returnDays: map[string]uint32{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
 	}
 }
 
@@ -155,6 +168,18 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 	case *purchasingv1.AccreditationRecorded:
 		a := ev.GetAccreditation()
 		m.accreditations[ev.GetProviderId()+"|"+a.GetKind().String()] = &accreditationRM{provider: ev.GetProviderId(), reference: a.GetReference(), expires: a.GetExpiresOn()}
+	case *monitoringv1.ContractStarted:
+		if ev.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT && ev.GetSettingUrn() != "" {
+			m.placements[ev.GetContractId()] = &placementRM{urn: ev.GetSettingUrn(), provider: ev.GetProviderId(), consortium: ev.GetConsortium(), start: ev.GetStartDate()}
+		}
+	case *monitoringv1.ContractEnded:
+		if p := m.placements[ev.GetContractId()]; p != nil {
+			p.end = ev.GetEndDate()
+		}
+	case *monitoringv1.MonitoringReturnSubmitted:
+		m.filed[ev.GetUrn()+"|"+ev.GetPeriod()] = true
+	case *monitoringv1.RiskPolicySet:
+		m.returnDays[ev.GetConsortium()] = ev.GetReturnDueWorkingDays()
 	case *frameworkv1.FrameworkOpenedForBids:
 		m.tenders[ev.GetFrameworkId()] = &tenderRM{closesAt: ev.GetBidsCloseAt().AsTime(), bids: map[string]bool{}, scored: map[string]bool{}}
 	case *frameworkv1.BidSubmitted:

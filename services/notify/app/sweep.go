@@ -104,6 +104,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 			to("provider:"+a.provider, domain.TAccreditationExpiry, map[string]string{"reference": a.reference, "date": a.expires}, "/organisation")
 		})
 	}
+	for _, r := range m.returnsDue(today) {
+		template, kind := domain.TReturnDueSoon, "return-due"
+		if r.overdue {
+			template, kind = domain.TReturnOverdue, "return-overdue"
+		}
+		add(eventstore.ComposeID("sweep", kind, r.urn, r.period), func(to func(string, string, map[string]string, string)) {
+			to("provider:"+r.provider, template, map[string]string{"setting": "setting " + r.urn, "period": r.period, "date": r.due}, "/monitoring")
+		})
+	}
 	s.model.mu.RUnlock()
 	meta := eventstore.Metadata{Actor: system, CorrelationID: "sweep-" + todayS}
 	for _, d := range due {
@@ -128,4 +137,76 @@ func (s *Service) sweepLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// DefaultReturnDueWorkingDays is when a month's return is due when no
+// consortium has set it: as monitoring's default policy.
+const DefaultReturnDueWorkingDays = 10
+
+type returnDue struct {
+	urn, provider, period, due string
+	overdue                    bool
+}
+
+// returnsDue are the monthly returns not filed whose due date is within
+// three working days, or passed within the last 31 days (older ones were
+// told when they fell due, or before the service ran). A month's return is
+// expected where a placement was live in it, due the strictest of the
+// placing consortia's working days after the month's end, as monitoring
+// counts them (call with the read lock held).
+func (m *ReadModel) returnsDue(today time.Time) []returnDue {
+	type setting struct {
+		provider string
+		days     uint32
+		months   map[string]bool
+	}
+	settings := map[string]*setting{}
+	thisMonth := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range m.placements {
+		start, err := time.Parse(time.DateOnly, p.start)
+		if err != nil {
+			continue
+		}
+		end := today
+		if e, err := time.Parse(time.DateOnly, p.end); err == nil && e.Before(end) {
+			end = e
+		}
+		st := settings[p.urn]
+		if st == nil {
+			st = &setting{provider: p.provider, days: DefaultReturnDueWorkingDays, months: map[string]bool{}}
+			settings[p.urn] = st
+		}
+		if d := m.returnDays[p.consortium]; d > 0 && d < st.days {
+			st.days = d
+		}
+		// Only the last two ended months can be due soon or lately overdue.
+		for mo := thisMonth.AddDate(0, -2, 0); mo.Before(thisMonth); mo = mo.AddDate(0, 1, 0) {
+			last := mo.AddDate(0, 1, -1)
+			if !start.After(last) && !end.Before(mo) {
+				st.months[mo.Format("2006-01")] = true
+			}
+		}
+	}
+	var out []returnDue
+	for urn, st := range settings {
+		for period := range st.months {
+			if m.filed[urn+"|"+period] {
+				continue
+			}
+			mo, _ := time.Parse("2006-01", period)
+			due, err := calendar.AddWorkingDays(mo.AddDate(0, 1, -1), int(st.days))
+			if err != nil {
+				continue
+			}
+			r := returnDue{urn: urn, provider: st.provider, period: period, due: due.Format(time.DateOnly)}
+			switch {
+			case today.After(due) && today.Sub(due) <= 31*24*time.Hour:
+				r.overdue = true
+				out = append(out, r)
+			case !today.After(due) && calendar.WorkingDaysBetween(today, due) <= 3:
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }

@@ -40,6 +40,7 @@ var Keys = map[string]string{
 	"deadline":  "a date a decision is due",
 	"count":     "a number of notifications",
 	"date":      "a calendar date",
+	"period":    "a month, YYYY-MM",
 	"link":      "the portal page it is about",
 }
 
@@ -62,6 +63,8 @@ const (
 	TApplicationOverdue   = "dps-application-overdue"
 	TTenderClosed         = "tender-closed"
 	TAccreditationExpiry  = "accreditation-expiring"
+	TReturnDueSoon        = "monitoring-return-due"
+	TReturnOverdue        = "monitoring-return-overdue"
 )
 
 const footer = "\n\nSign in to carecoop to see the details: this email does not contain them.\n\n((link))"
@@ -116,6 +119,12 @@ var Templates = []Template{
 	{ID: TAccreditationExpiry, Title: "An accreditation expires within 30 days", Roles: []string{RoleProviderAdmin}, MandatoryFor: []string{RoleProviderAdmin},
 		Subject: "Your accreditation ((reference)) expires on ((date))",
 		Body:    "Your organisation's accreditation ((reference)) expires on ((date)). Record the renewed one, or your applications and matching will wait on it." + footer},
+	{ID: TReturnDueSoon, Title: "A monthly monitoring return is due within 3 working days", Roles: []string{RoleProviderResponder, RoleProviderAdmin},
+		Subject: "Monitoring return for ((setting)), ((period)): due by ((date))",
+		Body:    "The monthly monitoring return for ((setting)) for ((period)) is due by ((date)). One return serves every council placing there." + footer},
+	{ID: TReturnOverdue, Title: "A monthly monitoring return is overdue", Roles: []string{RoleProviderResponder, RoleProviderAdmin}, MandatoryFor: []string{RoleProviderAdmin},
+		Subject: "Overdue: monitoring return for ((setting)), ((period))",
+		Body:    "The monthly monitoring return for ((setting)) for ((period)) was due by ((date)) and has not been filed. Returns missing move your early-warning risk level." + footer},
 	{ID: TDailyDigest, Title: "Your daily digest", Roles: nil,
 		Subject: "carecoop: ((count)) notifications on ((date))",
 		Body:    "((count)) things that concern you happened on carecoop on ((date)). Read them on your notifications page." + footer},

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 	"google.golang.org/protobuf/proto"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
@@ -48,7 +50,8 @@ func newHarness(t *testing.T, opts ...app.Option) *harness {
 
 func (h *harness) startNotify(store eventstore.Store) {
 	h.t.Helper()
-	n, err := server.Start(h.Ctx, server.Config{Addr: "127.0.0.1:0", Store: store, Verifier: h.Verifier, Clock: h.Clock.Now}, h.opts...)
+	log := zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel))
+	n, err := server.Start(h.Ctx, server.Config{Addr: "127.0.0.1:0", Store: store, Verifier: h.Verifier, Clock: h.Clock.Now, Logger: log}, h.opts...)
 	if err != nil {
 		h.t.Fatalf("notify: %v", err)
 	}
@@ -122,7 +125,7 @@ func (h *harness) outbox() []*notifyv1.OutboxMessage {
 // eventually waits for cond (the reaction runs behind the commands).
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out waiting for %s", what)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
@@ -115,6 +116,7 @@ func TestReferralJourneyTellsExactlyTheRightPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.notify.Stop()
+	time.Sleep(200 * time.Millisecond) // the stopped reaction's consumer lets go
 	if err := js.DeleteConsumer(h.Ctx, h.Store.StreamName(), app.Durable); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
@@ -17,7 +18,8 @@ import (
 // What falls due with the calendar: a referral with no offer after four
 // hours, a DPS application's decision due within two working days and
 // then overdue, a tender closed with bids to score, an accreditation
-// expiring within 30 days — each told once, however often the sweep runs.
+// expiring within 30 days, a monthly monitoring return due within three
+// working days and then overdue — each told once, however often the sweep runs.
 func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 	h := newHarness(t)
 	h.registerProvider("birch")
@@ -38,6 +40,12 @@ func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 	h.append("framework", "framework", "fw-1", &frameworkv1.FrameworkOpenedForBids{FrameworkId: "fw-1", BidsCloseAt: timestamppb.New(start.Add(time.Hour))})
 	h.append("framework", "framework", "fw-1", &frameworkv1.BidSubmitted{FrameworkId: "fw-1", LotId: "lot-1", ProviderId: "birch"})
 	h.append("framework", "framework", "fw-1", &frameworkv1.BidSubmitted{FrameworkId: "fw-1", LotId: "lot-2", ProviderId: "birch"})
+
+	// A child placed at birch's SC000777 since October: October's return
+	// filed, November's due on Monday 14 December (10 working days).
+	h.append("monitoring", "contract", "pl-1", &monitoringv1.ContractStarted{ContractId: "pl-1", Kind: monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT,
+		Consortium: "north-west", Council: "352", ProviderId: "birch", SettingUrn: "SC000777", StartDate: "2026-10-01"})
+	h.append("monitoring", "setting", "SC000777", &monitoringv1.MonitoringReturnSubmitted{Urn: "SC000777", ProviderId: "birch", Period: "2026-10", DueOn: "2026-11-13", Revision: 1})
 
 	sweep := func() {
 		t.Helper()
@@ -63,12 +71,22 @@ func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 		t.Fatalf("at 13:00:%s", describe(got))
 	}
 
-	h.Clock.Set(time.Date(2026, 12, 16, 9, 0, 0, 0, time.UTC)) // one working day before the decision is due
+	h.Clock.Set(time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC)) // two working days before November's return is due
+	sweep()
+	got = h.waitOutbox(7)
+	want["monitoring-return-due → referrals@birch.example"] = 1
+	want["monitoring-return-due → contracts@birch.example"] = 1
+	if !maps.Equal(sent(got), want) {
+		t.Fatalf("return due:%s", describe(got))
+	}
+	h.Clock.Set(time.Date(2026, 12, 16, 9, 0, 0, 0, time.UTC)) // one working day before the decision is due; the return overdue
 	sweep()
 	h.Clock.Set(time.Date(2026, 12, 18, 9, 0, 0, 0, time.UTC)) // overdue
 	sweep()
 	sweep()
-	got = h.waitOutbox(7)
+	got = h.waitOutbox(11)
+	want["monitoring-return-overdue → referrals@birch.example"] = 1
+	want["monitoring-return-overdue → contracts@birch.example"] = 1
 	want["dps-application-due-soon → lead@nw.example"] = 1
 	want["dps-application-overdue → lead@nw.example"] = 1
 	if !maps.Equal(sent(got), want) {
@@ -76,6 +94,9 @@ func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 	}
 	for _, m := range got {
 		if m.GetTemplate() == "tender-closed" && m.GetSubject() != "Framework fw-1 closed: 1 bids to score" {
+			t.Errorf("subject %q", m.GetSubject())
+		}
+		if m.GetTemplate() == "monitoring-return-due" && m.GetSubject() != "Monitoring return for setting SC000777, 2026-11: due by 2026-12-14" {
 			t.Errorf("subject %q", m.GetSubject())
 		}
 	}
