@@ -261,6 +261,11 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 	s.fwSend()
 	s.fwBanner("Terms changed")
 	s.Contains("North West Residential Framework 2027 to 2030")
+	// The framework's page lists its questions, as the providers see them.
+	if got := s.Text("#quality-questions"); !strings.Contains(got, "How will you keep children safe, including from exploitation and going missing? (up to 500 words)") ||
+		!strings.Contains(got, "How will you keep children close to their families, schools and communities?") {
+		t.Fatalf("the framework's page lists the questions as %q", got)
+	}
 	// The amendment kept the questions, as the providers will see them.
 	qs := servicetest.Must(s.fwLead().GetFramework(s.Ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: fw})).OK(t).GetQualityQuestions()
 	if len(qs) != 2 || qs[0].GetQuestionId() != "q-1" || qs[0].GetWordLimit() != 500 || qs[1].GetQuestionId() != "q-2" || qs[1].GetWordLimit() != 0 {
