@@ -64,7 +64,7 @@ func BenchmarkReferralToChannel(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	svc := app.New(store, nil, app.WithChannel(ch), app.WithSweepEvery(0), app.WithDigestEvery(0))
+	svc := app.New(store, nil, app.WithChannel(ch), app.WithSweepEvery(0), app.WithDigests(false))
 	if err := svc.Start(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
@@ -17,25 +16,6 @@ import (
 
 // DigestHour is the hour (UTC) from which a day's digests go out.
 const DigestHour = 7
-
-// digestLoop sends the daily digests (SendDigests) every digestEvery.
-func (s *Service) digestLoop(ctx context.Context) {
-	tick := time.NewTicker(s.digestEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if s.now().UTC().Hour() < DigestHour {
-			continue
-		}
-		if err := s.SendDigests(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("notify: digest failed; trying again at the next tick", zap.Error(err))
-		}
-	}
-}
 
 type heldFor struct {
 	recipient *notifyv1.Recipient

@@ -33,6 +33,9 @@ const (
 	DirectoryAggregate = "directory"
 	PersonAggregate    = "person"
 	DigestAggregate    = "digest"
+	// SweepAggregate holds one stream per sweep period, claimed by the
+	// replica that runs it.
+	SweepAggregate = "sweep"
 )
 
 // Service is the notifications application.
@@ -51,7 +54,7 @@ type Service struct {
 	dev         bool
 	maxAge      time.Duration
 	parallel    int
-	digestEvery time.Duration
+	sendDigests bool
 	// sweepEvery and noOfferAfter: see sweep.go.
 	sweepEvery   time.Duration
 	noOfferAfter time.Duration
@@ -77,9 +80,9 @@ func WithDev(dev bool) Option { return func(s *Service) { s.dev = dev } }
 // about what happened last year: its reaction starts at the first event.
 func WithMaxAge(d time.Duration) Option { return func(s *Service) { s.maxAge = d } }
 
-// WithDigestEvery sets how often held notifications are looked for to send
-// as daily digests (0: never; tests call SendDigests).
-func WithDigestEvery(d time.Duration) Option { return func(s *Service) { s.digestEvery = d } }
+// WithDigests sets whether the sweep sends the daily digests (tests call
+// SendDigests themselves).
+func WithDigests(on bool) Option { return func(s *Service) { s.sendDigests = on } }
 
 // repo is a repository of one aggregate.
 func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S, fold func(S, []proto.Message) S) *aggregate.Repository[S] {
@@ -101,7 +104,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 		portalURL:    "http://127.0.0.1:8080",
 		maxAge:       24 * time.Hour,
 		parallel:     16,
-		digestEvery:  time.Hour,
+		sendDigests:  true,
 		sweepEvery:   time.Hour,
 		noOfferAfter: DefaultNoOfferAfter,
 	}
@@ -119,16 +122,13 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 // Ready is nil while the read model follows the store.
 func (s *Service) Ready() error { return s.runner.Ready() }
 
-// Start builds the read model, then runs the reaction (and the digest)
-// until ctx ends.
+// Start builds the read model, then runs the reaction and the hourly
+// sweep (with the digests) until ctx ends.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.runner.Start(ctx); err != nil {
 		return err
 	}
 	go bus.Follow(ctx, s.store, s.reaction(), s.onEvent)
-	if s.digestEvery > 0 {
-		go s.digestLoop(ctx)
-	}
 	if s.sweepEvery > 0 {
 		go s.sweepLoop(ctx)
 	}

@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	"github.com/carecoop/carecoop/services/kit/calendar"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/notify/domain"
@@ -124,11 +126,44 @@ func (s *Service) Sweep(ctx context.Context) error {
 	return nil
 }
 
+// SweepOnce runs this period's sweep, and from DigestHour the day's
+// digests, if no other replica has: the first to claim the period's slot (a
+// stream appended only while it does not exist) sweeps, the others skip. It
+// reports whether this replica swept.
+func (s *Service) SweepOnce(ctx context.Context) (bool, error) {
+	now := s.now().UTC()
+	slot := now.Truncate(s.sweepPeriod()).Format("20060102T150405")
+	_, err := s.store.Append(ctx, stream(SweepAggregate, slot), eventstore.NoStream,
+		eventstore.Metadata{Actor: system, OccurredAt: now}, &notifyv1.SweepClaimed{Slot: slot})
+	if errors.Is(err, eventstore.ErrConcurrency) {
+		return false, nil // another replica has this period
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := s.Sweep(ctx); err != nil {
+		return true, err
+	}
+	if s.sendDigests && now.Hour() >= DigestHour {
+		return true, s.SendDigests(ctx)
+	}
+	return true, nil
+}
+
+func (s *Service) sweepPeriod() time.Duration {
+	if s.sweepEvery > 0 {
+		return s.sweepEvery
+	}
+	return time.Hour
+}
+
 func (s *Service) sweepLoop(ctx context.Context) {
 	tick := time.NewTicker(s.sweepEvery)
 	defer tick.Stop()
+	// At once too: things may have fallen due while the service was down
+	// (unless another replica swept this period already).
 	for {
-		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("notify: sweep failed; trying again at the next tick", zap.Error(err))
 		}
 		select {

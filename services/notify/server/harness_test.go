@@ -42,7 +42,7 @@ type harness struct {
 
 func newHarness(t *testing.T, opts ...app.Option) *harness {
 	t.Helper()
-	h := &harness{Env: servicetest.New(t, start), t: t, opts: append([]app.Option{app.WithDev(true), app.WithPortalURL("https://portal.example"), app.WithDigestEvery(0), app.WithSweepEvery(0)}, opts...)}
+	h := &harness{Env: servicetest.New(t, start), t: t, opts: append([]app.Option{app.WithDev(true), app.WithPortalURL("https://portal.example"), app.WithDigests(false), app.WithSweepEvery(0)}, opts...)}
 	h.startNotify(h.Store)
 	t.Cleanup(func() { h.notify.Stop() })
 	return h

@@ -13,6 +13,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
+	"github.com/carecoop/carecoop/services/notify/server"
 )
 
 // What falls due with the calendar: a referral with no offer after four
@@ -100,4 +101,38 @@ func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 			t.Errorf("subject %q", m.GetSubject())
 		}
 	}
+}
+
+// Two replicas: the first to claim a period sweeps it, the other skips,
+// so what falls due is told once.
+func TestOneReplicaSweepsAPeriod(t *testing.T) {
+	h := newHarness(t)
+	other, err := server.Start(h.Ctx, server.Config{Addr: "127.0.0.1:0", Store: h.NewStore(), Verifier: h.Verifier, Clock: h.Clock.Now}, h.opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Stop)
+	h.registerProvider("birch")
+	h.append("purchasing", "provider", "birch", &purchasingv1.AccreditationRecorded{ProviderId: "birch", Accreditation: &purchasingv1.Accreditation{
+		Kind: purchasingv1.AccreditationKind_ACCREDITATION_KIND_SAFEGUARDING_POLICY, Reference: "SG-1", ExpiresOn: "2026-12-24"}})
+	first, err := h.notify.App.SweepOnce(h.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := other.App.SweepOnce(h.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first || second {
+		t.Fatalf("first replica swept %v, second %v; want only the first", first, second)
+	}
+	got := h.waitOutbox(1)
+	if !maps.Equal(sent(got), map[string]int{"accreditation-expiring → contracts@birch.example": 1}) {
+		t.Fatalf("told:%s", describe(got))
+	}
+	h.Clock.Advance(time.Hour) // the next period: swept again, told nothing again
+	if swept, err := other.App.SweepOnce(h.Ctx); err != nil || !swept {
+		t.Fatalf("next period: %v %v", swept, err)
+	}
+	h.waitOutbox(1)
 }

@@ -585,6 +585,54 @@ func (x *DigestSent) GetLink() string {
 	return ""
 }
 
+// A replica claimed one period's sweep (what falls due with the calendar,
+// and the digests): the first claim of a slot wins, so the sweep runs on
+// exactly one replica per period.
+type SweepClaimed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period's start, UTC, e.g. "20261203T100000".
+	Slot          string `protobuf:"bytes,1,opt,name=slot,proto3" json:"slot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepClaimed) Reset() {
+	*x = SweepClaimed{}
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepClaimed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepClaimed) ProtoMessage() {}
+
+func (x *SweepClaimed) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepClaimed.ProtoReflect.Descriptor instead.
+func (*SweepClaimed) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SweepClaimed) GetSlot() string {
+	if x != nil {
+		return x.Slot
+	}
+	return ""
+}
+
 var File_carecoop_notify_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_notify_v1_events_proto_rawDesc = "" +
@@ -636,7 +684,9 @@ const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\achannel\x18\x04 \x01(\x0e2\x1b.carecoop.notify.v1.ChannelR\achannel\x12+\n" +
 	"\x11channel_reference\x18\x05 \x01(\tR\x10channelReference\x12\x14\n" +
 	"\x05error\x18\x06 \x01(\tR\x05error\x12\x12\n" +
-	"\x04link\x18\a \x01(\tR\x04linkBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
+	"\x04link\x18\a \x01(\tR\x04link\"\"\n" +
+	"\fSweepClaimed\x12\x12\n" +
+	"\x04slot\x18\x01 \x01(\tR\x04slotBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
 var (
 	file_carecoop_notify_v1_events_proto_rawDescOnce sync.Once
@@ -650,7 +700,7 @@ func file_carecoop_notify_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_notify_v1_events_proto_rawDescData
 }
 
-var file_carecoop_notify_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_carecoop_notify_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_carecoop_notify_v1_events_proto_goTypes = []any{
 	(*NotificationDecided)(nil), // 0: carecoop.notify.v1.NotificationDecided
 	(*NotificationSent)(nil),    // 1: carecoop.notify.v1.NotificationSent
@@ -660,21 +710,22 @@ var file_carecoop_notify_v1_events_proto_goTypes = []any{
 	(*PreferencesSet)(nil),      // 5: carecoop.notify.v1.PreferencesSet
 	(*NotificationRead)(nil),    // 6: carecoop.notify.v1.NotificationRead
 	(*DigestSent)(nil),          // 7: carecoop.notify.v1.DigestSent
-	nil,                         // 8: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	(*Recipient)(nil),           // 9: carecoop.notify.v1.Recipient
-	(Channel)(0),                // 10: carecoop.notify.v1.Channel
-	(*Contact)(nil),             // 11: carecoop.notify.v1.Contact
-	(*Preferences)(nil),         // 12: carecoop.notify.v1.Preferences
+	(*SweepClaimed)(nil),        // 8: carecoop.notify.v1.SweepClaimed
+	nil,                         // 9: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
+	(*Recipient)(nil),           // 10: carecoop.notify.v1.Recipient
+	(Channel)(0),                // 11: carecoop.notify.v1.Channel
+	(*Contact)(nil),             // 12: carecoop.notify.v1.Contact
+	(*Preferences)(nil),         // 13: carecoop.notify.v1.Preferences
 }
 var file_carecoop_notify_v1_events_proto_depIdxs = []int32{
-	9,  // 0: carecoop.notify.v1.NotificationDecided.recipient:type_name -> carecoop.notify.v1.Recipient
-	8,  // 1: carecoop.notify.v1.NotificationDecided.personalisation:type_name -> carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	10, // 2: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
-	10, // 3: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
-	11, // 4: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
-	12, // 5: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
-	9,  // 6: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
-	10, // 7: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
+	10, // 0: carecoop.notify.v1.NotificationDecided.recipient:type_name -> carecoop.notify.v1.Recipient
+	9,  // 1: carecoop.notify.v1.NotificationDecided.personalisation:type_name -> carecoop.notify.v1.NotificationDecided.PersonalisationEntry
+	11, // 2: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
+	11, // 3: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
+	12, // 4: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
+	13, // 5: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
+	10, // 6: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
+	11, // 7: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
 	8,  // [8:8] is the sub-list for method output_type
 	8,  // [8:8] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
@@ -694,7 +745,7 @@ func file_carecoop_notify_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_notify_v1_events_proto_rawDesc), len(file_carecoop_notify_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
