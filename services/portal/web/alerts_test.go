@@ -45,6 +45,8 @@ func TestAlertAppearsLiveAndIsAcknowledged(t *testing.T) {
 	card := `[id="alert-` + alertID + `"]`
 	wantIn(t, "the alert", s.Text(card), "Red", "was green", "Ofsted grade", "Inadequate", "1 child placed")
 	wantIn(t, "the waiting count", s.Text("#alerts-waiting-count"), "waiting for you to acknowledge")
+	// A screen reader hears the list's summary, not the whole list again.
+	wantIn(t, "the live announcement", s.Text(`body > [role="status"]`), s.Text("#alerts-waiting-count"))
 
 	// Acknowledge it with a note.
 	s.Follow(card + ` a[href="/alerts/` + alertID + `"]`)

@@ -196,6 +196,8 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 		t.Fatal("the page reloaded to show the offer")
 	}
 	wantIn(t, "the live offers", s.Text("#offers"), "£4,800.00", "Heaton Norris House", "10 December 2026")
+	// A screen reader hears the region's summary, not the whole table again.
+	wantIn(t, "the live announcement", s.Text(`body > [role="status"]`), "1 offer, cheapest first")
 
 	// Without JavaScript, a plain GET shows the same offer.
 	c := s.httpSignedIn(2)
