@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
@@ -301,41 +301,23 @@ func (s *Service) Sweep(ctx context.Context) error {
 }
 
 // SweepOnce runs this period's sweep if no other replica has: the first to
-// claim the period's slot (a stream appended only while it does not exist)
-// sweeps, the others skip. It reports whether this replica swept.
-func (s *Service) SweepOnce(ctx context.Context) (bool, error) {
-	slot := s.now().UTC().Truncate(s.sweepPeriod()).Format("20060102T150405")
-	_, err := s.store.Append(ctx, stream(SweepAggregate, slot), eventstore.NoStream,
-		eventstore.Metadata{Actor: system, OccurredAt: s.now()}, &monitoringv1.OverdueSweepClaimed{Slot: slot})
-	if errors.Is(err, eventstore.ErrConcurrency) {
-		return false, nil // another replica has this period
-	}
-	if err != nil {
-		return false, err
-	}
-	return true, s.Sweep(ctx)
-}
+// claim the period (OverdueSweepClaimed on monitoring.sweep.<slot>, kit
+// sweep) sweeps, the others skip. It reports whether this replica swept.
+func (s *Service) SweepOnce(ctx context.Context) (bool, error) { return s.sweeper().Once(ctx) }
 
-func (s *Service) sweepPeriod() time.Duration {
-	if s.sweepEvery > 0 {
-		return s.sweepEvery
-	}
-	return time.Hour
-}
-
-func (s *Service) sweepLoop(ctx context.Context) {
-	tick := time.NewTicker(s.sweepEvery)
-	defer tick.Stop()
-	// At once too: returns may have fallen due while the service was down
-	// (unless another replica swept this period already).
-	for {
-		if _, err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("monitoring: overdue-returns sweep failed; trying again at the next tick", zap.Error(err))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// sweeper is the overdue-returns sweep: at start and every sweepEvery, on
+// one replica a period (returns may have fallen due while the service was
+// down).
+func (s *Service) sweeper() sweep.Config {
+	return sweep.Config{
+		Name:  "monitoring overdue-returns",
+		Every: s.sweepEvery,
+		Now:   s.now,
+		Log:   s.log,
+		Claim: func(ctx context.Context, p sweep.Period) (bool, error) {
+			return sweep.Claim(ctx, s.store, stream(SweepAggregate, p.Slot),
+				eventstore.Metadata{Actor: system, OccurredAt: p.Now}, &monitoringv1.OverdueSweepClaimed{Slot: p.Slot})
+		},
+		Sweep: func(ctx context.Context, _ sweep.Period) error { return s.Sweep(ctx) },
 	}
 }

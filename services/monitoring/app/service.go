@@ -18,6 +18,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
 
@@ -119,7 +120,7 @@ func (s *Service) Start(ctx context.Context) error {
 	go bus.Follow(ctx, s.store, s.reaction(contractsDurable, contractSources), s.onAward)
 	go bus.Follow(ctx, s.store, s.reaction(riskDurable, riskSources), s.onEvidence)
 	if s.sweepEvery > 0 {
-		go s.sweepLoop(ctx)
+		go sweep.Run(ctx, s.sweeper())
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/notify/channel"
 	"github.com/carecoop/carecoop/services/notify/channel/outbox"
 	"github.com/carecoop/carecoop/services/notify/domain"
@@ -130,7 +131,7 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	go bus.Follow(ctx, s.store, s.reaction(), s.onEvent)
 	if s.sweepEvery > 0 {
-		go s.sweepLoop(ctx)
+		go sweep.Run(ctx, s.sweeper())
 	}
 	return nil
 }

@@ -2,15 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
-
-	"go.uber.org/zap"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	"github.com/carecoop/carecoop/services/kit/calendar"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/notify/domain"
 )
 
@@ -127,50 +125,33 @@ func (s *Service) Sweep(ctx context.Context) error {
 }
 
 // SweepOnce runs this period's sweep, and from DigestHour the day's
-// digests, if no other replica has: the first to claim the period's slot (a
-// stream appended only while it does not exist) sweeps, the others skip. It
-// reports whether this replica swept.
-func (s *Service) SweepOnce(ctx context.Context) (bool, error) {
-	now := s.now().UTC()
-	slot := now.Truncate(s.sweepPeriod()).Format("20060102T150405")
-	_, err := s.store.Append(ctx, stream(SweepAggregate, slot), eventstore.NoStream,
-		eventstore.Metadata{Actor: system, OccurredAt: now}, &notifyv1.SweepClaimed{Slot: slot})
-	if errors.Is(err, eventstore.ErrConcurrency) {
-		return false, nil // another replica has this period
-	}
-	if err != nil {
-		return false, err
-	}
-	if err := s.Sweep(ctx); err != nil {
-		return true, err
-	}
-	if s.sendDigests && now.Hour() >= DigestHour {
-		return true, s.SendDigests(ctx)
-	}
-	return true, nil
-}
+// digests, if no other replica has: the first to claim the period
+// (SweepClaimed on notify.sweep.<slot>, kit sweep) sweeps, the others skip.
+// It reports whether this replica swept.
+func (s *Service) SweepOnce(ctx context.Context) (bool, error) { return s.sweeper().Once(ctx) }
 
-func (s *Service) sweepPeriod() time.Duration {
-	if s.sweepEvery > 0 {
-		return s.sweepEvery
-	}
-	return time.Hour
-}
-
-func (s *Service) sweepLoop(ctx context.Context) {
-	tick := time.NewTicker(s.sweepEvery)
-	defer tick.Stop()
-	// At once too: things may have fallen due while the service was down
-	// (unless another replica swept this period already).
-	for {
-		if _, err := s.SweepOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("notify: sweep failed; trying again at the next tick", zap.Error(err))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// sweeper is the sweep with the digests: at start and every sweepEvery, on
+// one replica a period (things may have fallen due while the service was
+// down).
+func (s *Service) sweeper() sweep.Config {
+	return sweep.Config{
+		Name:  "notify",
+		Every: s.sweepEvery,
+		Now:   func() time.Time { return s.now().UTC() },
+		Log:   s.log,
+		Claim: func(ctx context.Context, p sweep.Period) (bool, error) {
+			return sweep.Claim(ctx, s.store, stream(SweepAggregate, p.Slot),
+				eventstore.Metadata{Actor: system, OccurredAt: p.Now}, &notifyv1.SweepClaimed{Slot: p.Slot})
+		},
+		Sweep: func(ctx context.Context, p sweep.Period) error {
+			if err := s.Sweep(ctx); err != nil {
+				return err
+			}
+			if s.sendDigests && p.Now.Hour() >= DigestHour {
+				return s.SendDigests(ctx)
+			}
+			return nil
+		},
 	}
 }
 
