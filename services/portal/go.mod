@@ -8,6 +8,7 @@ require (
 	github.com/carecoop/carecoop/services/framework v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
 	github.com/carecoop/carecoop/services/monitoring v0.0.0
+	github.com/carecoop/carecoop/services/notify v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
@@ -72,7 +73,7 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 )
 
-// The browser tests run the four services next to the portal (test only:
+// The browser tests run the five services next to the portal (test only:
 // the portal's code talks to them through gRPC alone).
 replace (
 	github.com/carecoop/carecoop/proto => ../../proto
@@ -80,5 +81,6 @@ replace (
 	github.com/carecoop/carecoop/services/framework => ../framework
 	github.com/carecoop/carecoop/services/kit => ../kit
 	github.com/carecoop/carecoop/services/monitoring => ../monitoring
+	github.com/carecoop/carecoop/services/notify => ../notify
 	github.com/carecoop/carecoop/services/purchasing => ../purchasing
 )

@@ -193,7 +193,7 @@ directory.
 		return err
 	}
 	po, err := portal.Start(ctx, portal.Config{Addr: *portalAddr, Framework: fw.Addr.String(), Purchasing: pu.Addr.String(),
-		Demand: de.Addr.String(), Monitoring: mo.Addr.String(), JetStream: pjs, Key: key, DevPeople: people, Logger: log})
+		Demand: de.Addr.String(), Monitoring: mo.Addr.String(), Notify: no.Addr.String(), JetStream: pjs, Key: key, DevPeople: people, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ type Config struct {
 	Addr string
 	// The four services' gRPC addresses.
 	Framework, Purchasing, Demand, Monitoring string
+	// Notify is the notifications service's address ("" runs the portal
+	// without notifications).
+	Notify string
 	// ServiceTLS, when set, is used to reach the services (nil: plaintext,
 	// for services on loopback).
 	ServiceTLS credentials.TransportCredentials
@@ -92,6 +95,14 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 			return nil, fmt.Errorf("portal: dial %s: %w", d.addr, err)
 		}
 		*d.to = c
+	}
+	if cfg.Notify != "" {
+		c, err := dial(cfg.Notify)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("portal: dial %s: %w", cfg.Notify, err)
+		}
+		conns.Notify = c
 	}
 	sessions, err := session.Open(ctx, cfg.JetStream, session.Options{Now: cfg.Clock})
 	if err != nil {

@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	s.providerWorkRoutes()       // provider: referrals inbox, tenders (inbox*.go, tenders*.go)
 	s.providerMonitoringRoutes() // provider: monthly returns, incidents, risk (returns*.go)
 	s.platformRoutes()           // auditor and platform admin (platform*.go)
+	s.notificationRoutes()       // everyone: notifications, what to receive, contacts (notifications*.go)
 }
 
 // home is the person's start page: for a consortium lead, every decision

@@ -81,7 +81,7 @@ func (s *Server) page(pattern string, roles []string, fn func(*rq) error) {
 		}
 		q := &rq{s: s, w: w, r: r, sess: sess}
 		q.page = view.Page{User: &view.User{Name: sess.Name, Organisation: orgName(sess.Principal), Role: roleName(sess.Principal)},
-			Nav: navFor(sess.Principal), Dev: len(s.cfg.DevPeople) > 0}
+			Nav: append(navFor(sess.Principal), view.NavItem{Href: "/notifications", Text: "Notifications"}), Dev: len(s.cfg.DevPeople) > 0, Unread: -1}
 		q.page.Active = navActive(q.page.Nav, r.URL.Path)
 		if len(roles) > 0 && !sess.Principal.HasAnyRole(roles...) {
 			q.fail(status.Error(codes.PermissionDenied, "not this person's page"))
@@ -93,6 +93,9 @@ func (s *Server) page(pattern string, roles []string, fn func(*rq) error) {
 			return
 		}
 		q.ctx = ctx
+		// The navigation's count of unread notifications: one call, and
+		// the page is served without it if notify does not answer.
+		q.page.Unread = s.noteUnread(q)
 		if sess.Banner != "" {
 			q.page.Banner, sess.Banner = sess.Banner, ""
 			if err := s.cfg.Sessions.Save(r.Context(), sess); err != nil {
@@ -274,7 +277,7 @@ func navFor(p auth.Principal) []view.NavItem {
 	case p.HasAnyRole(auth.ProviderResponder):
 		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.PlatformAdmin):
-		return []view.NavItem{home, {Href: "/platform/organisations", Text: "Organisations"}, {Href: "/platform/health", Text: "Service health"}}
+		return []view.NavItem{home, {Href: "/platform/organisations", Text: "Organisations"}, {Href: "/platform/health", Text: "Service health"}, {Href: "/platform/deliveries", Text: "Failed deliveries"}}
 	case p.HasAnyRole(auth.Auditor):
 		return []view.NavItem{home, {Href: "/decisions", Text: "Decision logs"}}
 	}

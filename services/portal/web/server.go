@@ -19,15 +19,18 @@ import (
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/assets"
 	"github.com/carecoop/carecoop/services/portal/session"
 )
 
-// Conns are the four services' client connections.
+// Conns are the services' client connections. Notify may be nil: the
+// portal then runs without notifications (its pages say so).
 type Conns struct {
 	Framework, Purchasing, Demand, Monitoring grpc.ClientConnInterface
+	Notify                                    grpc.ClientConnInterface
 }
 
 // Person is someone the development sign-in page lists.
@@ -70,8 +73,10 @@ type Server struct {
 	purchasing purchasingv1.PurchasingServiceClient
 	demand     demandv1.DemandServiceClient
 	monitoring monitoringv1.MonitoringServiceClient
-	mux        *http.ServeMux
-	oidc       *oidcClient
+	// notify is nil when the portal runs without notifications.
+	notify notifyv1.NotifyServiceClient
+	mux    *http.ServeMux
+	oidc   *oidcClient
 }
 
 // New builds the portal's handler.
@@ -95,6 +100,9 @@ func New(cfg Config) (*Server, error) {
 		purchasing: purchasingv1.NewPurchasingServiceClient(cfg.Conns.Purchasing),
 		demand:     demandv1.NewDemandServiceClient(cfg.Conns.Demand),
 		monitoring: monitoringv1.NewMonitoringServiceClient(cfg.Conns.Monitoring),
+	}
+	if cfg.Conns.Notify != nil {
+		s.notify = notifyv1.NewNotifyServiceClient(cfg.Conns.Notify)
 	}
 	static, err := fs.Sub(assets.Static, "static")
 	if err != nil {

@@ -11,19 +11,22 @@ import (
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
+	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	demand "github.com/carecoop/carecoop/services/demand/server"
 	framework "github.com/carecoop/carecoop/services/framework/server"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
+	notifyapp "github.com/carecoop/carecoop/services/notify/app"
+	notify "github.com/carecoop/carecoop/services/notify/server"
 	"github.com/carecoop/carecoop/services/portal/browsertest"
 	"github.com/carecoop/carecoop/services/portal/server"
 	"github.com/carecoop/carecoop/services/portal/web"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
 )
 
-// stack is the whole platform for one browser test: NATS, the four
+// stack is the whole platform for one browser test: NATS, the five
 // services, the portal and a headless Chromium. Setup that is not the
 // journey under test goes through gRPC with the people's own tokens.
 type stack struct {
@@ -86,7 +89,16 @@ func startStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(mo.Stop)
-	s.addrs = map[string]string{"framework": fw.Addr.String(), "purchasing": pu.Addr.String(), "demand": de.Addr.String(), "monitoring": mo.Addr.String()}
+	// Notifications go to the dev outbox, as in `carecoop dev`; the
+	// calendar's sweep and the digests are left to notify's own tests.
+	no, err := notify.Start(env.Ctx, notify.Config{Addr: "127.0.0.1:0", Store: env.NewStore(), Verifier: env.Verifier, Clock: env.Clock.Now},
+		notifyapp.WithDev(true), notifyapp.WithPortalURL("http://portal.invalid"), notifyapp.WithDigests(false), notifyapp.WithSweepEvery(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(no.Stop)
+	s.addrs = map[string]string{"framework": fw.Addr.String(), "purchasing": pu.Addr.String(), "demand": de.Addr.String(), "monitoring": mo.Addr.String(),
+		"notify": no.Addr.String()}
 	nc, err := env.NATS.Connect()
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +109,7 @@ func startStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	p, err := server.Start(env.Ctx, server.Config{Addr: "127.0.0.1:0", Framework: s.addrs["framework"], Purchasing: s.addrs["purchasing"],
-		Demand: s.addrs["demand"], Monitoring: s.addrs["monitoring"], JetStream: js, Key: env.Key(), DevPeople: stackPeople, Clock: env.Clock.Now})
+		Demand: s.addrs["demand"], Monitoring: s.addrs["monitoring"], Notify: s.addrs["notify"], JetStream: js, Key: env.Key(), DevPeople: stackPeople, Clock: env.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,4 +150,8 @@ func (s *stack) demand(org, role string) demandv1.DemandServiceClient {
 
 func (s *stack) monitoring(org, role string) monitoringv1.MonitoringServiceClient {
 	return monitoringv1.NewMonitoringServiceClient(s.conn("monitoring", org, role))
+}
+
+func (s *stack) notify(org, role string) notifyv1.NotifyServiceClient {
+	return notifyv1.NewNotifyServiceClient(s.conn("notify", org, role))
 }

@@ -1,4 +1,4 @@
-// Command portal runs the web portal alone, against the four services'
+// Command portal runs the web portal alone, against the services'
 // addresses and a NATS server for its sessions.
 package main
 
@@ -34,6 +34,7 @@ func run() error {
 	purchasing := flag.String("purchasing", "127.0.0.1:7102", "purchasing service gRPC address")
 	demand := flag.String("demand", "127.0.0.1:7103", "demand service gRPC address")
 	monitoring := flag.String("monitoring", "127.0.0.1:7104", "monitoring service gRPC address")
+	notify := flag.String("notify", "127.0.0.1:7105", "notifications service gRPC address (\"\" runs the portal without notifications)")
 	servicesCA := flag.String("services-ca", "", "CA certificates (PEM) that sign the services' certificates: the services are reached over TLS (plaintext without it, for services on loopback)")
 	// NATS holds the sessions bucket; the portal connects as its own user.
 	var natsCfg servicecmd.NATSFlags
@@ -81,7 +82,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring,
+	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring, Notify: *notify,
 		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
 	if err != nil {
 		return err
