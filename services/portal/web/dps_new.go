@@ -21,8 +21,6 @@ import (
 // system asks; the service checks them all again when the DPS is created,
 // and what it refuses is shown on the check page, linked to the answer.
 
-const dpsFlow = "dps-new"
-
 // dpsLondon is where leads are: "after today" is today in England.
 var dpsLondon = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/London")
@@ -35,12 +33,14 @@ var dpsLondon = func() *time.Location {
 // dpsNoPage answers a path with no page.
 var dpsNoPage = status.Error(codes.NotFound, "no such page")
 
-// dpsSteps are the question pages in order, with the session key that
-// says each has been answered.
-var dpsSteps = []struct{ slug, key string }{
-	{"title", "title"}, {"description", "description"}, {"categories", "categories"}, {"criteria", "criteria-done"},
-	{"ofsted", "grade"}, {"councils", "councils"}, {"end-date", "ends-on"},
-}
+// dpsNew is the flow's question pages in order, each with the session key
+// that says it has been answered.
+var dpsNew = flowQuestions{base: "/dps/new", exit: "/dps", form: "dps-new", steps: []flowStep{
+	{"title", "title", "What is the DPS called?"}, {"description", "description", "Describe the DPS"},
+	{"categories", "categories", "Which categories can providers apply to?"}, {"criteria", "criteria-done", "Selection criteria"},
+	{"ofsted", "grade", "What Ofsted grade must a setting have?"}, {"councils", "councils", "Which councils place through the DPS?"},
+	{"end-date", "ends-on", "When does the DPS end?"},
+}}
 
 // dpsCategories are the categories a DPS may have: the placement types the
 // platform's settings serve.
@@ -55,114 +55,30 @@ var dpsCategories = []*purchasingv1.Category{
 
 func (s *Server) dpsNewRoutes() {
 	s.page("GET /dps/new", leadOnly, s.dpsNewStart)
-	for _, step := range []string{"title", "description", "categories", "criteria", "ofsted", "councils", "end-date"} {
-		s.page("GET /dps/new/"+step, leadOnly, s.dpsQuestion)
-		s.page("POST /dps/new/"+step, leadOnly, s.dpsAnswer)
-	}
+	dpsNew.routes(s, leadOnly, s.dpsQuestion, s.dpsAnswer)
 	s.page("GET /dps/new/check", leadOnly, s.dpsCheck)
 	s.page("POST /dps/new/check", leadOnly, s.createDps)
 	s.page("GET /dps/new/created", leadOnly, s.dpsCreated)
 }
 
-// dpsDraft is the flow's answers so far.
-type dpsDraft map[string][]string
-
-func (d dpsDraft) get(k string) string {
-	if v := d[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func (d dpsDraft) has(k string) bool { _, ok := d[k]; return ok }
-
-// firstUnanswered is the first question not yet answered ("" when all are).
-func (d dpsDraft) firstUnanswered() string {
-	for _, st := range dpsSteps {
-		if !d.has(st.key) {
-			return st.slug
-		}
-	}
-	return ""
-}
-
-func (q *rq) dpsDraft() dpsDraft {
-	if d := q.sess.Forms[dpsFlow]; d != nil {
-		return d
-	}
-	return dpsDraft{}
-}
-
-func (q *rq) saveDpsDraft(d dpsDraft) error {
-	if q.sess.Forms == nil {
-		q.sess.Forms = map[string]map[string][]string{}
-	}
-	q.sess.Forms[dpsFlow] = d
-	return q.s.cfg.Sessions.Save(q.r.Context(), q.sess)
-}
-
 // dpsNewStart starts the flow: afresh once the last DPS was created.
 func (s *Server) dpsNewStart(q *rq) error {
-	if d := q.dpsDraft(); d.has("created") {
-		if err := q.saveDpsDraft(dpsDraft{}); err != nil {
+	if d := dpsNew.draft(q); d.has("created") {
+		if err := dpsNew.save(q, flowDraft{}); err != nil {
 			return err
 		}
 	}
-	http.Redirect(q.w, q.r, "/dps/new/title", http.StatusSeeOther)
+	dpsNew.to(q, "title")
 	return nil
-}
-
-func dpsStepSlug(q *rq) string { return strings.TrimPrefix(q.r.URL.Path, "/dps/new/") }
-
-// changing: the lead came from the check page, and goes back there.
-func dpsChanging(q *rq) bool { return q.r.URL.Query().Get("change") == "1" }
-
-// dpsBack is the page before a question's.
-func dpsBack(q *rq, slug string) string {
-	if dpsChanging(q) {
-		return "/dps/new/check"
-	}
-	for i, st := range dpsSteps {
-		if st.slug == slug && i > 0 {
-			return "/dps/new/" + dpsSteps[i-1].slug
-		}
-	}
-	return "/dps"
-}
-
-// dpsNext is the page after a question's.
-func dpsNext(q *rq, slug string, d dpsDraft) string {
-	if dpsChanging(q) && d.firstUnanswered() == "" {
-		return "/dps/new/check"
-	}
-	for i, st := range dpsSteps {
-		if st.slug == slug && i+1 < len(dpsSteps) {
-			return "/dps/new/" + dpsSteps[i+1].slug
-		}
-	}
-	return "/dps/new/check"
-}
-
-func dpsAction(q *rq, slug string) string {
-	if dpsChanging(q) {
-		return "/dps/new/" + slug + "?change=1"
-	}
-	return "/dps/new/" + slug
-}
-
-var dpsQuestionTitles = map[string]string{
-	"title": "What is the DPS called?", "description": "Describe the DPS", "categories": "Which categories can providers apply to?",
-	"criteria": "Selection criteria", "ofsted": "What Ofsted grade must a setting have?", "councils": "Which councils place through the DPS?",
-	"end-date": "When does the DPS end?",
 }
 
 // dpsQuestion shows a question with the answer given so far.
 func (s *Server) dpsQuestion(q *rq) error {
-	d := q.dpsDraft()
+	d := dpsNew.draft(q)
 	if d.has("created") {
-		d = dpsDraft{}
+		d = flowDraft{}
 	}
-	slug := dpsStepSlug(q)
+	slug := dpsNew.slug(q)
 	vals := map[string][]string{}
 	for k, v := range d {
 		vals[k] = v
@@ -176,9 +92,9 @@ func (s *Server) dpsQuestion(q *rq) error {
 }
 
 // renderDpsQuestion renders a question page with values and errors.
-func (s *Server) renderDpsQuestion(q *rq, slug string, v dpsDraft, errs []view.FieldError) error {
-	q.page.Title = dpsQuestionTitles[slug]
-	back, action := dpsBack(q, slug), dpsAction(q, slug)
+func (s *Server) renderDpsQuestion(q *rq, slug string, v flowDraft, errs []view.FieldError) error {
+	q.page.Title = dpsNew.title(slug)
+	back, action := dpsNew.back(q, slug), dpsNew.action(q, slug)
 	var body templ.Component
 	switch slug {
 	case "title":
@@ -232,22 +148,22 @@ func (s *Server) renderDpsQuestion(q *rq, slug string, v dpsDraft, errs []view.F
 
 // dpsAnswer checks and keeps one question's answer, then goes on.
 func (s *Server) dpsAnswer(q *rq) error {
-	slug := dpsStepSlug(q)
-	d := q.dpsDraft()
+	slug := dpsNew.slug(q)
+	d := dpsNew.draft(q)
 	if d.has("created") {
-		d = dpsDraft{}
+		d = flowDraft{}
 	}
 	if err := q.r.ParseForm(); err != nil {
 		return err
 	}
 	form := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
-	fail := func(v dpsDraft, errs ...view.FieldError) error {
+	fail := func(v flowDraft, errs ...view.FieldError) error {
 		return dpsRefuse(q, func(errs []view.FieldError) error { return s.renderDpsQuestion(q, slug, v, errs) }, errs...)
 	}
 	switch slug {
 	case "title":
 		t := form("terms-title")
-		v := dpsDraft{"title": {t}}
+		v := flowDraft{"title": {t}}
 		switch n := len([]rune(t)); {
 		case n == 0:
 			return fail(v, view.FieldError{Field: "terms-title", Message: "Enter the title of the DPS"})
@@ -260,7 +176,7 @@ func (s *Server) dpsAnswer(q *rq) error {
 	case "description":
 		t := form("terms-description")
 		if len([]rune(t)) > 4000 {
-			return fail(dpsDraft{"description": {t}}, view.FieldError{Field: "terms-description", Message: "The description must be 4,000 characters or fewer"})
+			return fail(flowDraft{"description": {t}}, view.FieldError{Field: "terms-description", Message: "The description must be 4,000 characters or fewer"})
 		}
 		d["description"] = []string{t}
 	case "categories":
@@ -271,7 +187,7 @@ func (s *Server) dpsAnswer(q *rq) error {
 			}
 		}
 		if len(chosen) == 0 {
-			return fail(dpsDraft{}, view.FieldError{Field: "terms-categories", Message: "Select at least one category"})
+			return fail(flowDraft{}, view.FieldError{Field: "terms-categories", Message: "Select at least one category"})
 		}
 		d["categories"] = chosen
 	case "criteria":
@@ -280,14 +196,14 @@ func (s *Server) dpsAnswer(q *rq) error {
 			if i >= 0 && i < len(questions) {
 				d["criteria"] = slices.Delete(questions, i, i+1)
 			}
-			if err := q.saveDpsDraft(d); err != nil {
+			if err := dpsNew.save(q, d); err != nil {
 				return err
 			}
-			return q.done(dpsAction(q, slug), 0, "")
+			return q.done(dpsNew.action(q, slug), 0, "")
 		}
 		text := form("terms-selection_criteria")
 		adding := q.r.PostFormValue("action") == "add"
-		v := dpsDraft{"criteria": questions, "question": {text}}
+		v := flowDraft{"criteria": questions, "question": {text}}
 		switch n := len([]rune(text)); {
 		case n == 0 && adding:
 			return fail(v, view.FieldError{Field: "terms-selection_criteria", Message: "Enter the question to add"})
@@ -303,10 +219,10 @@ func (s *Server) dpsAnswer(q *rq) error {
 		}
 		d["criteria"] = questions
 		if adding {
-			if err := q.saveDpsDraft(d); err != nil {
+			if err := dpsNew.save(q, d); err != nil {
 				return err
 			}
-			return q.done(dpsAction(q, slug), 0, "")
+			return q.done(dpsNew.action(q, slug), 0, "")
 		}
 		d["criteria-done"] = []string{"yes"}
 	case "ofsted":
@@ -321,12 +237,12 @@ func (s *Server) dpsAnswer(q *rq) error {
 			ni = ""
 		}
 		if len(errs) > 0 {
-			return fail(dpsDraft{"grade": {grade}, "not-inspected": {ni}}, errs...)
+			return fail(flowDraft{"grade": {grade}, "not-inspected": {ni}}, errs...)
 		}
 		d["grade"], d["not-inspected"] = []string{grade}, []string{ni}
 	case "councils":
 		typed := form("terms-member_councils")
-		v := dpsDraft{"councils-typed": {typed}}
+		v := flowDraft{"councils-typed": {typed}}
 		codes := strings.FieldsFunc(typed, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
 		if len(codes) == 0 {
 			return fail(v, view.FieldError{Field: "terms-member_councils", Message: "Enter at least one member council"})
@@ -346,7 +262,7 @@ func (s *Server) dpsAnswer(q *rq) error {
 		d["councils"] = list
 	case "end-date":
 		parts := []string{form("terms-ends_on-day"), form("terms-ends_on-month"), form("terms-ends_on-year")}
-		v := dpsDraft{"ends-on-parts": parts}
+		v := flowDraft{"ends-on-parts": parts}
 		if parts[0] == "" && parts[1] == "" && parts[2] == "" {
 			return fail(v, view.FieldError{Field: "terms-ends_on-day", Message: "Enter the date the DPS ends"})
 		}
@@ -361,10 +277,10 @@ func (s *Server) dpsAnswer(q *rq) error {
 	default:
 		return dpsNoPage
 	}
-	if err := q.saveDpsDraft(d); err != nil {
+	if err := dpsNew.save(q, d); err != nil {
 		return err
 	}
-	return q.done(dpsNext(q, slug, d), 0, "")
+	return q.done(dpsNew.next(q, slug, d), 0, "")
 }
 
 // dpsDate reads day, month and year as YYYY-MM-DD; false for a date the
@@ -384,7 +300,7 @@ func dpsDate(parts []string) (string, bool) {
 }
 
 // dpsTerms are the answers as the service takes them.
-func dpsTerms(d dpsDraft) *purchasingv1.DpsTerms {
+func dpsTerms(d flowDraft) *purchasingv1.DpsTerms {
 	t := &purchasingv1.DpsTerms{Title: d.get("title"), Description: d.get("description"), MemberCouncils: d["councils"], EndsOn: d.get("ends-on"),
 		AcceptNotYetInspected: d.get("not-inspected") == "yes"}
 	g, _ := strconv.Atoi(d.get("grade"))
@@ -402,7 +318,7 @@ func dpsTerms(d dpsDraft) *purchasingv1.DpsTerms {
 
 // dpsCheckRows are the answers on the check page, each with its Change
 // link carrying the API field's id.
-func dpsCheckRows(d dpsDraft) []view.DpsCheckRow {
+func dpsCheckRows(d flowDraft) []view.DpsCheckRow {
 	t := dpsTerms(d)
 	var cats, questions []string
 	for _, c := range t.GetCategories() {
@@ -412,24 +328,23 @@ func dpsCheckRows(d dpsDraft) []view.DpsCheckRow {
 		questions = append(questions, c.GetQuestion())
 	}
 	return []view.DpsCheckRow{
-		{ID: "terms-title", Key: "Title", Values: []string{t.GetTitle()}, Href: "/dps/new/title?change=1"},
-		{ID: "terms-description", Key: "Description", Values: []string{t.GetDescription()}, Href: "/dps/new/description?change=1"},
-		{ID: "terms-categories", Key: "Categories", Values: cats, Href: "/dps/new/categories?change=1"},
-		{ID: "terms-selection_criteria", Key: "Selection criteria", Values: questions, Numbered: true, Href: "/dps/new/criteria?change=1"},
-		{ID: "terms-min_ofsted_grade", Key: "Ofsted threshold", Values: []string{view.DpsThreshold(t)}, Href: "/dps/new/ofsted?change=1"},
-		{ID: "terms-member_councils", Key: "Member councils", Values: []string{strings.Join(t.GetMemberCouncils(), ", ")}, Href: "/dps/new/councils?change=1"},
-		{ID: "terms-ends_on", Key: "Ends on", Values: []string{view.Date(t.GetEndsOn())}, Href: "/dps/new/end-date?change=1"},
+		{ID: "terms-title", Key: "Title", Values: []string{t.GetTitle()}, Href: dpsNew.change("title")},
+		{ID: "terms-description", Key: "Description", Values: []string{t.GetDescription()}, Href: dpsNew.change("description")},
+		{ID: "terms-categories", Key: "Categories", Values: cats, Href: dpsNew.change("categories")},
+		{ID: "terms-selection_criteria", Key: "Selection criteria", Values: questions, Numbered: true, Href: dpsNew.change("criteria")},
+		{ID: "terms-min_ofsted_grade", Key: "Ofsted threshold", Values: []string{view.DpsThreshold(t)}, Href: dpsNew.change("ofsted")},
+		{ID: "terms-member_councils", Key: "Member councils", Values: []string{strings.Join(t.GetMemberCouncils(), ", ")}, Href: dpsNew.change("councils")},
+		{ID: "terms-ends_on", Key: "Ends on", Values: []string{view.Date(t.GetEndsOn())}, Href: dpsNew.change("end-date")},
 	}
 }
 
 // dpsCheck is check your answers.
 func (s *Server) dpsCheck(q *rq) error {
-	d := q.dpsDraft()
+	d := dpsNew.draft(q)
 	if d.has("created") {
-		d = dpsDraft{}
+		d = flowDraft{}
 	}
-	if step := d.firstUnanswered(); step != "" {
-		http.Redirect(q.w, q.r, "/dps/new/"+step, http.StatusSeeOther)
+	if dpsNew.toUnanswered(q, d) {
 		return nil
 	}
 	q.page.Title = "Check your answers"
@@ -439,9 +354,8 @@ func (s *Server) dpsCheck(q *rq) error {
 // createDps creates the DPS as a draft. A second submit of the same form
 // (its request id) lands on the same DPS.
 func (s *Server) createDps(q *rq) error {
-	d := q.dpsDraft()
-	if step := d.firstUnanswered(); step != "" {
-		http.Redirect(q.w, q.r, "/dps/new/"+step, http.StatusSeeOther)
+	d := dpsNew.draft(q)
+	if dpsNew.toUnanswered(q, d) {
 		return nil
 	}
 	rows := dpsCheckRows(d)
@@ -451,7 +365,7 @@ func (s *Server) createDps(q *rq) error {
 			return 0, dpsRuleWords(err)
 		}
 		d["created"] = []string{requestID, res.GetId()}
-		return res.GetPosition(), q.saveDpsDraft(d)
+		return res.GetPosition(), dpsNew.save(q, d)
 	}, "/dps/new/created", "The DPS is created as a draft: open it when providers may apply", func(errs []view.FieldError) error {
 		// A refused answer links to its row's Change link.
 		for i, e := range errs {
@@ -470,7 +384,7 @@ func (s *Server) createDps(q *rq) error {
 // dpsCreated goes on to the DPS just created, read at the create's
 // position, with its banner.
 func (s *Server) dpsCreated(q *rq) error {
-	d := q.dpsDraft()
+	d := dpsNew.draft(q)
 	created := d["created"]
 	if len(created) != 2 {
 		http.Redirect(q.w, q.r, "/dps", http.StatusSeeOther)

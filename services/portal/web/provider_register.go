@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"regexp"
 	"strings"
 
@@ -17,16 +16,14 @@ import (
 // own answer; what the service refuses is shown on the check page, linked
 // to the answer's Change link.
 
-const provFlow = "prov-register"
-
-// provSteps are the question pages in order, with the answer that says
-// each has been answered.
-var provSteps = []struct{ slug, key, title string }{
+// provRegistration is the flow's question pages in order, each with the
+// answer that says it has been answered.
+var provRegistration = flowQuestions{base: "/organisation/register", exit: "/", form: "prov-register", steps: []flowStep{
 	{"name", "legal_name", "What is your organisation's legal name?"},
 	{"number", "registration", "What is your Companies House number or charity number?"},
 	{"office", "head_office_outcode", "Where is your head office?"},
 	{"contact", "contact_name", "Who should councils and consortia contact?"},
-}
+}}
 
 var (
 	provCompanyNumber = regexp.MustCompile(`^[A-Z0-9]{8}$`)
@@ -37,36 +34,9 @@ var (
 
 func (s *Server) provRegisterRoutes() {
 	s.page("GET /organisation/register", providerAdmin, s.provRegisterStart)
-	for _, st := range provSteps {
-		s.page("GET /organisation/register/"+st.slug, providerAdmin, s.provQuestion)
-		s.page("POST /organisation/register/"+st.slug, providerAdmin, s.provAnswer)
-	}
+	provRegistration.routes(s, providerAdmin, s.provQuestion, s.provAnswer)
 	s.page("GET /organisation/register/check", providerAdmin, s.provCheck)
 	s.page("POST /organisation/register/check", providerAdmin, s.provRegister)
-}
-
-func (q *rq) provDraft() dpsDraft {
-	if d := q.sess.Forms[provFlow]; d != nil {
-		return d
-	}
-	return dpsDraft{}
-}
-
-func (q *rq) saveProvDraft(d dpsDraft) error {
-	if q.sess.Forms == nil {
-		q.sess.Forms = map[string]map[string][]string{}
-	}
-	q.sess.Forms[provFlow] = d
-	return q.s.cfg.Sessions.Save(q.r.Context(), q.sess)
-}
-
-func provFirstUnanswered(d dpsDraft) string {
-	for _, st := range provSteps {
-		if !d.has(st.key) {
-			return st.slug
-		}
-	}
-	return ""
 }
 
 // provRegistered sends an admin whose organisation is registered to it:
@@ -83,59 +53,20 @@ func (s *Server) provRegisterStart(q *rq) error {
 	if done, err := s.provRegistered(q); done || err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/organisation/register/name", http.StatusSeeOther)
+	provRegistration.to(q, "name")
 	return nil
-}
-
-func provSlug(q *rq) string { return strings.TrimPrefix(q.r.URL.Path, "/organisation/register/") }
-
-func provChanging(q *rq) bool { return q.r.URL.Query().Get("change") == "1" }
-
-func provBack(q *rq, slug string) string {
-	if provChanging(q) {
-		return "/organisation/register/check"
-	}
-	for i, st := range provSteps {
-		if st.slug == slug && i > 0 {
-			return "/organisation/register/" + provSteps[i-1].slug
-		}
-	}
-	return "/"
-}
-
-func provNext(q *rq, slug string, d dpsDraft) string {
-	if provChanging(q) && provFirstUnanswered(d) == "" {
-		return "/organisation/register/check"
-	}
-	for i, st := range provSteps {
-		if st.slug == slug && i+1 < len(provSteps) {
-			return "/organisation/register/" + provSteps[i+1].slug
-		}
-	}
-	return "/organisation/register/check"
-}
-
-func provAction(q *rq, slug string) string {
-	if provChanging(q) {
-		return "/organisation/register/" + slug + "?change=1"
-	}
-	return "/organisation/register/" + slug
 }
 
 func (s *Server) provQuestion(q *rq) error {
 	if done, err := s.provRegistered(q); done || err != nil {
 		return err
 	}
-	return s.renderProvQuestion(q, provSlug(q), q.provDraft(), nil)
+	return s.renderProvQuestion(q, provRegistration.slug(q), provRegistration.draft(q), nil)
 }
 
-func (s *Server) renderProvQuestion(q *rq, slug string, v dpsDraft, errs []view.FieldError) error {
+func (s *Server) renderProvQuestion(q *rq, slug string, v flowDraft, errs []view.FieldError) error {
 	var body templ.Component
-	for _, st := range provSteps {
-		if st.slug == slug {
-			q.page.Title = st.title
-		}
-	}
+	q.page.Title = provRegistration.title(slug)
 	switch slug {
 	case "name":
 		body = view.ProvNameQuestion(
@@ -154,22 +85,22 @@ func (s *Server) renderProvQuestion(q *rq, slug string, v dpsDraft, errs []view.
 	default:
 		return dpsNoPage
 	}
-	return q.render(view.ProvQuestion(q.page, provBack(q, slug), provAction(q, slug), body))
+	return q.render(view.ProvQuestion(q.page, provRegistration.back(q, slug), provRegistration.action(q, slug), body))
 }
 
 func (s *Server) provAnswer(q *rq) error {
 	if done, err := s.provRegistered(q); done || err != nil {
 		return err
 	}
-	slug := provSlug(q)
-	d := q.provDraft()
+	slug := provRegistration.slug(q)
+	d := provRegistration.draft(q)
 	if err := q.r.ParseForm(); err != nil {
 		return err
 	}
 	form := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
 	var errs []view.FieldError
 	fail := func(id, msg string) { errs = append(errs, view.FieldError{Field: id, Message: msg}) }
-	v := dpsDraft{}
+	v := flowDraft{}
 	switch slug {
 	case "name":
 		legal, trading := form("profile-legal_name"), form("profile-trading_name")
@@ -210,10 +141,10 @@ func (s *Server) provAnswer(q *rq) error {
 	for k, val := range v {
 		d[k] = val
 	}
-	if err := q.saveProvDraft(d); err != nil {
+	if err := provRegistration.save(q, d); err != nil {
 		return err
 	}
-	return q.done(provNext(q, slug, d), 0, "")
+	return q.done(provRegistration.next(q, slug, d), 0, "")
 }
 
 // provNumber is a registration number as typed, without spaces, in
@@ -281,14 +212,14 @@ func provCheckContact(i int, c view.ProvContactValues, need bool) []view.FieldEr
 }
 
 // provProfileOf is the profile the answers describe.
-func provProfileOf(d dpsDraft) *purchasingv1.ProviderProfile {
+func provProfileOf(d flowDraft) *purchasingv1.ProviderProfile {
 	p := &purchasingv1.ProviderProfile{LegalName: d.get("legal_name"), TradingName: d.get("trading_name"), HeadOfficeOutcode: d.get("head_office_outcode"),
 		Contacts: []*purchasingv1.Contact{{Name: d.get("contact_name"), Role: d.get("contact_role"), Email: d.get("contact_email"), Phone: d.get("contact_phone")}}}
 	provSetNumber(p, d.get("registration"))
 	return p
 }
 
-func provCheckRows(d dpsDraft) []view.DpsCheckRow {
+func provCheckRows(d flowDraft) []view.DpsCheckRow {
 	p := provProfileOf(d)
 	key, number := "Companies House number", p.GetCompaniesHouseNumber()
 	if p.GetCharityNumber() != "" {
@@ -300,11 +231,11 @@ func provCheckRows(d dpsDraft) []view.DpsCheckRow {
 		contact = append(contact, c.GetPhone())
 	}
 	return []view.DpsCheckRow{
-		{ID: "profile-legal_name", Key: "Legal name", Values: []string{p.GetLegalName()}, Href: "/organisation/register/name?change=1"},
-		{ID: "profile-trading_name", Key: "Trading name", Values: []string{p.GetTradingName()}, Href: "/organisation/register/name?change=1"},
-		{ID: "profile-registration", Key: key, Values: []string{number}, Href: "/organisation/register/number?change=1"},
-		{ID: "profile-head_office_outcode", Key: "Head office", Values: []string{p.GetHeadOfficeOutcode()}, Href: "/organisation/register/office?change=1"},
-		{ID: "profile-contacts", Key: "Contact", Values: contact, Href: "/organisation/register/contact?change=1"},
+		{ID: "profile-legal_name", Key: "Legal name", Values: []string{p.GetLegalName()}, Href: provRegistration.change("name")},
+		{ID: "profile-trading_name", Key: "Trading name", Values: []string{p.GetTradingName()}, Href: provRegistration.change("name")},
+		{ID: "profile-registration", Key: key, Values: []string{number}, Href: provRegistration.change("number")},
+		{ID: "profile-head_office_outcode", Key: "Head office", Values: []string{p.GetHeadOfficeOutcode()}, Href: provRegistration.change("office")},
+		{ID: "profile-contacts", Key: "Contact", Values: contact, Href: provRegistration.change("contact")},
 	}
 }
 
@@ -312,9 +243,8 @@ func (s *Server) provCheck(q *rq) error {
 	if done, err := s.provRegistered(q); done || err != nil {
 		return err
 	}
-	d := q.provDraft()
-	if step := provFirstUnanswered(d); step != "" {
-		http.Redirect(q.w, q.r, "/organisation/register/"+step, http.StatusSeeOther)
+	d := provRegistration.draft(q)
+	if provRegistration.toUnanswered(q, d) {
 		return nil
 	}
 	q.page.Title = "Check your answers"
@@ -324,9 +254,8 @@ func (s *Server) provCheck(q *rq) error {
 // provRegister registers the organisation once; a second submit of the
 // same form lands on the organisation registered.
 func (s *Server) provRegister(q *rq) error {
-	d := q.provDraft()
-	if step := provFirstUnanswered(d); step != "" {
-		http.Redirect(q.w, q.r, "/organisation/register/"+step, http.StatusSeeOther)
+	d := provRegistration.draft(q)
+	if provRegistration.toUnanswered(q, d) {
 		return nil
 	}
 	rows := provCheckRows(d)
@@ -335,7 +264,7 @@ func (s *Server) provRegister(q *rq) error {
 		if err != nil {
 			return 0, provRuleWords(err)
 		}
-		delete(q.sess.Forms, provFlow)
+		delete(q.sess.Forms, provRegistration.form)
 		return res.GetPosition(), nil
 	}, "/organisation", "Your organisation is registered: now add its settings and accreditations", func(errs []view.FieldError) error {
 		// A refused answer links to its row's Change link.

@@ -24,125 +24,42 @@ import (
 // what the service refuses when the referral is sent is shown on the check
 // page, linked to the answer's Change link.
 
-const refFlow = "referral-new"
-
 var refNoPage = status.Error(codes.NotFound, "no such page")
 
-// refSteps are the question pages in order, with their titles.
-var refSteps = []struct{ slug, title string }{
-	{"placement", "What kind of placement is needed?"},
-	{"child", "About the child"},
-	{"when", "When is the placement needed?"},
-	{"needs", "What must the placement be able to meet?"},
-	{"risks", "What risks should providers know about?"},
-	{"support", "What else must the placement provide?"},
-	{"living", "Who can the child live with?"},
-	{"recommendation", "Which kinds of placement are suitable?"},
-	{"area", "Where is the child's home?"},
-	{"budget", "Weekly budget and duration"},
-}
+// refNew is the flow's question pages in order, with their titles;
+// "done-<step>" marks a page answered.
+var refNew = flowQuestions{base: "/referrals/new", exit: "/referrals", form: "referral-new", steps: []flowStep{
+	{"placement", "done-placement", "What kind of placement is needed?"},
+	{"child", "done-child", "About the child"},
+	{"when", "done-when", "When is the placement needed?"},
+	{"needs", "done-needs", "What must the placement be able to meet?"},
+	{"risks", "done-risks", "What risks should providers know about?"},
+	{"support", "done-support", "What else must the placement provide?"},
+	{"living", "done-living", "Who can the child live with?"},
+	{"recommendation", "done-recommendation", "Which kinds of placement are suitable?"},
+	{"area", "done-area", "Where is the child's home?"},
+	{"budget", "done-budget", "Weekly budget and duration"},
+}}
 
 // refOutcode is the first half of a postcode, as the service takes it.
 var refOutcode = regexp.MustCompile(`^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$`)
 
 func (s *Server) referralNewRoutes() {
 	s.page("GET /referrals/new", commissioner, s.referralNewStart)
-	for _, st := range refSteps {
-		s.page("GET /referrals/new/"+st.slug, commissioner, s.referralQuestion)
-		s.page("POST /referrals/new/"+st.slug, commissioner, s.referralAnswer)
-	}
+	refNew.routes(s, commissioner, s.referralQuestion, s.referralAnswer)
 	s.page("GET /referrals/new/check", commissioner, s.referralCheck)
 	s.page("POST /referrals/new/check", commissioner, s.sendReferral)
 }
 
-// refDraft is the flow's answers so far, by form field id; "done-<step>"
-// marks a page answered.
-type refDraft map[string][]string
-
-func (d refDraft) get(k string) string {
-	if v := d[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func (d refDraft) firstUnanswered() string {
-	for _, st := range refSteps {
-		if _, ok := d["done-"+st.slug]; !ok {
-			return st.slug
-		}
-	}
-	return ""
-}
-
-func (q *rq) refDraft() refDraft {
-	if d := q.sess.Forms[refFlow]; d != nil {
-		return d
-	}
-	return refDraft{}
-}
-
-func (q *rq) saveRefDraft(d refDraft) error {
-	if q.sess.Forms == nil {
-		q.sess.Forms = map[string]map[string][]string{}
-	}
-	q.sess.Forms[refFlow] = d
-	return q.s.cfg.Sessions.Save(q.r.Context(), q.sess)
-}
-
 // referralNewStart starts the flow: afresh once the last referral was sent.
 func (s *Server) referralNewStart(q *rq) error {
-	if d := q.refDraft(); d.get("sent") != "" {
-		if err := q.saveRefDraft(refDraft{}); err != nil {
+	if d := refNew.draft(q); d.get("sent") != "" {
+		if err := refNew.save(q, flowDraft{}); err != nil {
 			return err
 		}
 	}
-	http.Redirect(q.w, q.r, "/referrals/new/placement", http.StatusSeeOther)
+	refNew.to(q, "placement")
 	return nil
-}
-
-func refChanging(q *rq) bool { return q.r.URL.Query().Get("change") == "1" }
-
-func refSlug(q *rq) string { return strings.TrimPrefix(q.r.URL.Path, "/referrals/new/") }
-
-func refBack(q *rq, slug string) string {
-	if refChanging(q) {
-		return "/referrals/new/check"
-	}
-	for i, st := range refSteps {
-		if st.slug == slug && i > 0 {
-			return "/referrals/new/" + refSteps[i-1].slug
-		}
-	}
-	return "/referrals"
-}
-
-func refNext(q *rq, slug string, d refDraft) string {
-	if refChanging(q) && d.firstUnanswered() == "" {
-		return "/referrals/new/check"
-	}
-	for i, st := range refSteps {
-		if st.slug == slug && i+1 < len(refSteps) {
-			return "/referrals/new/" + refSteps[i+1].slug
-		}
-	}
-	return "/referrals/new/check"
-}
-
-func refAction(q *rq, slug string) string {
-	if refChanging(q) {
-		return "/referrals/new/" + slug + "?change=1"
-	}
-	return "/referrals/new/" + slug
-}
-
-func refTitle(slug string) string {
-	for _, st := range refSteps {
-		if st.slug == slug {
-			return st.title
-		}
-	}
-	return ""
 }
 
 // refPlacements are the categories the commissioner's council may refer
@@ -175,16 +92,16 @@ func (s *Server) refPlacements(q *rq) ([]view.Option, error) {
 
 // referralQuestion shows a question with the answers given so far.
 func (s *Server) referralQuestion(q *rq) error {
-	d := q.refDraft()
+	d := refNew.draft(q)
 	if d.get("sent") != "" {
-		d = refDraft{}
+		d = flowDraft{}
 	}
-	return s.renderRefQuestion(q, refSlug(q), d, nil)
+	return s.renderRefQuestion(q, refNew.slug(q), d, nil)
 }
 
 // renderRefQuestion renders a question page with values and errors.
-func (s *Server) renderRefQuestion(q *rq, slug string, v refDraft, errs []view.FieldError) error {
-	q.page.Title = refTitle(slug)
+func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.FieldError) error {
+	q.page.Title = refNew.title(slug)
 	if q.page.Title == "" {
 		return refNoPage
 	}
@@ -273,22 +190,22 @@ func (s *Server) renderRefQuestion(q *rq, slug string, v refDraft, errs []view.F
 	default:
 		return refNoPage
 	}
-	return q.render(view.RefQuestion(q.page, refBack(q, slug), refAction(q, slug), body))
+	return q.render(view.RefQuestion(q.page, refNew.back(q, slug), refNew.action(q, slug), body))
 }
 
 // referralAnswer checks and keeps one page's answers, then goes on.
 func (s *Server) referralAnswer(q *rq) error {
-	slug := refSlug(q)
-	d := q.refDraft()
+	slug := refNew.slug(q)
+	d := refNew.draft(q)
 	if d.get("sent") != "" {
-		d = refDraft{}
+		d = flowDraft{}
 	}
 	if err := q.r.ParseForm(); err != nil {
 		return err
 	}
 	form := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
 	// given are this page's answers as sent, shown again with any errors.
-	given := refDraft{}
+	given := flowDraft{}
 	keep := func(ids ...string) {
 		for _, id := range ids {
 			given[id] = q.r.PostForm[id]
@@ -432,14 +349,14 @@ func (s *Server) referralAnswer(q *rq) error {
 		d[k] = v
 	}
 	d["done-"+slug] = []string{"yes"}
-	if err := q.saveRefDraft(d); err != nil {
+	if err := refNew.save(q, d); err != nil {
 		return err
 	}
-	return q.done(refNext(q, slug, d), 0, "")
+	return q.done(refNew.next(q, slug, d), 0, "")
 }
 
 // refNeed is the answers as the service takes them.
-func refNeed(d refDraft) *purchasingv1.Need {
+func refNeed(d flowDraft) *purchasingv1.Need {
 	num := func(id string) uint32 { n, _ := strconv.Atoi(d.get(id)); return uint32(n) }
 	enum := func(id string) int32 { n, _ := strconv.Atoi(d.get(id)); return int32(n) }
 	budget, _ := parsePence(d.get("need-weekly_budget_pence"))
@@ -532,7 +449,7 @@ func refNeedRows(n *purchasingv1.Need, placement string, change bool) []view.Dps
 	}
 	for i := range rows {
 		if change {
-			rows[i].Href = "/referrals/new/" + rows[i].Href + "?change=1"
+			rows[i].Href = refNew.change(rows[i].Href)
 		} else {
 			rows[i].Href = ""
 		}
@@ -542,12 +459,11 @@ func refNeedRows(n *purchasingv1.Need, placement string, change bool) []view.Dps
 
 // referralCheck is check your answers.
 func (s *Server) referralCheck(q *rq) error {
-	d := q.refDraft()
+	d := refNew.draft(q)
 	if d.get("sent") != "" {
-		d = refDraft{}
+		d = flowDraft{}
 	}
-	if step := d.firstUnanswered(); step != "" {
-		http.Redirect(q.w, q.r, "/referrals/new/"+step, http.StatusSeeOther)
+	if refNew.toUnanswered(q, d) {
 		return nil
 	}
 	q.page.Title = "Check your answers"
@@ -557,13 +473,12 @@ func (s *Server) referralCheck(q *rq) error {
 // sendReferral sends the referral. A second submit of the same form (its
 // request id) lands on the same referral.
 func (s *Server) sendReferral(q *rq) error {
-	d := q.refDraft()
+	d := refNew.draft(q)
 	if sent := d["sent"]; len(sent) == 2 && sent[0] == formRequestID(q.r) {
 		http.Redirect(q.w, q.r, "/referrals/"+sent[1], http.StatusSeeOther)
 		return nil
 	}
-	if step := d.firstUnanswered(); step != "" {
-		http.Redirect(q.w, q.r, "/referrals/new/"+step, http.StatusSeeOther)
+	if refNew.toUnanswered(q, d) {
 		return nil
 	}
 	need := refNeed(d)
@@ -574,7 +489,7 @@ func (s *Server) sendReferral(q *rq) error {
 			return 0, "", err
 		}
 		d["sent"] = []string{requestID, res.GetId()}
-		return res.GetPosition(), "/referrals/" + res.GetId(), q.saveRefDraft(d)
+		return res.GetPosition(), "/referrals/" + res.GetId(), refNew.save(q, d)
 	}, "The referral is sent to the providers it matched", func(errs []view.FieldError) error {
 		// A refused answer links to its row's Change link.
 		for i, e := range errs {
