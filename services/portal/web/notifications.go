@@ -108,9 +108,24 @@ func (s *Server) noteNotContact(q *rq) (bool, error) {
 }
 
 func noteItem(n *notifyv1.Notification) view.NoteItem {
-	return view.NoteItem{ID: n.GetNotificationId(), Subject: n.GetSubject(), Body: n.GetBody(), Link: noteLocal(n.GetLink()),
+	return view.NoteItem{ID: n.GetNotificationId(), Subject: n.GetSubject(), Body: noteWithoutLink(n.GetBody(), n.GetLink()), Link: noteLocal(n.GetLink()),
 		When: view.When(n.GetDecidedAt()), Urgent: n.GetUrgent(), Read: n.GetRead(), Status: n.GetStatus(), Failure: n.GetFailure(),
 		Attempts: n.GetAttempts(), To: n.GetRecipient().GetName(), Email: n.GetRecipient().GetEmail(), Organisation: noteOrgName(n.GetRecipient().GetOrganisation())}
+}
+
+// noteWithoutLink is an email's body without its line of the link: the
+// page links to it in words.
+func noteWithoutLink(body, link string) string {
+	if link == "" {
+		return body
+	}
+	var keep []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.TrimSpace(l) != link {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // noteLocal is a notification's link as an address in this portal: the
