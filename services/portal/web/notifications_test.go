@@ -224,7 +224,8 @@ func noteStackPerson(t *testing.T, name string) int {
 // Issue 14, what to receive: Chloe Byrne reads that offers and
 // no-offer warnings are always sent to a commissioner (no box to untick),
 // turns off "every provider has answered" and saves; an offer then reaches
-// her and that message does not. Dev Patel (analyst), no contact, is told
+// her and that message does not. She adds a colleague to her council's
+// people to tell and removes her. Dev Patel (analyst), no contact, is told
 // to ask his admin on both pages; the failed deliveries are the platform
 // admin's alone.
 func TestNotificationsPreferences(t *testing.T) {
@@ -265,6 +266,21 @@ func TestNotificationsPreferences(t *testing.T) {
 	}
 	s.Follow(`.govuk-service-navigation a[href="/notifications"]`)
 	wantIn(t, "Chloe's notifications", s.Text("main"), "Unread (1)", "An offer on referral "+referral)
+
+	// As a commissioner she keeps her council's people to tell: she adds
+	// Dana Reed, then removes her.
+	s.Follow(`main a[href="/notifications/contacts"]`)
+	s.Fill("#name", "Dana Reed")
+	s.Fill("#email", "dana.reed@manchester.example.org")
+	s.Click(`input[name="roles"][value="council_viewer"]`)
+	s.Follow(`form[action="/notifications/contacts"] button[type="submit"]`)
+	s.Contains("Dana Reed will be told")
+	wantIn(t, "the contacts", s.Text("#contacts"), "Chloe Byrne", "Dana Reed", "Viewer")
+	s.Follow(`form[action="/notifications/contacts/remove"]:has(input[value="dana.reed@manchester.example.org"]) button`)
+	s.Contains("dana.reed@manchester.example.org will no longer be told")
+	if strings.Contains(s.Text("#contacts"), "Dana Reed") {
+		t.Fatal("Dana Reed is still told")
+	}
 
 	// Dev Patel is no contact.
 	s.signIn("Dev Patel")
@@ -315,6 +331,39 @@ func TestNotificationsWithoutTheService(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("GET %s without notify: %d, want 200 with %q", path, res.StatusCode, want)
+		}
+	}
+}
+
+// The dev outbox is served only by a portal with the demo people: one
+// without them answers "not found" there, and still asks a sign-in for the
+// notifications pages.
+func TestOutboxOnlyInDev(t *testing.T) {
+	s := startStack(t)
+	nc, err := s.NATS.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := server.Start(s.Ctx, server.Config{Addr: "127.0.0.1:0", Framework: s.addrs["framework"], Purchasing: s.addrs["purchasing"],
+		Demand: s.addrs["demand"], Monitoring: s.addrs["monitoring"], Notify: s.addrs["notify"], JetStream: js, Key: s.Key(), Clock: s.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]int{"/dev/outbox": http.StatusNotFound, "/notifications": http.StatusSeeOther} {
+		res, err := c.Get(p.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s without demo people: %d, want %d", path, res.StatusCode, want)
 		}
 	}
 }
