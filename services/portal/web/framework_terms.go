@@ -148,12 +148,11 @@ func (s *Server) termsRoutes() {
 	s.page("GET /frameworks/{id}/terms", leadOnly, s.startTerms)
 	s.page("GET /frameworks/{id}/terms/{step}", leadOnly, s.termsStep)
 	s.page("POST /frameworks/{id}/terms/{step}", leadOnly, s.termsStep)
-	s.page("GET /frameworks/{id}/terms/lot/{n}", leadOnly, s.termsLot)
-	s.page("POST /frameworks/{id}/terms/lot/{n}", leadOnly, s.termsLot)
-	s.page("POST /frameworks/{id}/terms/lot/{n}/remove", leadOnly, s.removeTermsLot)
-	s.page("GET /frameworks/{id}/terms/question/{n}", leadOnly, s.termsQuestion)
-	s.page("POST /frameworks/{id}/terms/question/{n}", leadOnly, s.termsQuestion)
-	s.page("POST /frameworks/{id}/terms/question/{n}/remove", leadOnly, s.removeTermsQuestion)
+	for _, l := range []flowList{flowLots, flowQualityQuestions} {
+		s.page("GET /frameworks/{id}/terms/"+l.item+"/{n}", leadOnly, l.page)
+		s.page("POST /frameworks/{id}/terms/"+l.item+"/{n}", leadOnly, l.page)
+		s.page("POST /frameworks/{id}/terms/"+l.item+"/{n}/remove", leadOnly, l.removeItem)
+	}
 }
 
 // startTerms starts the flow afresh: a new framework from its first
@@ -195,13 +194,7 @@ func (q *rq) flow() (*termsFlow, bool) {
 	return &termsFlow{id: id, v: v}, true
 }
 
-func (q *rq) saveFlow(f *termsFlow) error {
-	if q.sess.Forms == nil {
-		q.sess.Forms = map[string]map[string][]string{}
-	}
-	q.sess.Forms[termsKey(f.id)] = f.v
-	return q.s.cfg.Sessions.Save(q.r.Context(), q.sess)
-}
+func (q *rq) saveFlow(f *termsFlow) error { return q.flowSave(termsKey(f.id), f.v) }
 
 // chrome is what each page of the flow shows around its question.
 func (q *rq) chrome(f *termsFlow, back, action string) view.TermsFlow {
@@ -521,50 +514,16 @@ func lotFieldID(i int, field string) string {
 	return view.FieldID(fmt.Sprintf("terms.lots[%d].%s", i, field))
 }
 
-// termsLot is the page of one lot: name, description, price band in pounds
-// and quality threshold.
-func (s *Server) termsLot(q *rq) error {
-	f, ok := q.flow()
-	if !ok {
-		return nil
-	}
-	n, err := strconv.Atoi(q.r.PathValue("n"))
-	lots := f.lots()
-	if err != nil || n < 1 || n > len(lots)+1 {
-		return status.Error(codes.NotFound, "no such lot")
-	}
-	i := n - 1
-	if q.r.Method == http.MethodGet {
-		v := url.Values{}
-		if i < len(lots) {
-			l := lots[i]
-			v.Set(lotFieldID(i, "name"), l.Name)
-			v.Set(lotFieldID(i, "description"), l.Description)
-			v.Set(lotFieldID(i, "price_band.min_weekly_pence"), poundsValue(l.Min))
-			v.Set(lotFieldID(i, "price_band.max_weekly_pence"), poundsValue(l.Max))
-			v.Set(lotFieldID(i, "quality_threshold"), strconv.Itoa(l.Threshold))
-		}
-		return q.showLot(f, n, v, nil)
-	}
-	if err := q.r.ParseForm(); err != nil {
-		return err
-	}
-	v := q.r.PostForm
-	if errs := saveLot(v, f, i); len(errs) > 0 {
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return q.showLot(f, n, v, errs)
-	}
-	if err := q.saveFlow(f); err != nil {
-		return err
-	}
-	next := f.base() + "/lots"
-	if q.changing() {
-		next = f.base() + "/check"
-	}
-	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
-	return nil
+// lotValues are lot i's answers as its page's form values.
+func lotValues(f *termsFlow, i int) url.Values {
+	l := f.lots()[i]
+	v := url.Values{}
+	v.Set(lotFieldID(i, "name"), l.Name)
+	v.Set(lotFieldID(i, "description"), l.Description)
+	v.Set(lotFieldID(i, "price_band.min_weekly_pence"), poundsValue(l.Min))
+	v.Set(lotFieldID(i, "price_band.max_weekly_pence"), poundsValue(l.Max))
+	v.Set(lotFieldID(i, "quality_threshold"), strconv.Itoa(l.Threshold))
+	return v
 }
 
 // saveLot checks lot i's answers and keeps them (i may be a new lot).
@@ -643,50 +602,18 @@ func (q *rq) showLot(f *termsFlow, n int, v url.Values, errs []view.FieldError) 
 	return q.render(view.TermsQuestion(q.page, c, heading, "", fields))
 }
 
-// removeTermsLot takes a lot out of the flow.
-func (s *Server) removeTermsLot(q *rq) error {
-	f, ok := q.flow()
-	if !ok {
-		return nil
-	}
-	n, err := strconv.Atoi(q.r.PathValue("n"))
-	lots := f.lots()
-	if err != nil || n < 1 || n > len(lots) {
-		return status.Error(codes.NotFound, "no such lot")
-	}
-	f.setLots(slices.Delete(lots, n-1, n))
-	if err := q.saveFlow(f); err != nil {
-		return err
-	}
-	http.Redirect(q.w, q.r, f.base()+"/lots", http.StatusSeeOther)
-	return nil
-}
-
 // termsLots is the "add another lot" page.
 func (s *Server) termsLots(q *rq, f *termsFlow) error {
 	lots := f.lots()
 	var errs []view.FieldError
 	if q.r.Method == http.MethodPost {
-		switch q.r.PostFormValue("add-another") {
-		case "yes":
-			http.Redirect(q.w, q.r, f.base()+"/lot/"+strconv.Itoa(len(lots)+1), http.StatusSeeOther)
-			return nil
-		case "no":
-			if len(lots) > 0 {
-				next := f.base() + "/check"
-				if len(f.questions()) == 0 {
-					next = f.base() + "/question/1"
-				}
-				http.Redirect(q.w, q.r, next, http.StatusSeeOther)
-				return nil
-			}
-			errs = []view.FieldError{{Field: "add-another", Message: "Add at least one lot: a framework needs one"}}
-		default:
-			errs = []view.FieldError{{Field: "add-another", Message: "Select yes if you need to add another lot"}}
+		next := f.base() + "/check"
+		if len(f.questions()) == 0 {
+			next = f.base() + "/question/1"
 		}
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
+		if errs = flowLots.another(q, f, next); errs == nil {
+			return nil
+		}
 	}
 	var list []view.TermsLot
 	for i, l := range lots {
@@ -808,14 +735,7 @@ func stepOfField(id string) (page string, lot int) {
 }
 
 func (q *rq) showLotAnswers(f *termsFlow, i int, errs []view.FieldError) error {
-	l := f.lots()[i]
-	v := url.Values{}
-	v.Set(lotFieldID(i, "name"), l.Name)
-	v.Set(lotFieldID(i, "description"), l.Description)
-	v.Set(lotFieldID(i, "price_band.min_weekly_pence"), poundsValue(l.Min))
-	v.Set(lotFieldID(i, "price_band.max_weekly_pence"), poundsValue(l.Max))
-	v.Set(lotFieldID(i, "quality_threshold"), strconv.Itoa(l.Threshold))
-	return q.showLot(f, i+1, v, errs)
+	return q.showLot(f, i+1, lotValues(f, i), errs)
 }
 
 // refuseStep shows a question page with its errors (HTTP 422).

@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	"github.com/carecoop/carecoop/services/portal/view"
@@ -98,46 +96,6 @@ func fqFieldID(i int, field string) string {
 	return view.FieldID(fmt.Sprintf("terms.quality_questions[%d].%s", i, field))
 }
 
-// termsQuestion is the page of one quality question: its text and word limit.
-func (s *Server) termsQuestion(q *rq) error {
-	f, ok := q.flow()
-	if !ok {
-		return nil
-	}
-	n, err := strconv.Atoi(q.r.PathValue("n"))
-	qs := f.questions()
-	if err != nil || n < 1 || n > len(qs)+1 || n > fqMaxQuestions {
-		return status.Error(codes.NotFound, "no such question")
-	}
-	i := n - 1
-	if q.r.Method == http.MethodGet {
-		v := url.Values{}
-		if i < len(qs) {
-			v = fqQuestionValues(i, qs[i])
-		}
-		return q.fqShowQuestion(f, n, v, nil)
-	}
-	if err := q.r.ParseForm(); err != nil {
-		return err
-	}
-	v := q.r.PostForm
-	if errs := fqSaveQuestion(v, f, i); len(errs) > 0 {
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return q.fqShowQuestion(f, n, v, errs)
-	}
-	if err := q.saveFlow(f); err != nil {
-		return err
-	}
-	next := f.base() + "/questions"
-	if q.changing() {
-		next = f.base() + "/check"
-	}
-	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
-	return nil
-}
-
 func fqQuestionValues(i int, qn fqQuestion) url.Values {
 	v := url.Values{}
 	v.Set(fqFieldID(i, "text"), qn.Text)
@@ -203,49 +161,14 @@ func (q *rq) fqShowQuestion(f *termsFlow, n int, v url.Values, errs []view.Field
 	return q.render(view.TermsQuestion(q.page, c, heading, "", fields))
 }
 
-// removeTermsQuestion takes a question out of the flow.
-func (s *Server) removeTermsQuestion(q *rq) error {
-	f, ok := q.flow()
-	if !ok {
-		return nil
-	}
-	n, err := strconv.Atoi(q.r.PathValue("n"))
-	qs := f.questions()
-	if err != nil || n < 1 || n > len(qs) {
-		return status.Error(codes.NotFound, "no such question")
-	}
-	f.setQuestions(slices.Delete(qs, n-1, n))
-	if err := q.saveFlow(f); err != nil {
-		return err
-	}
-	http.Redirect(q.w, q.r, f.base()+"/questions", http.StatusSeeOther)
-	return nil
-}
-
 // termsQuestions is the "add another question" page.
 func (s *Server) termsQuestions(q *rq, f *termsFlow) error {
 	qs := f.questions()
 	var errs []view.FieldError
 	if q.r.Method == http.MethodPost {
-		switch q.r.PostFormValue("add-another") {
-		case "yes":
-			if len(qs) < fqMaxQuestions {
-				http.Redirect(q.w, q.r, f.base()+"/question/"+strconv.Itoa(len(qs)+1), http.StatusSeeOther)
-				return nil
-			}
-			errs = []view.FieldError{{Field: "add-another", Message: "A framework can ask at most 20 quality questions"}}
-		case "no":
-			if len(qs) > 0 {
-				http.Redirect(q.w, q.r, f.base()+"/check", http.StatusSeeOther)
-				return nil
-			}
-			errs = []view.FieldError{{Field: "add-another", Message: "Add at least one quality question: every bid answers them"}}
-		default:
-			errs = []view.FieldError{{Field: "add-another", Message: "Select yes if you need to add another quality question"}}
+		if errs = flowQualityQuestions.another(q, f, f.base()+"/check"); errs == nil {
+			return nil
 		}
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
 	}
 	var list []view.TermsQuality
 	for i, qn := range qs {
