@@ -77,18 +77,28 @@ func plcPoint(q *rq) (monitoringv1.OutcomePoint, bool) {
 	return 0, false
 }
 
-// plcActive is the placement the path names, for a form that changes it:
-// only its council's commissioner, only while it is live.
-func (s *Server) plcActive(q *rq) (*monitoringv1.Contract, string, error) {
+// plcPlaced is the placement the path names and its home's name, for a
+// form about it: only its council's commissioner.
+func (s *Server) plcPlaced(q *rq) (*monitoringv1.Contract, string, error) {
 	c, err := s.plcContract(q)
 	if err != nil {
 		return nil, "", err
 	}
-	if !plcPlaces(q, c) || c.GetStatus() != monitoringv1.ContractStatus_CONTRACT_STATUS_LIVE {
+	if !plcPlaces(q, c) {
 		return nil, "", plcNotFound
 	}
 	names := plcNames{s: s, q: q}
 	return c, names.home(c.GetProviderId(), c.GetSettingUrn()), nil
+}
+
+// plcActive is plcPlaced for a form that changes the placement: only
+// while it is live.
+func (s *Server) plcActive(q *rq) (*monitoringv1.Contract, string, error) {
+	c, home, err := s.plcPlaced(q)
+	if err == nil && c.GetStatus() != monitoringv1.ContractStatus_CONTRACT_STATUS_LIVE {
+		return nil, "", plcNotFound
+	}
+	return c, home, err
 }
 
 func (s *Server) plcOutcomeForm(q *rq, c *monitoringv1.Contract, home string, point monitoringv1.OutcomePoint, errs []view.FieldError, requestID string) error {
@@ -209,15 +219,10 @@ func (s *Server) plcEndCheck(q *rq) error {
 // already: a confirmation sent twice acts once (the service knows its
 // request id), another is refused by the service in words.
 func (s *Server) plcEnd(q *rq) error {
-	c, err := s.plcContract(q)
+	c, home, err := s.plcPlaced(q)
 	if err != nil {
 		return err
 	}
-	if !plcPlaces(q, c) {
-		return plcNotFound
-	}
-	names := plcNames{s: s, q: q}
-	home := names.home(c.GetProviderId(), c.GetSettingUrn())
 	again := func(errs []view.FieldError) error { return s.plcEndForm(q, c, home, errs, formRequestID(q.r)) }
 	date, code, errs := s.plcEndAnswers(q, c)
 	if len(errs) > 0 {
@@ -261,29 +266,20 @@ func (s *Server) plcVisitForm(q *rq, c *monitoringv1.Contract, home string, errs
 
 // plcVisitPage asks about a quality-assurance visit to the home.
 func (s *Server) plcVisitPage(q *rq) error {
-	c, err := s.plcContract(q)
+	c, home, err := s.plcPlaced(q)
 	if err != nil {
 		return err
 	}
-	if !plcPlaces(q, c) {
-		return plcNotFound
-	}
-	names := plcNames{s: s, q: q}
-	return s.plcVisitForm(q, c, names.home(c.GetProviderId(), c.GetSettingUrn()), nil, newRequestID())
+	return s.plcVisitForm(q, c, home, nil, newRequestID())
 }
 
 // plcRecordVisit records the visit against the home: every council placing
 // there and the consortium's lead see it, and it counts in the home's risk.
 func (s *Server) plcRecordVisit(q *rq) error {
-	c, err := s.plcContract(q)
+	c, home, err := s.plcPlaced(q)
 	if err != nil {
 		return err
 	}
-	if !plcPlaces(q, c) {
-		return plcNotFound
-	}
-	names := plcNames{s: s, q: q}
-	home := names.home(c.GetProviderId(), c.GetSettingUrn())
 	again := func(errs []view.FieldError) error { return s.plcVisitForm(q, c, home, errs, formRequestID(q.r)) }
 	var errs problems
 	date := s.plcDate(q.r, "visited_on", "the date of the visit", "", &errs)
