@@ -51,18 +51,6 @@ func InboxAgeBand(age uint32) string {
 	return strconv.Itoa(int(age)) + " (age band " + band + ")"
 }
 
-func inboxNeededBy(n purchasingv1.NeededBy) string {
-	switch n {
-	case purchasingv1.NeededBy_NEEDED_BY_TODAY:
-		return "Today"
-	case purchasingv1.NeededBy_NEEDED_BY_LESS_THAN_5_DAYS:
-		return "Within 5 days"
-	case purchasingv1.NeededBy_NEEDED_BY_MORE_THAN_5_DAYS:
-		return "In more than 5 days"
-	}
-	return ""
-}
-
 func inboxSuitability(s purchasingv1.Suitability) string {
 	switch s {
 	case purchasingv1.Suitability_SUITABILITY_PREFERRED:
@@ -200,7 +188,7 @@ func InboxNeedRows(n *purchasingv1.Need, category string) []CheckRow {
 	}
 	rows = append(rows, CheckRow{Key: "Area", Lines: area})
 	start := []string{Date(n.GetStartBy())}
-	if w := inboxNeededBy(n.GetNeededBy()); w != "" {
+	if w := RefEnum(RefNeededBy, int32(n.GetNeededBy())); w != "" {
 		start = append(start, "Needed: "+strings.ToLower(w))
 	}
 	rows = append(rows,
