@@ -23,7 +23,7 @@ type table struct {
 	// named is every column name of the first line, upper-cased, known or
 	// not: enough to tell which kind of file this is.
 	named map[string]bool
-	rows []row
+	rows  []row
 }
 
 type row struct {

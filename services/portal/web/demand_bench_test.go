@@ -37,7 +37,7 @@ func BenchmarkDemandPage(b *testing.B) {
 	// The fixture is made before the stack starts its clock.
 	councils := demandbench.CouncilCodes()
 	returns, _ := demandbench.Returns(councils) // ten years of quarterly returns
-	dps := demandbench.Supply(councils)[0][:1] // the DPS and its 153 member councils
+	dps := demandbench.Supply(councils)[0][:1]  // the DPS and its 153 member councils
 
 	s := startStack(b)
 	ctx := context.Background()
