@@ -249,10 +249,7 @@ func (s *Server) termsStep(q *rq) error {
 		return err
 	}
 	if errs := st.save(q.r.PostForm, f); len(errs) > 0 {
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return q.showStep(f, name, st, q.r.PostForm, errs)
+		return dpsRefuse(q, func(errs []view.FieldError) error { return q.showStep(f, name, st, q.r.PostForm, errs) }, errs...)
 	}
 	if err := q.saveFlow(f); err != nil {
 		return err
@@ -740,10 +737,7 @@ func (q *rq) showLotAnswers(f *termsFlow, i int, errs []view.FieldError) error {
 
 // refuseStep shows a question page with its errors (HTTP 422).
 func (q *rq) refuseStep(f *termsFlow, name string, errs []view.FieldError) error {
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return q.showStep(f, name, steps[name], steps[name].load(f), errs)
+	return dpsRefuse(q, func(errs []view.FieldError) error { return q.showStep(f, name, steps[name], steps[name].load(f), errs) }, errs...)
 }
 
 func (q *rq) showCheck(f *termsFlow, reason string) error {

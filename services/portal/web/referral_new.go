@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/portal/view"
@@ -23,8 +21,6 @@ import (
 // carrying the check page's request id. Each page checks its own answers;
 // what the service refuses when the referral is sent is shown on the check
 // page, linked to the answer's Change link.
-
-var refNoPage = status.Error(codes.NotFound, "no such page")
 
 // refNew is the flow's question pages in order, with their titles;
 // "done-<step>" marks a page answered.
@@ -103,7 +99,7 @@ func (s *Server) referralQuestion(q *rq) error {
 func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.FieldError) error {
 	q.page.Title = refNew.title(slug)
 	if q.page.Title == "" {
-		return refNoPage
+		return dpsNoPage
 	}
 	field := func(id, label, hint string) view.Field {
 		return view.Field{ID: id, Label: label, Hint: hint, Value: v.get(id), Values: v[id], Errors: errs}
@@ -188,7 +184,7 @@ func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.
 		weeks.Width = "4"
 		body = view.RefFields("Weekly budget and duration", view.Input(budget), view.Input(weeks))
 	default:
-		return refNoPage
+		return dpsNoPage
 	}
 	return q.render(view.RefQuestion(q.page, refNew.back(q, slug), refNew.action(q, slug), body))
 }
@@ -337,13 +333,10 @@ func (s *Server) referralAnswer(q *rq) error {
 			errs.add("need-expected_duration_weeks", "Enter the duration as a whole number of weeks from 1 to 520")
 		}
 	default:
-		return refNoPage
+		return dpsNoPage
 	}
 	if len(errs) > 0 {
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return s.renderRefQuestion(q, slug, given, errs)
+		return dpsRefuse(q, func(errs []view.FieldError) error { return s.renderRefQuestion(q, slug, given, errs) }, errs...)
 	}
 	for k, v := range given {
 		d[k] = v
