@@ -11,12 +11,13 @@ run:
 	$(GO) run ./tools/carecoop dev --data $(DATA)
 
 ## test: every test of every module; a failing module does not stop the
-## others, and the failures are listed again at the end
+## others, and the failures are listed again at the end. The portal's
+## browser journeys take over ten minutes on two cores, go test's default.
 test:
 	@out=$$(mktemp); failed=""; \
 	for m in $(MODULES); do \
 		echo "== $$m"; \
-		{ (cd $$m && $(GO) test -count=1 ./...) 2>&1; echo $$? > $$out.rc; } | tee $$out.log; \
+		{ (cd $$m && $(GO) test -count=1 -timeout 40m ./...) 2>&1; echo $$? > $$out.rc; } | tee $$out.log; \
 		if [ "$$(cat $$out.rc)" != 0 ]; then \
 			failed="$$failed $$m"; \
 			grep -E '^([[:space:]]*--- FAIL|FAIL[[:space:]]|panic:)' $$out.log | sed "s|^|$$m: |" >> $$out; \
