@@ -103,7 +103,8 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	if err != nil {
 		return err
 	}
-	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas))
+	// Waits for the cluster (logged), until SIGTERM: services start with it.
+	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas), jetstream.WithLogger(log))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package jetstream
 import (
 	"fmt"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Defaults of the stream and of the store.
@@ -30,6 +32,10 @@ type config struct {
 	readBatch        int
 	subscribeBatch   int
 	now              func() time.Time
+	log              *zap.Logger
+	// openAttemptTimeout bounds each of New's tries, so a request lost to
+	// a leader election is asked again rather than waited on.
+	openAttemptTimeout time.Duration
 }
 
 func defaultConfig() config {
@@ -41,6 +47,9 @@ func defaultConfig() config {
 		readBatch:        DefaultReadBatch,
 		subscribeBatch:   DefaultSubscribeBatch,
 		now:              time.Now,
+		log:              zap.NewNop(),
+
+		openAttemptTimeout: 2 * time.Second,
 	}
 }
 
@@ -122,6 +131,18 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("clock must not be nil")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// WithLogger receives what New logs while it waits for the stream (each
+// try that failed on a transient error, at warn level).
+func WithLogger(log *zap.Logger) Option {
+	return func(c *config) error {
+		if log == nil {
+			return fmt.Errorf("logger must not be nil")
+		}
+		c.log = log
 		return nil
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
@@ -70,6 +71,11 @@ var _ eventstore.Store = (*Store)(nil)
 // would let one context write another's subjects), so a stream whose
 // configuration differs from what the store needs is refused with the
 // differences named, for an operator to put right.
+//
+// New waits for the stream: while JetStream answers with a transient error
+// (Transient: a cluster still electing its leaders, a request timing out),
+// it tries again, 100 ms doubling to 5 s apart, each try logged
+// (WithLogger), until ctx ends. Any other error is returned at once.
 func New(ctx context.Context, js natsjs.JetStream, opts ...Option) (*Store, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -78,22 +84,58 @@ func New(ctx context.Context, js natsjs.JetStream, opts ...Option) (*Store, erro
 		}
 	}
 	want := StreamConfig(cfg.streamName, cfg.replicas, cfg.duplicateWindow)
-	stream, err := js.Stream(ctx, cfg.streamName)
-	if errors.Is(err, natsjs.ErrStreamNotFound) {
-		stream, err = js.CreateStream(ctx, want)
-		if errors.Is(err, natsjs.ErrStreamNameAlreadyInUse) {
-			// Another replica created it a moment before.
-			stream, err = js.Stream(ctx, cfg.streamName)
+	var stream natsjs.Stream
+	// Services start with the NATS cluster, which answers nothing useful
+	// until it has elected a meta leader, and a stream being created may
+	// time out although it is being created: wait for it, logging each
+	// try, and give up only on an error that will not pass by itself, or
+	// when ctx ends.
+	for attempt := 0; ; attempt++ {
+		var err error
+		stream, err = openStream(ctx, js, want, cfg.openAttemptTimeout)
+		if err == nil {
+			break
 		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("eventstore/jetstream: create stream %s: %w", cfg.streamName, err)
+		if !Transient(err) && !isAPIError(err, codeNoSuitablePeers) {
+			return nil, fmt.Errorf("eventstore/jetstream: create stream %s: %w", cfg.streamName, err)
+		}
+		wait := min(openBackoffBase<<min(attempt, 10), openBackoffLimit)
+		cfg.log.Warn("event store not ready: trying again",
+			zap.String("stream", cfg.streamName), zap.Int("attempt", attempt+1), zap.Duration("in", wait), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("eventstore/jetstream: create stream %s: gave up after %d tries (%v): %w", cfg.streamName, attempt+1, ctx.Err(), err)
+		case <-time.After(wait):
+		}
 	}
 	if diff := streamDiff(stream.CachedInfo().Config, want); len(diff) > 0 {
 		return nil, fmt.Errorf("eventstore/jetstream: stream %s is not configured as the event store needs (%s): an operator must correct it",
 			cfg.streamName, strings.Join(diff, "; "))
 	}
 	return &Store{js: js, stream: stream, cfg: cfg, versions: newVersionCache(cfg.versionCacheSize)}, nil
+}
+
+// Backoff between New's tries: doubling from 100 ms to at most 5 s, so a
+// forming cluster is asked often and a lasting outage is logged every 5 s.
+const (
+	openBackoffBase  = 100 * time.Millisecond
+	openBackoffLimit = 5 * time.Second
+)
+
+// openStream looks the stream up, creating it if there is none, within one
+// attempt's time.
+func openStream(ctx context.Context, js natsjs.JetStream, want natsjs.StreamConfig, timeout time.Duration) (natsjs.Stream, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stream, err := js.Stream(ctx, want.Name)
+	if errors.Is(err, natsjs.ErrStreamNotFound) {
+		stream, err = js.CreateStream(ctx, want)
+		if errors.Is(err, natsjs.ErrStreamNameAlreadyInUse) {
+			// Another replica created it a moment before.
+			stream, err = js.Stream(ctx, want.Name)
+		}
+	}
+	return stream, err
 }
 
 // streamDiff lists what of an existing stream's configuration breaks what
@@ -396,7 +438,7 @@ func (s *Store) scanSubject(ctx context.Context, subject string, start jetstream
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			return fmt.Errorf("no answer from stream %s", s.cfg.streamName)
+			return fmt.Errorf("%w: %s: a batch of direct gets ended with no message", natsjs.ErrNoStreamResponse, s.cfg.streamName)
 		}
 		if pending == 0 {
 			return nil
