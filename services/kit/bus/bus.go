@@ -33,8 +33,10 @@
 //     the letter on success. Never automatically: an old event replayed
 //     after newer ones may undo them.
 //   - A handler that panics counts as a failure.
-//   - A slow handler keeps its message (InProgress every AckWait/2), so it
-//     is not redelivered while it runs.
+//   - A slow handler keeps its message (InProgress every AckWait/3), so it
+//     is not redelivered while it runs; a replica that dies mid-handler
+//     stops sending them, and another replica gets the message after
+//     AckWait (DefaultAckWait 3 s, not the server's 30 s).
 //
 // The server itself never gives up on a message (its MaxDeliver is
 // unlimited): every message dropped is dropped by this package, after its
@@ -59,8 +61,11 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultStream     = jetstream.DefaultStreamName
-	DefaultAckWait    = 30 * time.Second
+	DefaultStream = jetstream.DefaultStreamName
+	// DefaultAckWait is short because it is how long a reaction waits when
+	// the replica handling it dies: the server redelivers only after it.
+	// A handler that runs longer is kept alive by progress acks.
+	DefaultAckWait    = 3 * time.Second
 	DefaultMaxDeliver = 10
 )
 
@@ -285,7 +290,9 @@ func decode(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 // run calls the handler for each selected event of a commit, in order,
 // stopping at the first failure (returned with its event).
 func (c *consumer) run(ctx context.Context, msg natsjs.Msg, events []eventstore.RecordedEvent) (eventstore.RecordedEvent, error) {
-	stop := keepAlive(msg, c.cfg.AckWait/2)
+	// A third of AckWait: two progress acks may be lost before the
+	// server redelivers under a handler that is still running.
+	stop := keepAlive(msg, c.cfg.AckWait/3)
 	defer stop()
 	return c.runEvents(ctx, events)
 }
