@@ -44,6 +44,7 @@ func runDev(args []string) error {
 	monitoringAddr := fs.String("monitoring-addr", monitoring.DefaultAddr, "monitoring service gRPC address")
 	notifyAddr := fs.String("notify-addr", notify.DefaultAddr, "notifications service gRPC address")
 	portalAddr := fs.String("portal-addr", portal.DefaultAddr, "web portal HTTP address")
+	natsSync := fs.String("nats-sync", "always", `when JetStream syncs the store to disk: "always" (every commit before it is acknowledged: a power loss loses nothing acknowledged) or an interval such as "2m" (faster writes; a power loss can lose up to that much acknowledged work)`)
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
@@ -53,6 +54,10 @@ resumes from the same data. One carecoop dev at a time may use a data
 directory.
 `); err != nil {
 		return err
+	}
+	syncAlways, syncInterval, err := parseSync(*natsSync)
+	if err != nil {
+		return fmt.Errorf("--nats-sync: %w", err)
 	}
 	natsHost, natsPort, err := loopbackAddr(*natsAddr)
 	if err != nil {
@@ -97,7 +102,8 @@ directory.
 	if err != nil {
 		return err
 	}
-	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users})
+	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users,
+		SyncAlways: syncAlways, SyncInterval: syncInterval})
 	if err != nil {
 		if perr := portFree(*natsAddr); perr != nil { // taken since the check
 			return fmt.Errorf("--nats-addr: %w", perr)
@@ -327,4 +333,16 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		out = append(out, summary)
 	}
 	return out, nil
+}
+
+// parseSync reads --nats-sync: "always", or a positive interval.
+func parseSync(v string) (always bool, interval time.Duration, err error) {
+	if v == "always" {
+		return true, 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return false, 0, fmt.Errorf(`%q is neither "always" nor a positive duration such as "2m"`, v)
+	}
+	return false, d, nil
 }

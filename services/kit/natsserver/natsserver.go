@@ -40,6 +40,16 @@ type Options struct {
 	Logging bool
 	// Debug and Trace make that log verbose; they imply Logging.
 	Debug, Trace bool
+	// SyncAlways makes JetStream flush every write to disk (fsync) before
+	// it acknowledges it: an acknowledged commit survives a power loss or
+	// a kernel crash. Without it the server writes each message to its
+	// file before acknowledging (so a process crash loses nothing) but
+	// syncs only every SyncInterval, and a power loss can lose what was
+	// acknowledged since the last sync. See docs/eventstore.md.
+	SyncAlways bool
+	// SyncInterval is how often JetStream syncs when not SyncAlways
+	// (0: the server's default, 2 minutes).
+	SyncInterval time.Duration
 	// ReadyTimeout overrides DefaultReadyTimeout.
 	ReadyTimeout time.Duration
 	// Users, if set, are the only clients the server accepts, each with its
@@ -78,6 +88,9 @@ func Start(opts Options) (*Server, error) {
 		Debug:  opts.Debug,
 		Trace:  opts.Trace,
 		Users:  opts.Users,
+
+		SyncAlways:   opts.SyncAlways,
+		SyncInterval: opts.SyncInterval,
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {

@@ -75,3 +75,19 @@ func TestStartRequiresDataDir(t *testing.T) {
 		t.Fatal("Start without DataDir succeeded")
 	}
 }
+
+// The durability choice reaches JetStream: what an operator chose is what
+// the server runs with.
+func TestSyncAlwaysReachesJetStream(t *testing.T) {
+	for _, always := range []bool{false, true} {
+		srv, err := natsserver.Start(natsserver.Options{DataDir: t.TempDir(), DontListen: true, SyncAlways: always})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := srv.NATS().JetStreamConfig()
+		srv.Shutdown()
+		if cfg == nil || cfg.SyncAlways != always {
+			t.Fatalf("SyncAlways %v: JetStream runs with %+v", always, cfg)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream/jsbench"
+	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natstest"
 )
 
@@ -143,6 +144,59 @@ func BenchmarkStoreAppend(b *testing.B) {
 			})
 			jsbench.ReportRate(b, 1, "appends/s")
 			reportCPU(b, cpu, 1)
+		})
+	}
+}
+
+// BenchmarkStoreAppendSync is BenchmarkStoreAppend/msg512 on a single
+// server in each durability mode: "interval" syncs to disk every 2 minutes
+// (JetStream's default, what the other benchmarks run on), "always" syncs
+// every write before acknowledging it (natsserver.Options.SyncAlways, the
+// dev stack's default). The data dir is t.TempDir(): put TMPDIR on the disk
+// the store would use, or the fsync cost is not the real one.
+func BenchmarkStoreAppendSync(b *testing.B) {
+	for _, mode := range []struct {
+		name   string
+		always bool
+	}{{"interval", false}, {"always", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			srv, err := natsserver.Start(natsserver.Options{DataDir: b.TempDir(), Port: -1, SyncAlways: mode.always})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(srv.Shutdown)
+			nc, err := srv.Connect()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(nc.Close)
+			js, err := natsjs.New(nc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := jetstream.New(context.Background(), js)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			var next atomic.Int64
+			b.SetParallelism(jsbench.Parallelism())
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(next.Add(1))
+				sid := eventstore.StreamID{Context: jsbench.Context, Aggregate: "item", ID: fmt.Sprintf("w%d", i)}
+				event := jsbench.SizedEvent(jsbench.MessageSized, i)
+				var version uint64
+				for pb.Next() {
+					res, err := s.Append(ctx, sid, eventstore.Exact(version), eventstore.Metadata{}, event)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					version = res.StreamVersion
+				}
+			})
+			jsbench.ReportRate(b, 1, "appends/s")
 		})
 	}
 }
