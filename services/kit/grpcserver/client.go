@@ -39,9 +39,10 @@ func WithCorrelationIDHeader(ctx context.Context, id string) context.Context {
 // token is ""): without TLS when target is a loopback address
 // ("localhost:8081", "127.0.0.1:8081", "[::1]:8081", optionally with a
 // "dns:///" or "passthrough:///" scheme), with TLS and the system roots
-// otherwise. opts come after these and may override them.
+// otherwise. Unary calls answered UNAVAILABLE are retried within their
+// deadline (RetryUnavailable). opts come after these and may override them.
 func NewClient(target, token string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
-	var base []grpc.DialOption
+	base := []grpc.DialOption{grpc.WithChainUnaryInterceptor(RetryUnavailable())}
 	if isLoopbackTarget(target) {
 		base = append(base, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/projection"
 )
 
@@ -29,7 +30,12 @@ import (
 //     following the store) → UNAVAILABLE, which clients may retry;
 //   - eventstore.ErrOlderThanData (an aggregate holds an event of its own
 //     context this binary does not know) → UNAVAILABLE;
-//   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED;
+//   - context.DeadlineExceeded → DEADLINE_EXCEEDED, context.Canceled → CANCELED
+//     (in a handler, a deadline that is not the caller's is UNAVAILABLE:
+//     the store's own request timed out);
+//   - a transient event store error (jetstream.Transient: no responders, a
+//     timeout, a stream without a leader during an election, JetStream
+//     503) → UNAVAILABLE: nothing was decided, the client retries;
 //   - anything else → INTERNAL "internal error": the real error is for the
 //     logs (the interceptor logs it), never for the client.
 func StatusOf(err error) *status.Status {
@@ -64,9 +70,14 @@ func statusOf(err error) (*status.Status, bool) {
 		return status.New(codes.DeadlineExceeded, "deadline exceeded"), true
 	case errors.Is(err, context.Canceled):
 		return status.New(codes.Canceled, "canceled"), true
+	case jetstream.Transient(err):
+		return errStoreUnavailable, true
 	}
 	return status.New(codes.Internal, "internal error"), false
 }
+
+// errStoreUnavailable is what a client learns of a store outage: to retry.
+var errStoreUnavailable = status.New(codes.Unavailable, "the event store is unavailable for a moment: retry")
 
 // domainStatus maps a domain error; ok is false for an unknown kind.
 func domainStatus(de *domainerr.Error) (st *status.Status, ok bool) {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 )
 
 // CorrelationHeader is the metadata key of the correlation id, in requests
@@ -412,6 +413,15 @@ func (c chain) mapError(ctx context.Context, method string, err error) error {
 		return nil
 	}
 	st, known := statusOf(err)
+	if ctx.Err() == nil && jetstream.Transient(err) {
+		// Not the caller's deadline (its context is live): the store's own
+		// request timed out, during a leader election say. Retry.
+		st = errStoreUnavailable
+		c.log.Warn("event store unavailable: answered UNAVAILABLE",
+			zap.String("method", method),
+			zap.String("correlation_id", CorrelationID(ctx)),
+			zap.Error(err))
+	}
 	if !known || errors.Is(err, eventstore.ErrOlderThanData) { // the latter is an operator's problem, not the caller's
 		c.log.Error("handler failed",
 			zap.String("method", method),

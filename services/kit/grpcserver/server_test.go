@@ -354,7 +354,12 @@ func TestHandlerErrorMapping(t *testing.T) {
 		{"denied", codes.PermissionDenied, "another consortium"},
 		{"conflict", codes.Aborted, "expected version 3"},
 		{"concurrency", codes.Aborted, "concurrently"},
-		{"deadline", codes.DeadlineExceeded, ""},
+		// A deadline that is not the caller's (its context is live): the
+		// store's own request timed out, so retry.
+		{"deadline", codes.Unavailable, "retry"},
+		{"store-timeout", codes.Unavailable, "retry"},
+		{"store-no-response", codes.Unavailable, "retry"},
+		{"store-no-leader", codes.Unavailable, "retry"},
 		{"canceled", codes.Canceled, ""},
 		{"status", codes.ResourceExhausted, "slow down"},
 		{"plain", codes.Internal, "internal error"},

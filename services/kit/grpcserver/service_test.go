@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -65,19 +67,23 @@ func unary[Req any, PReq interface {
 
 // failures maps Fail's argument to the error its handler returns.
 var failures = map[string]error{
-	"precondition":   domainerr.Rule("framework.term_max_4_years", "a framework runs at most 4 years"),
-	"wrapped-rule":   fmt.Errorf("draft: %w", domainerr.Rule("framework.draft_only", "only a draft can be amended")),
-	"notfound":       domainerr.Missing("framework", "framework %s does not exist", "fw-1"),
-	"invalid":        domainerr.Field("terms.lots[1].lot_id", "lot id %q is used twice", "lot-1"),
-	"denied":         domainerr.Forbidden("the framework belongs to another consortium"),
-	"conflict":       domainerr.Stale("expected version 3, framework is at 4"),
-	"concurrency":    fmt.Errorf("append fw-1: %w", eventstore.ErrConcurrency),
-	"deadline":       fmt.Errorf("load: %w", context.DeadlineExceeded),
-	"canceled":       context.Canceled,
-	"status":         status.Error(codes.ResourceExhausted, "slow down"),
-	"plain":          errors.New("db: password=hunter2 rejected"),
-	"none":           nil,
-	"unknown-domain": &domainerr.Error{Kind: 99, Message: "?"},
+	"precondition": domainerr.Rule("framework.term_max_4_years", "a framework runs at most 4 years"),
+	"wrapped-rule": fmt.Errorf("draft: %w", domainerr.Rule("framework.draft_only", "only a draft can be amended")),
+	"notfound":     domainerr.Missing("framework", "framework %s does not exist", "fw-1"),
+	"invalid":      domainerr.Field("terms.lots[1].lot_id", "lot id %q is used twice", "lot-1"),
+	"denied":       domainerr.Forbidden("the framework belongs to another consortium"),
+	"conflict":     domainerr.Stale("expected version 3, framework is at 4"),
+	"concurrency":  fmt.Errorf("append fw-1: %w", eventstore.ErrConcurrency),
+	"deadline":     fmt.Errorf("load: %w", context.DeadlineExceeded),
+	"canceled":     context.Canceled,
+	// How a stream leader's loss reaches a handler.
+	"store-timeout":     fmt.Errorf("eventstore/jetstream: append to x: %w", nats.ErrTimeout),
+	"store-no-response": fmt.Errorf("eventstore/jetstream: append to x: %w", natsjs.ErrNoStreamResponse),
+	"store-no-leader":   fmt.Errorf("load: %w", &natsjs.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}),
+	"status":            status.Error(codes.ResourceExhausted, "slow down"),
+	"plain":             errors.New("db: password=hunter2 rejected"),
+	"none":              nil,
+	"unknown-domain":    &domainerr.Error{Kind: 99, Message: "?"},
 }
 
 var testDesc = grpc.ServiceDesc{

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/portal/session"
 	"github.com/carecoop/carecoop/services/portal/web"
 )
@@ -78,7 +79,10 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	r := &Running{served: make(chan error, 1)}
 	dial := func(addr string) (*grpc.ClientConn, error) {
-		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+		// A store failover or a service restarting answers UNAVAILABLE:
+		// the page waits for it (within its deadline) instead of failing.
+		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
+			grpc.WithChainUnaryInterceptor(grpcserver.RetryUnavailable()))
 		if err == nil {
 			r.conns = append(r.conns, c)
 		}
