@@ -1,6 +1,7 @@
 package natstest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -8,6 +9,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 )
 
 // Cluster starts n in-process nats-servers with JetStream, routed to each
@@ -70,4 +75,51 @@ func ClusterURLs(servers []*server.Server) string {
 		urls += s.ClientURL()
 	}
 	return urls
+}
+
+// ClusterStore opens the event store with three replicas over a connection
+// to every node of servers (reconnecting for ever, as services do), waiting
+// for the cluster as New does. The connection closes when t ends.
+func ClusterStore(t testing.TB, servers []*server.Server, opts ...jetstream.Option) *jetstream.Store {
+	t.Helper()
+	nc, err := nats.Connect(ClusterURLs(servers), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := jetstream.New(ctx, js, append([]jetstream.Option{jetstream.WithReplicas(3)}, opts...)...)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	return s
+}
+
+// StreamLeader is the node of servers that leads store's stream now.
+func StreamLeader(t testing.TB, servers []*server.Server, store *jetstream.Store) *server.Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := store.JetStream().Stream(ctx, store.StreamName())
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	if info.Cluster != nil {
+		for _, s := range servers {
+			if s.Name() == info.Cluster.Leader {
+				return s
+			}
+		}
+	}
+	t.Fatalf("natstest: stream %s has no leader among the servers (%+v)", store.StreamName(), info.Cluster)
+	return nil
 }

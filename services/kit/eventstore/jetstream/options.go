@@ -22,6 +22,10 @@ const (
 	DefaultReadBatch = 1024
 	// DefaultSubscribeBatch is how many messages Subscribe keeps in flight.
 	DefaultSubscribeBatch = 4096
+	// DefaultRequestTimeout bounds one request to the server: a publish
+	// acknowledged in milliseconds when a leader is there, or a page of a
+	// read.
+	DefaultRequestTimeout = 2 * time.Second
 )
 
 type config struct {
@@ -36,6 +40,14 @@ type config struct {
 	// openAttemptTimeout bounds each of New's tries, so a request lost to
 	// a leader election is asked again rather than waited on.
 	openAttemptTimeout time.Duration
+	// requestTimeout bounds each request to the server (a publish, a page
+	// of a read) whatever the caller's deadline, so a request lost with a
+	// dying leader is asked again, or reported transient, in time for the
+	// caller to retry.
+	requestTimeout time.Duration
+	// publishPatience is how long Append keeps publishing a commit that
+	// gets no answer before it reports the transient error.
+	publishPatience time.Duration
 }
 
 func defaultConfig() config {
@@ -50,6 +62,8 @@ func defaultConfig() config {
 		log:              zap.NewNop(),
 
 		openAttemptTimeout: 2 * time.Second,
+		requestTimeout:     DefaultRequestTimeout,
+		publishPatience:    10 * time.Second,
 	}
 }
 
@@ -143,6 +157,17 @@ func WithLogger(log *zap.Logger) Option {
 			return fmt.Errorf("logger must not be nil")
 		}
 		c.log = log
+		return nil
+	}
+}
+
+// WithRequestTimeout bounds each request to the server (DefaultRequestTimeout).
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("request timeout must be positive, got %s", d)
+		}
+		c.requestTimeout = d
 		return nil
 	}
 }

@@ -207,6 +207,7 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 	msg, msgID, subject := pc.msg, pc.msgID, pc.msg.Subject
 	n := uint64(len(events))
 
+	began, transient := time.Now(), 0
 	for attempt := 0; ; attempt++ {
 		cur, ok, err := s.tipFor(ctx, subject, expected)
 		if err != nil {
@@ -220,7 +221,9 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		}
 		msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(cur.seq, 10)}
 
-		ack, err := s.js.PublishMsg(ctx, msg)
+		pctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
+		ack, err := s.js.PublishMsg(pctx, msg)
+		cancel()
 		switch {
 		case err == nil && ack.Duplicate:
 			// The dedupe check ran first (clustered streams): the original stands.
@@ -254,6 +257,18 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 			// A retry raced its own original inside the cluster: wait for it.
 			if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
 				return eventstore.AppendResult{}, err
+			}
+			continue
+		case Transient(err) && ctx.Err() == nil && (msgID != "" || !expected.IsAny()) && time.Since(began) < s.cfg.publishPatience:
+			// No answer (a leader that died with the message or before it,
+			// an election): publish the same message again. If the first was
+			// stored, the server answers duplicate (same msg id) or wrong last
+			// sequence (same expectation), which the cases above resolve:
+			// nothing is stored twice. Any without a request id has neither
+			// guard, so it is not repeated.
+			transient++
+			if err := retry.Backoff(ctx, transient, 50*time.Millisecond, time.Second); err != nil {
+				return eventstore.AppendResult{}, fmt.Errorf("eventstore/jetstream: append to %s: %w", sid, err)
 			}
 			continue
 		case isAPIError(err, codeMessageTooLarge) || errors.Is(err, nats.ErrMaxPayload):
@@ -291,7 +306,9 @@ func (s *Store) tipFor(ctx context.Context, subject string, expected eventstore.
 
 // fetchTip reads the subject's last commit (one direct get).
 func (s *Store) fetchTip(ctx context.Context, subject string) (tip, error) {
-	raw, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	rctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
+	defer cancel()
+	raw, err := s.stream.GetLastMsgForSubject(rctx, subject)
 	if errors.Is(err, natsjs.ErrMsgNotFound) {
 		return tip{}, nil
 	}
@@ -360,7 +377,9 @@ func (s *Store) findRequest(ctx context.Context, subject, msgID string) (*natsjs
 
 // duplicate describes the commit an earlier attempt of the same request stored.
 func (s *Store) duplicate(ctx context.Context, subject string, seq uint64) (eventstore.AppendResult, error) {
-	raw, err := s.stream.GetMsg(ctx, seq)
+	rctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
+	defer cancel()
+	raw, err := s.stream.GetMsg(rctx, seq)
 	if err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("eventstore/jetstream: read original commit %d: %w", seq, err)
 	}
@@ -409,42 +428,51 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 // messages stored when a page was asked for are exhausted.
 func (s *Store) scanSubject(ctx context.Context, subject string, start jetstreamext.GetBatchOpt, f func(*natsjs.RawStreamMsg) (bool, error)) error {
 	for {
-		msgs, err := jetstreamext.GetBatch(ctx, s.js, s.cfg.streamName, s.cfg.readBatch, start, jetstreamext.GetBatchSubject(subject))
-		if err != nil {
+		next, done, err := s.scanPage(ctx, subject, start, f)
+		if err != nil || done {
 			return err
 		}
-		var got int
-		var last, pending uint64
-		for raw, err := range msgs {
-			if errors.Is(err, jetstreamext.ErrNoMessages) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			more, err := f(raw)
-			if err != nil || !more {
-				return err
-			}
-			got++
-			last = raw.Sequence
-			if pending, err = strconv.ParseUint(raw.Header.Get(headerNumPending), 10, 64); err != nil {
-				return fmt.Errorf("bad %s header: %w", headerNumPending, err)
-			}
-		}
-		if got == 0 {
-			// The batch iterator ends silently on a timeout: never take a
-			// truncated read for a whole one.
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return fmt.Errorf("%w: %s: a batch of direct gets ended with no message", natsjs.ErrNoStreamResponse, s.cfg.streamName)
-		}
-		if pending == 0 {
-			return nil
-		}
-		start = jetstreamext.GetBatchSeq(last + 1)
+		start = jetstreamext.GetBatchSeq(next)
 	}
+}
+
+// scanPage is one page of scanSubject, within the store's request timeout:
+// the sequence to go on from, or done.
+func (s *Store) scanPage(ctx context.Context, subject string, start jetstreamext.GetBatchOpt, f func(*natsjs.RawStreamMsg) (bool, error)) (next uint64, done bool, err error) {
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
+	defer cancel()
+	msgs, err := jetstreamext.GetBatch(pctx, s.js, s.cfg.streamName, s.cfg.readBatch, start, jetstreamext.GetBatchSubject(subject))
+	if err != nil {
+		return 0, false, err
+	}
+	var got int
+	var last, pending uint64
+	for raw, err := range msgs {
+		if errors.Is(err, jetstreamext.ErrNoMessages) {
+			return 0, true, nil
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		more, err := f(raw)
+		if err != nil || !more {
+			return 0, true, err
+		}
+		got++
+		last = raw.Sequence
+		if pending, err = strconv.ParseUint(raw.Header.Get(headerNumPending), 10, 64); err != nil {
+			return 0, false, fmt.Errorf("bad %s header: %w", headerNumPending, err)
+		}
+	}
+	if got == 0 {
+		// The batch iterator ends silently on a timeout: never take a
+		// truncated read for a whole one.
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+		return 0, false, fmt.Errorf("%w: %s: a batch of direct gets ended with no message", natsjs.ErrNoStreamResponse, s.cfg.streamName)
+	}
+	return last + 1, pending == 0, nil
 }
 
 // Subscribe delivers commits through an ordered consumer: ephemeral, flow
