@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop
 DATA    ?= .carecoop
 
-.PHONY: run test bench proto proto-check templ templ-check assets screenshots lint tools tidy
+.PHONY: run test test-faults bench proto proto-check templ templ-check assets screenshots lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -28,6 +28,18 @@ test:
 		echo; echo "== FAILED:$$failed"; cat $$out; rm -f $$out; exit 1; \
 	fi; \
 	rm -f $$out; echo; echo "== all modules passed: $(MODULES)"
+
+## test-faults: the fault tests (named TestFault*, in every module) on real
+## in-process NATS servers and clusters: services started with a fresh
+## three-node cluster, a stream leader killed under commands, a replica killed
+## mid-reaction (docs/architecture.md#fault-tests). They also run in make test.
+test-faults:
+	@failed=""; for m in $(MODULES); do \
+		out=$$(cd $$m && $(GO) test -count=1 -run '^TestFault' ./... 2>&1); rc=$$?; \
+		echo "$$out" | grep -v -e 'no test files' -e 'no tests to run' | sed "s|^|$$m: |"; \
+		[ $$rc = 0 ] || failed="$$failed $$m"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== fault tests FAILED in:$$failed"; exit 1; fi; echo "== fault tests passed"
 
 ## bench: every benchmark, each compared with raw JetStream in the same run
 bench:
