@@ -118,7 +118,7 @@ func (s *Server) alertAcknowledge(q *rq) error {
 		return q.render(view.AlertPage(q.page, a, alertNoteField(note, errs), formRequestID(q.r)))
 	}
 	if note == "" {
-		return dpsRefuse(q, again, view.FieldError{Field: "note", Message: "Enter what you have done about the alert"})
+		return q.refuse(again, view.FieldError{Field: "note", Message: "Enter what you have done about the alert"})
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.AcknowledgeAlert(q.ctx, &monitoringv1.AcknowledgeAlertRequest{RequestId: requestID, AlertId: a.GetAlertId(), Note: note})

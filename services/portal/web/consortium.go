@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -105,15 +104,6 @@ func (s *Server) memberCouncils(q *rq) ([]view.MemberCouncil, error) {
 	return out, nil
 }
 
-// reshowWith shows a form again with errors found before any command ran
-// (HTTP 422, as q.command does for a service's refusal).
-func (q *rq) reshowWith(errs []view.FieldError, render func() error) error {
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return render()
-}
-
 // plainWords replaces the messages of the named fields with the form's own
 // words (the service's are about the API, not the page).
 func plainWords(errs []view.FieldError, words map[string]string) []view.FieldError {
@@ -165,7 +155,7 @@ func (s *Server) setDisclosurePolicy(q *rq) error {
 		errs = append(errs, view.FieldError{Field: "reason", Message: "Enter why you are changing the disclosure policy"})
 	}
 	if len(errs) > 0 {
-		return q.reshowWith(errs, func() error { return again(errs) })
+		return q.refuse(again, errs...)
 	}
 	expected, _ := strconv.ParseUint(f.Version, 10, 64)
 	return q.command(func(requestID string) (uint64, error) {
@@ -251,7 +241,7 @@ func (s *Server) setRiskPolicy(q *rq) error {
 		errs = append(errs, view.FieldError{Field: "reason", Message: "Enter why you are changing the risk policy"})
 	}
 	if len(errs) > 0 {
-		return q.reshowWith(errs, func() error { return again(errs) })
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.SetRiskPolicy(q.ctx, &monitoringv1.SetRiskPolicyRequest{RequestId: requestID, Indicators: rules,

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -138,21 +137,12 @@ func (s *Server) closeDps(q *rq) error {
 		return q.render(view.DpsClose(q.page, d, dpsReasonField(reason, errs), formRequestID(q.r)))
 	}
 	if reason == "" {
-		return dpsRefuse(q, again, view.FieldError{Field: "reason", Message: "Enter why you are closing the DPS"})
+		return q.refuse(again, view.FieldError{Field: "reason", Message: "Enter why you are closing the DPS"})
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.CloseDps(q.ctx, &purchasingv1.CloseDpsRequest{RequestId: requestID, DpsId: id, Reason: reason})
 		return res.GetPosition(), dpsRuleWords(err)
 	}, "/dps/"+id, "The DPS is closed", again)
-}
-
-// dpsRefuse shows a form again with errors the portal found itself, before
-// any call (HTTP 422, as q.command does for the services' refusals).
-func dpsRefuse(q *rq, again func([]view.FieldError) error, errs ...view.FieldError) error {
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return again(errs)
 }
 
 // dpsRules are the DPS rules a lead's command can break, in the words the

@@ -126,7 +126,7 @@ func (s *Server) decideApplication(q *rq) error {
 		errs = append(errs, view.FieldError{Field: "reason-" + category, Message: "Enter the reason for your decision"})
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	d, err := s.dpsOf(q)
 	if err != nil {

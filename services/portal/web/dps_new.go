@@ -158,7 +158,7 @@ func (s *Server) dpsAnswer(q *rq) error {
 	}
 	form := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
 	fail := func(v flowDraft, errs ...view.FieldError) error {
-		return dpsRefuse(q, func(errs []view.FieldError) error { return s.renderDpsQuestion(q, slug, v, errs) }, errs...)
+		return q.refuse(func(errs []view.FieldError) error { return s.renderDpsQuestion(q, slug, v, errs) }, errs...)
 	}
 	switch slug {
 	case "title":

@@ -66,7 +66,7 @@ func (l flowList) page(q *rq) error {
 	}
 	v := q.r.PostForm
 	if errs := l.save(v, f, i); len(errs) > 0 {
-		return dpsRefuse(q, func(errs []view.FieldError) error { return l.show(q, f, n, v, errs) }, errs...)
+		return q.refuse(func(errs []view.FieldError) error { return l.show(q, f, n, v, errs) }, errs...)
 	}
 	if err := q.saveFlow(f); err != nil {
 		return err

@@ -83,10 +83,7 @@ func (q *rq) runAction(fw *frameworkv1.Framework, a action) error {
 	v := q.r.PostForm
 	if a.check != nil {
 		if errs := a.check(fw, v); len(errs) > 0 {
-			q.page.Errors = errs
-			q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			q.w.WriteHeader(http.StatusUnprocessableEntity)
-			return show(v, errs, formRequestID(q.r))
+			return q.refuse(func(errs []view.FieldError) error { return show(v, errs, formRequestID(q.r)) }, errs...)
 		}
 	}
 	version, _ := strconv.ParseUint(v.Get("version"), 10, 64)

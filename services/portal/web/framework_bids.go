@@ -163,10 +163,7 @@ func (s *Server) scoreLot(q *rq) error {
 		p.add(scoreID(0, "quality_score"), "Enter a quality score and its reason for at least one bid")
 	}
 	if len(p) > 0 {
-		q.page.Errors = p
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return show(v, p, formRequestID(q.r))
+		return q.refuse(func(p []view.FieldError) error { return show(v, p, formRequestID(q.r)) }, p...)
 	}
 	next := "/frameworks/" + fw.GetFrameworkId() + "/bids"
 	banner := fmt.Sprintf("%s scored on %s", countWords(len(todo), "bid", "bids"), lot.GetTerms().GetName())
@@ -304,10 +301,7 @@ func (s *Server) award(q *rq) error {
 		p.add("reason", "Enter the reason for the award")
 	}
 	if len(p) > 0 {
-		q.page.Errors = p
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return show(p, formRequestID(q.r))
+		return q.refuse(func(p []view.FieldError) error { return show(p, formRequestID(q.r)) }, p...)
 	}
 	version, _ := strconv.ParseUint(v.Get("version"), 10, 64)
 	banner := fmt.Sprintf("Framework awarded: %s admitted to %s", countWords(admitted, "provider", "providers"), countWords(len(lots), "lot", "lots"))

@@ -249,7 +249,7 @@ func (s *Server) termsStep(q *rq) error {
 		return err
 	}
 	if errs := st.save(q.r.PostForm, f); len(errs) > 0 {
-		return dpsRefuse(q, func(errs []view.FieldError) error { return q.showStep(f, name, st, q.r.PostForm, errs) }, errs...)
+		return q.refuse(func(errs []view.FieldError) error { return q.showStep(f, name, st, q.r.PostForm, errs) }, errs...)
 	}
 	if err := q.saveFlow(f); err != nil {
 		return err
@@ -655,10 +655,7 @@ func (s *Server) termsCheck(q *rq, f *termsFlow) error {
 	}
 	reason := strings.TrimSpace(q.r.PostFormValue("reason"))
 	if f.amending() && reason == "" {
-		q.page.Errors = []view.FieldError{{Field: "reason", Message: "Enter why you are changing the terms"}}
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return q.showCheck(f, reason)
+		return q.refuse(func([]view.FieldError) error { return q.showCheck(f, reason) }, view.FieldError{Field: "reason", Message: "Enter why you are changing the terms"})
 	}
 	terms := f.terms()
 	call := func(requestID string) (uint64, string, error) {
@@ -737,7 +734,7 @@ func (q *rq) showLotAnswers(f *termsFlow, i int, errs []view.FieldError) error {
 
 // refuseStep shows a question page with its errors (HTTP 422).
 func (q *rq) refuseStep(f *termsFlow, name string, errs []view.FieldError) error {
-	return dpsRefuse(q, func(errs []view.FieldError) error { return q.showStep(f, name, steps[name], steps[name].load(f), errs) }, errs...)
+	return q.refuse(func(errs []view.FieldError) error { return q.showStep(f, name, steps[name], steps[name].load(f), errs) }, errs...)
 }
 
 func (q *rq) showCheck(f *termsFlow, reason string) error {

@@ -192,14 +192,6 @@ func (q *rq) inboxForm(r *purchasingv1.ReferralView, heading, button string, int
 		Intro: intro, Fields: fields, RequestID: formRequestID(q.r), Action: q.r.URL.Path, Button: button}))
 }
 
-// inboxRefuse shows the form again with the portal's own errors (422).
-func (q *rq) inboxRefuse(errs []view.FieldError, show func([]view.FieldError) error) error {
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return show(errs)
-}
-
 func (s *Server) inboxOffer(q *rq) error {
 	r, err := s.inboxGet(q)
 	if err != nil {
@@ -254,7 +246,7 @@ func (s *Server) inboxOffer(q *rq) error {
 		p.add("available_from-day", "Enter the date the child can move in as a real date, for example "+inboxExampleDate(r.GetNeed().GetStartBy()))
 	}
 	if len(p) > 0 {
-		return q.inboxRefuse(p, show)
+		return q.refuse(show, p...)
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.purchasing.MakeOffer(q.ctx, &purchasingv1.MakeOfferRequest{RequestId: id, ReferralId: r.GetReferralId(), SettingUrn: urn,
@@ -295,7 +287,7 @@ func (s *Server) inboxDecline(q *rq) error {
 	}
 	n, _ := strconv.Atoi(v.Get("reason"))
 	if _, known := purchasingv1.DeclineReason_name[int32(n)]; !known || n == 0 {
-		return q.inboxRefuse([]view.FieldError{{Field: "reason", Message: "Select why you are declining"}}, show)
+		return q.refuse(show, []view.FieldError{{Field: "reason", Message: "Select why you are declining"}}...)
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.purchasing.DeclineReferral(q.ctx, &purchasingv1.DeclineReferralRequest{RequestId: id, ReferralId: r.GetReferralId(),

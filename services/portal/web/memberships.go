@@ -206,7 +206,7 @@ func (s *Server) provApply(q *rq) error {
 		answers = append(answers, &purchasingv1.CriterionAnswer{CriterionId: c.GetId(), Answer: a})
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.ApplyToDps(q.ctx, &purchasingv1.ApplyToDpsRequest{RequestId: requestID, DpsId: d.GetDpsId(), ProviderId: provID(q),

@@ -174,10 +174,7 @@ func (s *Server) needsSubmit(q *rq) error {
 	}
 	ret, problem := needsCounts(q.r.PostFormValue("counts"), la)
 	if problem != "" {
-		q.page.Errors = []view.FieldError{{Field: "needs-episodes", Message: problem}}
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return again(q.page.Errors)
+		return q.refuse(again, view.FieldError{Field: "needs-episodes", Message: problem})
 	}
 	req := needsRequest(ret)
 	return q.command(func(id string) (uint64, error) {
@@ -321,10 +318,7 @@ func (s *Server) needsWithdraw(q *rq) error {
 		return q.render(view.NeedsWithdraw(q.page, v))
 	}
 	if len([]rune(reason)) < 3 {
-		q.page.Errors = []view.FieldError{{Field: "reason", Message: "Say why you are withdrawing the return"}}
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return again(q.page.Errors)
+		return q.refuse(again, view.FieldError{Field: "reason", Message: "Say why you are withdrawing the return"})
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.demand.WithdrawNeedsReturn(q.ctx, &demandv1.WithdrawNeedsReturnRequest{RequestId: id, Council: r.GetCouncil(), AsAt: r.GetAsAt(),

@@ -148,7 +148,7 @@ func (s *Server) plcRecordOutcome(q *rq) error {
 		scores[m.ID] = uint32(n)
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	banner := "The outcomes at the start of the placement are recorded"
 	if point == monitoringv1.OutcomePoint_OUTCOME_POINT_REVIEW {
@@ -208,7 +208,7 @@ func (s *Server) plcEndCheck(q *rq) error {
 	}
 	date, code, errs := s.plcEndAnswers(q, c)
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	q.page.Title = "Check and end the placement"
 	return q.render(view.PlcEndCheck(q.page, view.PlcEndAnswers{Contract: c, Home: home, Date: date, Code: code, Note: plcTrim(q.r, "reason"),
@@ -226,7 +226,7 @@ func (s *Server) plcEnd(q *rq) error {
 	again := func(errs []view.FieldError) error { return s.plcEndForm(q, c, home, errs, formRequestID(q.r)) }
 	date, code, errs := s.plcEndAnswers(q, c)
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.EndPlacement(q.ctx, &monitoringv1.EndPlacementRequest{RequestId: requestID, ContractId: c.GetContractId(), EndDate: date,
@@ -300,7 +300,7 @@ func (s *Server) plcRecordVisit(q *rq) error {
 		actions = append(actions, &monitoringv1.VisitAction{Action: action, DueOn: due})
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.RecordQualityVisit(q.ctx, &monitoringv1.RecordQualityVisitRequest{RequestId: requestID, Urn: c.GetSettingUrn(), VisitedOn: date,

@@ -124,7 +124,7 @@ func (s *Server) platRecordOfsted(q *rq) error {
 		errs = append(errs, view.FieldError{Field: "inspection_type", Message: "Select the type of inspection"})
 	}
 	if len(errs) > 0 {
-		return q.reshowWith(errs, func() error { return show(errs) })
+		return q.refuse(show, errs...)
 	}
 
 	g := purchasingv1.OfstedGrade(grade)

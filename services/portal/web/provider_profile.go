@@ -119,7 +119,7 @@ func (s *Server) provUpdateProfile(q *rq) error {
 		return q.render(view.ProvProfilePage(q.page, f))
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.UpdateProviderProfile(q.ctx, &purchasingv1.UpdateProviderProfileRequest{RequestId: requestID, ProviderId: provID(q),
@@ -246,7 +246,7 @@ func (s *Server) provSaveSetting(q *rq) error {
 		return q.render(view.ProvSettingPage(q.page, f))
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	if f.Change {
 		return q.command(func(requestID string) (uint64, error) {
@@ -293,7 +293,7 @@ func (s *Server) provRemoveSetting(q *rq) error {
 			Hint: "For example: the home closed on 30 November", Value: reason, Errors: errs}, formRequestID(q.r)))
 	}
 	if len([]rune(reason)) < 3 {
-		return dpsRefuse(q, again, view.FieldError{Field: "reason", Message: "Enter why you are removing the setting"})
+		return q.refuse(again, view.FieldError{Field: "reason", Message: "Enter why you are removing the setting"})
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.RemoveSetting(q.ctx, &purchasingv1.RemoveSettingRequest{RequestId: requestID, ProviderId: provID(q), Urn: st.GetSetting().GetUrn(),
@@ -342,7 +342,7 @@ func (s *Server) provRecordAccreditation(q *rq) error {
 		return q.render(view.ProvAccreditationPage(q.page, f))
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.RecordAccreditation(q.ctx, &purchasingv1.RecordAccreditationRequest{RequestId: requestID, ProviderId: provID(q), Accreditation: a})

@@ -136,7 +136,7 @@ func (s *Server) provAnswer(q *rq) error {
 		return dpsNoPage
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, func(errs []view.FieldError) error { return s.renderProvQuestion(q, slug, v, errs) }, errs...)
+		return q.refuse(func(errs []view.FieldError) error { return s.renderProvQuestion(q, slug, v, errs) }, errs...)
 	}
 	for k, val := range v {
 		d[k] = val

@@ -336,7 +336,7 @@ func (s *Server) referralAnswer(q *rq) error {
 		return dpsNoPage
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, func(errs []view.FieldError) error { return s.renderRefQuestion(q, slug, given, errs) }, errs...)
+		return q.refuse(func(errs []view.FieldError) error { return s.renderRefQuestion(q, slug, given, errs) }, errs...)
 	}
 	for k, v := range given {
 		d[k] = v

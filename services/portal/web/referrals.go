@@ -433,11 +433,7 @@ func (s *Server) awardPlacement(q *rq) error {
 		if n > 0 {
 			msg = "The reason must be 3 to 2,000 characters"
 		}
-		errs := []view.FieldError{{Field: "reason", Message: msg}}
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return again(errs)
+		return q.refuse(again, view.FieldError{Field: "reason", Message: msg})
 	}
 	seen, _ := strconv.ParseUint(q.r.PostFormValue("version"), 10, 64)
 	return q.command(func(requestID string) (uint64, error) {
@@ -482,11 +478,7 @@ func (s *Server) withdrawReferral(q *rq) error {
 	}
 	code, _ := strconv.Atoi(reason)
 	if view.RefOption(view.RefWithdrawal, reason) == "" {
-		errs := []view.FieldError{{Field: "reason", Message: "Select why you are withdrawing the referral"}}
-		q.page.Errors = errs
-		q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		q.w.WriteHeader(http.StatusUnprocessableEntity)
-		return again(errs)
+		return q.refuse(again, view.FieldError{Field: "reason", Message: "Select why you are withdrawing the referral"})
 	}
 	seen, _ := strconv.ParseUint(q.r.PostFormValue("version"), 10, 64)
 	return q.command(func(requestID string) (uint64, error) {

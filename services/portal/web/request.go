@@ -334,6 +334,13 @@ func (q *rq) commandThen(call func(requestID string) (position uint64, next stri
 	if !ok {
 		return err
 	}
+	return q.refuse(again, errs...)
+}
+
+// refuse shows a form again with its errors (HTTP 422): those a service
+// gave for a refused command, or the portal's own found before any command
+// ran. Nothing was changed.
+func (q *rq) refuse(again func([]view.FieldError) error, errs ...view.FieldError) error {
 	q.page.Errors = errs
 	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	q.w.WriteHeader(http.StatusUnprocessableEntity)

@@ -18,15 +18,6 @@ var retPeriod = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
 func retUnknown(err error) bool { return status.Code(err) == codes.NotFound }
 
-// retInvalid shows a form again with the portal's own errors (what was
-// typed could not be read): 422, nothing sent to the service.
-func retInvalid(q *rq, errs []view.FieldError, again func([]view.FieldError) error) error {
-	q.page.Errors = errs
-	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	q.w.WriteHeader(http.StatusUnprocessableEntity)
-	return again(errs)
-}
-
 func retNotFound() error { return status.Error(codes.NotFound, "no such page") }
 
 // retReturnPage reads what the return form shows besides its figures: the
@@ -225,7 +216,7 @@ func (s *Server) retSubmitReturn(q *rq) error {
 	}
 	fig, errs := retFigures(q.r, &f)
 	if len(errs) > 0 {
-		return retInvalid(q, errs, again)
+		return q.refuse(again, errs...)
 	}
 	banner := "Return for " + view.RetMonth(f.Period) + " filed"
 	if f.Correction {
@@ -322,7 +313,7 @@ func (s *Server) retNotifyIncident(q *rq) error {
 		errs.add("summary", "Say what happened and what you did")
 	}
 	if len(errs) > 0 {
-		return retInvalid(q, errs, again)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.monitoring.NotifyIncident(q.ctx, &monitoringv1.NotifyIncidentRequest{RequestId: id, Urn: f.URN, Type: monitoringv1.IncidentType(t),
@@ -402,7 +393,7 @@ func (s *Server) retRaiseWarning(q *rq) error {
 		errs.add("summary", "Say what the difficulty is")
 	}
 	if len(errs) > 0 {
-		return retInvalid(q, errs, again)
+		return q.refuse(again, errs...)
 	}
 	level, _ := strconv.Atoi(f.Level)
 	return q.command(func(id string) (uint64, error) {
@@ -421,7 +412,7 @@ func (s *Server) retWithdrawWarning(q *rq) error {
 		return q.render(view.RetWarningFormPage(q.page, f))
 	}
 	if len(f.Reason) < 3 {
-		return retInvalid(q, []view.FieldError{{Field: "reason", Message: "Say why the difficulty is over"}}, again)
+		return q.refuse(again, []view.FieldError{{Field: "reason", Message: "Say why the difficulty is over"}}...)
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.monitoring.WithdrawFinancialWarning(q.ctx, &monitoringv1.WithdrawFinancialWarningRequest{RequestId: id, Reason: f.Reason, ExpectedVersion: version})

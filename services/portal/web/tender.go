@@ -291,7 +291,7 @@ func (s *Server) tenderBid(q *rq) error {
 		answers = append(answers, &frameworkv1.QualityAnswer{QuestionId: qn.GetQuestionId(), Question: qn.GetText(), Answer: a})
 	}
 	if len(p) > 0 {
-		return q.inboxRefuse(p, show)
+		return q.refuse(show, p...)
 	}
 	return q.command(func(id string) (uint64, error) {
 		res, err := s.framework.SubmitBid(q.ctx, &frameworkv1.SubmitBidRequest{RequestId: id, FrameworkId: fw.GetFrameworkId(), LotId: lotID,
@@ -358,7 +358,7 @@ func (s *Server) tenderUplift(q *rq) error {
 		p.add("justification", "Enter why you need the uplift")
 	}
 	if len(p) > 0 {
-		return q.inboxRefuse(p, show)
+		return q.refuse(show, p...)
 	}
 	words := tenderRuleWords(fw, lot)
 	words["framework.uplift_must_increase"] = "The new weekly price must be more than your price now, " + view.Pounds(own.GetWeeklyPricePence())

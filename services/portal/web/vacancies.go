@@ -91,7 +91,7 @@ func (s *Server) provPublishVacancy(q *rq) error {
 		return q.render(view.ProvVacancyPage(q.page, f))
 	}
 	if len(errs) > 0 {
-		return dpsRefuse(q, again, errs...)
+		return q.refuse(again, errs...)
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.PublishVacancy(q.ctx, &purchasingv1.PublishVacancyRequest{RequestId: requestID, ProviderId: provID(q), Urn: st.GetSetting().GetUrn(),
@@ -125,7 +125,7 @@ func (s *Server) provWithdrawVacancy(q *rq) error {
 			Hint: "For example: filled by a placement from outside the platform", Value: reason, Errors: errs}, formRequestID(q.r)))
 	}
 	if len([]rune(reason)) < 3 {
-		return dpsRefuse(q, again, view.FieldError{Field: "reason", Message: "Enter why the places are no longer free"})
+		return q.refuse(again, view.FieldError{Field: "reason", Message: "Enter why the places are no longer free"})
 	}
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.purchasing.WithdrawVacancy(q.ctx, &purchasingv1.WithdrawVacancyRequest{RequestId: requestID, ProviderId: provID(q), Urn: st.GetSetting().GetUrn(),
