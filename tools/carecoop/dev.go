@@ -25,7 +25,6 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
-	notifyapp "github.com/carecoop/carecoop/services/notify/app"
 	notify "github.com/carecoop/carecoop/services/notify/server"
 	portal "github.com/carecoop/carecoop/services/portal/server"
 	purchasing "github.com/carecoop/carecoop/services/purchasing/server"
@@ -160,7 +159,7 @@ directory.
 	// Notifications go to the dev outbox (ListOutbox, the portal's
 	// /dev/outbox), linking to this portal; nothing leaves the machine.
 	no, err := notify.Start(ctx, notify.Config{Addr: *notifyAddr, Store: stores["notify"], Verifier: verifier, Logger: log, Reflection: true},
-		notifyapp.WithDev(true), notifyapp.WithPortalURL("http://"+*portalAddr))
+		notify.WithDev(true), notify.WithPortalURL("http://"+*portalAddr))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	gotoken "go/token"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,11 +20,14 @@ import (
 // protos import no service (so no service reaches another through them).
 // Services meet only through the event stream and their gRPC APIs.
 //
-// One exception, for tests only: a _test.go file may import another
+// Two exceptions, for tests only: a _test.go file may import another
 // service's server package (…/services/<other>/server), to run that service
 // for real next to the one under test on the same event store (the demand
-// and monitoring harnesses do). Nothing else of another service — its
-// domain, app or read model — may be imported, not even by a test.
+// and monitoring harnesses do), and its benchmark fixture
+// (…/services/<other>/<other>bench, e.g. demandbench), to load the same
+// history that service's benchmarks use (the portal's demand page
+// benchmark does). Nothing else of another service — its domain, app or
+// read model — may be imported, not even by a test.
 
 const repoModule = "github.com/carecoop/carecoop/"
 
@@ -139,6 +143,9 @@ func importViolations(root string, mods []module) ([]string, error) {
 				if m.service && isTest && strings.HasSuffix(ip, "/server") && services[strings.TrimSuffix(ip, "/server")] {
 					continue // a test runs another service as a real neighbour
 				}
+				if svc, pkg := path.Split(ip); m.service && isTest && services[strings.TrimSuffix(svc, "/")] && pkg == path.Base(strings.TrimSuffix(svc, "/"))+"bench" {
+					continue // a test loads another service's benchmark fixture
+				}
 				out = append(out, fmt.Sprintf("%s:%d: imports %s", filepath.ToSlash(rel), fset.Position(spec.Pos()).Line, ip))
 			}
 			return nil
@@ -173,7 +180,7 @@ func TestNoServiceImportsAnother(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range bad {
-		t.Errorf("%s: a service may import only its own module, the kit, the protos and third-party modules (a test may also run another service's server package)", b)
+		t.Errorf("%s: a service may import only its own module, the kit, the protos and third-party modules (a test may also run another service's server package or load its benchmark fixture)", b)
 	}
 }
 
@@ -210,6 +217,9 @@ func TestImportGuardFindsViolations(t *testing.T) {
 	write("services/alpha/app/cross.go", imports("app", repoModule+"services/beta/domain"))
 	write("services/alpha/server/ok_test.go", imports("server_test", repoModule+"services/beta/server"))
 	write("services/alpha/server/bad_test.go", imports("server_test", repoModule+"services/beta/app"))
+	write("services/alpha/server/fixture_test.go", imports("server_test", repoModule+"services/beta/betabench"))
+	write("services/alpha/app/fixture.go", imports("app", repoModule+"services/beta/betabench"))
+	write("services/alpha/server/otherbench_test.go", imports("server_test", repoModule+"services/beta/alphabench"))
 	write("services/alpha/cmd/main.go", imports("main", repoModule+"services/beta/server"))
 	write("services/alpha/tool/tool.go", imports("tool", repoModule+"tools/carecoop"))
 	write("services/alpha/app/testdata/ignored.go", imports("ignored", repoModule+"services/beta/domain"))
@@ -225,8 +235,10 @@ func TestImportGuardFindsViolations(t *testing.T) {
 	}
 	want := []string{
 		"services/alpha/app/cross.go:4: imports " + repoModule + "services/beta/domain",
+		"services/alpha/app/fixture.go:4: imports " + repoModule + "services/beta/betabench",
 		"services/alpha/cmd/main.go:4: imports " + repoModule + "services/beta/server",
 		"services/alpha/server/bad_test.go:4: imports " + repoModule + "services/beta/app",
+		"services/alpha/server/otherbench_test.go:4: imports " + repoModule + "services/beta/alphabench",
 		"services/alpha/tool/tool.go:4: imports " + repoModule + "tools/carecoop",
 		"services/beta/domain/domain.go:6: imports " + repoModule + "services/alpha/app",
 		"services/kit/bad/bad.go:4: imports " + repoModule + "services/beta/domain",

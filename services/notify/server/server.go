@@ -30,7 +30,7 @@ type Running struct {
 // Start builds the read model from the store, starts the reaction, then
 // serves gRPC on cfg.Addr. The channel, the portal's address and dev mode
 // come as options (app.WithChannel, app.WithPortalURL, app.WithDev).
-func Start(ctx context.Context, cfg Config, opts ...app.Option) (*Running, error) {
+func Start(ctx context.Context, cfg Config, opts ...Option) (*Running, error) {
 	if cfg.Clock != nil {
 		opts = append([]app.Option{app.WithClock(cfg.Clock)}, opts...)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
-	notifyapp "github.com/carecoop/carecoop/services/notify/app"
 	notify "github.com/carecoop/carecoop/services/notify/server"
 	"github.com/carecoop/carecoop/services/portal/browsertest"
 	"github.com/carecoop/carecoop/services/portal/server"
@@ -92,7 +91,7 @@ func startStack(t testing.TB) *stack {
 	// Notifications go to the dev outbox, as in `carecoop dev`; the
 	// calendar's sweep and the digests are left to notify's own tests.
 	no, err := notify.Start(env.Ctx, notify.Config{Addr: "127.0.0.1:0", Store: env.NewStore(), Verifier: env.Verifier, Clock: env.Clock.Now},
-		notifyapp.WithDev(true), notifyapp.WithPortalURL("http://portal.invalid"), notifyapp.WithDigests(false), notifyapp.WithSweepEvery(0))
+		notify.WithDev(true), notify.WithPortalURL("http://portal.invalid"), notify.WithDigests(false), notify.WithSweepEvery(0))
 	if err != nil {
 		t.Fatal(err)
 	}
