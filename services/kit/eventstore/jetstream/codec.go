@@ -12,6 +12,7 @@ package jetstream
 // protoregistry.GlobalTypes.
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -258,30 +259,24 @@ func eventType(name []byte) (string, protoreflect.MessageType) {
 // is not linked into this binary is returned as its *anypb.Any (Type still
 // names it): a consumer of the whole bus must not stop at another context's
 // event it does not know.
+//
+// No decoded value points into data. The metadata strings (event ids, actor,
+// correlation, causation and request ids) share one allocation holding only
+// them: they used to be slices of one string of the whole commit, so a read
+// model keeping one event id kept the commit, payloads included, alive
+// (TestDecodedMetadataDoesNotRetainCommit).
 func decodeCommit(sid eventstore.StreamID, seq uint64, data []byte, dst []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
-	// One string backs every string field of the commit: one allocation
-	// instead of one per field.
-	str := string(data)
-	sub := func(v []byte) string {
-		if len(v) == 0 {
-			return ""
-		}
-		// v was resliced from data, so its capacity tells its offset.
-		if off := cap(data) - cap(v); off >= 0 && off+len(v) <= len(str) {
-			return str[off : off+len(v)]
-		}
-		return string(v)
-	}
-
 	var (
 		prev       uint64
 		events     [][]byte
 		inline     [4][]byte
 		secs       int64
 		nanos      int32
-		actor      eventstore.Actor
-		corr, caus string
-		reqID      string
+		subj, org  []byte
+		role       []byte
+		corr, caus []byte
+		reqID      []byte
+		metaLen    int
 	)
 	events = inline[:0]
 	err := walk(data, seq, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) error {
@@ -307,20 +302,20 @@ func decodeCommit(sid eventstore.StreamID, seq uint64, data []byte, dst []events
 				}
 				switch num {
 				case actorSubject:
-					actor.Subject = sub(v)
+					subj = v
 				case actorOrganisation:
-					actor.Organisation = sub(v)
+					org = v
 				case actorRole:
-					actor.Role = sub(v)
+					role = v
 				}
 				return nil
 			})
 		case num == commitCorrelationID && typ == protowire.BytesType:
-			corr = sub(v)
+			corr = v
 		case num == commitCausationID && typ == protowire.BytesType:
-			caus = sub(v)
+			caus = v
 		case num == commitRequestID && typ == protowire.BytesType:
-			reqID = sub(v)
+			reqID = v
 		}
 		return nil
 	})
@@ -330,27 +325,36 @@ func decodeCommit(sid eventstore.StreamID, seq uint64, data []byte, dst []events
 	if len(events) == 0 {
 		return dst, errBadCommit(seq, "no events")
 	}
-	occurredAt := time.Unix(secs, int64(nanos)).UTC()
 
-	dst = growEvents(dst, len(events))
-	for i, raw := range events {
-		var id string
-		var typeURL, value []byte
+	// The events' fields, read before any string is made so that the
+	// metadata strings can be sized and copied in one allocation.
+	type rawEvent struct {
+		id, typeURL, value []byte
+		typeName           string
+		mt                 protoreflect.MessageType
+	}
+	var inlineRaw [4]rawEvent
+	raws := inlineRaw[:0]
+	if len(events) > len(inlineRaw) {
+		raws = make([]rawEvent, 0, len(events))
+	}
+	for i, ev := range events {
+		var re rawEvent
 		var hasPayload bool
-		err := walk(raw, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		err := walk(ev, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 			if typ != protowire.BytesType {
 				return nil
 			}
 			switch num {
 			case storedEventID:
-				id = sub(v)
+				re.id = v
 			case storedEventPayload:
 				hasPayload = true
 				return walk(v, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
 					if typ == protowire.BytesType && num == anyTypeURL {
-						typeURL = v
+						re.typeURL = v
 					} else if typ == protowire.BytesType && num == anyValue {
-						value = v
+						re.value = v
 					}
 					return nil
 				})
@@ -360,25 +364,69 @@ func decodeCommit(sid eventstore.StreamID, seq uint64, data []byte, dst []events
 		if err != nil {
 			return dst, err
 		}
-		if !hasPayload || len(typeURL) == 0 {
+		if !hasPayload || len(re.typeURL) == 0 {
 			return dst, errBadCommit(seq, fmt.Sprintf("event %d has no payload type", i))
 		}
 		// The full name is what follows the type URL's last '/'.
-		name := typeURL
-		for j := len(typeURL) - 1; j >= 0; j-- {
-			if typeURL[j] == '/' {
-				name = typeURL[j+1:]
+		name := re.typeURL
+		for j := len(re.typeURL) - 1; j >= 0; j-- {
+			if re.typeURL[j] == '/' {
+				name = re.typeURL[j+1:]
 				break
 			}
 		}
-		typeName, mt := eventType(name)
+		re.typeName, re.mt = eventType(name)
+		metaLen += len(re.id)
+		if re.mt == nil {
+			metaLen += len(re.typeURL)
+		}
+		raws = append(raws, re)
+	}
+
+	// One allocation for the metadata strings, holding nothing else.
+	metaLen += len(subj) + len(org) + len(role) + len(corr) + len(caus) + len(reqID)
+	var b strings.Builder
+	b.Grow(metaLen)
+	var offs [6 + 2*len(inlineRaw)]int
+	spans := offs[:0]
+	put := func(v []byte) {
+		b.Write(v)
+		spans = append(spans, b.Len())
+	}
+	put(subj)
+	put(org)
+	put(role)
+	put(corr)
+	put(caus)
+	put(reqID)
+	for _, re := range raws {
+		put(re.id)
+		if re.mt == nil {
+			put(re.typeURL)
+		}
+	}
+	str := b.String()
+	at := 0
+	next := func() string {
+		s := str[at:spans[0]]
+		at, spans = spans[0], spans[1:]
+		return s
+	}
+	actor := eventstore.Actor{Subject: next(), Organisation: next(), Role: next()}
+	corrS, causS, reqS := next(), next(), next()
+	occurredAt := time.Unix(secs, int64(nanos)).UTC()
+
+	dst = growEvents(dst, len(events))
+	for i, re := range raws {
+		id := next()
 		var ev proto.Message
-		if mt == nil {
-			ev = &anypb.Any{TypeUrl: sub(typeURL), Value: value}
+		if re.mt == nil {
+			// Copied too: a kept Any must not hold the commit.
+			ev = &anypb.Any{TypeUrl: next(), Value: bytes.Clone(re.value)}
 		} else {
-			ev = mt.New().Interface()
-			if err := proto.Unmarshal(value, ev); err != nil {
-				return dst, fmt.Errorf("eventstore/jetstream: commit %s at %d: event %d (%s): %w", sid, seq, i, typeName, err)
+			ev = re.mt.New().Interface()
+			if err := proto.Unmarshal(re.value, ev); err != nil {
+				return dst, fmt.Errorf("eventstore/jetstream: commit %s at %d: event %d (%s): %w", sid, seq, i, re.typeName, err)
 			}
 		}
 		dst = append(dst, eventstore.RecordedEvent{
@@ -389,12 +437,12 @@ func decodeCommit(sid eventstore.StreamID, seq uint64, data []byte, dst []events
 			Index:         i,
 			CommitSize:    len(events),
 			OccurredAt:    occurredAt,
-			Type:          typeName,
+			Type:          re.typeName,
 			Event:         ev,
 			Actor:         actor,
-			CorrelationID: corr,
-			CausationID:   caus,
-			RequestID:     reqID,
+			CorrelationID: corrS,
+			CausationID:   causS,
+			RequestID:     reqS,
 		})
 	}
 	return dst, nil

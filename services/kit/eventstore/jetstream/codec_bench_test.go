@@ -7,7 +7,9 @@ import (
 	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -62,9 +64,21 @@ type BenchDecoder struct {
 	Decode func(natsjs.Msg) ([]eventstore.RecordedEvent, error)
 }
 
-// BenchDecoders are the store's decoder and the generated code's.
+// BenchDecoders are the store's decoder, the one it replaced (one string of
+// the whole commit) and the generated code's.
 var BenchDecoders = []BenchDecoder{
 	{"protowire", decodeMsg},
+	{"onestring", func(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
+		md, err := msg.Metadata()
+		if err != nil {
+			return nil, err
+		}
+		sid, err := parseSubject(msg.Subject())
+		if err != nil {
+			return nil, err
+		}
+		return decodeCommitOneString(sid, md.Sequence.Stream, msg.Data(), nil)
+	}},
 	{"kitv1", func(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 		md, err := msg.Metadata()
 		if err != nil {
@@ -79,7 +93,8 @@ var BenchDecoders = []BenchDecoder{
 }
 
 // benchCommits: a replay fixture's commit (one 512-byte event, no
-// metadata) and a command's (three small events, full metadata).
+// metadata), a command's (three small events, full metadata) and a large
+// one like a referral's matches (one 40 KB event, full metadata).
 func benchCommits(b *testing.B) map[string][]byte {
 	b.Helper()
 	sid := eventstore.StreamID{Context: "bench", Aggregate: "item", ID: "i00042"}
@@ -90,11 +105,8 @@ func benchCommits(b *testing.B) map[string][]byte {
 		events []proto.Message
 	}{
 		"event512": {eventstore.Metadata{OccurredAt: at}, []proto.Message{wrapperspb.Bytes(make([]byte, 512))}},
-		"command3": {eventstore.Metadata{
-			OccurredAt:    at,
-			Actor:         eventstore.Actor{Subject: "0c4e1e8a-5a8b-4f59-9a5e-2f1d3c4b5a69", Organisation: "council:352", Role: "council_commissioner"},
-			CorrelationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e6f", CausationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e70", RequestID: "mcr-award-0001",
-		}, []proto.Message{wrapperspb.String("referral ref-bedad039d776b1d65760 awarded"), wrapperspb.Int64(585000), timestamppb.New(at)}},
+		"command3": {benchMeta(at), []proto.Message{wrapperspb.String("referral ref-bedad039d776b1d65760 awarded"), wrapperspb.Int64(585000), timestamppb.New(at)}},
+		"large40k": {benchMeta(at), []proto.Message{wrapperspb.Bytes(make([]byte, 40<<10)), wrapperspb.String("matched")}},
 	} {
 		msg, err := CommitMsg(sid, 41, c.meta, c.events...)
 		if err != nil {
@@ -105,13 +117,22 @@ func benchCommits(b *testing.B) map[string][]byte {
 	return commits
 }
 
+// benchMeta is a command's full metadata.
+func benchMeta(at time.Time) eventstore.Metadata {
+	return eventstore.Metadata{
+		OccurredAt:    at,
+		Actor:         eventstore.Actor{Subject: "0c4e1e8a-5a8b-4f59-9a5e-2f1d3c4b5a69", Organisation: "council:352", Role: "council_commissioner"},
+		CorrelationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e6f", CausationID: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e70", RequestID: "mcr-award-0001",
+	}
+}
+
 func BenchmarkCommitDecode(b *testing.B) {
 	sid := eventstore.StreamID{Context: "bench", Aggregate: "item", ID: "i00042"}
 	for name, data := range benchCommits(b) {
 		for _, dec := range []struct {
 			name string
 			fn   func(eventstore.StreamID, uint64, []byte, []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error)
-		}{{"protowire", decodeCommit}, {"kitv1", decodeKitV1}} {
+		}{{"protowire", decodeCommit}, {"onestring", decodeCommitOneString}, {"kitv1", decodeKitV1}} {
 			b.Run(name+"/"+dec.name, func(b *testing.B) {
 				for range b.N {
 					// A fresh slice per commit, as Subscribe decodes them.
@@ -148,4 +169,154 @@ func TestDecodeKitV1MatchesProtowire(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeCommitOneString is decodeCommit as it was before 2026-12 (one string
+// of the whole commit backs every metadata string), kept to compare against
+// in the same run: the retention test and BenchmarkCommitDecode.
+//
+// It appends one stored commit's events to dst. An event whose type
+// is not linked into this binary is returned as its *anypb.Any (Type still
+// names it): a consumer of the whole bus must not stop at another context's
+// event it does not know.
+func decodeCommitOneString(sid eventstore.StreamID, seq uint64, data []byte, dst []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
+	// One string backs every string field of the commit: one allocation
+	// instead of one per field.
+	str := string(data)
+	sub := func(v []byte) string {
+		if len(v) == 0 {
+			return ""
+		}
+		// v was resliced from data, so its capacity tells its offset.
+		if off := cap(data) - cap(v); off >= 0 && off+len(v) <= len(str) {
+			return str[off : off+len(v)]
+		}
+		return string(v)
+	}
+
+	var (
+		prev       uint64
+		events     [][]byte
+		inline     [4][]byte
+		secs       int64
+		nanos      int32
+		actor      eventstore.Actor
+		corr, caus string
+		reqID      string
+	)
+	events = inline[:0]
+	err := walk(data, seq, func(num protowire.Number, typ protowire.Type, v []byte, u uint64) error {
+		switch {
+		case num == commitPreviousVersion && typ == protowire.VarintType:
+			prev = u
+		case num == commitEvents && typ == protowire.BytesType:
+			events = append(events, v)
+		case num == commitOccurredAt && typ == protowire.BytesType:
+			return walk(v, seq, func(num protowire.Number, typ protowire.Type, _ []byte, u uint64) error {
+				switch {
+				case num == timestampSeconds && typ == protowire.VarintType:
+					secs = int64(u)
+				case num == timestampNanos && typ == protowire.VarintType:
+					nanos = int32(u)
+				}
+				return nil
+			})
+		case num == commitActor && typ == protowire.BytesType:
+			return walk(v, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+				if typ != protowire.BytesType {
+					return nil
+				}
+				switch num {
+				case actorSubject:
+					actor.Subject = sub(v)
+				case actorOrganisation:
+					actor.Organisation = sub(v)
+				case actorRole:
+					actor.Role = sub(v)
+				}
+				return nil
+			})
+		case num == commitCorrelationID && typ == protowire.BytesType:
+			corr = sub(v)
+		case num == commitCausationID && typ == protowire.BytesType:
+			caus = sub(v)
+		case num == commitRequestID && typ == protowire.BytesType:
+			reqID = sub(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return dst, err
+	}
+	if len(events) == 0 {
+		return dst, errBadCommit(seq, "no events")
+	}
+	occurredAt := time.Unix(secs, int64(nanos)).UTC()
+
+	dst = growEvents(dst, len(events))
+	for i, raw := range events {
+		var id string
+		var typeURL, value []byte
+		var hasPayload bool
+		err := walk(raw, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			if typ != protowire.BytesType {
+				return nil
+			}
+			switch num {
+			case storedEventID:
+				id = sub(v)
+			case storedEventPayload:
+				hasPayload = true
+				return walk(v, seq, func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+					if typ == protowire.BytesType && num == anyTypeURL {
+						typeURL = v
+					} else if typ == protowire.BytesType && num == anyValue {
+						value = v
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			return dst, err
+		}
+		if !hasPayload || len(typeURL) == 0 {
+			return dst, errBadCommit(seq, fmt.Sprintf("event %d has no payload type", i))
+		}
+		// The full name is what follows the type URL's last '/'.
+		name := typeURL
+		for j := len(typeURL) - 1; j >= 0; j-- {
+			if typeURL[j] == '/' {
+				name = typeURL[j+1:]
+				break
+			}
+		}
+		typeName, mt := eventType(name)
+		var ev proto.Message
+		if mt == nil {
+			ev = &anypb.Any{TypeUrl: sub(typeURL), Value: value}
+		} else {
+			ev = mt.New().Interface()
+			if err := proto.Unmarshal(value, ev); err != nil {
+				return dst, fmt.Errorf("eventstore/jetstream: commit %s at %d: event %d (%s): %w", sid, seq, i, typeName, err)
+			}
+		}
+		dst = append(dst, eventstore.RecordedEvent{
+			EventID:       id,
+			StreamID:      sid,
+			Version:       prev + uint64(i) + 1,
+			Position:      seq,
+			Index:         i,
+			CommitSize:    len(events),
+			OccurredAt:    occurredAt,
+			Type:          typeName,
+			Event:         ev,
+			Actor:         actor,
+			CorrelationID: corr,
+			CausationID:   caus,
+			RequestID:     reqID,
+		})
+	}
+	return dst, nil
 }

@@ -1,6 +1,7 @@
 package jetstream
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -154,4 +155,91 @@ func FuzzDecodeCommit(f *testing.F) {
 		}
 		_, _ = commitTip(data, 1)
 	})
+}
+
+// A read model that keeps only an event's metadata strings (its id, the
+// actor, correlation and request ids) must not keep the commit they came
+// from alive: with the commit's payloads in it, that held most of
+// purchasing's heap at scale (issue 16). The decoder that did so is decoded
+// alongside, so the test shows it can see the retention.
+func TestDecodedMetadataDoesNotRetainCommit(t *testing.T) {
+	const commits, payload = 200, 64 << 10
+	sid := eventstore.StreamID{Context: "c", Aggregate: "a", ID: "1"}
+	meta := eventstore.Metadata{
+		OccurredAt:    time.Unix(1e9, 0),
+		Actor:         eventstore.Actor{Subject: "s", Organisation: "council:1", Role: "r"},
+		CorrelationID: "corr", CausationID: "cause", RequestID: "req",
+	}
+	unknown := &anypb.Any{TypeUrl: "type.googleapis.com/carecoop.nowhere.v1.Unknown", Value: []byte{0x08, 0x01}}
+	type kept struct {
+		id, corr, caus, req, typ string
+		actor                    eventstore.Actor
+		foreign                  proto.Message // a small event of a type this binary does not link
+	}
+	// retained is the live heap left by keeping only the small values of
+	// `commits` decoded commits of `payload` bytes each.
+	retained := func(decode func(eventstore.StreamID, uint64, []byte, []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error)) (uint64, []kept) {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.HeapAlloc
+		keep := make([]kept, 0, commits)
+		for i := range commits {
+			data := commitWithUnknown(t, sid, meta, wrapperspb.Bytes(make([]byte, payload)), unknown)
+			evs, err := decode(sid, uint64(i+1), data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := evs[0]
+			keep = append(keep, kept{e.EventID, e.CorrelationID, e.CausationID, e.RequestID, e.Type, e.Actor, evs[1].Event})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if ms.HeapAlloc < before {
+			return 0, keep
+		}
+		return ms.HeapAlloc - before, keep
+	}
+
+	// Control: the old decoder keeps every commit (about commits*payload).
+	old, keepOld := retained(decodeCommitOneString)
+	runtime.KeepAlive(keepOld)
+	if old < commits*payload/2 {
+		t.Fatalf("control: the one-string decoder retained %d bytes for %d commits of %d bytes: the test no longer sees retention", old, commits, payload)
+	}
+	keepOld = nil
+
+	got, keep := retained(decodeCommit)
+	if keep[commits-1].id == "" || keep[0].actor.Organisation != "council:1" || keep[0].req != "req" {
+		t.Fatalf("kept values wrong: %+v", keep[0])
+	}
+	runtime.KeepAlive(keep)
+	// What is kept is ~100 bytes a commit; a tenth of one payload per commit
+	// leaves room for GC noise and still catches one retained commit in ten.
+	if got > commits*payload/10 {
+		t.Fatalf("keeping metadata of %d decoded commits retained %d bytes (%d a commit; payloads are %d): the commits are kept alive", commits, got, got/commits, payload)
+	}
+	t.Logf("retained by %d commits of %d KiB: one-string decoder %d KiB, decoder %d KiB", commits, payload>>10, old>>10, got>>10)
+}
+
+// commitWithUnknown is the stored form of a commit of ev and an event of a
+// type this binary does not link.
+func commitWithUnknown(t *testing.T, sid eventstore.StreamID, meta eventstore.Metadata, ev proto.Message, unknown *anypb.Any) []byte {
+	t.Helper()
+	payload, err := anypb.New(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &kitv1.Commit{
+		PreviousVersion: 1,
+		Events:          []*kitv1.StoredEvent{{EventId: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e6f", Payload: payload}, {EventId: "0194a7e2-5b1c-7d3e-9f00-1a2b3c4d5e70", Payload: unknown}},
+		OccurredAt:      timestamppb.New(meta.OccurredAt),
+		Actor:           &kitv1.Actor{Subject: meta.Actor.Subject, Organisation: meta.Actor.Organisation, Role: meta.Actor.Role},
+		CorrelationId:   meta.CorrelationID, CausationId: meta.CausationID, RequestId: meta.RequestID,
+	}
+	data, err := proto.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
