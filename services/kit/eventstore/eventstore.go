@@ -200,6 +200,12 @@ type RecordedEvent struct {
 	CorrelationID string
 	CausationID   string
 	RequestID     string
+	// Pending is, for a commit delivered by Subscribe, how many commits
+	// matching the subscription followed it in the store when it was
+	// delivered; 0 when there were none or the store cannot tell. A
+	// projection runner checks the store for skipped positions only when it
+	// is 0, not after every commit of a catch-up.
+	Pending uint64
 }
 
 // LastInCommit reports whether the event closes its commit.

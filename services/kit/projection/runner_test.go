@@ -3,6 +3,7 @@ package projection_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -265,5 +266,32 @@ func TestUnknownEventsSkippedFromOthersRefusedFromOwn(t *testing.T) {
 	waitUntil(t, "the model to stop", func() bool { return errors.Is(r.Ready(), eventstore.ErrOlderThanData) })
 	if err := r.WaitFor(ctx, 0); !errors.Is(err, projection.ErrFailing) {
 		t.Fatalf("a query on a model older than its data: %v, want ErrFailing", err)
+	}
+}
+
+// Issue 16: the runner no longer asks the store after every commit whether
+// it has reached a waiter's position. A query waiting for another context's
+// commit written behind a burst of followed ones must still see all of them.
+func TestWaitForAForeignPositionBehindABurst(t *testing.T) {
+	s := newStore(t)
+	n := &names{}
+	r := projection.NewRunner("test", s, []string{eventstore.ContextFilter("alpha")}, n.apply, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 5 {
+		const burst = 200
+		for i := range burst {
+			appendOne(t, s, "alpha", fmt.Sprintf("x%d", i%7), "v")
+		}
+		foreign := appendOne(t, s, "beta", "y", "not followed")
+		if err := r.WaitFor(ctx, foreign.Position); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(n.list()); got != (round+1)*burst {
+			t.Fatalf("round %d: WaitFor(%d) answered with %d values applied, want %d", round, foreign.Position, got, (round+1)*burst)
+		}
 	}
 }

@@ -276,3 +276,31 @@ func TestNewChecksAnExistingStreamAndNeverChangesIt(t *testing.T) {
 		t.Fatalf("New on a stream configured as it needs: %v", err)
 	}
 }
+
+// Subscribe tells, with each commit, how many matching commits follow it
+// (RecordedEvent.Pending): projection runners probe the store only at 0.
+func TestSubscribeReportsPending(t *testing.T) {
+	s, _ := newStore(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	for i, c := range []string{"a", "b", "a", "a"} {
+		sid := eventstore.StreamID{Context: c, Aggregate: "thing", ID: "x"}
+		if _, err := s.Append(ctx, sid, eventstore.Any, eventstore.Metadata{}, wrapperspb.Int64(int64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []uint64
+	err := s.Subscribe(ctx, 0, []string{eventstore.ContextFilter("a")}, func(commit []eventstore.RecordedEvent) error {
+		got = append(got, commit[0].Pending)
+		if len(got) == 3 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] != 2 || got[1] != 1 || got[2] != 0 {
+		t.Fatalf("pending = %v, want [2 1 0] (three commits of context a, in four)", got)
+	}
+}

@@ -558,7 +558,11 @@ func decodeMsg(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeCommit(sid, seq, msg.Data(), nil)
+	events, err := decodeCommit(sid, seq, msg.Data(), nil)
+	for i := range events {
+		events[i].Pending = md.NumPending
+	}
+	return events, err
 }
 
 // streamSequence reads the stream sequence out of a JetStream ack subject
