@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -46,6 +48,7 @@ func runDev(args []string) error {
 	natsSync := fs.String("nats-sync", "always", `when JetStream syncs the store to disk: "always" (every commit before it is acknowledged: a power loss loses nothing acknowledged) or an interval such as "2m" (faster writes; a power loss can lose up to that much acknowledged work)`)
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
+	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
 portal in one process on an embedded NATS with JetStream, its data in
 --data, and seeds the north-west demo data on the first start. Ctrl-C stops it; the next start
@@ -90,6 +93,7 @@ directory.
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	began := time.Now()
 
 	// Every service connects as its own NATS user (package natsperm), with
 	// a password generated into the data directory on the first start.
@@ -100,6 +104,9 @@ directory.
 	users, err := natsserver.ServiceUsers(creds)
 	if err != nil {
 		return err
+	}
+	if natsPort == 0 {
+		natsPort = -1 // port 0 picks a free one, as for the services (natsserver's 0 is 4222)
 	}
 	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users,
 		SyncAlways: syncAlways, SyncInterval: syncInterval})
@@ -133,37 +140,20 @@ directory.
 	if err != nil {
 		return err
 	}
-	// Reflection on: in the dev stack grpcurl needs no proto files.
-	fw, err := framework.Start(ctx, framework.Config{Addr: *frameworkAddr, Store: stores["framework"], Verifier: verifier, Logger: log, Reflection: true})
+	svcs, err := startServices(ctx, serviceConfig{stores: stores, verifier: verifier, log: log, framework: *frameworkAddr, purchasing: *purchasingAddr,
+		demand: *demandAddr, monitoring: *monitoringAddr, notify: *notifyAddr, portalURL: "http://" + *portalAddr}, true)
 	if err != nil {
 		return err
 	}
-	defer fw.Stop()
-	pu, err := purchasing.Start(ctx, purchasing.Config{Addr: *purchasingAddr, Store: stores["purchasing"], Verifier: verifier, Logger: log, Reflection: true})
-	if err != nil {
-		return err
+	defer svcs.stop()
+	if *exitWhenReady {
+		for _, name := range []string{"framework", "purchasing", "demand", "monitoring", "notify"} {
+			fmt.Printf("carecoop dev: %-10s ready after %v\n", name, svcs.ready[name].Round(time.Millisecond))
+		}
+		fmt.Printf("carecoop dev: all ready after %v; peak memory (VmHWM) %s\n", time.Since(began).Round(time.Millisecond), peakMemory())
+		return nil
 	}
-	defer pu.Stop()
-	de, err := demand.Start(ctx, demand.Config{Addr: *demandAddr, Store: stores["demand"], Verifier: verifier, Logger: log, Reflection: true})
-	if err != nil {
-		return err
-	}
-	defer de.Stop()
-
-	mo, err := monitoring.Start(ctx, monitoring.Config{Addr: *monitoringAddr, Store: stores["monitoring"], Verifier: verifier, Logger: log, Reflection: true})
-	if err != nil {
-		return err
-	}
-	defer mo.Stop()
-
-	// Notifications go to the dev outbox (ListOutbox, the portal's
-	// /dev/outbox), linking to this portal; nothing leaves the machine.
-	no, err := notify.Start(ctx, notify.Config{Addr: *notifyAddr, Store: stores["notify"], Verifier: verifier, Logger: log, Reflection: true},
-		notify.WithDev(true), notify.WithPortalURL("http://"+*portalAddr))
-	if err != nil {
-		return err
-	}
-	defer no.Stop()
+	fw, pu, de, mo, no := svcs.fw, svcs.pu, svcs.de, svcs.mo, svcs.no
 	if err := seedNotifyContacts(ctx, no.Addr.String(), key); err != nil {
 		return fmt.Errorf("seeding notify contacts: %w", err)
 	}
@@ -258,6 +248,110 @@ Ctrl-C stops; the next start resumes from the same data.
 	}
 }
 
+// serviceConfig is what startServices needs: a store (own NATS user) and an
+// address per service.
+type serviceConfig struct {
+	stores                                            map[string]*jetstream.Store
+	verifier                                          auth.Verifier
+	log                                               *zap.Logger
+	framework, purchasing, demand, monitoring, notify string
+	portalURL                                         string // notifications link here
+}
+
+// services are the running services of the stack.
+type services struct {
+	fw *framework.Running
+	pu *purchasing.Running
+	de *demand.Running
+	mo *monitoring.Running
+	no *notify.Running
+	// ready is how long each took to build its read models, from the call.
+	ready map[string]time.Duration
+}
+
+// stop stops the services started, the last first.
+func (s *services) stop() {
+	if s.no != nil {
+		s.no.Stop()
+	}
+	if s.mo != nil {
+		s.mo.Stop()
+	}
+	if s.de != nil {
+		s.de.Stop()
+	}
+	if s.pu != nil {
+		s.pu.Stop()
+	}
+	if s.fw != nil {
+		s.fw.Stop()
+	}
+}
+
+// startServices starts every service and returns once each has built its
+// read models. Concurrently: each catches up from its own connection and
+// none calls another while it starts, so the stack is ready when the
+// slowest is rather than after the sum of all (issue 16). concurrent false
+// starts them one after another, as before: BenchmarkDevColdStart's
+// baseline.
+func startServices(ctx context.Context, c serviceConfig, concurrent bool) (*services, error) {
+	s := &services{ready: map[string]time.Duration{}}
+	began := time.Now()
+	var mu sync.Mutex
+	// Reflection on: in the dev stack grpcurl needs no proto files.
+	starts := []func() error{
+		func() (err error) {
+			s.fw, err = framework.Start(ctx, framework.Config{Addr: c.framework, Store: c.stores["framework"], Verifier: c.verifier, Logger: c.log, Reflection: true})
+			return err
+		},
+		func() (err error) {
+			s.pu, err = purchasing.Start(ctx, purchasing.Config{Addr: c.purchasing, Store: c.stores["purchasing"], Verifier: c.verifier, Logger: c.log, Reflection: true})
+			return err
+		},
+		func() (err error) {
+			s.de, err = demand.Start(ctx, demand.Config{Addr: c.demand, Store: c.stores["demand"], Verifier: c.verifier, Logger: c.log, Reflection: true})
+			return err
+		},
+		func() (err error) {
+			s.mo, err = monitoring.Start(ctx, monitoring.Config{Addr: c.monitoring, Store: c.stores["monitoring"], Verifier: c.verifier, Logger: c.log, Reflection: true})
+			return err
+		},
+		func() (err error) {
+			// Notifications go to the dev outbox (ListOutbox, the portal's
+			// /dev/outbox), linking to this portal; nothing leaves the machine.
+			s.no, err = notify.Start(ctx, notify.Config{Addr: c.notify, Store: c.stores["notify"], Verifier: c.verifier, Logger: c.log, Reflection: true},
+				notify.WithDev(true), notify.WithPortalURL(c.portalURL))
+			return err
+		},
+	}
+	names := []string{"framework", "purchasing", "demand", "monitoring", "notify"}
+	errs := make([]error, len(starts))
+	run := func(i int) {
+		errs[i] = starts[i]()
+		mu.Lock()
+		s.ready[names[i]] = time.Since(began)
+		mu.Unlock()
+	}
+	if concurrent {
+		var wg sync.WaitGroup
+		for i := range starts {
+			wg.Go(func() { run(i) })
+		}
+		wg.Wait()
+	} else {
+		for i := range starts {
+			if run(i); errs[i] != nil {
+				break
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
 // loopbackAddr splits the dev NATS address, refusing a host other
 // machines could reach: the dev stack's credentials sit in its data
 // directory and its traffic is plaintext.
@@ -344,4 +438,18 @@ func parseSync(v string) (always bool, interval time.Duration, err error) {
 		return false, 0, fmt.Errorf(`%q is neither "always" nor a positive duration such as "2m"`, v)
 	}
 	return false, d, nil
+}
+
+// peakMemory is the process's peak resident set (Linux's VmHWM), or "unknown".
+func peakMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }

@@ -26,6 +26,7 @@ commands:
   import-903  compute a needs return from a council's SSDA903 extract on this
           machine and submit only the counts
   dead-letters  list the events reactions gave up on, and replay them
+  simulate  write a generated history into a dev data directory (scale tests)
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -50,6 +51,8 @@ func main() {
 		}
 	case "dead-letters":
 		err = runDeadLetters(os.Args[2:], os.Stdout)
+	case "simulate":
+		err = runSimulate(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
