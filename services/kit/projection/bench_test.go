@@ -61,21 +61,34 @@ func (p *probeCounter) FirstPositionAfter(ctx context.Context, after uint64, fil
 
 // BenchmarkProjectionCatchUp: Start over the replay fixture (100k one-event
 // commits of context "bench"), with the runner probing the store whenever a
-// commit moved it (before issue 16) and only when nothing is pending for it
-// (now), in the same run. "all" follows the whole stream; "two-filters"
+// commit moved it (before issue 16, "probe-every-commit", which also hands
+// several filters to the server) and only when nothing is pending for it
+// (now), in the same run; "server-filters" is now's runner with several
+// filters handed to the server (jetstream.WithServerFilters). "all" follows the whole stream; "two-filters"
 // follows a context with no commits and "bench", as the services follow
 // several contexts: a probe of the empty one makes the server look through
 // the rest of the stream. probes/op counts stream-info calls and direct gets;
 // cpu-µs/op is the process's CPU (client and embedded server) per event.
 func BenchmarkProjectionCatchUp(b *testing.B) {
 	r := jsbench.NewReplay(b, jsbench.ReplayEvents, nil)
+	// Before issue 16 several filters went to the server.
+	serverFiltered, err := jetstream.New(context.Background(), r.JS, jetstream.WithStreamName(r.Store.StreamName()), jetstream.WithServerFilters())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, filters := range []struct {
 		name    string
 		filters []string
 	}{{"all", nil}, {"two-filters", []string{eventstore.ContextFilter("quiet"), eventstore.ContextFilter("bench")}}} {
-		for _, mode := range []string{"probe-every-commit", "probe-when-idle"} {
+		for _, mode := range []string{"probe-every-commit", "probe-when-idle", "server-filters"} {
+			if mode == "server-filters" && len(filters.filters) < 2 {
+				continue
+			}
 			b.Run(filters.name+"/"+mode, func(b *testing.B) {
 				store := &probeCounter{Store: r.Store}
+				if mode != "probe-when-idle" {
+					store.Store = serverFiltered
+				}
 				cpu := cpuClock(b)
 				for range b.N {
 					var n int

@@ -35,6 +35,7 @@ type config struct {
 	versionCacheSize int
 	readBatch        int
 	subscribeBatch   int
+	serverFilters    bool
 	now              func() time.Time
 	log              *zap.Logger
 	// openAttemptTimeout bounds each of New's tries, so a request lost to
@@ -168,6 +169,17 @@ func WithRequestTimeout(d time.Duration) Option {
 			return fmt.Errorf("request timeout must be positive, got %s", d)
 		}
 		c.requestTimeout = d
+		return nil
+	}
+}
+
+// WithServerFilters makes Subscribe hand several filters to the server, as
+// it did before issue 16, instead of reading the whole stream and matching
+// subjects itself: cheaper only for a subscriber that follows a tiny part
+// of a stream with few subjects. BenchmarkProjectionCatchUp's baseline.
+func WithServerFilters() Option {
+	return func(c *config) error {
+		c.serverFilters = true
 		return nil
 	}
 }

@@ -487,6 +487,16 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, filters []string, h
 	if len(filters) == 0 {
 		filters = []string{eventstore.SubjectPrefix + ".>"}
 	}
+	// With several filters the server finds each next message by
+	// intersecting every block's subject tree with them (nats-server 2.15.2,
+	// msgBlock.firstMatchingMulti): its cost grows with the number of
+	// aggregates, and it took 83% of the dev stack's start-up CPU (issue 16,
+	// docs/benchmarks.md). Reading the whole stream and matching subjects
+	// here, before decoding, is far cheaper.
+	var match []string
+	if len(filters) > 1 && !s.cfg.serverFilters {
+		match, filters = filters, []string{eventstore.SubjectPrefix + ".>"}
+	}
 	cfg := natsjs.OrderedConsumerConfig{FilterSubjects: filters, DeliverPolicy: natsjs.DeliverAllPolicy}
 	if after > 0 {
 		cfg.DeliverPolicy = natsjs.DeliverByStartSequencePolicy
@@ -532,6 +542,9 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, filters []string, h
 		case msg := <-msgs:
 			if err := ctx.Err(); err != nil {
 				return err // select picks at random among ready cases
+			}
+			if match != nil && !matchesAny(msg.Subject(), match) {
+				continue
 			}
 			events, err := decodeMsg(msg)
 			if err != nil {
@@ -625,4 +638,32 @@ func isAPIError(err error, codes ...natsjs.ErrorCode) bool {
 		}
 	}
 	return false
+}
+
+// matchesAny reports whether subject matches one of the NATS subject
+// filters ('*' one token, '>' one or more at the end).
+func matchesAny(subject string, filters []string) bool {
+	for _, f := range filters {
+		if subjectMatches(subject, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func subjectMatches(subject, filter string) bool {
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		if ft == ">" && !fmore {
+			return subject != ""
+		}
+		st, srest, smore := strings.Cut(subject, ".")
+		if st == "" || ft != "*" && ft != st {
+			return false
+		}
+		if !fmore || !smore {
+			return fmore == smore
+		}
+		filter, subject = frest, srest
+	}
 }
