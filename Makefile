@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop
 DATA    ?= .carecoop
 
-.PHONY: run test test-faults bench proto proto-check templ templ-check assets screenshots lint tools tidy
+.PHONY: run test test-faults bench scale proto proto-check templ templ-check assets screenshots lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -48,6 +48,20 @@ bench:
 	cd services/demand && $(GO) test -run '^$$' -bench AggregateQuery -benchtime 2000x ./app
 	cd services/monitoring && $(GO) test -run '^$$' -bench 'RiskRecompute|RawJetStreamPublish' -benchtime 2000x ./app
 	cd services/notify && $(GO) test -run '^$$' -bench 'ReferralToChannel|RawJetStreamPublishConsume' -benchtime 200x ./app
+
+## scale: simulate a history (SCALE_EVENTS, 100k by default: the CI size;
+## SCALE=national for the national market) into a fresh data directory,
+## then cold-start the stack on it and print each service's time to ready
+## and the process's peak memory (issue 16)
+SCALE_EVENTS ?= 100000
+SCALE        ?= region
+scale:
+	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
+	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --scale $(SCALE) && \
+	$$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready \
+		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
+		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/templ: tools/protogen/go.mod

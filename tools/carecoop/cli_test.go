@@ -59,6 +59,7 @@ func TestHelpIsUsageOnStdoutAndExitsZero(t *testing.T) {
 		{[]string{"--help"}, []string{"usage: carecoop <command>"}},
 		{[]string{"dev", "-h"}, []string{"usage: carecoop dev [flags]", "-nats-addr", "-no-seed"}},
 		{[]string{"dev", "--help"}, []string{"usage: carecoop dev [flags]"}},
+		{[]string{"simulate", "-h"}, []string{"usage: carecoop simulate [flags]", "-events", "-scale", "-seed"}},
 		{[]string{"token", "-h"}, []string{"usage: carecoop token [flags]", "-org", "-role"}},
 		{[]string{"token", "--org", "council:352", "--help"}, []string{"usage: carecoop token [flags]"}},
 		{[]string{"import-903", "--help"}, []string{"usage: carecoop import-903 [flags]", "-episodes", "-header", "only those counts"}},

@@ -48,6 +48,7 @@ func simulate(ctx context.Context, js natsjs.JetStream, seed uint64, events int,
 	start := time.Date(2024, time.January, 1, 9, 0, 0, 0, time.UTC)
 	versions := map[eventstore.StreamID]uint64{}
 	written, pending := 0, 0
+	began := time.Now()
 	var futures []natsjs.PubAckFuture
 	flush := func() error {
 		select {
@@ -83,7 +84,7 @@ func simulate(ctx context.Context, js natsjs.JetStream, seed uint64, events int,
 				return err
 			}
 			if progress != nil {
-				fmt.Fprintf(progress, "\rsimulate: %d events", written)
+				fmt.Fprintf(progress, "\rsimulate: %d events (%.0f/s)", written, float64(written)/time.Since(began).Seconds())
 			}
 		}
 		return nil
