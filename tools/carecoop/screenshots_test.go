@@ -74,7 +74,8 @@ func TestScreenshots(t *testing.T) {
 		[2]string{"/referrals/new/child", "commissioner-place-a-child"},
 		[2]string{"/placements", "commissioner-placements"},
 		[2]string{`#main-content table a[href^="/placements/"]`, "commissioner-placement"},
-		[2]string{"/alerts", "commissioner-alerts"}, [2]string{"/demand", "council-demand"})
+		[2]string{"/alerts", "commissioner-alerts"}, [2]string{"/demand", "council-demand"},
+		[2]string{"/notifications", "commissioner-notifications"}, [2]string{"/dev/outbox", "dev-outbox"})
 
 	as("council:352", "council analyst")
 	pages([2]string{"/", "analyst-home"}, [2]string{"/needs", "analyst-needs"}, [2]string{"/needs/new", "analyst-needs-new"})
