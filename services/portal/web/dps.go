@@ -4,10 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/view"
@@ -165,26 +161,4 @@ var dpsRules = map[string]string{
 
 // dpsRuleWords rewrites a broken DPS rule's description in the lead's
 // words (see dpsRules); any other error is returned as it is.
-func dpsRuleWords(err error) error {
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != codes.FailedPrecondition {
-		return err
-	}
-	for _, d := range st.Details() {
-		pf, ok := d.(*errdetails.PreconditionFailure)
-		if !ok || len(pf.GetViolations()) == 0 {
-			continue
-		}
-		words, ok := dpsRules[pf.GetViolations()[0].GetType()]
-		if !ok {
-			return err
-		}
-		out, derr := status.New(codes.FailedPrecondition, words).WithDetails(&errdetails.PreconditionFailure{
-			Violations: []*errdetails.PreconditionFailure_Violation{{Type: pf.GetViolations()[0].GetType(), Subject: pf.GetViolations()[0].GetSubject(), Description: words}}})
-		if derr != nil {
-			return err
-		}
-		return out.Err()
-	}
-	return err
-}
+func dpsRuleWords(err error) error { return sayRule(err, inTable(dpsRules)) }

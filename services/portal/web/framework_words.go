@@ -69,29 +69,13 @@ func closes(format string) func(*frameworkv1.Framework) string {
 // inWords is err with a framework rule said in words (fw, when known, the
 // framework it was refused on). Other errors pass unchanged; nil stays nil.
 func inWords(err error, fw *frameworkv1.Framework) error {
-	st, ok := status.FromError(err)
-	if err == nil || !ok || st.Code() != codes.FailedPrecondition {
-		return err
-	}
-	for _, d := range st.Details() {
-		pf, ok := d.(*errdetails.PreconditionFailure)
-		if !ok || len(pf.GetViolations()) == 0 {
-			continue
-		}
-		words, known := ruleWords[pf.GetViolations()[0].GetType()]
+	return sayRule(err, func(rule string) (string, bool) {
+		words, known := ruleWords[rule]
 		if !known {
-			return err
+			return "", false
 		}
-		msg := words(fw)
-		out, derr := status.New(codes.FailedPrecondition, msg).WithDetails(&errdetails.PreconditionFailure{
-			Violations: []*errdetails.PreconditionFailure_Violation{{Type: pf.GetViolations()[0].GetType(), Subject: pf.GetViolations()[0].GetSubject(), Description: msg}},
-		})
-		if derr != nil {
-			return err
-		}
-		return out.Err()
-	}
-	return err
+		return words(fw), true
+	})
 }
 
 // mapFields is err with each field violation's path rewritten by to: a

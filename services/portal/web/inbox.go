@@ -7,9 +7,6 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/portal/view"
@@ -158,30 +155,7 @@ func inboxRuleWords(r *purchasingv1.ReferralView) map[string]string {
 
 // inboxInWords is err with a service rule said in words from words (by
 // the rule's identifier); other errors pass unchanged.
-func inboxInWords(err error, words map[string]string) error {
-	st, ok := status.FromError(err)
-	if err == nil || !ok || st.Code() != codes.FailedPrecondition {
-		return err
-	}
-	for _, d := range st.Details() {
-		pf, ok := d.(*errdetails.PreconditionFailure)
-		if !ok || len(pf.GetViolations()) == 0 {
-			continue
-		}
-		msg, known := words[pf.GetViolations()[0].GetType()]
-		if !known {
-			return err
-		}
-		out, derr := status.New(codes.FailedPrecondition, msg).WithDetails(&errdetails.PreconditionFailure{
-			Violations: []*errdetails.PreconditionFailure_Violation{{Type: pf.GetViolations()[0].GetType(), Description: msg}},
-		})
-		if derr != nil {
-			return err
-		}
-		return out.Err()
-	}
-	return err
-}
+func inboxInWords(err error, words map[string]string) error { return sayRule(err, inTable(words)) }
 
 // inboxForm shows an answer's form page (the shared command page), with
 // 422 when it shows errors.

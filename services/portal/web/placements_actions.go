@@ -1,7 +1,6 @@
 package web
 
 import (
-	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,9 +10,8 @@ import (
 )
 
 // plcRules are the monitoring rules a commissioner's form can still break
-// (another tab, another person), in the commissioner's words. They join
-// the portal's rule words, which dpsRuleWords applies: the service's own
-// descriptions name ids and codes.
+// (another tab, another person), in the commissioner's words: the
+// service's own descriptions name ids and codes.
 var plcRules = map[string]string{
 	"monitoring.start_outcome_already_recorded": "The outcomes at the start are already recorded: record a review instead.",
 	"monitoring.review_before_start_outcome":    "Record the outcomes at the start first: a review is measured against them.",
@@ -25,8 +23,6 @@ var plcRules = map[string]string{
 	"monitoring.follow_up_before_visit":         "The action must be due after the visit.",
 	"monitoring.council_has_no_placement_there": "Your council has no child placed at this home, so it cannot record a visit.",
 }
-
-func init() { maps.Copy(dpsRules, plcRules) }
 
 // What a commissioner records about a placement: outcomes at the start and
 // at reviews, a quality visit to the home, and the placement's end. Each
@@ -158,7 +154,7 @@ func (s *Server) plcRecordOutcome(q *rq) error {
 		res, err := s.monitoring.RecordOutcome(q.ctx, &monitoringv1.RecordOutcomeRequest{RequestId: requestID, ContractId: c.GetContractId(), Point: point, RecordedOn: date,
 			Scores: &monitoringv1.OutcomeScores{Stability: scores["scores-stability"], Education: scores["scores-education"],
 				Health: scores["scores-health"], Wellbeing: scores["scores-wellbeing"], ChildsView: scores["scores-childs_view"]}})
-		return res.GetPosition(), dpsRuleWords(err)
+		return res.GetPosition(), sayRule(err, inTable(plcRules))
 	}, "/placements/"+c.GetContractId(), banner, again)
 }
 
@@ -231,7 +227,7 @@ func (s *Server) plcEnd(q *rq) error {
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.EndPlacement(q.ctx, &monitoringv1.EndPlacementRequest{RequestId: requestID, ContractId: c.GetContractId(), EndDate: date,
 			ReasonCode: code, Reason: plcTrim(q.r, "reason")})
-		return res.GetPosition(), dpsRuleWords(err)
+		return res.GetPosition(), sayRule(err, inTable(plcRules))
 	}, "/placements/"+c.GetContractId()+"/ended", "", again)
 }
 
@@ -305,6 +301,6 @@ func (s *Server) plcRecordVisit(q *rq) error {
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.monitoring.RecordQualityVisit(q.ctx, &monitoringv1.RecordQualityVisitRequest{RequestId: requestID, Urn: c.GetSettingUrn(), VisitedOn: date,
 			Rating: monitoringv1.VisitRating(rating), Findings: findings, Actions: actions})
-		return res.GetPosition(), dpsRuleWords(err)
+		return res.GetPosition(), sayRule(err, inTable(plcRules))
 	}, "/placements/"+c.GetContractId(), "Your quality visit is recorded", again)
 }

@@ -1,11 +1,5 @@
 package web
 
-import (
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-)
-
 // provRules are the rules a provider's command can break, in the words the
 // provider reads (the service's own name ids and codes). A rule not listed
 // keeps the service's words.
@@ -29,27 +23,4 @@ var provRules = map[string]string{
 
 // provRuleWords rewrites a broken rule's description in the provider's
 // words, keeping the rule (so the form shows it as a rule).
-func provRuleWords(err error) error {
-	st, ok := status.FromError(err)
-	if !ok || st.Code() != codes.FailedPrecondition {
-		return err
-	}
-	for _, d := range st.Details() {
-		pf, ok := d.(*errdetails.PreconditionFailure)
-		if !ok || len(pf.GetViolations()) == 0 {
-			continue
-		}
-		v := pf.GetViolations()[0]
-		words, ok := provRules[v.GetType()]
-		if !ok {
-			return err
-		}
-		out, derr := status.New(codes.FailedPrecondition, words).WithDetails(&errdetails.PreconditionFailure{
-			Violations: []*errdetails.PreconditionFailure_Violation{{Type: v.GetType(), Subject: v.GetSubject(), Description: words}}})
-		if derr != nil {
-			return err
-		}
-		return out.Err()
-	}
-	return err
-}
+func provRuleWords(err error) error { return sayRule(err, inTable(provRules)) }

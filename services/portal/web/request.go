@@ -166,6 +166,40 @@ func (q *rq) errorPage(code int, heading string, lines ...string) {
 	}
 }
 
+// sayRule is err with a broken service rule said in the person's words:
+// words gives them for the rule's identifier (false keeps the service's
+// own, which name ids and codes). The rule stays a rule, so a form shows it
+// as one; any other error passes unchanged.
+func sayRule(err error, words func(rule string) (string, bool)) error {
+	st, ok := status.FromError(err)
+	if err == nil || !ok || st.Code() != codes.FailedPrecondition {
+		return err
+	}
+	for _, d := range st.Details() {
+		pf, ok := d.(*errdetails.PreconditionFailure)
+		if !ok || len(pf.GetViolations()) == 0 {
+			continue
+		}
+		v := pf.GetViolations()[0]
+		msg, known := words(v.GetType())
+		if !known {
+			return err
+		}
+		out, derr := status.New(codes.FailedPrecondition, msg).WithDetails(&errdetails.PreconditionFailure{
+			Violations: []*errdetails.PreconditionFailure_Violation{{Type: v.GetType(), Subject: v.GetSubject(), Description: msg}}})
+		if derr != nil {
+			return err
+		}
+		return out.Err()
+	}
+	return err
+}
+
+// inTable is sayRule's words from a table of them.
+func inTable(words map[string]string) func(string) (string, bool) {
+	return func(rule string) (string, bool) { w, ok := words[rule]; return w, ok }
+}
+
 // formErrors turns a refused command into the form's errors: each field
 // violation linked to its field, a broken rule in its own words. ok is false
 // for errors a form cannot show (the caller fails the page with them).
