@@ -2,9 +2,11 @@ package bus_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
 	"github.com/carecoop/carecoop/services/kit/bus"
@@ -24,18 +26,6 @@ const reactionDeadline = 5 * time.Second
 // and its reaction land within reactionDeadline of the event.
 func TestFaultReplicaDiesMidReaction(t *testing.T) {
 	nc, srv := natstest.JetStream(t)
-	jsOf := func() natsjs.JetStream {
-		c, err := srv.Connect()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		js, err := natsjs.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return js
-	}
 	js, err := natsjs.New(nc)
 	if err != nil {
 		t.Fatal(err)
@@ -47,49 +37,57 @@ func TestFaultReplicaDiesMidReaction(t *testing.T) {
 	// The production configuration: only the name and the filter.
 	cfg := bus.Config{Durable: "reaction", FilterSubjects: []string{eventstore.ContextFilter("purchasing")}}
 
-	// Replica A: takes the event and never finishes it, as a process
-	// killed mid-handler.
-	aConn, err := srv.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(aConn.Close)
-	aJS, err := natsjs.New(aConn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	taken := make(chan struct{}, 1)
-	start(t, aJS, cfg, func(ctx context.Context, e eventstore.RecordedEvent) error {
-		taken <- struct{}{}
-		<-ctx.Done() // the process is gone; nothing here runs again
-		return ctx.Err()
-	})
-	// Replica B starts once the consumer exists, so A is the one that
-	// has the event (one message in flight).
-	waitConsumer(t, js, cfg.Durable)
-	landed := make(chan time.Time, 1)
-	start(t, jsOf(), cfg, func(ctx context.Context, e eventstore.RecordedEvent) error {
-		if label(e) == "inadequate" {
-			select {
-			case landed <- time.Now():
-			default:
-			}
+	// Two replicas, each on its own connection. Either may be delivered
+	// the event first (both are pulling); whichever is takes it and never
+	// finishes, as a process killed mid-handler, and the test then kills
+	// that replica's connection. The other must land the reaction.
+	var (
+		first  atomic.Bool
+		taken  = make(chan int, 1)
+		landed = make(chan time.Time, 1)
+		conns  [2]*nats.Conn
+	)
+	for i := range conns {
+		c, err := srv.Connect()
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
+		t.Cleanup(c.Close)
+		conns[i] = c
+		rjs, err := natsjs.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(t, rjs, cfg, func(ctx context.Context, e eventstore.RecordedEvent) error {
+			if first.CompareAndSwap(false, true) {
+				taken <- i
+				<-ctx.Done() // the process is gone; nothing here runs again
+				return ctx.Err()
+			}
+			if label(e) == "inadequate" {
+				select {
+				case landed <- time.Now():
+				default:
+				}
+			}
+			return nil
+		})
+	}
+	waitConsumer(t, js, cfg.Durable)
 
 	appended := time.Now()
 	appendEvents(t, s, sid("purchasing", "provider", "p1"), eventstore.Metadata{}, str("inadequate"))
+	var dead int
 	select {
-	case <-taken:
+	case dead = <-taken:
 	case <-time.After(waitLimit):
-		t.Fatal("replica A never got the event")
+		t.Fatal("no replica got the event")
 	}
-	aConn.Close() // killed: no ack, no nak, no more progress
+	conns[dead].Close() // killed: no ack, no nak, no more progress
 
 	select {
 	case at := <-landed:
-		t.Logf("reaction landed on replica B %s after its event", at.Sub(appended).Round(time.Millisecond))
+		t.Logf("reaction landed on the other replica %s after its event", at.Sub(appended).Round(time.Millisecond))
 	case <-time.After(time.Until(appended.Add(reactionDeadline))):
 		t.Fatalf("the reaction had not landed %s after its event: the dead replica's message waits for the AckWait", reactionDeadline)
 	}
