@@ -1292,7 +1292,9 @@ type ReferralCreated struct {
 	Need       *Need                  `protobuf:"bytes,5,opt,name=need,proto3" json:"need,omitempty"`
 	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Name of the DPS category, so consumers need no lookup.
-	CategoryName  string `protobuf:"bytes,7,opt,name=category_name,json=categoryName,proto3" json:"category_name,omitempty"`
+	CategoryName string `protobuf:"bytes,7,opt,name=category_name,json=categoryName,proto3" json:"category_name,omitempty"`
+	// Set when the referral calls off from a framework lot.
+	CallOff       *CallOff `protobuf:"bytes,8,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1374,6 +1376,13 @@ func (x *ReferralCreated) GetCategoryName() string {
 		return x.CategoryName
 	}
 	return ""
+}
+
+func (x *ReferralCreated) GetCallOff() *CallOff {
+	if x != nil {
+		return x.CallOff
+	}
+	return nil
 }
 
 // The settings the referral was sent to, ranked, with why each matched.
@@ -1623,8 +1632,10 @@ type PlacementAwarded struct {
 	Reason                string                 `protobuf:"bytes,19,opt,name=reason,proto3" json:"reason,omitempty"`
 	// From referral to award.
 	SecondsToPlacement int64 `protobuf:"varint,20,opt,name=seconds_to_placement,json=secondsToPlacement,proto3" json:"seconds_to_placement,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Set when the placement is a call-off from a framework lot.
+	CallOff       *CallOff `protobuf:"bytes,21,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PlacementAwarded) Reset() {
@@ -1795,6 +1806,13 @@ func (x *PlacementAwarded) GetSecondsToPlacement() int64 {
 		return x.SecondsToPlacement
 	}
 	return 0
+}
+
+func (x *PlacementAwarded) GetCallOff() *CallOff {
+	if x != nil {
+		return x.CallOff
+	}
+	return nil
 }
 
 // An offer that can no longer be accepted; its provider is told why.
@@ -2055,7 +2073,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"consortium\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"risk_level\x18\x06 \x01(\tR\triskLevel\"\x95\x02\n" +
+	"risk_level\x18\x06 \x01(\tR\triskLevel\"\xd1\x02\n" +
 	"\x0fReferralCreated\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -2067,7 +2085,8 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\x04need\x18\x05 \x01(\v2\x1c.carecoop.purchasing.v1.NeedR\x04need\x129\n" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12#\n" +
-	"\rcategory_name\x18\a \x01(\tR\fcategoryName\"\x94\x01\n" +
+	"\rcategory_name\x18\a \x01(\tR\fcategoryName\x12:\n" +
+	"\bcall_off\x18\b \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"\x94\x01\n" +
 	"\x0fReferralMatched\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12@\n" +
@@ -2092,7 +2111,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
 	"providerId\x12=\n" +
 	"\x06reason\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonR\x06reason\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"\xf1\x05\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xad\x06\n" +
 	"\x10PlacementAwarded\x12!\n" +
 	"\fplacement_id\x18\x01 \x01(\tR\vplacementId\x12\x1f\n" +
 	"\vreferral_id\x18\x02 \x01(\tR\n" +
@@ -2121,7 +2140,8 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\fsetting_type\x18\x11 \x01(\x0e2#.carecoop.purchasing.v1.SettingTypeR\vsettingType\x12#\n" +
 	"\rsibling_count\x18\x12 \x01(\rR\fsiblingCount\x12\x16\n" +
 	"\x06reason\x18\x13 \x01(\tR\x06reason\x120\n" +
-	"\x14seconds_to_placement\x18\x14 \x01(\x03R\x12secondsToPlacement\"\x82\x01\n" +
+	"\x14seconds_to_placement\x18\x14 \x01(\x03R\x12secondsToPlacement\x12:\n" +
+	"\bcall_off\x18\x15 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"\x82\x01\n" +
 	"\vOfferClosed\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x19\n" +
@@ -2183,9 +2203,10 @@ var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*CriterionAnswer)(nil),        // 31: carecoop.purchasing.v1.CriterionAnswer
 	(*Need)(nil),                   // 32: carecoop.purchasing.v1.Need
 	(*timestamppb.Timestamp)(nil),  // 33: google.protobuf.Timestamp
-	(*MatchedSetting)(nil),         // 34: carecoop.purchasing.v1.MatchedSetting
-	(DeclineReason)(0),             // 35: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),  // 36: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(*CallOff)(nil),                // 34: carecoop.purchasing.v1.CallOff
+	(*MatchedSetting)(nil),         // 35: carecoop.purchasing.v1.MatchedSetting
+	(DeclineReason)(0),             // 36: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),  // 37: carecoop.purchasing.v1.ReferralWithdrawalReason
 }
 var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
 	26, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
@@ -2198,15 +2219,17 @@ var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
 	31, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
 	32, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
 	33, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
-	34, // 10: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	35, // 11: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	29, // 12: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	36, // 13: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	34, // 10: carecoop.purchasing.v1.ReferralCreated.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	35, // 11: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	36, // 12: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	29, // 13: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	34, // 14: carecoop.purchasing.v1.PlacementAwarded.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	37, // 15: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_events_proto_init() }

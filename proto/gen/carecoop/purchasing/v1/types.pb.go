@@ -647,6 +647,58 @@ func (ReferralWithdrawalReason) EnumDescriptor() ([]byte, []int) {
 	return file_carecoop_purchasing_v1_types_proto_rawDescGZIP(), []int{10}
 }
 
+// How a council calls off from a framework lot.
+type CallOffMethod int32
+
+const (
+	CallOffMethod_CALL_OFF_METHOD_UNSPECIFIED CallOffMethod = 0
+	// To the highest-ranked provider of the lot with a suitable vacancy.
+	CallOffMethod_CALL_OFF_METHOD_DIRECT_AWARD CallOffMethod = 1
+	// A referral restricted to the lot's providers, on the lot's terms.
+	CallOffMethod_CALL_OFF_METHOD_FURTHER_COMPETITION CallOffMethod = 2
+)
+
+// Enum value maps for CallOffMethod.
+var (
+	CallOffMethod_name = map[int32]string{
+		0: "CALL_OFF_METHOD_UNSPECIFIED",
+		1: "CALL_OFF_METHOD_DIRECT_AWARD",
+		2: "CALL_OFF_METHOD_FURTHER_COMPETITION",
+	}
+	CallOffMethod_value = map[string]int32{
+		"CALL_OFF_METHOD_UNSPECIFIED":         0,
+		"CALL_OFF_METHOD_DIRECT_AWARD":        1,
+		"CALL_OFF_METHOD_FURTHER_COMPETITION": 2,
+	}
+)
+
+func (x CallOffMethod) Enum() *CallOffMethod {
+	p := new(CallOffMethod)
+	*p = x
+	return p
+}
+
+func (x CallOffMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CallOffMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_carecoop_purchasing_v1_types_proto_enumTypes[11].Descriptor()
+}
+
+func (CallOffMethod) Type() protoreflect.EnumType {
+	return &file_carecoop_purchasing_v1_types_proto_enumTypes[11]
+}
+
+func (x CallOffMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CallOffMethod.Descriptor instead.
+func (CallOffMethod) EnumDescriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_types_proto_rawDescGZIP(), []int{11}
+}
+
 type Contact struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1868,6 +1920,86 @@ func (x *MatchedSetting) GetReasons() []*MatchReason {
 	return nil
 }
 
+// A placement made under a framework lot rather than the DPS.
+type CallOff struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId       string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	Method      CallOffMethod          `protobuf:"varint,3,opt,name=method,proto3,enum=carecoop.purchasing.v1.CallOffMethod" json:"method,omitempty"`
+	// Provider ids of the lot in the rank order the call-off followed.
+	Ranking []string `protobuf:"bytes,4,rep,name=ranking,proto3" json:"ranking,omitempty"`
+	// Why the call-off went where it did, e.g. which higher-ranked providers
+	// were passed over and why.
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallOff) Reset() {
+	*x = CallOff{}
+	mi := &file_carecoop_purchasing_v1_types_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallOff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallOff) ProtoMessage() {}
+
+func (x *CallOff) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_types_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallOff.ProtoReflect.Descriptor instead.
+func (*CallOff) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_types_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CallOff) GetFrameworkId() string {
+	if x != nil {
+		return x.FrameworkId
+	}
+	return ""
+}
+
+func (x *CallOff) GetLotId() string {
+	if x != nil {
+		return x.LotId
+	}
+	return ""
+}
+
+func (x *CallOff) GetMethod() CallOffMethod {
+	if x != nil {
+		return x.Method
+	}
+	return CallOffMethod_CALL_OFF_METHOD_UNSPECIFIED
+}
+
+func (x *CallOff) GetRanking() []string {
+	if x != nil {
+		return x.Ranking
+	}
+	return nil
+}
+
+func (x *CallOff) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_carecoop_purchasing_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
@@ -2000,7 +2132,13 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\vfree_places\x18\n" +
 	" \x01(\rR\n" +
 	"freePlaces\x12=\n" +
-	"\areasons\x18\v \x03(\v2#.carecoop.purchasing.v1.MatchReasonR\areasons*\xe2\x01\n" +
+	"\areasons\x18\v \x03(\v2#.carecoop.purchasing.v1.MatchReasonR\areasons\"\xb4\x01\n" +
+	"\aCallOff\x12!\n" +
+	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
+	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12=\n" +
+	"\x06method\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.CallOffMethodR\x06method\x12\x18\n" +
+	"\aranking\x18\x04 \x03(\tR\aranking\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason*\xe2\x01\n" +
 	"\vSettingType\x12\x1c\n" +
 	"\x18SETTING_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSETTING_TYPE_CHILDRENS_HOME\x10\x01\x12!\n" +
@@ -2072,7 +2210,11 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"+REFERRAL_WITHDRAWAL_REASON_PLACED_ELSEWHERE\x10\x01\x12+\n" +
 	"'REFERRAL_WITHDRAWAL_REASON_NEED_CHANGED\x10\x02\x120\n" +
 	",REFERRAL_WITHDRAWAL_REASON_NO_SUITABLE_OFFER\x10\x03\x12$\n" +
-	" REFERRAL_WITHDRAWAL_REASON_OTHER\x10\x04BLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1;purchasingv1b\x06proto3"
+	" REFERRAL_WITHDRAWAL_REASON_OTHER\x10\x04*{\n" +
+	"\rCallOffMethod\x12\x1f\n" +
+	"\x1bCALL_OFF_METHOD_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cCALL_OFF_METHOD_DIRECT_AWARD\x10\x01\x12'\n" +
+	"#CALL_OFF_METHOD_FURTHER_COMPETITION\x10\x02BLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1;purchasingv1b\x06proto3"
 
 var (
 	file_carecoop_purchasing_v1_types_proto_rawDescOnce sync.Once
@@ -2086,8 +2228,8 @@ func file_carecoop_purchasing_v1_types_proto_rawDescGZIP() []byte {
 	return file_carecoop_purchasing_v1_types_proto_rawDescData
 }
 
-var file_carecoop_purchasing_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
-var file_carecoop_purchasing_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_carecoop_purchasing_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
+var file_carecoop_purchasing_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_carecoop_purchasing_v1_types_proto_goTypes = []any{
 	(SettingType)(0),              // 0: carecoop.purchasing.v1.SettingType
 	(OfstedGrade)(0),              // 1: carecoop.purchasing.v1.OfstedGrade
@@ -2100,27 +2242,29 @@ var file_carecoop_purchasing_v1_types_proto_goTypes = []any{
 	(Sex)(0),                      // 8: carecoop.purchasing.v1.Sex
 	(DeclineReason)(0),            // 9: carecoop.purchasing.v1.DeclineReason
 	(ReferralWithdrawalReason)(0), // 10: carecoop.purchasing.v1.ReferralWithdrawalReason
-	(*Contact)(nil),               // 11: carecoop.purchasing.v1.Contact
-	(*ProviderProfile)(nil),       // 12: carecoop.purchasing.v1.ProviderProfile
-	(*Setting)(nil),               // 13: carecoop.purchasing.v1.Setting
-	(*Accreditation)(nil),         // 14: carecoop.purchasing.v1.Accreditation
-	(*Category)(nil),              // 15: carecoop.purchasing.v1.Category
-	(*SelectionCriterion)(nil),    // 16: carecoop.purchasing.v1.SelectionCriterion
-	(*DpsTerms)(nil),              // 17: carecoop.purchasing.v1.DpsTerms
-	(*CriterionAnswer)(nil),       // 18: carecoop.purchasing.v1.CriterionAnswer
-	(*Risks)(nil),                 // 19: carecoop.purchasing.v1.Risks
-	(*Need)(nil),                  // 20: carecoop.purchasing.v1.Need
-	(*MatchReason)(nil),           // 21: carecoop.purchasing.v1.MatchReason
-	(*MatchedSetting)(nil),        // 22: carecoop.purchasing.v1.MatchedSetting
+	(CallOffMethod)(0),            // 11: carecoop.purchasing.v1.CallOffMethod
+	(*Contact)(nil),               // 12: carecoop.purchasing.v1.Contact
+	(*ProviderProfile)(nil),       // 13: carecoop.purchasing.v1.ProviderProfile
+	(*Setting)(nil),               // 14: carecoop.purchasing.v1.Setting
+	(*Accreditation)(nil),         // 15: carecoop.purchasing.v1.Accreditation
+	(*Category)(nil),              // 16: carecoop.purchasing.v1.Category
+	(*SelectionCriterion)(nil),    // 17: carecoop.purchasing.v1.SelectionCriterion
+	(*DpsTerms)(nil),              // 18: carecoop.purchasing.v1.DpsTerms
+	(*CriterionAnswer)(nil),       // 19: carecoop.purchasing.v1.CriterionAnswer
+	(*Risks)(nil),                 // 20: carecoop.purchasing.v1.Risks
+	(*Need)(nil),                  // 21: carecoop.purchasing.v1.Need
+	(*MatchReason)(nil),           // 22: carecoop.purchasing.v1.MatchReason
+	(*MatchedSetting)(nil),        // 23: carecoop.purchasing.v1.MatchedSetting
+	(*CallOff)(nil),               // 24: carecoop.purchasing.v1.CallOff
 }
 var file_carecoop_purchasing_v1_types_proto_depIdxs = []int32{
-	11, // 0: carecoop.purchasing.v1.ProviderProfile.contacts:type_name -> carecoop.purchasing.v1.Contact
+	12, // 0: carecoop.purchasing.v1.ProviderProfile.contacts:type_name -> carecoop.purchasing.v1.Contact
 	0,  // 1: carecoop.purchasing.v1.Setting.type:type_name -> carecoop.purchasing.v1.SettingType
 	1,  // 2: carecoop.purchasing.v1.Setting.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
 	2,  // 3: carecoop.purchasing.v1.Accreditation.kind:type_name -> carecoop.purchasing.v1.AccreditationKind
 	0,  // 4: carecoop.purchasing.v1.Category.setting_types:type_name -> carecoop.purchasing.v1.SettingType
-	15, // 5: carecoop.purchasing.v1.DpsTerms.categories:type_name -> carecoop.purchasing.v1.Category
-	16, // 6: carecoop.purchasing.v1.DpsTerms.selection_criteria:type_name -> carecoop.purchasing.v1.SelectionCriterion
+	16, // 5: carecoop.purchasing.v1.DpsTerms.categories:type_name -> carecoop.purchasing.v1.Category
+	17, // 6: carecoop.purchasing.v1.DpsTerms.selection_criteria:type_name -> carecoop.purchasing.v1.SelectionCriterion
 	1,  // 7: carecoop.purchasing.v1.DpsTerms.min_ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
 	8,  // 8: carecoop.purchasing.v1.Need.sex:type_name -> carecoop.purchasing.v1.Sex
 	3,  // 9: carecoop.purchasing.v1.Need.needed_by:type_name -> carecoop.purchasing.v1.NeededBy
@@ -2130,15 +2274,16 @@ var file_carecoop_purchasing_v1_types_proto_depIdxs = []int32{
 	4,  // 13: carecoop.purchasing.v1.Need.foster_care:type_name -> carecoop.purchasing.v1.Suitability
 	4,  // 14: carecoop.purchasing.v1.Need.residential_care:type_name -> carecoop.purchasing.v1.Suitability
 	4,  // 15: carecoop.purchasing.v1.Need.supported_accommodation:type_name -> carecoop.purchasing.v1.Suitability
-	19, // 16: carecoop.purchasing.v1.Need.risks:type_name -> carecoop.purchasing.v1.Risks
+	20, // 16: carecoop.purchasing.v1.Need.risks:type_name -> carecoop.purchasing.v1.Risks
 	0,  // 17: carecoop.purchasing.v1.MatchedSetting.setting_type:type_name -> carecoop.purchasing.v1.SettingType
 	1,  // 18: carecoop.purchasing.v1.MatchedSetting.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	21, // 19: carecoop.purchasing.v1.MatchedSetting.reasons:type_name -> carecoop.purchasing.v1.MatchReason
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	22, // 19: carecoop.purchasing.v1.MatchedSetting.reasons:type_name -> carecoop.purchasing.v1.MatchReason
+	11, // 20: carecoop.purchasing.v1.CallOff.method:type_name -> carecoop.purchasing.v1.CallOffMethod
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_types_proto_init() }
@@ -2155,8 +2300,8 @@ func file_carecoop_purchasing_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_purchasing_v1_types_proto_rawDesc), len(file_carecoop_purchasing_v1_types_proto_rawDesc)),
-			NumEnums:      11,
-			NumMessages:   12,
+			NumEnums:      12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
