@@ -1,10 +1,10 @@
 # carecoop: every target works on a fresh machine with only Go (and make).
 GO      ?= go
 BIN     := $(CURDIR)/bin
-MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop
+MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop deploy
 DATA    ?= .carecoop
 
-.PHONY: run test test-faults bench scale proto proto-check templ templ-check assets screenshots lint tools tidy
+.PHONY: run test test-faults fuzz bench scale proto proto-check templ templ-check assets screenshots lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -40,6 +40,19 @@ test-faults:
 		[ $$rc = 0 ] || failed="$$failed $$m"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "== fault tests FAILED in:$$failed"; exit 1; fi; echo "== fault tests passed"
+
+## fuzz: every Go fuzz target (func Fuzz* in a _test.go file), one after
+## another, FUZZTIME each (go test -fuzz takes one target per run). A crasher
+## is written to the package's testdata/fuzz: commit it with the fix, and it
+## runs as a seed in make test from then on.
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for f in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' services tools deploy proto | sort); do \
+		d=$$(dirname $$f); \
+		for t in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "== $$d $$t"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) .); \
+		done; \
+	done; echo "== fuzz targets passed"
 
 ## bench: every benchmark, each compared with raw JetStream in the same run
 bench:
