@@ -689,12 +689,22 @@ func (x *LotAward) GetAdmitted() []*AdmittedProvider {
 }
 
 type FrameworkAwarded struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FrameworkId   string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
-	Lots          []*LotAward            `protobuf:"bytes,2,rep,name=lots,proto3" json:"lots,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	// Each lot's admitted providers, in rank order (rank 1 first): the
+	// ranking a direct award call-off follows.
+	Lots   []*LotAward `protobuf:"bytes,2,rep,name=lots,proto3" json:"lots,omitempty"`
+	Reason string      `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The day the contract award notice was published, YYYY-MM-DD: the first
+	// day of the standstill. Empty on awards recorded before the standstill
+	// was kept.
+	NoticePublishedOn string `protobuf:"bytes,4,opt,name=notice_published_on,json=noticePublishedOn,proto3" json:"notice_published_on,omitempty"`
+	// The last day of the standstill, YYYY-MM-DD: eight working days (England
+	// and Wales) beginning with notice_published_on (Procurement Act 2023
+	// s.51). The framework may be activated from the next day. Empty as above.
+	StandstillEnds string `protobuf:"bytes,5,opt,name=standstill_ends,json=standstillEnds,proto3" json:"standstill_ends,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *FrameworkAwarded) Reset() {
@@ -744,6 +754,20 @@ func (x *FrameworkAwarded) GetLots() []*LotAward {
 func (x *FrameworkAwarded) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *FrameworkAwarded) GetNoticePublishedOn() string {
+	if x != nil {
+		return x.NoticePublishedOn
+	}
+	return ""
+}
+
+func (x *FrameworkAwarded) GetStandstillEnds() string {
+	if x != nil {
+		return x.StandstillEnds
 	}
 	return ""
 }
@@ -921,6 +945,128 @@ func (x *FrameworkExpired) GetEnd() string {
 	return ""
 }
 
+// A council called off from one of the framework's lots: purchasing
+// awarded a placement under the lot (the event's causation is purchasing's
+// PlacementAwarded). Recorded by the framework service, not decided by it.
+type CallOffRecorded struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
+	LotId       string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	// DfE LA code of the council that placed.
+	Council    string        `protobuf:"bytes,3,opt,name=council,proto3" json:"council,omitempty"`
+	ProviderId string        `protobuf:"bytes,4,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Method     CallOffMethod `protobuf:"varint,5,opt,name=method,proto3,enum=carecoop.framework.v1.CallOffMethod" json:"method,omitempty"`
+	// Provider ids of the lot in the rank order the call-off followed.
+	Ranking     []string `protobuf:"bytes,6,rep,name=ranking,proto3" json:"ranking,omitempty"`
+	Reason      string   `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	PlacementId string   `protobuf:"bytes,8,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	ReferralId  string   `protobuf:"bytes,9,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// When purchasing awarded the placement.
+	AwardedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=awarded_at,json=awardedAt,proto3" json:"awarded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallOffRecorded) Reset() {
+	*x = CallOffRecorded{}
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallOffRecorded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallOffRecorded) ProtoMessage() {}
+
+func (x *CallOffRecorded) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallOffRecorded.ProtoReflect.Descriptor instead.
+func (*CallOffRecorded) Descriptor() ([]byte, []int) {
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CallOffRecorded) GetFrameworkId() string {
+	if x != nil {
+		return x.FrameworkId
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetLotId() string {
+	if x != nil {
+		return x.LotId
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetMethod() CallOffMethod {
+	if x != nil {
+		return x.Method
+	}
+	return CallOffMethod_CALL_OFF_METHOD_UNSPECIFIED
+}
+
+func (x *CallOffRecorded) GetRanking() []string {
+	if x != nil {
+		return x.Ranking
+	}
+	return nil
+}
+
+func (x *CallOffRecorded) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetPlacementId() string {
+	if x != nil {
+		return x.PlacementId
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *CallOffRecorded) GetAwardedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AwardedAt
+	}
+	return nil
+}
+
 type FrameworkTerminated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FrameworkId   string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
@@ -931,7 +1077,7 @@ type FrameworkTerminated struct {
 
 func (x *FrameworkTerminated) Reset() {
 	*x = FrameworkTerminated{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[14]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1089,7 @@ func (x *FrameworkTerminated) String() string {
 func (*FrameworkTerminated) ProtoMessage() {}
 
 func (x *FrameworkTerminated) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[14]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1102,7 @@ func (x *FrameworkTerminated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FrameworkTerminated.ProtoReflect.Descriptor instead.
 func (*FrameworkTerminated) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{14}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *FrameworkTerminated) GetFrameworkId() string {
@@ -990,7 +1136,7 @@ type PriceUpliftRequested struct {
 
 func (x *PriceUpliftRequested) Reset() {
 	*x = PriceUpliftRequested{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[15]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1148,7 @@ func (x *PriceUpliftRequested) String() string {
 func (*PriceUpliftRequested) ProtoMessage() {}
 
 func (x *PriceUpliftRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[15]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1161,7 @@ func (x *PriceUpliftRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceUpliftRequested.ProtoReflect.Descriptor instead.
 func (*PriceUpliftRequested) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{15}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PriceUpliftRequested) GetFrameworkId() string {
@@ -1089,7 +1235,7 @@ type PriceUpliftApproved struct {
 
 func (x *PriceUpliftApproved) Reset() {
 	*x = PriceUpliftApproved{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[16]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1101,7 +1247,7 @@ func (x *PriceUpliftApproved) String() string {
 func (*PriceUpliftApproved) ProtoMessage() {}
 
 func (x *PriceUpliftApproved) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[16]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1114,7 +1260,7 @@ func (x *PriceUpliftApproved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceUpliftApproved.ProtoReflect.Descriptor instead.
 func (*PriceUpliftApproved) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{16}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PriceUpliftApproved) GetFrameworkId() string {
@@ -1179,7 +1325,7 @@ type PriceUpliftRejected struct {
 
 func (x *PriceUpliftRejected) Reset() {
 	*x = PriceUpliftRejected{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[17]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1337,7 @@ func (x *PriceUpliftRejected) String() string {
 func (*PriceUpliftRejected) ProtoMessage() {}
 
 func (x *PriceUpliftRejected) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[17]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1350,7 @@ func (x *PriceUpliftRejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceUpliftRejected.ProtoReflect.Descriptor instead.
 func (*PriceUpliftRejected) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PriceUpliftRejected) GetFrameworkId() string {
@@ -1257,7 +1403,7 @@ type ProviderSuspendedFromLot struct {
 
 func (x *ProviderSuspendedFromLot) Reset() {
 	*x = ProviderSuspendedFromLot{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[18]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1415,7 @@ func (x *ProviderSuspendedFromLot) String() string {
 func (*ProviderSuspendedFromLot) ProtoMessage() {}
 
 func (x *ProviderSuspendedFromLot) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[18]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1428,7 @@ func (x *ProviderSuspendedFromLot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderSuspendedFromLot.ProtoReflect.Descriptor instead.
 func (*ProviderSuspendedFromLot) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ProviderSuspendedFromLot) GetFrameworkId() string {
@@ -1335,7 +1481,7 @@ type ProviderReinstatedOnLot struct {
 
 func (x *ProviderReinstatedOnLot) Reset() {
 	*x = ProviderReinstatedOnLot{}
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[19]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1493,7 @@ func (x *ProviderReinstatedOnLot) String() string {
 func (*ProviderReinstatedOnLot) ProtoMessage() {}
 
 func (x *ProviderReinstatedOnLot) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_events_proto_msgTypes[19]
+	mi := &file_carecoop_framework_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1506,7 @@ func (x *ProviderReinstatedOnLot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderReinstatedOnLot.ProtoReflect.Descriptor instead.
 func (*ProviderReinstatedOnLot) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_framework_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ProviderReinstatedOnLot) GetFrameworkId() string {
@@ -1459,11 +1605,13 @@ const file_carecoop_framework_v1_events_proto_rawDesc = "" +
 	"\x12weekly_price_pence\x18\x04 \x01(\x03R\x10weeklyPricePence\"f\n" +
 	"\bLotAward\x12\x15\n" +
 	"\x06lot_id\x18\x01 \x01(\tR\x05lotId\x12C\n" +
-	"\badmitted\x18\x02 \x03(\v2'.carecoop.framework.v1.AdmittedProviderR\badmitted\"\x82\x01\n" +
+	"\badmitted\x18\x02 \x03(\v2'.carecoop.framework.v1.AdmittedProviderR\badmitted\"\xdb\x01\n" +
 	"\x10FrameworkAwarded\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x123\n" +
 	"\x04lots\x18\x02 \x03(\v2\x1f.carecoop.framework.v1.LotAwardR\x04lots\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"O\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12.\n" +
+	"\x13notice_published_on\x18\x04 \x01(\tR\x11noticePublishedOn\x12'\n" +
+	"\x0fstandstill_ends\x18\x05 \x01(\tR\x0estandstillEnds\"O\n" +
 	"\x12FrameworkActivated\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x7f\n" +
@@ -1474,7 +1622,22 @@ const file_carecoop_framework_v1_events_proto_rawDesc = "" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\"G\n" +
 	"\x10FrameworkExpired\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x10\n" +
-	"\x03end\x18\x02 \x01(\tR\x03end\"P\n" +
+	"\x03end\x18\x02 \x01(\tR\x03end\"\xf5\x02\n" +
+	"\x0fCallOffRecorded\x12!\n" +
+	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
+	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12\x18\n" +
+	"\acouncil\x18\x03 \x01(\tR\acouncil\x12\x1f\n" +
+	"\vprovider_id\x18\x04 \x01(\tR\n" +
+	"providerId\x12<\n" +
+	"\x06method\x18\x05 \x01(\x0e2$.carecoop.framework.v1.CallOffMethodR\x06method\x12\x18\n" +
+	"\aranking\x18\x06 \x03(\tR\aranking\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12!\n" +
+	"\fplacement_id\x18\b \x01(\tR\vplacementId\x12\x1f\n" +
+	"\vreferral_id\x18\t \x01(\tR\n" +
+	"referralId\x129\n" +
+	"\n" +
+	"awarded_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tawardedAt\"P\n" +
 	"\x13FrameworkTerminated\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc3\x02\n" +
@@ -1531,7 +1694,7 @@ func file_carecoop_framework_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_framework_v1_events_proto_rawDescData
 }
 
-var file_carecoop_framework_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_carecoop_framework_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_carecoop_framework_v1_events_proto_goTypes = []any{
 	(*FrameworkDrafted)(nil),         // 0: carecoop.framework.v1.FrameworkDrafted
 	(*FrameworkAmended)(nil),         // 1: carecoop.framework.v1.FrameworkAmended
@@ -1547,29 +1710,33 @@ var file_carecoop_framework_v1_events_proto_goTypes = []any{
 	(*FrameworkActivated)(nil),       // 11: carecoop.framework.v1.FrameworkActivated
 	(*FrameworkExtended)(nil),        // 12: carecoop.framework.v1.FrameworkExtended
 	(*FrameworkExpired)(nil),         // 13: carecoop.framework.v1.FrameworkExpired
-	(*FrameworkTerminated)(nil),      // 14: carecoop.framework.v1.FrameworkTerminated
-	(*PriceUpliftRequested)(nil),     // 15: carecoop.framework.v1.PriceUpliftRequested
-	(*PriceUpliftApproved)(nil),      // 16: carecoop.framework.v1.PriceUpliftApproved
-	(*PriceUpliftRejected)(nil),      // 17: carecoop.framework.v1.PriceUpliftRejected
-	(*ProviderSuspendedFromLot)(nil), // 18: carecoop.framework.v1.ProviderSuspendedFromLot
-	(*ProviderReinstatedOnLot)(nil),  // 19: carecoop.framework.v1.ProviderReinstatedOnLot
-	(*FrameworkTerms)(nil),           // 20: carecoop.framework.v1.FrameworkTerms
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
-	(*QualityAnswer)(nil),            // 22: carecoop.framework.v1.QualityAnswer
+	(*CallOffRecorded)(nil),          // 14: carecoop.framework.v1.CallOffRecorded
+	(*FrameworkTerminated)(nil),      // 15: carecoop.framework.v1.FrameworkTerminated
+	(*PriceUpliftRequested)(nil),     // 16: carecoop.framework.v1.PriceUpliftRequested
+	(*PriceUpliftApproved)(nil),      // 17: carecoop.framework.v1.PriceUpliftApproved
+	(*PriceUpliftRejected)(nil),      // 18: carecoop.framework.v1.PriceUpliftRejected
+	(*ProviderSuspendedFromLot)(nil), // 19: carecoop.framework.v1.ProviderSuspendedFromLot
+	(*ProviderReinstatedOnLot)(nil),  // 20: carecoop.framework.v1.ProviderReinstatedOnLot
+	(*FrameworkTerms)(nil),           // 21: carecoop.framework.v1.FrameworkTerms
+	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
+	(*QualityAnswer)(nil),            // 23: carecoop.framework.v1.QualityAnswer
+	(CallOffMethod)(0),               // 24: carecoop.framework.v1.CallOffMethod
 }
 var file_carecoop_framework_v1_events_proto_depIdxs = []int32{
-	20, // 0: carecoop.framework.v1.FrameworkDrafted.terms:type_name -> carecoop.framework.v1.FrameworkTerms
-	20, // 1: carecoop.framework.v1.FrameworkAmended.terms:type_name -> carecoop.framework.v1.FrameworkTerms
-	21, // 2: carecoop.framework.v1.FrameworkOpenedForBids.bids_close_at:type_name -> google.protobuf.Timestamp
-	22, // 3: carecoop.framework.v1.BidSubmitted.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
-	22, // 4: carecoop.framework.v1.BidAmended.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
+	21, // 0: carecoop.framework.v1.FrameworkDrafted.terms:type_name -> carecoop.framework.v1.FrameworkTerms
+	21, // 1: carecoop.framework.v1.FrameworkAmended.terms:type_name -> carecoop.framework.v1.FrameworkTerms
+	22, // 2: carecoop.framework.v1.FrameworkOpenedForBids.bids_close_at:type_name -> google.protobuf.Timestamp
+	23, // 3: carecoop.framework.v1.BidSubmitted.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
+	23, // 4: carecoop.framework.v1.BidAmended.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
 	8,  // 5: carecoop.framework.v1.LotAward.admitted:type_name -> carecoop.framework.v1.AdmittedProvider
 	9,  // 6: carecoop.framework.v1.FrameworkAwarded.lots:type_name -> carecoop.framework.v1.LotAward
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	24, // 7: carecoop.framework.v1.CallOffRecorded.method:type_name -> carecoop.framework.v1.CallOffMethod
+	22, // 8: carecoop.framework.v1.CallOffRecorded.awarded_at:type_name -> google.protobuf.Timestamp
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_framework_v1_events_proto_init() }
@@ -1584,7 +1751,7 @@ func file_carecoop_framework_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_framework_v1_events_proto_rawDesc), len(file_carecoop_framework_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

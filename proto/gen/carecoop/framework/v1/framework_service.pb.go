@@ -793,8 +793,14 @@ type AwardFrameworkRequest struct {
 	Lots            []*LotAwardDecision    `protobuf:"bytes,3,rep,name=lots,proto3" json:"lots,omitempty"`
 	Reason          string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	ExpectedVersion uint64                 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The day the contract award notice was published, YYYY-MM-DD; empty =
+	// today. The standstill runs eight working days beginning with it, and
+	// the framework may be activated only after it. Not in the future (the
+	// standstill starts only once the notice is out); an earlier day records
+	// an award whose notice was published before it was recorded here.
+	NoticePublishedOn string `protobuf:"bytes,6,opt,name=notice_published_on,json=noticePublishedOn,proto3" json:"notice_published_on,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *AwardFrameworkRequest) Reset() {
@@ -860,6 +866,13 @@ func (x *AwardFrameworkRequest) GetExpectedVersion() uint64 {
 		return x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *AwardFrameworkRequest) GetNoticePublishedOn() string {
+	if x != nil {
+		return x.NoticePublishedOn
+	}
+	return ""
 }
 
 type ActivateFrameworkRequest struct {
@@ -1742,8 +1755,17 @@ type Framework struct {
 	// The quality questions every bid answers (public, as the rest of the
 	// terms); none on a framework drafted before questions were terms.
 	QualityQuestions []*QualityQuestion `protobuf:"bytes,20,rep,name=quality_questions,json=qualityQuestions,proto3" json:"quality_questions,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// From the award: the day the contract award notice was published and
+	// the last day of the standstill (YYYY-MM-DD); the framework may be
+	// activated from the day after. Empty before the award, and on awards
+	// recorded before the standstill was kept.
+	NoticePublishedOn string `protobuf:"bytes,21,opt,name=notice_published_on,json=noticePublishedOn,proto3" json:"notice_published_on,omitempty"`
+	StandstillEnds    string `protobuf:"bytes,22,opt,name=standstill_ends,json=standstillEnds,proto3" json:"standstill_ends,omitempty"`
+	// The councils' call-offs from the framework's lots, oldest first: for
+	// the running consortium, the member councils and the platform only.
+	CallOffs      []*CallOff `protobuf:"bytes,23,rep,name=call_offs,json=callOffs,proto3" json:"call_offs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Framework) Reset() {
@@ -1916,6 +1938,132 @@ func (x *Framework) GetQualityQuestions() []*QualityQuestion {
 	return nil
 }
 
+func (x *Framework) GetNoticePublishedOn() string {
+	if x != nil {
+		return x.NoticePublishedOn
+	}
+	return ""
+}
+
+func (x *Framework) GetStandstillEnds() string {
+	if x != nil {
+		return x.StandstillEnds
+	}
+	return ""
+}
+
+func (x *Framework) GetCallOffs() []*CallOff {
+	if x != nil {
+		return x.CallOffs
+	}
+	return nil
+}
+
+// CallOff is one placement a council made under a framework lot.
+type CallOff struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// DfE LA code of the council that placed.
+	Council    string `protobuf:"bytes,1,opt,name=council,proto3" json:"council,omitempty"`
+	LotId      string `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
+	ProviderId string `protobuf:"bytes,3,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	// The provider's display name as purchasing last published it.
+	ProviderName string        `protobuf:"bytes,4,opt,name=provider_name,json=providerName,proto3" json:"provider_name,omitempty"`
+	Method       CallOffMethod `protobuf:"varint,5,opt,name=method,proto3,enum=carecoop.framework.v1.CallOffMethod" json:"method,omitempty"`
+	// Provider ids of the lot in the rank order the call-off followed.
+	Ranking []string `protobuf:"bytes,6,rep,name=ranking,proto3" json:"ranking,omitempty"`
+	Reason  string   `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When the placement was awarded.
+	AwardedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=awarded_at,json=awardedAt,proto3" json:"awarded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallOff) Reset() {
+	*x = CallOff{}
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallOff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallOff) ProtoMessage() {}
+
+func (x *CallOff) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallOff.ProtoReflect.Descriptor instead.
+func (*CallOff) Descriptor() ([]byte, []int) {
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CallOff) GetCouncil() string {
+	if x != nil {
+		return x.Council
+	}
+	return ""
+}
+
+func (x *CallOff) GetLotId() string {
+	if x != nil {
+		return x.LotId
+	}
+	return ""
+}
+
+func (x *CallOff) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *CallOff) GetProviderName() string {
+	if x != nil {
+		return x.ProviderName
+	}
+	return ""
+}
+
+func (x *CallOff) GetMethod() CallOffMethod {
+	if x != nil {
+		return x.Method
+	}
+	return CallOffMethod_CALL_OFF_METHOD_UNSPECIFIED
+}
+
+func (x *CallOff) GetRanking() []string {
+	if x != nil {
+		return x.Ranking
+	}
+	return nil
+}
+
+func (x *CallOff) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CallOff) GetAwardedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AwardedAt
+	}
+	return nil
+}
+
 type ListBidsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	FrameworkId   string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
@@ -1926,7 +2074,7 @@ type ListBidsRequest struct {
 
 func (x *ListBidsRequest) Reset() {
 	*x = ListBidsRequest{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[23]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2086,7 @@ func (x *ListBidsRequest) String() string {
 func (*ListBidsRequest) ProtoMessage() {}
 
 func (x *ListBidsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[23]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2099,7 @@ func (x *ListBidsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBidsRequest.ProtoReflect.Descriptor instead.
 func (*ListBidsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListBidsRequest) GetFrameworkId() string {
@@ -1994,7 +2142,7 @@ type Bid struct {
 
 func (x *Bid) Reset() {
 	*x = Bid{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[24]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2154,7 @@ func (x *Bid) String() string {
 func (*Bid) ProtoMessage() {}
 
 func (x *Bid) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[24]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2167,7 @@ func (x *Bid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bid.ProtoReflect.Descriptor instead.
 func (*Bid) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{24}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Bid) GetFrameworkId() string {
@@ -2123,7 +2271,7 @@ type ListBidsResponse struct {
 
 func (x *ListBidsResponse) Reset() {
 	*x = ListBidsResponse{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[25]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2135,7 +2283,7 @@ func (x *ListBidsResponse) String() string {
 func (*ListBidsResponse) ProtoMessage() {}
 
 func (x *ListBidsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[25]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2148,7 +2296,7 @@ func (x *ListBidsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBidsResponse.ProtoReflect.Descriptor instead.
 func (*ListBidsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{25}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListBidsResponse) GetBids() []*Bid {
@@ -2175,7 +2323,7 @@ type ListPriceUpliftsRequest struct {
 
 func (x *ListPriceUpliftsRequest) Reset() {
 	*x = ListPriceUpliftsRequest{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[26]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2187,7 +2335,7 @@ func (x *ListPriceUpliftsRequest) String() string {
 func (*ListPriceUpliftsRequest) ProtoMessage() {}
 
 func (x *ListPriceUpliftsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[26]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2200,7 +2348,7 @@ func (x *ListPriceUpliftsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPriceUpliftsRequest.ProtoReflect.Descriptor instead.
 func (*ListPriceUpliftsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{26}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPriceUpliftsRequest) GetFrameworkId() string {
@@ -2240,7 +2388,7 @@ type PriceUplift struct {
 
 func (x *PriceUplift) Reset() {
 	*x = PriceUplift{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[27]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2252,7 +2400,7 @@ func (x *PriceUplift) String() string {
 func (*PriceUplift) ProtoMessage() {}
 
 func (x *PriceUplift) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[27]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2265,7 +2413,7 @@ func (x *PriceUplift) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriceUplift.ProtoReflect.Descriptor instead.
 func (*PriceUplift) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{27}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PriceUplift) GetUpliftId() string {
@@ -2369,7 +2517,7 @@ type ListPriceUpliftsResponse struct {
 
 func (x *ListPriceUpliftsResponse) Reset() {
 	*x = ListPriceUpliftsResponse{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[28]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2381,7 +2529,7 @@ func (x *ListPriceUpliftsResponse) String() string {
 func (*ListPriceUpliftsResponse) ProtoMessage() {}
 
 func (x *ListPriceUpliftsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[28]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2394,7 +2542,7 @@ func (x *ListPriceUpliftsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPriceUpliftsResponse.ProtoReflect.Descriptor instead.
 func (*ListPriceUpliftsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{28}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListPriceUpliftsResponse) GetUplifts() []*PriceUplift {
@@ -2421,7 +2569,7 @@ type GetDecisionLogRequest struct {
 
 func (x *GetDecisionLogRequest) Reset() {
 	*x = GetDecisionLogRequest{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[29]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2433,7 +2581,7 @@ func (x *GetDecisionLogRequest) String() string {
 func (*GetDecisionLogRequest) ProtoMessage() {}
 
 func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[29]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2446,7 +2594,7 @@ func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogRequest.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{29}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetDecisionLogRequest) GetFrameworkId() string {
@@ -2489,7 +2637,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[30]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2501,7 +2649,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[30]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2514,7 +2662,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{30}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Decision) GetPosition() uint64 {
@@ -2625,7 +2773,7 @@ type GetDecisionLogResponse struct {
 
 func (x *GetDecisionLogResponse) Reset() {
 	*x = GetDecisionLogResponse{}
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[31]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2637,7 +2785,7 @@ func (x *GetDecisionLogResponse) String() string {
 func (*GetDecisionLogResponse) ProtoMessage() {}
 
 func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[31]
+	mi := &file_carecoop_framework_v1_framework_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2650,7 +2798,7 @@ func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogResponse.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{31}
+	return file_carecoop_framework_v1_framework_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetDecisionLogResponse) GetDecisions() []*Decision {
@@ -2731,14 +2879,15 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x10expected_version\x18\a \x01(\x04R\x0fexpectedVersion\"\x99\x01\n" +
 	"\x10LotAwardDecision\x127\n" +
 	"\x06lot_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12L\n" +
-	"\fprovider_ids\x18\x02 \x03(\tB)\xbaH&\x92\x01#\b\x01\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\vproviderIds\"\xaf\x02\n" +
+	"\fprovider_ids\x18\x02 \x03(\tB)\xbaH&\x92\x01#\b\x01\x18\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\vproviderIds\"\xea\x02\n" +
 	"\x15AwardFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
 	"\fframework_id\x18\x02 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x12E\n" +
 	"\x04lots\x18\x03 \x03(\v2'.carecoop.framework.v1.LotAwardDecisionB\b\xbaH\x05\x92\x01\x02\b\x01R\x04lots\x12&\n" +
 	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xeb\x01\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\x129\n" +
+	"\x13notice_published_on\x18\x06 \x01(\tB\t\xbaH\x06r\x04\xe8\xc2\"\x01R\x11noticePublishedOn\"\xeb\x01\n" +
 	"\x18ActivateFrameworkRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12=\n" +
@@ -2815,7 +2964,7 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"\x03Lot\x125\n" +
 	"\x05terms\x18\x01 \x01(\v2\x1f.carecoop.framework.v1.LotTermsR\x05terms\x12@\n" +
 	"\tproviders\x18\x02 \x03(\v2\".carecoop.framework.v1.LotProviderR\tproviders\x12\x1b\n" +
-	"\tbid_count\x18\x03 \x01(\rR\bbidCount\"\x89\a\n" +
+	"\tbid_count\x18\x03 \x01(\rR\bbidCount\"\x9f\b\n" +
 	"\tFramework\x12!\n" +
 	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x1e\n" +
 	"\n" +
@@ -2843,7 +2992,21 @@ const file_carecoop_framework_v1_framework_service_proto_rawDesc = "" +
 	"created_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12S\n" +
-	"\x11quality_questions\x18\x14 \x03(\v2&.carecoop.framework.v1.QualityQuestionR\x10qualityQuestions\"v\n" +
+	"\x11quality_questions\x18\x14 \x03(\v2&.carecoop.framework.v1.QualityQuestionR\x10qualityQuestions\x12.\n" +
+	"\x13notice_published_on\x18\x15 \x01(\tR\x11noticePublishedOn\x12'\n" +
+	"\x0fstandstill_ends\x18\x16 \x01(\tR\x0estandstillEnds\x12;\n" +
+	"\tcall_offs\x18\x17 \x03(\v2\x1e.carecoop.framework.v1.CallOffR\bcallOffs\"\xab\x02\n" +
+	"\aCallOff\x12\x18\n" +
+	"\acouncil\x18\x01 \x01(\tR\acouncil\x12\x15\n" +
+	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12\x1f\n" +
+	"\vprovider_id\x18\x03 \x01(\tR\n" +
+	"providerId\x12#\n" +
+	"\rprovider_name\x18\x04 \x01(\tR\fproviderName\x12<\n" +
+	"\x06method\x18\x05 \x01(\x0e2$.carecoop.framework.v1.CallOffMethodR\x06method\x12\x18\n" +
+	"\aranking\x18\x06 \x03(\tR\aranking\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x129\n" +
+	"\n" +
+	"awarded_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tawardedAt\"v\n" +
 	"\x0fListBidsRequest\x12@\n" +
 	"\fframework_id\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^(fw-[a-z0-9]{1,40})?$R\vframeworkId\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\x9e\x04\n" +
@@ -2963,7 +3126,7 @@ func file_carecoop_framework_v1_framework_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_framework_v1_framework_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_carecoop_framework_v1_framework_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_carecoop_framework_v1_framework_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_carecoop_framework_v1_framework_service_proto_goTypes = []any{
 	(ProviderLotStatus)(0),             // 0: carecoop.framework.v1.ProviderLotStatus
 	(UpliftStatus)(0),                  // 1: carecoop.framework.v1.UpliftStatus
@@ -2990,103 +3153,108 @@ var file_carecoop_framework_v1_framework_service_proto_goTypes = []any{
 	(*LotProvider)(nil),                // 22: carecoop.framework.v1.LotProvider
 	(*Lot)(nil),                        // 23: carecoop.framework.v1.Lot
 	(*Framework)(nil),                  // 24: carecoop.framework.v1.Framework
-	(*ListBidsRequest)(nil),            // 25: carecoop.framework.v1.ListBidsRequest
-	(*Bid)(nil),                        // 26: carecoop.framework.v1.Bid
-	(*ListBidsResponse)(nil),           // 27: carecoop.framework.v1.ListBidsResponse
-	(*ListPriceUpliftsRequest)(nil),    // 28: carecoop.framework.v1.ListPriceUpliftsRequest
-	(*PriceUplift)(nil),                // 29: carecoop.framework.v1.PriceUplift
-	(*ListPriceUpliftsResponse)(nil),   // 30: carecoop.framework.v1.ListPriceUpliftsResponse
-	(*GetDecisionLogRequest)(nil),      // 31: carecoop.framework.v1.GetDecisionLogRequest
-	(*Decision)(nil),                   // 32: carecoop.framework.v1.Decision
-	(*GetDecisionLogResponse)(nil),     // 33: carecoop.framework.v1.GetDecisionLogResponse
-	(*FrameworkTerms)(nil),             // 34: carecoop.framework.v1.FrameworkTerms
-	(*timestamppb.Timestamp)(nil),      // 35: google.protobuf.Timestamp
-	(*QualityAnswer)(nil),              // 36: carecoop.framework.v1.QualityAnswer
-	(FrameworkStatus)(0),               // 37: carecoop.framework.v1.FrameworkStatus
-	(Category)(0),                      // 38: carecoop.framework.v1.Category
-	(*LotTerms)(nil),                   // 39: carecoop.framework.v1.LotTerms
-	(*QualityQuestion)(nil),            // 40: carecoop.framework.v1.QualityQuestion
-	(*Actor)(nil),                      // 41: carecoop.framework.v1.Actor
+	(*CallOff)(nil),                    // 25: carecoop.framework.v1.CallOff
+	(*ListBidsRequest)(nil),            // 26: carecoop.framework.v1.ListBidsRequest
+	(*Bid)(nil),                        // 27: carecoop.framework.v1.Bid
+	(*ListBidsResponse)(nil),           // 28: carecoop.framework.v1.ListBidsResponse
+	(*ListPriceUpliftsRequest)(nil),    // 29: carecoop.framework.v1.ListPriceUpliftsRequest
+	(*PriceUplift)(nil),                // 30: carecoop.framework.v1.PriceUplift
+	(*ListPriceUpliftsResponse)(nil),   // 31: carecoop.framework.v1.ListPriceUpliftsResponse
+	(*GetDecisionLogRequest)(nil),      // 32: carecoop.framework.v1.GetDecisionLogRequest
+	(*Decision)(nil),                   // 33: carecoop.framework.v1.Decision
+	(*GetDecisionLogResponse)(nil),     // 34: carecoop.framework.v1.GetDecisionLogResponse
+	(*FrameworkTerms)(nil),             // 35: carecoop.framework.v1.FrameworkTerms
+	(*timestamppb.Timestamp)(nil),      // 36: google.protobuf.Timestamp
+	(*QualityAnswer)(nil),              // 37: carecoop.framework.v1.QualityAnswer
+	(FrameworkStatus)(0),               // 38: carecoop.framework.v1.FrameworkStatus
+	(Category)(0),                      // 39: carecoop.framework.v1.Category
+	(*LotTerms)(nil),                   // 40: carecoop.framework.v1.LotTerms
+	(*QualityQuestion)(nil),            // 41: carecoop.framework.v1.QualityQuestion
+	(CallOffMethod)(0),                 // 42: carecoop.framework.v1.CallOffMethod
+	(*Actor)(nil),                      // 43: carecoop.framework.v1.Actor
 }
 var file_carecoop_framework_v1_framework_service_proto_depIdxs = []int32{
-	34, // 0: carecoop.framework.v1.DraftFrameworkRequest.terms:type_name -> carecoop.framework.v1.FrameworkTerms
-	34, // 1: carecoop.framework.v1.AmendFrameworkRequest.terms:type_name -> carecoop.framework.v1.FrameworkTerms
-	35, // 2: carecoop.framework.v1.OpenForBidsRequest.bids_close_at:type_name -> google.protobuf.Timestamp
-	36, // 3: carecoop.framework.v1.SubmitBidRequest.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
+	35, // 0: carecoop.framework.v1.DraftFrameworkRequest.terms:type_name -> carecoop.framework.v1.FrameworkTerms
+	35, // 1: carecoop.framework.v1.AmendFrameworkRequest.terms:type_name -> carecoop.framework.v1.FrameworkTerms
+	36, // 2: carecoop.framework.v1.OpenForBidsRequest.bids_close_at:type_name -> google.protobuf.Timestamp
+	37, // 3: carecoop.framework.v1.SubmitBidRequest.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
 	10, // 4: carecoop.framework.v1.AwardFrameworkRequest.lots:type_name -> carecoop.framework.v1.LotAwardDecision
-	37, // 5: carecoop.framework.v1.ListFrameworksRequest.status:type_name -> carecoop.framework.v1.FrameworkStatus
-	38, // 6: carecoop.framework.v1.ListFrameworksRequest.category:type_name -> carecoop.framework.v1.Category
+	38, // 5: carecoop.framework.v1.ListFrameworksRequest.status:type_name -> carecoop.framework.v1.FrameworkStatus
+	39, // 6: carecoop.framework.v1.ListFrameworksRequest.category:type_name -> carecoop.framework.v1.Category
 	24, // 7: carecoop.framework.v1.ListFrameworksResponse.frameworks:type_name -> carecoop.framework.v1.Framework
 	0,  // 8: carecoop.framework.v1.LotProvider.status:type_name -> carecoop.framework.v1.ProviderLotStatus
-	39, // 9: carecoop.framework.v1.Lot.terms:type_name -> carecoop.framework.v1.LotTerms
+	40, // 9: carecoop.framework.v1.Lot.terms:type_name -> carecoop.framework.v1.LotTerms
 	22, // 10: carecoop.framework.v1.Lot.providers:type_name -> carecoop.framework.v1.LotProvider
-	38, // 11: carecoop.framework.v1.Framework.category:type_name -> carecoop.framework.v1.Category
-	37, // 12: carecoop.framework.v1.Framework.status:type_name -> carecoop.framework.v1.FrameworkStatus
+	39, // 11: carecoop.framework.v1.Framework.category:type_name -> carecoop.framework.v1.Category
+	38, // 12: carecoop.framework.v1.Framework.status:type_name -> carecoop.framework.v1.FrameworkStatus
 	23, // 13: carecoop.framework.v1.Framework.lots:type_name -> carecoop.framework.v1.Lot
-	35, // 14: carecoop.framework.v1.Framework.bids_close_at:type_name -> google.protobuf.Timestamp
-	35, // 15: carecoop.framework.v1.Framework.created_at:type_name -> google.protobuf.Timestamp
-	35, // 16: carecoop.framework.v1.Framework.updated_at:type_name -> google.protobuf.Timestamp
-	40, // 17: carecoop.framework.v1.Framework.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
-	36, // 18: carecoop.framework.v1.Bid.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
-	35, // 19: carecoop.framework.v1.Bid.submitted_at:type_name -> google.protobuf.Timestamp
-	35, // 20: carecoop.framework.v1.Bid.amended_at:type_name -> google.protobuf.Timestamp
-	26, // 21: carecoop.framework.v1.ListBidsResponse.bids:type_name -> carecoop.framework.v1.Bid
-	1,  // 22: carecoop.framework.v1.PriceUplift.status:type_name -> carecoop.framework.v1.UpliftStatus
-	35, // 23: carecoop.framework.v1.PriceUplift.requested_at:type_name -> google.protobuf.Timestamp
-	35, // 24: carecoop.framework.v1.PriceUplift.decided_at:type_name -> google.protobuf.Timestamp
-	29, // 25: carecoop.framework.v1.ListPriceUpliftsResponse.uplifts:type_name -> carecoop.framework.v1.PriceUplift
-	35, // 26: carecoop.framework.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	41, // 27: carecoop.framework.v1.Decision.actor:type_name -> carecoop.framework.v1.Actor
-	32, // 28: carecoop.framework.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.framework.v1.Decision
-	3,  // 29: carecoop.framework.v1.FrameworkService.DraftFramework:input_type -> carecoop.framework.v1.DraftFrameworkRequest
-	4,  // 30: carecoop.framework.v1.FrameworkService.AmendFramework:input_type -> carecoop.framework.v1.AmendFrameworkRequest
-	5,  // 31: carecoop.framework.v1.FrameworkService.AddMemberCouncil:input_type -> carecoop.framework.v1.AddMemberCouncilRequest
-	6,  // 32: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:input_type -> carecoop.framework.v1.RemoveMemberCouncilRequest
-	7,  // 33: carecoop.framework.v1.FrameworkService.OpenForBids:input_type -> carecoop.framework.v1.OpenForBidsRequest
-	8,  // 34: carecoop.framework.v1.FrameworkService.SubmitBid:input_type -> carecoop.framework.v1.SubmitBidRequest
-	9,  // 35: carecoop.framework.v1.FrameworkService.ScoreBid:input_type -> carecoop.framework.v1.ScoreBidRequest
-	11, // 36: carecoop.framework.v1.FrameworkService.AwardFramework:input_type -> carecoop.framework.v1.AwardFrameworkRequest
-	12, // 37: carecoop.framework.v1.FrameworkService.ActivateFramework:input_type -> carecoop.framework.v1.ActivateFrameworkRequest
-	13, // 38: carecoop.framework.v1.FrameworkService.ExtendFramework:input_type -> carecoop.framework.v1.ExtendFrameworkRequest
-	14, // 39: carecoop.framework.v1.FrameworkService.ExpireFramework:input_type -> carecoop.framework.v1.ExpireFrameworkRequest
-	15, // 40: carecoop.framework.v1.FrameworkService.TerminateFramework:input_type -> carecoop.framework.v1.TerminateFrameworkRequest
-	16, // 41: carecoop.framework.v1.FrameworkService.RequestPriceUplift:input_type -> carecoop.framework.v1.RequestPriceUpliftRequest
-	17, // 42: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
-	17, // 43: carecoop.framework.v1.FrameworkService.RejectPriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
-	18, // 44: carecoop.framework.v1.FrameworkService.SuspendProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
-	18, // 45: carecoop.framework.v1.FrameworkService.ReinstateProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
-	19, // 46: carecoop.framework.v1.FrameworkService.GetFramework:input_type -> carecoop.framework.v1.GetFrameworkRequest
-	20, // 47: carecoop.framework.v1.FrameworkService.ListFrameworks:input_type -> carecoop.framework.v1.ListFrameworksRequest
-	25, // 48: carecoop.framework.v1.FrameworkService.ListBids:input_type -> carecoop.framework.v1.ListBidsRequest
-	28, // 49: carecoop.framework.v1.FrameworkService.ListPriceUplifts:input_type -> carecoop.framework.v1.ListPriceUpliftsRequest
-	31, // 50: carecoop.framework.v1.FrameworkService.GetDecisionLog:input_type -> carecoop.framework.v1.GetDecisionLogRequest
-	2,  // 51: carecoop.framework.v1.FrameworkService.DraftFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 52: carecoop.framework.v1.FrameworkService.AmendFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 53: carecoop.framework.v1.FrameworkService.AddMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 54: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 55: carecoop.framework.v1.FrameworkService.OpenForBids:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 56: carecoop.framework.v1.FrameworkService.SubmitBid:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 57: carecoop.framework.v1.FrameworkService.ScoreBid:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 58: carecoop.framework.v1.FrameworkService.AwardFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 59: carecoop.framework.v1.FrameworkService.ActivateFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 60: carecoop.framework.v1.FrameworkService.ExtendFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 61: carecoop.framework.v1.FrameworkService.ExpireFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 62: carecoop.framework.v1.FrameworkService.TerminateFramework:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 63: carecoop.framework.v1.FrameworkService.RequestPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 64: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 65: carecoop.framework.v1.FrameworkService.RejectPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 66: carecoop.framework.v1.FrameworkService.SuspendProvider:output_type -> carecoop.framework.v1.CommandResponse
-	2,  // 67: carecoop.framework.v1.FrameworkService.ReinstateProvider:output_type -> carecoop.framework.v1.CommandResponse
-	24, // 68: carecoop.framework.v1.FrameworkService.GetFramework:output_type -> carecoop.framework.v1.Framework
-	21, // 69: carecoop.framework.v1.FrameworkService.ListFrameworks:output_type -> carecoop.framework.v1.ListFrameworksResponse
-	27, // 70: carecoop.framework.v1.FrameworkService.ListBids:output_type -> carecoop.framework.v1.ListBidsResponse
-	30, // 71: carecoop.framework.v1.FrameworkService.ListPriceUplifts:output_type -> carecoop.framework.v1.ListPriceUpliftsResponse
-	33, // 72: carecoop.framework.v1.FrameworkService.GetDecisionLog:output_type -> carecoop.framework.v1.GetDecisionLogResponse
-	51, // [51:73] is the sub-list for method output_type
-	29, // [29:51] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	36, // 14: carecoop.framework.v1.Framework.bids_close_at:type_name -> google.protobuf.Timestamp
+	36, // 15: carecoop.framework.v1.Framework.created_at:type_name -> google.protobuf.Timestamp
+	36, // 16: carecoop.framework.v1.Framework.updated_at:type_name -> google.protobuf.Timestamp
+	41, // 17: carecoop.framework.v1.Framework.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
+	25, // 18: carecoop.framework.v1.Framework.call_offs:type_name -> carecoop.framework.v1.CallOff
+	42, // 19: carecoop.framework.v1.CallOff.method:type_name -> carecoop.framework.v1.CallOffMethod
+	36, // 20: carecoop.framework.v1.CallOff.awarded_at:type_name -> google.protobuf.Timestamp
+	37, // 21: carecoop.framework.v1.Bid.quality_answers:type_name -> carecoop.framework.v1.QualityAnswer
+	36, // 22: carecoop.framework.v1.Bid.submitted_at:type_name -> google.protobuf.Timestamp
+	36, // 23: carecoop.framework.v1.Bid.amended_at:type_name -> google.protobuf.Timestamp
+	27, // 24: carecoop.framework.v1.ListBidsResponse.bids:type_name -> carecoop.framework.v1.Bid
+	1,  // 25: carecoop.framework.v1.PriceUplift.status:type_name -> carecoop.framework.v1.UpliftStatus
+	36, // 26: carecoop.framework.v1.PriceUplift.requested_at:type_name -> google.protobuf.Timestamp
+	36, // 27: carecoop.framework.v1.PriceUplift.decided_at:type_name -> google.protobuf.Timestamp
+	30, // 28: carecoop.framework.v1.ListPriceUpliftsResponse.uplifts:type_name -> carecoop.framework.v1.PriceUplift
+	36, // 29: carecoop.framework.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 30: carecoop.framework.v1.Decision.actor:type_name -> carecoop.framework.v1.Actor
+	33, // 31: carecoop.framework.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.framework.v1.Decision
+	3,  // 32: carecoop.framework.v1.FrameworkService.DraftFramework:input_type -> carecoop.framework.v1.DraftFrameworkRequest
+	4,  // 33: carecoop.framework.v1.FrameworkService.AmendFramework:input_type -> carecoop.framework.v1.AmendFrameworkRequest
+	5,  // 34: carecoop.framework.v1.FrameworkService.AddMemberCouncil:input_type -> carecoop.framework.v1.AddMemberCouncilRequest
+	6,  // 35: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:input_type -> carecoop.framework.v1.RemoveMemberCouncilRequest
+	7,  // 36: carecoop.framework.v1.FrameworkService.OpenForBids:input_type -> carecoop.framework.v1.OpenForBidsRequest
+	8,  // 37: carecoop.framework.v1.FrameworkService.SubmitBid:input_type -> carecoop.framework.v1.SubmitBidRequest
+	9,  // 38: carecoop.framework.v1.FrameworkService.ScoreBid:input_type -> carecoop.framework.v1.ScoreBidRequest
+	11, // 39: carecoop.framework.v1.FrameworkService.AwardFramework:input_type -> carecoop.framework.v1.AwardFrameworkRequest
+	12, // 40: carecoop.framework.v1.FrameworkService.ActivateFramework:input_type -> carecoop.framework.v1.ActivateFrameworkRequest
+	13, // 41: carecoop.framework.v1.FrameworkService.ExtendFramework:input_type -> carecoop.framework.v1.ExtendFrameworkRequest
+	14, // 42: carecoop.framework.v1.FrameworkService.ExpireFramework:input_type -> carecoop.framework.v1.ExpireFrameworkRequest
+	15, // 43: carecoop.framework.v1.FrameworkService.TerminateFramework:input_type -> carecoop.framework.v1.TerminateFrameworkRequest
+	16, // 44: carecoop.framework.v1.FrameworkService.RequestPriceUplift:input_type -> carecoop.framework.v1.RequestPriceUpliftRequest
+	17, // 45: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
+	17, // 46: carecoop.framework.v1.FrameworkService.RejectPriceUplift:input_type -> carecoop.framework.v1.DecidePriceUpliftRequest
+	18, // 47: carecoop.framework.v1.FrameworkService.SuspendProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
+	18, // 48: carecoop.framework.v1.FrameworkService.ReinstateProvider:input_type -> carecoop.framework.v1.ProviderOnLotRequest
+	19, // 49: carecoop.framework.v1.FrameworkService.GetFramework:input_type -> carecoop.framework.v1.GetFrameworkRequest
+	20, // 50: carecoop.framework.v1.FrameworkService.ListFrameworks:input_type -> carecoop.framework.v1.ListFrameworksRequest
+	26, // 51: carecoop.framework.v1.FrameworkService.ListBids:input_type -> carecoop.framework.v1.ListBidsRequest
+	29, // 52: carecoop.framework.v1.FrameworkService.ListPriceUplifts:input_type -> carecoop.framework.v1.ListPriceUpliftsRequest
+	32, // 53: carecoop.framework.v1.FrameworkService.GetDecisionLog:input_type -> carecoop.framework.v1.GetDecisionLogRequest
+	2,  // 54: carecoop.framework.v1.FrameworkService.DraftFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 55: carecoop.framework.v1.FrameworkService.AmendFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 56: carecoop.framework.v1.FrameworkService.AddMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 57: carecoop.framework.v1.FrameworkService.RemoveMemberCouncil:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 58: carecoop.framework.v1.FrameworkService.OpenForBids:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 59: carecoop.framework.v1.FrameworkService.SubmitBid:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 60: carecoop.framework.v1.FrameworkService.ScoreBid:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 61: carecoop.framework.v1.FrameworkService.AwardFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 62: carecoop.framework.v1.FrameworkService.ActivateFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 63: carecoop.framework.v1.FrameworkService.ExtendFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 64: carecoop.framework.v1.FrameworkService.ExpireFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 65: carecoop.framework.v1.FrameworkService.TerminateFramework:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 66: carecoop.framework.v1.FrameworkService.RequestPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 67: carecoop.framework.v1.FrameworkService.ApprovePriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 68: carecoop.framework.v1.FrameworkService.RejectPriceUplift:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 69: carecoop.framework.v1.FrameworkService.SuspendProvider:output_type -> carecoop.framework.v1.CommandResponse
+	2,  // 70: carecoop.framework.v1.FrameworkService.ReinstateProvider:output_type -> carecoop.framework.v1.CommandResponse
+	24, // 71: carecoop.framework.v1.FrameworkService.GetFramework:output_type -> carecoop.framework.v1.Framework
+	21, // 72: carecoop.framework.v1.FrameworkService.ListFrameworks:output_type -> carecoop.framework.v1.ListFrameworksResponse
+	28, // 73: carecoop.framework.v1.FrameworkService.ListBids:output_type -> carecoop.framework.v1.ListBidsResponse
+	31, // 74: carecoop.framework.v1.FrameworkService.ListPriceUplifts:output_type -> carecoop.framework.v1.ListPriceUpliftsResponse
+	34, // 75: carecoop.framework.v1.FrameworkService.GetDecisionLog:output_type -> carecoop.framework.v1.GetDecisionLogResponse
+	54, // [54:76] is the sub-list for method output_type
+	32, // [32:54] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_framework_v1_framework_service_proto_init() }
@@ -3101,7 +3269,7 @@ func file_carecoop_framework_v1_framework_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_framework_v1_framework_service_proto_rawDesc), len(file_carecoop_framework_v1_framework_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

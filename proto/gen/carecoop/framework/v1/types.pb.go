@@ -152,6 +152,58 @@ func (FrameworkStatus) EnumDescriptor() ([]byte, []int) {
 	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{1}
 }
 
+// CallOffMethod is how a council called off from a framework lot.
+type CallOffMethod int32
+
+const (
+	CallOffMethod_CALL_OFF_METHOD_UNSPECIFIED CallOffMethod = 0
+	// To the highest-ranked provider of the lot with a suitable vacancy.
+	CallOffMethod_CALL_OFF_METHOD_DIRECT_AWARD CallOffMethod = 1
+	// A competition among the lot's providers, on the lot's terms.
+	CallOffMethod_CALL_OFF_METHOD_FURTHER_COMPETITION CallOffMethod = 2
+)
+
+// Enum value maps for CallOffMethod.
+var (
+	CallOffMethod_name = map[int32]string{
+		0: "CALL_OFF_METHOD_UNSPECIFIED",
+		1: "CALL_OFF_METHOD_DIRECT_AWARD",
+		2: "CALL_OFF_METHOD_FURTHER_COMPETITION",
+	}
+	CallOffMethod_value = map[string]int32{
+		"CALL_OFF_METHOD_UNSPECIFIED":         0,
+		"CALL_OFF_METHOD_DIRECT_AWARD":        1,
+		"CALL_OFF_METHOD_FURTHER_COMPETITION": 2,
+	}
+)
+
+func (x CallOffMethod) Enum() *CallOffMethod {
+	p := new(CallOffMethod)
+	*p = x
+	return p
+}
+
+func (x CallOffMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CallOffMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_carecoop_framework_v1_types_proto_enumTypes[2].Descriptor()
+}
+
+func (CallOffMethod) Type() protoreflect.EnumType {
+	return &file_carecoop_framework_v1_types_proto_enumTypes[2]
+}
+
+func (x CallOffMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CallOffMethod.Descriptor instead.
+func (CallOffMethod) EnumDescriptor() ([]byte, []int) {
+	return file_carecoop_framework_v1_types_proto_rawDescGZIP(), []int{2}
+}
+
 // PriceBand is the weekly fee range, in pence, a lot accepts.
 type PriceBand struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -675,7 +727,11 @@ const file_carecoop_framework_v1_types_proto_rawDesc = "" +
 	"\x17FRAMEWORK_STATUS_ACTIVE\x10\x05\x12\x1d\n" +
 	"\x19FRAMEWORK_STATUS_EXTENDED\x10\x06\x12\x1c\n" +
 	"\x18FRAMEWORK_STATUS_EXPIRED\x10\a\x12\x1f\n" +
-	"\x1bFRAMEWORK_STATUS_TERMINATED\x10\bBJZHgithub.com/carecoop/carecoop/proto/gen/carecoop/framework/v1;frameworkv1b\x06proto3"
+	"\x1bFRAMEWORK_STATUS_TERMINATED\x10\b*{\n" +
+	"\rCallOffMethod\x12\x1f\n" +
+	"\x1bCALL_OFF_METHOD_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cCALL_OFF_METHOD_DIRECT_AWARD\x10\x01\x12'\n" +
+	"#CALL_OFF_METHOD_FURTHER_COMPETITION\x10\x02BJZHgithub.com/carecoop/carecoop/proto/gen/carecoop/framework/v1;frameworkv1b\x06proto3"
 
 var (
 	file_carecoop_framework_v1_types_proto_rawDescOnce sync.Once
@@ -689,23 +745,24 @@ func file_carecoop_framework_v1_types_proto_rawDescGZIP() []byte {
 	return file_carecoop_framework_v1_types_proto_rawDescData
 }
 
-var file_carecoop_framework_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_carecoop_framework_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_carecoop_framework_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_carecoop_framework_v1_types_proto_goTypes = []any{
 	(Category)(0),           // 0: carecoop.framework.v1.Category
 	(FrameworkStatus)(0),    // 1: carecoop.framework.v1.FrameworkStatus
-	(*PriceBand)(nil),       // 2: carecoop.framework.v1.PriceBand
-	(*LotTerms)(nil),        // 3: carecoop.framework.v1.LotTerms
-	(*FrameworkTerms)(nil),  // 4: carecoop.framework.v1.FrameworkTerms
-	(*QualityQuestion)(nil), // 5: carecoop.framework.v1.QualityQuestion
-	(*QualityAnswer)(nil),   // 6: carecoop.framework.v1.QualityAnswer
-	(*Actor)(nil),           // 7: carecoop.framework.v1.Actor
+	(CallOffMethod)(0),      // 2: carecoop.framework.v1.CallOffMethod
+	(*PriceBand)(nil),       // 3: carecoop.framework.v1.PriceBand
+	(*LotTerms)(nil),        // 4: carecoop.framework.v1.LotTerms
+	(*FrameworkTerms)(nil),  // 5: carecoop.framework.v1.FrameworkTerms
+	(*QualityQuestion)(nil), // 6: carecoop.framework.v1.QualityQuestion
+	(*QualityAnswer)(nil),   // 7: carecoop.framework.v1.QualityAnswer
+	(*Actor)(nil),           // 8: carecoop.framework.v1.Actor
 }
 var file_carecoop_framework_v1_types_proto_depIdxs = []int32{
-	2, // 0: carecoop.framework.v1.LotTerms.price_band:type_name -> carecoop.framework.v1.PriceBand
+	3, // 0: carecoop.framework.v1.LotTerms.price_band:type_name -> carecoop.framework.v1.PriceBand
 	0, // 1: carecoop.framework.v1.FrameworkTerms.category:type_name -> carecoop.framework.v1.Category
-	3, // 2: carecoop.framework.v1.FrameworkTerms.lots:type_name -> carecoop.framework.v1.LotTerms
-	5, // 3: carecoop.framework.v1.FrameworkTerms.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
+	4, // 2: carecoop.framework.v1.FrameworkTerms.lots:type_name -> carecoop.framework.v1.LotTerms
+	6, // 3: carecoop.framework.v1.FrameworkTerms.quality_questions:type_name -> carecoop.framework.v1.QualityQuestion
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
@@ -723,7 +780,7 @@ func file_carecoop_framework_v1_types_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_framework_v1_types_proto_rawDesc), len(file_carecoop_framework_v1_types_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
