@@ -96,6 +96,9 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 	c := r.created
 	v := &purchasingv1.ReferralView{ReferralId: c.GetReferralId(), Council: c.GetCouncil(), DpsId: c.GetDpsId(), Consortium: c.GetConsortium(),
 		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
+	if r.offersDueBy != nil {
+		v.OffersDueBy = clone(r.offersDueBy)
+	}
 	own := provider(p)
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)

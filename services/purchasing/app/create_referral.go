@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -14,6 +15,18 @@ import (
 // providers in the same commit; a referral nobody matches is still recorded,
 // as unmet demand.
 func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, need *purchasingv1.Need) (Result, error) {
+	return s.CreateReferralWith(ctx, r, dpsID, need, ReferralOptions{})
+}
+
+// ReferralOptions are what a referral may carry besides its need.
+type ReferralOptions struct {
+	// OffersDueBy is the commissioner's deadline for offers; zero takes the
+	// DPS's offer window.
+	OffersDueBy time.Time
+}
+
+// CreateReferralWith is CreateReferral with options.
+func (s *Service) CreateReferralWith(ctx context.Context, r Request, dpsID string, need *purchasingv1.Need, o ReferralOptions) (Result, error) {
 	id := derivedID("ref-", r.Principal.Organisation, r.RequestID)
 	// Match against supply as of now: every admission and vacancy already
 	// committed, not just what the read model has applied so far.
@@ -28,7 +41,7 @@ func (s *Service) CreateReferral(ctx context.Context, r Request, dpsID string, n
 	d, matches, considered := s.model.DpsAndMatch(dpsID, need, now)
 	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, nil, func(st domain.ReferralState) ([]proto.Message, error) {
 		return domain.DecideReferral(st, domain.CreateReferral{Actor: actorOf(r), Now: now, ReferralID: id, Dps: d,
-			Need: need, Matches: matches, Considered: considered})
+			Need: need, Matches: matches, Considered: considered, OffersDueBy: o.OffersDueBy})
 	})
 	return res, err
 }

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
 // summarise describes an event for a decision log: one line a governance
@@ -54,6 +55,8 @@ func summarise(e proto.Message) (summary, reason, provider string) {
 		return fmt.Sprintf("Closed offer %s of %s", e.GetOfferId(), e.GetProviderId()), e.GetReason(), e.GetProviderId()
 	case *purchasingv1.ReferralWithdrawn:
 		return "Withdrew the referral", e.GetReason().String(), ""
+	case *purchasingv1.OfferDeadlineExtended:
+		return "Extended the deadline for offers to " + domain.FormatDeadline(e.GetOffersDueBy().AsTime()), e.GetReason(), ""
 	}
 	return "", "", ""
 }

@@ -121,6 +121,8 @@ type referralRM struct {
 	placement    *purchasingv1.PlacementAwarded
 	version      uint64
 	decisions    []*purchasingv1.Decision
+	// offersDueBy is the deadline for offers (nil on older referrals).
+	offersDueBy *timestamppb.Timestamp
 }
 
 // NewReadModel returns an empty read model; now dates "expired" and "overdue".
@@ -345,7 +347,8 @@ func (m *ReadModel) setAdmitted(d *dpsRM, provider, category string, admitted bo
 
 func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	if ev, ok := e.Event.(*purchasingv1.ReferralCreated); ok && m.referrals[ev.GetReferralId()] == nil {
-		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, providers: map[string]bool{}}
+		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, providers: map[string]bool{},
+			offersDueBy: ev.GetOffersDueBy()}
 		m.referralOrder = append(m.referralOrder, ev.GetReferralId())
 	}
 	r := m.referrals[e.StreamID.ID]
@@ -388,6 +391,8 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		}
 	case *purchasingv1.ReferralWithdrawn:
 		r.status, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN, nil
+	case *purchasingv1.OfferDeadlineExtended:
+		r.offersDueBy = ev.GetOffersDueBy()
 	case *purchasingv1.PlacementAwarded:
 		r.status, r.awardedAt, r.placement, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev, nil
 		for _, o := range r.offers {

@@ -42,6 +42,9 @@ type ReferralState struct {
 	Offers    []*OfferState
 	Declined  map[string]bool
 	Placement *purchasingv1.PlacementAwarded
+	// OffersDueBy is when offers close; zero for referrals made before
+	// deadlines existed, which take offers until they close.
+	OffersDueBy time.Time
 }
 
 // OfferState is one offer and where it stands.
@@ -97,6 +100,9 @@ func (s *ReferralState) apply(e proto.Message) {
 	switch e := e.(type) {
 	case *purchasingv1.ReferralCreated:
 		s.ReferralID, s.Created, s.Status = e.GetReferralId(), e, referralOpen
+		if e.GetOffersDueBy() != nil {
+			s.OffersDueBy = e.GetOffersDueBy().AsTime()
+		}
 		s.Matches, s.Providers, s.Declined = map[string]*purchasingv1.MatchedSetting{}, map[string]bool{}, map[string]bool{}
 	case *purchasingv1.ReferralMatched:
 		for _, m := range e.GetMatches() {
@@ -118,6 +124,8 @@ func (s *ReferralState) apply(e proto.Message) {
 		}
 	case *purchasingv1.ReferralWithdrawn:
 		s.Status = referralWithdrawn
+	case *purchasingv1.OfferDeadlineExtended:
+		s.OffersDueBy = e.GetOffersDueBy().AsTime()
 	}
 }
 
@@ -145,6 +153,9 @@ type CreateReferral struct {
 	Need       *purchasingv1.Need
 	Matches    []*purchasingv1.MatchedSetting
 	Considered uint32
+	// OffersDueBy is the commissioner's deadline for offers; zero takes the
+	// DPS's offer window from Now.
+	OffersDueBy time.Time
 }
 
 // MakeOffer offers one of the provider's matched settings. Actor: a
@@ -212,11 +223,15 @@ func (c CreateReferral) decideReferral(s ReferralState) ([]proto.Message, error)
 	if start.Before(Today(c.Now)) {
 		return nil, domainerr.Rule(RuleStartByNotPast, "the start-by date %s has passed", c.Need.GetStartBy())
 	}
+	due, err := dlOffersDueBy(c.OffersDueBy, c.Now, d.Terms)
+	if err != nil {
+		return nil, err
+	}
 	need := proto.Clone(c.Need).(*purchasingv1.Need)
 	need.HomeOutcode = geo.Normalise(need.GetHomeOutcode())
 	return []proto.Message{
 		&purchasingv1.ReferralCreated{ReferralId: c.ReferralID, Council: la, DpsId: d.DpsID, Consortium: d.Consortium, Need: need,
-			CreatedAt: timestamppb.New(c.Now), CategoryName: cat.GetName()},
+			CreatedAt: timestamppb.New(c.Now), CategoryName: cat.GetName(), OffersDueBy: timestamppb.New(due)},
 		&purchasingv1.ReferralMatched{ReferralId: c.ReferralID, Matches: c.Matches, Considered: c.Considered},
 	}, nil
 }
@@ -269,6 +284,9 @@ func (c MakeOffer) decideReferral(s ReferralState) ([]proto.Message, error) {
 	}
 	if err := s.open(); err != nil {
 		return nil, err
+	}
+	if !s.OffersDueBy.IsZero() && c.Now.After(s.OffersDueBy) {
+		return nil, domainerr.Rule(RuleOfferDeadlinePassed, "offers on referral %s closed at %s: ask the council to extend the deadline", s.ReferralID, FormatDeadline(s.OffersDueBy))
 	}
 	m := s.Matches[c.SettingURN]
 	if m == nil || m.GetProviderId() != p {

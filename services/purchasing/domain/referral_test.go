@@ -45,7 +45,7 @@ func matches() []*purchasingv1.MatchedSetting {
 
 func referralCreated() *purchasingv1.ReferralCreated {
 	return &purchasingv1.ReferralCreated{ReferralId: refID, Council: "352", DpsId: dpsID, Consortium: nw, Need: need(),
-		CreatedAt: timestamppb.New(now), CategoryName: "Residential care"}
+		CreatedAt: timestamppb.New(now), CategoryName: "Residential care", OffersDueBy: timestamppb.New(now.Add(24 * time.Hour))}
 }
 
 func referralMatched() *purchasingv1.ReferralMatched {

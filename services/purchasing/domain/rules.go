@@ -45,6 +45,10 @@ const (
 	RuleOfferOverBudget       = "purchasing.offer_over_budget"
 	RuleOfferNotOpen          = "purchasing.offer_not_open"
 	RuleAlreadyAwarded        = "purchasing.already_awarded"
+	// RuleOfferDeadlinePassed: no offer after the referral's deadline.
+	RuleOfferDeadlinePassed = "purchasing.offer_deadline_passed"
+	// RuleDeadlineOnlyLater: an extension moves the deadline later.
+	RuleDeadlineOnlyLater = "purchasing.offer_deadline_only_later"
 )
 
 // What a command may name that does not exist (domainerr.Missing).

@@ -44,11 +44,12 @@ var Policy = auth.Policy{
 	method("ReinstateProvider"): {Roles: lead},
 	method("RemoveProvider"):    {Roles: lead},
 
-	method("CreateReferral"):   {Roles: commissioner},
-	method("MakeOffer"):        {Roles: responders},
-	method("DeclineReferral"):  {Roles: responders},
-	method("AwardPlacement"):   {Roles: commissioner},
-	method("WithdrawReferral"): {Roles: commissioner},
+	method("CreateReferral"):      {Roles: commissioner},
+	method("MakeOffer"):           {Roles: responders},
+	method("DeclineReferral"):     {Roles: responders},
+	method("AwardPlacement"):      {Roles: commissioner},
+	method("WithdrawReferral"):    {Roles: commissioner},
+	method("ExtendOfferDeadline"): {Roles: commissioner},
 
 	method("GetProvider"):      {Roles: everyone},
 	method("ListProviders"):    {Roles: everyone},

@@ -161,7 +161,11 @@ func (s *Server) RemoveProvider(ctx context.Context, q *purchasingv1.ProviderMem
 
 func (s *Server) CreateReferral(ctx context.Context, q *purchasingv1.CreateReferralRequest) (*purchasingv1.CommandResponse, error) {
 	return command(ctx, "CreateReferral", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
-		return s.app.CreateReferral(ctx, r, q.GetDpsId(), q.GetNeed())
+		o := app.ReferralOptions{}
+		if q.GetOffersDueBy() != nil {
+			o.OffersDueBy = q.GetOffersDueBy().AsTime()
+		}
+		return s.app.CreateReferralWith(ctx, r, q.GetDpsId(), q.GetNeed(), o)
 	})
 }
 
@@ -180,6 +184,12 @@ func (s *Server) DeclineReferral(ctx context.Context, q *purchasingv1.DeclineRef
 func (s *Server) AwardPlacement(ctx context.Context, q *purchasingv1.AwardPlacementRequest) (*purchasingv1.CommandResponse, error) {
 	return command(ctx, "AwardPlacement", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
 		return s.app.AwardPlacement(ctx, r, q.GetReferralId(), q.GetOfferId(), q.GetReason())
+	})
+}
+
+func (s *Server) ExtendOfferDeadline(ctx context.Context, q *purchasingv1.ExtendOfferDeadlineRequest) (*purchasingv1.CommandResponse, error) {
+	return command(ctx, "ExtendOfferDeadline", q.GetRequestId(), q.GetExpectedVersion(), func(r app.Request) (app.Result, error) {
+		return s.app.ExtendOfferDeadline(ctx, r, q.GetReferralId(), q.GetOffersDueBy().AsTime(), q.GetReason())
 	})
 }
 

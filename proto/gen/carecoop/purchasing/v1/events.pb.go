@@ -1294,7 +1294,10 @@ type ReferralCreated struct {
 	// Name of the DPS category, so consumers need no lookup.
 	CategoryName string `protobuf:"bytes,7,opt,name=category_name,json=categoryName,proto3" json:"category_name,omitempty"`
 	// Set when the referral calls off from a framework lot.
-	CallOff       *CallOff `protobuf:"bytes,8,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
+	CallOff *CallOff `protobuf:"bytes,8,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
+	// Offers made after this instant are refused; OfferDeadlineExtended moves
+	// it. Unset on referrals made before deadlines existed: no deadline.
+	OffersDueBy   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1385,6 +1388,82 @@ func (x *ReferralCreated) GetCallOff() *CallOff {
 	return nil
 }
 
+func (x *ReferralCreated) GetOffersDueBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffersDueBy
+	}
+	return nil
+}
+
+// The commissioner gave providers longer to offer.
+type OfferDeadlineExtended struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ReferralId    string                 `protobuf:"bytes,1,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	OffersDueBy   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	Previous      *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=previous,proto3" json:"previous,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferDeadlineExtended) Reset() {
+	*x = OfferDeadlineExtended{}
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferDeadlineExtended) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferDeadlineExtended) ProtoMessage() {}
+
+func (x *OfferDeadlineExtended) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferDeadlineExtended.ProtoReflect.Descriptor instead.
+func (*OfferDeadlineExtended) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *OfferDeadlineExtended) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *OfferDeadlineExtended) GetOffersDueBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffersDueBy
+	}
+	return nil
+}
+
+func (x *OfferDeadlineExtended) GetPrevious() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Previous
+	}
+	return nil
+}
+
+func (x *OfferDeadlineExtended) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // The settings the referral was sent to, ranked, with why each matched.
 type ReferralMatched struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -1398,7 +1477,7 @@ type ReferralMatched struct {
 
 func (x *ReferralMatched) Reset() {
 	*x = ReferralMatched{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1410,7 +1489,7 @@ func (x *ReferralMatched) String() string {
 func (*ReferralMatched) ProtoMessage() {}
 
 func (x *ReferralMatched) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1423,7 +1502,7 @@ func (x *ReferralMatched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralMatched.ProtoReflect.Descriptor instead.
 func (*ReferralMatched) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReferralMatched) GetReferralId() string {
@@ -1463,7 +1542,7 @@ type OfferMade struct {
 
 func (x *OfferMade) Reset() {
 	*x = OfferMade{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1554,7 @@ func (x *OfferMade) String() string {
 func (*OfferMade) ProtoMessage() {}
 
 func (x *OfferMade) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1567,7 @@ func (x *OfferMade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferMade.ProtoReflect.Descriptor instead.
 func (*OfferMade) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *OfferMade) GetReferralId() string {
@@ -1552,7 +1631,7 @@ type ReferralDeclined struct {
 
 func (x *ReferralDeclined) Reset() {
 	*x = ReferralDeclined{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1643,7 @@ func (x *ReferralDeclined) String() string {
 func (*ReferralDeclined) ProtoMessage() {}
 
 func (x *ReferralDeclined) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1656,7 @@ func (x *ReferralDeclined) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralDeclined.ProtoReflect.Descriptor instead.
 func (*ReferralDeclined) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{22}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReferralDeclined) GetReferralId() string {
@@ -1640,7 +1719,7 @@ type PlacementAwarded struct {
 
 func (x *PlacementAwarded) Reset() {
 	*x = PlacementAwarded{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +1731,7 @@ func (x *PlacementAwarded) String() string {
 func (*PlacementAwarded) ProtoMessage() {}
 
 func (x *PlacementAwarded) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +1744,7 @@ func (x *PlacementAwarded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlacementAwarded.ProtoReflect.Descriptor instead.
 func (*PlacementAwarded) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PlacementAwarded) GetPlacementId() string {
@@ -1829,7 +1908,7 @@ type OfferClosed struct {
 
 func (x *OfferClosed) Reset() {
 	*x = OfferClosed{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1841,7 +1920,7 @@ func (x *OfferClosed) String() string {
 func (*OfferClosed) ProtoMessage() {}
 
 func (x *OfferClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[24]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1854,7 +1933,7 @@ func (x *OfferClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferClosed.ProtoReflect.Descriptor instead.
 func (*OfferClosed) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{24}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OfferClosed) GetReferralId() string {
@@ -1896,7 +1975,7 @@ type ReferralWithdrawn struct {
 
 func (x *ReferralWithdrawn) Reset() {
 	*x = ReferralWithdrawn{}
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1908,7 +1987,7 @@ func (x *ReferralWithdrawn) String() string {
 func (*ReferralWithdrawn) ProtoMessage() {}
 
 func (x *ReferralWithdrawn) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[25]
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1921,7 +2000,7 @@ func (x *ReferralWithdrawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralWithdrawn.ProtoReflect.Descriptor instead.
 func (*ReferralWithdrawn) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{25}
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReferralWithdrawn) GetReferralId() string {
@@ -2073,7 +2152,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"consortium\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"risk_level\x18\x06 \x01(\tR\triskLevel\"\xd1\x02\n" +
+	"risk_level\x18\x06 \x01(\tR\triskLevel\"\x91\x03\n" +
 	"\x0fReferralCreated\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -2086,7 +2165,14 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12#\n" +
 	"\rcategory_name\x18\a \x01(\tR\fcategoryName\x12:\n" +
-	"\bcall_off\x18\b \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"\x94\x01\n" +
+	"\bcall_off\x18\b \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\x12>\n" +
+	"\roffers_due_by\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\"\xc8\x01\n" +
+	"\x15OfferDeadlineExtended\x12\x1f\n" +
+	"\vreferral_id\x18\x01 \x01(\tR\n" +
+	"referralId\x12>\n" +
+	"\roffers_due_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\x126\n" +
+	"\bprevious\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\bprevious\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x94\x01\n" +
 	"\x0fReferralMatched\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12@\n" +
@@ -2167,7 +2253,7 @@ func file_carecoop_purchasing_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_purchasing_v1_events_proto_rawDescData
 }
 
-var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*ProviderRegistered)(nil),     // 0: carecoop.purchasing.v1.ProviderRegistered
 	(*ProviderProfileUpdated)(nil), // 1: carecoop.purchasing.v1.ProviderProfileUpdated
@@ -2189,47 +2275,51 @@ var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*MatchingSuspended)(nil),      // 17: carecoop.purchasing.v1.MatchingSuspended
 	(*MatchingReinstated)(nil),     // 18: carecoop.purchasing.v1.MatchingReinstated
 	(*ReferralCreated)(nil),        // 19: carecoop.purchasing.v1.ReferralCreated
-	(*ReferralMatched)(nil),        // 20: carecoop.purchasing.v1.ReferralMatched
-	(*OfferMade)(nil),              // 21: carecoop.purchasing.v1.OfferMade
-	(*ReferralDeclined)(nil),       // 22: carecoop.purchasing.v1.ReferralDeclined
-	(*PlacementAwarded)(nil),       // 23: carecoop.purchasing.v1.PlacementAwarded
-	(*OfferClosed)(nil),            // 24: carecoop.purchasing.v1.OfferClosed
-	(*ReferralWithdrawn)(nil),      // 25: carecoop.purchasing.v1.ReferralWithdrawn
-	(*ProviderProfile)(nil),        // 26: carecoop.purchasing.v1.ProviderProfile
-	(*Setting)(nil),                // 27: carecoop.purchasing.v1.Setting
-	(*Accreditation)(nil),          // 28: carecoop.purchasing.v1.Accreditation
-	(SettingType)(0),               // 29: carecoop.purchasing.v1.SettingType
-	(*DpsTerms)(nil),               // 30: carecoop.purchasing.v1.DpsTerms
-	(*CriterionAnswer)(nil),        // 31: carecoop.purchasing.v1.CriterionAnswer
-	(*Need)(nil),                   // 32: carecoop.purchasing.v1.Need
-	(*timestamppb.Timestamp)(nil),  // 33: google.protobuf.Timestamp
-	(*CallOff)(nil),                // 34: carecoop.purchasing.v1.CallOff
-	(*MatchedSetting)(nil),         // 35: carecoop.purchasing.v1.MatchedSetting
-	(DeclineReason)(0),             // 36: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),  // 37: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(*OfferDeadlineExtended)(nil),  // 20: carecoop.purchasing.v1.OfferDeadlineExtended
+	(*ReferralMatched)(nil),        // 21: carecoop.purchasing.v1.ReferralMatched
+	(*OfferMade)(nil),              // 22: carecoop.purchasing.v1.OfferMade
+	(*ReferralDeclined)(nil),       // 23: carecoop.purchasing.v1.ReferralDeclined
+	(*PlacementAwarded)(nil),       // 24: carecoop.purchasing.v1.PlacementAwarded
+	(*OfferClosed)(nil),            // 25: carecoop.purchasing.v1.OfferClosed
+	(*ReferralWithdrawn)(nil),      // 26: carecoop.purchasing.v1.ReferralWithdrawn
+	(*ProviderProfile)(nil),        // 27: carecoop.purchasing.v1.ProviderProfile
+	(*Setting)(nil),                // 28: carecoop.purchasing.v1.Setting
+	(*Accreditation)(nil),          // 29: carecoop.purchasing.v1.Accreditation
+	(SettingType)(0),               // 30: carecoop.purchasing.v1.SettingType
+	(*DpsTerms)(nil),               // 31: carecoop.purchasing.v1.DpsTerms
+	(*CriterionAnswer)(nil),        // 32: carecoop.purchasing.v1.CriterionAnswer
+	(*Need)(nil),                   // 33: carecoop.purchasing.v1.Need
+	(*timestamppb.Timestamp)(nil),  // 34: google.protobuf.Timestamp
+	(*CallOff)(nil),                // 35: carecoop.purchasing.v1.CallOff
+	(*MatchedSetting)(nil),         // 36: carecoop.purchasing.v1.MatchedSetting
+	(DeclineReason)(0),             // 37: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),  // 38: carecoop.purchasing.v1.ReferralWithdrawalReason
 }
 var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
-	26, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	26, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	27, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
-	27, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
-	28, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
-	29, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	30, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
-	31, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
-	32, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
-	33, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
-	34, // 10: carecoop.purchasing.v1.ReferralCreated.call_off:type_name -> carecoop.purchasing.v1.CallOff
-	35, // 11: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	36, // 12: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	29, // 13: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	34, // 14: carecoop.purchasing.v1.PlacementAwarded.call_off:type_name -> carecoop.purchasing.v1.CallOff
-	37, // 15: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	27, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	27, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	28, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
+	28, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
+	29, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
+	30, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	31, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
+	32, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	33, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
+	34, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
+	35, // 10: carecoop.purchasing.v1.ReferralCreated.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	34, // 11: carecoop.purchasing.v1.ReferralCreated.offers_due_by:type_name -> google.protobuf.Timestamp
+	34, // 12: carecoop.purchasing.v1.OfferDeadlineExtended.offers_due_by:type_name -> google.protobuf.Timestamp
+	34, // 13: carecoop.purchasing.v1.OfferDeadlineExtended.previous:type_name -> google.protobuf.Timestamp
+	36, // 14: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	37, // 15: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	30, // 16: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	35, // 17: carecoop.purchasing.v1.PlacementAwarded.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	38, // 18: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_events_proto_init() }
@@ -2244,7 +2334,7 @@ func file_carecoop_purchasing_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_purchasing_v1_events_proto_rawDesc), len(file_carecoop_purchasing_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1350,9 +1350,16 @@ func (x *ProviderMembershipRequest) GetExpectedVersion() uint64 {
 type CreateReferralRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The referral id is derived from it, so a retried referral is made once.
-	RequestId     string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	DpsId         string `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
-	Need          *Need  `protobuf:"bytes,3,opt,name=need,proto3" json:"need,omitempty"`
+	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	DpsId     string `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	Need      *Need  `protobuf:"bytes,3,opt,name=need,proto3" json:"need,omitempty"`
+	// Until when providers may offer; unset = the DPS's offer window (24
+	// hours unless its terms say otherwise). Must be in the future.
+	OffersDueBy *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	// Set to call off from a framework lot instead of matching the whole DPS:
+	// framework_id, lot_id and method; ranking and reason are the platform's
+	// to record and are ignored here.
+	CallOff       *CallOff `protobuf:"bytes,5,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1404,6 +1411,20 @@ func (x *CreateReferralRequest) GetDpsId() string {
 func (x *CreateReferralRequest) GetNeed() *Need {
 	if x != nil {
 		return x.Need
+	}
+	return nil
+}
+
+func (x *CreateReferralRequest) GetOffersDueBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffersDueBy
+	}
+	return nil
+}
+
+func (x *CreateReferralRequest) GetCallOff() *CallOff {
+	if x != nil {
+		return x.CallOff
 	}
 	return nil
 }
@@ -1659,6 +1680,84 @@ func (x *AwardPlacementRequest) GetExpectedVersion() uint64 {
 	return 0
 }
 
+type ExtendOfferDeadlineRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	ReferralId string                 `protobuf:"bytes,2,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// The new deadline: later than the current one and in the future.
+	OffersDueBy *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	// Why (recorded in the decision log). Must not identify the child.
+	Reason          string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	ExpectedVersion uint64 `protobuf:"varint,5,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ExtendOfferDeadlineRequest) Reset() {
+	*x = ExtendOfferDeadlineRequest{}
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtendOfferDeadlineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtendOfferDeadlineRequest) ProtoMessage() {}
+
+func (x *ExtendOfferDeadlineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtendOfferDeadlineRequest.ProtoReflect.Descriptor instead.
+func (*ExtendOfferDeadlineRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ExtendOfferDeadlineRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ExtendOfferDeadlineRequest) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *ExtendOfferDeadlineRequest) GetOffersDueBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffersDueBy
+	}
+	return nil
+}
+
+func (x *ExtendOfferDeadlineRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ExtendOfferDeadlineRequest) GetExpectedVersion() uint64 {
+	if x != nil {
+		return x.ExpectedVersion
+	}
+	return 0
+}
+
 type WithdrawReferralRequest struct {
 	state      protoimpl.MessageState   `protogen:"open.v1"`
 	RequestId  string                   `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
@@ -1674,7 +1773,7 @@ type WithdrawReferralRequest struct {
 
 func (x *WithdrawReferralRequest) Reset() {
 	*x = WithdrawReferralRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[19]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1686,7 +1785,7 @@ func (x *WithdrawReferralRequest) String() string {
 func (*WithdrawReferralRequest) ProtoMessage() {}
 
 func (x *WithdrawReferralRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[19]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1699,7 +1798,7 @@ func (x *WithdrawReferralRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawReferralRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawReferralRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{19}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WithdrawReferralRequest) GetRequestId() string {
@@ -1747,7 +1846,7 @@ type GetProviderRequest struct {
 
 func (x *GetProviderRequest) Reset() {
 	*x = GetProviderRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1759,7 +1858,7 @@ func (x *GetProviderRequest) String() string {
 func (*GetProviderRequest) ProtoMessage() {}
 
 func (x *GetProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[20]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1772,7 +1871,7 @@ func (x *GetProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProviderRequest.ProtoReflect.Descriptor instead.
 func (*GetProviderRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{20}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetProviderRequest) GetProviderId() string {
@@ -1802,7 +1901,7 @@ type SettingView struct {
 
 func (x *SettingView) Reset() {
 	*x = SettingView{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +1913,7 @@ func (x *SettingView) String() string {
 func (*SettingView) ProtoMessage() {}
 
 func (x *SettingView) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[21]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +1926,7 @@ func (x *SettingView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingView.ProtoReflect.Descriptor instead.
 func (*SettingView) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{21}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SettingView) GetSetting() *Setting {
@@ -1869,7 +1968,7 @@ type AccreditationView struct {
 
 func (x *AccreditationView) Reset() {
 	*x = AccreditationView{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +1980,7 @@ func (x *AccreditationView) String() string {
 func (*AccreditationView) ProtoMessage() {}
 
 func (x *AccreditationView) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[22]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1894,7 +1993,7 @@ func (x *AccreditationView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccreditationView.ProtoReflect.Descriptor instead.
 func (*AccreditationView) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{22}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AccreditationView) GetAccreditation() *Accreditation {
@@ -1927,7 +2026,7 @@ type ProviderView struct {
 
 func (x *ProviderView) Reset() {
 	*x = ProviderView{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2038,7 @@ func (x *ProviderView) String() string {
 func (*ProviderView) ProtoMessage() {}
 
 func (x *ProviderView) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[23]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2051,7 @@ func (x *ProviderView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderView.ProtoReflect.Descriptor instead.
 func (*ProviderView) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{23}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ProviderView) GetProviderId() string {
@@ -2018,7 +2117,7 @@ type ListProvidersRequest struct {
 
 func (x *ListProvidersRequest) Reset() {
 	*x = ListProvidersRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[24]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2030,7 +2129,7 @@ func (x *ListProvidersRequest) String() string {
 func (*ListProvidersRequest) ProtoMessage() {}
 
 func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[24]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2043,7 +2142,7 @@ func (x *ListProvidersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersRequest.ProtoReflect.Descriptor instead.
 func (*ListProvidersRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{24}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListProvidersRequest) GetNameContains() string {
@@ -2089,7 +2188,7 @@ type ProviderSummary struct {
 
 func (x *ProviderSummary) Reset() {
 	*x = ProviderSummary{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[25]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2101,7 +2200,7 @@ func (x *ProviderSummary) String() string {
 func (*ProviderSummary) ProtoMessage() {}
 
 func (x *ProviderSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[25]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2114,7 +2213,7 @@ func (x *ProviderSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderSummary.ProtoReflect.Descriptor instead.
 func (*ProviderSummary) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{25}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ProviderSummary) GetProviderId() string {
@@ -2177,7 +2276,7 @@ type ListProvidersResponse struct {
 
 func (x *ListProvidersResponse) Reset() {
 	*x = ListProvidersResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[26]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2288,7 @@ func (x *ListProvidersResponse) String() string {
 func (*ListProvidersResponse) ProtoMessage() {}
 
 func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[26]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2301,7 @@ func (x *ListProvidersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProvidersResponse.ProtoReflect.Descriptor instead.
 func (*ListProvidersResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{26}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListProvidersResponse) GetProviders() []*ProviderSummary {
@@ -2240,7 +2339,7 @@ type ListVacanciesRequest struct {
 
 func (x *ListVacanciesRequest) Reset() {
 	*x = ListVacanciesRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[27]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2252,7 +2351,7 @@ func (x *ListVacanciesRequest) String() string {
 func (*ListVacanciesRequest) ProtoMessage() {}
 
 func (x *ListVacanciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[27]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2265,7 +2364,7 @@ func (x *ListVacanciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVacanciesRequest.ProtoReflect.Descriptor instead.
 func (*ListVacanciesRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{27}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListVacanciesRequest) GetNearOutcode() string {
@@ -2322,7 +2421,7 @@ type Vacancy struct {
 
 func (x *Vacancy) Reset() {
 	*x = Vacancy{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[28]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2334,7 +2433,7 @@ func (x *Vacancy) String() string {
 func (*Vacancy) ProtoMessage() {}
 
 func (x *Vacancy) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[28]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2347,7 +2446,7 @@ func (x *Vacancy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Vacancy.ProtoReflect.Descriptor instead.
 func (*Vacancy) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{28}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Vacancy) GetProviderId() string {
@@ -2430,7 +2529,7 @@ type ListVacanciesResponse struct {
 
 func (x *ListVacanciesResponse) Reset() {
 	*x = ListVacanciesResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[29]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2541,7 @@ func (x *ListVacanciesResponse) String() string {
 func (*ListVacanciesResponse) ProtoMessage() {}
 
 func (x *ListVacanciesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[29]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2554,7 @@ func (x *ListVacanciesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListVacanciesResponse.ProtoReflect.Descriptor instead.
 func (*ListVacanciesResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{29}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListVacanciesResponse) GetVacancies() []*Vacancy {
@@ -2482,7 +2581,7 @@ type GetDpsRequest struct {
 
 func (x *GetDpsRequest) Reset() {
 	*x = GetDpsRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[30]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2494,7 +2593,7 @@ func (x *GetDpsRequest) String() string {
 func (*GetDpsRequest) ProtoMessage() {}
 
 func (x *GetDpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[30]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2507,7 +2606,7 @@ func (x *GetDpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDpsRequest.ProtoReflect.Descriptor instead.
 func (*GetDpsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{30}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetDpsRequest) GetDpsId() string {
@@ -2537,7 +2636,7 @@ type Membership struct {
 
 func (x *Membership) Reset() {
 	*x = Membership{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[31]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2549,7 +2648,7 @@ func (x *Membership) String() string {
 func (*Membership) ProtoMessage() {}
 
 func (x *Membership) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[31]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2562,7 +2661,7 @@ func (x *Membership) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Membership.ProtoReflect.Descriptor instead.
 func (*Membership) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{31}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Membership) GetProviderId() string {
@@ -2614,7 +2713,7 @@ type DpsView struct {
 
 func (x *DpsView) Reset() {
 	*x = DpsView{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[32]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2626,7 +2725,7 @@ func (x *DpsView) String() string {
 func (*DpsView) ProtoMessage() {}
 
 func (x *DpsView) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[32]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2639,7 +2738,7 @@ func (x *DpsView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DpsView.ProtoReflect.Descriptor instead.
 func (*DpsView) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{32}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DpsView) GetDpsId() string {
@@ -2695,7 +2794,7 @@ type ListDpsRequest struct {
 
 func (x *ListDpsRequest) Reset() {
 	*x = ListDpsRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[33]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2707,7 +2806,7 @@ func (x *ListDpsRequest) String() string {
 func (*ListDpsRequest) ProtoMessage() {}
 
 func (x *ListDpsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[33]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2720,7 +2819,7 @@ func (x *ListDpsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDpsRequest.ProtoReflect.Descriptor instead.
 func (*ListDpsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{33}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListDpsRequest) GetConsortium() string {
@@ -2751,7 +2850,7 @@ type DpsSummary struct {
 
 func (x *DpsSummary) Reset() {
 	*x = DpsSummary{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[34]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2763,7 +2862,7 @@ func (x *DpsSummary) String() string {
 func (*DpsSummary) ProtoMessage() {}
 
 func (x *DpsSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[34]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2776,7 +2875,7 @@ func (x *DpsSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DpsSummary.ProtoReflect.Descriptor instead.
 func (*DpsSummary) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{34}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DpsSummary) GetDpsId() string {
@@ -2831,7 +2930,7 @@ type ListDpsResponse struct {
 
 func (x *ListDpsResponse) Reset() {
 	*x = ListDpsResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[35]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2843,7 +2942,7 @@ func (x *ListDpsResponse) String() string {
 func (*ListDpsResponse) ProtoMessage() {}
 
 func (x *ListDpsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[35]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2856,7 +2955,7 @@ func (x *ListDpsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDpsResponse.ProtoReflect.Descriptor instead.
 func (*ListDpsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{35}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListDpsResponse) GetDps() []*DpsSummary {
@@ -2885,7 +2984,7 @@ type ListApplicationsRequest struct {
 
 func (x *ListApplicationsRequest) Reset() {
 	*x = ListApplicationsRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[36]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2897,7 +2996,7 @@ func (x *ListApplicationsRequest) String() string {
 func (*ListApplicationsRequest) ProtoMessage() {}
 
 func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[36]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2910,7 +3009,7 @@ func (x *ListApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*ListApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{36}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListApplicationsRequest) GetDpsId() string {
@@ -2961,7 +3060,7 @@ type Application struct {
 
 func (x *Application) Reset() {
 	*x = Application{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[37]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2973,7 +3072,7 @@ func (x *Application) String() string {
 func (*Application) ProtoMessage() {}
 
 func (x *Application) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[37]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2986,7 +3085,7 @@ func (x *Application) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Application.ProtoReflect.Descriptor instead.
 func (*Application) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{37}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Application) GetDpsId() string {
@@ -3090,7 +3189,7 @@ type ListApplicationsResponse struct {
 
 func (x *ListApplicationsResponse) Reset() {
 	*x = ListApplicationsResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[38]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3102,7 +3201,7 @@ func (x *ListApplicationsResponse) String() string {
 func (*ListApplicationsResponse) ProtoMessage() {}
 
 func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[38]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3115,7 +3214,7 @@ func (x *ListApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*ListApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{38}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListApplicationsResponse) GetApplications() []*Application {
@@ -3143,7 +3242,7 @@ type ListReferralsRequest struct {
 
 func (x *ListReferralsRequest) Reset() {
 	*x = ListReferralsRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[39]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3155,7 +3254,7 @@ func (x *ListReferralsRequest) String() string {
 func (*ListReferralsRequest) ProtoMessage() {}
 
 func (x *ListReferralsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[39]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3168,7 +3267,7 @@ func (x *ListReferralsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReferralsRequest.ProtoReflect.Descriptor instead.
 func (*ListReferralsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{39}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListReferralsRequest) GetStatus() ReferralStatus {
@@ -3216,7 +3315,7 @@ type Offer struct {
 
 func (x *Offer) Reset() {
 	*x = Offer{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[40]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3228,7 +3327,7 @@ func (x *Offer) String() string {
 func (*Offer) ProtoMessage() {}
 
 func (x *Offer) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[40]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3241,7 +3340,7 @@ func (x *Offer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offer.ProtoReflect.Descriptor instead.
 func (*Offer) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{40}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Offer) GetOfferId() string {
@@ -3354,7 +3453,7 @@ type Decline struct {
 
 func (x *Decline) Reset() {
 	*x = Decline{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[41]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3366,7 +3465,7 @@ func (x *Decline) String() string {
 func (*Decline) ProtoMessage() {}
 
 func (x *Decline) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[41]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3379,7 +3478,7 @@ func (x *Decline) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decline.ProtoReflect.Descriptor instead.
 func (*Decline) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{41}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Decline) GetProviderId() string {
@@ -3442,13 +3541,16 @@ type ReferralView struct {
 	// How many settings the referral was sent to: for the council, lead and
 	// platform; 0 for a provider.
 	MatchedSettings uint32 `protobuf:"varint,18,opt,name=matched_settings,json=matchedSettings,proto3" json:"matched_settings,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Until when providers may offer (for everyone who sees the referral);
+	// unset for referrals made before deadlines existed.
+	OffersDueBy   *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReferralView) Reset() {
 	*x = ReferralView{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[42]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3460,7 +3562,7 @@ func (x *ReferralView) String() string {
 func (*ReferralView) ProtoMessage() {}
 
 func (x *ReferralView) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[42]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3473,7 +3575,7 @@ func (x *ReferralView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReferralView.ProtoReflect.Descriptor instead.
 func (*ReferralView) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{42}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReferralView) GetReferralId() string {
@@ -3602,6 +3704,13 @@ func (x *ReferralView) GetMatchedSettings() uint32 {
 	return 0
 }
 
+func (x *ReferralView) GetOffersDueBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OffersDueBy
+	}
+	return nil
+}
+
 type ListReferralsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Referrals     []*ReferralView        `protobuf:"bytes,1,rep,name=referrals,proto3" json:"referrals,omitempty"`
@@ -3612,7 +3721,7 @@ type ListReferralsResponse struct {
 
 func (x *ListReferralsResponse) Reset() {
 	*x = ListReferralsResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[43]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3624,7 +3733,7 @@ func (x *ListReferralsResponse) String() string {
 func (*ListReferralsResponse) ProtoMessage() {}
 
 func (x *ListReferralsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[43]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3637,7 +3746,7 @@ func (x *ListReferralsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReferralsResponse.ProtoReflect.Descriptor instead.
 func (*ListReferralsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{43}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListReferralsResponse) GetReferrals() []*ReferralView {
@@ -3664,7 +3773,7 @@ type GetReferralRequest struct {
 
 func (x *GetReferralRequest) Reset() {
 	*x = GetReferralRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[44]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3676,7 +3785,7 @@ func (x *GetReferralRequest) String() string {
 func (*GetReferralRequest) ProtoMessage() {}
 
 func (x *GetReferralRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[44]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3689,7 +3798,7 @@ func (x *GetReferralRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReferralRequest.ProtoReflect.Descriptor instead.
 func (*GetReferralRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{44}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetReferralRequest) GetReferralId() string {
@@ -3717,7 +3826,7 @@ type ExplainMatchRequest struct {
 
 func (x *ExplainMatchRequest) Reset() {
 	*x = ExplainMatchRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[45]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3729,7 +3838,7 @@ func (x *ExplainMatchRequest) String() string {
 func (*ExplainMatchRequest) ProtoMessage() {}
 
 func (x *ExplainMatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[45]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3742,7 +3851,7 @@ func (x *ExplainMatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainMatchRequest.ProtoReflect.Descriptor instead.
 func (*ExplainMatchRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{45}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ExplainMatchRequest) GetReferralId() string {
@@ -3782,7 +3891,7 @@ type ExplainMatchResponse struct {
 
 func (x *ExplainMatchResponse) Reset() {
 	*x = ExplainMatchResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[46]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3794,7 +3903,7 @@ func (x *ExplainMatchResponse) String() string {
 func (*ExplainMatchResponse) ProtoMessage() {}
 
 func (x *ExplainMatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[46]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3807,7 +3916,7 @@ func (x *ExplainMatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExplainMatchResponse.ProtoReflect.Descriptor instead.
 func (*ExplainMatchResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{46}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ExplainMatchResponse) GetMatched() bool {
@@ -3848,7 +3957,7 @@ type ListPlacementsRequest struct {
 
 func (x *ListPlacementsRequest) Reset() {
 	*x = ListPlacementsRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[47]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3860,7 +3969,7 @@ func (x *ListPlacementsRequest) String() string {
 func (*ListPlacementsRequest) ProtoMessage() {}
 
 func (x *ListPlacementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[47]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3873,7 +3982,7 @@ func (x *ListPlacementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlacementsRequest.ProtoReflect.Descriptor instead.
 func (*ListPlacementsRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{47}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListPlacementsRequest) GetDpsId() string {
@@ -3911,7 +4020,7 @@ type Placement struct {
 
 func (x *Placement) Reset() {
 	*x = Placement{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[48]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3923,7 +4032,7 @@ func (x *Placement) String() string {
 func (*Placement) ProtoMessage() {}
 
 func (x *Placement) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[48]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3936,7 +4045,7 @@ func (x *Placement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Placement.ProtoReflect.Descriptor instead.
 func (*Placement) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{48}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *Placement) GetPlacementId() string {
@@ -4040,7 +4149,7 @@ type ListPlacementsResponse struct {
 
 func (x *ListPlacementsResponse) Reset() {
 	*x = ListPlacementsResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[49]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4052,7 +4161,7 @@ func (x *ListPlacementsResponse) String() string {
 func (*ListPlacementsResponse) ProtoMessage() {}
 
 func (x *ListPlacementsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[49]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4065,7 +4174,7 @@ func (x *ListPlacementsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPlacementsResponse.ProtoReflect.Descriptor instead.
 func (*ListPlacementsResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{49}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListPlacementsResponse) GetPlacements() []*Placement {
@@ -4093,7 +4202,7 @@ type GetDecisionLogRequest struct {
 
 func (x *GetDecisionLogRequest) Reset() {
 	*x = GetDecisionLogRequest{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[50]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4105,7 +4214,7 @@ func (x *GetDecisionLogRequest) String() string {
 func (*GetDecisionLogRequest) ProtoMessage() {}
 
 func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[50]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4118,7 +4227,7 @@ func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogRequest.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogRequest) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{50}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetDecisionLogRequest) GetId() string {
@@ -4146,7 +4255,7 @@ type Actor struct {
 
 func (x *Actor) Reset() {
 	*x = Actor{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[51]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4158,7 +4267,7 @@ func (x *Actor) String() string {
 func (*Actor) ProtoMessage() {}
 
 func (x *Actor) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[51]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4171,7 +4280,7 @@ func (x *Actor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Actor.ProtoReflect.Descriptor instead.
 func (*Actor) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{51}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Actor) GetSubject() string {
@@ -4215,7 +4324,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[52]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4227,7 +4336,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[52]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4240,7 +4349,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{52}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *Decision) GetPosition() uint64 {
@@ -4330,7 +4439,7 @@ type GetDecisionLogResponse struct {
 
 func (x *GetDecisionLogResponse) Reset() {
 	*x = GetDecisionLogResponse{}
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[53]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4342,7 +4451,7 @@ func (x *GetDecisionLogResponse) String() string {
 func (*GetDecisionLogResponse) ProtoMessage() {}
 
 func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[53]
+	mi := &file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4355,7 +4464,7 @@ func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDecisionLogResponse.ProtoReflect.Descriptor instead.
 func (*GetDecisionLogResponse) Descriptor() ([]byte, []int) {
-	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{53}
+	return file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *GetDecisionLogResponse) GetDecisions() []*Decision {
@@ -4488,12 +4597,14 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\vcategory_id\x18\x04 \x01(\tB#\xbaH r\x1e2\x1c^([a-z0-9][a-z0-9-]{0,39})?$R\n" +
 	"categoryId\x12&\n" +
 	"\x06reason\x18\x05 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
-	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xc4\x01\n" +
+	"\x10expected_version\x18\x06 \x01(\x04R\x0fexpectedVersion\"\xc0\x02\n" +
 	"\x15CreateReferralRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x122\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^dps-[a-z0-9]{1,40}$R\x05dpsId\x128\n" +
-	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\"\x85\x03\n" +
+	"\x04need\x18\x03 \x01(\v2\x1c.carecoop.purchasing.v1.NeedB\x06\xbaH\x03\xc8\x01\x01R\x04need\x12>\n" +
+	"\roffers_due_by\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\x12:\n" +
+	"\bcall_off\x18\x05 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"\x85\x03\n" +
 	"\x10MakeOfferRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
@@ -4521,6 +4632,14 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"referralId\x122\n" +
 	"\boffer_id\x18\x03 \x01(\tB\x17\xbaH\x14r\x122\x10^off-[0-9]{1,6}$R\aofferId\x12&\n" +
 	"\x06reason\x18\x04 \x01(\tB\x0e\xbaH\vr\t\xf8\xc2\"\x01\x10\x03\x18\xd0\x0fR\x06reason\x12)\n" +
+	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xb2\x02\n" +
+	"\x1aExtendOfferDeadlineRequest\x12=\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12<\n" +
+	"\vreferral_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ref-[a-z0-9]{1,40}$R\n" +
+	"referralId\x12F\n" +
+	"\roffers_due_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\voffersDueBy\x12$\n" +
+	"\x06reason\x18\x04 \x01(\tB\f\xbaH\tr\a\xf8\xc2\"\x01\x18\xf4\x03R\x06reason\x12)\n" +
 	"\x10expected_version\x18\x05 \x01(\x04R\x0fexpectedVersion\"\xb9\x02\n" +
 	"\x17WithdrawReferralRequest\x12=\n" +
 	"\n" +
@@ -4692,7 +4811,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonR\x06reason\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\x12;\n" +
 	"\vdeclined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"declinedAt\"\xd4\x06\n" +
+	"declinedAt\"\x94\a\n" +
 	"\fReferralView\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -4717,7 +4836,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\fplacement_id\x18\x0f \x01(\tR\vplacementId\x12\x18\n" +
 	"\aversion\x18\x10 \x01(\x04R\aversion\x12#\n" +
 	"\ryour_response\x18\x11 \x01(\tR\fyourResponse\x12)\n" +
-	"\x10matched_settings\x18\x12 \x01(\rR\x0fmatchedSettings\"w\n" +
+	"\x10matched_settings\x18\x12 \x01(\rR\x0fmatchedSettings\x12>\n" +
+	"\roffers_due_by\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\"w\n" +
 	"\x15ListReferralsResponse\x12B\n" +
 	"\treferrals\x18\x01 \x03(\v2$.carecoop.purchasing.v1.ReferralViewR\treferrals\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +
@@ -4811,7 +4931,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x18OFFER_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OFFER_STATUS_OPEN\x10\x01\x12\x19\n" +
 	"\x15OFFER_STATUS_ACCEPTED\x10\x02\x12\x17\n" +
-	"\x13OFFER_STATUS_CLOSED\x10\x032\xa7\x1b\n" +
+	"\x13OFFER_STATUS_CLOSED\x10\x032\x9b\x1c\n" +
 	"\x11PurchasingService\x12l\n" +
 	"\x10RegisterProvider\x12/.carecoop.purchasing.v1.RegisterProviderRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12v\n" +
 	"\x15UpdateProviderProfile\x124.carecoop.purchasing.v1.UpdateProviderProfileRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12`\n" +
@@ -4835,7 +4955,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x0eCreateReferral\x12-.carecoop.purchasing.v1.CreateReferralRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12^\n" +
 	"\tMakeOffer\x12(.carecoop.purchasing.v1.MakeOfferRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12j\n" +
 	"\x0fDeclineReferral\x12..carecoop.purchasing.v1.DeclineReferralRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12h\n" +
-	"\x0eAwardPlacement\x12-.carecoop.purchasing.v1.AwardPlacementRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12l\n" +
+	"\x0eAwardPlacement\x12-.carecoop.purchasing.v1.AwardPlacementRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12r\n" +
+	"\x13ExtendOfferDeadline\x122.carecoop.purchasing.v1.ExtendOfferDeadlineRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12l\n" +
 	"\x10WithdrawReferral\x12/.carecoop.purchasing.v1.WithdrawReferralRequest\x1a'.carecoop.purchasing.v1.CommandResponse\x12_\n" +
 	"\vGetProvider\x12*.carecoop.purchasing.v1.GetProviderRequest\x1a$.carecoop.purchasing.v1.ProviderView\x12l\n" +
 	"\rListProviders\x12,.carecoop.purchasing.v1.ListProvidersRequest\x1a-.carecoop.purchasing.v1.ListProvidersResponse\x12l\n" +
@@ -4862,7 +4983,7 @@ func file_carecoop_purchasing_v1_purchasing_service_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_purchasing_v1_purchasing_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
+var file_carecoop_purchasing_v1_purchasing_service_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_carecoop_purchasing_v1_purchasing_service_proto_goTypes = []any{
 	(DpsStatus)(0),                       // 0: carecoop.purchasing.v1.DpsStatus
 	(MembershipStatus)(0),                // 1: carecoop.purchasing.v1.MembershipStatus
@@ -4887,178 +5008,186 @@ var file_carecoop_purchasing_v1_purchasing_service_proto_goTypes = []any{
 	(*MakeOfferRequest)(nil),             // 20: carecoop.purchasing.v1.MakeOfferRequest
 	(*DeclineReferralRequest)(nil),       // 21: carecoop.purchasing.v1.DeclineReferralRequest
 	(*AwardPlacementRequest)(nil),        // 22: carecoop.purchasing.v1.AwardPlacementRequest
-	(*WithdrawReferralRequest)(nil),      // 23: carecoop.purchasing.v1.WithdrawReferralRequest
-	(*GetProviderRequest)(nil),           // 24: carecoop.purchasing.v1.GetProviderRequest
-	(*SettingView)(nil),                  // 25: carecoop.purchasing.v1.SettingView
-	(*AccreditationView)(nil),            // 26: carecoop.purchasing.v1.AccreditationView
-	(*ProviderView)(nil),                 // 27: carecoop.purchasing.v1.ProviderView
-	(*ListProvidersRequest)(nil),         // 28: carecoop.purchasing.v1.ListProvidersRequest
-	(*ProviderSummary)(nil),              // 29: carecoop.purchasing.v1.ProviderSummary
-	(*ListProvidersResponse)(nil),        // 30: carecoop.purchasing.v1.ListProvidersResponse
-	(*ListVacanciesRequest)(nil),         // 31: carecoop.purchasing.v1.ListVacanciesRequest
-	(*Vacancy)(nil),                      // 32: carecoop.purchasing.v1.Vacancy
-	(*ListVacanciesResponse)(nil),        // 33: carecoop.purchasing.v1.ListVacanciesResponse
-	(*GetDpsRequest)(nil),                // 34: carecoop.purchasing.v1.GetDpsRequest
-	(*Membership)(nil),                   // 35: carecoop.purchasing.v1.Membership
-	(*DpsView)(nil),                      // 36: carecoop.purchasing.v1.DpsView
-	(*ListDpsRequest)(nil),               // 37: carecoop.purchasing.v1.ListDpsRequest
-	(*DpsSummary)(nil),                   // 38: carecoop.purchasing.v1.DpsSummary
-	(*ListDpsResponse)(nil),              // 39: carecoop.purchasing.v1.ListDpsResponse
-	(*ListApplicationsRequest)(nil),      // 40: carecoop.purchasing.v1.ListApplicationsRequest
-	(*Application)(nil),                  // 41: carecoop.purchasing.v1.Application
-	(*ListApplicationsResponse)(nil),     // 42: carecoop.purchasing.v1.ListApplicationsResponse
-	(*ListReferralsRequest)(nil),         // 43: carecoop.purchasing.v1.ListReferralsRequest
-	(*Offer)(nil),                        // 44: carecoop.purchasing.v1.Offer
-	(*Decline)(nil),                      // 45: carecoop.purchasing.v1.Decline
-	(*ReferralView)(nil),                 // 46: carecoop.purchasing.v1.ReferralView
-	(*ListReferralsResponse)(nil),        // 47: carecoop.purchasing.v1.ListReferralsResponse
-	(*GetReferralRequest)(nil),           // 48: carecoop.purchasing.v1.GetReferralRequest
-	(*ExplainMatchRequest)(nil),          // 49: carecoop.purchasing.v1.ExplainMatchRequest
-	(*ExplainMatchResponse)(nil),         // 50: carecoop.purchasing.v1.ExplainMatchResponse
-	(*ListPlacementsRequest)(nil),        // 51: carecoop.purchasing.v1.ListPlacementsRequest
-	(*Placement)(nil),                    // 52: carecoop.purchasing.v1.Placement
-	(*ListPlacementsResponse)(nil),       // 53: carecoop.purchasing.v1.ListPlacementsResponse
-	(*GetDecisionLogRequest)(nil),        // 54: carecoop.purchasing.v1.GetDecisionLogRequest
-	(*Actor)(nil),                        // 55: carecoop.purchasing.v1.Actor
-	(*Decision)(nil),                     // 56: carecoop.purchasing.v1.Decision
-	(*GetDecisionLogResponse)(nil),       // 57: carecoop.purchasing.v1.GetDecisionLogResponse
-	(*ProviderProfile)(nil),              // 58: carecoop.purchasing.v1.ProviderProfile
-	(*Setting)(nil),                      // 59: carecoop.purchasing.v1.Setting
-	(*Accreditation)(nil),                // 60: carecoop.purchasing.v1.Accreditation
-	(*DpsTerms)(nil),                     // 61: carecoop.purchasing.v1.DpsTerms
-	(*CriterionAnswer)(nil),              // 62: carecoop.purchasing.v1.CriterionAnswer
-	(*Need)(nil),                         // 63: carecoop.purchasing.v1.Need
-	(DeclineReason)(0),                   // 64: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),        // 65: carecoop.purchasing.v1.ReferralWithdrawalReason
-	(*timestamppb.Timestamp)(nil),        // 66: google.protobuf.Timestamp
-	(SettingType)(0),                     // 67: carecoop.purchasing.v1.SettingType
-	(OfstedGrade)(0),                     // 68: carecoop.purchasing.v1.OfstedGrade
-	(*MatchedSetting)(nil),               // 69: carecoop.purchasing.v1.MatchedSetting
-	(*MatchReason)(nil),                  // 70: carecoop.purchasing.v1.MatchReason
+	(*ExtendOfferDeadlineRequest)(nil),   // 23: carecoop.purchasing.v1.ExtendOfferDeadlineRequest
+	(*WithdrawReferralRequest)(nil),      // 24: carecoop.purchasing.v1.WithdrawReferralRequest
+	(*GetProviderRequest)(nil),           // 25: carecoop.purchasing.v1.GetProviderRequest
+	(*SettingView)(nil),                  // 26: carecoop.purchasing.v1.SettingView
+	(*AccreditationView)(nil),            // 27: carecoop.purchasing.v1.AccreditationView
+	(*ProviderView)(nil),                 // 28: carecoop.purchasing.v1.ProviderView
+	(*ListProvidersRequest)(nil),         // 29: carecoop.purchasing.v1.ListProvidersRequest
+	(*ProviderSummary)(nil),              // 30: carecoop.purchasing.v1.ProviderSummary
+	(*ListProvidersResponse)(nil),        // 31: carecoop.purchasing.v1.ListProvidersResponse
+	(*ListVacanciesRequest)(nil),         // 32: carecoop.purchasing.v1.ListVacanciesRequest
+	(*Vacancy)(nil),                      // 33: carecoop.purchasing.v1.Vacancy
+	(*ListVacanciesResponse)(nil),        // 34: carecoop.purchasing.v1.ListVacanciesResponse
+	(*GetDpsRequest)(nil),                // 35: carecoop.purchasing.v1.GetDpsRequest
+	(*Membership)(nil),                   // 36: carecoop.purchasing.v1.Membership
+	(*DpsView)(nil),                      // 37: carecoop.purchasing.v1.DpsView
+	(*ListDpsRequest)(nil),               // 38: carecoop.purchasing.v1.ListDpsRequest
+	(*DpsSummary)(nil),                   // 39: carecoop.purchasing.v1.DpsSummary
+	(*ListDpsResponse)(nil),              // 40: carecoop.purchasing.v1.ListDpsResponse
+	(*ListApplicationsRequest)(nil),      // 41: carecoop.purchasing.v1.ListApplicationsRequest
+	(*Application)(nil),                  // 42: carecoop.purchasing.v1.Application
+	(*ListApplicationsResponse)(nil),     // 43: carecoop.purchasing.v1.ListApplicationsResponse
+	(*ListReferralsRequest)(nil),         // 44: carecoop.purchasing.v1.ListReferralsRequest
+	(*Offer)(nil),                        // 45: carecoop.purchasing.v1.Offer
+	(*Decline)(nil),                      // 46: carecoop.purchasing.v1.Decline
+	(*ReferralView)(nil),                 // 47: carecoop.purchasing.v1.ReferralView
+	(*ListReferralsResponse)(nil),        // 48: carecoop.purchasing.v1.ListReferralsResponse
+	(*GetReferralRequest)(nil),           // 49: carecoop.purchasing.v1.GetReferralRequest
+	(*ExplainMatchRequest)(nil),          // 50: carecoop.purchasing.v1.ExplainMatchRequest
+	(*ExplainMatchResponse)(nil),         // 51: carecoop.purchasing.v1.ExplainMatchResponse
+	(*ListPlacementsRequest)(nil),        // 52: carecoop.purchasing.v1.ListPlacementsRequest
+	(*Placement)(nil),                    // 53: carecoop.purchasing.v1.Placement
+	(*ListPlacementsResponse)(nil),       // 54: carecoop.purchasing.v1.ListPlacementsResponse
+	(*GetDecisionLogRequest)(nil),        // 55: carecoop.purchasing.v1.GetDecisionLogRequest
+	(*Actor)(nil),                        // 56: carecoop.purchasing.v1.Actor
+	(*Decision)(nil),                     // 57: carecoop.purchasing.v1.Decision
+	(*GetDecisionLogResponse)(nil),       // 58: carecoop.purchasing.v1.GetDecisionLogResponse
+	(*ProviderProfile)(nil),              // 59: carecoop.purchasing.v1.ProviderProfile
+	(*Setting)(nil),                      // 60: carecoop.purchasing.v1.Setting
+	(*Accreditation)(nil),                // 61: carecoop.purchasing.v1.Accreditation
+	(*DpsTerms)(nil),                     // 62: carecoop.purchasing.v1.DpsTerms
+	(*CriterionAnswer)(nil),              // 63: carecoop.purchasing.v1.CriterionAnswer
+	(*Need)(nil),                         // 64: carecoop.purchasing.v1.Need
+	(*timestamppb.Timestamp)(nil),        // 65: google.protobuf.Timestamp
+	(*CallOff)(nil),                      // 66: carecoop.purchasing.v1.CallOff
+	(DeclineReason)(0),                   // 67: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),        // 68: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(SettingType)(0),                     // 69: carecoop.purchasing.v1.SettingType
+	(OfstedGrade)(0),                     // 70: carecoop.purchasing.v1.OfstedGrade
+	(*MatchedSetting)(nil),               // 71: carecoop.purchasing.v1.MatchedSetting
+	(*MatchReason)(nil),                  // 72: carecoop.purchasing.v1.MatchReason
 }
 var file_carecoop_purchasing_v1_purchasing_service_proto_depIdxs = []int32{
-	58, // 0: carecoop.purchasing.v1.RegisterProviderRequest.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	58, // 1: carecoop.purchasing.v1.UpdateProviderProfileRequest.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	59, // 2: carecoop.purchasing.v1.AddSettingRequest.setting:type_name -> carecoop.purchasing.v1.Setting
-	59, // 3: carecoop.purchasing.v1.UpdateSettingRequest.setting:type_name -> carecoop.purchasing.v1.Setting
-	60, // 4: carecoop.purchasing.v1.RecordAccreditationRequest.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
-	61, // 5: carecoop.purchasing.v1.CreateDpsRequest.terms:type_name -> carecoop.purchasing.v1.DpsTerms
-	62, // 6: carecoop.purchasing.v1.ApplyToDpsRequest.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
-	63, // 7: carecoop.purchasing.v1.CreateReferralRequest.need:type_name -> carecoop.purchasing.v1.Need
-	64, // 8: carecoop.purchasing.v1.DeclineReferralRequest.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	65, // 9: carecoop.purchasing.v1.WithdrawReferralRequest.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
-	59, // 10: carecoop.purchasing.v1.SettingView.setting:type_name -> carecoop.purchasing.v1.Setting
-	60, // 11: carecoop.purchasing.v1.AccreditationView.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
-	58, // 12: carecoop.purchasing.v1.ProviderView.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	25, // 13: carecoop.purchasing.v1.ProviderView.settings:type_name -> carecoop.purchasing.v1.SettingView
-	26, // 14: carecoop.purchasing.v1.ProviderView.accreditations:type_name -> carecoop.purchasing.v1.AccreditationView
-	66, // 15: carecoop.purchasing.v1.ProviderView.registered_at:type_name -> google.protobuf.Timestamp
-	29, // 16: carecoop.purchasing.v1.ListProvidersResponse.providers:type_name -> carecoop.purchasing.v1.ProviderSummary
-	67, // 17: carecoop.purchasing.v1.ListVacanciesRequest.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	67, // 18: carecoop.purchasing.v1.Vacancy.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	68, // 19: carecoop.purchasing.v1.Vacancy.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	32, // 20: carecoop.purchasing.v1.ListVacanciesResponse.vacancies:type_name -> carecoop.purchasing.v1.Vacancy
-	1,  // 21: carecoop.purchasing.v1.Membership.status:type_name -> carecoop.purchasing.v1.MembershipStatus
-	61, // 22: carecoop.purchasing.v1.DpsView.terms:type_name -> carecoop.purchasing.v1.DpsTerms
-	0,  // 23: carecoop.purchasing.v1.DpsView.status:type_name -> carecoop.purchasing.v1.DpsStatus
-	35, // 24: carecoop.purchasing.v1.DpsView.memberships:type_name -> carecoop.purchasing.v1.Membership
-	0,  // 25: carecoop.purchasing.v1.DpsSummary.status:type_name -> carecoop.purchasing.v1.DpsStatus
-	38, // 26: carecoop.purchasing.v1.ListDpsResponse.dps:type_name -> carecoop.purchasing.v1.DpsSummary
-	1,  // 27: carecoop.purchasing.v1.Application.status:type_name -> carecoop.purchasing.v1.MembershipStatus
-	62, // 28: carecoop.purchasing.v1.Application.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
-	41, // 29: carecoop.purchasing.v1.ListApplicationsResponse.applications:type_name -> carecoop.purchasing.v1.Application
-	2,  // 30: carecoop.purchasing.v1.ListReferralsRequest.status:type_name -> carecoop.purchasing.v1.ReferralStatus
-	3,  // 31: carecoop.purchasing.v1.Offer.status:type_name -> carecoop.purchasing.v1.OfferStatus
-	68, // 32: carecoop.purchasing.v1.Offer.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
-	66, // 33: carecoop.purchasing.v1.Offer.made_at:type_name -> google.protobuf.Timestamp
-	64, // 34: carecoop.purchasing.v1.Decline.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	66, // 35: carecoop.purchasing.v1.Decline.declined_at:type_name -> google.protobuf.Timestamp
-	63, // 36: carecoop.purchasing.v1.ReferralView.need:type_name -> carecoop.purchasing.v1.Need
-	2,  // 37: carecoop.purchasing.v1.ReferralView.status:type_name -> carecoop.purchasing.v1.ReferralStatus
-	69, // 38: carecoop.purchasing.v1.ReferralView.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	44, // 39: carecoop.purchasing.v1.ReferralView.offers:type_name -> carecoop.purchasing.v1.Offer
-	45, // 40: carecoop.purchasing.v1.ReferralView.declines:type_name -> carecoop.purchasing.v1.Decline
-	66, // 41: carecoop.purchasing.v1.ReferralView.created_at:type_name -> google.protobuf.Timestamp
-	66, // 42: carecoop.purchasing.v1.ReferralView.first_offer_at:type_name -> google.protobuf.Timestamp
-	66, // 43: carecoop.purchasing.v1.ReferralView.awarded_at:type_name -> google.protobuf.Timestamp
-	46, // 44: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
-	70, // 45: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
-	66, // 46: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
-	52, // 47: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
-	66, // 48: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	55, // 49: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
-	56, // 50: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
-	5,  // 51: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
-	6,  // 52: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
-	7,  // 53: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
-	8,  // 54: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
-	9,  // 55: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
-	10, // 56: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
-	11, // 57: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
-	12, // 58: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
-	13, // 59: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
-	14, // 60: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
-	15, // 61: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
-	16, // 62: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
-	17, // 63: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	17, // 64: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	18, // 65: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 66: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 67: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	19, // 68: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
-	20, // 69: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
-	21, // 70: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
-	22, // 71: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
-	23, // 72: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
-	24, // 73: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
-	28, // 74: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
-	31, // 75: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
-	34, // 76: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
-	37, // 77: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
-	40, // 78: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
-	43, // 79: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
-	48, // 80: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
-	49, // 81: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
-	51, // 82: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
-	54, // 83: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
-	4,  // 84: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 85: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 86: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 87: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 88: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 89: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 90: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 91: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 92: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 93: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 94: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 95: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 96: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 97: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 98: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 99: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 100: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 101: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 102: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 103: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 104: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 105: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	27, // 106: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
-	30, // 107: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
-	33, // 108: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
-	36, // 109: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
-	39, // 110: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
-	42, // 111: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
-	47, // 112: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
-	46, // 113: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
-	50, // 114: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
-	53, // 115: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
-	57, // 116: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
-	84, // [84:117] is the sub-list for method output_type
-	51, // [51:84] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	59, // 0: carecoop.purchasing.v1.RegisterProviderRequest.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	59, // 1: carecoop.purchasing.v1.UpdateProviderProfileRequest.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	60, // 2: carecoop.purchasing.v1.AddSettingRequest.setting:type_name -> carecoop.purchasing.v1.Setting
+	60, // 3: carecoop.purchasing.v1.UpdateSettingRequest.setting:type_name -> carecoop.purchasing.v1.Setting
+	61, // 4: carecoop.purchasing.v1.RecordAccreditationRequest.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
+	62, // 5: carecoop.purchasing.v1.CreateDpsRequest.terms:type_name -> carecoop.purchasing.v1.DpsTerms
+	63, // 6: carecoop.purchasing.v1.ApplyToDpsRequest.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	64, // 7: carecoop.purchasing.v1.CreateReferralRequest.need:type_name -> carecoop.purchasing.v1.Need
+	65, // 8: carecoop.purchasing.v1.CreateReferralRequest.offers_due_by:type_name -> google.protobuf.Timestamp
+	66, // 9: carecoop.purchasing.v1.CreateReferralRequest.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	67, // 10: carecoop.purchasing.v1.DeclineReferralRequest.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	65, // 11: carecoop.purchasing.v1.ExtendOfferDeadlineRequest.offers_due_by:type_name -> google.protobuf.Timestamp
+	68, // 12: carecoop.purchasing.v1.WithdrawReferralRequest.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	60, // 13: carecoop.purchasing.v1.SettingView.setting:type_name -> carecoop.purchasing.v1.Setting
+	61, // 14: carecoop.purchasing.v1.AccreditationView.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
+	59, // 15: carecoop.purchasing.v1.ProviderView.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	26, // 16: carecoop.purchasing.v1.ProviderView.settings:type_name -> carecoop.purchasing.v1.SettingView
+	27, // 17: carecoop.purchasing.v1.ProviderView.accreditations:type_name -> carecoop.purchasing.v1.AccreditationView
+	65, // 18: carecoop.purchasing.v1.ProviderView.registered_at:type_name -> google.protobuf.Timestamp
+	30, // 19: carecoop.purchasing.v1.ListProvidersResponse.providers:type_name -> carecoop.purchasing.v1.ProviderSummary
+	69, // 20: carecoop.purchasing.v1.ListVacanciesRequest.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	69, // 21: carecoop.purchasing.v1.Vacancy.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	70, // 22: carecoop.purchasing.v1.Vacancy.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	33, // 23: carecoop.purchasing.v1.ListVacanciesResponse.vacancies:type_name -> carecoop.purchasing.v1.Vacancy
+	1,  // 24: carecoop.purchasing.v1.Membership.status:type_name -> carecoop.purchasing.v1.MembershipStatus
+	62, // 25: carecoop.purchasing.v1.DpsView.terms:type_name -> carecoop.purchasing.v1.DpsTerms
+	0,  // 26: carecoop.purchasing.v1.DpsView.status:type_name -> carecoop.purchasing.v1.DpsStatus
+	36, // 27: carecoop.purchasing.v1.DpsView.memberships:type_name -> carecoop.purchasing.v1.Membership
+	0,  // 28: carecoop.purchasing.v1.DpsSummary.status:type_name -> carecoop.purchasing.v1.DpsStatus
+	39, // 29: carecoop.purchasing.v1.ListDpsResponse.dps:type_name -> carecoop.purchasing.v1.DpsSummary
+	1,  // 30: carecoop.purchasing.v1.Application.status:type_name -> carecoop.purchasing.v1.MembershipStatus
+	63, // 31: carecoop.purchasing.v1.Application.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	42, // 32: carecoop.purchasing.v1.ListApplicationsResponse.applications:type_name -> carecoop.purchasing.v1.Application
+	2,  // 33: carecoop.purchasing.v1.ListReferralsRequest.status:type_name -> carecoop.purchasing.v1.ReferralStatus
+	3,  // 34: carecoop.purchasing.v1.Offer.status:type_name -> carecoop.purchasing.v1.OfferStatus
+	70, // 35: carecoop.purchasing.v1.Offer.ofsted_grade:type_name -> carecoop.purchasing.v1.OfstedGrade
+	65, // 36: carecoop.purchasing.v1.Offer.made_at:type_name -> google.protobuf.Timestamp
+	67, // 37: carecoop.purchasing.v1.Decline.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	65, // 38: carecoop.purchasing.v1.Decline.declined_at:type_name -> google.protobuf.Timestamp
+	64, // 39: carecoop.purchasing.v1.ReferralView.need:type_name -> carecoop.purchasing.v1.Need
+	2,  // 40: carecoop.purchasing.v1.ReferralView.status:type_name -> carecoop.purchasing.v1.ReferralStatus
+	71, // 41: carecoop.purchasing.v1.ReferralView.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	45, // 42: carecoop.purchasing.v1.ReferralView.offers:type_name -> carecoop.purchasing.v1.Offer
+	46, // 43: carecoop.purchasing.v1.ReferralView.declines:type_name -> carecoop.purchasing.v1.Decline
+	65, // 44: carecoop.purchasing.v1.ReferralView.created_at:type_name -> google.protobuf.Timestamp
+	65, // 45: carecoop.purchasing.v1.ReferralView.first_offer_at:type_name -> google.protobuf.Timestamp
+	65, // 46: carecoop.purchasing.v1.ReferralView.awarded_at:type_name -> google.protobuf.Timestamp
+	65, // 47: carecoop.purchasing.v1.ReferralView.offers_due_by:type_name -> google.protobuf.Timestamp
+	47, // 48: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
+	72, // 49: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
+	65, // 50: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
+	53, // 51: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
+	65, // 52: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	56, // 53: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
+	57, // 54: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
+	5,  // 55: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
+	6,  // 56: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
+	7,  // 57: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
+	8,  // 58: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
+	9,  // 59: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
+	10, // 60: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
+	11, // 61: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
+	12, // 62: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
+	13, // 63: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
+	14, // 64: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
+	15, // 65: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
+	16, // 66: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
+	17, // 67: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	17, // 68: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	18, // 69: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 70: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 71: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	19, // 72: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
+	20, // 73: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
+	21, // 74: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
+	22, // 75: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
+	23, // 76: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:input_type -> carecoop.purchasing.v1.ExtendOfferDeadlineRequest
+	24, // 77: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
+	25, // 78: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
+	29, // 79: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
+	32, // 80: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
+	35, // 81: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
+	38, // 82: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
+	41, // 83: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
+	44, // 84: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
+	49, // 85: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
+	50, // 86: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
+	52, // 87: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
+	55, // 88: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
+	4,  // 89: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 90: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 91: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 92: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 93: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 94: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 95: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 96: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 97: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 98: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 99: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 100: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 101: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 102: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 103: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 104: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 105: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 106: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 107: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 108: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 109: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 110: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 111: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	28, // 112: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
+	31, // 113: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
+	34, // 114: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
+	37, // 115: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
+	40, // 116: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
+	43, // 117: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
+	48, // 118: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
+	47, // 119: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
+	51, // 120: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
+	54, // 121: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
+	58, // 122: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
+	89, // [89:123] is the sub-list for method output_type
+	55, // [55:89] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_purchasing_service_proto_init() }
@@ -5073,7 +5202,7 @@ func file_carecoop_purchasing_v1_purchasing_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc), len(file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   54,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,7 @@ const (
 	PurchasingService_MakeOffer_FullMethodName             = "/carecoop.purchasing.v1.PurchasingService/MakeOffer"
 	PurchasingService_DeclineReferral_FullMethodName       = "/carecoop.purchasing.v1.PurchasingService/DeclineReferral"
 	PurchasingService_AwardPlacement_FullMethodName        = "/carecoop.purchasing.v1.PurchasingService/AwardPlacement"
+	PurchasingService_ExtendOfferDeadline_FullMethodName   = "/carecoop.purchasing.v1.PurchasingService/ExtendOfferDeadline"
 	PurchasingService_WithdrawReferral_FullMethodName      = "/carecoop.purchasing.v1.PurchasingService/WithdrawReferral"
 	PurchasingService_GetProvider_FullMethodName           = "/carecoop.purchasing.v1.PurchasingService/GetProvider"
 	PurchasingService_ListProviders_FullMethodName         = "/carecoop.purchasing.v1.PurchasingService/ListProviders"
@@ -106,6 +107,8 @@ type PurchasingServiceClient interface {
 	DeclineReferral(ctx context.Context, in *DeclineReferralRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	// Council commissioner: award one offer; the others are closed.
 	AwardPlacement(ctx context.Context, in *AwardPlacementRequest, opts ...grpc.CallOption) (*CommandResponse, error)
+	// Commissioner of the referring council: give providers longer to offer.
+	ExtendOfferDeadline(ctx context.Context, in *ExtendOfferDeadlineRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	WithdrawReferral(ctx context.Context, in *WithdrawReferralRequest, opts ...grpc.CallOption) (*CommandResponse, error)
 	GetProvider(ctx context.Context, in *GetProviderRequest, opts ...grpc.CallOption) (*ProviderView, error)
 	ListProviders(ctx context.Context, in *ListProvidersRequest, opts ...grpc.CallOption) (*ListProvidersResponse, error)
@@ -345,6 +348,16 @@ func (c *purchasingServiceClient) AwardPlacement(ctx context.Context, in *AwardP
 	return out, nil
 }
 
+func (c *purchasingServiceClient) ExtendOfferDeadline(ctx context.Context, in *ExtendOfferDeadlineRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommandResponse)
+	err := c.cc.Invoke(ctx, PurchasingService_ExtendOfferDeadline_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *purchasingServiceClient) WithdrawReferral(ctx context.Context, in *WithdrawReferralRequest, opts ...grpc.CallOption) (*CommandResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CommandResponse)
@@ -517,6 +530,8 @@ type PurchasingServiceServer interface {
 	DeclineReferral(context.Context, *DeclineReferralRequest) (*CommandResponse, error)
 	// Council commissioner: award one offer; the others are closed.
 	AwardPlacement(context.Context, *AwardPlacementRequest) (*CommandResponse, error)
+	// Commissioner of the referring council: give providers longer to offer.
+	ExtendOfferDeadline(context.Context, *ExtendOfferDeadlineRequest) (*CommandResponse, error)
 	WithdrawReferral(context.Context, *WithdrawReferralRequest) (*CommandResponse, error)
 	GetProvider(context.Context, *GetProviderRequest) (*ProviderView, error)
 	ListProviders(context.Context, *ListProvidersRequest) (*ListProvidersResponse, error)
@@ -608,6 +623,9 @@ func (UnimplementedPurchasingServiceServer) DeclineReferral(context.Context, *De
 }
 func (UnimplementedPurchasingServiceServer) AwardPlacement(context.Context, *AwardPlacementRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AwardPlacement not implemented")
+}
+func (UnimplementedPurchasingServiceServer) ExtendOfferDeadline(context.Context, *ExtendOfferDeadlineRequest) (*CommandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExtendOfferDeadline not implemented")
 }
 func (UnimplementedPurchasingServiceServer) WithdrawReferral(context.Context, *WithdrawReferralRequest) (*CommandResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method WithdrawReferral not implemented")
@@ -1044,6 +1062,24 @@ func _PurchasingService_AwardPlacement_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PurchasingService_ExtendOfferDeadline_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExtendOfferDeadlineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PurchasingServiceServer).ExtendOfferDeadline(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PurchasingService_ExtendOfferDeadline_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PurchasingServiceServer).ExtendOfferDeadline(ctx, req.(*ExtendOfferDeadlineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PurchasingService_WithdrawReferral_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(WithdrawReferralRequest)
 	if err := dec(in); err != nil {
@@ -1350,6 +1386,10 @@ var PurchasingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AwardPlacement",
 			Handler:    _PurchasingService_AwardPlacement_Handler,
+		},
+		{
+			MethodName: "ExtendOfferDeadline",
+			Handler:    _PurchasingService_ExtendOfferDeadline_Handler,
 		},
 		{
 			MethodName: "WithdrawReferral",

@@ -1193,9 +1193,12 @@ type DpsTerms struct {
 	// Whether settings not yet inspected may be matched.
 	AcceptNotYetInspected bool `protobuf:"varint,7,opt,name=accept_not_yet_inspected,json=acceptNotYetInspected,proto3" json:"accept_not_yet_inspected,omitempty"`
 	// Last day of the DPS (PCR 2015 DPSs end by 2029-02-23).
-	EndsOn        string `protobuf:"bytes,8,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EndsOn string `protobuf:"bytes,8,opt,name=ends_on,json=endsOn,proto3" json:"ends_on,omitempty"`
+	// How long providers have to offer on a referral when its commissioner
+	// sets no deadline; 0 means 24 hours.
+	OfferWindowHours uint32 `protobuf:"varint,9,opt,name=offer_window_hours,json=offerWindowHours,proto3" json:"offer_window_hours,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *DpsTerms) Reset() {
@@ -1282,6 +1285,13 @@ func (x *DpsTerms) GetEndsOn() string {
 		return x.EndsOn
 	}
 	return ""
+}
+
+func (x *DpsTerms) GetOfferWindowHours() uint32 {
+	if x != nil {
+		return x.OfferWindowHours
+	}
+	return 0
 }
 
 // Answer to a selection criterion.
@@ -2049,7 +2059,7 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\rsetting_types\x18\x03 \x03(\x0e2#.carecoop.purchasing.v1.SettingTypeB\x13\xbaH\x10\x92\x01\r\b\x01\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fsettingTypes\"r\n" +
 	"\x12SelectionCriterion\x120\n" +
 	"\x02id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x02id\x12*\n" +
-	"\bquestion\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\bquestion\"\x97\x04\n" +
+	"\bquestion\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xd0\x0fR\bquestion\"\xcf\x04\n" +
 	"\bDpsTerms\x12$\n" +
 	"\x05title\x18\x01 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x03\x18\xc8\x01R\x05title\x12.\n" +
 	"\vdescription\x18\x02 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xa0\x1fR\vdescription\x12L\n" +
@@ -2062,7 +2072,8 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"^[0-9]{3}$R\x0ememberCouncils\x12]\n" +
 	"\x10min_ofsted_grade\x18\x06 \x01(\x0e2#.carecoop.purchasing.v1.OfstedGradeB\x0e\xbaH\v\x82\x01\b\x10\x01\x18\x01\x18\x02\x18\x03R\x0eminOfstedGrade\x127\n" +
 	"\x18accept_not_yet_inspected\x18\a \x01(\bR\x15acceptNotYetInspected\x12$\n" +
-	"\aends_on\x18\b \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x06endsOn\"~\n" +
+	"\aends_on\x18\b \x01(\tB\v\xbaH\br\x06\xe8\xc2\"\x01\x10\x01R\x06endsOn\x126\n" +
+	"\x12offer_window_hours\x18\t \x01(\rB\b\xbaH\x05*\x03\x18\xd0\x05R\x10offerWindowHours\"~\n" +
 	"\x0fCriterionAnswer\x12C\n" +
 	"\fcriterion_id\x18\x01 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\vcriterionId\x12&\n" +
 	"\x06answer\x18\x02 \x01(\tB\x0e\xbaH\vr\t\xf0\xc2\"\x01\x10\x01\x18\xa0\x1fR\x06answer\"\xa2\x04\n" +
