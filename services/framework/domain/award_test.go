@@ -20,7 +20,7 @@ func lotDecision(lot string, providers ...string) domain.LotAwardDecision {
 
 func TestAwardRanksByTotalScore(t *testing.T) {
 	// bright (87) ranks above acme (86) although acme is cheaper.
-	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", Lots: []*frameworkv1.LotAward{
+	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", NoticePublishedOn: sstAfterCloseDay, StandstillEnds: sstAfterCloseEnds, Lots: []*frameworkv1.LotAward{
 		{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("bright-homes", 1, 87, 500000), admitted("acme-care", 2, 86, 400000)}},
 	}}
 	s := given(evaluated()...).when(awardCmd(afterClose, lotDecision("lot-1", "acme-care", "bright-homes"))).thenEvents(t, want)
@@ -39,7 +39,7 @@ func TestAwardRankingTies(t *testing.T) {
 		bid("lot-1", "calm-care", 500000), bid("lot-1", "bright-homes", 500000), bid("lot-1", "acme-care", 450000),
 		scored("lot-1", "calm-care", 70, 90, 76), scored("lot-1", "bright-homes", 70, 90, 76), scored("lot-1", "acme-care", 60, 100, 76),
 	})
-	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", Lots: []*frameworkv1.LotAward{
+	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", NoticePublishedOn: sstAfterCloseDay, StandstillEnds: sstAfterCloseEnds, Lots: []*frameworkv1.LotAward{
 		{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{
 			admitted("acme-care", 1, 76, 450000), admitted("bright-homes", 2, 76, 500000), admitted("calm-care", 3, 76, 500000),
 		}},
@@ -49,7 +49,7 @@ func TestAwardRankingTies(t *testing.T) {
 
 func TestAwardSeveralLots(t *testing.T) {
 	history := concat(evaluated(), []proto.Message{bid("lot-2", "calm-care", 100000), scored("lot-2", "calm-care", 40, 100, 58)})
-	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", Lots: []*frameworkv1.LotAward{
+	want := &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value on the published weighting", NoticePublishedOn: sstAfterCloseDay, StandstillEnds: sstAfterCloseEnds, Lots: []*frameworkv1.LotAward{
 		{LotId: "lot-2", Admitted: []*frameworkv1.AdmittedProvider{admitted("calm-care", 1, 58, 100000)}},
 		{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("bright-homes", 1, 87, 500000)}},
 	}}
@@ -74,7 +74,7 @@ func TestAwardRules(t *testing.T) {
 	given(low...).when(awardCmd(afterClose, lotDecision("lot-1", "acme-care"))).thenRule(t, domain.RuleQualityThreshold)
 	atThreshold := append(withBids(), scored("lot-1", "acme-care", 50, 100, 65))
 	given(atThreshold...).when(awardCmd(afterClose, lotDecision("lot-1", "acme-care"))).thenEvents(t, &frameworkv1.FrameworkAwarded{
-		FrameworkId: fwID, Reason: "best value on the published weighting",
+		FrameworkId: fwID, Reason: "best value on the published weighting", NoticePublishedOn: sstAfterCloseDay, StandstillEnds: sstAfterCloseEnds,
 		Lots: []*frameworkv1.LotAward{{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("acme-care", 1, 65, 400000)}}},
 	})
 	// Fields.

@@ -81,12 +81,15 @@ type LotAwardDecision struct {
 	ProviderIDs []string
 }
 
-// AwardFramework admits providers to lots, ranked by total score. Actor: the lead.
+// AwardFramework admits providers to lots, ranked by total score, and
+// starts the standstill from NoticePublishedOn ("YYYY-MM-DD", the day the
+// contract award notice was published; "" = Now's day). Actor: the lead.
 type AwardFramework struct {
-	Actor  Actor
-	Now    time.Time
-	Lots   []LotAwardDecision
-	Reason string
+	Actor             Actor
+	Now               time.Time
+	Lots              []LotAwardDecision
+	Reason            string
+	NoticePublishedOn string
 }
 
 // ActivateFramework starts an awarded framework. Actor: the lead.

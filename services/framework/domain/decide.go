@@ -354,6 +354,10 @@ func (c AwardFramework) decide(s State) ([]proto.Message, error) {
 			}
 		}
 	}
+	notice, standstillEnds, err := sstPeriod(c.NoticePublishedOn, c.Now)
+	if err != nil {
+		return nil, err
+	}
 	switch st := s.StatusAt(c.Now); st {
 	case statusEvaluating:
 	case statusOpen:
@@ -362,7 +366,8 @@ func (c AwardFramework) decide(s State) ([]proto.Message, error) {
 	default:
 		return nil, domainerr.Rule(RuleNotEvaluating, "framework %s is %s: it can be awarded only once, after bidding closes", s.FrameworkID, describeStatus(st))
 	}
-	awarded := &frameworkv1.FrameworkAwarded{FrameworkId: s.FrameworkID, Reason: c.Reason}
+	awarded := &frameworkv1.FrameworkAwarded{FrameworkId: s.FrameworkID, Reason: c.Reason,
+		NoticePublishedOn: notice.Format(DateLayout), StandstillEnds: standstillEnds.Format(DateLayout)}
 	named := map[string]bool{}
 	for _, l := range c.Lots {
 		lot, err := s.lot(l.LotID)
@@ -428,6 +433,9 @@ func (c ActivateFramework) decide(s State) ([]proto.Message, error) {
 	}
 	if s.Status != statusAwarded {
 		return nil, domainerr.Rule(RuleActivateOnlyAwarded, "framework %s is %s: only an awarded framework can be activated", s.FrameworkID, describeStatus(s.StatusAt(c.Now)))
+	}
+	if err := s.sstOver(c.Now); err != nil {
+		return nil, err
 	}
 	return one(&frameworkv1.FrameworkActivated{FrameworkId: s.FrameworkID, Reason: c.Reason})
 }

@@ -193,7 +193,7 @@ func evaluated() []proto.Message {
 }
 
 func awarded() []proto.Message {
-	return append(evaluated(), &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value", Lots: []*frameworkv1.LotAward{
+	return append(evaluated(), &frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value", NoticePublishedOn: sstAfterCloseDay, StandstillEnds: sstAfterCloseEnds, Lots: []*frameworkv1.LotAward{
 		{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("bright-homes", 1, 87, 500000), admitted("acme-care", 2, 86, 400000)}},
 	}})
 }

@@ -76,8 +76,16 @@ const (
 	// at or above the lot's quality threshold.
 	RuleQualityThreshold = "framework.quality_threshold"
 
+	// RuleNoticeNotInFuture: the contract award notice an award names has
+	// been published: its day is today or earlier.
+	RuleNoticeNotInFuture = "framework.notice_not_in_future"
+
 	// RuleActivateOnlyAwarded: only an awarded framework is activated.
 	RuleActivateOnlyAwarded = "framework.activate_only_awarded"
+	// RuleStandstill: a framework is activated only after its standstill,
+	// eight working days beginning with the day the contract award notice
+	// was published (Procurement Act 2023 s.51).
+	RuleStandstill = "framework.standstill"
 	// RuleNotActive: extension and expiry need an active (or extended) framework.
 	RuleNotActive = "framework.not_active"
 	// RuleNoExtensionLeft: every extension option has been used.

@@ -36,10 +36,17 @@ type State struct {
 	CurrentEnd string
 	// ExtensionsUsed counts the extension options used, in order.
 	ExtensionsUsed int
+	// NoticePublishedOn and StandstillEnds are the award's: the day the
+	// contract award notice was published and the last day of the
+	// standstill, YYYY-MM-DD. Empty before the award, and on an award
+	// recorded before the standstill was kept (which then has none).
+	NoticePublishedOn string
+	StandstillEnds    string
 
 	bids     map[string]map[string]Bid       // lot id → provider id → bid
 	admitted map[string]map[string]Admission // lot id → provider id → admission
 	uplifts  map[string]Uplift               // uplift id → uplift
+	calloffs map[string]bool                 // placement ids of the call-offs recorded
 }
 
 // Bid is a provider's bid on a lot and, once scored, its scores.
@@ -216,6 +223,7 @@ func Evolve(s State, e proto.Message) State {
 		}
 	case *frameworkv1.FrameworkAwarded:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED
+		s.NoticePublishedOn, s.StandstillEnds = e.GetNoticePublishedOn(), e.GetStandstillEnds()
 		s.admitted = maps.Clone(s.admitted)
 		if s.admitted == nil {
 			s.admitted = map[string]map[string]Admission{}
@@ -266,6 +274,12 @@ func Evolve(s State, e proto.Message) State {
 			a.Suspended, a.SuspensionReason, a.ByMonitoring = true, e.GetReason(), e.GetByMonitoring()
 			s.putAdmission(a)
 		}
+	case *frameworkv1.CallOffRecorded:
+		s.calloffs = maps.Clone(s.calloffs)
+		if s.calloffs == nil {
+			s.calloffs = map[string]bool{}
+		}
+		s.calloffs[e.GetPlacementId()] = true
 	case *frameworkv1.ProviderReinstatedOnLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
 			a.Suspended, a.SuspensionReason, a.ByMonitoring = false, "", false

@@ -131,7 +131,7 @@ func TestDecisionSummary(t *testing.T) {
 		summary, reason, lot, who string
 	}{
 		{drafted(), `Drafted framework "Residential care North West" for consortium north-west: 2 lots, 2 member councils, term 2026-04-01 to 2028-03-31`, "", "", ""},
-		{awarded()[len(awarded())-1], "Admitted 2 providers to lot lot-1", "best value", "lot-1", ""},
+		{awarded()[len(awarded())-1], "Admitted 2 providers to lot lot-1; contract award notice published 2026-02-01, standstill ends 2026-02-11", "best value", "lot-1", ""},
 		{&frameworkv1.FrameworkAwarded{Lots: []*frameworkv1.LotAward{{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{{}}}, {LotId: "lot-2"}}, Reason: "r"},
 			"Admitted 1 provider to lot lot-1; 0 providers to lot lot-2", "r", "", ""},
 		{suspended("acme-care"), "Suspended provider acme-care on lot lot-1", "Inadequate Ofsted judgement", "lot-1", "acme-care"},

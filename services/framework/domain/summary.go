@@ -45,7 +45,14 @@ func DecisionSummary(e proto.Message) (summary, reason, lotID, providerID string
 		if len(e.GetLots()) == 1 {
 			lotID = e.GetLots()[0].GetLotId()
 		}
-		return "Admitted " + strings.Join(parts, "; "), e.GetReason(), lotID, ""
+		summary = "Admitted " + strings.Join(parts, "; ")
+		if ends, ok := parseDate(e.GetStandstillEnds()); ok {
+			summary += fmt.Sprintf("; contract award notice published %s, standstill ends %s", e.GetNoticePublishedOn(), ends.Format(DateLayout))
+		}
+		return summary, e.GetReason(), lotID, ""
+	case *frameworkv1.CallOffRecorded:
+		return fmt.Sprintf("Council %s called off from lot %s by %s: placed with provider %s", e.GetCouncil(), e.GetLotId(), calloffMethod(e.GetMethod()), e.GetProviderId()),
+			e.GetReason(), e.GetLotId(), e.GetProviderId()
 	case *frameworkv1.FrameworkActivated:
 		return "Activated the framework", e.GetReason(), "", ""
 	case *frameworkv1.FrameworkExtended:
@@ -86,4 +93,15 @@ func byPolicy(byMonitoring bool) string {
 		return " under the consortium's early-warning policy"
 	}
 	return ""
+}
+
+// calloffMethod is a call-off method in words.
+func calloffMethod(m frameworkv1.CallOffMethod) string {
+	switch m {
+	case frameworkv1.CallOffMethod_CALL_OFF_METHOD_DIRECT_AWARD:
+		return "direct award to the highest-ranked provider with a suitable vacancy"
+	case frameworkv1.CallOffMethod_CALL_OFF_METHOD_FURTHER_COMPETITION:
+		return "further competition among the lot's providers"
+	}
+	return "an unstated method"
 }
