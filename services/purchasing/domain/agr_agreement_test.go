@@ -222,4 +222,3 @@ func TestEvolveAgreementLeavesTheGivenStateUnchanged(t *testing.T) {
 	evolvetest.AssertPure(t, domain.EvolveAgreement, history, next...)
 	evolvetest.AssertFold(t, domain.EvolveAgreement, domain.FoldAgreement, append(history, next...))
 }
-
