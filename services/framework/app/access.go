@@ -57,12 +57,15 @@ func seesCommercials(p auth.Principal, fw *frameworkv1.Framework) bool {
 // public facts: the framework, its lots and terms, who was admitted, its
 // status. A provider also reads its own admissions in full (rank, score,
 // price, suspension and its reason); only the running consortium, member
-// councils and the platform read everyone's. fw is a snapshot the caller
-// owns: it is changed in place.
+// councils and the platform read everyone's, and the call-offs. fw is a
+// snapshot the caller owns: it is changed in place.
 func viewFor(p auth.Principal, fw *frameworkv1.Framework) *frameworkv1.Framework {
 	if seesCommercials(p, fw) {
 		return fw
 	}
+	// Call-offs are the councils' placements: for the consortium, its
+	// members and the platform, not for providers or other councils.
+	fw.CallOffs = nil
 	own := ""
 	if p.OrgKind() == "provider" {
 		own = p.OrgID()

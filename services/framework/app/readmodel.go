@@ -117,6 +117,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		}
 	case *frameworkv1.FrameworkAwarded:
 		fw.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED
+		fw.NoticePublishedOn, fw.StandstillEnds = ev.GetNoticePublishedOn(), ev.GetStandstillEnds()
 		for _, la := range ev.GetLots() {
 			l := lot(fw, la.GetLotId())
 			if l == nil {
@@ -157,6 +158,11 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		if u := uplift(v, ev.GetUpliftId()); u != nil {
 			u.Status, u.DecisionReason, u.DecidedAt = frameworkv1.UpliftStatus_UPLIFT_STATUS_REJECTED, ev.GetReason(), timestamppb.New(e.OccurredAt)
 		}
+	case *frameworkv1.CallOffRecorded:
+		fw.CallOffs = append(fw.CallOffs, &frameworkv1.CallOff{
+			Council: ev.GetCouncil(), LotId: ev.GetLotId(), ProviderId: ev.GetProviderId(), Method: ev.GetMethod(),
+			Ranking: ev.GetRanking(), Reason: ev.GetReason(), AwardedAt: ev.GetAwardedAt(),
+		})
 	case *frameworkv1.ProviderSuspendedFromLot:
 		if p := lotProvider(fw, ev.GetLotId(), ev.GetProviderId()); p != nil {
 			p.Status, p.SuspensionReason = frameworkv1.ProviderLotStatus_PROVIDER_LOT_STATUS_SUSPENDED, ev.GetReason()
@@ -243,6 +249,9 @@ func (m *ReadModel) snapshot(v *frameworkView, now time.Time) *frameworkv1.Frame
 		for _, p := range l.GetProviders() {
 			p.ProviderName = m.providerName(p.GetProviderId())
 		}
+	}
+	for _, c := range fw.GetCallOffs() {
+		c.ProviderName = m.providerName(c.GetProviderId())
 	}
 	return fw
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/carecoop/carecoop/services/framework/domain"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 )
@@ -66,6 +67,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	go s.riskLevels().Follow(ctx, s.store)
+	go bus.Follow(ctx, s.store, s.calloffSources(), s.RecordCallOff)
 	return nil
 }
 

@@ -98,7 +98,7 @@ func TestActivateOnlyAfterTheStandstill(t *testing.T) {
 	// standstill on 10 June, and 23:30 UTC that day is 11 June in London.
 	summer := concat(evaluated(), []proto.Message{&frameworkv1.FrameworkAwarded{FrameworkId: fwID, Reason: "best value",
 		NoticePublishedOn: "2026-06-01", StandstillEnds: "2026-06-10",
-		Lots:              []*frameworkv1.LotAward{{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("bright-homes", 1, 87, 500000)}}}}})
+		Lots: []*frameworkv1.LotAward{{LotId: "lot-1", Admitted: []*frameworkv1.AdmittedProvider{admitted("bright-homes", 1, 87, 500000)}}}}})
 	given(summer...).when(activateAt(time.Date(2026, 6, 10, 22, 59, 0, 0, time.UTC))).thenRule(t, domain.RuleStandstill)
 	given(summer...).when(activateAt(time.Date(2026, 6, 10, 23, 0, 0, 0, time.UTC))).
 		thenEvents(t, &frameworkv1.FrameworkActivated{FrameworkId: fwID, Reason: "contracts signed"})

@@ -110,7 +110,7 @@ func (s *Server) AwardFramework(ctx context.Context, req *frameworkv1.AwardFrame
 	for i, l := range req.GetLots() {
 		lots[i] = domain.LotAwardDecision{LotID: l.GetLotId(), ProviderIDs: l.GetProviderIds()}
 	}
-	return answer(s.app.AwardFramework(ctx, r, req.GetFrameworkId(), lots, req.GetReason()))
+	return answer(s.app.AwardFramework(ctx, r, req.GetFrameworkId(), lots, req.GetReason(), req.GetNoticePublishedOn()))
 }
 
 func (s *Server) ActivateFramework(ctx context.Context, req *frameworkv1.ActivateFrameworkRequest) (*frameworkv1.CommandResponse, error) {

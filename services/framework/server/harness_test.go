@@ -240,13 +240,14 @@ func standardAward() []*frameworkv1.LotAwardDecision {
 	}
 }
 
-// active is scored, then awarded and activated.
+// active is scored, then awarded and, once the standstill is over, activated.
 func (h *harness) active(reqID string) string {
 	h.t.Helper()
 	id := h.scored(reqID)
 	must(h.lead().AwardFramework(h.Ctx, &frameworkv1.AwardFrameworkRequest{
 		RequestId: "award-" + id, FrameworkId: id, Lots: standardAward(), Reason: "Every bidder met the quality threshold",
 	})).OK(h.t)
+	h.sstPass(id)
 	must(h.lead().ActivateFramework(h.Ctx, &frameworkv1.ActivateFrameworkRequest{
 		RequestId: "activate-" + id, FrameworkId: id, Reason: "Contracts signed with every admitted provider",
 	})).OK(h.t)
@@ -296,4 +297,16 @@ func expectedTotal(b bid, bids []bid) float64 {
 		}
 	}
 	return domain.TotalScore(b.quality, domain.PriceScore(lowest, b.pence), 70, 30)
+}
+
+// sstPass moves the clock to 09:00 on the day after the framework's
+// standstill ends, when it may be activated.
+func (h *harness) sstPass(id string) {
+	h.t.Helper()
+	fw := must(h.lead().GetFramework(h.Ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: id, MinPosition: h.LastPosition()})).OK(h.t)
+	ends, err := time.Parse(time.DateOnly, fw.GetStandstillEnds())
+	if err != nil {
+		h.t.Fatalf("framework %s has no standstill end after its award: %q", id, fw.GetStandstillEnds())
+	}
+	h.Clock.Set(ends.AddDate(0, 0, 1).Add(9 * time.Hour))
 }

@@ -158,6 +158,10 @@ func TestLifecycle(t *testing.T) {
 	if fw.GetStatus() != frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED {
 		t.Fatalf("after the award the framework is %v", fw.GetStatus())
 	}
+	// The standstill runs eight working days; activation waits for its end.
+	_, err := lead.ActivateFramework(ctx, &frameworkv1.ActivateFrameworkRequest{RequestId: "gm-resi-activate-00", FrameworkId: id, Reason: "Too soon"})
+	servicetest.WantRule(t, err, domain.RuleStandstill)
+	h.sstPass(id)
 	res = must(lead.ActivateFramework(ctx, &frameworkv1.ActivateFrameworkRequest{RequestId: "gm-resi-activate-01", FrameworkId: id, Reason: "Call-off terms signed by every admitted provider"})).OK(t)
 	did("FrameworkActivated", lead, "gm-resi-activate-01", "Call-off terms signed by every admitted provider", "", "", res)
 
