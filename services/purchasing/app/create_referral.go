@@ -39,6 +39,10 @@ func (s *Service) CreateReferralWith(ctx context.Context, r Request, dpsID strin
 	}
 	now := s.now()
 	d, matches, considered := s.model.DpsAndMatch(dpsID, need, now)
+	// Block contracts: places reserved for this council are offered first.
+	if matches, err = s.blkOfferedFirst(ctx, r.Principal, d.Consortium, matches, now); err != nil {
+		return Result{}, err
+	}
 	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, nil, func(st domain.ReferralState) ([]proto.Message, error) {
 		return domain.DecideReferral(st, domain.CreateReferral{Actor: actorOf(r), Now: now, ReferralID: id, Dps: d,
 			Need: need, Matches: matches, Considered: considered, OffersDueBy: o.OffersDueBy})

@@ -31,11 +31,13 @@ type Service struct {
 	providers *aggregate.Repository[domain.ProviderState]
 	dps       *aggregate.Repository[domain.DpsState]
 	referrals *aggregate.Repository[domain.ReferralState]
-	store     eventstore.Store
-	model     *ReadModel
-	runner    *projection.Runner
-	now       func() time.Time
-	log       *zap.Logger
+	// blk, when set (NewBlockContracts), puts reserved places first in matching.
+	blk    *BlockContracts
+	store  eventstore.Store
+	model  *ReadModel
+	runner *projection.Runner
+	now    func() time.Time
+	log    *zap.Logger
 }
 
 // Option changes a Service.
