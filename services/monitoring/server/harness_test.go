@@ -367,8 +367,11 @@ func (h *harness) frameworkWithA() string {
 		must(h.flead().ScoreBid(h.Ctx, &frameworkv1.ScoreBidRequest{RequestId: "score-" + p, FrameworkId: id, LotId: "lot-1", ProviderId: p,
 			QualityScore: 80, Reason: "Scored against the published quality criteria"})).OK(h.t)
 	}
+	// The notice went out two weeks before the award was recorded, so the
+	// standstill is over and the framework activates at once.
 	must(h.flead().AwardFramework(h.Ctx, &frameworkv1.AwardFrameworkRequest{RequestId: "award-framework", FrameworkId: id, Reason: "Both met the threshold",
-		Lots: []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{provA, provB}}}})).OK(h.t)
+		Lots:              []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{provA, provB}}},
+		NoticePublishedOn: h.Clock.Now().AddDate(0, 0, -14).Format(time.DateOnly)})).OK(h.t)
 	must(h.flead().ActivateFramework(h.Ctx, &frameworkv1.ActivateFrameworkRequest{RequestId: "activate-framework", FrameworkId: id, Reason: "Contracts signed"})).OK(h.t)
 	return id
 }

@@ -180,8 +180,9 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	s.Clock.Set(stackStart.Add(2 * time.Hour))
 	s.fwScoreAll(fw)
 	servicetest.Must(s.fwLead().AwardFramework(s.Ctx, &frameworkv1.AwardFrameworkRequest{RequestId: "tender-award", FrameworkId: fw,
-		Lots:   []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways", "northern-lights-care"}}},
-		Reason: "Every bid at or above the quality threshold is admitted"})).OK(t)
+		Lots:              []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways", "northern-lights-care"}}},
+		Reason:            "Every bid at or above the quality threshold is admitted",
+		NoticePublishedOn: s.Clock.Now().AddDate(0, 0, -14).Format(time.DateOnly)})).OK(t) // standstill over: activate at once
 	pos := servicetest.Must(s.fwLead().ActivateFramework(s.Ctx, &frameworkv1.ActivateFrameworkRequest{RequestId: "tender-activate", FrameworkId: fw,
 		Reason: "Contracts signed"})).OK(t).GetPosition()
 	servicetest.Must(s.fwLead().ListFrameworks(s.Ctx, &frameworkv1.ListFrameworksRequest{MinPosition: pos})).OK(t)
