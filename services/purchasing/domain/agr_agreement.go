@@ -159,11 +159,11 @@ func DecideAgreement(s AgreementState, c AgreementCommand) ([]proto.Message, err
 	}
 	switch c := c.(type) {
 	case DrawAgreement:
-		return decideDraw(s, c)
+		return agrDecideDraw(s, c)
 	case AcceptAgreement:
-		return decideAccept(s, c)
+		return agrDecideAccept(s, c)
 	case ProposeVariation:
-		return decideVariation(s, c)
+		return agrDecideVariation(s, c)
 	case RecordAgreementPlacementEnded:
 		if s.EndedOn == c.EndDate {
 			return nil, nil
@@ -173,7 +173,7 @@ func DecideAgreement(s AgreementState, c AgreementCommand) ([]proto.Message, err
 	return nil, fmt.Errorf("unknown agreement command %T", c)
 }
 
-func decideDraw(s AgreementState, c DrawAgreement) ([]proto.Message, error) {
+func agrDecideDraw(s AgreementState, c DrawAgreement) ([]proto.Message, error) {
 	if s.Exists() {
 		return nil, domainerr.Rule(RuleAgreementDrawn, "agreement %s has already been drawn", s.AgreementID)
 	}
@@ -185,9 +185,9 @@ func decideDraw(s AgreementState, c DrawAgreement) ([]proto.Message, error) {
 	return []proto.Message{&purchasingv1.AgreementDrawn{AgreementId: c.AgreementID, Terms: t, Digest: AgreementDigest(t), DrawnAt: timestamppb.New(c.Now)}}, nil
 }
 
-// partyOf is the party a accepts or proposes for: the placing council's
+// agrPartyOf is the party a accepts or proposes for: the placing council's
 // commissioner or the awarded provider's admin; anyone else is refused.
-func partyOf(s AgreementState, a Actor) (purchasingv1.AgreementParty, error) {
+func agrPartyOf(s AgreementState, a Actor) (purchasingv1.AgreementParty, error) {
 	switch {
 	case a.Council() != "" && a.Council() == s.Council() && a.Role == RoleCouncilCommissioner:
 		return purchasingv1.AgreementParty_AGREEMENT_PARTY_COUNCIL, nil
@@ -208,8 +208,8 @@ func AgreementPartyName(p purchasingv1.AgreementParty) string {
 	return "nobody"
 }
 
-func decideAccept(s AgreementState, c AcceptAgreement) ([]proto.Message, error) {
-	party, err := partyOf(s, c.Actor)
+func agrDecideAccept(s AgreementState, c AcceptAgreement) ([]proto.Message, error) {
+	party, err := agrPartyOf(s, c.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +237,8 @@ func decideAccept(s AgreementState, c AcceptAgreement) ([]proto.Message, error) 
 	return out, nil
 }
 
-func decideVariation(s AgreementState, c ProposeVariation) ([]proto.Message, error) {
-	party, err := partyOf(s, c.Actor)
+func agrDecideVariation(s AgreementState, c ProposeVariation) ([]proto.Message, error) {
+	party, err := agrPartyOf(s, c.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -257,8 +257,8 @@ func decideVariation(s AgreementState, c ProposeVariation) ([]proto.Message, err
 		return nil, domainerr.Field("new_weekly_price_pence", "a new weekly price must be more than £0")
 	case priced && c.PriceFrom == "":
 		return nil, domainerr.Field("price_from", "say from which date the new weekly price applies")
-	case priced && c.PriceFrom <= lastPriceFrom(cur):
-		return nil, domainerr.Field("price_from", "the new price must apply from after %s, when the current one did", lastPriceFrom(cur))
+	case priced && c.PriceFrom <= agrLastPriceFrom(cur):
+		return nil, domainerr.Field("price_from", "the new price must apply from after %s, when the current one did", agrLastPriceFrom(cur))
 	case c.EndDate != "" && c.EndDate < cur.GetStartDate():
 		return nil, domainerr.Field("end_date", "the end date must be on or after the start date, %s", cur.GetStartDate())
 	case priced && c.EndDate != "" && c.PriceFrom > c.EndDate:
@@ -281,7 +281,7 @@ func decideVariation(s AgreementState, c ProposeVariation) ([]proto.Message, err
 	}}, nil
 }
 
-func lastPriceFrom(t *purchasingv1.AgreementTerms) string {
+func agrLastPriceFrom(t *purchasingv1.AgreementTerms) string {
 	ps := t.GetPrices()
 	if len(ps) == 0 {
 		return t.GetStartDate()

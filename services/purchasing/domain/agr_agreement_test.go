@@ -18,7 +18,7 @@ import (
 
 const agrID = "agr-1"
 
-func givenAgreement(events ...proto.Message) scenario[domain.AgreementState, domain.AgreementCommand] {
+func agrGiven(events ...proto.Message) scenario[domain.AgreementState, domain.AgreementCommand] {
 	return scenario[domain.AgreementState, domain.AgreementCommand]{
 		initial: domain.InitialAgreement(), evolve: domain.EvolveAgreement, decide: domain.DecideAgreement, history: events,
 	}
@@ -52,24 +52,24 @@ func agrAccepted(version uint32, a domain.Actor, party purchasingv1.AgreementPar
 }
 
 const (
-	byCouncil  = purchasingv1.AgreementParty_AGREEMENT_PARTY_COUNCIL
-	byProvider = purchasingv1.AgreementParty_AGREEMENT_PARTY_PROVIDER
+	agrByCouncil  = purchasingv1.AgreementParty_AGREEMENT_PARTY_COUNCIL
+	agrByProvider = purchasingv1.AgreementParty_AGREEMENT_PARTY_PROVIDER
 )
 
 // inForce: drawn and accepted by both.
 func agrInForce() []proto.Message {
 	d := agrDrawn().GetDigest()
-	return events(agrDrawn(), agrAccepted(1, commissioner, byCouncil, d), agrAccepted(1, acme, byProvider, d),
+	return events(agrDrawn(), agrAccepted(1, commissioner, agrByCouncil, d), agrAccepted(1, acme, agrByProvider, d),
 		&purchasingv1.AgreementLocked{AgreementId: agrID, Version: 1, Digest: d})
 }
 
 func TestDrawAgreementRecordsTheTermsWithTheirDigest(t *testing.T) {
 	system := domain.Actor{Subject: "service:purchasing", Organisation: "consortium:north-west", Role: domain.RoleConsortiumPolicy}
-	after := givenAgreement().when(domain.DrawAgreement{Actor: system, Now: now, AgreementID: agrID, Terms: agrTerms()}).thenEvents(t, agrDrawn())
+	after := agrGiven().when(domain.DrawAgreement{Actor: system, Now: now, AgreementID: agrID, Terms: agrTerms()}).thenEvents(t, agrDrawn())
 	if after.Awaiting() != 1 || after.InForce != 0 {
 		t.Fatalf("awaiting %d, in force %d; want 1, 0", after.Awaiting(), after.InForce)
 	}
-	givenAgreement(agrDrawn()).when(domain.DrawAgreement{Actor: system, Now: now, AgreementID: agrID, Terms: agrTerms()}).thenRule(t, domain.RuleAgreementDrawn)
+	agrGiven(agrDrawn()).when(domain.DrawAgreement{Actor: system, Now: now, AgreementID: agrID, Terms: agrTerms()}).thenRule(t, domain.RuleAgreementDrawn)
 }
 
 func TestTheDigestIsTheSHA256OfTheCanonicalTermsAndChangesWithThem(t *testing.T) {
@@ -89,11 +89,11 @@ func TestTheDigestIsTheSHA256OfTheCanonicalTermsAndChangesWithThem(t *testing.T)
 
 func TestBothPartiesAcceptThenTheAgreementIsLocked(t *testing.T) {
 	d := agrDrawn().GetDigest()
-	givenAgreement(agrDrawn()).when(domain.AcceptAgreement{Actor: commissioner, Now: now, Version: 1, Digest: d}).
-		thenEvents(t, agrAccepted(1, commissioner, byCouncil, d))
-	after := givenAgreement(agrDrawn(), agrAccepted(1, commissioner, byCouncil, d)).
+	agrGiven(agrDrawn()).when(domain.AcceptAgreement{Actor: commissioner, Now: now, Version: 1, Digest: d}).
+		thenEvents(t, agrAccepted(1, commissioner, agrByCouncil, d))
+	after := agrGiven(agrDrawn(), agrAccepted(1, commissioner, agrByCouncil, d)).
 		when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1}).
-		thenEvents(t, agrAccepted(1, acme, byProvider, d), &purchasingv1.AgreementLocked{AgreementId: agrID, Version: 1, Digest: d})
+		thenEvents(t, agrAccepted(1, acme, agrByProvider, d), &purchasingv1.AgreementLocked{AgreementId: agrID, Version: 1, Digest: d})
 	if after.InForce != 1 || after.Awaiting() != 0 {
 		t.Fatalf("in force %d, awaiting %d; want 1, 0", after.InForce, after.Awaiting())
 	}
@@ -101,34 +101,34 @@ func TestBothPartiesAcceptThenTheAgreementIsLocked(t *testing.T) {
 
 func TestAPartyAcceptsOnce(t *testing.T) {
 	d := agrDrawn().GetDigest()
-	givenAgreement(agrDrawn(), agrAccepted(1, commissioner, byCouncil, d)).
+	agrGiven(agrDrawn(), agrAccepted(1, commissioner, agrByCouncil, d)).
 		when(domain.AcceptAgreement{Actor: commissioner, Now: now, Version: 1}).thenRule(t, domain.RuleAgreementAlreadyAccepted)
 	// Another person of the same council is the same party.
 	colleague := commissioner
 	colleague.Subject = "u-352-b"
-	givenAgreement(agrDrawn(), agrAccepted(1, commissioner, byCouncil, d)).
+	agrGiven(agrDrawn(), agrAccepted(1, commissioner, agrByCouncil, d)).
 		when(domain.AcceptAgreement{Actor: colleague, Now: now, Version: 1}).thenRule(t, domain.RuleAgreementAlreadyAccepted)
 }
 
 func TestOnlyThePartiesInTheRightRoleAccept(t *testing.T) {
 	for _, a := range []domain.Actor{commissioner2, bright, acmeResponder, lead, platformAdmin,
 		{Subject: "u-352-v", Organisation: "council:352", Role: "council_viewer"}} {
-		givenAgreement(agrDrawn()).when(domain.AcceptAgreement{Actor: a, Now: now, Version: 1}).thenForbidden(t)
+		agrGiven(agrDrawn()).when(domain.AcceptAgreement{Actor: a, Now: now, Version: 1}).thenForbidden(t)
 	}
 }
 
 func TestALockedAgreementIsNotAcceptedAgain(t *testing.T) {
-	givenAgreement(agrInForce()...).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1}).thenRule(t, domain.RuleAgreementLocked)
+	agrGiven(agrInForce()...).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1}).thenRule(t, domain.RuleAgreementLocked)
 }
 
 func TestAcceptanceNamesTheVersionAndTermsRead(t *testing.T) {
-	givenAgreement(agrDrawn()).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 2}).thenRule(t, domain.RuleAgreementVersion)
-	givenAgreement(agrDrawn()).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1, Digest: strings.Repeat("0", 64)}).
+	agrGiven(agrDrawn()).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 2}).thenRule(t, domain.RuleAgreementVersion)
+	agrGiven(agrDrawn()).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1, Digest: strings.Repeat("0", 64)}).
 		thenRule(t, domain.RuleAgreementDigest)
 }
 
 func TestNothingIsDoneToAnAgreementNeverDrawn(t *testing.T) {
-	givenAgreement().when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1}).thenMissing(t, "agreement")
+	agrGiven().when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 1}).thenMissing(t, "agreement")
 }
 
 func TestAVariationIsANewVersionBothAcceptWhileTheAcceptedOneStands(t *testing.T) {
@@ -139,30 +139,30 @@ func TestAVariationIsANewVersionBothAcceptWhileTheAcceptedOneStands(t *testing.T
 	want.EndDate = "2027-11-30"
 	want.VariationReason = "annual uplift and an agreed end"
 	proposed := &purchasingv1.AgreementVariationProposed{AgreementId: agrID, Terms: want, Digest: domain.AgreementDigest(want),
-		Party: byProvider, Subject: acme.Subject, Organisation: acme.Organisation, ProposedAt: timestamppb.New(later)}
-	after := givenAgreement(agrInForce()...).when(domain.ProposeVariation{Actor: acme, Now: later, NewWeeklyPrice: 420000, PriceFrom: "2027-04-05",
+		Party: agrByProvider, Subject: acme.Subject, Organisation: acme.Organisation, ProposedAt: timestamppb.New(later)}
+	after := agrGiven(agrInForce()...).when(domain.ProposeVariation{Actor: acme, Now: later, NewWeeklyPrice: 420000, PriceFrom: "2027-04-05",
 		EndDate: "2027-11-30", Reason: "annual uplift and an agreed end"}).thenEvents(t, proposed)
 	if after.InForce != 1 || after.Awaiting() != 2 || after.Current().Terms.GetEndDate() != "" {
 		t.Fatalf("until both accept, version 1 stands: in force %d, awaiting %d", after.InForce, after.Awaiting())
 	}
 
 	varied := append(agrInForce(), proposed)
-	givenAgreement(varied...).when(domain.ProposeVariation{Actor: commissioner, Now: later, EndDate: "2027-06-30", Reason: "shorter"}).
+	agrGiven(varied...).when(domain.ProposeVariation{Actor: commissioner, Now: later, EndDate: "2027-06-30", Reason: "shorter"}).
 		thenRule(t, domain.RuleAgreementVariationOpen)
-	givenAgreement(varied...).when(domain.AcceptAgreement{Actor: commissioner, Now: later, Version: 1}).thenRule(t, domain.RuleAgreementVersion)
+	agrGiven(varied...).when(domain.AcceptAgreement{Actor: commissioner, Now: later, Version: 1}).thenRule(t, domain.RuleAgreementVersion)
 	d2 := proposed.GetDigest()
-	varied = append(varied, agrAccepted(2, commissioner, byCouncil, d2))
-	after = givenAgreement(varied...).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 2, Digest: d2}).
-		thenEvents(t, agrAccepted(2, acme, byProvider, d2), &purchasingv1.AgreementLocked{AgreementId: agrID, Version: 2, Digest: d2})
+	varied = append(varied, agrAccepted(2, commissioner, agrByCouncil, d2))
+	after = agrGiven(varied...).when(domain.AcceptAgreement{Actor: acme, Now: now, Version: 2, Digest: d2}).
+		thenEvents(t, agrAccepted(2, acme, agrByProvider, d2), &purchasingv1.AgreementLocked{AgreementId: agrID, Version: 2, Digest: d2})
 	if after.InForce != 2 || after.Current().Terms.GetEndDate() != "2027-11-30" {
 		t.Fatalf("in force %d with end %q; want 2 ending 2027-11-30", after.InForce, after.Current().Terms.GetEndDate())
 	}
 }
 
 func TestAVariationNeedsTheAgreementInForceAndSensibleTerms(t *testing.T) {
-	givenAgreement(agrDrawn()).when(domain.ProposeVariation{Actor: commissioner, Now: now, EndDate: "2027-01-01", Reason: "end"}).
+	agrGiven(agrDrawn()).when(domain.ProposeVariation{Actor: commissioner, Now: now, EndDate: "2027-01-01", Reason: "end"}).
 		thenRule(t, domain.RuleAgreementNotInForce)
-	given := givenAgreement(agrInForce()...)
+	given := agrGiven(agrInForce()...)
 	given.when(domain.ProposeVariation{Actor: bright, Now: now, EndDate: "2027-01-01", Reason: "end"}).thenForbidden(t)
 	given.when(domain.ProposeVariation{Actor: commissioner, Now: now, Reason: "nothing"}).thenInvalid(t, "new_weekly_price_pence")
 	given.when(domain.ProposeVariation{Actor: commissioner, Now: now, NewWeeklyPrice: 1, Reason: "no date"}).thenInvalid(t, "price_from")
@@ -174,8 +174,8 @@ func TestAVariationNeedsTheAgreementInForceAndSensibleTerms(t *testing.T) {
 
 func TestThePlacementsEndIsRecordedOnce(t *testing.T) {
 	ended := &purchasingv1.AgreementPlacementEnded{AgreementId: agrID, EndDate: "2027-02-10", ReasonCode: "E11"}
-	givenAgreement(agrInForce()...).when(domain.RecordAgreementPlacementEnded{EndDate: "2027-02-10", ReasonCode: "E11"}).thenEvents(t, ended)
-	if evs, err := domain.DecideAgreement(givenAgreement(append(agrInForce(), ended)...).state(), domain.RecordAgreementPlacementEnded{EndDate: "2027-02-10"}); err != nil || len(evs) != 0 {
+	agrGiven(agrInForce()...).when(domain.RecordAgreementPlacementEnded{EndDate: "2027-02-10", ReasonCode: "E11"}).thenEvents(t, ended)
+	if evs, err := domain.DecideAgreement(agrGiven(append(agrInForce(), ended)...).state(), domain.RecordAgreementPlacementEnded{EndDate: "2027-02-10"}); err != nil || len(evs) != 0 {
 		t.Fatalf("recorded twice: %v %v", evs, err)
 	}
 }
@@ -218,7 +218,7 @@ func TestCostScheduleFollowsPricesAndEndsWithThePlacement(t *testing.T) {
 func TestEvolveAgreementLeavesTheGivenStateUnchanged(t *testing.T) {
 	history := agrInForce()[:2]
 	next := append(agrInForce()[2:], &purchasingv1.AgreementVariationProposed{AgreementId: agrID, Terms: agrDrawnTerms()},
-		agrAccepted(2, acme, byProvider, ""), &purchasingv1.AgreementPlacementEnded{AgreementId: agrID, EndDate: "2027-01-01"})
+		agrAccepted(2, acme, agrByProvider, ""), &purchasingv1.AgreementPlacementEnded{AgreementId: agrID, EndDate: "2027-01-01"})
 	evolvetest.AssertPure(t, domain.EvolveAgreement, history, next...)
 	evolvetest.AssertFold(t, domain.EvolveAgreement, domain.FoldAgreement, append(history, next...))
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"google.golang.org/grpc"
 
@@ -25,6 +26,8 @@ type Config = grpcserver.ServiceConfig
 type Running struct {
 	*grpcserver.Running
 	App *app.Service
+	// Agreements are the placement agreements (AgreementService).
+	Agreements *app.Agreements
 }
 
 // Start builds the read model from the store, then serves gRPC on cfg.Addr.
@@ -34,15 +37,24 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		opts = append(opts, app.WithClock(cfg.Clock))
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
+	agr := app.NewAgreements(svc)
+	start := func(ctx context.Context) error {
+		if err := svc.Start(ctx); err != nil {
+			return err
+		}
+		return agr.Start(ctx)
+	}
+	ready := func() error { return errors.Join(svc.Ready(), agr.Ready()) }
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.AgrWithPolicy(grpcapi.Policy)), Start: start, Ready: ready,
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
-			status.Register(g, "purchasing", svc.ReadModels()...)
+			grpcapi.RegisterAgreements(g, agr)
+			status.Register(g, "purchasing", append(svc.ReadModels(), agr.Runner())...)
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Running{Running: r, App: svc}, nil
+	return &Running{Running: r, App: svc, Agreements: agr}, nil
 }
