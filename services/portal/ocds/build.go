@@ -271,7 +271,7 @@ func (o Options) fwRelease(fw *frameworkv1.Framework, st fwState) Release {
 			}
 			r.Contracts = append(r.Contracts, Contract{ID: id, AwardID: id, Title: lt.GetName() + ": " + sup.Name, Status: cs,
 				Period: &Period{StartDate: dayStart(fw.GetTermStart()), EndDate: dayEnd(st.end), MaxExtentDate: dayEnd(maxExtent(fw))},
-				Items: []Item{item}, Amendments: slices.Clone(st.amendments[k])})
+				Items:  []Item{item}, Amendments: slices.Clone(st.amendments[k])})
 		}
 	}
 	slices.SortFunc(r.Parties[1+len(fw.GetMemberCouncils()):], func(a, b Party) int { return strings.Compare(a.ID, b.ID) })

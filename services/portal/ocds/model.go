@@ -103,9 +103,9 @@ type Lot struct {
 // Techniques says a framework agreement or a dynamic purchasing system is
 // involved (Techniques extension).
 type Techniques struct {
-	HasFrameworkAgreement      *bool                `json:"hasFrameworkAgreement,omitempty"`
-	FrameworkAgreement         *FrameworkAgreement  `json:"frameworkAgreement,omitempty"`
-	HasDynamicPurchasingSystem *bool                `json:"hasDynamicPurchasingSystem,omitempty"`
+	HasFrameworkAgreement      *bool                    `json:"hasFrameworkAgreement,omitempty"`
+	FrameworkAgreement         *FrameworkAgreement      `json:"frameworkAgreement,omitempty"`
+	HasDynamicPurchasingSystem *bool                    `json:"hasDynamicPurchasingSystem,omitempty"`
 	DynamicPurchasingSystem    *DynamicPurchasingSystem `json:"dynamicPurchasingSystem,omitempty"`
 }
 

@@ -72,3 +72,19 @@ func (p *Prefixes) String() string {
 
 // Empty reports whether no prefix was given.
 func (p Prefixes) Empty() bool { return len(p.by) == 0 }
+
+// FlagUsage describes the --ocds-prefix flag of the portal and the CLI.
+const FlagUsage = "a consortium's registered ocid prefix for open contracting data, consortium=ocds-xxxxxx (repeat for each, or a comma-separated list; default: $" +
+	PrefixEnv + ", else " + DevelopmentPrefix + ", which is for development only)"
+
+// OrEnv fills p from the environment variable PrefixEnv when no flag gave
+// a prefix.
+func (p *Prefixes) OrEnv(getenv func(string) string) error {
+	if !p.Empty() {
+		return nil
+	}
+	if err := p.Set(getenv(PrefixEnv)); err != nil {
+		return fmt.Errorf("$%s: %w", PrefixEnv, err)
+	}
+	return nil
+}

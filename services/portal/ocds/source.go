@@ -7,6 +7,7 @@ import (
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/auth"
 )
 
 // Input is what the feed is built from: the services' read APIs' answers,
@@ -95,3 +96,9 @@ func Fetch(ctx context.Context, fw frameworkv1.FrameworkServiceClient, pu purcha
 	}
 	return in, nil
 }
+
+// Reader is the identity the feed reads the services as: the platform's
+// auditor, the least-privileged role that reads every consortium's
+// frameworks, DPSs, placements and decision logs. What it reads is more
+// than the public may see; Build publishes only its whitelist.
+var Reader = auth.Principal{Subject: "ocds-feed", Organisation: auth.OrgPlatform, Roles: []string{auth.Auditor}}

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/portal/ocds"
 	"github.com/carecoop/carecoop/services/portal/session"
 	"github.com/carecoop/carecoop/services/portal/web"
 )
@@ -48,8 +49,10 @@ type Config struct {
 	DevPeople []web.Person
 	// OIDC is the sign-in with an OpenID Connect provider (nil: none); see
 	// web.LoadOIDCConfig.
-	OIDC   *web.OIDCConfig
-	Logger *zap.Logger
+	OIDC *web.OIDCConfig
+	// OCDSPrefixes are the consortia's ocid prefixes (see web.Config).
+	OCDSPrefixes ocds.Prefixes
+	Logger       *zap.Logger
 	// Clock replaces the wall clock (tests).
 	Clock func() time.Time
 }
@@ -114,7 +117,8 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		return nil, err
 	}
 	secure := cfg.TLSCert != ""
-	w, err := web.New(web.Config{Conns: conns, Sessions: sessions, Key: cfg.Key, Secure: secure, DevPeople: cfg.DevPeople, OIDC: cfg.OIDC, Logger: log, Now: cfg.Clock})
+	w, err := web.New(web.Config{Conns: conns, Sessions: sessions, Key: cfg.Key, Secure: secure, DevPeople: cfg.DevPeople, OIDC: cfg.OIDC,
+		OCDSPrefixes: cfg.OCDSPrefixes, Logger: log, Now: cfg.Clock})
 	if err != nil {
 		r.close()
 		return nil, err

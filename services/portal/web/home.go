@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	s.providerMonitoringRoutes() // provider: monthly returns, incidents, risk (returns*.go)
 	s.platformRoutes()           // auditor and platform admin (platform*.go)
 	s.notificationRoutes()       // everyone: notifications, what to receive, contacts (notifications*.go)
+	s.ocdsRoutes()               // the public: open contracting data (ocds*.go)
 }
 
 // home is the person's start page: for a consortium lead, every decision

@@ -23,6 +23,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/assets"
+	"github.com/carecoop/carecoop/services/portal/ocds"
 	"github.com/carecoop/carecoop/services/portal/session"
 )
 
@@ -60,9 +61,12 @@ type Config struct {
 	// OIDC, when set, is the sign-in of a real deployment: the person's
 	// identity provider (OpenID Connect). With DevPeople too, both are
 	// offered.
-	OIDC   *OIDCConfig
-	Logger *zap.Logger
-	Now    func() time.Time
+	OIDC *OIDCConfig
+	// OCDSPrefixes are the consortia's registered ocid prefixes for the
+	// open data feed (/ocds/releases); none gives the development prefix.
+	OCDSPrefixes ocds.Prefixes
+	Logger       *zap.Logger
+	Now          func() time.Time
 }
 
 // Server serves the portal.

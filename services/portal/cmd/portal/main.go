@@ -17,6 +17,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 	"github.com/carecoop/carecoop/services/kit/servicecmd"
+	"github.com/carecoop/carecoop/services/portal/ocds"
 	"github.com/carecoop/carecoop/services/portal/server"
 	"github.com/carecoop/carecoop/services/portal/web"
 )
@@ -44,7 +45,12 @@ func run() error {
 	tlsKey := flag.String("tls-key", "", "its private key (PEM)")
 	oidcFile := flag.String("oidc-config", "", "OpenID Connect sign-in configuration (JSON: issuer, client, redirect URL, claim rules; README \"Signing in\"); the client secret comes from the environment variable it names")
 	dev := flag.Bool("dev-log", false, "human-readable logs")
+	var prefixes ocds.Prefixes
+	flag.Var(&prefixes, "ocds-prefix", ocds.FlagUsage)
 	flag.Parse()
+	if err := prefixes.OrEnv(os.Getenv); err != nil {
+		return err
+	}
 	if *keyFile == "" {
 		return fmt.Errorf("-signing-key is required")
 	}
@@ -83,7 +89,7 @@ func run() error {
 		return err
 	}
 	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring, Notify: *notify,
-		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
+		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, OCDSPrefixes: prefixes, Logger: log})
 	if err != nil {
 		return err
 	}
