@@ -13,6 +13,7 @@ var creators = map[protoreflect.FullName]bool{
 	"carecoop.purchasing.v1.RegisterProviderRequest": true,
 	"carecoop.purchasing.v1.CreateDpsRequest":        true,
 	"carecoop.purchasing.v1.CreateReferralRequest":   true,
+	"carecoop.purchasing.v1.ReserveCapacityRequest":  true,
 	"carecoop.monitoring.v1.RecordPlacementRequest":  true,
 }
 

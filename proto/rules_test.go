@@ -21,6 +21,7 @@ var services = []protoreflect.FileDescriptor{
 	frameworkv1.File_carecoop_framework_v1_framework_service_proto,
 	purchasingv1.File_carecoop_purchasing_v1_purchasing_service_proto,
 	purchasingv1.File_carecoop_purchasing_v1_agreement_proto,
+	purchasingv1.File_carecoop_purchasing_v1_block_contract_proto,
 	demandv1.File_carecoop_demand_v1_demand_service_proto,
 	monitoringv1.File_carecoop_monitoring_v1_monitoring_service_proto,
 	notifyv1.File_carecoop_notify_v1_notify_service_proto,

@@ -137,7 +137,8 @@ type ReservedSetting struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Urn    string                 `protobuf:"bytes,1,opt,name=urn,proto3" json:"urn,omitempty"`
 	Places uint32                 `protobuf:"varint,2,opt,name=places,proto3" json:"places,omitempty"`
-	// The setting's name when reserved (set by the service).
+	// The setting's name when reserved (set by the service from the
+	// provider's profile; what a caller sends is ignored).
 	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1360,11 +1361,11 @@ var File_carecoop_purchasing_v1_block_contract_proto protoreflect.FileDescriptor
 
 const file_carecoop_purchasing_v1_block_contract_proto_rawDesc = "" +
 	"\n" +
-	"+carecoop/purchasing/v1/block_contract.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a/carecoop/purchasing/v1/purchasing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"v\n" +
+	"+carecoop/purchasing/v1/block_contract.proto\x12\x16carecoop.purchasing.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a/carecoop/purchasing/v1/purchasing_service.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x01\n" +
 	"\x0fReservedSetting\x12,\n" +
 	"\x03urn\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^[A-Za-z0-9]{1,20}$R\x03urn\x12!\n" +
-	"\x06places\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x182(\x01R\x06places\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"\xa1\x04\n" +
+	"\x06places\x18\x02 \x01(\rB\t\xbaH\x06*\x04\x182(\x01R\x06places\x12 \n" +
+	"\x04name\x18\x03 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xc8\x01R\x04name\"\xa1\x04\n" +
 	"\x16ReserveCapacityRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x12A\n" +
