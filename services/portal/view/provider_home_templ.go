@@ -348,7 +348,7 @@ func ProvHome(p Page, h ProvHomeView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " free places published</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\"><a class=\"govuk-link\" href=\"/inbox\">Referrals</a></dt><dd class=\"govuk-summary-list__value\">Referrals sent to you: make an offer or decline</dd></div></dl>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, " free places published</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\"><a class=\"govuk-link\" href=\"/inbox\">Referrals</a></dt><dd class=\"govuk-summary-list__value\">Referrals sent to you: make an offer or decline</dd></div><div class=\"govuk-summary-list__row\"><dt class=\"govuk-summary-list__key\"><a class=\"govuk-link\" href=\"/agreements\">Placement agreements</a></dt><dd class=\"govuk-summary-list__value\">An agreement for each placement awarded to you: accept it, download it, see what is due</dd></div></dl>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
