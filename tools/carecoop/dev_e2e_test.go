@@ -131,6 +131,10 @@ func TestDevStackEndToEnd(t *testing.T) {
 	var kinds []string
 	for _, d := range log.GetDecisions() {
 		kinds = append(kinds, d.GetDecision())
+		// The seeded award shows its standstill, over before the activation.
+		if d.GetDecision() == "FrameworkAwarded" && (!strings.Contains(d.GetSummary(), "standstill ends "+fw.GetStandstillEnds()) || fw.GetStandstillEnds() == "") {
+			t.Errorf("the seeded award does not show the standstill (ends %q): %s", fw.GetStandstillEnds(), d.GetSummary())
+		}
 		if d.GetActor().GetSubject() == "" || d.GetOccurredAt() == nil {
 			t.Errorf("decision %s lacks who or when", d.GetDecision())
 		}

@@ -85,7 +85,8 @@ func runSeed(args []string) error {
 through the same RPCs a lead and providers would use: the Greater Manchester
 residential children's homes framework (three lots, the ten Greater Manchester
 councils as members), drafted, opened for bids, bid on by five providers,
-scored, awarded and activated. It seeds nothing if the north-west consortium
+scored, awarded (its contract award notice three weeks old, so the
+standstill is over) and activated. It seeds nothing if the north-west consortium
 already has a framework, and only the framework: the purchasing, demand and
 monitoring demo data are seeded by 'carecoop dev' on its first start.
 `); err != nil {
@@ -189,8 +190,13 @@ func (s *seeder) seed(ctx context.Context, lead frameworkv1.FrameworkServiceClie
 			return fmt.Errorf("score %s on %s: %w", b.provider, b.lot, err)
 		}
 	}
+	// The framework runs from April 2026, so its contract award notice went
+	// out three weeks ago (at least eight working days, whatever bank
+	// holidays fall in them): the decision log shows the standstill, and it
+	// has ended when the framework is activated below.
 	award := &frameworkv1.AwardFrameworkRequest{RequestId: "seed-nw-res-award", FrameworkId: id,
-		Reason: "Evaluation panel recommendation: every bid at or above the lot's quality threshold is admitted"}
+		Reason:            "Evaluation panel recommendation: every bid at or above the lot's quality threshold is admitted",
+		NoticePublishedOn: time.Now().AddDate(0, 0, -21).Format(time.DateOnly)}
 	thresholds := map[string]uint32{}
 	for _, l := range demoTerms().GetLots() {
 		thresholds[l.GetLotId()] = l.GetQualityThreshold()

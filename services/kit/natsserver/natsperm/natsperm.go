@@ -26,7 +26,7 @@ const Stream = jetstream.DefaultStreamName
 // service may create, pull from and acknowledge its own; a new reaction's
 // durable must be added here, or the server refuses its acknowledgements.
 var durables = map[string][]string{
-	"framework":  {"framework-risk-levels"},
+	"framework":  {"framework-risk-levels", "framework-call-offs"},
 	"purchasing": {"purchasing-risk-levels"},
 	"demand":     nil,
 	"monitoring": {"monitoring-contracts", "monitoring-risk"},
