@@ -498,7 +498,7 @@ func RefCheck(p Page, rows []DpsCheckRow, requestID string) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<a href=\"/referrals/new/budget\" class=\"govuk-back-link\">Back</a><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><span class=\"govuk-caption-l\">Place a child</span><h1 class=\"govuk-heading-l\">Check your answers</h1>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<a href=\"/referrals/new/offers\" class=\"govuk-back-link\">Back</a><div class=\"govuk-grid-row\"><div class=\"govuk-grid-column-two-thirds\"><span class=\"govuk-caption-l\">Place a child</span><h1 class=\"govuk-heading-l\">Check your answers</h1>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

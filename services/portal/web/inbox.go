@@ -70,6 +70,7 @@ func (s *Server) inboxList(q *rq) error {
 	for _, r := range res.GetReferrals() {
 		row := view.InboxRow{Referral: r, Council: view.CouncilName(r.GetCouncil()),
 			Need: inboxChild(r.GetNeed(), cats.name(r.GetDpsId(), r.GetNeed().GetCategoryId()))}
+		row.Due, _ = s.dlDeadline(r)
 		switch text, _ := view.InboxStanding(r); {
 		case r.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN:
 			closed = append(closed, row)
@@ -129,8 +130,9 @@ func (s *Server) inboxReferral(q *rq) error {
 	cats := &inboxCategories{q: q}
 	category := cats.name(r.GetDpsId(), r.GetNeed().GetCategoryId())
 	v := view.InboxReferralView{Referral: r, Council: view.CouncilName(r.GetCouncil()), Need: view.InboxNeedRows(r.GetNeed(), category)}
+	v.Due, v.DuePassed = s.dlDeadline(r)
 	base := "/inbox/" + r.GetReferralId()
-	if len(inboxOfferable(r)) > 0 {
+	if len(inboxOfferable(r)) > 0 && !v.DuePassed {
 		v.Offer = base + "/offer"
 	}
 	if inboxDeclinable(r) {
@@ -150,6 +152,7 @@ func inboxRuleWords(r *purchasingv1.ReferralView) map[string]string {
 		"purchasing.setting_not_matched":     "Choose one of your homes or services this referral was sent to",
 		"purchasing.setting_already_offered": "You already have an offer waiting on this referral",
 		"purchasing.already_declined":        "You have declined this referral",
+		"purchasing.offer_deadline_passed":   dlClosedWords(r),
 	}
 }
 

@@ -35,6 +35,7 @@ var refNew = flowQuestions{base: "/referrals/new", exit: "/referrals", form: "re
 	{"recommendation", "done-recommendation", "Which kinds of placement are suitable?"},
 	{"area", "done-area", "Where is the child's home?"},
 	{"budget", "done-budget", "Weekly budget and duration"},
+	{"offers", "done-offers", "How long do providers have to offer?"},
 }}
 
 // refOutcode is the first half of a postcode, as the service takes it.
@@ -183,6 +184,14 @@ func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.
 		weeks := field("need-expected_duration_weeks", "How many weeks is the placement expected to last?", "For example, 26. At most 520 weeks.")
 		weeks.Width = "4"
 		body = view.RefFields("Weekly budget and duration", view.Input(budget), view.Input(weeks))
+	case "offers":
+		opts, err := s.dlOptions(q, v.get("dps_id"))
+		if err != nil {
+			return err
+		}
+		f := field("offers-hours", "How long do providers have to offer?", "From when you send the referral. Offers sent after it are refused. You can give providers longer from the referral's page.")
+		f.Heading, f.Options = true, opts
+		body = view.Radios(f)
 	default:
 		return dpsNoPage
 	}
@@ -332,6 +341,13 @@ func (s *Server) referralAnswer(q *rq) error {
 		} else if _, ok := parseWhole(form("need-expected_duration_weeks"), 1, 520); !ok {
 			errs.add("need-expected_duration_weeks", "Enter the duration as a whole number of weeks from 1 to 520")
 		}
+	case "offers":
+		opts, err := s.dlOptions(q, d.get("dps_id"))
+		if err != nil {
+			return err
+		}
+		radio("offers-hours", opts, "Select how long providers have to offer")
+		given["offers-text"] = []string{view.RefOption(opts, given.get("offers-hours"))}
 	default:
 		return dpsNoPage
 	}
@@ -460,7 +476,7 @@ func (s *Server) referralCheck(q *rq) error {
 		return nil
 	}
 	q.page.Title = "Check your answers"
-	return q.render(view.RefCheck(q.page, refNeedRows(refNeed(d), d.get("placement-text"), true), newRequestID()))
+	return q.render(view.RefCheck(q.page, append(refNeedRows(refNeed(d), d.get("placement-text"), true), dlCheckRow(d)), newRequestID()))
 }
 
 // sendReferral sends the referral. A second submit of the same form (its
@@ -475,9 +491,10 @@ func (s *Server) sendReferral(q *rq) error {
 		return nil
 	}
 	need := refNeed(d)
-	rows := refNeedRows(need, d.get("placement-text"), true)
+	rows := append(refNeedRows(need, d.get("placement-text"), true), dlCheckRow(d))
+	due := s.dlDueBy(d)
 	return q.commandThen(func(requestID string) (uint64, string, error) {
-		res, err := s.purchasing.CreateReferral(q.ctx, &purchasingv1.CreateReferralRequest{RequestId: requestID, DpsId: d.get("dps_id"), Need: need})
+		res, err := s.purchasing.CreateReferral(q.ctx, &purchasingv1.CreateReferralRequest{RequestId: requestID, DpsId: d.get("dps_id"), Need: need, OffersDueBy: due})
 		if err != nil {
 			return 0, "", err
 		}

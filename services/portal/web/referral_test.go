@@ -135,7 +135,14 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	s.Enter("#need-expected_duration_weeks", "26")
 	s.Follow("main form .govuk-button")
 
-	s.Contains("Check your answers", "Residential children's homes (Greater Manchester Placements DPS)", "14 years old", "Female",
+	// How long providers have to offer: the DPS's usual time or another.
+	s.Contains("How long do providers have to offer?", "The usual time for this DPS: 24 hours", "12 hours")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Select how long providers have to offer")
+	s.Click(`input[name="offers-hours"][value="12"]`)
+	s.Follow("main form .govuk-button")
+
+	s.Contains("Check your answers", "12 hours", "Residential children's homes (Greater Manchester Placements DPS)", "14 years old", "Female",
 		"18 December 2026", "Emotional and behavioural difficulties", "Going missing", "With other children", "M14", "20 miles",
 		"£5,200.00 a week", "26 weeks")
 
@@ -153,7 +160,7 @@ func TestReferralPlaceAChildInTheBrowser(t *testing.T) {
 	s.Follow("main form .govuk-button")
 
 	// Where it went and why, in words.
-	s.Contains("The referral is sent to the providers it matched", "14-year-old girl", "Waiting for offers",
+	s.Contains("The referral is sent to the providers it matched", "14-year-old girl", "Waiting for offers", "Offers due by", "3 December 2026 at 9:00pm",
 		"The referral went to 2 settings", "No offer yet. Offers appear here as providers send them.")
 	ref := strings.TrimPrefix(strings.SplitN(s.Location(), "?", 2)[0], "/referrals/")
 	if !strings.HasPrefix(ref, "ref-") {

@@ -49,6 +49,7 @@ func (s *Server) referralRoutes() {
 	s.page("POST /referrals/{id}/offers/{offer}/award", commissioner, s.awardPlacement)
 	s.page("GET /referrals/{id}/withdraw", commissioner, s.referralWithdrawForm)
 	s.page("POST /referrals/{id}/withdraw", commissioner, s.withdrawReferral)
+	s.dlRoutes()
 }
 
 // refCategories are the DPS categories' names by DPS and category id, and
@@ -172,6 +173,7 @@ func (s *Server) refLoad(ctx context.Context, p auth.Principal, id string, at ui
 	if v.GetAwardedAt() != nil {
 		d.Placement = view.RefDuration(v.GetSecondsToPlacement())
 	}
+	d.OffersDueBy, d.DeadlinePassed = s.dlDeadline(v)
 	if v.GetStatus() == purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN {
 		d.Live = "/referrals/" + id + "/offers/events?version=" + strconv.FormatUint(v.GetVersion(), 10)
 	}
