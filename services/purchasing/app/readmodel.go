@@ -62,8 +62,8 @@ type settingRM struct {
 	setting   *purchasingv1.Setting
 	declared  *purchasingv1.Setting
 	removed   bool
-	published uint32 // free places last published
-	taken     uint32 // places awarded since
+	published uint32 // free places as last published, taken or freed
+	taken     uint32 // places taken since (kept 0: PlaceTaken says what is free)
 	from      string
 	loc       geo.Outcode
 }
@@ -241,6 +241,16 @@ func (m *ReadModel) applyProvider(e eventstore.RecordedEvent) {
 		if s := p.settings[ev.GetUrn()]; s != nil {
 			s.published, s.taken, s.from = 0, 0, ""
 		}
+	// An award takes its places, and a placement's end frees them, on the
+	// provider's stream (ReactToPlacements): the events say what is free.
+	case *purchasingv1.PlaceTaken:
+		if s := p.settings[ev.GetUrn()]; s != nil {
+			s.published, s.taken = ev.GetFreePlaces(), 0
+		}
+	case *purchasingv1.PlaceFreed:
+		if s := p.settings[ev.GetUrn()]; s != nil {
+			s.published, s.taken = ev.GetFreePlaces(), 0
+		}
 	}
 }
 
@@ -404,12 +414,6 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			Council: ev.GetCouncil(), DpsId: ev.GetDpsId(), CategoryId: ev.GetCategoryId(), ProviderId: ev.GetProviderId(),
 			SettingUrn: ev.GetSettingUrn(), WeeklyPricePence: ev.GetWeeklyPricePence(), StartDate: ev.GetStartDate(),
 			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()})
-		// An award takes the places it needs from the setting's vacancy.
-		if p := m.providers[ev.GetProviderId()]; p != nil {
-			if s := p.settings[ev.GetSettingUrn()]; s != nil {
-				s.taken += 1 + ev.GetSiblingCount()
-			}
-		}
 		k := priceKey{ev.GetProviderId(), ev.GetCategoryId()}
 		ps := append(m.prices[k], ev.GetWeeklyPricePence())
 		slices.Sort(ps)

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
@@ -78,6 +79,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	go s.riskLevels().Follow(ctx, s.store)
+	go bus.Follow(ctx, s.store, s.vacSources(), s.ReactToPlacements)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
@@ -18,6 +19,8 @@ type ProviderState struct {
 	Profile        *purchasingv1.ProviderProfile
 	Settings       map[string]*SettingState // by URN
 	Accreditations map[purchasingv1.AccreditationKind]*purchasingv1.Accreditation
+	// Held are the places awarded placements hold, by placement id.
+	Held map[string]PlaceHold
 }
 
 // SettingState is one setting with its live vacancy.
@@ -26,6 +29,9 @@ type SettingState struct {
 	Removed       bool
 	FreePlaces    uint32
 	AvailableFrom string
+	// PublishedAt is when the vacancy was last published (zero before
+	// events carried it).
+	PublishedAt time.Time
 }
 
 // InitialProvider is the state before any event.
@@ -79,6 +85,7 @@ func FoldProvider(s ProviderState, events []proto.Message) ProviderState {
 		s.Settings[urn] = &copied
 	}
 	s.Accreditations = maps.Clone(s.Accreditations)
+	s.Held = maps.Clone(s.Held)
 	for _, e := range events {
 		s.apply(e)
 	}
@@ -111,11 +118,16 @@ func (s *ProviderState) apply(e proto.Message) {
 	case *purchasingv1.VacancyPublished:
 		if st := s.Settings[e.GetUrn()]; st != nil {
 			st.FreePlaces, st.AvailableFrom = e.GetFreePlaces(), e.GetAvailableFrom()
+			if e.GetPublishedAt() != nil {
+				st.PublishedAt = e.GetPublishedAt().AsTime()
+			}
 		}
 	case *purchasingv1.VacancyWithdrawn:
 		if st := s.Settings[e.GetUrn()]; st != nil {
 			st.FreePlaces, st.AvailableFrom = 0, ""
 		}
+	case *purchasingv1.PlaceTaken, *purchasingv1.PlaceFreed:
+		s.applyPlace(e)
 	}
 }
 
@@ -333,7 +345,7 @@ func (c PublishVacancy) decideProvider(s ProviderState) ([]proto.Message, error)
 		return nil, domainerr.Rule(RuleVacancyWithinPlaces, "setting %s is registered for %d places: it cannot have %d free", c.URN, st.Setting.GetRegisteredPlaces(), c.FreePlaces)
 	}
 	return one(&purchasingv1.VacancyPublished{ProviderId: s.ProviderID, Urn: c.URN, FreePlaces: c.FreePlaces, AvailableFrom: c.AvailableFrom,
-		SettingType: st.Setting.GetType(), Outcode: st.Setting.GetOutcode()})
+		SettingType: st.Setting.GetType(), Outcode: st.Setting.GetOutcode(), PublishedAt: timestamppb.New(c.Now)})
 }
 
 func (c WithdrawVacancy) decideProvider(s ProviderState) ([]proto.Message, error) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"google.golang.org/protobuf/proto"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
@@ -274,7 +276,7 @@ func TestExpiredAccreditations(t *testing.T) {
 func TestPublishVacancy(t *testing.T) {
 	history := withSettings()
 	want := &purchasingv1.VacancyPublished{ProviderId: acmeID, Urn: "SC100001", FreePlaces: 2, AvailableFrom: "2026-12-01",
-		SettingType: purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME, Outcode: "M14"}
+		SettingType: purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME, Outcode: "M14", PublishedAt: timestamppb.New(now)}
 	s := givenProvider(history...).when(publish("SC100001", 2, "2026-12-01")).thenEvents(t, want)
 	if st := s.Settings["SC100001"]; st.FreePlaces != 2 || st.AvailableFrom != "2026-12-01" {
 		t.Fatalf("after publishing: %+v", st)

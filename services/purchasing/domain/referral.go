@@ -184,6 +184,9 @@ type AwardPlacement struct {
 	Now     time.Time
 	OfferID string
 	Reason  string
+	// Vacancy is the offered setting's free places on the provider's
+	// stream; nil does not check them.
+	Vacancy *Vacancy
 }
 
 // WithdrawReferral closes an open referral. Actor: the referring council.
@@ -356,6 +359,9 @@ func (c AwardPlacement) decideReferral(s ReferralState) ([]proto.Message, error)
 	}
 	cr, off := s.Created, o.Offer
 	need := cr.GetNeed()
+	if err := vacCheck(c.Vacancy, off.GetSettingUrn(), need.GetSiblingCount()); err != nil {
+		return nil, err
+	}
 	m := s.Matches[off.GetSettingUrn()]
 	start := off.GetAvailableFrom()
 	if today := FormatDate(Today(c.Now)); start < today {

@@ -49,6 +49,8 @@ const (
 	RuleOfferDeadlinePassed = "purchasing.offer_deadline_passed"
 	// RuleDeadlineOnlyLater: an extension moves the deadline later.
 	RuleDeadlineOnlyLater = "purchasing.offer_deadline_only_later"
+	// RuleNoFreePlace: an award needs a free place at the offered setting.
+	RuleNoFreePlace = "purchasing.no_free_place"
 )
 
 // What a command may name that does not exist (domainerr.Missing).

@@ -367,8 +367,11 @@ type VacancyPublished struct {
 	FreePlaces    uint32                 `protobuf:"varint,3,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
 	AvailableFrom string                 `protobuf:"bytes,4,opt,name=available_from,json=availableFrom,proto3" json:"available_from,omitempty"`
 	// Setting facts, so supply read models need no lookup.
-	SettingType   SettingType `protobuf:"varint,5,opt,name=setting_type,json=settingType,proto3,enum=carecoop.purchasing.v1.SettingType" json:"setting_type,omitempty"`
-	Outcode       string      `protobuf:"bytes,6,opt,name=outcode,proto3" json:"outcode,omitempty"`
+	SettingType SettingType `protobuf:"varint,5,opt,name=setting_type,json=settingType,proto3,enum=carecoop.purchasing.v1.SettingType" json:"setting_type,omitempty"`
+	Outcode     string      `protobuf:"bytes,6,opt,name=outcode,proto3" json:"outcode,omitempty"`
+	// When the provider published it: placements awarded before it are
+	// already counted in free_places.
+	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -443,6 +446,13 @@ func (x *VacancyPublished) GetOutcode() string {
 		return x.Outcode
 	}
 	return ""
+}
+
+func (x *VacancyPublished) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
 }
 
 type VacancyWithdrawn struct {
@@ -2024,6 +2034,203 @@ func (x *ReferralWithdrawn) GetNote() string {
 	return ""
 }
 
+// A placement took its places at a setting: purchasing's reaction to
+// PlacementAwarded (its causation), on the provider's stream, so the
+// setting's free places follow awards.
+type PlaceTaken struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProviderId  string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Urn         string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
+	PlacementId string                 `protobuf:"bytes,3,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	ReferralId  string                 `protobuf:"bytes,4,opt,name=referral_id,json=referralId,proto3" json:"referral_id,omitempty"`
+	// Places the placement holds: the child and any brothers or sisters.
+	Places uint32 `protobuf:"varint,5,opt,name=places,proto3" json:"places,omitempty"`
+	// Free places left at the setting.
+	FreePlaces uint32 `protobuf:"varint,6,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
+	// The setting had fewer free places than the placement needed (awards
+	// raced for the last place): the places are held all the same, and the
+	// provider and the council must settle it.
+	Overbooked bool `protobuf:"varint,7,opt,name=overbooked,proto3" json:"overbooked,omitempty"`
+	// The vacancy was published after the award, so it already counted the
+	// placement: free places are unchanged.
+	CountedInVacancy bool `protobuf:"varint,8,opt,name=counted_in_vacancy,json=countedInVacancy,proto3" json:"counted_in_vacancy,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *PlaceTaken) Reset() {
+	*x = PlaceTaken{}
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceTaken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceTaken) ProtoMessage() {}
+
+func (x *PlaceTaken) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceTaken.ProtoReflect.Descriptor instead.
+func (*PlaceTaken) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *PlaceTaken) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *PlaceTaken) GetUrn() string {
+	if x != nil {
+		return x.Urn
+	}
+	return ""
+}
+
+func (x *PlaceTaken) GetPlacementId() string {
+	if x != nil {
+		return x.PlacementId
+	}
+	return ""
+}
+
+func (x *PlaceTaken) GetReferralId() string {
+	if x != nil {
+		return x.ReferralId
+	}
+	return ""
+}
+
+func (x *PlaceTaken) GetPlaces() uint32 {
+	if x != nil {
+		return x.Places
+	}
+	return 0
+}
+
+func (x *PlaceTaken) GetFreePlaces() uint32 {
+	if x != nil {
+		return x.FreePlaces
+	}
+	return 0
+}
+
+func (x *PlaceTaken) GetOverbooked() bool {
+	if x != nil {
+		return x.Overbooked
+	}
+	return false
+}
+
+func (x *PlaceTaken) GetCountedInVacancy() bool {
+	if x != nil {
+		return x.CountedInVacancy
+	}
+	return false
+}
+
+// A placement's places came free: monitoring recorded that it ended.
+type PlaceFreed struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProviderId  string                 `protobuf:"bytes,1,opt,name=provider_id,json=providerId,proto3" json:"provider_id,omitempty"`
+	Urn         string                 `protobuf:"bytes,2,opt,name=urn,proto3" json:"urn,omitempty"`
+	PlacementId string                 `protobuf:"bytes,3,opt,name=placement_id,json=placementId,proto3" json:"placement_id,omitempty"`
+	Places      uint32                 `protobuf:"varint,4,opt,name=places,proto3" json:"places,omitempty"`
+	// Free places at the setting after it (at most its registered places).
+	FreePlaces uint32 `protobuf:"varint,5,opt,name=free_places,json=freePlaces,proto3" json:"free_places,omitempty"`
+	// e.g. "the placement ended on 2027-01-15".
+	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceFreed) Reset() {
+	*x = PlaceFreed{}
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceFreed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceFreed) ProtoMessage() {}
+
+func (x *PlaceFreed) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_purchasing_v1_events_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceFreed.ProtoReflect.Descriptor instead.
+func (*PlaceFreed) Descriptor() ([]byte, []int) {
+	return file_carecoop_purchasing_v1_events_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *PlaceFreed) GetProviderId() string {
+	if x != nil {
+		return x.ProviderId
+	}
+	return ""
+}
+
+func (x *PlaceFreed) GetUrn() string {
+	if x != nil {
+		return x.Urn
+	}
+	return ""
+}
+
+func (x *PlaceFreed) GetPlacementId() string {
+	if x != nil {
+		return x.PlacementId
+	}
+	return ""
+}
+
+func (x *PlaceFreed) GetPlaces() uint32 {
+	if x != nil {
+		return x.Places
+	}
+	return 0
+}
+
+func (x *PlaceFreed) GetFreePlaces() uint32 {
+	if x != nil {
+		return x.FreePlaces
+	}
+	return 0
+}
+
+func (x *PlaceFreed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_carecoop_purchasing_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
@@ -2055,7 +2262,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\x15AccreditationRecorded\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12K\n" +
-	"\raccreditation\x18\x02 \x01(\v2%.carecoop.purchasing.v1.AccreditationR\raccreditation\"\xef\x01\n" +
+	"\raccreditation\x18\x02 \x01(\v2%.carecoop.purchasing.v1.AccreditationR\raccreditation\"\xae\x02\n" +
 	"\x10VacancyPublished\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x10\n" +
@@ -2064,7 +2271,8 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"freePlaces\x12%\n" +
 	"\x0eavailable_from\x18\x04 \x01(\tR\ravailableFrom\x12F\n" +
 	"\fsetting_type\x18\x05 \x01(\x0e2#.carecoop.purchasing.v1.SettingTypeR\vsettingType\x12\x18\n" +
-	"\aoutcode\x18\x06 \x01(\tR\aoutcode\"]\n" +
+	"\aoutcode\x18\x06 \x01(\tR\aoutcode\x12=\n" +
+	"\fpublished_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\"]\n" +
 	"\x10VacancyWithdrawn\x12\x1f\n" +
 	"\vprovider_id\x18\x01 \x01(\tR\n" +
 	"providerId\x12\x10\n" +
@@ -2239,7 +2447,32 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12H\n" +
 	"\x06reason\x18\x02 \x01(\x0e20.carecoop.purchasing.v1.ReferralWithdrawalReasonR\x06reason\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04noteBLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1;purchasingv1b\x06proto3"
+	"\x04note\x18\x03 \x01(\tR\x04note\"\x8a\x02\n" +
+	"\n" +
+	"PlaceTaken\x12\x1f\n" +
+	"\vprovider_id\x18\x01 \x01(\tR\n" +
+	"providerId\x12\x10\n" +
+	"\x03urn\x18\x02 \x01(\tR\x03urn\x12!\n" +
+	"\fplacement_id\x18\x03 \x01(\tR\vplacementId\x12\x1f\n" +
+	"\vreferral_id\x18\x04 \x01(\tR\n" +
+	"referralId\x12\x16\n" +
+	"\x06places\x18\x05 \x01(\rR\x06places\x12\x1f\n" +
+	"\vfree_places\x18\x06 \x01(\rR\n" +
+	"freePlaces\x12\x1e\n" +
+	"\n" +
+	"overbooked\x18\a \x01(\bR\n" +
+	"overbooked\x12,\n" +
+	"\x12counted_in_vacancy\x18\b \x01(\bR\x10countedInVacancy\"\xb3\x01\n" +
+	"\n" +
+	"PlaceFreed\x12\x1f\n" +
+	"\vprovider_id\x18\x01 \x01(\tR\n" +
+	"providerId\x12\x10\n" +
+	"\x03urn\x18\x02 \x01(\tR\x03urn\x12!\n" +
+	"\fplacement_id\x18\x03 \x01(\tR\vplacementId\x12\x16\n" +
+	"\x06places\x18\x04 \x01(\rR\x06places\x12\x1f\n" +
+	"\vfree_places\x18\x05 \x01(\rR\n" +
+	"freePlaces\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reasonBLZJgithub.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1;purchasingv1b\x06proto3"
 
 var (
 	file_carecoop_purchasing_v1_events_proto_rawDescOnce sync.Once
@@ -2253,7 +2486,7 @@ func file_carecoop_purchasing_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_purchasing_v1_events_proto_rawDescData
 }
 
-var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_carecoop_purchasing_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*ProviderRegistered)(nil),     // 0: carecoop.purchasing.v1.ProviderRegistered
 	(*ProviderProfileUpdated)(nil), // 1: carecoop.purchasing.v1.ProviderProfileUpdated
@@ -2282,44 +2515,47 @@ var file_carecoop_purchasing_v1_events_proto_goTypes = []any{
 	(*PlacementAwarded)(nil),       // 24: carecoop.purchasing.v1.PlacementAwarded
 	(*OfferClosed)(nil),            // 25: carecoop.purchasing.v1.OfferClosed
 	(*ReferralWithdrawn)(nil),      // 26: carecoop.purchasing.v1.ReferralWithdrawn
-	(*ProviderProfile)(nil),        // 27: carecoop.purchasing.v1.ProviderProfile
-	(*Setting)(nil),                // 28: carecoop.purchasing.v1.Setting
-	(*Accreditation)(nil),          // 29: carecoop.purchasing.v1.Accreditation
-	(SettingType)(0),               // 30: carecoop.purchasing.v1.SettingType
-	(*DpsTerms)(nil),               // 31: carecoop.purchasing.v1.DpsTerms
-	(*CriterionAnswer)(nil),        // 32: carecoop.purchasing.v1.CriterionAnswer
-	(*Need)(nil),                   // 33: carecoop.purchasing.v1.Need
-	(*timestamppb.Timestamp)(nil),  // 34: google.protobuf.Timestamp
-	(*CallOff)(nil),                // 35: carecoop.purchasing.v1.CallOff
-	(*MatchedSetting)(nil),         // 36: carecoop.purchasing.v1.MatchedSetting
-	(DeclineReason)(0),             // 37: carecoop.purchasing.v1.DeclineReason
-	(ReferralWithdrawalReason)(0),  // 38: carecoop.purchasing.v1.ReferralWithdrawalReason
+	(*PlaceTaken)(nil),             // 27: carecoop.purchasing.v1.PlaceTaken
+	(*PlaceFreed)(nil),             // 28: carecoop.purchasing.v1.PlaceFreed
+	(*ProviderProfile)(nil),        // 29: carecoop.purchasing.v1.ProviderProfile
+	(*Setting)(nil),                // 30: carecoop.purchasing.v1.Setting
+	(*Accreditation)(nil),          // 31: carecoop.purchasing.v1.Accreditation
+	(SettingType)(0),               // 32: carecoop.purchasing.v1.SettingType
+	(*timestamppb.Timestamp)(nil),  // 33: google.protobuf.Timestamp
+	(*DpsTerms)(nil),               // 34: carecoop.purchasing.v1.DpsTerms
+	(*CriterionAnswer)(nil),        // 35: carecoop.purchasing.v1.CriterionAnswer
+	(*Need)(nil),                   // 36: carecoop.purchasing.v1.Need
+	(*CallOff)(nil),                // 37: carecoop.purchasing.v1.CallOff
+	(*MatchedSetting)(nil),         // 38: carecoop.purchasing.v1.MatchedSetting
+	(DeclineReason)(0),             // 39: carecoop.purchasing.v1.DeclineReason
+	(ReferralWithdrawalReason)(0),  // 40: carecoop.purchasing.v1.ReferralWithdrawalReason
 }
 var file_carecoop_purchasing_v1_events_proto_depIdxs = []int32{
-	27, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	27, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
-	28, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
-	28, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
-	29, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
-	30, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	31, // 6: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
-	32, // 7: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
-	33, // 8: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
-	34, // 9: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
-	35, // 10: carecoop.purchasing.v1.ReferralCreated.call_off:type_name -> carecoop.purchasing.v1.CallOff
-	34, // 11: carecoop.purchasing.v1.ReferralCreated.offers_due_by:type_name -> google.protobuf.Timestamp
-	34, // 12: carecoop.purchasing.v1.OfferDeadlineExtended.offers_due_by:type_name -> google.protobuf.Timestamp
-	34, // 13: carecoop.purchasing.v1.OfferDeadlineExtended.previous:type_name -> google.protobuf.Timestamp
-	36, // 14: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
-	37, // 15: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
-	30, // 16: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
-	35, // 17: carecoop.purchasing.v1.PlacementAwarded.call_off:type_name -> carecoop.purchasing.v1.CallOff
-	38, // 18: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	29, // 0: carecoop.purchasing.v1.ProviderRegistered.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	29, // 1: carecoop.purchasing.v1.ProviderProfileUpdated.profile:type_name -> carecoop.purchasing.v1.ProviderProfile
+	30, // 2: carecoop.purchasing.v1.SettingAdded.setting:type_name -> carecoop.purchasing.v1.Setting
+	30, // 3: carecoop.purchasing.v1.SettingUpdated.setting:type_name -> carecoop.purchasing.v1.Setting
+	31, // 4: carecoop.purchasing.v1.AccreditationRecorded.accreditation:type_name -> carecoop.purchasing.v1.Accreditation
+	32, // 5: carecoop.purchasing.v1.VacancyPublished.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	33, // 6: carecoop.purchasing.v1.VacancyPublished.published_at:type_name -> google.protobuf.Timestamp
+	34, // 7: carecoop.purchasing.v1.DpsCreated.terms:type_name -> carecoop.purchasing.v1.DpsTerms
+	35, // 8: carecoop.purchasing.v1.ApplicationReceived.answers:type_name -> carecoop.purchasing.v1.CriterionAnswer
+	36, // 9: carecoop.purchasing.v1.ReferralCreated.need:type_name -> carecoop.purchasing.v1.Need
+	33, // 10: carecoop.purchasing.v1.ReferralCreated.created_at:type_name -> google.protobuf.Timestamp
+	37, // 11: carecoop.purchasing.v1.ReferralCreated.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	33, // 12: carecoop.purchasing.v1.ReferralCreated.offers_due_by:type_name -> google.protobuf.Timestamp
+	33, // 13: carecoop.purchasing.v1.OfferDeadlineExtended.offers_due_by:type_name -> google.protobuf.Timestamp
+	33, // 14: carecoop.purchasing.v1.OfferDeadlineExtended.previous:type_name -> google.protobuf.Timestamp
+	38, // 15: carecoop.purchasing.v1.ReferralMatched.matches:type_name -> carecoop.purchasing.v1.MatchedSetting
+	39, // 16: carecoop.purchasing.v1.ReferralDeclined.reason:type_name -> carecoop.purchasing.v1.DeclineReason
+	32, // 17: carecoop.purchasing.v1.PlacementAwarded.setting_type:type_name -> carecoop.purchasing.v1.SettingType
+	37, // 18: carecoop.purchasing.v1.PlacementAwarded.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	40, // 19: carecoop.purchasing.v1.ReferralWithdrawn.reason:type_name -> carecoop.purchasing.v1.ReferralWithdrawalReason
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_events_proto_init() }
@@ -2334,7 +2570,7 @@ func file_carecoop_purchasing_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_purchasing_v1_events_proto_rawDesc), len(file_carecoop_purchasing_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
