@@ -38,19 +38,24 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	agr := app.NewAgreements(svc)
+	blk := app.NewBlockContracts(svc, cfg.Log())
 	start := func(ctx context.Context) error {
 		if err := svc.Start(ctx); err != nil {
 			return err
 		}
-		return agr.Start(ctx)
+		if err := agr.Start(ctx); err != nil {
+			return err
+		}
+		return blk.Start(ctx)
 	}
-	ready := func() error { return errors.Join(svc.Ready(), agr.Ready()) }
+	ready := func() error { return errors.Join(svc.Ready(), agr.Ready(), blk.Ready()) }
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.AgrWithPolicy(grpcapi.Policy)), Start: start, Ready: ready,
+		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.WithBlk(grpcapi.AgrWithPolicy(grpcapi.Policy))), Start: start, Ready: ready,
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
 			grpcapi.RegisterAgreements(g, agr)
-			status.Register(g, "purchasing", append(svc.ReadModels(), agr.Runner())...)
+			grpcapi.RegisterBlk(g, blk)
+			status.Register(g, "purchasing", append(append(svc.ReadModels(), agr.Runner()), blk.ReadModels()...)...)
 		},
 	})
 	if err != nil {
