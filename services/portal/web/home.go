@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	s.platformRoutes()           // auditor and platform admin (platform*.go)
 	s.notificationRoutes()       // everyone: notifications, what to receive, contacts (notifications*.go)
 	s.ocdsRoutes()               // the public: open contracting data (ocds*.go)
+	s.blkRoutes()                // leads, councils, providers: block contracts (blk*.go)
 	s.agrRoutes()                // councils, providers, leads: placement agreements and payments (agr*.go, pay*.go)
 }
 

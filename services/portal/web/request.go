@@ -298,16 +298,16 @@ func navFor(p auth.Principal) []view.NavItem {
 	home := view.NavItem{Href: "/", Text: "Home"}
 	switch {
 	case p.HasAnyRole(auth.ConsortiumLead):
-		return []view.NavItem{home, {Href: "/frameworks", Text: "Frameworks"}, {Href: "/dps", Text: "Dynamic purchasing"}, {Href: "/consortium", Text: "Consortium"}, {Href: "/decisions", Text: "Decision logs"}}
+		return []view.NavItem{home, {Href: "/frameworks", Text: "Frameworks"}, {Href: "/dps", Text: "Dynamic purchasing"}, {Href: "/consortium", Text: "Consortium"}, {Href: "/block-contracts", Text: "Block contracts"}, {Href: "/decisions", Text: "Decision logs"}}
 	case p.HasAnyRole(auth.CouncilCommissioner):
-		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/alerts", Text: "Alerts"}, {Href: "/demand", Text: "Demand"}}
+		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/alerts", Text: "Alerts"}, {Href: "/block-contracts", Text: "Block contracts"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.CouncilAnalyst):
 		return []view.NavItem{home, {Href: "/needs", Text: "Needs data"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.CouncilViewer):
 		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.ProviderAdmin):
 		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/memberships", Text: "Memberships"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
-			{Href: "/tenders", Text: "Frameworks"}, {Href: "/returns", Text: "Monitoring"}}
+			{Href: "/tenders", Text: "Frameworks"}, {Href: "/block-contracts", Text: "Block contracts"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.ProviderResponder):
 		return []view.NavItem{home, {Href: "/inbox", Text: "Referrals"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/returns", Text: "Monitoring"}}
 	case p.HasAnyRole(auth.PlatformAdmin):
