@@ -176,10 +176,14 @@ func (s *Server) activateFramework(q *rq) error {
 			for _, l := range fw.GetLots() {
 				admitted += len(l.GetProviders())
 			}
-			return view.ActionForm{Heading: "Activate the framework", Button: "Activate the framework",
+			f := view.ActionForm{Heading: "Activate the framework", Button: "Activate the framework",
 				Intro: []string{"Member councils can call off from an active framework. Its term runs from " + view.Date(fw.GetTermStart()) + " to " + view.Date(fw.GetCurrentEnd()) + ".",
 					countWords(admitted, "provider is", "providers are") + " admitted over " + countWords(len(fw.GetLots()), "lot", "lots") + "."},
 				Fields: []templ.Component{reasonField("Why are you activating it now?", v, errs)}}
+			if in, ends, from := s.sstStandstill(fw); in {
+				f.Intro = append(f.Intro, "The standstill period after the contract award notice ends on "+ends+": you can activate the framework from "+from+".")
+			}
+			return f
 		},
 		check: needReason("why you are activating the framework"),
 		run: func(fw *frameworkv1.Framework, v url.Values, requestID string, version uint64) (uint64, error) {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -28,7 +29,16 @@ var ruleWords = map[string]func(fw *frameworkv1.Framework) string{
 	"framework.no_award_before_close":    closes("The framework is awarded after bidding closes, %s, and the bids are scored"),
 	"framework.not_evaluating":           status1("Bids are scored and the framework awarded only between the close of bidding and the award: the framework is %s"),
 	"framework.activate_only_awarded":    status1("Only an awarded framework can be activated: the framework is %s"),
-	"framework.not_active":               status1("Only an active framework can be extended: the framework is %s"),
+	"framework.standstill": func(fw *frameworkv1.Framework) string {
+		ends, err := time.Parse(time.DateOnly, fw.GetStandstillEnds())
+		if err != nil {
+			return "The framework cannot be activated until the standstill period after the contract award notice has ended"
+		}
+		return "The framework cannot be activated yet: the standstill period after the contract award notice ends on " + view.Date(fw.GetStandstillEnds()) +
+			", so a bidder may still challenge the award. You can activate it from " + view.Date(ends.AddDate(0, 0, 1).Format(time.DateOnly))
+	},
+	"framework.notice_not_in_future": fixed("The contract award notice must already be published: enter today's date or an earlier one"),
+	"framework.not_active":           status1("Only an active framework can be extended: the framework is %s"),
 	"framework.no_extension_left": func(fw *frameworkv1.Framework) string {
 		return "Every extension option has been used: the framework ends on " + view.Date(fw.GetCurrentEnd())
 	},

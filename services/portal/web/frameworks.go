@@ -3,6 +3,7 @@ package web
 import (
 	"regexp"
 	"strconv"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -65,6 +66,9 @@ func (s *Server) showFramework(q *rq) error {
 		v.Actions = []view.FrameworkLink{{Href: base + "/bids", Text: "Score bids"}, {Href: base + "/award", Text: "Award", Kind: "secondary"}, councils, terminate}
 	case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED:
 		v.Note = "The framework is awarded: activate it when its term begins and councils may call off from it."
+		if in, ends, from := s.sstStandstill(fw); in {
+			v.Note = "The standstill period ends on " + ends + ": until then a bidder may challenge the award. You can activate the framework from " + from + "."
+		}
 		v.Actions = []view.FrameworkLink{{Href: base + "/activate", Text: "Activate"}, councils, terminate}
 		v.ProviderActions = true
 	case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_ACTIVE, frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_EXTENDED:
@@ -93,4 +97,15 @@ func (s *Server) showFramework(q *rq) error {
 	v.Changeable = len(v.Actions) > 0
 	q.page.Title = fw.GetTitle()
 	return q.render(view.Framework(q.page, v))
+}
+
+// sstStandstill reports whether fw's standstill is still running today (UK
+// time), with its last day and the day activation may start, in words.
+func (s *Server) sstStandstill(fw *frameworkv1.Framework) (running bool, ends, from string) {
+	last, err := time.Parse(time.DateOnly, fw.GetStandstillEnds())
+	if err != nil {
+		return false, "", ""
+	}
+	today := s.cfg.Now().In(ukTime).Format(time.DateOnly)
+	return today <= fw.GetStandstillEnds(), view.Date(fw.GetStandstillEnds()), view.Date(last.AddDate(0, 0, 1).Format(time.DateOnly))
 }

@@ -368,11 +368,32 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 		t.Fatalf("lot 1's first provider %q", got)
 	}
 
-	// Activate.
+	// The award on Thursday 10 December 2026 starts the standstill: eight
+	// working days counting that day, to Monday 21 December.
+	if got := s.Text("#standstill-ends"); got != "21 December 2026" {
+		t.Fatalf("standstill ends %q, want 21 December 2026", got)
+	}
+	s.Contains("Standstill ends", "The standstill period ends on 21 December 2026", "You can activate the framework from 22 December 2026.")
+	s.Axe()
+
+	// Activate: refused in words during the standstill, then done after it.
 	s.Follow(`a[href="` + base + `/activate"]`)
+	s.Contains("The standstill period after the contract award notice ends on 21 December 2026: you can activate the framework from 22 December 2026.")
+	s.fwType("#reason", "Contracts signed with every admitted provider.")
+	s.fwSend()
+	s.fwProblem("The framework cannot be activated yet: the standstill period after the contract award notice ends on 21 December 2026, "+
+		"so a bidder may still challenge the award. You can activate it from 22 December 2026", "")
+	if strings.Contains(s.Text("main"), "framework.standstill") {
+		t.Fatal("the refusal shows the rule's code")
+	}
+	s.Axe()
+	s.Clock.Set(time.Date(2026, time.December, 22, 9, 0, 0, 0, time.UTC))
+	s.signIn("Amara Okafor")
+	s.Visit(base + "/activate")
 	s.fwType("#reason", "Contracts signed with every admitted provider.")
 	s.fwSend()
 	s.fwBanner("Framework activated")
+	s.Contains("Call-offs", "No council has called off from this framework yet.")
 	s.Contains("Active", "Price uplifts", "Extend")
 
 	// Suspend and reinstate a provider.
