@@ -5,6 +5,7 @@
 //	carecoop seed   the north-west framework demo, sent through the framework API
 //	carecoop import-903  a council's SSDA903 extract as a needs return (counts only)
 //	carecoop dead-letters  list and replay the events reactions gave up on
+//	carecoop export-ocds  the open contracting data (OCDS) of a running stack
 package main
 
 import (
@@ -27,6 +28,8 @@ commands:
           machine and submit only the counts
   dead-letters  list the events reactions gave up on, and replay them
   simulate  write a generated history into a dev data directory (scale tests)
+  export-ocds  print a running stack's open contracting data as an OCDS 1.1
+          release package
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -53,6 +56,8 @@ func main() {
 		err = runDeadLetters(os.Args[2:], os.Stdout)
 	case "simulate":
 		err = runSimulate(os.Args[2:], os.Stdout)
+	case "export-ocds":
+		err = runExportOcds(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
