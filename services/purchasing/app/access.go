@@ -99,6 +99,7 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 	if r.offersDueBy != nil {
 		v.OffersDueBy = clone(r.offersDueBy)
 	}
+	v.CallOff = calloffFor(provider(p), c.GetCallOff())
 	own := provider(p)
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)

@@ -23,6 +23,9 @@ type ReferralOptions struct {
 	// OffersDueBy is the commissioner's deadline for offers; zero takes the
 	// DPS's offer window.
 	OffersDueBy time.Time
+	// CallOff, when set, calls off from a framework lot (framework, lot
+	// and method; the platform records the ranking and reason).
+	CallOff *purchasingv1.CallOff
 }
 
 // CreateReferralWith is CreateReferral with options.
@@ -38,14 +41,22 @@ func (s *Service) CreateReferralWith(ctx context.Context, r Request, dpsID strin
 		return Result{}, err
 	}
 	now := s.now()
-	d, matches, considered := s.model.DpsAndMatch(dpsID, need, now)
+	var d domain.DpsState
+	var matches []*purchasingv1.MatchedSetting
+	var considered uint32
+	var calloff *domain.CallOffFacts
+	if o.CallOff != nil {
+		d, calloff, matches, considered = s.model.CalloffAndMatch(dpsID, need, o.CallOff, actorOf(r).Council(), now)
+	} else {
+		d, matches, considered = s.model.DpsAndMatch(dpsID, need, now)
+	}
 	// Block contracts: places reserved for this council are offered first.
 	if matches, err = s.blkOfferedFirst(ctx, r.Principal, d.Consortium, matches, now); err != nil {
 		return Result{}, err
 	}
 	res, _, err := handle(ctx, s.referrals, r, referralStream(id), now, nil, func(st domain.ReferralState) ([]proto.Message, error) {
 		return domain.DecideReferral(st, domain.CreateReferral{Actor: actorOf(r), Now: now, ReferralID: id, Dps: d,
-			Need: need, Matches: matches, Considered: considered, OffersDueBy: o.OffersDueBy})
+			Need: need, Matches: matches, Considered: considered, OffersDueBy: o.OffersDueBy, CallOff: calloff})
 	})
 	return res, err
 }

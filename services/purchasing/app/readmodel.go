@@ -36,6 +36,8 @@ type ReadModel struct {
 	// judged is Ofsted's latest judgement of each setting, from monitoring's
 	// events: it supersedes the grade a provider declared.
 	judged map[string]*monitoringv1.OfstedJudgementRecorded
+	// calloffFWs are the frameworks' lots, for call-offs (calloff.go).
+	calloffFWs map[string]*calloffFW
 }
 
 type priceKey struct{ provider, category string }
@@ -141,6 +143,10 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, e := range commit {
+		if e.StreamID.Context == calloffContext {
+			m.calloffApply(e)
+			continue
+		}
 		if e.StreamID.Context != Context {
 			if j, ok := e.Event.(*monitoringv1.OfstedJudgementRecorded); ok {
 				m.applyJudgement(j)

@@ -66,7 +66,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s.model = NewReadModel(func() time.Time { return s.now() })
 	// Monitoring's settings carry Ofsted's recorded judgements, which
 	// supersede the grades providers declare.
-	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("monitoring", "setting")}, s.model.Apply, log)
+	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("monitoring", "setting"), eventstore.ContextFilter(calloffContext)}, s.model.Apply, log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	return s
 }

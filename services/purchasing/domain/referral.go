@@ -156,6 +156,9 @@ type CreateReferral struct {
 	// OffersDueBy is the commissioner's deadline for offers; zero takes the
 	// DPS's offer window from Now.
 	OffersDueBy time.Time
+	// CallOff, when set, calls off from a framework lot: Matches are then
+	// among the lot's providers only.
+	CallOff *CallOffFacts
 }
 
 // MakeOffer offers one of the provider's matched settings. Actor: a
@@ -209,7 +212,12 @@ func (c CreateReferral) decideReferral(s ReferralState) ([]proto.Message, error)
 	if err := d.openOn(c.Now); err != nil {
 		return nil, err
 	}
-	if !containsString(d.Terms.GetMemberCouncils(), la) {
+	if c.CallOff != nil {
+		// A call-off's council is a member of the framework, not the DPS.
+		if err := calloffCheck(c.CallOff, la); err != nil {
+			return nil, err
+		}
+	} else if !containsString(d.Terms.GetMemberCouncils(), la) {
 		return nil, domainerr.Rule(RuleCouncilNotMember, "council %s is not a member of DPS %s: ask the consortium that runs it to add it", la, d.DpsID)
 	}
 	cat, ok := d.Category(c.Need.GetCategoryId())
@@ -232,9 +240,13 @@ func (c CreateReferral) decideReferral(s ReferralState) ([]proto.Message, error)
 	}
 	need := proto.Clone(c.Need).(*purchasingv1.Need)
 	need.HomeOutcode = geo.Normalise(need.GetHomeOutcode())
+	created := &purchasingv1.ReferralCreated{ReferralId: c.ReferralID, Council: la, DpsId: d.DpsID, Consortium: d.Consortium, Need: need,
+		CreatedAt: timestamppb.New(c.Now), CategoryName: cat.GetName(), OffersDueBy: timestamppb.New(due)}
+	if c.CallOff != nil {
+		created.CallOff, created.CallOffMaxWeeklyPence = proto.Clone(c.CallOff.CallOff).(*purchasingv1.CallOff), c.CallOff.MaxPence
+	}
 	return []proto.Message{
-		&purchasingv1.ReferralCreated{ReferralId: c.ReferralID, Council: la, DpsId: d.DpsID, Consortium: d.Consortium, Need: need,
-			CreatedAt: timestamppb.New(c.Now), CategoryName: cat.GetName(), OffersDueBy: timestamppb.New(due)},
+		created,
 		&purchasingv1.ReferralMatched{ReferralId: c.ReferralID, Matches: c.Matches, Considered: c.Considered},
 	}, nil
 }
@@ -303,8 +315,8 @@ func (c MakeOffer) decideReferral(s ReferralState) ([]proto.Message, error) {
 			return nil, domainerr.Rule(RuleAlreadyOffered, "setting %s is already offered (%s)", c.SettingURN, o.Offer.GetOfferId())
 		}
 	}
-	if budget := s.Created.GetNeed().GetWeeklyBudgetPence(); c.WeeklyPricePence > budget {
-		return nil, domainerr.Rule(RuleOfferOverBudget, "%s a week is over the referral's ceiling of %s", money.Pence(c.WeeklyPricePence), money.Pence(budget))
+	if ceiling, what := s.calloffCeiling(); c.WeeklyPricePence > ceiling {
+		return nil, domainerr.Rule(RuleOfferOverBudget, "%s a week is over %s", money.Pence(c.WeeklyPricePence), what)
 	}
 	if _, err := parseDate("available_from", c.AvailableFrom); err != nil {
 		return nil, err
@@ -373,7 +385,7 @@ func (c AwardPlacement) decideReferral(s ReferralState) ([]proto.Message, error)
 		ProviderId: off.GetProviderId(), SettingUrn: off.GetSettingUrn(), WeeklyPricePence: off.GetWeeklyPricePence(), StartDate: start,
 		ExpectedDurationWeeks: need.GetExpectedDurationWeeks(), HomeOutcode: need.GetHomeOutcode(), SettingOutcode: m.GetOutcode(),
 		DistanceMiles: m.GetDistanceMiles(), AgeYears: need.GetAgeYears(), SettingType: m.GetSettingType(), SiblingCount: need.GetSiblingCount(),
-		Reason: c.Reason, SecondsToPlacement: int64(c.Now.Sub(cr.GetCreatedAt().AsTime()).Seconds()),
+		Reason: c.Reason, SecondsToPlacement: int64(c.Now.Sub(cr.GetCreatedAt().AsTime()).Seconds()), CallOff: calloffOf(cr),
 	}
 	return append([]proto.Message{award}, s.closeOffers(c.OfferID, ClosedAwardedElsewhere)...), nil
 }

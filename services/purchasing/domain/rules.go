@@ -51,6 +51,10 @@ const (
 	RuleDeadlineOnlyLater = "purchasing.offer_deadline_only_later"
 	// RuleNoFreePlace: an award needs a free place at the offered setting.
 	RuleNoFreePlace = "purchasing.no_free_place"
+
+	// Call-offs from a framework lot.
+	RuleCallOffNotMember   = "purchasing.call_off_council_not_member"
+	RuleFrameworkNotActive = "purchasing.call_off_framework_not_active"
 )
 
 // What a command may name that does not exist (domainerr.Missing).

@@ -161,7 +161,7 @@ func (s *Server) RemoveProvider(ctx context.Context, q *purchasingv1.ProviderMem
 
 func (s *Server) CreateReferral(ctx context.Context, q *purchasingv1.CreateReferralRequest) (*purchasingv1.CommandResponse, error) {
 	return command(ctx, "CreateReferral", q.GetRequestId(), 0, func(r app.Request) (app.Result, error) {
-		o := app.ReferralOptions{}
+		o := app.ReferralOptions{CallOff: q.GetCallOff()}
 		if q.GetOffersDueBy() != nil {
 			o.OffersDueBy = q.GetOffersDueBy().AsTime()
 		}

@@ -1307,9 +1307,12 @@ type ReferralCreated struct {
 	CallOff *CallOff `protobuf:"bytes,8,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
 	// Offers made after this instant are refused; OfferDeadlineExtended moves
 	// it. Unset on referrals made before deadlines existed: no deadline.
-	OffersDueBy   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OffersDueBy *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	// A call-off's lot terms: the most a week an offer may be (the lot's
+	// price band); 0 when not a call-off.
+	CallOffMaxWeeklyPence int64 `protobuf:"varint,10,opt,name=call_off_max_weekly_pence,json=callOffMaxWeeklyPence,proto3" json:"call_off_max_weekly_pence,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *ReferralCreated) Reset() {
@@ -1403,6 +1406,13 @@ func (x *ReferralCreated) GetOffersDueBy() *timestamppb.Timestamp {
 		return x.OffersDueBy
 	}
 	return nil
+}
+
+func (x *ReferralCreated) GetCallOffMaxWeeklyPence() int64 {
+	if x != nil {
+		return x.CallOffMaxWeeklyPence
+	}
+	return 0
 }
 
 // The commissioner gave providers longer to offer.
@@ -2360,7 +2370,7 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"consortium\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1d\n" +
 	"\n" +
-	"risk_level\x18\x06 \x01(\tR\triskLevel\"\x91\x03\n" +
+	"risk_level\x18\x06 \x01(\tR\triskLevel\"\xcb\x03\n" +
 	"\x0fReferralCreated\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -2374,7 +2384,9 @@ const file_carecoop_purchasing_v1_events_proto_rawDesc = "" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12#\n" +
 	"\rcategory_name\x18\a \x01(\tR\fcategoryName\x12:\n" +
 	"\bcall_off\x18\b \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\x12>\n" +
-	"\roffers_due_by\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\"\xc8\x01\n" +
+	"\roffers_due_by\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\x128\n" +
+	"\x19call_off_max_weekly_pence\x18\n" +
+	" \x01(\x03R\x15callOffMaxWeeklyPence\"\xc8\x01\n" +
 	"\x15OfferDeadlineExtended\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12>\n" +

@@ -3543,7 +3543,12 @@ type ReferralView struct {
 	MatchedSettings uint32 `protobuf:"varint,18,opt,name=matched_settings,json=matchedSettings,proto3" json:"matched_settings,omitempty"`
 	// Until when providers may offer (for everyone who sees the referral);
 	// unset for referrals made before deadlines existed.
-	OffersDueBy   *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	OffersDueBy *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=offers_due_by,json=offersDueBy,proto3" json:"offers_due_by,omitempty"`
+	// Set when the referral calls off from a framework lot. The ranking and
+	// the reason (which providers were passed over, and why) are for the
+	// council, lead and platform; a provider reads the framework, lot and
+	// method only.
+	CallOff       *CallOff `protobuf:"bytes,20,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3707,6 +3712,13 @@ func (x *ReferralView) GetMatchedSettings() uint32 {
 func (x *ReferralView) GetOffersDueBy() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OffersDueBy
+	}
+	return nil
+}
+
+func (x *ReferralView) GetCallOff() *CallOff {
+	if x != nil {
+		return x.CallOff
 	}
 	return nil
 }
@@ -4811,7 +4823,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonR\x06reason\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\x12;\n" +
 	"\vdeclined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"declinedAt\"\x94\a\n" +
+	"declinedAt\"\xd0\a\n" +
 	"\fReferralView\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -4837,7 +4849,8 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\aversion\x18\x10 \x01(\x04R\aversion\x12#\n" +
 	"\ryour_response\x18\x11 \x01(\tR\fyourResponse\x12)\n" +
 	"\x10matched_settings\x18\x12 \x01(\rR\x0fmatchedSettings\x12>\n" +
-	"\roffers_due_by\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\"w\n" +
+	"\roffers_due_by\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\x12:\n" +
+	"\bcall_off\x18\x14 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"w\n" +
 	"\x15ListReferralsResponse\x12B\n" +
 	"\treferrals\x18\x01 \x03(\v2$.carecoop.purchasing.v1.ReferralViewR\treferrals\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +
@@ -5108,86 +5121,87 @@ var file_carecoop_purchasing_v1_purchasing_service_proto_depIdxs = []int32{
 	65, // 45: carecoop.purchasing.v1.ReferralView.first_offer_at:type_name -> google.protobuf.Timestamp
 	65, // 46: carecoop.purchasing.v1.ReferralView.awarded_at:type_name -> google.protobuf.Timestamp
 	65, // 47: carecoop.purchasing.v1.ReferralView.offers_due_by:type_name -> google.protobuf.Timestamp
-	47, // 48: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
-	72, // 49: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
-	65, // 50: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
-	53, // 51: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
-	65, // 52: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
-	56, // 53: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
-	57, // 54: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
-	5,  // 55: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
-	6,  // 56: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
-	7,  // 57: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
-	8,  // 58: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
-	9,  // 59: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
-	10, // 60: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
-	11, // 61: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
-	12, // 62: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
-	13, // 63: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
-	14, // 64: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
-	15, // 65: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
-	16, // 66: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
-	17, // 67: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	17, // 68: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
-	18, // 69: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 70: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	18, // 71: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
-	19, // 72: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
-	20, // 73: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
-	21, // 74: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
-	22, // 75: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
-	23, // 76: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:input_type -> carecoop.purchasing.v1.ExtendOfferDeadlineRequest
-	24, // 77: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
-	25, // 78: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
-	29, // 79: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
-	32, // 80: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
-	35, // 81: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
-	38, // 82: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
-	41, // 83: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
-	44, // 84: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
-	49, // 85: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
-	50, // 86: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
-	52, // 87: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
-	55, // 88: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
-	4,  // 89: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 90: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 91: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 92: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 93: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 94: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 95: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 96: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 97: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 98: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 99: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 100: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 101: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 102: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 103: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 104: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 105: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 106: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 107: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 108: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 109: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 110: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:output_type -> carecoop.purchasing.v1.CommandResponse
-	4,  // 111: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
-	28, // 112: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
-	31, // 113: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
-	34, // 114: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
-	37, // 115: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
-	40, // 116: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
-	43, // 117: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
-	48, // 118: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
-	47, // 119: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
-	51, // 120: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
-	54, // 121: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
-	58, // 122: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
-	89, // [89:123] is the sub-list for method output_type
-	55, // [55:89] is the sub-list for method input_type
-	55, // [55:55] is the sub-list for extension type_name
-	55, // [55:55] is the sub-list for extension extendee
-	0,  // [0:55] is the sub-list for field type_name
+	66, // 48: carecoop.purchasing.v1.ReferralView.call_off:type_name -> carecoop.purchasing.v1.CallOff
+	47, // 49: carecoop.purchasing.v1.ListReferralsResponse.referrals:type_name -> carecoop.purchasing.v1.ReferralView
+	72, // 50: carecoop.purchasing.v1.ExplainMatchResponse.reasons:type_name -> carecoop.purchasing.v1.MatchReason
+	65, // 51: carecoop.purchasing.v1.Placement.awarded_at:type_name -> google.protobuf.Timestamp
+	53, // 52: carecoop.purchasing.v1.ListPlacementsResponse.placements:type_name -> carecoop.purchasing.v1.Placement
+	65, // 53: carecoop.purchasing.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	56, // 54: carecoop.purchasing.v1.Decision.actor:type_name -> carecoop.purchasing.v1.Actor
+	57, // 55: carecoop.purchasing.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.purchasing.v1.Decision
+	5,  // 56: carecoop.purchasing.v1.PurchasingService.RegisterProvider:input_type -> carecoop.purchasing.v1.RegisterProviderRequest
+	6,  // 57: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:input_type -> carecoop.purchasing.v1.UpdateProviderProfileRequest
+	7,  // 58: carecoop.purchasing.v1.PurchasingService.AddSetting:input_type -> carecoop.purchasing.v1.AddSettingRequest
+	8,  // 59: carecoop.purchasing.v1.PurchasingService.UpdateSetting:input_type -> carecoop.purchasing.v1.UpdateSettingRequest
+	9,  // 60: carecoop.purchasing.v1.PurchasingService.RemoveSetting:input_type -> carecoop.purchasing.v1.RemoveSettingRequest
+	10, // 61: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:input_type -> carecoop.purchasing.v1.RecordAccreditationRequest
+	11, // 62: carecoop.purchasing.v1.PurchasingService.PublishVacancy:input_type -> carecoop.purchasing.v1.PublishVacancyRequest
+	12, // 63: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:input_type -> carecoop.purchasing.v1.WithdrawVacancyRequest
+	13, // 64: carecoop.purchasing.v1.PurchasingService.CreateDps:input_type -> carecoop.purchasing.v1.CreateDpsRequest
+	14, // 65: carecoop.purchasing.v1.PurchasingService.OpenDps:input_type -> carecoop.purchasing.v1.OpenDpsRequest
+	15, // 66: carecoop.purchasing.v1.PurchasingService.CloseDps:input_type -> carecoop.purchasing.v1.CloseDpsRequest
+	16, // 67: carecoop.purchasing.v1.PurchasingService.ApplyToDps:input_type -> carecoop.purchasing.v1.ApplyToDpsRequest
+	17, // 68: carecoop.purchasing.v1.PurchasingService.AdmitProvider:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	17, // 69: carecoop.purchasing.v1.PurchasingService.RejectApplication:input_type -> carecoop.purchasing.v1.DecideApplicationRequest
+	18, // 70: carecoop.purchasing.v1.PurchasingService.SuspendProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 71: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	18, // 72: carecoop.purchasing.v1.PurchasingService.RemoveProvider:input_type -> carecoop.purchasing.v1.ProviderMembershipRequest
+	19, // 73: carecoop.purchasing.v1.PurchasingService.CreateReferral:input_type -> carecoop.purchasing.v1.CreateReferralRequest
+	20, // 74: carecoop.purchasing.v1.PurchasingService.MakeOffer:input_type -> carecoop.purchasing.v1.MakeOfferRequest
+	21, // 75: carecoop.purchasing.v1.PurchasingService.DeclineReferral:input_type -> carecoop.purchasing.v1.DeclineReferralRequest
+	22, // 76: carecoop.purchasing.v1.PurchasingService.AwardPlacement:input_type -> carecoop.purchasing.v1.AwardPlacementRequest
+	23, // 77: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:input_type -> carecoop.purchasing.v1.ExtendOfferDeadlineRequest
+	24, // 78: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:input_type -> carecoop.purchasing.v1.WithdrawReferralRequest
+	25, // 79: carecoop.purchasing.v1.PurchasingService.GetProvider:input_type -> carecoop.purchasing.v1.GetProviderRequest
+	29, // 80: carecoop.purchasing.v1.PurchasingService.ListProviders:input_type -> carecoop.purchasing.v1.ListProvidersRequest
+	32, // 81: carecoop.purchasing.v1.PurchasingService.ListVacancies:input_type -> carecoop.purchasing.v1.ListVacanciesRequest
+	35, // 82: carecoop.purchasing.v1.PurchasingService.GetDps:input_type -> carecoop.purchasing.v1.GetDpsRequest
+	38, // 83: carecoop.purchasing.v1.PurchasingService.ListDps:input_type -> carecoop.purchasing.v1.ListDpsRequest
+	41, // 84: carecoop.purchasing.v1.PurchasingService.ListApplications:input_type -> carecoop.purchasing.v1.ListApplicationsRequest
+	44, // 85: carecoop.purchasing.v1.PurchasingService.ListReferrals:input_type -> carecoop.purchasing.v1.ListReferralsRequest
+	49, // 86: carecoop.purchasing.v1.PurchasingService.GetReferral:input_type -> carecoop.purchasing.v1.GetReferralRequest
+	50, // 87: carecoop.purchasing.v1.PurchasingService.ExplainMatch:input_type -> carecoop.purchasing.v1.ExplainMatchRequest
+	52, // 88: carecoop.purchasing.v1.PurchasingService.ListPlacements:input_type -> carecoop.purchasing.v1.ListPlacementsRequest
+	55, // 89: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:input_type -> carecoop.purchasing.v1.GetDecisionLogRequest
+	4,  // 90: carecoop.purchasing.v1.PurchasingService.RegisterProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 91: carecoop.purchasing.v1.PurchasingService.UpdateProviderProfile:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 92: carecoop.purchasing.v1.PurchasingService.AddSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 93: carecoop.purchasing.v1.PurchasingService.UpdateSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 94: carecoop.purchasing.v1.PurchasingService.RemoveSetting:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 95: carecoop.purchasing.v1.PurchasingService.RecordAccreditation:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 96: carecoop.purchasing.v1.PurchasingService.PublishVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 97: carecoop.purchasing.v1.PurchasingService.WithdrawVacancy:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 98: carecoop.purchasing.v1.PurchasingService.CreateDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 99: carecoop.purchasing.v1.PurchasingService.OpenDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 100: carecoop.purchasing.v1.PurchasingService.CloseDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 101: carecoop.purchasing.v1.PurchasingService.ApplyToDps:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 102: carecoop.purchasing.v1.PurchasingService.AdmitProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 103: carecoop.purchasing.v1.PurchasingService.RejectApplication:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 104: carecoop.purchasing.v1.PurchasingService.SuspendProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 105: carecoop.purchasing.v1.PurchasingService.ReinstateProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 106: carecoop.purchasing.v1.PurchasingService.RemoveProvider:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 107: carecoop.purchasing.v1.PurchasingService.CreateReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 108: carecoop.purchasing.v1.PurchasingService.MakeOffer:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 109: carecoop.purchasing.v1.PurchasingService.DeclineReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 110: carecoop.purchasing.v1.PurchasingService.AwardPlacement:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 111: carecoop.purchasing.v1.PurchasingService.ExtendOfferDeadline:output_type -> carecoop.purchasing.v1.CommandResponse
+	4,  // 112: carecoop.purchasing.v1.PurchasingService.WithdrawReferral:output_type -> carecoop.purchasing.v1.CommandResponse
+	28, // 113: carecoop.purchasing.v1.PurchasingService.GetProvider:output_type -> carecoop.purchasing.v1.ProviderView
+	31, // 114: carecoop.purchasing.v1.PurchasingService.ListProviders:output_type -> carecoop.purchasing.v1.ListProvidersResponse
+	34, // 115: carecoop.purchasing.v1.PurchasingService.ListVacancies:output_type -> carecoop.purchasing.v1.ListVacanciesResponse
+	37, // 116: carecoop.purchasing.v1.PurchasingService.GetDps:output_type -> carecoop.purchasing.v1.DpsView
+	40, // 117: carecoop.purchasing.v1.PurchasingService.ListDps:output_type -> carecoop.purchasing.v1.ListDpsResponse
+	43, // 118: carecoop.purchasing.v1.PurchasingService.ListApplications:output_type -> carecoop.purchasing.v1.ListApplicationsResponse
+	48, // 119: carecoop.purchasing.v1.PurchasingService.ListReferrals:output_type -> carecoop.purchasing.v1.ListReferralsResponse
+	47, // 120: carecoop.purchasing.v1.PurchasingService.GetReferral:output_type -> carecoop.purchasing.v1.ReferralView
+	51, // 121: carecoop.purchasing.v1.PurchasingService.ExplainMatch:output_type -> carecoop.purchasing.v1.ExplainMatchResponse
+	54, // 122: carecoop.purchasing.v1.PurchasingService.ListPlacements:output_type -> carecoop.purchasing.v1.ListPlacementsResponse
+	58, // 123: carecoop.purchasing.v1.PurchasingService.GetDecisionLog:output_type -> carecoop.purchasing.v1.GetDecisionLogResponse
+	90, // [90:124] is the sub-list for method output_type
+	56, // [56:90] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_purchasing_v1_purchasing_service_proto_init() }
