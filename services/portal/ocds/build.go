@@ -250,7 +250,10 @@ func (o Options) fwRelease(fw *frameworkv1.Framework, st fwState) Release {
 	seen := map[string]bool{}
 	for _, l := range fw.GetLots() {
 		lt := l.GetTerms()
-		for _, p := range l.GetProviders() {
+		// By id, never by rank: the order would tell the ranks.
+		providers := slices.Clone(l.GetProviders())
+		slices.SortFunc(providers, func(a, b *frameworkv1.LotProvider) int { return strings.Compare(a.GetProviderId(), b.GetProviderId()) })
+		for _, p := range providers {
 			k := lt.GetLotId() + "/" + p.GetProviderId()
 			sup := providerParty(p.GetProviderId(), p.GetProviderName())
 			if !seen[sup.ID] {

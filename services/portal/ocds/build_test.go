@@ -119,13 +119,16 @@ func TestOcdsBuildValidatesAndTellsTheProcess(t *testing.T) {
 	// The award was at £4,200 a week; the uplift made it £4,500; the
 	// extension moved the end to the service's own date.
 	award, uplift, extended := rels[3], rels[5], rels[6]
-	if a := award.Awards[0]; a.Status != "pending" || a.Items[0].Unit.Value.Amount != "4200.00" || a.RelatedLots[0] != "lot-1" {
+	if a := award.Awards[0]; a.ID != "lot-1:irwell" {
+		t.Errorf("the awards are listed by rank, not by id: %s first", a.ID)
+	}
+	if a := award.Awards[1]; a.Status != "pending" || a.Items[0].Unit.Value.Amount != "4200.00" || a.RelatedLots[0] != "lot-1" {
 		t.Errorf("award = %+v", a)
 	}
-	if c := uplift.Contracts[0]; c.Items[0].Unit.Value.Amount != "4500.00" || len(c.Amendments) != 1 || c.Period.EndDate != "2030-03-31T23:59:59Z" {
+	if c := uplift.Contracts[1]; c.Items[0].Unit.Value.Amount != "4500.00" || len(c.Amendments) != 1 || c.Period.EndDate != "2030-03-31T23:59:59Z" {
 		t.Errorf("contract after the uplift = %+v", c)
 	}
-	if c := extended.Contracts[0]; c.Period.EndDate != "2031-03-31T23:59:59Z" || len(c.Amendments) != 2 || c.Period.MaxExtentDate != "2031-09-30T23:59:59Z" {
+	if c := extended.Contracts[1]; c.Period.EndDate != "2031-03-31T23:59:59Z" || len(c.Amendments) != 2 || c.Period.MaxExtentDate != "2031-09-30T23:59:59Z" {
 		t.Errorf("contract after the extension = %+v", c)
 	}
 	fa := extended.Tender.Techniques.FrameworkAgreement
