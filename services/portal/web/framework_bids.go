@@ -275,7 +275,10 @@ func (s *Server) award(q *rq) error {
 		q.page.Title = "Award the framework"
 		form := view.AwardForm{Framework: fw, Lots: build(errs), RequestID: requestID, Version: strconv.FormatUint(fw.GetVersion(), 10),
 			Reason: view.Field{ID: "reason", Label: "Reason for the award", Hint: "It is recorded with the award, in the framework's decision history.", Value: v.Get("reason"), Errors: errs},
-			Open:   fw.GetStatus() == frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_EVALUATING}
+			Notice: view.DateField{ID: "notice_published_on", Label: "When was the contract award notice published? (optional)",
+				Hint: "Leave it blank if it is published today. The standstill period of 8 working days starts that day, and the framework can be activated only after it. For example, 3 12 2026",
+				Day:  v.Get("notice_published_on-day"), Month: v.Get("notice_published_on-month"), Year: v.Get("notice_published_on-year"), Errors: errs},
+			Open: fw.GetStatus() == frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_EVALUATING}
 		return q.render(view.Award(q.page, form))
 	}
 	if q.r.Method == http.MethodGet {
@@ -300,6 +303,10 @@ func (s *Server) award(q *rq) error {
 	if strings.TrimSpace(v.Get("reason")) == "" {
 		p.add("reason", "Enter the reason for the award")
 	}
+	notice, ok := sstNoticeDay(v)
+	if !ok {
+		p.add("notice_published_on-day", "Enter the date the contract award notice was published as a real date, for example 3 12 2026, or leave it blank")
+	}
 	if len(p) > 0 {
 		return q.refuse(func(p []view.FieldError) error { return show(p, formRequestID(q.r)) }, p...)
 	}
@@ -307,13 +314,16 @@ func (s *Server) award(q *rq) error {
 	banner := fmt.Sprintf("Framework awarded: %s admitted to %s", countWords(admitted, "provider", "providers"), countWords(len(lots), "lot", "lots"))
 	return q.command(func(requestID string) (uint64, error) {
 		res, err := s.framework.AwardFramework(q.ctx, &frameworkv1.AwardFrameworkRequest{RequestId: requestID, FrameworkId: fw.GetFrameworkId(),
-			Lots: lots, Reason: strings.TrimSpace(v.Get("reason")), ExpectedVersion: version})
+			Lots: lots, Reason: strings.TrimSpace(v.Get("reason")), ExpectedVersion: version, NoticePublishedOn: notice})
 		err = mapFields(err, func(path string) string {
 			var k int
 			var rest string
 			if n, _ := fmt.Sscanf(path, "lots[%d]", &k); n == 1 && k < len(formIndex) {
 				_, rest, _ = strings.Cut(path, "]")
 				return fmt.Sprintf("lots[%d]%s", formIndex[k], rest)
+			}
+			if path == "notice_published_on" {
+				return "notice_published_on-day"
 			}
 			return path
 		})
@@ -324,4 +334,14 @@ func (s *Server) award(q *rq) error {
 		}
 		return show(errs, formRequestID(q.r))
 	})
+}
+
+// sstNoticeDay is the award form's notice day, YYYY-MM-DD: "" when left
+// blank (the service takes today), ok false when it is not a date.
+func sstNoticeDay(v url.Values) (day string, ok bool) {
+	parts := []string{strings.TrimSpace(v.Get("notice_published_on-day")), strings.TrimSpace(v.Get("notice_published_on-month")), strings.TrimSpace(v.Get("notice_published_on-year"))}
+	if parts[0] == "" && parts[1] == "" && parts[2] == "" {
+		return "", true
+	}
+	return parseDate(parts)
 }

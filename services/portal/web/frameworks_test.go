@@ -361,6 +361,25 @@ func TestLeadRunsAFrameworkInTheBrowser(t *testing.T) {
 		t.Fatalf("lot 1 ranks last %q", got)
 	}
 	s.fwType("#reason", "Ranked on the published 70/30 weighting; every bid at or above the threshold admitted.")
+	// The notice day is optional; not a date, or a day to come, is refused.
+	s.fwType("#notice_published_on-day", "31")
+	s.fwType("#notice_published_on-month", "11")
+	s.fwType("#notice_published_on-year", "2026")
+	s.fwSend()
+	s.fwProblem("Enter the date the contract award notice was published as a real date", "")
+	if got := s.Text(`.govuk-error-summary a[href="#notice_published_on-day"]`); !strings.Contains(got, "as a real date") {
+		t.Fatalf("the summary's link to the notice day says %q", got)
+	}
+	if got := s.Text(`#notice_published_on-error`); !strings.Contains(got, "as a real date") {
+		t.Fatalf("the notice day shows the error %q", got)
+	}
+	s.fwType("#notice_published_on-day", "11")
+	s.fwType("#notice_published_on-month", "12")
+	s.fwSend()
+	s.fwProblem("The contract award notice must already be published: enter today's date or an earlier one", "")
+	for _, part := range []string{"day", "month", "year"} {
+		s.fwType("#notice_published_on-"+part, "")
+	}
 	s.fwSend()
 	s.fwBanner("Framework awarded: 4 providers admitted to 2 lots")
 	s.Contains("Awarded", "Activate")
@@ -523,6 +542,10 @@ func TestLeadAwardsByKeyboardAndOnce(t *testing.T) {
 	s.Press("\t")
 	focused("reason")
 	s.Press("The lot needs two providers: the two ranked highest are admitted.")
+	for _, part := range []string{"day", "month", "year"} { // the optional notice day, left blank
+		s.Press("\t")
+		focused("notice_published_on-" + part)
+	}
 	s.Press("\t")
 	focused("Confirm the ranking and award")
 	s.PressToLoad("\r")
