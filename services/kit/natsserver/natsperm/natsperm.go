@@ -27,7 +27,7 @@ const Stream = jetstream.DefaultStreamName
 // durable must be added here, or the server refuses its acknowledgements.
 var durables = map[string][]string{
 	"framework":  {"framework-risk-levels", "framework-call-offs"},
-	"purchasing": {"purchasing-risk-levels", "purchasing-vacancies"},
+	"purchasing": {"purchasing-risk-levels", "purchasing-vacancies", "purchasing-agreements"},
 	"demand":     nil,
 	"monitoring": {"monitoring-contracts", "monitoring-risk"},
 	"notify":     {"notify-events"},
