@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
@@ -276,6 +277,20 @@ func TestBlkReservedPlaceIsOfferedFirstAndCounted(t *testing.T) {
 	}
 	if got := h.blkMatchOrder(h.council("352"), h.refer(dpsID, "referral-blk-0003", standardNeed())); got[0] != oaksView {
 		t.Fatalf("the place freed on 1 December is not offered first again: %v", got)
+	}
+
+	// A retried reservation is the same contract, reserved once.
+	again := must(lead.ReserveCapacity(ctx, blkRequest("blk-nw-oaks-0001", provE, oaksView, 1, blkBlock))).OK(t)
+	if again.GetId() != cons.GetId() || again.GetStreamVersion() != 1 {
+		t.Fatalf("a retried reservation answered %v, first %v", again, cons)
+	}
+	// A restarted service builds the same figures from the stream alone.
+	h.restart()
+	after := must(h.blkAs(h.lead()).GetBlockUtilisation(ctx, &purchasingv1.GetBlockUtilisationRequest{ContractId: cons.GetId(), MinPosition: h.LastPosition()})).OK(t)
+	u.Weeks[1].OfferedFirst++ // referral-blk-0003, made since
+	u.OfferedFirst++
+	if !proto.Equal(after, u) {
+		t.Fatalf("after a restart:\n%v\nbefore:\n%v", after, u)
 	}
 }
 
