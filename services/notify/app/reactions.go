@@ -95,7 +95,7 @@ func (s *Service) plan(e eventstore.RecordedEvent) []domain.Planned {
 			}
 		}
 		for _, p := range providers {
-			to("provider:"+p, domain.TReferralReceived, map[string]string{"reference": ev.GetReferralId(), "council": r.council}, "/inbox/"+ev.GetReferralId())
+			to("provider:"+p, domain.TReferralReceived, map[string]string{"reference": ev.GetReferralId(), "council": r.council, "deadline": dlCloses(r.dueBy)}, "/inbox/"+ev.GetReferralId())
 		}
 	case *purchasingv1.OfferMade:
 		r := m.referrals[ev.GetReferralId()]

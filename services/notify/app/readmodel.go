@@ -85,10 +85,12 @@ type tenderRM struct {
 type referralRM struct {
 	council, consortium, dps string
 	createdAt                time.Time
-	offers                   int
-	closed                   bool
-	matched                  map[string]bool
-	answered                 map[string]bool
+	// dueBy is when offers close (zero for referrals made before deadlines).
+	dueBy    time.Time
+	offers   int
+	closed   bool
+	matched  map[string]bool
+	answered map[string]bool
 	// completedBy is the event with which every matched provider had
 	// answered (an offer or a decline).
 	completedBy string
@@ -140,6 +142,13 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		m.frameworks[ev.GetFrameworkId()] = ev.GetConsortium()
 	case *purchasingv1.ReferralCreated:
 		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), consortium: ev.GetConsortium(), dps: ev.GetDpsId(), createdAt: e.OccurredAt, matched: map[string]bool{}, answered: map[string]bool{}}
+		if ev.GetOffersDueBy() != nil {
+			m.referrals[ev.GetReferralId()].dueBy = ev.GetOffersDueBy().AsTime()
+		}
+	case *purchasingv1.OfferDeadlineExtended:
+		if r := m.referrals[ev.GetReferralId()]; r != nil {
+			r.dueBy = ev.GetOffersDueBy().AsTime()
+		}
 	case *purchasingv1.ReferralMatched:
 		if r := m.referrals[ev.GetReferralId()]; r != nil {
 			for _, mt := range ev.GetMatches() {

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 
 // What falls due with the calendar rather than with an event is found by a
 // sweep (hourly, and at start): a referral with no offer after
-// noOfferAfter, a DPS application's decision due within two working days
+// noOfferAfter, a referral's offers closing within dlClosingSoon (to the
+// providers yet to answer), a DPS application's decision due within two working days
 // and then overdue, a tender closed with bids to score, an accreditation
 // expiring within 30 days. Each is a cause of its own, named after what it
 // is about ("sweep_due-soon_<dps>_<provider>"), decided once like an
@@ -59,6 +62,19 @@ func (s *Service) Sweep(ctx context.Context) error {
 				to("council:"+r.council, domain.TNoOfferYet, map[string]string{"reference": id, "count": strconv.Itoa(int(s.noOfferAfter.Hours()))}, "/referrals/"+id)
 			})
 		}
+	}
+	for id, r := range m.referrals {
+		if r.closed || r.dueBy.IsZero() || !now.Before(r.dueBy) || r.dueBy.Sub(now) > dlClosingSoon {
+			continue
+		}
+		// Named with the deadline: after an extension, a new reminder.
+		add(eventstore.ComposeID("sweep", "offers-closing", id, strconv.FormatInt(r.dueBy.Unix(), 10)), func(to func(string, string, map[string]string, string)) {
+			for _, p := range slices.Sorted(maps.Keys(r.matched)) {
+				if !r.answered[p] {
+					to("provider:"+p, domain.TOffersClosing, map[string]string{"reference": id, "council": r.council, "deadline": dlCloses(r.dueBy)}, "/inbox/"+id)
+				}
+			}
+		})
 	}
 	for _, a := range m.applications {
 		dueOn, err := time.Parse(time.DateOnly, a.due)

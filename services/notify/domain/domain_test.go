@@ -18,14 +18,14 @@ import (
 var alice = &notifyv1.Recipient{Organisation: "provider:pennine-pathways", PersonId: domain.PersonID("referrals@pennine.example"), Name: "Referrals team", Email: "referrals@pennine.example"}
 
 func referralPlanned() domain.Planned {
-	return domain.Planned{Recipient: alice, Template: domain.TReferralReceived, Personalisation: map[string]string{"reference": "ref-1", "council": "352"}, Link: "http://portal/inbox/ref-1"}
+	return domain.Planned{Recipient: alice, Template: domain.TReferralReceived, Personalisation: map[string]string{"reference": "ref-1", "council": "352", "deadline": "at 9:00am on 4 December 2026"}, Link: "http://portal/inbox/ref-1"}
 }
 
 func TestACauseIsDecidedOnce(t *testing.T) {
 	cmd := domain.DecideNotificationsCmd{CauseEventID: "evt-1", CauseType: "carecoop.purchasing.v1.ReferralMatched", Planned: []domain.Planned{referralPlanned(), referralPlanned()}}
 	id := domain.NotificationID("evt-1", alice.GetOrganisation(), alice.GetPersonId(), domain.TReferralReceived)
 	decided := &notifyv1.NotificationDecided{NotificationId: id, Recipient: alice, Template: domain.TReferralReceived,
-		Personalisation: map[string]string{"reference": "ref-1", "council": "352"}, Link: "http://portal/inbox/ref-1", Urgent: true,
+		Personalisation: map[string]string{"reference": "ref-1", "council": "352", "deadline": "at 9:00am on 4 December 2026"}, Link: "http://portal/inbox/ref-1", Urgent: true,
 		CauseEventId: "evt-1", CauseType: "carecoop.purchasing.v1.ReferralMatched"}
 	t.Run("first time: one notification per person and template", func(t *testing.T) {
 		when(given(domain.EvolveCause), func(s domain.CauseState) ([]proto.Message, error) { return domain.DecideNotifications(s, cmd) }).then(t, decided)

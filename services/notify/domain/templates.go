@@ -37,7 +37,7 @@ var Keys = map[string]string{
 	"framework": "the framework's id",
 	"level":     "a risk level (green, amber, red)",
 	"decision":  "admitted or rejected",
-	"deadline":  "a date a decision is due",
+	"deadline":  "a date a decision is due, or the time offers on a referral close",
 	"count":     "a number of notifications",
 	"date":      "a calendar date",
 	"period":    "a month, YYYY-MM",
@@ -59,12 +59,15 @@ const (
 	TProviderSuspended    = "provider-suspended"
 	TDailyDigest          = "daily-digest"
 	TNoOfferYet           = "referral-no-offer"
-	TApplicationDueSoon   = "dps-application-due-soon"
-	TApplicationOverdue   = "dps-application-overdue"
-	TTenderClosed         = "tender-closed"
-	TAccreditationExpiry  = "accreditation-expiring"
-	TReturnDueSoon        = "monitoring-return-due"
-	TReturnOverdue        = "monitoring-return-overdue"
+	// TOffersClosing: a referral's deadline for offers is near and the
+	// provider has not answered.
+	TOffersClosing       = "referral-offers-closing"
+	TApplicationDueSoon  = "dps-application-due-soon"
+	TApplicationOverdue  = "dps-application-overdue"
+	TTenderClosed        = "tender-closed"
+	TAccreditationExpiry = "accreditation-expiring"
+	TReturnDueSoon       = "monitoring-return-due"
+	TReturnOverdue       = "monitoring-return-overdue"
 )
 
 const footer = "\n\nSign in to carecoop to see the details: this email does not contain them.\n\n((link))"
@@ -73,7 +76,7 @@ const footer = "\n\nSign in to carecoop to see the details: this email does not 
 var Templates = []Template{
 	{ID: TReferralReceived, Title: "A referral is sent to your organisation", Roles: []string{RoleProviderResponder}, MandatoryFor: []string{RoleProviderResponder}, Urgent: true,
 		Subject: "New referral ((reference)) from council ((council))",
-		Body:    "Council ((council)) has sent your organisation a referral through carecoop. Please read it and make an offer or decline." + footer},
+		Body:    "Council ((council)) has sent your organisation a referral through carecoop. Please read it and make an offer or decline. Offers close ((deadline))." + footer},
 	{ID: TOfferReceived, Title: "An offer on your council's referral", Roles: []string{RoleCouncilCommissioner}, MandatoryFor: []string{RoleCouncilCommissioner}, Urgent: true,
 		Subject: "An offer on referral ((reference))",
 		Body:    "((provider)) has made an offer on referral ((reference)). Compare the offers in carecoop." + footer},
@@ -104,6 +107,9 @@ var Templates = []Template{
 	{ID: TProviderSuspended, Title: "A provider suspended by early warning", Roles: []string{RoleConsortiumLead}, MandatoryFor: []string{RoleConsortiumLead}, Urgent: true,
 		Subject: "((provider)) is suspended from matching",
 		Body:    "Your consortium's early-warning policy suspended ((provider)) (risk level ((level)))." + footer},
+	{ID: TOffersClosing, Title: "Offers on a referral sent to you close soon", Roles: []string{RoleProviderResponder}, MandatoryFor: []string{RoleProviderResponder}, Urgent: true,
+		Subject: "Offers on referral ((reference)) close ((deadline))",
+		Body:    "Council ((council)) asked for offers on referral ((reference)) by ((deadline)), and your organisation has not answered it yet. Make an offer or decline before then." + footer},
 	{ID: TNoOfferYet, Title: "No offer yet on your council's referral", Roles: []string{RoleCouncilCommissioner}, MandatoryFor: []string{RoleCouncilCommissioner}, Urgent: true,
 		Subject: "No offer yet on referral ((reference))",
 		Body:    "No provider has made an offer on referral ((reference)) in its first ((count)) hours. You may want to widen it or look elsewhere." + footer},
