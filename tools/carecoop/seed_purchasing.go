@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
@@ -421,9 +423,18 @@ func (s *purchasingSeeder) seedReferrals(ctx context.Context, dpsID string, now 
 			}
 			offers = append(offers, off.GetOfferId())
 		}
-		if d.award && len(offers) > 0 {
-			if _, err := council.AwardPlacement(ctx, &purchasingv1.AwardPlacementRequest{RequestId: fmt.Sprintf("seed-award-%02d", i), ReferralId: ref.GetId(),
-				OfferId: offers[0], Reason: "Nearest suitable home with a Good or better judgement, within budget; the child's social worker agrees"}); err != nil {
+		// An award needs a free place: when an earlier award took the
+		// offered home's last one, the next offer is awarded instead.
+		for k, o := range offers {
+			if !d.award {
+				break
+			}
+			_, err := council.AwardPlacement(ctx, &purchasingv1.AwardPlacementRequest{RequestId: fmt.Sprintf("seed-award-%02d", i), ReferralId: ref.GetId(),
+				OfferId: o, Reason: "Nearest suitable home with a Good or better judgement, within budget; the child's social worker agrees"})
+			if err == nil {
+				break
+			}
+			if status.Code(err) != codes.FailedPrecondition || k == len(offers)-1 {
 				return fmt.Errorf("award referral %d: %w", i, err)
 			}
 		}
