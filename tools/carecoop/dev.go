@@ -407,9 +407,6 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		return nil, err
 	}
 	seeded = seeded || more || policy != nil
-	if err := seedCallOff(ctx, addrs, key); err != nil {
-		return nil, err
-	}
 	if err := seedAgreementIfEmpty(ctx, addrs.purchasing, key); err != nil {
 		return nil, err
 	}
