@@ -14,10 +14,11 @@ import (
 )
 
 // seedBlockIfEmpty seeds the block-contract demo unless the consortium's
-// lead already sees a contract: Manchester reserves, as a soft block, one
-// place at the home its first seeded residential referral ranked second;
-// the provider accepts; a new referral from Manchester with the same need
-// is offered that place first. minPosition is a position the purchasing
+// lead already sees a contract: Wigan reserves, as a soft block, one place
+// at a home its open seeded residential referral ranked below the first;
+// the provider accepts; a new referral from Wigan with the same need is
+// offered that place first. (Wigan, so the README's Manchester referral
+// keeps its ranks; an open referral, as a closed one keeps no matches.) minPosition is a position the purchasing
 // demo is at or before.
 func seedBlockIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, minPosition uint64) error {
 	s := &purchasingSeeder{key: key, addr: addr, clients: map[string]purchasingv1.PurchasingServiceClient{}}
@@ -45,7 +46,7 @@ func seedBlockIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, 
 	if len(existing.GetContracts()) > 0 {
 		return nil
 	}
-	const la = "352"
+	const la = "359"
 	council, err := s.as(auth.CouncilOrg(la), auth.CouncilCommissioner)
 	if err != nil {
 		return err
@@ -61,18 +62,31 @@ func seedBlockIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, 
 		}
 	}
 	if model == nil {
-		return fmt.Errorf("block contract demo: Manchester has no residential referral matched to two homes")
+		return fmt.Errorf("block contract demo: Wigan has no residential referral matched to a home it did not award")
 	}
-	second := model.GetMatches()[1]
+	awarded := map[string]bool{}
+	for _, o := range model.GetOffers() {
+		awarded[o.GetSettingUrn()] = o.GetStatus() == purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
+	}
+	var second *purchasingv1.MatchedSetting
+	for _, m := range model.GetMatches()[1:] {
+		if !awarded[m.GetSettingUrn()] {
+			second = m
+			break
+		}
+	}
+	if second == nil {
+		return fmt.Errorf("block contract demo: Wigan has no residential referral matched to a home it did not award")
+	}
 	today := time.Now()
 	buyer, err := blk(auth.CouncilOrg(la), auth.CouncilCommissioner)
 	if err != nil {
 		return err
 	}
-	res, err := buyer.ReserveCapacity(ctx, &purchasingv1.ReserveCapacityRequest{RequestId: "seed-block-352", ProviderId: second.GetProviderId(),
+	res, err := buyer.ReserveCapacity(ctx, &purchasingv1.ReserveCapacityRequest{RequestId: "seed-block-359", ProviderId: second.GetProviderId(),
 		Settings: []*purchasingv1.ReservedSetting{{Urn: second.GetSettingUrn(), Places: 1}}, StartsOn: today.Format(time.DateOnly),
 		EndsOn: today.AddDate(1, 0, -1).Format(time.DateOnly), WeeklyPricePence: 520000, Kind: purchasingv1.BlockKind_BLOCK_KIND_SOFT_BLOCK,
-		Consortium: demoConsortium, Note: "A year's trial of a place held first for south Manchester children"})
+		Consortium: demoConsortium, Note: "A year's trial of a place held first for Wigan's children"})
 	if err != nil {
 		return fmt.Errorf("block contract demo: reserve: %w", err)
 	}
@@ -80,8 +94,8 @@ func seedBlockIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, 
 	if err != nil {
 		return err
 	}
-	if _, err := provider.AcceptBlockContract(ctx, &purchasingv1.DecideBlockContractRequest{RequestId: "seed-block-352-accept", ContractId: res.GetId(),
-		Reason: "We can hold a place at this home for Manchester"}); err != nil {
+	if _, err := provider.AcceptBlockContract(ctx, &purchasingv1.DecideBlockContractRequest{RequestId: "seed-block-359-accept", ContractId: res.GetId(),
+		Reason: "We can hold a place at this home for Wigan"}); err != nil {
 		return fmt.Errorf("block contract demo: accept: %w", err)
 	}
 	need := proto.Clone(model.GetNeed()).(*purchasingv1.Need)
