@@ -45,12 +45,15 @@ test-faults:
 ## another, FUZZTIME each (go test -fuzz takes one target per run). A crasher
 ## is written to the package's testdata/fuzz: commit it with the fix, and it
 ## runs as a seed in make test from then on.
+## Minimising each new interesting input takes up to a minute by default,
+## most of a short budget; a crasher is still minimised for this long.
 FUZZTIME ?= 10s
+FUZZMINIMIZETIME ?= 1s
 fuzz:
 	@set -e; for f in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' services tools deploy proto | sort); do \
 		d=$$(dirname $$f); \
 		for t in $$(grep -oE '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
-			echo "== $$d $$t"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) .); \
+			echo "== $$d $$t"; (cd $$d && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) .); \
 		done; \
 	done; echo "== fuzz targets passed"
 
