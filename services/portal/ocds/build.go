@@ -330,27 +330,27 @@ func (o Options) dps(in DpsInput) []Release {
 			names[m.GetProviderId()] = m.GetProviderName()
 		}
 	}
+	// A DPS admits providers for years: each admission's release carries
+	// that provider's awards alone (a compiled record merges awards and
+	// parties by id), so the feed grows with admissions, not their square.
 	var (
 		opened, closed bool
 		since          = map[string]string{} // provider → first admission
-		order          []string
 	)
 	for _, dec := range in.Decisions {
 		at := dec.GetOccurredAt()
 		var tag string
+		var newly []string
 		switch dec.GetDecision() {
 		case "DpsOpened":
 			opened, tag = true, "tender"
 		case "ProviderAdmitted":
 			p := dec.GetProviderId()
-			if len(admitted[p]) == 0 {
-				continue
+			if _, ok := since[p]; ok || len(admitted[p]) == 0 {
+				continue // admitted to another category (its awards are out already), or no longer
 			}
-			if _, ok := since[p]; !ok {
-				since[p] = dateTime(at.AsTime())
-				order = append(order, p)
-			}
-			tag = "award"
+			since[p] = dateTime(at.AsTime())
+			newly, tag = []string{p}, "award"
 		case "DpsClosed":
 			closed, tag = true, "tenderUpdate"
 		default:
@@ -359,9 +359,24 @@ func (o Options) dps(in DpsInput) []Release {
 		if !opened {
 			continue
 		}
-		e.emit(dec.GetPosition(), at, tag, o.dpsRelease(d, closed, order, since, admitted, names))
+		if n := len(e.out); n > 0 && e.out[n-1].position == dec.GetPosition() {
+			newly = append(providersOf(e.out[n-1]), newly...) // same commit: one release
+		}
+		e.emit(dec.GetPosition(), at, tag, o.dpsRelease(d, closed, newly, since, admitted, names))
 	}
 	return e.out
+}
+
+// providersOf are the providers a DPS release awards to, in order.
+func providersOf(r Release) []string {
+	var out []string
+	for _, a := range r.Awards {
+		id := strings.TrimPrefix(a.Suppliers[0].ID, "provider:")
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (o Options) dpsRelease(d *purchasingv1.DpsView, closed bool, order []string, since map[string]string, admitted map[string][]string, names map[string]string) Release {

@@ -45,6 +45,7 @@ func ocdsInput() *Input {
 			SelectionCriteria: []*purchasingv1.SelectionCriterion{{Id: "safeguarding", Question: "SECRET-QUESTION-TEXT-IS-PUBLIC-BUT-UNUSED"}}},
 		Memberships: []*purchasingv1.Membership{
 			{ProviderId: "pennine", ProviderName: "Pennine Pathways", CategoryId: "residential", Status: purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED, Since: "2026-12-01"},
+			{ProviderId: "northern", ProviderName: "Northern Lights", CategoryId: "residential", Status: purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_ADMITTED, Since: "2026-12-01"},
 			{ProviderId: "loser", ProviderName: "SECRET-REJECTED-PROVIDER", CategoryId: "residential", Status: purchasingv1.MembershipStatus_MEMBERSHIP_STATUS_REJECTED},
 		}}
 	pdec := func(pos uint64, h int, name, provider string) *purchasingv1.Decision {
@@ -61,7 +62,7 @@ func ocdsInput() *Input {
 				EffectiveFrom: "2027-06-01", Justification: "SECRET-JUSTIFICATION", Status: frameworkv1.UpliftStatus_UPLIFT_STATUS_APPROVED, DecidedAt: at(400)}},
 		}},
 		Dps: []DpsInput{{Dps: dps, Decisions: []*purchasingv1.Decision{pdec(2, 0, "DpsCreated", ""), pdec(5, 1, "DpsOpened", ""),
-			pdec(7, 2, "ProviderAdmitted", "pennine"), pdec(9, 2, "ApplicationRejected", "loser")}}},
+			pdec(7, 2, "ProviderAdmitted", "pennine"), pdec(9, 2, "ApplicationRejected", "loser"), pdec(10, 3, "ProviderAdmitted", "northern")}}},
 		Placements: []PlacementInput{
 			{Placement: &purchasingv1.Placement{PlacementId: "pl-1", ReferralId: "ref-1", Council: "352", DpsId: "dps-xyz", CategoryId: "residential",
 				ProviderId: "pennine", ProviderName: "Pennine Pathways", SettingUrn: "SC999999", WeeklyPricePence: 520000, StartDate: "2026-12-24",
@@ -96,7 +97,7 @@ func TestOcdsBuildValidatesAndTellsTheProcess(t *testing.T) {
 		got = append(got, r.OCID+" "+strings.Join(r.Tag, "+"))
 	}
 	want := []string{
-		"ocds-abc123-fw-abc tender", "ocds-abc123-dps-xyz tender", "ocds-abc123-dps-xyz award", "ocds-abc123-fw-abc award",
+		"ocds-abc123-fw-abc tender", "ocds-abc123-dps-xyz tender", "ocds-abc123-dps-xyz award", "ocds-abc123-fw-abc award", "ocds-abc123-dps-xyz award",
 		"ocds-abc123-fw-abc contract", "ocds-abc123-fw-abc contractAmendment", "ocds-abc123-fw-abc contractAmendment",
 		"ocds-abc123-pl-1 award+contract", "ocds-abc123-pl-2 award+contract",
 	}
@@ -118,7 +119,7 @@ func TestOcdsBuildValidatesAndTellsTheProcess(t *testing.T) {
 	}
 	// The award was at £4,200 a week; the uplift made it £4,500; the
 	// extension moved the end to the service's own date.
-	award, uplift, extended := rels[3], rels[5], rels[6]
+	award, uplift, extended := rels[3], rels[6], rels[7]
 	if a := award.Awards[0]; a.ID != "lot-1:irwell" {
 		t.Errorf("the awards are listed by rank, not by id: %s first", a.ID)
 	}
@@ -135,8 +136,14 @@ func TestOcdsBuildValidatesAndTellsTheProcess(t *testing.T) {
 	if fa.Method != "withAndWithoutReopeningCompetition" || fa.MaximumParticipants != noMaximum || fa.Period.EndDate != "2031-03-31T23:59:59Z" {
 		t.Errorf("framework agreement = %+v", fa)
 	}
+	// Each admission to the DPS is published once, in its own release.
+	for _, i := range []int{2, 4} {
+		if a := rels[i].Awards; len(a) != 1 || len(rels[i].Parties) != 3 {
+			t.Errorf("DPS release %s: %d awards, %d parties; want its own award and its supplier", rels[i].ID, len(a), len(rels[i].Parties))
+		}
+	}
 	// The call-off names its framework; the other placement its DPS.
-	pl1, pl2 := rels[7], rels[8]
+	pl1, pl2 := rels[8], rels[9]
 	if rp := pl1.RelatedProcesses; len(rp) != 1 || rp[0].Identifier != "ocds-abc123-fw-abc" || *pl1.Tender.Competitive || pl1.Awards[0].RelatedLots[0] != "lot-1" {
 		t.Errorf("call-off = %+v %+v", pl1.RelatedProcesses, pl1.Tender)
 	}
