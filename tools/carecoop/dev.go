@@ -407,6 +407,9 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		return nil, err
 	}
 	seeded = seeded || more || policy != nil
+	if err := seedCallOff(ctx, addrs, key); err != nil {
+		return nil, err
+	}
 	if err := seedAgreementIfEmpty(ctx, addrs.purchasing, key); err != nil {
 		return nil, err
 	}
@@ -414,9 +417,6 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		return nil, err
 	}
 	if more, err = seedDemandIfEmpty(ctx, addrs.demand, key, pos); err != nil {
-		return nil, err
-	}
-	if err := seedBlockIfEmpty(ctx, addrs.purchasing, key, pos); err != nil {
 		return nil, err
 	}
 	seeded = seeded || more
