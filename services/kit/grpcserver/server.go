@@ -64,6 +64,8 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/metrics"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // DefaultShutdownTimeout bounds GracefulStop when Config.ShutdownTimeout is 0.
@@ -92,6 +94,8 @@ type Config struct {
 	// (interceptors, credentials, limits and keepalive), so they may
 	// override them.
 	ServerOptions []grpc.ServerOption
+	// Metrics, if not nil, count and time every call (see package metrics).
+	Metrics *metrics.Metrics
 }
 
 // Server wraps a *grpc.Server built with the kit's interceptor chain.
@@ -140,6 +144,11 @@ func New(cfg Config) (*Server, error) {
 	started.Store(true)
 	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator, started: started}
 	unary, stream := c.interceptors()
+	if cfg.Metrics != nil {
+		// First, so every code a caller gets is counted, refusals included.
+		unary = append([]grpc.UnaryServerInterceptor{cfg.Metrics.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{cfg.Metrics.StreamServerInterceptor()}, stream...)
+	}
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(codec), // every content-subtype, so no request escapes its checks
 		grpc.ChainUnaryInterceptor(unary...),
@@ -148,6 +157,7 @@ func New(cfg Config) (*Server, error) {
 	if creds != nil {
 		opts = append(opts, grpc.Creds(creds))
 	}
+	opts = append(opts, tracing.ServerOptions()...)
 	opts = append(opts, cfg.ServerOptions...)
 
 	s := &Server{
