@@ -44,6 +44,8 @@ func run() error {
 	tlsKey := flag.String("tls-key", "", "its private key (PEM)")
 	oidcFile := flag.String("oidc-config", "", "OpenID Connect sign-in configuration (JSON: issuer, client, redirect URL, claim rules; README \"Signing in\"); the client secret comes from the environment variable it names")
 	dev := flag.Bool("dev-log", false, "human-readable logs")
+	var obs servicecmd.ObsFlags
+	obs.Register(flag.CommandLine)
 	flag.Parse()
 	if *keyFile == "" {
 		return fmt.Errorf("-signing-key is required")
@@ -67,6 +69,11 @@ func run() error {
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	m, stopObs, err := obs.Start(ctx, "portal", log)
+	if err != nil {
+		return err
+	}
+	defer stopObs()
 	var serviceTLS credentials.TransportCredentials
 	if *servicesCA != "" {
 		if serviceTLS, err = credentials.NewClientTLSFromFile(*servicesCA, ""); err != nil {
@@ -83,7 +90,7 @@ func run() error {
 		return err
 	}
 	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring, Notify: *notify,
-		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log})
+		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}
