@@ -91,7 +91,10 @@ func Setup(ctx context.Context, service, endpoint string) (shutdown func(context
 		return noShutdown, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}
 	// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, if set, win.
-	res, err := resource.Merge(resource.NewSchemaless(attribute.String("service.name", service)), resource.Default())
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", service)))
+	if err == nil {
+		res, err = resource.Merge(res, resource.Environment())
+	}
 	if err != nil {
 		res = resource.Default()
 	}
