@@ -15,10 +15,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -183,4 +185,16 @@ func (c carrier) Keys() []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// HTTPHandler traces every request h serves (the portal), continuing a
+// trace the request carries, when enabled; h itself otherwise. The gRPC
+// calls a page makes are children of its span.
+func HTTPHandler(h http.Handler, name string) http.Handler {
+	if !Enabled() {
+		return h
+	}
+	return otelhttp.NewHandler(h, name, otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return name + " " + r.Method // the path holds ids: not a span name
+	}))
 }

@@ -3,6 +3,9 @@ package tracing_test
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -145,5 +148,34 @@ func BenchmarkObsOn(b *testing.B) {
 		c = tracing.Extract(c, h)
 		tracing.End(span, nil)
 		_ = c
+	}
+}
+
+// The portal's handler continues the trace a request carries, and the
+// page's own work is its child.
+func TestObsHTTPHandlerContinuesTheRequestsTrace(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tracing.Use(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { tracing.Use(nil) })
+	var inner trace.SpanContext
+	h := tracing.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner = trace.SpanContextFromContext(r.Context())
+	}), "portal")
+	ctx, caller := tracing.Start(context.Background(), "browser", trace.SpanKindClient)
+	req := httptest.NewRequest("GET", "/referrals/ref-1", nil)
+	hdr := map[string][]string{}
+	tracing.Inject(ctx, hdr)
+	req.Header.Set("traceparent", hdr[tracing.HeaderTraceParent][0])
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	caller.End()
+	if inner.TraceID() != caller.SpanContext().TraceID() {
+		t.Fatalf("the page ran in trace %s, want the request's %s", inner.TraceID(), caller.SpanContext().TraceID())
+	}
+	var names []string
+	for _, s := range rec.Ended() {
+		names = append(names, s.Name())
+	}
+	if !slices.Contains(names, "portal GET") {
+		t.Errorf("spans %v, want one named \"portal GET\"", names)
 	}
 }

@@ -143,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	if m == nil {
 		m = metrics.ForService(ctx, "portal") // a host of several services
 	}
-	r.http = &http.Server{Handler: m.InstrumentHTTP(w.Handler()), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	r.http = &http.Server{Handler: tracing.HTTPHandler(m.InstrumentHTTP(w.Handler()), "portal"), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: zap.NewStdLog(log)}
 	go func() {
 		var err error
