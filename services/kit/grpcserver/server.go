@@ -27,6 +27,11 @@
 //     violation per invalid field);
 //  9. the handler, whose error is mapped to a status by StatusOf.
 //
+// With Config.Metrics, go-grpc-middleware's Prometheus interceptor comes
+// before all of these, so it counts every code a caller gets (package
+// metrics); with tracing on, an OpenTelemetry stats handler wraps the
+// whole call (package tracing).
+//
 // Authorization runs before validation on purpose: a caller who may not call
 // an RPC learns nothing about what a valid request to it looks like.
 // Decoding is the exception for unary calls, because grpc-go decodes their
