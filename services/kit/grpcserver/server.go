@@ -28,8 +28,9 @@
 //  9. the handler, whose error is mapped to a status by StatusOf.
 //
 // With Config.Metrics, go-grpc-middleware's Prometheus interceptor comes
-// before all of these, so it counts every code a caller gets (package
-// metrics); with tracing on, an OpenTelemetry stats handler wraps the
+// before all of these, so it counts refusals too (package metrics), though
+// not a unary request refused as undecodable before any interceptor; with
+// tracing on, an OpenTelemetry stats handler wraps the
 // whole call (package tracing).
 //
 // Authorization runs before validation on purpose: a caller who may not call
@@ -150,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator, started: started}
 	unary, stream := c.interceptors()
 	if cfg.Metrics != nil {
-		// First, so every code a caller gets is counted, refusals included.
+		// First, so refusals are counted too.
 		unary = append([]grpc.UnaryServerInterceptor{cfg.Metrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{cfg.Metrics.StreamServerInterceptor()}, stream...)
 	}

@@ -126,8 +126,7 @@ func (m *Metrics) Register(c prometheus.Collector) error {
 func (m *Metrics) InitializeGRPC(s *grpc.Server) { m.grpc.InitializeMetrics(s) }
 
 // UnaryServerInterceptor counts and times every unary call, and puts m in
-// its context; it goes first in the chain, so it sees every code a caller
-// gets, refusals included.
+// its context; it goes first in the chain, so it counts refusals too.
 func (m *Metrics) UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 	count := m.grpc.UnaryServerInterceptor()
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
