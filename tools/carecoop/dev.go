@@ -49,6 +49,7 @@ func runDev(args []string) error {
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
+	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
 portal in one process on an embedded NATS with JetStream, its data in
 --data, and seeds the north-west demo data on the first start. Ctrl-C stops it; the next start
@@ -140,6 +141,11 @@ directory.
 	if err != nil {
 		return err
 	}
+	ctx, obsLines, obsStop, err := obsFlags.start(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer obsStop()
 	svcs, err := startServices(ctx, serviceConfig{stores: stores, verifier: verifier, log: log, framework: *frameworkAddr, purchasing: *purchasingAddr,
 		demand: *demandAddr, monitoring: *monitoringAddr, notify: *notifyAddr, portalURL: "http://" + *portalAddr}, true)
 	if err != nil {
@@ -194,6 +200,9 @@ directory.
 	}
 	defer po.Stop()
 
+	for _, l := range obsLines {
+		fmt.Println(l)
+	}
 	fmt.Printf(`carecoop dev: data in %s
   portal      %s  (sign in as any demo person)
   NATS        %s  (JetStream stream %s, subjects carecoop.evt.>; loopback only,

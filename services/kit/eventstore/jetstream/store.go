@@ -25,6 +25,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/retry"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // Header names set on every commit message. CloudEvents binary mode over NATS
@@ -205,6 +206,8 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		return eventstore.AppendResult{}, err
 	}
 	msg, msgID, subject := pc.msg, pc.msgID, pc.msg.Subject
+	// The consumers of the commit continue the caller's trace (when on).
+	tracing.Inject(ctx, msg.Header)
 	n := uint64(len(events))
 
 	began, transient := time.Now(), 0
