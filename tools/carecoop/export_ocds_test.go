@@ -15,7 +15,7 @@ import (
 // runs `carecoop export-ocds` against it with a prefix for the north-west
 // consortium: the package on stdout and every release in it validate
 // against OCDS 1.1.5 with the Lots and Techniques extensions; the seeded
-// framework, DPS and placements are there under the prefix (another
+// framework, DPS, placements and call-off are there under the prefix (another
 // consortium's under the development one); and neither
 // a bid the panel did not admit nor the words of a referral, an offer or
 // a decision are.
@@ -66,6 +66,9 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 					ID string `json:"id"`
 				} `json:"procuringEntity"`
 			} `json:"tender"`
+			RelatedProcesses []struct {
+				Identifier string `json:"identifier"`
+			} `json:"relatedProcesses"`
 		}
 		if err := json.Unmarshal(raw, &r); err != nil {
 			t.Fatal(err)
@@ -85,6 +88,9 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 		}
 		kind := strings.SplitN(strings.TrimPrefix(r.OCID, prefix), "-", 2)[0]
 		stories[kind] = append(stories[kind], strings.Join(r.Tag, "+"))
+		if kind == "pl" && len(r.RelatedProcesses) == 1 && strings.HasPrefix(r.RelatedProcesses[0].Identifier, "ocds-abc123-fw-") {
+			stories["call-off"] = append(stories["call-off"], strings.Join(r.Tag, "+"))
+		}
 		if kind == "fw" {
 			fwReleases.Write(raw)
 		}
@@ -99,6 +105,10 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 	}
 	if got := stories["pl"]; len(got) == 0 || got[0] != "award+contract" {
 		t.Errorf("placement releases: %v", got)
+	}
+	// The seeded direct award under the framework's lot 1.
+	if got := stories["call-off"]; len(got) != 1 {
+		t.Errorf("call-offs related to the framework: %v", got)
 	}
 	// Bids under a lot's quality threshold were not admitted: their prices
 	// are nowhere in the frameworks' releases.
