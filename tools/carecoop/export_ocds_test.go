@@ -130,3 +130,28 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 		}
 	}
 }
+
+// export-ocds says what it does on -h, and refuses a prefix that is none
+// and a data directory where no stack ever ran, on stderr.
+func TestExportOcdsHelpAndRefusals(t *testing.T) {
+	bin := buildCarecoop(t)
+	stdout, stderr, code := runCarecoop(t, bin, "export-ocds", "-h")
+	for _, want := range []string{"usage: carecoop export-ocds [flags]", "OCDS 1.1 release package", "-ocds-prefix", "ocds-devonly", "-since"} {
+		if code != 0 || stderr != "" || !strings.Contains(stdout, want) {
+			t.Errorf("export-ocds -h: exit %d, stderr %q; stdout lacks %q:\n%s", code, stderr, want, stdout)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ocds-prefix", "north-west=abc"}, "want consortium=ocds-xxxxxx"},
+		{[]string{"--data", t.TempDir()}, "no carecoop stack"},
+		{[]string{"--limit", "-1"}, "--limit"},
+	} {
+		stdout, stderr, code := runCarecoop(t, bin, append([]string{"export-ocds"}, c.args...)...)
+		if code == 0 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("export-ocds %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, stdout, stderr, c.want)
+		}
+	}
+}
