@@ -324,6 +324,26 @@ func TestOcdsFeedValidatesAndKeepsSecrets(t *testing.T) {
 		}
 	}
 
+	// One reading of the services serves the feed for 15 seconds: the
+	// DPS's closing shows once they have passed.
+	closed := servicetest.Must(s.purchasing(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).CloseDps(s.Ctx, &purchasingv1.CloseDpsRequest{
+		RequestId: "ocds-dps-close", DpsId: dps, Reason: "Zebra replaced by a new DPS"})).OK(t)
+	s.settle(closed.GetPosition())
+	closedTag := func() bool {
+		_, b := s.ocdsGet("/ocds/releases?since=" + lastPos)
+		if strings.Contains(string(b), "Zebra") {
+			t.Errorf("the DPS's closing publishes its reason: %s", b)
+		}
+		return strings.Contains(string(b), `"tenderUpdate"`) && strings.Contains(string(b), `"status": "terminated"`)
+	}
+	if closedTag() {
+		t.Error("the feed read the services again within 15 seconds")
+	}
+	s.Clock.Advance(16 * time.Second)
+	if !closedTag() {
+		t.Error("the feed does not show the DPS closed 16 seconds on")
+	}
+
 	// Every page links to the feed.
 	if code, page := s.ocdsGet("/sign-in"); code != http.StatusOK || !strings.Contains(string(page), `href="/ocds/releases"`) {
 		t.Errorf("the sign-in page (%d) does not link to the feed", code)
