@@ -129,7 +129,7 @@ func TestCallOffByFurtherCompetitionAndWhoMay(t *testing.T) {
 	if len(providers) != 2 || !providers[provA] || !providers[provB] {
 		t.Fatalf("further competition went to %v, want the lot's two providers", providers)
 	}
-	if !strings.Contains(v.GetCallOff().GetReason(), "Further competition among the 2 providers of lot lot-1") {
+	if !strings.Contains(v.GetCallOff().GetReason(), "Further competition among the lot's 2 providers") {
 		t.Errorf("reason %q", v.GetCallOff().GetReason())
 	}
 
