@@ -217,3 +217,53 @@ func TestOcdsValidatorKnowsTheExtensions(t *testing.T) {
 		t.Error("a lot whose id is a number validates")
 	}
 }
+
+// A framework's end is published as its processes end: terminated while
+// bidding, a cancelled tender; expired after activation, terminated
+// contracts. Each release validates.
+func TestOcdsFrameworkEnds(t *testing.T) {
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		decisions          []string
+		tag, tender, award string
+		contract           string
+	}{
+		{[]string{"FrameworkOpenedForBids", "FrameworkTerminated"}, "tenderCancellation", "cancelled", "", ""},
+		{[]string{"FrameworkOpenedForBids", "FrameworkAwarded", "FrameworkTerminated"}, "awardCancellation", "complete", "cancelled", ""},
+		{[]string{"FrameworkOpenedForBids", "FrameworkAwarded", "FrameworkActivated", "FrameworkExpired"}, "contractTermination", "complete", "active", "terminated"},
+		{[]string{"FrameworkDrafted", "FrameworkTerminated"}, "", "", "", ""}, // a draft is never published
+	} {
+		in := ocdsInput()
+		f := &in.Frameworks[0]
+		f.Uplifts, f.Framework.ExtensionsUsed, f.Framework.CurrentEnd = nil, 0, f.Framework.GetTermEnd()
+		f.Decisions = nil
+		for i, d := range c.decisions {
+			f.Decisions = append(f.Decisions, &frameworkv1.Decision{Position: uint64(i + 1), OccurredAt: at(i), Decision: d})
+		}
+		in.Dps, in.Placements = nil, nil
+		rels := Build(in, Options{})
+		if c.tag == "" {
+			if len(rels) != 0 {
+				t.Errorf("%v: %d releases of a draft", c.decisions, len(rels))
+			}
+			continue
+		}
+		last := rels[len(rels)-1]
+		b, _ := json.Marshal(last)
+		if err := v.Release(b); err != nil {
+			t.Errorf("%v: %v", c.decisions, err)
+		}
+		if last.Tag[0] != c.tag || last.Tender.Status != c.tender {
+			t.Errorf("%v: tag %v, tender %s; want %s, %s", c.decisions, last.Tag, last.Tender.Status, c.tag, c.tender)
+		}
+		if c.award != "" && (len(last.Awards) == 0 || last.Awards[0].Status != c.award) {
+			t.Errorf("%v: awards %+v; want %s", c.decisions, last.Awards, c.award)
+		}
+		if c.contract != "" && (len(last.Contracts) == 0 || last.Contracts[0].Status != c.contract) {
+			t.Errorf("%v: contracts %+v; want %s", c.decisions, last.Contracts, c.contract)
+		}
+	}
+}
