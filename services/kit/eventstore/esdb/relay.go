@@ -42,7 +42,7 @@ import (
 
 // Relay names.
 const (
-	RelayBucket = "carecoop_esdb_relay"
+	RelayBucket = "CARECOOP_ESDB_RELAY"
 	RelayKey    = "position"
 )
 
@@ -74,7 +74,11 @@ func NewRelay(ctx context.Context, store *Store, js natsjs.JetStream, log *zap.L
 	if err != nil {
 		return nil, fmt.Errorf("esdb relay: %w", err)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, natsjs.KeyValueConfig{Bucket: RelayBucket, Description: "carecoop: the ESDB relay's last published commit position", History: 1})
+	// Created, never updated: the relay's NATS user may not update streams.
+	kv, err := js.CreateKeyValue(ctx, natsjs.KeyValueConfig{Bucket: RelayBucket, Description: "carecoop: the ESDB relay's last published commit position", History: 1})
+	if errors.Is(err, natsjs.ErrBucketExists) {
+		kv, err = js.KeyValue(ctx, RelayBucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("esdb relay: checkpoint bucket: %w", err)
 	}
