@@ -27,6 +27,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
 	notify "github.com/carecoop/carecoop/services/notify/server"
 	portal "github.com/carecoop/carecoop/services/portal/server"
@@ -59,9 +60,9 @@ directory.
 `); err != nil {
 		return err
 	}
-	onESDB, err := esdbIsURL(*store)
+	esdbURL, onESDB, err := servicecmd.IsESDB(*store)
 	if err != nil {
-		return fmt.Errorf("--store: %w", err)
+		return err
 	}
 	syncAlways, syncInterval, err := parseSync(*natsSync)
 	if err != nil {
@@ -126,7 +127,7 @@ directory.
 	stores := map[string]eventstore.Store{}
 	if onESDB {
 		var closeStores func()
-		if stores, closeStores, err = esdbStores(ctx, *store, ns, creds, log); err != nil {
+		if stores, closeStores, err = esdbStores(ctx, esdbURL, ns, creds, log); err != nil {
 			return fmt.Errorf("--store: %w", err)
 		}
 		defer closeStores()

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore/esdb/esdbtest"
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
 )
 
 // TestDevStackEndToEndOnESDB is TestDevStackEndToEnd with EventStoreDB as
@@ -16,7 +17,7 @@ func TestDevStackEndToEndOnESDB(t *testing.T) {
 		t.Skip("builds and runs the carecoop binary")
 	}
 	srv := esdbtest.Start(t)
-	t.Setenv(esdbStoreEnv, srv.URL())
+	t.Setenv(servicecmd.StoreEnv, srv.URL())
 	devStackEndToEnd(t)
 	if srv.Appends() == 0 {
 		t.Fatal("the dev stack stored nothing in EventStoreDB")

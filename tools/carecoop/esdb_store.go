@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -13,42 +12,24 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore/esdb"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
 )
 
-// esdbStoreEnv names the store when --store is not given.
-const esdbStoreEnv = "CARECOOP_STORE"
-
 // esdbStoreUsage is --store's help.
-const esdbStoreUsage = `the store of record: "jetstream" (the embedded NATS; the default), or an EventStoreDB/KurrentDB connection string such as esdb://localhost:2113?tls=false, which keeps the events there and NATS as the bus (a relay copies each commit); default $` + esdbStoreEnv
+const esdbStoreUsage = `the store of record: "jetstream" (the embedded NATS; the default), or an EventStoreDB/KurrentDB connection string such as esdb://localhost:2113?tls=false, which keeps the events there and NATS as the bus (a relay in this process copies each commit); default $` + servicecmd.StoreEnv
 
 // esdbDefaultStore is --store's default: $CARECOOP_STORE, else jetstream.
 func esdbDefaultStore() string {
-	if v := os.Getenv(esdbStoreEnv); v != "" {
+	if v := os.Getenv(servicecmd.StoreEnv); v != "" {
 		return v
 	}
 	return "jetstream"
-}
-
-// esdbIsURL reports whether --store names an EventStoreDB server.
-func esdbIsURL(store string) (bool, error) {
-	switch {
-	case store == "" || store == "jetstream":
-		return false, nil
-	case strings.HasPrefix(store, "esdb://") || strings.HasPrefix(store, "esdb+discover://") ||
-		strings.HasPrefix(store, "kurrentdb://") || strings.HasPrefix(store, "kurrentdb+discover://"):
-		return true, nil
-	}
-	return false, fmt.Errorf("%q is neither jetstream nor an esdb:// connection string", store)
 }
 
 // esdbStores opens the EventStoreDB store for every service, each paired
 // with the bus on its own NATS user, and runs the relay (its own NATS user)
 // until ctx ends. The relay creates the event stream, so it starts first.
 func esdbStores(ctx context.Context, url string, ns *natsserver.Server, creds natsserver.Credentials, log *zap.Logger) (map[string]eventstore.Store, func(), error) {
-	// The v4 client knows the esdb schemes; kurrentdb ones mean the same.
-	if rest, ok := strings.CutPrefix(url, "kurrentdb"); ok {
-		url = "esdb" + rest
-	}
 	es, err := esdb.New(url)
 	if err != nil {
 		return nil, nil, err

@@ -27,6 +27,8 @@ commands:
           machine and submit only the counts
   dead-letters  list the events reactions gave up on, and replay them
   simulate  write a generated history into a dev data directory (scale tests)
+  esdb-relay  copy commits from EventStoreDB/KurrentDB to the NATS event stream
+          (services run with -store esdb://…)
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -53,6 +55,8 @@ func main() {
 		err = runDeadLetters(os.Args[2:], os.Stdout)
 	case "simulate":
 		err = runSimulate(os.Args[2:], os.Stdout)
+	case "esdb-relay":
+		err = runESDBRelay(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

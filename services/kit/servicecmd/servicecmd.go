@@ -18,7 +18,6 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
-	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
@@ -67,6 +66,7 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	flag.StringVar(&transport.KeyFile, "tls-key", "", "private key (PEM) of -tls-cert")
 	flag.StringVar(&transport.ClientCAFile, "tls-client-ca", "", "CA certificates (PEM); clients must present a certificate one of them signed (mutual TLS)")
 	flag.BoolVar(&transport.Insecure, "insecure", false, "serve plaintext gRPC on an address that is not loopback (only behind a proxy or mesh that terminates TLS)")
+	storeFlag := RegisterStore(flag.CommandLine)
 	reflection := flag.Bool("reflection", false, "serve gRPC reflection, which describes every RPC to anyone who can connect")
 	flag.Parse()
 	// Before anything connects: a wrong -listen or TLS setting fails at once.
@@ -104,10 +104,11 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 		return err
 	}
 	// Waits for the cluster (logged), until SIGTERM: services start with it.
-	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas), jetstream.WithLogger(log))
+	store, closeStore, err := esdbOpenStore(ctx, *storeFlag, js, *replicas, log)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	svc, err := start(ctx, Env{Addr: *listen, Store: store, JetStream: js, Verifier: verifier, Logger: log,
 		Transport: transport, Reflection: *reflection})
 	if err != nil {
