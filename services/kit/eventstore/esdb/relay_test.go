@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -146,6 +147,26 @@ func TestRelayFaultEveryCommitOnceAfterRestart(t *testing.T) {
 	if got := relayed(t, js); fmt.Sprint(got) != fmt.Sprint(positions) {
 		t.Fatalf("event stream holds positions\n%v\nwant each commit once, in order:\n%v", got, positions)
 	}
+	// A read model fed from the relayed stream (the JetStream store's
+	// Subscribe, as on a JetStream-only run) sees the very commits one fed
+	// from ESDB sees: ids, versions, positions, metadata.
+	js1, err := jetstream.New(t.Context(), js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromNATS, fromESDB := commits(t, js1, len(positions)), commits(t, s, len(positions))
+	for i := range fromNATS {
+		for j := range fromNATS[i] {
+			// Events compared as protos; the rest field by field.
+			if !proto.Equal(fromNATS[i][j].Event, fromESDB[i][j].Event) {
+				t.Fatalf("commit %d event %d: %v through the relay, %v in ESDB", i, j, fromNATS[i][j].Event, fromESDB[i][j].Event)
+			}
+			fromNATS[i][j].Event, fromESDB[i][j].Event = nil, nil
+		}
+	}
+	if !reflect.DeepEqual(fromNATS, fromESDB) {
+		t.Fatalf("commits through the relay differ from ESDB's:\n%+v\n%+v", fromNATS, fromESDB)
+	}
 	e, err := r3.kv.Get(t.Context(), RelayKey)
 	if err != nil || string(e.Value()) != strconv.FormatUint(positions[len(positions)-1], 10) {
 		t.Fatalf("checkpoint = %v, %v; want %d", e, err, positions[len(positions)-1])
@@ -215,4 +236,28 @@ func TestRelayReadYourWrites(t *testing.T) {
 			}
 		}
 	}
+}
+
+// commits subscribes to every carecoop commit from the start until n
+// arrived, with Pending cleared (a JetStream hint ESDB does not give).
+func commits(t *testing.T, s eventstore.Store, n int) [][]eventstore.RecordedEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var out [][]eventstore.RecordedEvent
+	err := s.Subscribe(ctx, 0, nil, func(c []eventstore.RecordedEvent) error {
+		for i := range c {
+			c[i].Pending = 0
+			c[i].OccurredAt = c[i].OccurredAt.UTC()
+		}
+		out = append(out, c)
+		if len(out) == n {
+			cancel()
+		}
+		return nil
+	})
+	if len(out) != n {
+		t.Fatalf("%T: %d commits (%v), want %d", s, len(out), err, n)
+	}
+	return out
 }
