@@ -46,12 +46,14 @@ func (e *Env) esdbStart() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(e.Ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = relay.Run(e.Ctx)
+		_ = relay.Run(ctx)
 	}()
-	e.t.Cleanup(func() { <-done }) // after Ctx is cancelled (cleanups run last in, first out)
+	// Stopped before the servers it talks to (cleanups run last in, first out).
+	e.t.Cleanup(func() { cancel(); <-done })
 }
 
 func (e *Env) esdbJetStream() natsjs.JetStream {
