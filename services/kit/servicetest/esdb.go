@@ -79,3 +79,29 @@ func (e *Env) esdbClient() *esdb.Store {
 	e.t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// CommitsBetween counts the commits stored after position from up to and
+// including position to (a commit's, such as LastPosition's): what a test
+// asks instead of to-from, since only JetStream's positions are consecutive.
+func (e *Env) CommitsBetween(from, to uint64) int {
+	e.t.Helper()
+	if to <= from {
+		return 0
+	}
+	ctx, cancel := context.WithCancel(e.Ctx)
+	defer cancel()
+	n := 0
+	err := e.Store.Subscribe(ctx, from, nil, func(c []eventstore.RecordedEvent) error {
+		if c[0].Position <= to {
+			n++
+		}
+		if c[0].Position >= to {
+			cancel()
+		}
+		return nil
+	})
+	if ctx.Err() == nil {
+		e.t.Fatalf("counting commits in (%d, %d]: %v", from, to, err)
+	}
+	return n
+}
