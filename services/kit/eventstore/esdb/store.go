@@ -387,6 +387,12 @@ func (s *Store) follow(ctx context.Context, after uint64, filters []string, f fu
 	}
 	defer func() { _ = sub.Close() }()
 	var commit []eventstore.RecordedEvent
+	// Until the server says the subscription caught up, more commits are on
+	// their way: Pending 1 tells a projection runner not to probe the store
+	// after each one (a $all scan each: quadratic over a catch-up). After it,
+	// 0. A server that never says (before 23.10) leaves it at 1, and the
+	// runner probes on its 50 ms timer instead.
+	var pending uint64 = 1
 	for {
 		ev := sub.Recv()
 		switch {
@@ -395,6 +401,8 @@ func (s *Store) follow(ctx context.Context, after uint64, filters []string, f fu
 				return ctx.Err()
 			}
 			return fmt.Errorf("eventstore/esdb: subscription %v dropped: %w", filters, ev.SubscriptionDropped.Error)
+		case ev.CaughtUp != nil:
+			pending = 0
 		case ev.CheckPointReached != nil:
 			if len(commit) == 0 {
 				if err := f(nil, ev.CheckPointReached); err != nil {
@@ -413,6 +421,7 @@ func (s *Store) follow(ctx context.Context, after uint64, filters []string, f fu
 			if len(commit) > 0 && (commit[0].Position != e.Position || commit[0].StreamID != e.StreamID) {
 				return fmt.Errorf("eventstore/esdb: commit at %d on %s ended after %d of %d events", commit[0].Position, commit[0].StreamID, len(commit), commit[0].CommitSize)
 			}
+			e.Pending = pending
 			if e.Index != len(commit) {
 				return fmt.Errorf("eventstore/esdb: %s@%d is event %d of its commit, expected %d", e.StreamID, e.Version, e.Index, len(commit))
 			}
