@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	buf.build/go/protovalidate v1.4.0
+	github.com/EventStore/EventStore-Client-Go/v4 v4.2.0
 	github.com/MicahParks/jwkset v0.11.4
 	github.com/MicahParks/keyfunc/v3 v3.9.1
 	github.com/carecoop/carecoop/proto v0.0.0

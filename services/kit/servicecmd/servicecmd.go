@@ -18,7 +18,6 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
-	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/metrics"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
@@ -70,6 +69,7 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	flag.StringVar(&transport.KeyFile, "tls-key", "", "private key (PEM) of -tls-cert")
 	flag.StringVar(&transport.ClientCAFile, "tls-client-ca", "", "CA certificates (PEM); clients must present a certificate one of them signed (mutual TLS)")
 	flag.BoolVar(&transport.Insecure, "insecure", false, "serve plaintext gRPC on an address that is not loopback (only behind a proxy or mesh that terminates TLS)")
+	storeFlag := RegisterStore(flag.CommandLine)
 	reflection := flag.Bool("reflection", false, "serve gRPC reflection, which describes every RPC to anyone who can connect")
 	var obs ObsFlags
 	obs.Register(flag.CommandLine)
@@ -109,10 +109,11 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 		return err
 	}
 	// Waits for the cluster (logged), until SIGTERM: services start with it.
-	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas), jetstream.WithLogger(log))
+	store, closeStore, err := esdbOpenStore(ctx, *storeFlag, js, *replicas, log)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	m, stopObs, err := obs.Start(ctx, name, log)
 	if err != nil {
 		return err

@@ -570,6 +570,12 @@ func decodeMsg(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 		return nil, fmt.Errorf("eventstore/jetstream: reading message metadata: %w", err)
 	}
 	seq := md.Sequence.Stream
+	if p := msg.Headers().Get(HeaderPosition); p != "" {
+		// Relayed from another store of record: its position is the one.
+		if seq, err = strconv.ParseUint(p, 10, 64); err != nil {
+			return nil, fmt.Errorf("eventstore/jetstream: bad %s header %q: %w", HeaderPosition, p, err)
+		}
+	}
 	sid, err := parseSubject(msg.Subject())
 	if err != nil {
 		return nil, err
