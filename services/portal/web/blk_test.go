@@ -83,6 +83,9 @@ func TestBlkReserveAcceptAndUse(t *testing.T) {
 	s.Follow(`form[action="` + path + `/accept"] .govuk-button`)
 	s.Contains("You accepted the reservation", "Accepted", "Use of the reserved places")
 	wantIn(t, "the first week", s.Text("#block-use"), "3 December 2026", "(1 day)", "0.0", "1.0", "£0.00")
+	if got := s.Eval(`String((document.querySelector("#block-use-chart") || {}).alt)`); !strings.Contains(got, "reserved places used and empty") {
+		t.Errorf("the weekly chart's words: %q", got)
+	}
 	if strings.Contains(s.Text("main"), "Accept the reservation") {
 		t.Error("an accepted reservation is still offered to accept")
 	}

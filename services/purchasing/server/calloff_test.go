@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-const calloffFW = "fw-residential-2026"
+const calloffFW = "fw-residential2026"
 
 // calloffFramework records, as the framework service would, a framework of
 // the consortium whose members are 352 and 353, with lot "lot-1" ranking
