@@ -446,6 +446,9 @@ func seedDemo(ctx context.Context, store eventstore.Store, key ed25519.PrivateKe
 	if more, err = seedDemandIfEmpty(ctx, addrs.demand, key, pos); err != nil {
 		return nil, err
 	}
+	if err := seedBlockIfEmpty(ctx, addrs.purchasing, key, pos); err != nil {
+		return nil, err
+	}
 	seeded = seeded || more
 	var out []string
 	if seeded {

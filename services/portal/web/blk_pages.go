@@ -55,7 +55,7 @@ func (s *Server) blkList(q *rq) error {
 	p := q.sess.Principal
 	q.page.Title = "Block contracts"
 	return q.render(view.BlkListPage(q.page, view.BlkList{Contracts: res.GetContracts(), Reserve: p.HasAnyRole(blkBuyers...),
-		Provider: p.OrgKind() == auth.OrgProvider}))
+		Provider: p.OrgKind() == auth.OrgProvider, Council: p.OrgKind() == auth.OrgCouncil}))
 }
 
 func (s *Server) blkShow(q *rq) error { return s.blkShowWith(q, nil, newRequestID()) }
