@@ -377,9 +377,7 @@ func k8sCommandFlags(t *testing.T, commands []string) map[string]map[string]bool
 
 // k8sPendingFlags are flags the manifests set before the commands define
 // them, with the work that adds them; tolerated only while undefined.
-var k8sPendingFlags = map[string]string{
-	"metrics-addr": "issue 17, item 7: each command serves Prometheus metrics on -metrics-addr",
-}
+var k8sPendingFlags = map[string]string{}
 
 // k8sArgs parses Go-style flags (-name=value or -name) into a map, the
 // last one winning as in the flag package.
