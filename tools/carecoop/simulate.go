@@ -1,10 +1,13 @@
 package main
 
 import (
+	"container/heap"
 	"context"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -12,16 +15,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
-	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
-	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	kitv1 "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/geo"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
+	mdomain "github.com/carecoop/carecoop/services/monitoring/domain"
+	pdomain "github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
 // simScale is the size of the simulated market.
@@ -34,22 +38,28 @@ var simScales = map[string]simScale{
 	"region":   {providers: 521, settingsPer: 3, councils: 15}, // a tenth: one consortium
 }
 
-// simulate writes a history of about `events` events to the stream through
-// the store's commit encoding (jetstream.CommitMsg, versions numbered here,
-// published asynchronously), deterministic for a seed: a DPS with every
-// provider admitted and their settings and vacancies, then month after month
-// a return for every setting (monitoring) and referrals awarded to settings,
-// with vacancies republished (purchasing). It is a first cut (issue 16): no
-// framework or demand events, no ReferralMatched commits (the large ones),
-// and events are written as the services would record them, not decided.
+// simulate writes a simulated history of about `events` events (or fewer
+// years, whichever ends first) to the stream, deterministic for a seed:
+// every commit is what a service's decider decided for a command a person
+// (or a service's reaction) issued at that moment of the history (see
+// simGen), encoded as the store encodes commits (jetstream.CommitMsg,
+// versions numbered here, published asynchronously). Event ids are UUIDv7s
+// drawn from the seed and the event's time, so the same seed writes the same
+// bytes.
 func simulate(ctx context.Context, js natsjs.JetStream, seed uint64, events int, sc simScale, progress io.Writer) (int, error) {
+	c, err := simulateYears(ctx, js, seed, events, 10, sc, progress)
+	return c.Events, err
+}
+
+func simulateYears(ctx context.Context, js natsjs.JetStream, seed uint64, events, years int, sc simScale, progress io.Writer) (simCounts, error) {
 	rng := rand.New(rand.NewPCG(seed, uint64(events)))
-	england := geo.InCountry("England")
-	start := time.Date(2024, time.January, 1, 9, 0, 0, 0, time.UTC)
+	idRng := rand.New(rand.NewPCG(seed, 0x1d))
 	versions := map[eventstore.StreamID]uint64{}
-	written, pending := 0, 0
-	began := time.Now()
+	pending, commits := 0, 0
+	began, shown := time.Now(), time.Now()
 	var futures []natsjs.PubAckFuture
+	g := &simGen{rng: rng, sc: sc, end: simStart.AddDate(years, 0, 0), england: geo.InCountry("England"), providers: map[string]pdomain.ProviderState{},
+		mSettings: map[string]mdomain.SettingState{}, c: simCounts{ByContext: map[string]int{}, ReturnsBy: map[string]int{}}}
 	flush := func() error {
 		select {
 		case <-js.PublishAsyncComplete():
@@ -66,120 +76,92 @@ func simulate(ctx context.Context, js natsjs.JetStream, seed uint64, events int,
 		futures, pending = futures[:0], 0
 		return nil
 	}
-	publish := func(at time.Time, sid eventstore.StreamID, evs ...proto.Message) error {
-		msg, err := jetstream.CommitMsg(sid, versions[sid], eventstore.Metadata{OccurredAt: at,
-			Actor: eventstore.Actor{Subject: "simulate", Organisation: "consortium:england", Role: "system"}}, evs...)
+	report := func(final bool) {
+		if progress == nil {
+			return
+		}
+		end := ""
+		if final {
+			end = "\n"
+		}
+		fmt.Fprintf(progress, "\rsimulate: %d events, %d months (%.0f events/s)%s", g.c.Events, g.c.Months, float64(g.c.Events)/time.Since(began).Seconds(), end)
+	}
+	g.pub = func(at time.Time, sid eventstore.StreamID, actor eventstore.Actor, evs []proto.Message) error {
+		msg, err := jetstream.CommitMsg(sid, versions[sid], eventstore.Metadata{OccurredAt: at, Actor: actor}, evs...)
 		if err != nil {
 			return err
 		}
+		if err := simStableIDs(msg, at, idRng); err != nil {
+			return err
+		}
+		g.c.LargestCommitBytes = max(g.c.LargestCommitBytes, len(msg.Data))
 		f, err := js.PublishMsgAsync(msg)
 		if err != nil {
 			return err
 		}
 		futures = append(futures, f)
 		versions[sid] += uint64(len(evs))
-		written += len(evs)
+		commits++
 		if pending++; pending >= 4096 {
 			if err := flush(); err != nil {
 				return err
 			}
-			if progress != nil {
-				fmt.Fprintf(progress, "\rsimulate: %d events (%.0f/s)", written, float64(written)/time.Since(began).Seconds())
+			if time.Since(shown) > time.Second {
+				shown = time.Now()
+				report(false)
 			}
 		}
 		return nil
 	}
-	const dpsID = "dps-england"
-	dps := eventstore.StreamID{Context: "purchasing", Aggregate: "dps", ID: dpsID}
-	cats := []struct {
-		id string
-		t  purchasingv1.SettingType
-	}{{"residential", purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME}, {"fostering", purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY}, {"supported-16-plus", purchasingv1.SettingType_SETTING_TYPE_SUPPORTED_ACCOMMODATION}}
-	terms := &purchasingv1.DpsTerms{Title: "England DPS", EndsOn: "2034-12-31", MinOfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD}
-	for c := range sc.councils {
-		terms.MemberCouncils = append(terms.MemberCouncils, fmt.Sprint(300+c))
+	if err := g.market(); err != nil {
+		return g.c, err
 	}
-	for _, c := range cats {
-		terms.Categories = append(terms.Categories, &purchasingv1.Category{Id: c.id, Name: c.id, SettingTypes: []purchasingv1.SettingType{c.t}})
-	}
-	if err := publish(start, dps, &purchasingv1.DpsCreated{DpsId: dpsID, Consortium: "england", Terms: terms}, &purchasingv1.DpsOpened{DpsId: dpsID}); err != nil {
-		return written, err
-	}
-	type setting struct {
-		provider, urn, outcode, cat string
-		t                           purchasingv1.SettingType
-	}
-	var settings []setting
-	for p := range sc.providers {
-		pid := fmt.Sprintf("provider-%05d", p)
-		cat := cats[[]int{0, 0, 0, 1, 2}[rng.IntN(5)]]
-		evs := []proto.Message{&purchasingv1.ProviderRegistered{ProviderId: pid, Profile: &purchasingv1.ProviderProfile{LegalName: "Provider " + pid + " Ltd"}}}
-		for s := range sc.settingsPer {
-			st := setting{provider: pid, urn: fmt.Sprintf("SC%06d", p*sc.settingsPer+s), outcode: england[rng.IntN(len(england))].Code, cat: cat.id, t: cat.t}
-			settings = append(settings, st)
-			evs = append(evs, &purchasingv1.SettingAdded{ProviderId: pid, Setting: &purchasingv1.Setting{Urn: st.urn, Name: "Home " + st.urn, Type: cat.t,
-				RegisteredPlaces: uint32(2 + rng.IntN(4)), Outcode: st.outcode, OfstedGrade: []purchasingv1.OfstedGrade{1, 2, 2, 2, 3}[rng.IntN(5)], OfstedDate: "2023-09-01"}})
+	g.at(simStart, g.month)
+	for g.q.Len() > 0 && g.c.Events < events {
+		a := heap.Pop(&g.q).(simAction)
+		if !a.at.Before(g.end) {
+			break
 		}
-		if err := publish(start, eventstore.StreamID{Context: "purchasing", Aggregate: "provider", ID: pid}, evs...); err != nil {
-			return written, err
-		}
-		if err := publish(start, dps, &purchasingv1.ApplicationReceived{DpsId: dpsID, ProviderId: pid, CategoryIds: []string{cat.id}, ReceivedOn: "2024-01-01", DecisionDueOn: "2024-01-15"},
-			&purchasingv1.ProviderAdmitted{DpsId: dpsID, ProviderId: pid, CategoryId: cat.id, Reason: "meets criteria", ProviderName: "Provider " + pid + " Ltd", Consortium: "england"}); err != nil {
-			return written, err
-		}
-	}
-	referral := 0
-	for month := 0; written < events; month++ {
-		at := start.AddDate(0, month, 0)
-		period := at.Format("2006-01")
-		for _, st := range settings {
-			if written >= events {
-				break
-			}
-			// Monitoring: the setting's monthly return.
-			f := &monitoringv1.ReturnFigures{RegisteredPlaces: 4, OccupiedPlaces: float64(2 + rng.IntN(3)), StaffInPost: 12, StaffLeavers: uint32(rng.IntN(3)),
-				AgencyShiftPercent: float64(rng.IntN(35)), MissingEpisodes: uint32(rng.IntN(4)), EducationAttendancePercent: 80 + float64(rng.IntN(20))}
-			if err := publish(at, eventstore.StreamID{Context: "monitoring", Aggregate: "setting", ID: st.urn}, &monitoringv1.MonitoringReturnSubmitted{
-				Urn: st.urn, ProviderId: st.provider, Period: period, Figures: f, DueOn: at.AddDate(0, 1, 9).Format(time.DateOnly), Revision: 1, SubmittedAt: timestamppb.New(at.AddDate(0, 1, 5))}); err != nil {
-				return written, err
-			}
-			// Purchasing: a vacancy, and for about half the settings a
-			// referral awarded to it.
-			if err := publish(at, eventstore.StreamID{Context: "purchasing", Aggregate: "provider", ID: st.provider}, &purchasingv1.VacancyPublished{
-				ProviderId: st.provider, Urn: st.urn, FreePlaces: 1, AvailableFrom: at.Format(time.DateOnly), SettingType: st.t, Outcode: st.outcode}); err != nil {
-				return written, err
-			}
-			if rng.IntN(2) == 0 {
-				referral++
-				ref := fmt.Sprintf("ref-%08d", referral)
-				council := fmt.Sprint(300 + rng.IntN(sc.councils))
-				rs := eventstore.StreamID{Context: "purchasing", Aggregate: "referral", ID: ref}
-				need := &purchasingv1.Need{CategoryId: st.cat, AgeYears: uint32(8 + rng.IntN(10)), HomeOutcode: england[rng.IntN(len(england))].Code, MaxDistanceMiles: 40,
-					StartBy: at.AddDate(0, 0, 14).Format(time.DateOnly), WeeklyBudgetPence: 700000, ExpectedDurationWeeks: 26, Needs: []string{"emotional_behavioural"}}
-				if err := publish(at, rs, &purchasingv1.ReferralCreated{ReferralId: ref, Council: council, DpsId: dpsID, Consortium: "england", Need: need, CreatedAt: timestamppb.New(at), CategoryName: st.cat}); err != nil {
-					return written, err
-				}
-				if err := publish(at.Add(48*time.Hour), rs, &purchasingv1.PlacementAwarded{PlacementId: "pl-" + ref, ReferralId: ref, Council: council, Consortium: "england", DpsId: dpsID,
-					CategoryId: st.cat, ProviderId: st.provider, SettingUrn: st.urn, WeeklyPricePence: int64(300000 + rng.IntN(500000)), StartDate: at.AddDate(0, 0, 14).Format(time.DateOnly),
-					ExpectedDurationWeeks: 26, HomeOutcode: need.HomeOutcode, SettingOutcode: st.outcode}); err != nil {
-					return written, err
-				}
-			}
+		if err := a.do(a.at); err != nil {
+			return g.c, err
 		}
 	}
 	if err := flush(); err != nil {
-		return written, err
+		return g.c, err
 	}
-	if progress != nil {
-		fmt.Fprintf(progress, "\rsimulate: %d events\n", written)
+	report(true)
+	return g.c, nil
+}
+
+// simStableIDs replaces the commit's random UUIDv7 event ids by ones drawn
+// from the simulation's own generator (the millisecond of the event's time,
+// then random bits), so a seed always writes the same bytes.
+func simStableIDs(msg *nats.Msg, at time.Time, rng *rand.Rand) error {
+	var c kitv1.Commit
+	if err := proto.Unmarshal(msg.Data, &c); err != nil {
+		return err
 	}
-	return written, nil
+	ms := uint64(at.UnixMilli())
+	for _, e := range c.GetEvents() {
+		var u [16]byte
+		binary.BigEndian.PutUint64(u[0:8], ms<<16|uint64(rng.Uint32()&0x0fff)|0x7000)
+		binary.BigEndian.PutUint64(u[8:16], rng.Uint64()&^(uint64(0xc0)<<56)|uint64(0x80)<<56)
+		e.EventId = fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	}
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(&c)
+	if err != nil {
+		return err
+	}
+	msg.Data = data
+	msg.Header["ce-id"] = []string{c.GetEvents()[0].GetEventId()}
+	return nil
 }
 
 func runSimulate(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	data := fs.String("data", ".carecoop", "data directory of the JetStream store to write to (a 'carecoop dev' data directory); it must not be in use")
-	events := fs.Int("events", 100_000, "number of events to write")
+	events := fs.Int("events", 100_000, "number of events to write at most (0: no limit but --years)")
+	years := fs.Int("years", 10, "years of history to write at most, from January 2024")
 	scale := fs.String("scale", "region", "market size: region (one consortium, 521 providers) or national (5,209 providers, 153 councils)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed, events and scale write the same history")
 	if err := parseFlags(fs, args, out, `Writes a generated history of the services' own events into the event store
@@ -226,11 +208,17 @@ scale'); 'carecoop dev --no-seed --data DIR' then starts on it.
 		return err
 	}
 	t := time.Now()
-	n, err := simulate(ctx, js, *seed, *events, sc, out)
+	limit := *events
+	if limit <= 0 {
+		limit = math.MaxInt
+	}
+	c, err := simulateYears(ctx, js, *seed, limit, *years, sc, os.Stderr)
 	if err != nil {
 		return err
 	}
 	d := time.Since(t)
-	fmt.Fprintf(out, "simulate: wrote %d events (%s scale, seed %d) to %s in %v (%.0f events/s)\n", n, *scale, *seed, dir, d.Round(time.Millisecond), float64(n)/d.Seconds())
+	n := c.Events
+	fmt.Fprintf(out, "simulate: wrote %d events, %d months (%s scale, seed %d) to %s in %v (%.0f events/s)\n", n, c.Months, *scale, *seed, dir, d.Round(time.Millisecond), float64(n)/d.Seconds())
+	fmt.Fprint(out, c.summary())
 	return nil
 }
