@@ -160,6 +160,9 @@ func (g *simGen) market() error {
 		return err
 	}
 	g.byCat = map[string][]int{}
+	// The DPS's state takes every admission at once: folding a commit at a
+	// time copies its memberships each time.
+	var admissions []proto.Message
 	for p := range g.sc.providers {
 		pid := fmt.Sprintf("provider-%05d", p)
 		cat := simCats[[]int{0, 0, 0, 1, 2}[g.rng.IntN(5)]]
@@ -181,18 +184,19 @@ func (g *simGen) market() error {
 		}
 		app := []proto.Message{&purchasingv1.ApplicationReceived{DpsId: simDpsID, ProviderId: pid, CategoryIds: []string{cat.id}, ReceivedOn: "2024-01-01", DecisionDueOn: "2024-01-15"},
 			&purchasingv1.ProviderAdmitted{DpsId: simDpsID, ProviderId: pid, CategoryId: cat.id, Reason: "meets the DPS's criteria", ProviderName: name, Consortium: simConsortium}}
-		g.dps = pdomain.FoldDps(g.dps, app)
+		admissions = append(admissions, app...)
 		if err := g.commit(simStart, simPurchasing("dps", simDpsID), lead, app, nil); err != nil {
 			return err
 		}
 		g.c.Providers++
 		g.c.Settings += g.sc.settingsPer
 	}
+	g.dps = pdomain.FoldDps(g.dps, admissions)
 	return nil
 }
 
 // month schedules a month's activity and the next month. A region's month
-// is about 7,000 events: a return for every setting, vacancies, about 150
+// is about 5,500 events: a return for every setting, vacancies, about 150
 // referrals with their matches, offers, declines and awards, the outcomes
 // of running placements, and now and then a framework or a needs return.
 func (g *simGen) month(now time.Time) error {
@@ -215,9 +219,9 @@ func (g *simGen) month(now time.Time) error {
 	for range referrals {
 		g.at(g.working(first.AddDate(0, 0, g.rng.IntN(26)).Add(time.Duration(g.rng.IntN(480))*time.Minute)), g.referral)
 	}
-	// A framework about every five months a region (ten at once nationally,
+	// A framework about every three months a region (ten at once nationally,
 	// one per consortium), the first in the second month.
-	if g.c.Months == 2 || g.rng.IntN(5) == 0 {
+	if g.c.Months == 2 || g.rng.IntN(3) == 0 {
 		for range max(1, g.sc.councils/15) {
 			g.at(g.working(first.AddDate(0, 0, 2+g.rng.IntN(20))), g.framework)
 		}
@@ -362,7 +366,7 @@ func (g *simGen) referral(now time.Time) error {
 
 // contract is monitoring's reaction to an award (as its contracts consumer
 // writes it, so a replay's reaction finds it done), then the placement's
-// outcomes: at the start and every three months while it runs.
+// outcomes: at the start and every two months while it runs.
 func (g *simGen) contract(now time.Time, pa *purchasingv1.PlacementAwarded) error {
 	start, _ := time.Parse(time.DateOnly, pa.GetStartDate())
 	end := start.AddDate(0, 0, 7*int(pa.GetExpectedDurationWeeks()))
@@ -381,7 +385,7 @@ func (g *simGen) contract(now time.Time, pa *purchasingv1.PlacementAwarded) erro
 	}
 	a := mdomain.Actor{Subject: "commissioner-" + pa.GetCouncil(), Organisation: "council:" + pa.GetCouncil(), Role: pdomain.RoleCouncilCommissioner}
 	point := monitoringv1.OutcomePoint_OUTCOME_POINT_START
-	for on := start.AddDate(0, 0, 7); on.Before(end); on = on.AddDate(0, 3, 0) {
+	for on := start.AddDate(0, 0, 7); on.Before(end); on = on.AddDate(0, 2, 0) {
 		on, p := on, point
 		g.at(g.working(on.Add(9*time.Hour)), func(now time.Time) error {
 			score := func() uint32 { return uint32(1 + g.rng.IntN(5)) }
@@ -433,7 +437,7 @@ func (g *simGen) framework(now time.Time) error {
 	}
 	type bid struct{ provider, lot string }
 	var bids []bid
-	for range 12 + g.rng.IntN(16) {
+	for range 20 + g.rng.IntN(20) {
 		st := g.settings[g.byCat["residential"][g.rng.IntN(len(g.byCat["residential"]))]]
 		lot := []string{"lot-1", "lot-2"}[g.rng.IntN(2)]
 		bids = append(bids, bid{st.provider, lot})
