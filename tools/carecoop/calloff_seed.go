@@ -78,5 +78,27 @@ func seedCallOff(ctx context.Context, addrs seedAddrs, key ed25519.PrivateKey) e
 		Reason: "Direct award under the framework's lot 1 to the highest-ranked provider with a suitable vacancy"}); err != nil {
 		return fmt.Errorf("call-off award: %w", err)
 	}
-	return nil
+	return calloffAwaitRecord(ctx, lead, fw)
+}
+
+// calloffAwaitRecord waits for the framework's reaction to record the
+// call-off, so that the stack is not called ready (nor the README's
+// GetFramework read) before the framework shows it.
+func calloffAwaitRecord(ctx context.Context, lead frameworkv1.FrameworkServiceClient, fw string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := lead.GetFramework(ctx, &frameworkv1.GetFrameworkRequest{FrameworkId: fw})
+		if err != nil {
+			return err
+		}
+		if len(got.GetCallOffs()) > 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the framework did not record the seeded call-off within 30 s")
+		}
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
 }
