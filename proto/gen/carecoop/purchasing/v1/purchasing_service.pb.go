@@ -4205,7 +4205,8 @@ func (x *ListPlacementsResponse) GetPosition() uint64 {
 
 type GetDecisionLogRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// A DPS id (dps-…) or a referral id (ref-…).
+	// A DPS id (dps-…), a referral id (ref-…), a placement agreement id
+	// (agr-…) or a block contract id (blk-…).
 	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	MinPosition   uint64 `protobuf:"varint,2,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -4897,9 +4898,9 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\n" +
 	"placements\x18\x01 \x03(\v2!.carecoop.purchasing.v1.PlacementR\n" +
 	"placements\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"m\n" +
-	"\x15GetDecisionLogRequest\x121\n" +
-	"\x02id\x18\x01 \x01(\tB!\xbaH\x1er\x1c2\x1a^(dps|ref)-[a-z0-9]{1,40}$R\x02id\x12!\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +
+	"\x15GetDecisionLogRequest\x129\n" +
+	"\x02id\x18\x01 \x01(\tB)\xbaH&r$2\"^(dps|ref|agr|blk)-[a-z0-9]{1,40}$R\x02id\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"Y\n" +
 	"\x05Actor\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12\"\n" +

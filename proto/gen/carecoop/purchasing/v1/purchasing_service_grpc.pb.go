@@ -126,7 +126,8 @@ type PurchasingServiceClient interface {
 	ExplainMatch(ctx context.Context, in *ExplainMatchRequest, opts ...grpc.CallOption) (*ExplainMatchResponse, error)
 	// Awarded placements (the call-offs) the caller may see.
 	ListPlacements(ctx context.Context, in *ListPlacementsRequest, opts ...grpc.CallOption) (*ListPlacementsResponse, error)
-	// Every decision on a DPS or a referral, with who, when and why.
+	// Every decision on a DPS, a referral, a placement agreement or a block
+	// contract, with who, when and why.
 	GetDecisionLog(ctx context.Context, in *GetDecisionLogRequest, opts ...grpc.CallOption) (*GetDecisionLogResponse, error)
 }
 
@@ -549,7 +550,8 @@ type PurchasingServiceServer interface {
 	ExplainMatch(context.Context, *ExplainMatchRequest) (*ExplainMatchResponse, error)
 	// Awarded placements (the call-offs) the caller may see.
 	ListPlacements(context.Context, *ListPlacementsRequest) (*ListPlacementsResponse, error)
-	// Every decision on a DPS or a referral, with who, when and why.
+	// Every decision on a DPS, a referral, a placement agreement or a block
+	// contract, with who, when and why.
 	GetDecisionLog(context.Context, *GetDecisionLogRequest) (*GetDecisionLogResponse, error)
 	mustEmbedUnimplementedPurchasingServiceServer()
 }
