@@ -323,7 +323,6 @@ func (g *simGen) referral(now time.Time) error {
 			offered = append(offered, m)
 		case declines > 0:
 			declines--
-			m := m
 			g.at(now.Add(time.Duration(1+g.rng.IntN(40))*time.Hour), func(now time.Time) error {
 				a := pdomain.Actor{Subject: "responder-" + m.GetProviderId(), Organisation: "provider:" + m.GetProviderId(), Role: pdomain.RoleProviderResponder}
 				evs, err := pdomain.DecideReferral(s, pdomain.DeclineReferral{Actor: a, Now: now, Reason: purchasingv1.DeclineReason(1 + g.rng.IntN(7)), Note: "not able to meet this child's needs now"})
@@ -334,7 +333,6 @@ func (g *simGen) referral(now time.Time) error {
 		}
 	}
 	for _, m := range offered {
-		m := m
 		g.at(now.Add(time.Duration(1+g.rng.IntN(40))*time.Hour), func(now time.Time) error {
 			a := pdomain.Actor{Subject: "responder-" + m.GetProviderId(), Organisation: "provider:" + m.GetProviderId(), Role: pdomain.RoleProviderResponder}
 			evs, err := pdomain.DecideReferral(s, pdomain.MakeOffer{Actor: a, Now: now, SettingURN: m.GetSettingUrn(), WeeklyPricePence: need.GetWeeklyBudgetPence() - int64(1000*g.rng.IntN(150)),
@@ -386,7 +384,7 @@ func (g *simGen) contract(now time.Time, pa *purchasingv1.PlacementAwarded) erro
 	a := mdomain.Actor{Subject: "commissioner-" + pa.GetCouncil(), Organisation: "council:" + pa.GetCouncil(), Role: pdomain.RoleCouncilCommissioner}
 	point := monitoringv1.OutcomePoint_OUTCOME_POINT_START
 	for on := start.AddDate(0, 0, 7); on.Before(end); on = on.AddDate(0, 2, 0) {
-		on, p := on, point
+		p := point
 		g.at(g.working(on.Add(9*time.Hour)), func(now time.Time) error {
 			score := func() uint32 { return uint32(1 + g.rng.IntN(5)) }
 			evs, err := mdomain.DecideOutcome(s, mdomain.RecordOutcome{Actor: a, Now: now, Point: p, RecordedOn: on.Format(time.DateOnly),

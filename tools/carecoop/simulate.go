@@ -164,9 +164,14 @@ func runSimulate(args []string, out io.Writer) error {
 	years := fs.Int("years", 10, "years of history to write at most, from January 2024")
 	scale := fs.String("scale", "region", "market size: region (one consortium, 521 providers) or national (5,209 providers, 153 councils)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed, events and scale write the same history")
-	if err := parseFlags(fs, args, out, `Writes a generated history of the services' own events into the event store
-in --data, deterministic from --seed, for scale tests and benchmarks ('make
-scale'); 'carecoop dev --no-seed --data DIR' then starts on it.
+	if err := parseFlags(fs, args, out, `Writes a generated history into the event store in --data: each commit
+decided by a service's own decider (DPS referrals with their matches,
+offers, declines and awards; vacancies; monthly returns, contracts and
+outcomes; framework tenders; needs returns), deterministic from --seed, for
+scale tests, benchmarks ('make scale'), demos and capacity planning. It
+stops at --events or after --years, whichever comes first, shows its
+progress and rate on stderr, and prints what it wrote. 'carecoop dev
+--no-seed --data DIR' then starts on it.
 `); err != nil {
 		return err
 	}
