@@ -47,6 +47,7 @@ func NewAgreements(svc *Service) *Agreements {
 	}
 	a.runner = projection.NewRunner("purchasing-agreements", svc.store, []string{eventstore.AggregateFilter(Context, AgreementAggregate)}, a.model.apply, svc.log)
 	a.runner.Own = Context
+	svc.agrlogAgr = a
 	return a
 }
 
@@ -170,8 +171,9 @@ type agrModel struct {
 }
 
 type agrRM struct {
-	state   domain.AgreementState
-	version uint64
+	state     domain.AgreementState
+	version   uint64
+	decisions []*purchasingv1.Decision
 }
 
 func (m *agrModel) apply(commit []eventstore.RecordedEvent) error {
@@ -187,6 +189,7 @@ func (m *agrModel) apply(commit []eventstore.RecordedEvent) error {
 		}
 		r.state = domain.EvolveAgreement(r.state, e.Event)
 		r.version = e.Version
+		r.decisions = append(r.decisions, decision(e))
 	}
 	return nil
 }

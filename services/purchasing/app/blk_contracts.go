@@ -117,6 +117,8 @@ type blkRM struct {
 	places  map[string]uint32
 	stays   []*blkStayRM
 	offered []string // days referrals were offered a reserved place first
+	// decisions on the contract, for GetDecisionLog.
+	decisions []*purchasingv1.Decision
 }
 
 type blkStayRM struct {
@@ -162,6 +164,7 @@ func (m *blkModel) apply(commit []eventstore.RecordedEvent) error {
 		if e.StreamID.Aggregate == BlockAggregate && e.StreamID.Context == Context {
 			if c := m.contracts[e.StreamID.ID]; c != nil {
 				c.version = e.Version
+				c.decisions = append(c.decisions, decision(e))
 			}
 		}
 	}

@@ -33,12 +33,14 @@ type Service struct {
 	dps       *aggregate.Repository[domain.DpsState]
 	referrals *aggregate.Repository[domain.ReferralState]
 	// blk, when set (NewBlockContracts), puts reserved places first in matching.
-	blk    *BlockContracts
-	store  eventstore.Store
-	model  *ReadModel
-	runner *projection.Runner
-	now    func() time.Time
-	log    *zap.Logger
+	blk *BlockContracts
+	// agrlogAgr, when set (NewAgreements), adds agreements to decision logs.
+	agrlogAgr *Agreements
+	store     eventstore.Store
+	model     *ReadModel
+	runner    *projection.Runner
+	now       func() time.Time
+	log       *zap.Logger
 }
 
 // Option changes a Service.

@@ -18,7 +18,6 @@ var (
 	// referralReaders: referrals hold a child's needs; analysts read only
 	// aggregates (the demand service), so they are not here.
 	referralReaders = []string{auth.ConsortiumLead, auth.CouncilCommissioner, auth.CouncilViewer, auth.ProviderAdmin, auth.ProviderResponder, auth.PlatformAdmin, auth.Auditor}
-	governors       = []string{auth.ConsortiumLead, auth.CouncilCommissioner, auth.CouncilViewer, auth.PlatformAdmin, auth.Auditor}
 )
 
 // Policy is who may call each RPC. Whose data a caller may touch (its own
@@ -61,5 +60,7 @@ var Policy = auth.Policy{
 	method("GetReferral"):      {Roles: referralReaders},
 	method("ExplainMatch"):     {Roles: referralReaders},
 	method("ListPlacements"):   {Roles: referralReaders},
-	method("GetDecisionLog"):   {Roles: governors},
+	// Providers' people read the logs of their own agreements and block
+	// contracts; the log of a DPS or a referral is NOT_FOUND to them.
+	method("GetDecisionLog"): {Roles: referralReaders},
 }
