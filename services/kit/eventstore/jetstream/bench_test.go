@@ -68,6 +68,7 @@ func BenchmarkRawJetStreamPublishOCC(b *testing.B) {
 			var next atomic.Int64
 			b.SetParallelism(jsbench.Parallelism())
 			b.ResetTimer()
+			cpu := cpuClock(b)
 			b.RunParallel(func(pb *testing.PB) {
 				sid := eventstore.StreamID{Context: jsbench.Context, Aggregate: "raw", ID: fmt.Sprintf("p%d", next.Add(1))}
 				var template nats.Header
@@ -96,6 +97,7 @@ func BenchmarkRawJetStreamPublishOCC(b *testing.B) {
 				}
 			})
 			jsbench.ReportRate(b, 1, "msgs/s")
+			reportCPU(b, cpu, 1)
 		})
 	}
 }
