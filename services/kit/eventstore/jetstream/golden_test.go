@@ -87,7 +87,7 @@ func TestGoldenCommitsEncode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := newPendingCommit(sid, g.meta, g.events)
+			p, err := newPendingCommit(sid, 0, g.meta, g.events)
 			if err != nil {
 				t.Fatal(err)
 			}

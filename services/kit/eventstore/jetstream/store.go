@@ -201,7 +201,15 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 	if meta.OccurredAt.IsZero() {
 		meta.OccurredAt = s.cfg.now()
 	}
-	pc, err := newPendingCommit(sid, meta, events)
+	// Encode for the version expected (or last seen), so that the common
+	// append marshals its commit once.
+	var prev uint64
+	if !expected.IsAny() {
+		prev = expected.Version()
+	} else if c, ok := s.versions.get(sid.Subject()); ok {
+		prev = c.version
+	}
+	pc, err := newPendingCommit(sid, prev, meta, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -225,15 +233,15 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(cur.seq, 10)}
 
 		pctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
-		ack, err := s.js.PublishMsg(pctx, msg)
+		ack, err := s.appPublish(pctx, msg)
 		cancel()
 		switch {
-		case err == nil && ack.Duplicate:
+		case err == nil && ack.duplicate:
 			// The dedupe check ran first (clustered streams): the original stands.
-			return s.duplicate(ctx, subject, ack.Sequence)
+			return s.duplicate(ctx, subject, ack.seq)
 		case err == nil:
-			s.versions.put(subject, tip{version: cur.version + n, seq: ack.Sequence})
-			return eventstore.AppendResult{StreamVersion: cur.version + n, Position: ack.Sequence}, nil
+			s.versions.put(subject, tip{version: cur.version + n, seq: ack.seq})
+			return eventstore.AppendResult{StreamVersion: cur.version + n, Position: ack.seq}, nil
 		case isAPIError(err, codeSubjectInProcess):
 			// Not a conflict but no answer: the leader refuses to check an
 			// expectation while a message on the subject is in process, and
@@ -565,11 +573,10 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, filters []string, h
 }
 
 func decodeMsg(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
-	md, err := msg.Metadata()
+	seq, pending, err := appReplyMeta(msg.Reply())
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/jetstream: reading message metadata: %w", err)
 	}
-	seq := md.Sequence.Stream
 	if p := msg.Headers().Get(HeaderPosition); p != "" {
 		// Relayed from another store of record: its position is the one.
 		if seq, err = strconv.ParseUint(p, 10, 64); err != nil {
@@ -582,7 +589,7 @@ func decodeMsg(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 	}
 	events, err := decodeCommit(sid, seq, msg.Data(), nil)
 	for i := range events {
-		events[i].Pending = md.NumPending
+		events[i].Pending = pending
 	}
 	return events, err
 }
