@@ -26,6 +26,8 @@ import (
 // "done-<step>" marks a page answered.
 var refNew = flowQuestions{base: "/referrals/new", exit: "/referrals", form: "referral-new", steps: []flowStep{
 	{"placement", "done-placement", "What kind of placement is needed?"},
+	// Asked only of a member of a framework in force (cof.go).
+	{"method", "done-method", "How do you want to place this child?"},
 	{"child", "done-child", "About the child"},
 	{"when", "done-when", "When is the placement needed?"},
 	{"needs", "done-needs", "What must the placement be able to meet?"},
@@ -105,8 +107,23 @@ func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.
 	field := func(id, label, hint string) view.Field {
 		return view.Field{ID: id, Label: label, Hint: hint, Value: v.get(id), Values: v[id], Errors: errs}
 	}
+	back := refNew.back(q, slug)
+	if slug == "child" && !q.changing() && v.get("cof-offered") == "" {
+		back = refNew.base + "/placement" // the method was not asked
+	}
 	var body templ.Component
 	switch slug {
+	case "method":
+		opts, err := s.cofOptions(q)
+		if err != nil {
+			return err
+		}
+		f := field("cof-method", "How do you want to place this child?", "Your council is a member of a framework in force, so it can call off from the framework's lots.")
+		f.Heading, f.Options = true, opts
+		if f.Value == "" {
+			f.Value = cofViaDps
+		}
+		body = view.Radios(f)
 	case "placement":
 		opts, err := s.refPlacements(q)
 		if err != nil {
@@ -195,7 +212,7 @@ func (s *Server) renderRefQuestion(q *rq, slug string, v flowDraft, errs []view.
 	default:
 		return dpsNoPage
 	}
-	return q.render(view.RefQuestion(q.page, refNew.back(q, slug), refNew.action(q, slug), body))
+	return q.render(view.RefQuestion(q.page, back, refNew.action(q, slug), body))
 }
 
 // referralAnswer checks and keeps one page's answers, then goes on.
@@ -241,11 +258,31 @@ func (s *Server) referralAnswer(q *rq) error {
 			errs.add(id, required)
 		}
 	}
+	// skipMethod: the council is a member of no framework in force, so the
+	// child is placed through the DPS without asking.
+	skipMethod := false
 	switch slug {
+	case "method":
+		opts, err := s.cofOptions(q)
+		if err != nil {
+			return err
+		}
+		radio("cof-method", opts, "Select how you want to place this child")
+		given["cof-text"] = []string{view.RefOption(opts, given.get("cof-method"))}
+		given["cof-offered"] = []string{"yes"}
 	case "placement":
 		opts, err := s.refPlacements(q)
 		if err != nil {
 			return err
+		}
+		methods, err := s.cofOptions(q)
+		if err != nil {
+			return err
+		}
+		if len(methods) == 1 {
+			skipMethod = true
+			given["cof-method"], given["cof-text"], given["cof-offered"] = []string{cofViaDps}, nil, nil
+			given["done-method"] = []string{"yes"}
 		}
 		v := form("need-category_id")
 		text := view.RefOption(opts, v)
@@ -360,6 +397,9 @@ func (s *Server) referralAnswer(q *rq) error {
 	d["done-"+slug] = []string{"yes"}
 	if err := refNew.save(q, d); err != nil {
 		return err
+	}
+	if skipMethod {
+		return q.done(refNew.next(q, "method", d), 0, "")
 	}
 	return q.done(refNew.next(q, slug, d), 0, "")
 }
@@ -476,7 +516,8 @@ func (s *Server) referralCheck(q *rq) error {
 		return nil
 	}
 	q.page.Title = "Check your answers"
-	return q.render(view.RefCheck(q.page, append(refNeedRows(refNeed(d), d.get("placement-text"), true), dlCheckRow(d)), newRequestID()))
+	rows := cofCheckRows(append(refNeedRows(refNeed(d), d.get("placement-text"), true), dlCheckRow(d)), d)
+	return q.render(view.RefCheck(q.page, rows, newRequestID()))
 }
 
 // sendReferral sends the referral. A second submit of the same form (its
@@ -491,12 +532,13 @@ func (s *Server) sendReferral(q *rq) error {
 		return nil
 	}
 	need := refNeed(d)
-	rows := append(refNeedRows(need, d.get("placement-text"), true), dlCheckRow(d))
+	rows := cofCheckRows(append(refNeedRows(need, d.get("placement-text"), true), dlCheckRow(d)), d)
 	due := s.dlDueBy(d)
+	callOff := cofCallOff(d)
 	return q.commandThen(func(requestID string) (uint64, string, error) {
-		res, err := s.purchasing.CreateReferral(q.ctx, &purchasingv1.CreateReferralRequest{RequestId: requestID, DpsId: d.get("dps_id"), Need: need, OffersDueBy: due})
+		res, err := s.purchasing.CreateReferral(q.ctx, &purchasingv1.CreateReferralRequest{RequestId: requestID, DpsId: d.get("dps_id"), Need: need, OffersDueBy: due, CallOff: callOff})
 		if err != nil {
-			return 0, "", err
+			return 0, "", sayRule(err, inTable(cofRules))
 		}
 		d["sent"] = []string{requestID, res.GetId()}
 		return res.GetPosition(), "/referrals/" + res.GetId(), refNew.save(q, d)
@@ -505,6 +547,10 @@ func (s *Server) sendReferral(q *rq) error {
 		for i, e := range errs {
 			if e.Field == "dps_id" {
 				errs[i].Field = "need-category_id"
+			}
+			// A refused call-off links to how the child is placed.
+			if callOff != nil && (strings.HasPrefix(e.Field, "call_off") || (e.Field == "" && cofSaid(e.Message))) {
+				errs[i].Field = "cof-method"
 			}
 			for _, r := range rows {
 				if strings.HasPrefix(e.Field, r.ID+"-") {

@@ -58,17 +58,19 @@ func (s *Service) GetDecisionLog(ctx context.Context, p auth.Principal, id strin
 	}
 	// Whoever may see the referral may see its agreement (the placing
 	// council, its consortium, the platform): the agreement's decisions
-	// follow the award in the referral's log.
-	apos, err := s.agrlogAgr.read(ctx, minPosition, func(m *agrModel) error {
+	// follow the award in the referral's log. The agreements' model may be
+	// ahead of the referral's: only decisions up to pos are added, so the
+	// answer is the log as of pos.
+	_, err = s.agrlogAgr.read(ctx, pos, func(m *agrModel) error {
 		if r := m.byID[domain.AgreementIDFor(placement)]; r != nil && agrCanSee(p, r.state) {
 			for _, d := range r.decisions {
-				out.Decisions = append(out.Decisions, clone(d))
+				if d.GetPosition() <= pos {
+					out.Decisions = append(out.Decisions, clone(d))
+				}
 			}
 		}
 		return nil
 	})
-	// The answer reflects the store up to the position both models reached.
-	out.Position = min(pos, apos)
 	slices.SortStableFunc(out.Decisions, func(a, b *purchasingv1.Decision) int {
 		return cmp.Compare(a.GetPosition(), b.GetPosition())
 	})

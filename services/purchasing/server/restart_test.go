@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
 // A restarted service, on a new connection and a new store over the same
@@ -20,8 +21,11 @@ func TestRestartAnswersTheSame(t *testing.T) {
 	off := h.offer(provA, ref.GetId(), fallowfield, 465000, "2026-11-30")
 	h.offer(provB, ref.GetId(), heatonNorth, 438000, "2026-11-26")
 	h.Clock.Advance(time.Hour)
-	must(h.council("352").AwardPlacement(h.Ctx, &purchasingv1.AwardPlacementRequest{RequestId: "award-restart", ReferralId: ref.GetId(),
+	awarded := must(h.council("352").AwardPlacement(h.Ctx, &purchasingv1.AwardPlacementRequest{RequestId: "award-restart", ReferralId: ref.GetId(),
 		OfferId: off.GetOfferId(), Reason: "Nearest to school and family"})).OK(t)
+	// The award's agreement is drawn in the background: wait for it, so
+	// that nothing is written between the reads before and after.
+	h.agrWait(domain.AgreementIDFor(awarded.GetPlacementId()))
 	open := h.refer(dpsID, "referral-2026-0201", standardNeed())
 
 	type answers struct {
