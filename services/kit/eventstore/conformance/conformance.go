@@ -631,6 +631,9 @@ func testMetadata(t *testing.T, s eventstore.Store) {
 	before := time.Now()
 	mustAppend(t, s, sid, eventstore.Exact(2), eventstore.Metadata{}, ev("later"))
 	evs := mustRead(t, s, sid)
+	if len(evs) != 3 {
+		t.Fatalf("read %d events after the third append, want 3", len(evs))
+	}
 	if at := evs[2].OccurredAt; at.Before(before.Add(-time.Minute)) || at.After(time.Now().Add(time.Minute)) {
 		t.Fatalf("default OccurredAt = %s, want about %s", at, before)
 	}

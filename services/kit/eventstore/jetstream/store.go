@@ -423,6 +423,11 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/jetstream: read %s: %w", sid, err)
 	}
+	if known, ok := s.versions.get(subject); ok && known.version > lastVersion(out) {
+		if out, err = s.readOn(ctx, sid, out, known); err != nil {
+			return nil, err
+		}
+	}
 	for i := range out {
 		if out[i].Version != uint64(i)+1 {
 			return nil, fmt.Errorf("eventstore/jetstream: %s: event %d has version %d", sid, i, out[i].Version)
@@ -432,6 +437,46 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 		s.versions.put(subject, tip{version: out[n-1].Version, seq: out[n-1].Position})
 	}
 	return out, nil
+}
+
+// readOn reads the commits of sid after those in out until it reaches the
+// tip this process knows of. Direct gets may be answered by any replica,
+// and a replicated stream acknowledges an append once a majority stores it,
+// so a follower can still lack a commit this process appended or has read
+// (a command loading its aggregate just after its own append would miss
+// it). Read-your-writes: wait for the replica, within the request timeout.
+func (s *Store) readOn(ctx context.Context, sid eventstore.StreamID, out []eventstore.RecordedEvent, known tip) ([]eventstore.RecordedEvent, error) {
+	subject := sid.Subject()
+	deadline := time.Now().Add(s.cfg.requestTimeout)
+	for attempt := 0; lastVersion(out) < known.version; attempt++ {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("eventstore/jetstream: read %s: the replica answering has version %d, %d is stored: %w",
+				sid, lastVersion(out), known.version, context.DeadlineExceeded)
+		}
+		if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
+			return nil, err
+		}
+		from := uint64(1)
+		if n := len(out); n > 0 {
+			from = out[n-1].Position + 1
+		}
+		err := s.scanSubject(ctx, subject, jetstreamext.GetBatchSeq(from), func(raw *natsjs.RawStreamMsg) (bool, error) {
+			var err error
+			out, err = decodeCommit(sid, raw.Sequence, raw.Data, out)
+			return err == nil, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("eventstore/jetstream: read %s: %w", sid, err)
+		}
+	}
+	return out, nil
+}
+
+func lastVersion(evs []eventstore.RecordedEvent) uint64 {
+	if n := len(evs); n > 0 {
+		return evs[n-1].Version
+	}
+	return 0
 }
 
 // scanSubject calls f for each message on subject from start on, in order,
