@@ -48,8 +48,8 @@ type snapState struct {
 	mu       sync.Mutex
 	pending  *snapshot.Snapshot // taken, waiting for the uploader
 	wake     chan struct{}
-	saved    uint64 // position of the last snapshot saved
-	restored uint64 // position the model was restored at (0: replayed)
+	saved    uint64        // position of the last snapshot saved
+	restored uint64        // position the model was restored at (0: replayed)
 	saving   sync.Mutex    // held while a snapshot is being saved
 	done     chan struct{} // closed once the snapshot at shutdown is saved
 }
