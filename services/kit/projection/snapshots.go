@@ -297,3 +297,11 @@ func (r *Runner) Stopped(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
+
+// WaitStopped waits until every runner has saved its snapshot at shutdown
+// (see Stopped), or ctx ends.
+func WaitStopped(ctx context.Context, runners ...*Runner) {
+	for _, r := range runners {
+		r.Stopped(ctx)
+	}
+}
