@@ -347,7 +347,11 @@ func k8sFlagsIn(t *testing.T, files []string, fn string) map[string]bool {
 // NATS flags it registers from servicecmd.
 func k8sCommandFlags(t *testing.T, commands []string) map[string]map[string]bool {
 	t.Helper()
-	servicecmd := []string{"../services/kit/servicecmd/servicecmd.go"}
+	servicecmd, err := filepath.Glob("../services/kit/servicecmd/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicecmd = slices.DeleteFunc(servicecmd, func(f string) bool { return strings.HasSuffix(f, "_test.go") })
 	all := map[string]map[string]bool{}
 	for _, name := range commands {
 		files, err := filepath.Glob(filepath.Join("../services", name, "cmd", name, "*.go"))

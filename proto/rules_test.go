@@ -71,7 +71,7 @@ func walk(t *testing.T, md protoreflect.MessageDescriptor, path string, seen map
 		}
 		isDate := proto.GetExtension(s, kitv1.E_Date).(bool)
 		free := proto.GetExtension(s, kitv1.E_Text).(bool) || proto.GetExtension(s, kitv1.E_AboutChild).(bool)
-		coded := s.GetPattern() != "" || len(s.GetIn()) > 0 || s.Const != nil
+		coded := s.GetPattern() != "" || len(s.GetIn()) > 0 || (s != nil && s.Const != nil)
 		name := string(fd.Name())
 		looksLikeDate := slices.ContainsFunc([]string{"_date", "_on", "_from", "as_at", "start_by", "expires"}, func(suffix string) bool {
 			return strings.HasSuffix(name, suffix) || name == strings.TrimPrefix(suffix, "_")

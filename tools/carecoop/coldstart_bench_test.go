@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
@@ -65,7 +66,7 @@ func BenchmarkDevColdStart(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := func(concurrent bool) time.Duration {
-		stores := map[string]*jetstream.Store{}
+		stores := map[string]eventstore.Store{}
 		for _, svc := range natsperm.Services() {
 			c, err := ns.Connect()
 			if err != nil {

@@ -22,10 +22,12 @@ import (
 	demand "github.com/carecoop/carecoop/services/demand/server"
 	framework "github.com/carecoop/carecoop/services/framework/server"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
+	"github.com/carecoop/carecoop/services/kit/servicecmd"
 	monitoring "github.com/carecoop/carecoop/services/monitoring/server"
 	notify "github.com/carecoop/carecoop/services/notify/server"
 	portal "github.com/carecoop/carecoop/services/portal/server"
@@ -46,15 +48,21 @@ func runDev(args []string) error {
 	notifyAddr := fs.String("notify-addr", notify.DefaultAddr, "notifications service gRPC address")
 	portalAddr := fs.String("portal-addr", portal.DefaultAddr, "web portal HTTP address")
 	natsSync := fs.String("nats-sync", "always", `when JetStream syncs the store to disk: "always" (every commit before it is acknowledged: a power loss loses nothing acknowledged) or an interval such as "2m" (faster writes; a power loss can lose up to that much acknowledged work)`)
+	store := fs.String("store", esdbDefaultStore(), esdbStoreUsage)
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
+	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
 portal in one process on an embedded NATS with JetStream, its data in
 --data, and seeds the north-west demo data on the first start. Ctrl-C stops it; the next start
 resumes from the same data. One carecoop dev at a time may use a data
 directory.
 `); err != nil {
+		return err
+	}
+	esdbURL, onESDB, err := servicecmd.IsESDB(*store)
+	if err != nil {
 		return err
 	}
 	syncAlways, syncInterval, err := parseSync(*natsSync)
@@ -117,8 +125,19 @@ directory.
 		return fmt.Errorf("starting NATS: %w", err)
 	}
 	defer ns.Shutdown()
-	stores := map[string]*jetstream.Store{}
-	for _, svc := range natsperm.Services() {
+	stores := map[string]eventstore.Store{}
+	if onESDB {
+		var closeStores func()
+		if stores, closeStores, err = esdbStores(ctx, esdbURL, ns, creds, log); err != nil {
+			return fmt.Errorf("--store: %w", err)
+		}
+		defer closeStores()
+	}
+	onJetStream := natsperm.Services() // the services storing in the embedded JetStream
+	if onESDB {
+		onJetStream = nil
+	}
+	for _, svc := range onJetStream {
 		nc, err := ns.Connect(creds.ConnectOptions(svc)...)
 		if err != nil {
 			return err
@@ -140,6 +159,11 @@ directory.
 	if err != nil {
 		return err
 	}
+	ctx, obsLines, obsStop, err := obsFlags.start(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer obsStop()
 	svcs, err := startServices(ctx, serviceConfig{stores: stores, verifier: verifier, log: log, framework: *frameworkAddr, purchasing: *purchasingAddr,
 		demand: *demandAddr, monitoring: *monitoringAddr, notify: *notifyAddr, portalURL: "http://" + *portalAddr}, true)
 	if err != nil {
@@ -194,6 +218,9 @@ directory.
 	}
 	defer po.Stop()
 
+	for _, l := range obsLines {
+		fmt.Println(l)
+	}
 	fmt.Printf(`carecoop dev: data in %s
   portal      %s  (sign in as any demo person)
   NATS        %s  (JetStream stream %s, subjects carecoop.evt.>; loopback only,
@@ -209,7 +236,7 @@ Call the API:
   grpcurl -plaintext -H "authorization: Bearer $TOKEN" %s carecoop.framework.v1.FrameworkService/ListFrameworks
 Ctrl-C stops; the next start resumes from the same data.
 %s
-`, dir, po.URL, ns.ClientURL(), stores["framework"].StreamName(), filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, no.Addr, *data, fw.Addr, readyLine)
+`, dir, po.URL, ns.ClientURL(), jetstream.DefaultStreamName, filepath.Join(dir, natsserver.CredentialsDir), fw.Addr, pu.Addr, de.Addr, mo.Addr, no.Addr, *data, fw.Addr, readyLine)
 
 	select {
 	case <-ctx.Done():
@@ -251,7 +278,7 @@ Ctrl-C stops; the next start resumes from the same data.
 // serviceConfig is what startServices needs: a store (own NATS user) and an
 // address per service.
 type serviceConfig struct {
-	stores                                            map[string]*jetstream.Store
+	stores                                            map[string]eventstore.Store
 	verifier                                          auth.Verifier
 	log                                               *zap.Logger
 	framework, purchasing, demand, monitoring, notify string
@@ -385,7 +412,7 @@ func portFree(addr string) error {
 }
 
 // seedDemo seeds what is not seeded yet and returns lines to print.
-func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKey, addrs seedAddrs) ([]string, error) {
+func seedDemo(ctx context.Context, store eventstore.Store, key ed25519.PrivateKey, addrs seedAddrs) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	seeded, err := seedIfEmpty(ctx, addrs.framework, key)
@@ -417,6 +444,9 @@ func seedDemo(ctx context.Context, store *jetstream.Store, key ed25519.PrivateKe
 		return nil, err
 	}
 	if more, err = seedDemandIfEmpty(ctx, addrs.demand, key, pos); err != nil {
+		return nil, err
+	}
+	if err := seedBlockIfEmpty(ctx, addrs.purchasing, key, pos); err != nil {
 		return nil, err
 	}
 	seeded = seeded || more

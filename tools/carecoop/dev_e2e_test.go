@@ -33,6 +33,12 @@ func TestDevStackEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the carecoop binary")
 	}
+	devStackEndToEnd(t)
+}
+
+// devStackEndToEnd is the end-to-end run: the store is whatever
+// CARECOOP_STORE names (TestDevStackEndToEndOnESDB sets it).
+func devStackEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "carecoop")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

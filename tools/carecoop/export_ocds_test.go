@@ -15,7 +15,7 @@ import (
 // runs `carecoop export-ocds` against it with a prefix for the north-west
 // consortium: the package on stdout and every release in it validate
 // against OCDS 1.1.5 with the Lots and Techniques extensions; the seeded
-// framework, DPS and placements are there under the prefix (another
+// framework, DPS, placements and call-off are there under the prefix (another
 // consortium's under the development one); and neither
 // a bid the panel did not admit nor the words of a referral, an offer or
 // a decision are.
@@ -66,6 +66,9 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 					ID string `json:"id"`
 				} `json:"procuringEntity"`
 			} `json:"tender"`
+			RelatedProcesses []struct {
+				Identifier string `json:"identifier"`
+			} `json:"relatedProcesses"`
 		}
 		if err := json.Unmarshal(raw, &r); err != nil {
 			t.Fatal(err)
@@ -85,6 +88,9 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 		}
 		kind := strings.SplitN(strings.TrimPrefix(r.OCID, prefix), "-", 2)[0]
 		stories[kind] = append(stories[kind], strings.Join(r.Tag, "+"))
+		if kind == "pl" && len(r.RelatedProcesses) == 1 && strings.HasPrefix(r.RelatedProcesses[0].Identifier, "ocds-abc123-fw-") {
+			stories["call-off"] = append(stories["call-off"], strings.Join(r.Tag, "+"))
+		}
 		if kind == "fw" {
 			fwReleases.Write(raw)
 		}
@@ -99,6 +105,10 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 	}
 	if got := stories["pl"]; len(got) == 0 || got[0] != "award+contract" {
 		t.Errorf("placement releases: %v", got)
+	}
+	// The seeded direct award under the framework's lot 1.
+	if got := stories["call-off"]; len(got) != 1 {
+		t.Errorf("call-offs related to the framework: %v", got)
 	}
 	// Bids under a lot's quality threshold were not admitted: their prices
 	// are nowhere in the frameworks' releases.
@@ -117,6 +127,31 @@ func TestExportOcdsFromTheDevStack(t *testing.T) {
 		"Evaluation panel recommendation", "social worker", "young people", "Permanent teams"} {
 		if strings.Contains(string(out), words) {
 			t.Errorf("the export publishes %q", words)
+		}
+	}
+}
+
+// export-ocds says what it does on -h, and refuses a prefix that is none
+// and a data directory where no stack ever ran, on stderr.
+func TestExportOcdsHelpAndRefusals(t *testing.T) {
+	bin := buildCarecoop(t)
+	stdout, stderr, code := runCarecoop(t, bin, "export-ocds", "-h")
+	for _, want := range []string{"usage: carecoop export-ocds [flags]", "OCDS 1.1 release package", "-ocds-prefix", "ocds-devonly", "-since"} {
+		if code != 0 || stderr != "" || !strings.Contains(stdout, want) {
+			t.Errorf("export-ocds -h: exit %d, stderr %q; stdout lacks %q:\n%s", code, stderr, want, stdout)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ocds-prefix", "north-west=abc"}, "want consortium=ocds-xxxxxx"},
+		{[]string{"--data", t.TempDir()}, "no carecoop stack"},
+		{[]string{"--limit", "-1"}, "--limit"},
+	} {
+		stdout, stderr, code := runCarecoop(t, bin, append([]string{"export-ocds"}, c.args...)...)
+		if code == 0 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("export-ocds %s: exit %d, stdout %q, stderr %q; want %q", strings.Join(c.args, " "), code, stdout, stderr, c.want)
 		}
 	}
 }

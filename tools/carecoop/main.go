@@ -30,6 +30,8 @@ commands:
   simulate  write a generated history into a dev data directory (scale tests)
   export-ocds  print a running stack's open contracting data as an OCDS 1.1
           release package
+  esdb-relay  copy commits from EventStoreDB/KurrentDB to the NATS event stream
+          (services run with -store esdb://…)
 
 Run 'carecoop <command> -h' for the flags of a command.
 `
@@ -58,6 +60,8 @@ func main() {
 		err = runSimulate(os.Args[2:], os.Stdout)
 	case "export-ocds":
 		err = runExportOcds(os.Args[2:], os.Stdout)
+	case "esdb-relay":
+		err = runESDBRelay(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -85,7 +85,7 @@ func TestSimulateIsDeterministic(t *testing.T) {
 // payloads are ones they accept.
 func TestServicesStartOnASimulatedHistory(t *testing.T) {
 	ns, _ := simulated(t, 1, 5000)
-	stores := map[string]*jetstream.Store{}
+	stores := map[string]eventstore.Store{}
 	for _, svc := range natsperm.Services() {
 		nc, err := ns.Connect()
 		if err != nil {

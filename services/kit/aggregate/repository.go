@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/metrics"
 	"github.com/carecoop/carecoop/services/kit/retry"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // DefaultMaxAttempts bounds the load → decide → append loop under contention.
@@ -191,7 +195,13 @@ func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, err
 		if len(events) == 0 {
 			return Result{StreamVersion: l.Version, Position: l.Position}, nil
 		}
-		ar, err := r.store.Append(ctx, cmd.Stream, eventstore.Exact(l.Version), cmd.Meta, events...)
+		kind := cmd.Stream.Context + "." + cmd.Stream.Aggregate
+		actx, span := tracing.Start(ctx, "append "+kind, trace.SpanKindProducer, attribute.String("carecoop.stream", cmd.Stream.String()))
+		began := time.Now()
+		ar, err := r.store.Append(actx, cmd.Stream, eventstore.Exact(l.Version), cmd.Meta, events...)
+		conflict := errors.Is(err, eventstore.ErrConcurrency)
+		metrics.FromContext(ctx).ObserveAppend(kind, time.Since(began), err, conflict)
+		tracing.End(span, err)
 		if err == nil {
 			if ar.Duplicate {
 				// A concurrent attempt with the same request id won: answer with it.
@@ -199,7 +209,7 @@ func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, err
 			}
 			return Result{StreamVersion: ar.StreamVersion, Position: ar.Position, Events: events}, nil
 		}
-		if !errors.Is(err, eventstore.ErrConcurrency) {
+		if !conflict {
 			return Result{}, err
 		}
 		lastErr = err

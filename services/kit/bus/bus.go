@@ -52,11 +52,15 @@ import (
 	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/metrics"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // Defaults of Config.
@@ -260,6 +264,7 @@ func (c *consumer) handle(ctx context.Context, msg natsjs.Msg) {
 		c.log.Error("bus: message without JetStream metadata", zap.String("subject", msg.Subject()), zap.Error(err))
 		return
 	}
+	metrics.FromContext(ctx).Delivered(c.cfg.Durable, md.NumDelivered)
 	if c.types != nil && !c.wantsAny(msg.Headers().Values(jetstream.HeaderEventTypes)) {
 		c.ack(ctx, msg, md)
 		return
@@ -270,11 +275,17 @@ func (c *consumer) handle(ctx context.Context, msg natsjs.Msg) {
 		return
 	}
 
+	// The trace of the append that made the commit goes on here.
+	ctx, span := tracing.Start(tracing.Extract(ctx, msg.Headers()), "consume "+c.cfg.Durable, trace.SpanKindConsumer,
+		attribute.String("carecoop.subject", msg.Subject()), attribute.Int64("carecoop.position", int64(md.Sequence.Stream)),
+		attribute.Int64("carecoop.delivered", int64(md.NumDelivered)))
 	e, err := c.run(ctx, msg, events)
+	tracing.End(span, err)
 	if err != nil {
 		c.fail(ctx, msg, md, e, err)
 		return
 	}
+	metrics.FromContext(ctx).Settled(c.cfg.Durable, metrics.BusAck)
 	c.ack(ctx, msg, md)
 }
 
@@ -352,6 +363,7 @@ func (c *consumer) fail(ctx context.Context, msg natsjs.Msg, md *natsjs.MsgMetad
 	}
 	delay := c.backoff(md)
 	c.log.Warn("bus: handler failed, will retry", append(fields, zap.Duration("retry_in", delay))...)
+	metrics.FromContext(ctx).Settled(c.cfg.Durable, metrics.BusRetry)
 	c.nak(msg, md, delay)
 }
 
@@ -389,6 +401,7 @@ func (c *consumer) giveUp(ctx context.Context, msg natsjs.Msg, md *natsjs.MsgMet
 		return
 	}
 	c.log.Error(logMsg, append(fields, zap.String("dead_letter", l.Key()))...)
+	metrics.FromContext(ctx).Settled(c.cfg.Durable, metrics.BusDead)
 	c.term(msg, reason)
 }
 

@@ -321,17 +321,20 @@ func TestSlowHandlerIsNotRedeliveredWhileItRuns(t *testing.T) {
 	appendEvents(t, s, o, eventstore.Metadata{}, str("slow"))
 	appendEvents(t, s, o, eventstore.Metadata{}, str("after"))
 	cfg := fastConfig("slow")
-	cfg.AckWait = 100 * time.Millisecond
+	// The handler outlives two AckWaits. Progress acks go every AckWait/3,
+	// so a second of scheduling delay is tolerated before the server would
+	// redeliver: a 100 ms AckWait was redelivered on a loaded CI machine.
+	cfg.AckWait = 1500 * time.Millisecond
 	rec := &recorder{}
 	start(t, js, cfg, func(_ context.Context, e eventstore.RecordedEvent) error {
 		rec.add(e)
 		if label(e) == "slow" {
-			time.Sleep(3 * cfg.AckWait)
+			time.Sleep(2 * cfg.AckWait)
 		}
 		return nil
 	})
 	waitUntil(t, "both events are handled", func() bool { return rec.len() >= 2 })
-	time.Sleep(2 * cfg.AckWait)
+	time.Sleep(cfg.AckWait)
 	if got, want := rec.labels(), []string{"slow", "after"}; !slices.Equal(got, want) {
 		t.Fatalf("handled %v, want %v", got, want)
 	}

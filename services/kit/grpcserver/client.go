@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 type bearerCreds struct{ md map[string]string }
@@ -51,6 +53,7 @@ func NewClient(target, token string, opts ...grpc.DialOption) (*grpc.ClientConn,
 	if token != "" {
 		base = append(base, grpc.WithPerRPCCredentials(BearerCreds(token)))
 	}
+	base = append(base, tracing.DialOptions()...) // the call's trace goes on in the service
 	return grpc.NewClient(target, append(base, opts...)...)
 }
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/metrics"
 )
 
 // HostConfig is what Host needs to run one service.
@@ -38,6 +39,9 @@ type HostConfig struct {
 	// Transport and Reflection: see Config.
 	Transport  Transport
 	Reflection bool
+	// Metrics, if not nil, record the service's calls, appends, read
+	// models and reactions (see package metrics).
+	Metrics *metrics.Metrics
 }
 
 // Running is a service started by Host.
@@ -63,14 +67,18 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 	if err := cfg.Transport.CheckAddr(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// The read models and reactions find the metrics in their context.
+	runCtx, cancel := context.WithCancel(metrics.WithContext(context.WithoutCancel(ctx), cfg.Metrics))
 	gs, err := New(Config{Name: cfg.Name, Logger: log, Verifier: cfg.Verifier, Policy: cfg.Policy,
-		Transport: cfg.Transport, Reflection: cfg.Reflection})
+		Transport: cfg.Transport, Reflection: cfg.Reflection, Metrics: cfg.Metrics})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	cfg.Register(gs.Registrar())
+	if err := obsRegister(cfg, gs); err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
 	lis, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		cancel()

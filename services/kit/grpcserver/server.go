@@ -27,6 +27,12 @@
 //     violation per invalid field);
 //  9. the handler, whose error is mapped to a status by StatusOf.
 //
+// With Config.Metrics, go-grpc-middleware's Prometheus interceptor comes
+// before all of these, so it counts refusals too (package metrics), though
+// not a unary request refused as undecodable before any interceptor; with
+// tracing on, an OpenTelemetry stats handler wraps the
+// whole call (package tracing).
+//
 // Authorization runs before validation on purpose: a caller who may not call
 // an RPC learns nothing about what a valid request to it looks like.
 // Decoding is the exception for unary calls, because grpc-go decodes their
@@ -64,6 +70,8 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/metrics"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // DefaultShutdownTimeout bounds GracefulStop when Config.ShutdownTimeout is 0.
@@ -92,6 +100,8 @@ type Config struct {
 	// (interceptors, credentials, limits and keepalive), so they may
 	// override them.
 	ServerOptions []grpc.ServerOption
+	// Metrics, if not nil, count and time every call (see package metrics).
+	Metrics *metrics.Metrics
 }
 
 // Server wraps a *grpc.Server built with the kit's interceptor chain.
@@ -140,6 +150,11 @@ func New(cfg Config) (*Server, error) {
 	started.Store(true)
 	c := chain{log: log, codec: codec, verifier: cfg.Verifier, policy: cfg.Policy, validator: validator, started: started}
 	unary, stream := c.interceptors()
+	if cfg.Metrics != nil {
+		// First, so refusals are counted too.
+		unary = append([]grpc.UnaryServerInterceptor{cfg.Metrics.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{cfg.Metrics.StreamServerInterceptor()}, stream...)
+	}
 	opts := append([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(codec), // every content-subtype, so no request escapes its checks
 		grpc.ChainUnaryInterceptor(unary...),
@@ -148,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 	if creds != nil {
 		opts = append(opts, grpc.Creds(creds))
 	}
+	opts = append(opts, tracing.ServerOptions()...)
 	opts = append(opts, cfg.ServerOptions...)
 
 	s := &Server{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/metrics"
 )
 
 // ServiceConfig is what every service needs from its host process (the
@@ -27,6 +28,9 @@ type ServiceConfig struct {
 	Transport Transport
 	// Reflection serves gRPC reflection (off if false).
 	Reflection bool
+	// Metrics of the service (none if nil): the host serves them on its
+	// metrics port.
+	Metrics *metrics.Metrics
 }
 
 // Service is what StartService needs of one service's application: its read
@@ -56,10 +60,13 @@ func StartService(ctx context.Context, cfg ServiceConfig, svc Service) (*Running
 	if cfg.Store == nil || cfg.Verifier == nil {
 		return nil, errors.New(svc.Name + ": a store and a token verifier are required")
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.ForService(ctx, svc.Name) // a host of several services
+	}
 	addr := cfg.Addr
 	if addr == "" {
 		addr = svc.DefaultAddr
 	}
 	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Ready: svc.Ready, Register: svc.Register, Stopped: svc.Stopped,
-		Transport: cfg.Transport, Reflection: cfg.Reflection})
+		Transport: cfg.Transport, Reflection: cfg.Reflection, Metrics: cfg.Metrics})
 }

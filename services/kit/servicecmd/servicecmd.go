@@ -18,8 +18,8 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
-	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/metrics"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
@@ -32,12 +32,14 @@ type Env struct {
 	Logger     *zap.Logger
 	Transport  grpcserver.Transport
 	Reflection bool
+	// Metrics of the service, served on -metrics-addr (nil: none).
+	Metrics *metrics.Metrics
 }
 
 // ServiceConfig is the service's configuration from env.
 func (env Env) ServiceConfig() grpcserver.ServiceConfig {
 	return grpcserver.ServiceConfig{Addr: env.Addr, Store: env.Store, Verifier: env.Verifier, Logger: env.Logger,
-		Transport: env.Transport, Reflection: env.Reflection}
+		Transport: env.Transport, Reflection: env.Reflection, Metrics: env.Metrics}
 }
 
 // Service is a started service.
@@ -67,7 +69,10 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 	flag.StringVar(&transport.KeyFile, "tls-key", "", "private key (PEM) of -tls-cert")
 	flag.StringVar(&transport.ClientCAFile, "tls-client-ca", "", "CA certificates (PEM); clients must present a certificate one of them signed (mutual TLS)")
 	flag.BoolVar(&transport.Insecure, "insecure", false, "serve plaintext gRPC on an address that is not loopback (only behind a proxy or mesh that terminates TLS)")
+	storeFlag := RegisterStore(flag.CommandLine)
 	reflection := flag.Bool("reflection", false, "serve gRPC reflection, which describes every RPC to anyone who can connect")
+	var obs ObsFlags
+	obs.Register(flag.CommandLine)
 	flag.Parse()
 	// Before anything connects: a wrong -listen or TLS setting fails at once.
 	if err := transport.CheckAddr(*listen); err != nil {
@@ -104,12 +109,18 @@ func run(name, defaultAddr string, start func(ctx context.Context, env Env) (Ser
 		return err
 	}
 	// Waits for the cluster (logged), until SIGTERM: services start with it.
-	store, err := jetstream.New(ctx, js, jetstream.WithReplicas(*replicas), jetstream.WithLogger(log))
+	store, closeStore, err := esdbOpenStore(ctx, *storeFlag, js, *replicas, log)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
+	m, stopObs, err := obs.Start(ctx, name, log)
+	if err != nil {
+		return err
+	}
+	defer stopObs()
 	svc, err := start(ctx, Env{Addr: *listen, Store: store, JetStream: js, Verifier: verifier, Logger: log,
-		Transport: transport, Reflection: *reflection})
+		Transport: transport, Reflection: *reflection, Metrics: m})
 	if err != nil {
 		return err
 	}

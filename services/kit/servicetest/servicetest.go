@@ -32,6 +32,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore/esdb"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/natsserver"
@@ -68,15 +69,17 @@ type Env struct {
 	Ctx context.Context
 	// NATS is the embedded server; NewStore connects to it again.
 	NATS *natsserver.Server
-	// Store is the event store opened by New.
-	Store *jetstream.Store
+	// Store is the event store opened by New: JetStream, or EventStoreDB
+	// when StoreEnv says so.
+	Store Store
 	// Verifier checks the tokens Token issues: hand it to the service.
 	Verifier auth.Verifier
 	// Clock is the services' clock; the stores stamp events with it too.
 	Clock *Clock
 
-	t   testing.TB
-	key ed25519.PrivateKey
+	t       testing.TB
+	key     ed25519.PrivateKey
+	esdbURL string // the ESDB test server's, when StoreEnv is "esdb"
 }
 
 // New starts NATS with JetStream on a temp dir, opens the event store and
@@ -98,6 +101,7 @@ func New(t testing.TB, start time.Time) *Env {
 		t.Fatal(err)
 	}
 	e := &Env{Ctx: ctx, NATS: ns, Verifier: verifier, Clock: NewClock(start), t: t, key: key}
+	e.esdbStart()
 	e.Store = e.NewStore()
 	return e
 }
@@ -105,8 +109,11 @@ func New(t testing.TB, start time.Time) *Env {
 // NewStore opens another event store over a fresh connection to the same
 // NATS server: a restarted service sees nothing of the old one but the
 // stream. The connection closes when the test ends.
-func (e *Env) NewStore() *jetstream.Store {
+func (e *Env) NewStore() Store {
 	e.t.Helper()
+	if e.esdbURL != "" {
+		return esdb.WithBus(e.esdbClient(), e.esdbJetStream(), "")
+	}
 	nc, err := e.NATS.Connect()
 	if err != nil {
 		e.t.Fatal(err)

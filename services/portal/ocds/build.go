@@ -41,10 +41,10 @@ func Build(in *Input, opt Options) []Release {
 		opt.CouncilName = func(code string) string { return "Council " + code }
 	}
 	var out []Release
-	calls := map[callKey]callOff{}
+	calls := map[string]callOff{}
 	for _, f := range in.Frameworks {
 		out = append(out, opt.framework(f)...)
-		opt.indexCallOffs(f.Framework, calls)
+		opt.indexCallOffs(f, calls)
 	}
 	dps := map[string]*purchasingv1.DpsView{}
 	for _, d := range in.Dps {
@@ -291,26 +291,36 @@ func maxExtent(fw *frameworkv1.Framework) string {
 	return end
 }
 
-// callKey finds a placement's call-off: the council, the provider and the
-// instant of the award are the same on both sides.
-type callKey struct {
-	council, provider string
-	at                int64
-}
-
+// callOff is what a placement's release says of the framework lot it was
+// called off from.
 type callOff struct {
 	ocid, title, lotID, lotName string
 	method                      frameworkv1.CallOffMethod
 }
 
-func (o Options) indexCallOffs(fw *frameworkv1.Framework, calls map[callKey]callOff) {
+// indexCallOffs files a framework's call-offs under the id of the award
+// each was recorded for: the framework records a call-off in reaction to
+// purchasing's award (the decision's causation), and Framework.call_offs
+// lists them in the order of those decisions. Neither read API carries
+// the other's id, and a council may award two placements to one provider
+// in the same instant, so nothing else tells them apart.
+func (o Options) indexCallOffs(f FrameworkInput, calls map[string]callOff) {
+	fw := f.Framework
 	lots := map[string]string{}
 	for _, l := range fw.GetLots() {
 		lots[l.GetTerms().GetLotId()] = l.GetTerms().GetName()
 	}
-	for _, c := range fw.GetCallOffs() {
-		calls[callKey{c.GetCouncil(), c.GetProviderId(), c.GetAwardedAt().AsTime().UnixNano()}] = callOff{
-			ocid: o.Prefixes.For(fw.GetConsortium()) + "-" + fw.GetFrameworkId(), title: fw.GetTitle(),
+	i := 0
+	for _, d := range f.Decisions {
+		if d.GetDecision() != "CallOffRecorded" || i >= len(fw.GetCallOffs()) {
+			continue
+		}
+		c := fw.GetCallOffs()[i]
+		i++
+		if d.GetCausationId() == "" {
+			continue
+		}
+		calls[d.GetCausationId()] = callOff{ocid: o.Prefixes.For(fw.GetConsortium()) + "-" + fw.GetFrameworkId(), title: fw.GetTitle(),
 			lotID: c.GetLotId(), lotName: lots[c.GetLotId()], method: c.GetMethod()}
 	}
 }
@@ -420,7 +430,7 @@ func (o Options) dpsRelease(d *purchasingv1.DpsView, closed bool, order []string
 
 // --- placements ---
 
-func (o Options) placement(in PlacementInput, d *purchasingv1.DpsView, calls map[callKey]callOff) (Release, bool) {
+func (o Options) placement(in PlacementInput, d *purchasingv1.DpsView, calls map[string]callOff) (Release, bool) {
 	p := in.Placement
 	if d == nil {
 		return Release{}, false // its DPS is not published
@@ -450,7 +460,7 @@ func (o Options) placement(in PlacementInput, d *purchasingv1.DpsView, calls map
 	t := &Tender{ID: p.GetPlacementId(), Status: "complete", ProcuringEntity: &OrgRef{ID: lead.ID, Name: lead.Name}, MainProcurementCategory: "services"}
 	awarded := dateTime(p.GetAwardedAt().AsTime())
 	a := Award{ID: p.GetPlacementId(), Status: "active", Date: awarded, Suppliers: []OrgRef{{ID: sup.ID, Name: sup.Name}}}
-	if c, ok := calls[callKey{p.GetCouncil(), p.GetProviderId(), p.GetAwardedAt().AsTime().UnixNano()}]; ok {
+	if c, ok := calls[award.GetEventId()]; ok && award.GetEventId() != "" {
 		competitive := c.method == frameworkv1.CallOffMethod_CALL_OFF_METHOD_FURTHER_COMPETITION
 		t.Competitive = &competitive
 		t.ProcurementMethod, t.ProcurementMethodDetails = "direct", "Call-off by direct award under a framework lot"

@@ -57,6 +57,7 @@ func ocdsInput() *Input {
 				dec(1, 0, "FrameworkDrafted", "", ""), dec(3, 1, "FrameworkOpenedForBids", "", ""), dec(4, 1, "BidSubmitted", "lot-1", "loser"),
 				dec(6, 3, "BidScored", "lot-1", "loser"), dec(8, 4, "FrameworkAwarded", "", ""), dec(12, 300, "FrameworkActivated", "", ""),
 				dec(20, 400, "PriceUpliftApproved", "lot-1", "pennine"), dec(30, 500, "FrameworkExtended", "", ""),
+				{Position: 37, OccurredAt: at(40), Decision: "CallOffRecorded", LotId: "lot-1", ProviderId: "pennine", CausationId: "evt-award-1"},
 			},
 			Uplifts: []*frameworkv1.PriceUplift{{UpliftId: "up-1", LotId: "lot-1", ProviderId: "pennine", CurrentWeeklyPence: 420000, RequestedWeeklyPence: 450000,
 				EffectiveFrom: "2027-06-01", Justification: "SECRET-JUSTIFICATION", Status: frameworkv1.UpliftStatus_UPLIFT_STATUS_APPROVED, DecidedAt: at(400)}},
@@ -67,10 +68,10 @@ func ocdsInput() *Input {
 			{Placement: &purchasingv1.Placement{PlacementId: "pl-1", ReferralId: "ref-1", Council: "352", DpsId: "dps-xyz", CategoryId: "residential",
 				ProviderId: "pennine", ProviderName: "Pennine Pathways", SettingUrn: "SC999999", WeeklyPricePence: 520000, StartDate: "2026-12-24",
 				DistanceMiles: 7.5, AwardedAt: awardedAt, SecondsToPlacement: 3600},
-				Decisions: []*purchasingv1.Decision{pdec(35, 39, "ReferralCreated", ""), pdec(36, 40, "PlacementAwarded", "pennine")}},
+				Decisions: []*purchasingv1.Decision{pdec(35, 39, "ReferralCreated", ""), {Position: 36, OccurredAt: at(40), Decision: "PlacementAwarded", EventId: "evt-award-1"}}},
 			{Placement: &purchasingv1.Placement{PlacementId: "pl-2", ReferralId: "ref-2", Council: "353", DpsId: "dps-xyz", CategoryId: "residential",
-				ProviderId: "pennine", ProviderName: "Pennine Pathways", SettingUrn: "SC999999", WeeklyPricePence: 510000, AwardedAt: at(41)},
-				Decisions: []*purchasingv1.Decision{pdec(40, 41, "PlacementAwarded", "pennine")}},
+				ProviderId: "pennine", ProviderName: "Pennine Pathways", SettingUrn: "SC999999", WeeklyPricePence: 510000, AwardedAt: awardedAt},
+				Decisions: []*purchasingv1.Decision{{Position: 40, OccurredAt: awardedAt, Decision: "PlacementAwarded", EventId: "evt-award-2"}}},
 		},
 	}
 }
@@ -214,5 +215,55 @@ func TestOcdsValidatorKnowsTheExtensions(t *testing.T) {
 	}
 	if err := v.Release([]byte(bad)); err == nil {
 		t.Error("a lot whose id is a number validates")
+	}
+}
+
+// A framework's end is published as its processes end: terminated while
+// bidding, a cancelled tender; expired after activation, terminated
+// contracts. Each release validates.
+func TestOcdsFrameworkEnds(t *testing.T) {
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		decisions          []string
+		tag, tender, award string
+		contract           string
+	}{
+		{[]string{"FrameworkOpenedForBids", "FrameworkTerminated"}, "tenderCancellation", "cancelled", "", ""},
+		{[]string{"FrameworkOpenedForBids", "FrameworkAwarded", "FrameworkTerminated"}, "awardCancellation", "complete", "cancelled", ""},
+		{[]string{"FrameworkOpenedForBids", "FrameworkAwarded", "FrameworkActivated", "FrameworkExpired"}, "contractTermination", "complete", "active", "terminated"},
+		{[]string{"FrameworkDrafted", "FrameworkTerminated"}, "", "", "", ""}, // a draft is never published
+	} {
+		in := ocdsInput()
+		f := &in.Frameworks[0]
+		f.Uplifts, f.Framework.ExtensionsUsed, f.Framework.CurrentEnd = nil, 0, f.Framework.GetTermEnd()
+		f.Decisions = nil
+		for i, d := range c.decisions {
+			f.Decisions = append(f.Decisions, &frameworkv1.Decision{Position: uint64(i + 1), OccurredAt: at(i), Decision: d})
+		}
+		in.Dps, in.Placements = nil, nil
+		rels := Build(in, Options{})
+		if c.tag == "" {
+			if len(rels) != 0 {
+				t.Errorf("%v: %d releases of a draft", c.decisions, len(rels))
+			}
+			continue
+		}
+		last := rels[len(rels)-1]
+		b, _ := json.Marshal(last)
+		if err := v.Release(b); err != nil {
+			t.Errorf("%v: %v", c.decisions, err)
+		}
+		if last.Tag[0] != c.tag || last.Tender.Status != c.tender {
+			t.Errorf("%v: tag %v, tender %s; want %s, %s", c.decisions, last.Tag, last.Tender.Status, c.tag, c.tender)
+		}
+		if c.award != "" && (len(last.Awards) == 0 || last.Awards[0].Status != c.award) {
+			t.Errorf("%v: awards %+v; want %s", c.decisions, last.Awards, c.award)
+		}
+		if c.contract != "" && (len(last.Contracts) == 0 || last.Contracts[0].Status != c.contract) {
+			t.Errorf("%v: contracts %+v; want %s", c.decisions, last.Contracts, c.contract)
+		}
 	}
 }

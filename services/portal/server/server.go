@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/metrics"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 	"github.com/carecoop/carecoop/services/portal/ocds"
 	"github.com/carecoop/carecoop/services/portal/session"
 	"github.com/carecoop/carecoop/services/portal/web"
@@ -55,6 +57,8 @@ type Config struct {
 	Logger       *zap.Logger
 	// Clock replaces the wall clock (tests).
 	Clock func() time.Time
+	// Metrics count and time the requests served (nil: none).
+	Metrics *metrics.Metrics
 }
 
 // Running is a started portal.
@@ -84,8 +88,9 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	dial := func(addr string) (*grpc.ClientConn, error) {
 		// A store failover or a service restarting answers UNAVAILABLE:
 		// the page waits for it (within its deadline) instead of failing.
-		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
-			grpc.WithChainUnaryInterceptor(grpcserver.RetryUnavailable()))
+		opts := append([]grpc.DialOption{grpc.WithTransportCredentials(creds),
+			grpc.WithChainUnaryInterceptor(grpcserver.RetryUnavailable())}, tracing.DialOptions()...)
+		c, err := grpc.NewClient(addr, opts...)
 		if err == nil {
 			r.conns = append(r.conns, c)
 		}
@@ -138,7 +143,11 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		scheme = "https"
 	}
 	r.URL = scheme + "://" + lis.Addr().String()
-	r.http = &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	m := cfg.Metrics
+	if m == nil {
+		m = metrics.ForService(ctx, "portal") // a host of several services
+	}
+	r.http = &http.Server{Handler: tracing.HTTPHandler(m.InstrumentHTTP(w.Handler()), "portal"), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: zap.NewStdLog(log)}
 	go func() {
 		var err error

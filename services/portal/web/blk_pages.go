@@ -12,6 +12,7 @@ import (
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/view"
+	"github.com/carecoop/carecoop/services/portal/view/chart"
 )
 
 // Block contracts: a consortium's lead or a council's commissioner reserves
@@ -54,7 +55,7 @@ func (s *Server) blkList(q *rq) error {
 	p := q.sess.Principal
 	q.page.Title = "Block contracts"
 	return q.render(view.BlkListPage(q.page, view.BlkList{Contracts: res.GetContracts(), Reserve: p.HasAnyRole(blkBuyers...),
-		Provider: p.OrgKind() == auth.OrgProvider}))
+		Provider: p.OrgKind() == auth.OrgProvider, Council: p.OrgKind() == auth.OrgCouncil}))
 }
 
 func (s *Server) blkShow(q *rq) error { return s.blkShowWith(q, nil, newRequestID()) }
@@ -71,7 +72,7 @@ func (s *Server) blkShowWith(q *rq, errs []view.FieldError, requestID string) er
 	}
 	p := q.sess.Principal
 	q.page.Title = "Block contract with " + c.GetProviderName()
-	return q.render(view.BlkShowPage(q.page, view.BlkShow{Contract: c, Use: use, RequestID: requestID,
+	return q.render(view.BlkShowPage(q.page, view.BlkShow{Contract: c, Use: use, RequestID: requestID, Chart: blkChart(use),
 		Decide: p.HasAnyRole(auth.ProviderAdmin) && p.OrgID() == c.GetProviderId() && c.GetStatus() == purchasingv1.BlockContractStatus_BLOCK_CONTRACT_STATUS_PROPOSED,
 		Reason: view.Field{ID: "reason", Label: "If you decline, say why", Hint: "The buyer reads this.", Value: q.r.PostFormValue("reason"), Errors: errs}}))
 }
@@ -334,4 +335,24 @@ func blkFormErrors(err error, urns []string) ([]view.FieldError, bool) {
 		return formErrors(err, field)
 	}
 	return nil, false
+}
+
+// blkChart draws the weekly table's places used and empty as bars, week by
+// week; nil when there is nothing to draw (the table is always shown).
+func blkChart(use *purchasingv1.BlockUtilisation) *view.DemandChart {
+	var weeks []string
+	used, empty := chart.Series{Name: "Places used"}, chart.Series{Name: "Places empty"}
+	for _, w := range use.GetWeeks() {
+		weeks = append(weeks, "Week of "+view.Date(w.GetWeekStarting()))
+		used.Values = append(used.Values, w.GetPlacesUsed())
+		empty.Values = append(empty.Values, w.GetPlacesEmpty())
+	}
+	if len(weeks) == 0 {
+		return nil
+	}
+	svg, err := chart.Bars("Reserved places each week", "Places (average over the week)", weeks, []chart.Series{used, empty})
+	if err != nil {
+		return nil
+	}
+	return &view.DemandChart{Src: chart.DataURI(svg), Alt: "Bar chart of the reserved places used and empty on average each week. The figures are in the table below."}
 }

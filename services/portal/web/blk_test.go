@@ -82,7 +82,10 @@ func TestBlkReserveAcceptAndUse(t *testing.T) {
 	s.Contains("There is a problem", "Enter why you decline the reservation")
 	s.Follow(`form[action="` + path + `/accept"] .govuk-button`)
 	s.Contains("You accepted the reservation", "Accepted", "Use of the reserved places")
-	wantIn(t, "the first week", s.Text("#block-use"), "3 December 2026", "(1 day)", "0.0", "1.0", "£0.00")
+	wantIn(t, "the first week", s.Text("#block-use"), "3 December 2026", "(1 day)", "0.0 of 1", "£0.00")
+	if got := s.Eval(`String((document.querySelector("#block-use-chart") || {}).alt)`); !strings.Contains(got, "reserved places used and empty") {
+		t.Errorf("the weekly chart's words: %q", got)
+	}
 	if strings.Contains(s.Text("main"), "Accept the reservation") {
 		t.Error("an accepted reservation is still offered to accept")
 	}
@@ -96,12 +99,12 @@ func TestBlkReserveAcceptAndUse(t *testing.T) {
 	}
 	s.signIn("Chloe Byrne")
 	s.Visit(path)
-	wantIn(t, "the week with the referral", s.Text("#block-use"), "3 December 2026", "1.0", "£0.00")
+	wantIn(t, "the week with the referral", s.Text("#block-use"), "3 December 2026", "0.0 of 1", "£0.00")
 	if got := s.Text("#block-use tbody tr:first-child td:last-child"); got != "1" {
 		t.Errorf("referrals offered the place first: %q, want 1", got)
 	}
 	// The consortium's lead sees the council's contract too.
 	s.signIn("Amara Okafor")
 	s.Follow(`.govuk-service-navigation a[href="/block-contracts"]`)
-	wantIn(t, "the lead's list", s.Text("#block-contracts"), "Pennine Pathways Ltd", "Accepted")
+	wantIn(t, "the lead's list", s.Text("#block-contracts"), "Manchester", "Pennine Pathways Ltd", "Accepted")
 }

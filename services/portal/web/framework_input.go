@@ -79,7 +79,8 @@ func parseDate(parts []string) (string, bool) {
 	d, err1 := strconv.Atoi(parts[0])
 	m, err2 := strconv.Atoi(parts[1])
 	y, err3 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil || len(parts[2]) != 4 || m < 1 || m > 12 || d < 1 {
+	// Four digits: Atoi also takes "-001" and "+202", which are no year.
+	if err1 != nil || err2 != nil || err3 != nil || len(parts[2]) != 4 || strings.Trim(parts[2], "0123456789") != "" || m < 1 || m > 12 || d < 1 {
 		return "", false
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
@@ -103,14 +104,15 @@ func parseClock(s string) (hour, minute int, ok bool) {
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "pm"), "am")
 	h, m, hasMin := strings.Cut(strings.ReplaceAll(s, ".", ":"), ":")
 	hour, err := strconv.Atoi(h)
-	if err != nil || h == "" {
+	// Atoi takes a sign: "-1:30" and "17:-1" are no time (FuzzParseClock).
+	if err != nil || h == "" || hour < 0 {
 		return 0, 0, false
 	}
 	if hasMin {
 		if len(m) != 2 {
 			return 0, 0, false
 		}
-		if minute, err = strconv.Atoi(m); err != nil || minute > 59 {
+		if minute, err = strconv.Atoi(m); err != nil || minute < 0 || minute > 59 {
 			return 0, 0, false
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -17,14 +18,43 @@ import (
 
 // ocdsRoutes: the open contracting data feed, public (no sign-in).
 func (s *Server) ocdsRoutes() {
-	s.mux.HandleFunc("GET /ocds/releases", s.ocdsReleases)
+	c := &ocdsCache{}
+	s.mux.HandleFunc("GET /ocds/releases", func(w http.ResponseWriter, r *http.Request) { s.ocdsReleases(w, r, c) })
+}
+
+// ocdsCacheFor is how long one reading of the services serves the feed:
+// anyone may ask for it, and each reading asks the services for every
+// framework's, DPS's and placement's decision log.
+const ocdsCacheFor = 15 * time.Second
+
+// ocdsCache is the feed's last reading; the lock also makes concurrent
+// requests wait for one reading instead of each making its own.
+type ocdsCache struct {
+	mu       sync.Mutex
+	at       time.Time
+	releases []ocds.Release
+}
+
+// get is the releases, read again when the last reading is too old.
+func (c *ocdsCache) get(now time.Time, read func() ([]ocds.Release, error)) ([]ocds.Release, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.releases != nil && now.Sub(c.at) >= 0 && now.Sub(c.at) < ocdsCacheFor {
+		return c.releases, nil
+	}
+	rels, err := read()
+	if err != nil {
+		return nil, err
+	}
+	c.at, c.releases = now, rels
+	return rels, nil
 }
 
 // ocdsReleases answers a page of the OCDS release feed: the releases after
 // position ?since= (0: from the start), oldest first, at most ?limit= of
 // them, optionally only those dated on or after ?from=YYYY-MM-DD; the
 // package's links.next asks for the next page.
-func (s *Server) ocdsReleases(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ocdsReleases(w http.ResponseWriter, r *http.Request, cache *ocdsCache) {
 	q := r.URL.Query()
 	since, err := ocdsUint(q.Get("since"), 0)
 	if err != nil {
@@ -43,22 +73,24 @@ func (s *Server) ocdsReleases(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	tok, err := auth.IssueToken(s.cfg.Key, ocds.Reader, s.cfg.TokenTTL)
-	if err != nil {
-		s.log.Error("ocds: token", zap.Error(err))
-		http.Error(w, "The open data feed is unavailable just now.", http.StatusServiceUnavailable)
-		return
-	}
-	ctx := metadata.AppendToOutgoingContext(r.Context(), "authorization", "Bearer "+tok)
-	in, err := ocds.Fetch(ctx, s.framework, s.purchasing)
+	all, err := cache.get(s.cfg.Now(), func() ([]ocds.Release, error) {
+		tok, err := auth.IssueToken(s.cfg.Key, ocds.Reader, s.cfg.TokenTTL)
+		if err != nil {
+			return nil, err
+		}
+		in, err := ocds.Fetch(metadata.AppendToOutgoingContext(r.Context(), "authorization", "Bearer "+tok), s.framework, s.purchasing)
+		if err != nil {
+			return nil, err
+		}
+		return ocds.Build(in, ocds.Options{Prefixes: s.cfg.OCDSPrefixes, CouncilName: view.CouncilName}), nil
+	})
 	if err != nil {
 		s.log.Error("ocds: read the services", zap.Error(err))
 		http.Error(w, "The open data feed is unavailable just now.", http.StatusServiceUnavailable)
 		return
 	}
-	all := ocds.Build(in, ocds.Options{Prefixes: s.cfg.OCDSPrefixes, CouncilName: view.CouncilName})
 	if from != "" {
-		kept := all[:0]
+		var kept []ocds.Release
 		for _, rel := range all {
 			if rel.Date >= from {
 				kept = append(kept, rel)

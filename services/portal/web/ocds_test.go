@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 	"github.com/carecoop/carecoop/services/portal/ocds"
 )
@@ -93,7 +96,7 @@ func (s *stack) ocdsSetup() (string, string) {
 		CategoryId: "residential", Reason: "Zebra no registered setting"})).OK(t)
 	for p, urn := range map[string]string{pennine: "SC200001", northernLights: "SC100001"} {
 		servicetest.Must(s.purchasing(auth.ProviderOrg(p), auth.ProviderResponder).PublishVacancy(s.Ctx, &purchasingv1.PublishVacancyRequest{
-			RequestId: "ocds-vacancy-" + urn, ProviderId: p, Urn: urn, FreePlaces: 1, AvailableFrom: s.Clock.Now().Format(time.DateOnly)})).OK(t)
+			RequestId: "ocds-vacancy-" + urn, ProviderId: p, Urn: urn, FreePlaces: 2, AvailableFrom: s.Clock.Now().Format(time.DateOnly)})).OK(t)
 	}
 
 	// A referral, two offers, one award.
@@ -112,8 +115,39 @@ func (s *stack) ocdsSetup() (string, string) {
 	servicetest.Must(s.purchasing(auth.ProviderOrg(northernLights), auth.ProviderResponder).MakeOffer(s.Ctx, &purchasingv1.MakeOfferRequest{
 		RequestId: "ocds-offer-northern", ReferralId: ref, SettingUrn: "SC100001", WeeklyPricePence: 533333, AvailableFrom: "2027-01-06",
 		Note: "Zebra a quiet home"})).OK(t)
-	puPos := servicetest.Must(chloe.AwardPlacement(s.Ctx, &purchasingv1.AwardPlacementRequest{RequestId: "ocds-award-placement", ReferralId: ref, OfferId: offer,
-		Reason: "Zebra the nearest home within budget"})).OK(t).GetPosition()
+	servicetest.Must(chloe.AwardPlacement(s.Ctx, &purchasingv1.AwardPlacementRequest{RequestId: "ocds-award-placement", ReferralId: ref, OfferId: offer,
+		Reason: "Zebra the nearest home within budget"})).OK(t)
+
+	// A call-off by direct award under the framework's lot: Irwell House,
+	// ranked first, has no home; Pennine, second, is sent the referral.
+	created = servicetest.Must(chloe.CreateReferral(s.Ctx, &purchasingv1.CreateReferralRequest{RequestId: "ocds-calloff", DpsId: dps, Need: &purchasingv1.Need{
+		CategoryId: "residential", AgeYears: 12, Sex: purchasingv1.Sex_SEX_MALE, NeededBy: purchasingv1.NeededBy_NEEDED_BY_LESS_THAN_5_DAYS,
+		HomeOutcode: "M14", MaxDistanceMiles: 20, StartBy: "2027-01-10", WeeklyBudgetPence: 600000, ExpectedDurationWeeks: 26,
+		Needs: []string{"emotional_behavioural"}, PreferredLocation: "near the Zebra park",
+	}, CallOff: &purchasingv1.CallOff{FrameworkId: fw, LotId: "lot-1", Method: purchasingv1.CallOffMethod_CALL_OFF_METHOD_DIRECT_AWARD}})).OK(t)
+	s.settle(created.GetPosition())
+	offer = servicetest.Must(s.purchasing(auth.ProviderOrg(pennine), auth.ProviderResponder).MakeOffer(s.Ctx, &purchasingv1.MakeOfferRequest{
+		RequestId: "ocds-offer-calloff", ReferralId: created.GetId(), SettingUrn: "SC200001", WeeklyPricePence: 470000, AvailableFrom: "2027-01-06",
+		Note: "Zebra on the lot's terms"})).OK(t).GetOfferId()
+	puPos := servicetest.Must(chloe.AwardPlacement(s.Ctx, &purchasingv1.AwardPlacementRequest{RequestId: "ocds-award-calloff", ReferralId: created.GetId(),
+		OfferId: offer, Reason: "Zebra the first-ranked provider with a home"})).OK(t).GetPosition()
+	// The framework records the call-off when it hears of the award: its
+	// first commit after the award's position, read from the store.
+	ctx, cancel := context.WithTimeout(s.Ctx, 30*time.Second)
+	defer cancel()
+	found := errors.New("found")
+	err := s.Store.Subscribe(ctx, puPos, []string{eventstore.AggregateFilter("framework", "framework")}, func(commit []eventstore.RecordedEvent) error {
+		for _, e := range commit {
+			if e.StreamID.ID == fw {
+				fwPos = e.Position
+				return found
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, found) {
+		t.Fatalf("the framework recorded no call-off: %v", err)
+	}
 
 	// The feed reads without min_position: let both read models catch up.
 	servicetest.Must(lead.ListFrameworks(s.Ctx, &frameworkv1.ListFrameworksRequest{MinPosition: max(fwPos, puPos)})).OK(t)
@@ -145,6 +179,12 @@ type ocdsPage struct {
 		RelatedProcesses []struct {
 			Identifier string `json:"identifier"`
 		} `json:"relatedProcesses"`
+		Tender struct {
+			Competitive *bool `json:"competitive"`
+		} `json:"tender"`
+		Awards []struct {
+			RelatedLots []string `json:"relatedLots"`
+		} `json:"awards"`
 	} `json:"releases"`
 	Links struct {
 		Next string `json:"next"`
@@ -207,19 +247,23 @@ func TestOcdsFeedValidatesAndKeepsSecrets(t *testing.T) {
 			story = append(story, "framework "+tags)
 		case r.OCID == dpsOCID:
 			story = append(story, "dps "+tags)
-		default:
-			if len(r.RelatedProcesses) != 1 || r.RelatedProcesses[0].Identifier != dpsOCID {
-				t.Errorf("placement %s is not related to its DPS: %+v", r.OCID, r.RelatedProcesses)
-			}
+		case len(r.RelatedProcesses) == 1 && r.RelatedProcesses[0].Identifier == dpsOCID:
 			story = append(story, "placement "+tags)
+		case len(r.RelatedProcesses) == 1 && r.RelatedProcesses[0].Identifier == fwOCID:
+			if r.Tender.Competitive == nil || *r.Tender.Competitive || len(r.Awards) != 1 || len(r.Awards[0].RelatedLots) != 1 || r.Awards[0].RelatedLots[0] != "lot-1" {
+				t.Errorf("the call-off is not a direct award on lot 1: %+v %+v", r.Tender, r.Awards)
+			}
+			story = append(story, "call-off "+tags)
+		default:
+			t.Errorf("release %s %s is none of the set-up's processes: %+v", r.OCID, r.ID, r.RelatedProcesses)
 		}
 	}
 	want := "framework tender, framework award, framework contract, framework contractAmendment, framework contractAmendment, " +
-		"dps tender, dps award, dps award, placement award+contract"
+		"dps tender, dps award, dps award, placement award+contract, call-off award+contract"
 	if got := strings.Join(story, ", "); got != want {
 		t.Fatalf("the feed tells:\n%s\nwant:\n%s", got, want)
 	}
-	for _, winner := range []string{"4200.00", "4800.00", "4411.11", "5200.00", "Pennine Pathways Ltd", "Irwell House Ltd", "Northern Lights Care Ltd",
+	for _, winner := range []string{"4200.00", "4800.00", "4411.11", "5200.00", "4700.00", "Pennine Pathways Ltd", "Irwell House Ltd", "Northern Lights Care Ltd",
 		`"hasFrameworkAgreement": true`, `"hasDynamicPurchasingSystem": true`, `"type": "open"`, `"maximumParticipants": 1e9999`, `"relatedLot": "lot-1"`} {
 		if !strings.Contains(string(body), winner) {
 			t.Errorf("the feed does not publish %s", winner)
@@ -278,6 +322,26 @@ func TestOcdsFeedValidatesAndKeepsSecrets(t *testing.T) {
 		if code, _ := s.ocdsGet("/ocds/releases?" + bad); code != http.StatusBadRequest {
 			t.Errorf("?%s = %d, want 400", bad, code)
 		}
+	}
+
+	// One reading of the services serves the feed for 15 seconds: the
+	// DPS's closing shows once they have passed.
+	closed := servicetest.Must(s.purchasing(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).CloseDps(s.Ctx, &purchasingv1.CloseDpsRequest{
+		RequestId: "ocds-dps-close", DpsId: dps, Reason: "Zebra replaced by a new DPS"})).OK(t)
+	s.settle(closed.GetPosition())
+	closedTag := func() bool {
+		_, b := s.ocdsGet("/ocds/releases?since=" + lastPos)
+		if strings.Contains(string(b), "Zebra") {
+			t.Errorf("the DPS's closing publishes its reason: %s", b)
+		}
+		return strings.Contains(string(b), `"tenderUpdate"`) && strings.Contains(string(b), `"status": "terminated"`)
+	}
+	if closedTag() {
+		t.Error("the feed read the services again within 15 seconds")
+	}
+	s.Clock.Advance(16 * time.Second)
+	if !closedTag() {
+		t.Error("the feed does not show the DPS closed 16 seconds on")
 	}
 
 	// Every page links to the feed.

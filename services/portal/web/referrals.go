@@ -174,6 +174,7 @@ func (s *Server) refLoad(ctx context.Context, p auth.Principal, id string, at ui
 		d.Placement = view.RefDuration(v.GetSecondsToPlacement())
 	}
 	d.OffersDueBy, d.DeadlinePassed = s.dlDeadline(v)
+	d.CallOff = s.calloffWords(ctx, v.GetCallOff())
 	if v.GetStatus() == purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN {
 		d.Live = "/referrals/" + id + "/offers/events?version=" + strconv.FormatUint(v.GetVersion(), 10)
 	}

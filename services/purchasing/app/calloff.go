@@ -181,11 +181,11 @@ func (m *ReadModel) CalloffAndMatch(dpsID string, need *purchasingv1.Need, asked
 	matches := srch.Best()
 	switch {
 	case !direct:
-		co.Reason = fmt.Sprintf("Further competition among the %d providers of lot %s", len(lot.ranked), asked.GetLotId())
+		co.Reason = fmt.Sprintf("Further competition among the lot's %d providers", len(lot.ranked))
 	case chosen == "":
-		co.Reason = "Direct award: no provider of lot " + asked.GetLotId() + " had a setting that could take the child"
+		co.Reason = "Direct award: no provider of the lot had a setting that could take the child"
 	default:
-		co.Reason = "Direct award to " + chosen + ", the highest-ranked provider of lot " + asked.GetLotId() + " with a suitable vacancy"
+		co.Reason = "Direct award to " + chosen + ", the highest-ranked provider of the lot with a suitable vacancy"
 	}
 	if direct && len(passed) > 0 {
 		co.Reason += ". Passed over: " + strings.Join(passed, "; ")

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-const calloffFW = "fw-residential-2026"
+const calloffFW = "fw-residential2026"
 
 // calloffFramework records, as the framework service would, a framework of
 // the consortium whose members are 352 and 353, with lot "lot-1" ranking
@@ -129,7 +129,7 @@ func TestCallOffByFurtherCompetitionAndWhoMay(t *testing.T) {
 	if len(providers) != 2 || !providers[provA] || !providers[provB] {
 		t.Fatalf("further competition went to %v, want the lot's two providers", providers)
 	}
-	if !strings.Contains(v.GetCallOff().GetReason(), "Further competition among the 2 providers of lot lot-1") {
+	if !strings.Contains(v.GetCallOff().GetReason(), "Further competition among the lot's 2 providers") {
 		t.Errorf("reason %q", v.GetCallOff().GetReason())
 	}
 

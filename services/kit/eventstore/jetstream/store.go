@@ -25,6 +25,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/retry"
+	"github.com/carecoop/carecoop/services/kit/tracing"
 )
 
 // Header names set on every commit message. CloudEvents binary mode over NATS
@@ -205,6 +206,8 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		return eventstore.AppendResult{}, err
 	}
 	msg, msgID, subject := pc.msg, pc.msgID, pc.msg.Subject
+	// The consumers of the commit continue the caller's trace (when on).
+	tracing.Inject(ctx, msg.Header)
 	n := uint64(len(events))
 
 	began, transient := time.Now(), 0
@@ -567,6 +570,12 @@ func decodeMsg(msg natsjs.Msg) ([]eventstore.RecordedEvent, error) {
 		return nil, fmt.Errorf("eventstore/jetstream: reading message metadata: %w", err)
 	}
 	seq := md.Sequence.Stream
+	if p := msg.Headers().Get(HeaderPosition); p != "" {
+		// Relayed from another store of record: its position is the one.
+		if seq, err = strconv.ParseUint(p, 10, 64); err != nil {
+			return nil, fmt.Errorf("eventstore/jetstream: bad %s header %q: %w", HeaderPosition, p, err)
+		}
+	}
 	sid, err := parseSubject(msg.Subject())
 	if err != nil {
 		return nil, err

@@ -51,8 +51,18 @@ const Portal = "portal"
 // PortalSessions is the portal's sessions bucket.
 const PortalSessions = "CARECOOP_PORTAL_SESSIONS"
 
-// Users are every NATS user: the services', the operator's and the portal's.
-func Users() []string { return append(Services(), Operator, Portal) }
+// Relay is the user of the relay that copies commits from EventStoreDB to
+// the event stream when ESDB is the store of record (eventstore/esdb): it
+// alone publishes every context's events, and keeps its checkpoint in one
+// bucket (RelayCheckpoints).
+const Relay = "relay"
+
+// RelayCheckpoints is the relay's checkpoint bucket (esdb.RelayBucket).
+const RelayCheckpoints = "CARECOOP_ESDB_RELAY"
+
+// Users are every NATS user: the services', the operator's, the portal's
+// and the relay's.
+func Users() []string { return append(Services(), Operator, Portal, Relay) }
 
 // Durables are the durable consumers a service owns.
 func Durables(service string) []string { return slices.Clone(durables[service]) }
@@ -76,6 +86,8 @@ func For(service string) (Permissions, error) {
 		return operator(), nil
 	case Portal:
 		return portal(), nil
+	case Relay:
+		return relay(), nil
 	}
 	own, ok := durables[service]
 	if !ok {
@@ -217,5 +229,28 @@ func portal() Permissions {
 			api + "DIRECT.GET." + kvStream + ".>",
 		},
 		SubscribeAllow: []string{InboxPrefix(Portal) + ".>"},
+	}
+}
+
+// relay may publish every context's events (the copy of what ESDB stored),
+// create and read the event stream, and keep its checkpoint bucket.
+func relay() Permissions {
+	api := "$JS.API."
+	kvStream := "KV_" + RelayCheckpoints
+	return Permissions{
+		PublishAllow: []string{
+			eventstore.SubjectPrefix + ".>",
+			api + "INFO",
+			api + "STREAM.CREATE." + Stream,
+			api + "STREAM.INFO." + Stream,
+			// The last relayed message, read on start.
+			api + "DIRECT.GET." + Stream,
+			"$KV." + RelayCheckpoints + ".>",
+			api + "STREAM.CREATE." + kvStream,
+			api + "STREAM.INFO." + kvStream,
+			api + "DIRECT.GET." + kvStream,
+			api + "DIRECT.GET." + kvStream + ".>",
+		},
+		SubscribeAllow: []string{InboxPrefix(Relay) + ".>"},
 	}
 }

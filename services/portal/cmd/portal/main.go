@@ -47,6 +47,8 @@ func run() error {
 	dev := flag.Bool("dev-log", false, "human-readable logs")
 	var prefixes ocds.Prefixes
 	flag.Var(&prefixes, "ocds-prefix", ocds.FlagUsage)
+	var obs servicecmd.ObsFlags
+	obs.Register(flag.CommandLine)
 	flag.Parse()
 	if err := prefixes.OrEnv(os.Getenv); err != nil {
 		return err
@@ -73,6 +75,11 @@ func run() error {
 	defer func() { _ = log.Sync() }()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	m, stopObs, err := obs.Start(ctx, "portal", log)
+	if err != nil {
+		return err
+	}
+	defer stopObs()
 	var serviceTLS credentials.TransportCredentials
 	if *servicesCA != "" {
 		if serviceTLS, err = credentials.NewClientTLSFromFile(*servicesCA, ""); err != nil {
@@ -89,7 +96,7 @@ func run() error {
 		return err
 	}
 	r, err := server.Start(ctx, server.Config{Addr: *listen, Framework: *framework, Purchasing: *purchasing, Demand: *demand, Monitoring: *monitoring, Notify: *notify,
-		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, OCDSPrefixes: prefixes, Logger: log})
+		ServiceTLS: serviceTLS, JetStream: js, Key: key, TLSCert: *tlsCert, TLSKey: *tlsKey, OIDC: oidcCfg, OCDSPrefixes: prefixes, Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}

@@ -1936,10 +1936,11 @@ type CallOff struct {
 	FrameworkId string                 `protobuf:"bytes,1,opt,name=framework_id,json=frameworkId,proto3" json:"framework_id,omitempty"`
 	LotId       string                 `protobuf:"bytes,2,opt,name=lot_id,json=lotId,proto3" json:"lot_id,omitempty"`
 	Method      CallOffMethod          `protobuf:"varint,3,opt,name=method,proto3,enum=carecoop.purchasing.v1.CallOffMethod" json:"method,omitempty"`
-	// Provider ids of the lot in the rank order the call-off followed.
+	// Provider ids of the lot in the rank order the call-off followed. The
+	// platform's to record: a request's are ignored, but must still be ids.
 	Ranking []string `protobuf:"bytes,4,rep,name=ranking,proto3" json:"ranking,omitempty"`
 	// Why the call-off went where it did, e.g. which higher-ranked providers
-	// were passed over and why.
+	// were passed over and why (the platform's to record, as ranking).
 	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2143,13 +2144,13 @@ const file_carecoop_purchasing_v1_types_proto_rawDesc = "" +
 	"\vfree_places\x18\n" +
 	" \x01(\rR\n" +
 	"freePlaces\x12=\n" +
-	"\areasons\x18\v \x03(\v2#.carecoop.purchasing.v1.MatchReasonR\areasons\"\xb4\x01\n" +
-	"\aCallOff\x12!\n" +
-	"\fframework_id\x18\x01 \x01(\tR\vframeworkId\x12\x15\n" +
-	"\x06lot_id\x18\x02 \x01(\tR\x05lotId\x12=\n" +
-	"\x06method\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.CallOffMethodR\x06method\x12\x18\n" +
-	"\aranking\x18\x04 \x03(\tR\aranking\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason*\xe2\x01\n" +
+	"\areasons\x18\v \x03(\v2#.carecoop.purchasing.v1.MatchReasonR\areasons\"\xaa\x02\n" +
+	"\aCallOff\x12=\n" +
+	"\fframework_id\x18\x01 \x01(\tB\x1a\xbaH\x17r\x152\x13^fw-[a-z0-9]{1,40}$R\vframeworkId\x127\n" +
+	"\x06lot_id\x18\x02 \x01(\tB \xbaH\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{0,39}$R\x05lotId\x12=\n" +
+	"\x06method\x18\x03 \x01(\x0e2%.carecoop.purchasing.v1.CallOffMethodR\x06method\x12B\n" +
+	"\aranking\x18\x04 \x03(\tB(\xbaH%\x92\x01\"\x10\xc8\x01\"\x1dr\x1b2\x19^[a-z0-9][a-z0-9-]{1,62}$R\aranking\x12$\n" +
+	"\x06reason\x18\x05 \x01(\tB\f\xbaH\tr\a\xf0\xc2\"\x01\x18\xa0\x1fR\x06reason*\xe2\x01\n" +
 	"\vSettingType\x12\x1c\n" +
 	"\x18SETTING_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSETTING_TYPE_CHILDRENS_HOME\x10\x01\x12!\n" +
