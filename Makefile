@@ -68,16 +68,20 @@ bench:
 ## scale: simulate a history (SCALE_EVENTS, 100k by default: the CI size;
 ## SCALE=national for the national market) into a fresh data directory,
 ## then cold-start the stack on it and print each service's time to ready
-## and the process's peak memory (issue 16)
+## and the process's peak memory, then again from the read models'
+## snapshots that start saved (issue 16)
 SCALE_EVENTS ?= 100000
 SCALE        ?= region
 scale:
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
 	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --scale $(SCALE) && \
+	for start in "cold start (no snapshots: replay, then save them)" "restart (from the snapshots)"; do \
+	echo "scale: $$start" && \
 	$$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready \
 		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
-		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0
+		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0 || exit 1; \
+	done
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
 $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/templ: tools/protogen/go.mod

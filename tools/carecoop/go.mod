@@ -11,6 +11,7 @@ require (
 	github.com/carecoop/carecoop/services/notify v0.0.0
 	github.com/carecoop/carecoop/services/portal v0.0.0
 	github.com/carecoop/carecoop/services/purchasing v0.0.0
+	github.com/google/go-cmp v0.7.0
 	github.com/nats-io/nats.go v1.55.0
 	go.uber.org/zap v1.28.0
 	google.golang.org/grpc v1.85.0

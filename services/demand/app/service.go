@@ -17,6 +17,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // Context is the bounded context name in stream ids and subjects.
@@ -58,6 +59,8 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	filters := []string{eventstore.ContextFilter(Context), eventstore.ContextFilter("purchasing")}
 	s.runner = projection.NewRunner("demand", store, filters, s.model.Apply, log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
+	// Restored from its snapshot in the service's bucket, when there is one.
+	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // Context is the bounded context name in stream ids and subjects.
@@ -53,6 +54,8 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	}
 	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context), providerFilter}, s.model.Apply, log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
+	// Restored from its snapshot in the service's bucket, when there is one.
+	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
 	for _, o := range opts {
 		o(s)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/carecoop/carecoop/services/framework/app"
 	"github.com/carecoop/carecoop/services/framework/grpcapi"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/projection"
 	"github.com/carecoop/carecoop/services/kit/status"
 )
 
@@ -36,6 +37,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
 		Name: "framework", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Stopped: func(ctx context.Context) { projection.WaitStopped(ctx, svc.ReadModels()...) },
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
 			status.Register(g, "framework", svc.ReadModels()...)

@@ -786,6 +786,11 @@ func TestRestart(t *testing.T) {
 	fw := before[0].(*frameworkv1.Framework)
 
 	h.restart()
+	// The restarted model came from the snapshot saved at the stop: these
+	// answers compare it with the one replayed from the start (issue 16).
+	if r := h.svc.App.ReadModels()[0]; r.RestoredAt() != last {
+		t.Errorf("restarted from a snapshot at %d, want %d", r.RestoredAt(), last)
+	}
 	after := snapshot()
 	for i := range before {
 		if !proto.Equal(before[i], after[i]) {

@@ -33,6 +33,9 @@ type HostConfig struct {
 	Ready func() error
 	// Register adds the service's implementation to the gRPC server.
 	Register func(grpc.ServiceRegistrar)
+	// Stopped, if set, waits after Stop has ended the read models until
+	// they have finished (their snapshots saved), or ctx ends.
+	Stopped func(ctx context.Context)
 	// Transport and Reflection: see Config.
 	Transport  Transport
 	Reflection bool
@@ -45,10 +48,11 @@ type HostConfig struct {
 type Running struct {
 	Addr net.Addr
 
-	grpc   *Server
-	cancel context.CancelFunc
-	served chan error    // Serve's result, for Done
-	ended  chan struct{} // closed once Serve has returned
+	grpc    *Server
+	cancel  context.CancelFunc
+	stopped func(ctx context.Context)
+	served  chan error    // Serve's result, for Done
+	ended   chan struct{} // closed once Serve has returned
 }
 
 // Host starts a service the same way for every service and host process:
@@ -88,7 +92,7 @@ func Host(ctx context.Context, cfg HostConfig) (*Running, error) {
 	// The port is open from here, so a readiness probe sees NOT_SERVING
 	// while the read models are built, not a refused connection.
 	gs.starting()
-	r := &Running{Addr: lis.Addr(), grpc: gs, cancel: cancel, served: make(chan error, 1), ended: make(chan struct{})}
+	r := &Running{Addr: lis.Addr(), grpc: gs, cancel: cancel, stopped: cfg.Stopped, served: make(chan error, 1), ended: make(chan struct{})}
 	go func() {
 		err := gs.Serve(lis)
 		if errors.Is(err, grpc.ErrServerStopped) {
@@ -146,7 +150,15 @@ func (r *Running) Stop() {
 	r.grpc.GracefulStop()
 	r.cancel()
 	<-r.ended
+	if r.stopped != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+		defer cancel()
+		r.stopped(ctx)
+	}
 }
+
+// stopWait bounds how long Stop waits for the read models to finish.
+const stopWait = 30 * time.Second
 
 // Done reports the end of serving (with its error, if any).
 func (r *Running) Done() <-chan error { return r.served }

@@ -43,6 +43,8 @@ type Service struct {
 	// Ready reports whether the read models follow the store (see HostConfig).
 	Ready    func() error
 	Register func(grpc.ServiceRegistrar)
+	// Stopped: see HostConfig.
+	Stopped func(ctx context.Context)
 }
 
 // Log is cfg's logger, or one that logs nothing.
@@ -65,6 +67,6 @@ func StartService(ctx context.Context, cfg ServiceConfig, svc Service) (*Running
 	if addr == "" {
 		addr = svc.DefaultAddr
 	}
-	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Ready: svc.Ready, Register: svc.Register,
+	return Host(ctx, HostConfig{Name: svc.Name, Addr: addr, Logger: cfg.Log(), Verifier: cfg.Verifier, Policy: svc.Policy, Start: svc.Start, Ready: svc.Ready, Register: svc.Register, Stopped: svc.Stopped,
 		Transport: cfg.Transport, Reflection: cfg.Reflection, Metrics: cfg.Metrics})
 }

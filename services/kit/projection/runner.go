@@ -2,8 +2,10 @@
 // store and lets queries wait until a model has applied a given position
 // (read-your-writes).
 //
-// Read models live in memory and are rebuilt from the whole stream when a
-// service starts; nothing is saved. The runner's position moves only once a
+// Read models live in memory. One that implements Snapshotter is saved now
+// and then (snapshots.go) and restored from its snapshot at the next start,
+// which then reads only the commits after it; any other is rebuilt from the
+// whole stream at every start. The runner's position moves only once a
 // whole commit has been applied.
 //
 // A runner fails loudly: if its subscription stops, it starts it again from
@@ -83,6 +85,11 @@ type Runner struct {
 	// probeEveryCommit restores the old behaviour, for the benchmark's
 	// baseline in the same run.
 	probeEveryCommit bool
+
+	// applyMu is held while a commit is applied and pos moved, and while
+	// a snapshot is taken: a snapshot's position always matches its content.
+	applyMu sync.Mutex
+	snap    snapState
 }
 
 // NewRunner returns a runner of apply over the commits matching filters.
@@ -97,6 +104,7 @@ func NewRunner(name string, store eventstore.Store, filters []string, apply Appl
 // ctx ends. It returns once the read model has caught up with the store as it
 // was when Start was called, so a service serves no query from a half-built model.
 func (r *Runner) Start(ctx context.Context) error {
+	r.restore(ctx)
 	last, err := r.store.LastPosition(ctx)
 	if err != nil {
 		return fmt.Errorf("projection %s: %w", r.name, err)
@@ -111,6 +119,7 @@ func (r *Runner) Start(ctx context.Context) error {
 	r.started = true
 	r.mu.Unlock()
 	r.log.Info("projection caught up", zap.String("projection", r.name), zap.Uint64("position", r.Position()))
+	r.startSnapshots(ctx)
 	return nil
 }
 
@@ -120,6 +129,7 @@ func (r *Runner) Start(ctx context.Context) error {
 // it keeps failing. Once a restarted subscription has caught up with the
 // store as it was at the restart, the failure is cleared.
 func (r *Runner) follow(ctx context.Context) {
+	defer r.finalSnapshot()
 	for attempt := 0; ; attempt++ {
 		if err := retry.Backoff(ctx, attempt, restartBase, restartCap); err != nil {
 			return
@@ -178,6 +188,16 @@ func (r *Runner) applyCommit(commit []eventstore.RecordedEvent) error {
 	if len(commit) == 0 {
 		return nil
 	}
+	r.applyMu.Lock()
+	err := r.applyLocked(commit)
+	r.applyMu.Unlock()
+	if err == nil && r.snapDue() {
+		r.snapshotNow()
+	}
+	return err
+}
+
+func (r *Runner) applyLocked(commit []eventstore.RecordedEvent) error {
 	commit, err := eventstore.Upcast(commit)
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
@@ -104,6 +105,8 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	}
 	s.runner = projection.NewRunner("monitoring", store, filters, s.model.Apply, s.log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
+	// Restored from its snapshot in the service's bucket, when there is one.
+	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
 	return s
 }
 

@@ -104,6 +104,11 @@ func TestRestartAnswersTheSame(t *testing.T) {
 	story(h)
 	answers := h.answers()
 	h.restartMonitoring()
+	// Restored from the snapshot saved at the stop: the answers compare it
+	// with the model replayed from the start (issue 16).
+	if r := h.monitoring.App.ReadModels()[0]; r.RestoredAt() == 0 {
+		t.Error("the restarted model was replayed, not restored from its snapshot")
+	}
 	for i, a := range h.answers() {
 		if !proto.Equal(withoutPosition(a), withoutPosition(answers[i])) {
 			t.Errorf("answer %d after a restart:\n%v\nbefore:\n%v", i, a, answers[i])

@@ -14,6 +14,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
@@ -70,6 +71,8 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	// supersede the grades providers declare.
 	s.runner = projection.NewRunner("purchasing", store, []string{eventstore.ContextFilter(Context), eventstore.AggregateFilter("monitoring", "setting"), eventstore.ContextFilter(calloffContext)}, s.model.Apply, log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
+	// Restored from its snapshot in the service's bucket, when there is one.
+	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
 	return s
 }
 

@@ -54,6 +54,11 @@ func TestRestartAnswersTheSame(t *testing.T) {
 	}
 	before := read()
 	h.restart()
+	// Restored from the snapshot saved at the stop: the answers compare it
+	// with the model replayed from the start (issue 16).
+	if r := h.svc.App.ReadModels()[0]; r.RestoredAt() == 0 {
+		t.Error("the restarted model was replayed, not restored from its snapshot")
+	}
 	after := read()
 
 	for _, c := range []struct {

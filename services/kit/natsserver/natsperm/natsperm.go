@@ -17,6 +17,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // Stream is the event stream the permissions are about.
@@ -122,6 +123,7 @@ func For(service string) (Permissions, error) {
 		// Replies (API answers, pulled messages) come to its own inboxes.
 		SubscribeAllow: []string{InboxPrefix(service) + ".>"},
 	}
+	p.PublishAllow = append(p.PublishAllow, snapshotSubjects(service)...)
 	for _, d := range own {
 		p.PublishAllow = append(p.PublishAllow,
 			api+"CONSUMER.INFO."+Stream+"."+d,
@@ -165,6 +167,32 @@ func For(service string) (Permissions, error) {
 		}
 	}
 	return p, nil
+}
+
+// snapshotSubjects let a service keep its read models' snapshots in its
+// own object store bucket (package snapshot): create it, write, read and
+// replace objects in it. No other service's bucket: snapshots hold what a
+// context computed, for it alone.
+func snapshotSubjects(service string) []string {
+	api := "$JS.API."
+	bucket := snapshot.Bucket(service)
+	stream := "OBJ_" + bucket
+	return []string{
+		"$O." + bucket + ".>",
+		api + "STREAM.CREATE." + stream,
+		api + "STREAM.INFO." + stream,
+		// A save purges the chunks of the object it replaces.
+		api + "STREAM.PURGE." + stream,
+		api + "DIRECT.GET." + stream,
+		api + "DIRECT.GET." + stream + ".>",
+		// A load reads the chunks through an ordered push consumer (its
+		// deliveries come to the service's own inbox) and answers its flow
+		// control.
+		api + "CONSUMER.CREATE." + stream,
+		api + "CONSUMER.CREATE." + stream + ".>",
+		api + "CONSUMER.DELETE." + stream + ".>",
+		"$JS.FC." + stream + ".>",
+	}
 }
 
 // operator may read and change every dead letter (mark it for replay,

@@ -1,0 +1,203 @@
+// Package snapshot keeps read-model snapshots where every replica of a
+// service finds them: one JetStream object store bucket per service
+// (Bucket), one object per read model. A snapshot carries the position it
+// reflects, the version of the projection code that wrote it and a SHA-256
+// digest of its bytes; the projection runner checks both before using it.
+package snapshot
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	natsjs "github.com/nats-io/nats.go/jetstream"
+)
+
+// Snapshot is a read model's state at one position.
+type Snapshot struct {
+	// Position is the global position of the last commit the state reflects.
+	Position uint64
+	// Version names the projection code (and what it follows) that wrote it.
+	Version string
+	// Digest is the SHA-256 of Data as written.
+	Digest [sha256.Size]byte
+	Data   []byte
+}
+
+// New returns a snapshot of data with its digest.
+func New(pos uint64, version string, data []byte) Snapshot {
+	return Snapshot{Position: pos, Version: version, Digest: sha256.Sum256(data), Data: data}
+}
+
+// Verify reports whether Data still has the digest it was written with.
+func (s Snapshot) Verify() error {
+	if sha256.Sum256(s.Data) != s.Digest {
+		return ErrCorrupt
+	}
+	return nil
+}
+
+// ErrNotFound: there is no snapshot of that read model.
+var ErrNotFound = errors.New("snapshot: none stored")
+
+// ErrCorrupt: a snapshot's bytes do not match its digest.
+var ErrCorrupt = errors.New("snapshot: digest does not match")
+
+// Store keeps one snapshot per read model name.
+type Store interface {
+	Load(ctx context.Context, name string) (Snapshot, error)
+	Save(ctx context.Context, name string, s Snapshot) error
+}
+
+// BucketPrefix starts every service's snapshot bucket.
+const BucketPrefix = "CARECOOP_SNAPSHOTS_"
+
+// Bucket is a service's snapshot bucket: a service's NATS user may use only
+// its own (natsperm), so one context's computed state never reaches another.
+func Bucket(service string) string { return BucketPrefix + strings.ToUpper(service) }
+
+// Metadata keys on each object.
+const (
+	metaPosition = "carecoop-position"
+	metaVersion  = "carecoop-version"
+	metaDigest   = "carecoop-sha256"
+)
+
+// ObjectStore keeps snapshots in a JetStream object store bucket, created
+// on the first save.
+type ObjectStore struct {
+	js       natsjs.JetStream
+	bucket   string
+	replicas int
+}
+
+// NewObjectStore returns the snapshot store of service over js. replicas
+// is the bucket's when it is created (0: one).
+func NewObjectStore(js natsjs.JetStream, service string, replicas int) *ObjectStore {
+	return &ObjectStore{js: js, bucket: Bucket(service), replicas: replicas}
+}
+
+// For returns service's snapshot store if store is a JetStream event store
+// (it has JetStream()), otherwise nil: read models are then rebuilt at each
+// start, as with an in-memory store.
+func For(store any, service string) Store {
+	j, ok := store.(interface{ JetStream() natsjs.JetStream })
+	if !ok {
+		return nil
+	}
+	return NewObjectStore(j.JetStream(), service, 0)
+}
+
+// Load returns the named snapshot; ErrNotFound if there is none, ErrCorrupt
+// if its bytes do not match the digest recorded with them.
+func (o *ObjectStore) Load(ctx context.Context, name string) (Snapshot, error) {
+	for attempt := 0; ; attempt++ {
+		s, nuid, err := o.load(ctx, name)
+		if err == nil || errors.Is(err, ErrNotFound) || attempt == 3 || ctx.Err() != nil {
+			return s, err
+		}
+		// A save replaced the object while it was read (its old chunks are
+		// purged): read the new one.
+		if !o.replaced(ctx, name, nuid) {
+			return s, err
+		}
+	}
+}
+
+// replaced says whether the named object is no longer the one stored
+// under nuid.
+func (o *ObjectStore) replaced(ctx context.Context, name, nuid string) bool {
+	obs, err := o.js.ObjectStore(ctx, o.bucket)
+	if err != nil {
+		return false
+	}
+	info, err := obs.GetInfo(ctx, name)
+	return err == nil && info.NUID != nuid
+}
+
+func (o *ObjectStore) load(ctx context.Context, name string) (Snapshot, string, error) {
+	var nuid string
+	obs, err := o.js.ObjectStore(ctx, o.bucket)
+	if errors.Is(err, natsjs.ErrBucketNotFound) || errors.Is(err, natsjs.ErrStreamNotFound) {
+		return Snapshot{}, nuid, ErrNotFound
+	}
+	if err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	// The bytes and the metadata of one save: Get reads the chunks of the
+	// info it returns.
+	res, err := obs.Get(ctx, name)
+	if errors.Is(err, natsjs.ErrObjectNotFound) {
+		return Snapshot{}, nuid, ErrNotFound
+	}
+	if err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	defer res.Close()
+	info, err := res.Info()
+	if err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	nuid = info.NUID
+	data, err := io.ReadAll(res)
+	if errors.Is(err, natsjs.ErrDigestMismatch) {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w (%w)", name, ErrCorrupt, err)
+	}
+	if err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	s := Snapshot{Version: info.Metadata[metaVersion], Data: data}
+	if s.Position, err = strconv.ParseUint(info.Metadata[metaPosition], 10, 64); err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: position: %w", name, ErrCorrupt)
+	}
+	d, err := hex.DecodeString(info.Metadata[metaDigest])
+	if err != nil || len(d) != sha256.Size {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: digest: %w", name, ErrCorrupt)
+	}
+	copy(s.Digest[:], d)
+	if err := s.Verify(); err != nil {
+		return Snapshot{}, nuid, fmt.Errorf("snapshot %s at %d: %w", name, s.Position, err)
+	}
+	return s, nuid, nil
+}
+
+// Save replaces the named snapshot.
+func (o *ObjectStore) Save(ctx context.Context, name string, s Snapshot) error {
+	obs, err := o.bucketFor(ctx)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	_, err = obs.Put(ctx, natsjs.ObjectMeta{Name: name, Metadata: map[string]string{
+		metaPosition: strconv.FormatUint(s.Position, 10),
+		metaVersion:  s.Version,
+		metaDigest:   hex.EncodeToString(s.Digest[:]),
+	}}, bytes.NewReader(s.Data))
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", name, err)
+	}
+	return nil
+}
+
+func (o *ObjectStore) bucketFor(ctx context.Context) (natsjs.ObjectStore, error) {
+	obs, err := o.js.ObjectStore(ctx, o.bucket)
+	if err == nil {
+		return obs, nil
+	}
+	if !errors.Is(err, natsjs.ErrBucketNotFound) && !errors.Is(err, natsjs.ErrStreamNotFound) {
+		return nil, err
+	}
+	// Created, never updated: a second replica creating it at the same
+	// time with the same configuration gets the same bucket.
+	obs, err = o.js.CreateObjectStore(ctx, natsjs.ObjectStoreConfig{Bucket: o.bucket, Replicas: o.replicas,
+		Description: "carecoop read-model snapshots", Storage: natsjs.FileStorage, Compression: true})
+	if errors.Is(err, natsjs.ErrBucketExists) {
+		return o.js.ObjectStore(ctx, o.bucket)
+	}
+	return obs, err
+}
