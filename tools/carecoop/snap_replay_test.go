@@ -50,7 +50,7 @@ func snapServices(store eventstore.Store) map[string]snapService {
 // from the start holds (every query reads only the model and the clock),
 // and a restart reads no commit the snapshot already reflects.
 func TestSnapRestoredReadModelsEqualAReplay(t *testing.T) {
-	_, store := simulated(t, 3, 6000)
+	_, store, _ := simulated(t, 3, 6000)
 	ctx, stop := context.WithCancel(t.Context())
 	replayed := snapServices(store)
 	for name, s := range replayed {
