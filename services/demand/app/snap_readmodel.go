@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
@@ -10,6 +8,7 @@ import (
 
 	demandv1 "github.com/carecoop/carecoop/proto/gen/carecoop/demand/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // snapVersion names the read model's projection code and its snapshot
@@ -162,18 +161,14 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for urn, s := range m.settings {
 		st.Settings[urn] = snapSetting{Provider: s.provider, Area: s.area, SettingType: int32(s.settingType), Registered: s.registered, Published: s.published, Taken: s.taken, Removed: s.removed}
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return snapshot.Encode(&st)
 }
 
 // RestoreSnapshot replaces the model's state with a snapshot's
 // (projection.Snapshotter); the model is left as it was on error.
 func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	var st snapState
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+	if err := snapshot.Decode(data, &st); err != nil {
 		return err
 	}
 	f := NewReadModel()

@@ -1,14 +1,13 @@
 package app
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // snapVersion names the read model's projection code and its snapshot
@@ -63,18 +62,14 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		}
 		st.Frameworks = append(st.Frameworks, f)
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return snapshot.Encode(&st)
 }
 
 // RestoreSnapshot replaces the model's state with a snapshot's
 // (projection.Snapshotter); the model is left as it was on error.
 func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	var st snapState
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+	if err := snapshot.Decode(data, &st); err != nil {
 		return err
 	}
 	fresh := NewReadModel()

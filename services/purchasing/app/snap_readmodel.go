@@ -1,17 +1,15 @@
 package app
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/geo"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
 
 // snapVersion names the main read model's projection code and its
@@ -121,28 +119,28 @@ func (m *ReadModel) SnapshotVersion() string { return snapVersion }
 func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var w snapWriter
-	st := snapState{SettingOwner: m.settingOwner, Placements: snapAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
+	var w snapshot.Writer
+	st := snapState{SettingOwner: m.settingOwner, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
 	for _, id := range m.providerOrder {
 		p := m.providers[id]
-		sp := snapProvider{ID: p.id, DisplayName: p.displayName, Profile: w.marshal(p.profile), RegisteredAt: p.registeredAt, Version: p.version}
+		sp := snapProvider{ID: p.id, DisplayName: p.displayName, Profile: w.Marshal(p.profile), RegisteredAt: p.registeredAt, Version: p.version}
 		for _, urn := range p.settingOrder {
 			s := p.settings[urn]
-			sp.Settings = append(sp.Settings, snapSetting{URN: urn, Declared: w.marshal(s.declared), Removed: s.removed, Published: s.published, Taken: s.taken, From: s.from})
+			sp.Settings = append(sp.Settings, snapSetting{URN: urn, Declared: w.Marshal(s.declared), Removed: s.removed, Published: s.published, Taken: s.taken, From: s.from})
 		}
 		for _, a := range p.accreditations {
-			sp.Accreditations = append(sp.Accreditations, w.marshal(a))
+			sp.Accreditations = append(sp.Accreditations, w.Marshal(a))
 		}
 		st.Providers = append(st.Providers, sp)
 	}
 	for _, id := range m.dpsOrder {
 		d := m.dps[id]
-		sd := snapDPS{ID: d.id, Consortium: d.consortium, Terms: w.marshal(d.terms), Status: int32(d.status), Version: d.version,
-			Admitted: make(map[string][]string, len(d.admitted)), Decisions: snapAll(&w, d.decisions)}
+		sd := snapDPS{ID: d.id, Consortium: d.consortium, Terms: w.Marshal(d.terms), Status: int32(d.status), Version: d.version,
+			Admitted: make(map[string][]string, len(d.admitted)), Decisions: snapshot.MarshalAll(&w, d.decisions)}
 		for _, mem := range d.order {
 			sd.Members = append(sd.Members, snapMember{Provider: mem.provider, ProviderName: mem.providerName, Category: mem.category, Status: int32(mem.status),
 				ReceivedOn: mem.receivedOn, DueOn: mem.dueOn, DecidedOn: mem.decidedOn, DecidedBy: mem.decidedBy, Reason: mem.reason, Since: mem.since,
-				Answers: snapAll(&w, mem.answers)})
+				Answers: snapshot.MarshalAll(&w, mem.answers)})
 		}
 		for cat, ps := range d.admitted {
 			ids := make([]string, len(ps))
@@ -161,18 +159,18 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	}
 	for _, id := range m.referralOrder {
 		r := m.referrals[id]
-		st.Referrals = append(st.Referrals, snapReferral{Created: w.marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
-			Status: int32(r.status), Matches: snapAll(&w, r.matches), Matched: r.matched, Providers: r.providers,
-			Offers: snapAll(&w, r.offers), Declines: snapAll(&w, r.declines), Decisions: snapAll(&w, r.decisions),
-			HasPlacement: r.placement != nil, Placement: w.marshal(r.placement), Version: r.version,
-			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.marshal(r.offersDueBy)})
+		st.Referrals = append(st.Referrals, snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
+			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, Providers: r.providers,
+			Offers: snapshot.MarshalAll(&w, r.offers), Declines: snapshot.MarshalAll(&w, r.declines), Decisions: snapshot.MarshalAll(&w, r.decisions),
+			HasPlacement: r.placement != nil, Placement: w.Marshal(r.placement), Version: r.version,
+			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)})
 	}
 	for k, ps := range m.prices {
 		med, ok := m.medians[k]
 		st.Prices = append(st.Prices, snapPrice{Provider: k.provider, Category: k.category, Prices: ps, Median: med, HasMedian: ok})
 	}
 	for urn, j := range m.judged {
-		st.Judged[urn] = w.marshal(j)
+		st.Judged[urn] = w.Marshal(j)
 	}
 	if m.calloffFWs != nil {
 		st.CalloffFWs = make(map[string]snapCalloffFW, len(m.calloffFWs))
@@ -184,39 +182,35 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 			st.CalloffFWs[id] = sf
 		}
 	}
-	if w.err != nil {
-		return nil, w.err
+	if w.Err() != nil {
+		return nil, w.Err()
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&st); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return snapshot.Encode(&st)
 }
 
 // RestoreSnapshot replaces the model's state with a snapshot's
 // (projection.Snapshotter); the model is left as it was on error.
 func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	var st snapState
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+	if err := snapshot.Decode(data, &st); err != nil {
 		return err
 	}
 	f := NewReadModel(m.now)
-	var r snapReader
+	var r snapshot.Reader
 	if st.SettingOwner != nil {
 		f.settingOwner = st.SettingOwner
 	}
 	for urn, raw := range st.Judged {
-		f.judged[urn] = snapOne(&r, raw, &monitoringv1.OfstedJudgementRecorded{})
+		f.judged[urn] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.OfstedJudgementRecorded{})
 	}
 	for _, sp := range st.Providers {
 		p := &providerRM{id: sp.ID, displayName: sp.DisplayName, registeredAt: sp.RegisteredAt, version: sp.Version,
 			settings: map[string]*settingRM{}, accreditations: map[purchasingv1.AccreditationKind]*purchasingv1.Accreditation{}}
 		if sp.Profile != nil {
-			p.profile = snapOne(&r, sp.Profile, &purchasingv1.ProviderProfile{})
+			p.profile = snapshot.UnmarshalOne(&r, sp.Profile, &purchasingv1.ProviderProfile{})
 		}
 		for _, ss := range sp.Settings {
-			s := &settingRM{declared: snapOne(&r, ss.Declared, &purchasingv1.Setting{}), removed: ss.Removed, published: ss.Published, taken: ss.Taken, from: ss.From}
+			s := &settingRM{declared: snapshot.UnmarshalOne(&r, ss.Declared, &purchasingv1.Setting{}), removed: ss.Removed, published: ss.Published, taken: ss.Taken, from: ss.From}
 			s.setting = f.graded(s.declared)
 			s.loc, _ = geo.Lookup(s.declared.GetOutcode())
 			p.settings[ss.URN] = s
@@ -224,7 +218,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 			p.settingList = append(p.settingList, s)
 		}
 		for _, raw := range sp.Accreditations {
-			a := snapOne(&r, raw, &purchasingv1.Accreditation{})
+			a := snapshot.UnmarshalOne(&r, raw, &purchasingv1.Accreditation{})
 			p.accreditations[a.GetKind()] = a
 			if p.firstExpiry == "" || a.GetExpiresOn() < p.firstExpiry {
 				p.firstExpiry = a.GetExpiresOn()
@@ -234,13 +228,13 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		f.providerOrder = append(f.providerOrder, p.id)
 	}
 	for _, sd := range st.DPS {
-		d := &dpsRM{id: sd.ID, consortium: sd.Consortium, terms: snapOne(&r, sd.Terms, &purchasingv1.DpsTerms{}), status: purchasingv1.DpsStatus(sd.Status),
+		d := &dpsRM{id: sd.ID, consortium: sd.Consortium, terms: snapshot.UnmarshalOne(&r, sd.Terms, &purchasingv1.DpsTerms{}), status: purchasingv1.DpsStatus(sd.Status),
 			version: sd.Version, members: map[string]map[string]*memberRM{}, admitted: map[string][]*providerRM{},
-			decisions: snapEach(&r, sd.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			decisions: snapshot.UnmarshalEach(&r, sd.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
 		for _, sm := range sd.Members {
 			mem := &memberRM{provider: sm.Provider, providerName: sm.ProviderName, category: sm.Category, status: purchasingv1.MembershipStatus(sm.Status),
 				receivedOn: sm.ReceivedOn, dueOn: sm.DueOn, decidedOn: sm.DecidedOn, decidedBy: sm.DecidedBy, reason: sm.Reason, since: sm.Since,
-				answers: snapEach(&r, sm.Answers, func() *purchasingv1.CriterionAnswer { return &purchasingv1.CriterionAnswer{} })}
+				answers: snapshot.UnmarshalEach(&r, sm.Answers, func() *purchasingv1.CriterionAnswer { return &purchasingv1.CriterionAnswer{} })}
 			cats := d.members[mem.provider]
 			if cats == nil {
 				cats = map[string]*memberRM{}
@@ -270,23 +264,23 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		f.dpsOrder = append(f.dpsOrder, d.id)
 	}
 	for _, sr := range st.Referrals {
-		ref := &referralRM{created: snapOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
+		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, providers: sr.Providers, version: sr.Version,
-			matches:   snapEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
-			offers:    snapEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
-			declines:  snapEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} }),
-			decisions: snapEach(&r, sr.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			matches:   snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
+			offers:    snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
+			declines:  snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} }),
+			decisions: snapshot.UnmarshalEach(&r, sr.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
 		if sr.HasPlacement {
-			ref.placement = snapOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
+			ref.placement = snapshot.UnmarshalOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
 		}
 		if sr.HasOffersDueBy {
-			ref.offersDueBy = snapOne(&r, sr.OffersDueBy, &timestamppb.Timestamp{})
+			ref.offersDueBy = snapshot.UnmarshalOne(&r, sr.OffersDueBy, &timestamppb.Timestamp{})
 		}
 		id := ref.created.GetReferralId()
 		f.referrals[id] = ref
 		f.referralOrder = append(f.referralOrder, id)
 	}
-	f.placements = snapEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
+	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sp := range st.Prices {
 		k := priceKey{sp.Provider, sp.Category}
 		f.prices[k] = sp.Prices
@@ -304,8 +298,8 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 			f.calloffFWs[id] = c
 		}
 	}
-	if r.err != nil {
-		return fmt.Errorf("purchasing snapshot: %w", r.err)
+	if r.Err() != nil {
+		return fmt.Errorf("purchasing snapshot: %w", r.Err())
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -313,47 +307,4 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	m.dps, m.dpsOrder, m.referrals, m.referralOrder, m.placements = f.dps, f.dpsOrder, f.referrals, f.referralOrder, f.placements
 	m.prices, m.medians, m.judged, m.calloffFWs = f.prices, f.medians, f.judged, f.calloffFWs
 	return nil
-}
-
-// snapWriter marshals messages, keeping the first error.
-type snapWriter struct{ err error }
-
-func (w *snapWriter) marshal(msg proto.Message) []byte {
-	b, err := proto.Marshal(msg)
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	return b
-}
-
-func snapAll[T proto.Message](w *snapWriter, msgs []T) [][]byte {
-	if len(msgs) == 0 {
-		return nil
-	}
-	out := make([][]byte, len(msgs))
-	for i, msg := range msgs {
-		out[i] = w.marshal(msg)
-	}
-	return out
-}
-
-// snapReader unmarshals messages, keeping the first error.
-type snapReader struct{ err error }
-
-func snapOne[T proto.Message](r *snapReader, raw []byte, msg T) T {
-	if err := proto.Unmarshal(raw, msg); err != nil && r.err == nil {
-		r.err = err
-	}
-	return msg
-}
-
-func snapEach[T proto.Message](r *snapReader, raw [][]byte, newMsg func() T) []T {
-	if len(raw) == 0 {
-		return nil
-	}
-	out := make([]T, len(raw))
-	for i, b := range raw {
-		out[i] = snapOne(r, b, newMsg())
-	}
-	return out
 }
