@@ -176,3 +176,18 @@ func TestIssueTokenRefusesInvalidInput(t *testing.T) {
 		t.Error("issued a token without a key")
 	}
 }
+
+// A service serving several gRPC services checks one table holding every
+// entry, and merging changes none of the tables it was given.
+func TestMergePolicies(t *testing.T) {
+	a := auth.Policy{"/a.A/One": {auth.ConsortiumLead}}
+	b := auth.Policy{"/b.B/Two": {auth.CouncilCommissioner}}
+	m := auth.Merge(a, b)
+	if len(m) != 2 || len(m["/b.B/Two"]) != 1 {
+		t.Fatalf("Merge = %v", m)
+	}
+	m["/c.C/Three"] = nil
+	if len(a) != 1 || len(b) != 1 {
+		t.Fatal("Merge changed a table it was given")
+	}
+}

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -70,4 +71,14 @@ func (pol Policy) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Merge is one policy with the entries of each: a service serving several
+// gRPC services (or the kit's StatusService) checks them all in one table.
+func Merge(policies ...Policy) Policy {
+	out := Policy{}
+	for _, p := range policies {
+		maps.Copy(out, p)
+	}
+	return out
 }

@@ -6,7 +6,6 @@ package status
 
 import (
 	"context"
-	"maps"
 
 	"google.golang.org/grpc"
 
@@ -24,11 +23,7 @@ var Policy = auth.Policy{Method: {Roles: []string{auth.PlatformAdmin}}}
 
 // WithPolicy is a service's policy table with the status API's entry added
 // (p itself is not changed).
-func WithPolicy(p auth.Policy) auth.Policy {
-	out := maps.Clone(p)
-	maps.Copy(out, Policy)
-	return out
-}
+func WithPolicy(p auth.Policy) auth.Policy { return auth.Merge(p, Policy) }
 
 // Source is one read model the status reports: a projection runner.
 type Source interface {

@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"maps"
 
 	"google.golang.org/grpc"
 
@@ -36,13 +35,6 @@ var AgrPolicy = auth.Policy{
 	agrMethod("ProposeVariation"):   {Roles: agrParties},
 	agrMethod("ListPaymentsDue"):    {Roles: payReaders},
 	agrMethod("GetConsortiumSpend"): {Roles: []string{auth.ConsortiumLead}},
-}
-
-// AgrWithPolicy is p with AgreementService's entries added.
-func AgrWithPolicy(p auth.Policy) auth.Policy {
-	out := maps.Clone(p)
-	maps.Copy(out, AgrPolicy)
-	return out
 }
 
 // AgreementServer implements carecoop.purchasing.v1.AgreementService.

@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"context"
-	"maps"
 
 	"google.golang.org/grpc"
 
@@ -30,13 +29,6 @@ var BlkPolicy = auth.Policy{
 	blkMethod("GetBlockContract"):     {Roles: blkReaders},
 	blkMethod("ListBlockContracts"):   {Roles: blkReaders},
 	blkMethod("GetBlockUtilisation"):  {Roles: blkReaders},
-}
-
-// WithBlk is policy with the block-contract RPCs added.
-func WithBlk(policy auth.Policy) auth.Policy {
-	out := maps.Clone(policy)
-	maps.Copy(out, BlkPolicy)
-	return out
 }
 
 // BlkServer implements carecoop.purchasing.v1.BlockContractService.

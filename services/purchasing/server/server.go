@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/projection"
 	"github.com/carecoop/carecoop/services/kit/status"
@@ -51,7 +52,7 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	}
 	ready := func() error { return errors.Join(svc.Ready(), agr.Ready(), blk.Ready()) }
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
-		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.WithBlk(grpcapi.AgrWithPolicy(grpcapi.Policy))), Start: start, Ready: ready,
+		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(auth.Merge(grpcapi.Policy, grpcapi.AgrPolicy, grpcapi.BlkPolicy)), Start: start, Ready: ready,
 		Stopped: func(ctx context.Context) { projection.WaitStopped(ctx, svc.ReadModels()...) },
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
