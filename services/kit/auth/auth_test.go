@@ -180,13 +180,13 @@ func TestIssueTokenRefusesInvalidInput(t *testing.T) {
 // A service serving several gRPC services checks one table holding every
 // entry, and merging changes none of the tables it was given.
 func TestMergePolicies(t *testing.T) {
-	a := auth.Policy{"/a.A/One": {auth.ConsortiumLead}}
-	b := auth.Policy{"/b.B/Two": {auth.CouncilCommissioner}}
+	a := auth.Policy{"/a.A/One": {Roles: []string{auth.ConsortiumLead}}}
+	b := auth.Policy{"/b.B/Two": {Roles: []string{auth.CouncilCommissioner}}}
 	m := auth.Merge(a, b)
-	if len(m) != 2 || len(m["/b.B/Two"]) != 1 {
+	if len(m) != 2 || len(m["/b.B/Two"].Roles) != 1 {
 		t.Fatalf("Merge = %v", m)
 	}
-	m["/c.C/Three"] = nil
+	m["/c.C/Three"] = auth.Rule{}
 	if len(a) != 1 || len(b) != 1 {
 		t.Fatal("Merge changed a table it was given")
 	}
