@@ -16,6 +16,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
@@ -47,6 +48,7 @@ func NewAgreements(svc *Service) *Agreements {
 	}
 	a.runner = projection.NewRunner("purchasing-agreements", svc.store, []string{eventstore.AggregateFilter(Context, AgreementAggregate)}, a.model.apply, svc.log)
 	a.runner.Own = Context
+	a.runner.WithSnapshots(a.model, snapshot.For(svc.store, Context), 0, 0)
 	svc.agrlogAgr = a
 	return a
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
 
@@ -47,6 +48,7 @@ func NewBlockContracts(s *Service, log *zap.Logger) *BlockContracts {
 		eventstore.AggregateFilter("monitoring", "contract"),
 	}, b.model.apply, log)
 	b.runner.Own = Context
+	b.runner.WithSnapshots(b.model, snapshot.For(s.store, Context), 0, 0)
 	s.blk = b
 	return b
 }

@@ -30,6 +30,8 @@ type Running struct {
 	App *app.Service
 	// Agreements are the placement agreements (AgreementService).
 	Agreements *app.Agreements
+	// Block are the block contracts (BlockContractService).
+	Block *app.BlockContracts
 }
 
 // Start builds the read model from the store, then serves gRPC on cfg.Addr.
@@ -51,18 +53,19 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 		return blk.Start(ctx)
 	}
 	ready := func() error { return errors.Join(svc.Ready(), agr.Ready(), blk.Ready()) }
+	runners := append(append(svc.ReadModels(), agr.Runner()), blk.ReadModels()...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
 		Name: "purchasing", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(auth.Merge(grpcapi.Policy, grpcapi.AgrPolicy, grpcapi.BlkPolicy)), Start: start, Ready: ready,
-		Stopped: func(ctx context.Context) { projection.WaitStopped(ctx, svc.ReadModels()...) },
+		Stopped: func(ctx context.Context) { projection.WaitStopped(ctx, runners...) },
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
 			grpcapi.RegisterAgreements(g, agr)
 			grpcapi.RegisterBlk(g, blk)
-			status.Register(g, "purchasing", append(append(svc.ReadModels(), agr.Runner()), blk.ReadModels()...)...)
+			status.Register(g, "purchasing", runners...)
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Running{Running: r, App: svc, Agreements: agr}, nil
+	return &Running{Running: r, App: svc, Agreements: agr, Block: blk}, nil
 }
