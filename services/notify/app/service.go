@@ -19,6 +19,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
+	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/kit/sweep"
 	"github.com/carecoop/carecoop/services/notify/channel"
 	"github.com/carecoop/carecoop/services/notify/channel/outbox"
@@ -117,6 +118,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	}
 	s.runner = projection.NewRunner("notify", store, readModelSources, s.model.Apply, s.log)
 	s.runner.Own = Context
+	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
 	return s
 }
 

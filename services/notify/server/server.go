@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
+	"github.com/carecoop/carecoop/services/kit/projection"
 	"github.com/carecoop/carecoop/services/kit/status"
 	"github.com/carecoop/carecoop/services/notify/app"
 	"github.com/carecoop/carecoop/services/notify/grpcapi"
@@ -37,6 +38,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Running, error) {
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	r, err := grpcserver.StartService(ctx, cfg, grpcserver.Service{
 		Name: "notify", DefaultAddr: DefaultAddr, Policy: status.WithPolicy(grpcapi.Policy), Start: svc.Start, Ready: svc.Ready,
+		Stopped: func(ctx context.Context) { projection.WaitStopped(ctx, svc.ReadModels()...) },
 		Register: func(g grpc.ServiceRegistrar) {
 			grpcapi.Register(g, svc)
 			status.Register(g, "notify", svc.ReadModels()...)
