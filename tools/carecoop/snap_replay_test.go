@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	demandapp "github.com/carecoop/carecoop/services/demand/app"
@@ -13,6 +14,7 @@ import (
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/projection"
 	monitoringapp "github.com/carecoop/carecoop/services/monitoring/app"
+	notifyapp "github.com/carecoop/carecoop/services/notify/app"
 	purchasingapp "github.com/carecoop/carecoop/services/purchasing/app"
 )
 
@@ -38,11 +40,17 @@ func snapServices(store eventstore.Store) map[string]snapService {
 	de := demandapp.New(store, nil)
 	mo := monitoringapp.New(store, nil)
 	pu := purchasingapp.New(store, nil)
+	// Agreements are not here: the simulator draws none (the purchasing
+	// server's TestSnap2AgreementsAndBlockRestartFromSnapshots covers them).
+	blk := purchasingapp.NewBlockContracts(pu, zap.NewNop())
+	no := notifyapp.New(store, nil)
 	return map[string]snapService{
-		"framework":  {fw.ReadModels, func() any { return fw.ReadModel() }},
-		"demand":     {de.ReadModels, func() any { return de.ReadModel() }},
-		"monitoring": {mo.ReadModels, func() any { return mo.ReadModel() }},
-		"purchasing": {pu.ReadModels, func() any { return pu.ReadModel() }},
+		"framework":        {fw.ReadModels, func() any { return fw.ReadModel() }},
+		"demand":           {de.ReadModels, func() any { return de.ReadModel() }},
+		"monitoring":       {mo.ReadModels, func() any { return mo.ReadModel() }},
+		"purchasing":       {pu.ReadModels, func() any { return pu.ReadModel() }},
+		"purchasing-block": {blk.ReadModels, blk.ReadModel},
+		"notify":           {no.ReadModels, func() any { return no.ReadModel() }},
 	}
 }
 

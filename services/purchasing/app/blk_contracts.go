@@ -59,6 +59,9 @@ func (b *BlockContracts) Start(ctx context.Context) error { return b.runner.Star
 // Ready is nil while the read model follows the store.
 func (b *BlockContracts) Ready() error { return b.runner.Ready() }
 
+// ReadModel exposes the block contracts' read model (tests).
+func (b *BlockContracts) ReadModel() any { return b.model }
+
 // ReadModels are the block contracts' projections, for the status API.
 func (b *BlockContracts) ReadModels() []*projection.Runner { return []*projection.Runner{b.runner} }
 

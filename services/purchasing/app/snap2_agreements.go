@@ -77,7 +77,7 @@ func (m *agrModel) RestoreSnapshot(data []byte) error {
 	}
 	var r snapshot.Reader
 	byID := make(map[string]*agrRM, len(st.Agreements))
-	order := make([]string, 0, len(st.Agreements))
+	var order []string // nil when empty, as a replay leaves it
 	for _, a := range st.Agreements {
 		rm := &agrRM{version: a.Version, state: domain.AgreementState{AgreementID: a.AgreementID, InForce: a.InForce, EndedOn: a.EndedOn},
 			decisions: snapshot.UnmarshalEach(&r, a.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}

@@ -69,7 +69,7 @@ func (m *blkModel) RestoreSnapshot(data []byte) error {
 	}
 	var r snapshot.Reader
 	contracts := make(map[string]*blkRM, len(st.Contracts))
-	order := make([]string, 0, len(st.Contracts))
+	var order []string // nil when empty, as a replay leaves it
 	byPlacement := map[string]*blkStayRM{}
 	referralOn := map[string]string{}
 	snapshot.KeepMap(&referralOn, st.ReferralOn)
