@@ -411,7 +411,7 @@ func (s *Store) follow(ctx context.Context, after uint64, filters []string, f fu
 			}
 		case ev.EventAppeared != nil:
 			re := ev.EventAppeared.OriginalEvent()
-			if re.Position.Commit <= after || !matchesAny(re.StreamID, match) {
+			if re.Position.Commit <= after || !eventstore.MatchesAny(re.StreamID, match) {
 				continue
 			}
 			e, err := Decode(re)
@@ -507,7 +507,7 @@ func (s *Store) FirstPositionAfter(ctx context.Context, after uint64, filter str
 			n++
 			re := ev.OriginalEvent()
 			last = re.Position
-			if re.Position.Commit > after && matchesAny(re.StreamID, []string{filter}) {
+			if re.Position.Commit > after && eventstore.MatchesAny(re.StreamID, []string{filter}) {
 				rs.Close()
 				return re.Position.Commit, true, nil
 			}
@@ -517,33 +517,5 @@ func (s *Store) FirstPositionAfter(ctx context.Context, after uint64, filter str
 			return 0, false, nil
 		}
 		from = last
-	}
-}
-
-// matchesAny reports whether stream name matches one of the NATS subject
-// filters ('*' one token, '>' one or more at the end).
-func matchesAny(subject string, filters []string) bool {
-	for _, f := range filters {
-		if subjectMatches(subject, f) {
-			return true
-		}
-	}
-	return false
-}
-
-func subjectMatches(subject, filter string) bool {
-	for {
-		ft, frest, fmore := strings.Cut(filter, ".")
-		if ft == ">" && !fmore {
-			return subject != ""
-		}
-		st, srest, smore := strings.Cut(subject, ".")
-		if st == "" || ft != "*" && ft != st {
-			return false
-		}
-		if !fmore || !smore {
-			return fmore == smore
-		}
-		filter, subject = frest, srest
 	}
 }

@@ -599,7 +599,7 @@ func (s *Store) Subscribe(ctx context.Context, after uint64, filters []string, h
 			if err := ctx.Err(); err != nil {
 				return err // select picks at random among ready cases
 			}
-			if match != nil && !matchesAny(msg.Subject(), match) {
+			if match != nil && !eventstore.MatchesAny(msg.Subject(), match) {
 				continue
 			}
 			events, err := decodeMsg(msg)
@@ -699,32 +699,4 @@ func isAPIError(err error, codes ...natsjs.ErrorCode) bool {
 		}
 	}
 	return false
-}
-
-// matchesAny reports whether subject matches one of the NATS subject
-// filters ('*' one token, '>' one or more at the end).
-func matchesAny(subject string, filters []string) bool {
-	for _, f := range filters {
-		if subjectMatches(subject, f) {
-			return true
-		}
-	}
-	return false
-}
-
-func subjectMatches(subject, filter string) bool {
-	for {
-		ft, frest, fmore := strings.Cut(filter, ".")
-		if ft == ">" && !fmore {
-			return subject != ""
-		}
-		st, srest, smore := strings.Cut(subject, ".")
-		if st == "" || ft != "*" && ft != st {
-			return false
-		}
-		if !fmore || !smore {
-			return fmore == smore
-		}
-		filter, subject = frest, srest
-	}
 }
