@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -341,6 +342,14 @@ func (h *harness) place(dps, la, reqID, provider, urn string) string {
 	h.eventually("contract "+id+" in monitoring", func() bool {
 		_, err := h.commissioner(la).GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: id})
 		return err == nil
+	})
+	// Purchasing draws the placement's agreement in the background too: wait
+	// for it, so that a test counting the store's commits after place counts
+	// only its own.
+	agreement := eventstore.StreamID{Context: "purchasing", Aggregate: "agreement", ID: "agr-" + strings.TrimPrefix(id, "pl-")}
+	h.eventually("agreement of "+id+" drawn", func() bool {
+		evs, err := h.Store.ReadStream(h.Ctx, agreement)
+		return err == nil && len(evs) > 0
 	})
 	return id
 }
