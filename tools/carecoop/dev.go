@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +54,7 @@ func runDev(args []string) error {
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
+	heapProfile := fs.String("heap-profile", "", "with --exit-when-ready: write a heap profile (go tool pprof) of the ready stack to this file, to see which read models hold the memory")
 	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
 portal in one process on an embedded NATS with JetStream, its data in
@@ -175,7 +178,7 @@ directory.
 			fmt.Printf("carecoop dev: %-10s ready after %v\n", name, svcs.ready[name].Round(time.Millisecond))
 		}
 		fmt.Printf("carecoop dev: all ready after %v; peak memory (VmHWM) %s\n", time.Since(began).Round(time.Millisecond), peakMemory())
-		return nil
+		return writeHeapProfile(*heapProfile)
 	}
 	fw, pu, de, mo, no := svcs.fw, svcs.pu, svcs.de, svcs.mo, svcs.no
 	if err := seedNotifyContacts(ctx, no.Addr.String(), key); err != nil {
@@ -488,4 +491,25 @@ func peakMemory() string {
 		}
 	}
 	return "unknown"
+}
+
+// writeHeapProfile collects garbage first, so the profile and the live heap
+// printed beside it are what the ready read models hold, not what replay left.
+func writeHeapProfile(path string) error {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("carecoop dev: live heap after GC %d MiB\n", ms.HeapAlloc>>20)
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--heap-profile: %w", err)
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--heap-profile: %w", err)
+	}
+	return f.Close()
 }
