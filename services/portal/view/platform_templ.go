@@ -49,7 +49,7 @@ type PlatformReadModel struct {
 	Problem                 string
 }
 
-// PlatformService is one of the four services' health.
+// PlatformService is one service's health.
 type PlatformService struct {
 	Name, About string
 	// Answering is false when the service did not answer the status call
@@ -738,7 +738,7 @@ func platServingWords(sv PlatformService) string {
 
 func platUint(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// PlatformHealth is the four services' health: each read model's position
+// PlatformHealth is the services' health: each read model's position
 // against the event store's.
 func PlatformHealth(p Page, services []PlatformService) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {

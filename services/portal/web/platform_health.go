@@ -17,8 +17,8 @@ import (
 // answer is shown as such, not waited on.
 const platStatusWait = 3 * time.Second
 
-// platHealth is the four services' health: each read model's position and
-// lag against the event store (the kit's status API, as the admin).
+// platHealth is the services' health: each read model's position and lag
+// against the event store (the kit's status API, as the admin).
 func (s *Server) platHealth(q *rq) error {
 	q.page.Title = "Service health"
 	return q.render(view.PlatformHealth(q.page, s.platServices(q)))
@@ -27,14 +27,19 @@ func (s *Server) platHealth(q *rq) error {
 // platServices asks each service for its status; one that fails to answer
 // is shown as not answering rather than failing the page.
 func (s *Server) platServices(q *rq) []view.PlatformService {
-	list := []struct {
+	type service struct {
 		name, about string
 		conn        grpc.ClientConnInterface
-	}{
+	}
+	list := []service{
 		{"Framework", "Framework agreements: tenders, bids, awards, price uplifts.", s.cfg.Conns.Framework},
 		{"Purchasing", "Providers, dynamic purchasing systems, referrals and placements.", s.cfg.Conns.Purchasing},
 		{"Demand", "Councils' needs returns and the demand figures built from them.", s.cfg.Conns.Demand},
 		{"Monitoring", "Contracts, monitoring returns, Ofsted judgements, risk levels and alerts.", s.cfg.Conns.Monitoring},
+	}
+	// Notify is optional: a portal run without it has no such service.
+	if s.cfg.Conns.Notify != nil {
+		list = append(list, service{"Notify", "Notifications: who is told of what, by email and in the portal, and deliveries that failed.", s.cfg.Conns.Notify})
 	}
 	out := make([]view.PlatformService, len(list))
 	for i, l := range list {

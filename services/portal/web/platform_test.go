@@ -187,7 +187,7 @@ func (s *stack) platHealthRow(service string) (applied, store uint64) {
 	return cell(1), cell(2)
 }
 
-// Pat Morgan, the platform admin, sees the four services' health from
+// Pat Morgan, the platform admin, sees the five services' health from
 // home; a command moves the positions; she lists the organisations and
 // records an Ofsted judgement of a provider's setting (a field error
 // first), which the provider's settings then show and which moves
@@ -206,12 +206,12 @@ func TestPlatformAdminSeesHealthAndRecordsAnOfstedJudgement(t *testing.T) {
 
 	s.signIn("Pat Morgan")
 	s.Contains("The platform", "Service health", "2 providers are registered; 2 consortia run")
-	wantIn(t, "the health summary", s.Text("#health-summary"), "Framework: Serving", "Purchasing: Serving", "Demand: Serving", "Monitoring: Serving")
+	wantIn(t, "the health summary", s.Text("#health-summary"), "Framework: Serving", "Purchasing: Serving", "Demand: Serving", "Monitoring: Serving", "Notify: Serving")
 	s.Axe()
 
 	s.Follow(`nav a[href="/platform/health"]`)
-	s.Contains("Service health", "Framework", "Purchasing", "Demand", "Monitoring", "Following the store")
-	for _, sv := range []string{"framework", "purchasing", "demand", "monitoring"} {
+	s.Contains("Service health", "Framework", "Purchasing", "Demand", "Monitoring", "Notify", "Following the store")
+	for _, sv := range []string{"framework", "purchasing", "demand", "monitoring", "notify"} {
 		wantIn(t, sv+"'s health", s.Text("#service-"+sv), "Serving")
 	}
 	s.Axe()
