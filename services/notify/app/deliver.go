@@ -23,7 +23,7 @@ func (s *Service) deliver(ctx context.Context, sid eventstore.StreamID, meta eve
 	if err != nil {
 		return err
 	}
-	pending := loaded.State.Pending()
+	pending := loaded.State.Pending(s.now())
 	if len(pending) == 0 {
 		return nil
 	}

@@ -20,11 +20,14 @@ const DigestHour = 7
 type heldFor struct {
 	recipient *notifyv1.Recipient
 	ids       []string
+	// quiet: the person's quiet hours hold now; their digest waits for a
+	// later sweep that day.
+	quiet bool
 }
 
 // SendDigests sends each person holding notifications one message saying
 // how many there are and linking to their notifications page, at most once
-// a day (the day's digest is a stream that records it once). Replicas may
+// a day, and not in their quiet hours (a later sweep that day sends it) (the day's digest is a stream that records it once). Replicas may
 // both run it: the second finds the day's digest recorded, though a
 // message handed over by both at the same moment may go twice.
 func (s *Service) SendDigests(ctx context.Context) error {
@@ -46,13 +49,17 @@ func (s *Service) SendDigests(ctx context.Context) error {
 		if !ok {
 			i = len(people)
 			index[k] = i
-			people = append(people, heldFor{recipient: r})
+			quiet := !domain.QuietUntil(s.model.prefs[k].GetQuietHours(), now).IsZero()
+			people = append(people, heldFor{recipient: r, quiet: quiet})
 		}
 		people[i].ids = append(people[i].ids, n.d.GetNotificationId())
 	}
 	s.model.mu.RUnlock()
 	t, _ := domain.TemplateByID(domain.TDailyDigest)
 	for _, p := range people {
+		if p.quiet {
+			continue
+		}
 		sid := stream(DigestAggregate, domain.DigestStreamID(p.recipient.GetOrganisation(), p.recipient.GetPersonId(), date))
 		loaded, err := s.digests.Load(ctx, sid)
 		if err != nil {

@@ -167,7 +167,7 @@ func (s *Service) planner(out *[]domain.Planned) func(org, template string, p ma
 	m := s.model
 	return func(org, template string, p map[string]string, link string) {
 		t, _ := domain.TemplateByID(template)
-		for _, pl := range domain.Recipients(org, t, m.contacts(org), m.pref(org)) {
+		for _, pl := range domain.Recipients(org, t, m.contacts(org), m.pref(org), s.now()) {
 			pl.Personalisation, pl.Link = p, s.portalURL+link
 			*out = append(*out, pl)
 		}

@@ -226,6 +226,9 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		if ev.GetHeldForDigest() {
 			n.status = notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST
 		}
+		if ev.GetHeldUntil() != nil {
+			n.status = notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS
+		}
 		m.notes[ev.GetNotificationId()] = n
 		k := personKey(ev.GetRecipient().GetOrganisation(), ev.GetRecipient().GetPersonId())
 		m.byPerson[k] = append(m.byPerson[k], ev.GetNotificationId())
@@ -299,6 +302,9 @@ func (m *ReadModel) view(n *noteRM) *notifyv1.Notification {
 		NotificationId: n.d.GetNotificationId(), Recipient: n.d.GetRecipient(), Template: n.d.GetTemplate(), Link: n.d.GetLink(), Urgent: n.d.GetUrgent(),
 		CauseEventId: n.d.GetCauseEventId(), CauseType: n.d.GetCauseType(), DecidedAt: timestamppb.New(n.at), Status: n.status, Channel: n.channel,
 		Attempts: n.attempts, Failure: n.failure, Read: n.read, Position: n.pos,
+	}
+	if n.status == notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS {
+		out.HeldUntil = n.d.GetHeldUntil()
 	}
 	if !n.sentAt.IsZero() {
 		out.SentAt = timestamppb.New(n.sentAt)

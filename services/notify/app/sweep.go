@@ -19,7 +19,9 @@ import (
 // noOfferAfter, a referral's offers closing within dlClosingSoon (to the
 // providers yet to answer), a DPS application's decision due within two working days
 // and then overdue, a tender closed with bids to score, an accreditation
-// expiring within 30 days. Each is a cause of its own, named after what it
+// expiring within 30 days. It also hands to the channel what was held for
+// someone's quiet hours once they have ended (so at most sweepEvery after
+// they end). Each is a cause of its own, named after what it
 // is about ("sweep_due-soon_<dps>_<provider>"), decided once like an
 // event's: a second sweep, or another replica's, sends nothing again.
 
@@ -129,8 +131,22 @@ func (s *Service) Sweep(ctx context.Context) error {
 			to("provider:"+r.provider, template, map[string]string{"setting": "setting " + r.urn, "period": r.period, "date": r.due}, "/monitoring")
 		})
 	}
+	// Notifications held for quiet hours that have ended, by cause.
+	var released []string
+	for _, n := range m.notes {
+		if n.status == notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS && !n.d.GetHeldUntil().AsTime().After(now) &&
+			!slices.Contains(released, n.d.GetCauseEventId()) {
+			released = append(released, n.d.GetCauseEventId())
+		}
+	}
 	s.model.mu.RUnlock()
 	meta := eventstore.Metadata{Actor: system, CorrelationID: "sweep-" + todayS}
+	slices.Sort(released)
+	for _, cause := range released {
+		if err := s.deliver(ctx, stream(CauseAggregate, eventstore.ComposeID(cause)), meta); err != nil {
+			return err
+		}
+	}
 	for _, d := range due {
 		meta.RequestID = "sweep:" + d.cause
 		if err := s.notify(ctx, d.cause, "sweep", d.planned, meta); err != nil {

@@ -3,8 +3,10 @@ package domain
 import (
 	"fmt"
 	"maps"
+	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 )
@@ -44,12 +46,16 @@ func FoldCause(s CauseState, events []proto.Message) CauseState {
 	return s
 }
 
-// Pending are the notifications decided, not held for a digest, and not
-// yet delivered or failed: what is still to hand to the channel (after a
-// crash between hand-over and record, or a first attempt).
-func (s CauseState) Pending() []*notifyv1.NotificationDecided {
+// Pending are the notifications decided, not held for a digest nor for
+// quiet hours that end after now, and not yet delivered or failed: what is
+// still to hand to the channel (after a crash between hand-over and record,
+// a first attempt, or quiet hours ended).
+func (s CauseState) Pending(now time.Time) []*notifyv1.NotificationDecided {
 	var out []*notifyv1.NotificationDecided
 	for _, d := range s.Decided {
+		if d.GetHeldUntil() != nil && d.GetHeldUntil().AsTime().After(now) {
+			continue
+		}
 		if _, done := s.Outcome[d.GetNotificationId()]; !done && !d.GetHeldForDigest() {
 			out = append(out, d)
 		}
@@ -64,6 +70,8 @@ type Planned struct {
 	Personalisation map[string]string
 	Link            string
 	HeldForDigest   bool
+	// HeldUntil: the end of the person's quiet hours (zero: send at once).
+	HeldUntil time.Time
 }
 
 // DecideNotifications records the notifications an event causes, once: a
@@ -96,10 +104,14 @@ func DecideNotifications(s CauseState, c DecideNotificationsCmd) ([]proto.Messag
 			continue
 		}
 		seen[id] = true
-		out = append(out, &notifyv1.NotificationDecided{
+		d := &notifyv1.NotificationDecided{
 			NotificationId: id, Recipient: p.Recipient, Template: p.Template, Personalisation: p.Personalisation, Link: p.Link,
 			Urgent: t.Urgent, CauseEventId: c.CauseEventID, CauseType: c.CauseType, HeldForDigest: p.HeldForDigest && !t.Urgent,
-		})
+		}
+		if !t.Urgent && !d.HeldForDigest && !p.HeldUntil.IsZero() { // referrals and alerts never wait
+			d.HeldUntil = timestamppb.New(p.HeldUntil)
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -14,6 +15,9 @@ import (
 	"github.com/carecoop/carecoop/services/kit/domainerr"
 	"github.com/carecoop/carecoop/services/notify/domain"
 )
+
+// noon: a time outside anyone's quiet hours in these tests.
+var noon = time.Date(2026, time.December, 3, 12, 0, 0, 0, time.UTC)
 
 var alice = &notifyv1.Recipient{Organisation: "provider:pennine-pathways", PersonId: domain.PersonID("referrals@pennine.example"), Name: "Referrals team", Email: "referrals@pennine.example"}
 
@@ -55,16 +59,16 @@ func TestDeliveriesAreRecordedOnce(t *testing.T) {
 	decided := &notifyv1.NotificationDecided{NotificationId: id, Recipient: alice, Template: domain.TReferralReceived, CauseEventId: "evt-1"}
 	sent := domain.Delivery{NotificationID: id, Channel: notifyv1.Channel_CHANNEL_OUTBOX, Reference: "r1", Attempts: 1}
 	when(given(domain.EvolveCause, decided), func(s domain.CauseState) ([]proto.Message, error) {
-		if len(s.Pending()) != 1 {
-			t.Fatalf("pending %v", s.Pending())
+		if len(s.Pending(noon)) != 1 {
+			t.Fatalf("pending %v", s.Pending(noon))
 		}
 		return domain.DecideDeliveries(s, []domain.Delivery{sent, {NotificationID: "n-not-decided"}})
 	}).then(t, &notifyv1.NotificationSent{NotificationId: id, Channel: notifyv1.Channel_CHANNEL_OUTBOX, ChannelReference: "r1", Attempts: 1})
 	// Already sent: a second outcome (another replica, a retry) records nothing.
 	done := &notifyv1.NotificationSent{NotificationId: id, Channel: notifyv1.Channel_CHANNEL_OUTBOX}
 	when(given(domain.EvolveCause, decided, done), func(s domain.CauseState) ([]proto.Message, error) {
-		if len(s.Pending()) != 0 {
-			t.Fatalf("pending after sent %v", s.Pending())
+		if len(s.Pending(noon)) != 0 {
+			t.Fatalf("pending after sent %v", s.Pending(noon))
 		}
 		return domain.DecideDeliveries(s, []domain.Delivery{{NotificationID: id, Err: errors.New("boom")}})
 	}).then(t)
@@ -129,13 +133,13 @@ func TestRecipientsByRolePreferenceAndDigest(t *testing.T) {
 		{Name: "Referrals team", Role: "referrals", Email: "referrals@p.example"},
 		{Name: "Contracts", Role: "contracts", Email: "contracts@p.example"},
 	})
-	got := domain.Recipients("provider:p", mustTemplate(t, domain.TReferralReceived), reg, func(string) *notifyv1.Preferences { return nil })
+	got := domain.Recipients("provider:p", mustTemplate(t, domain.TReferralReceived), reg, func(string) *notifyv1.Preferences { return nil }, noon)
 	if len(got) != 1 || got[0].Recipient.GetEmail() != "referrals@p.example" {
 		t.Fatalf("referral goes to the referrals contact only: %v", got)
 	}
 	// No contact in the role: a provider's referral goes to all its contacts.
 	onlyContracts := reg[1:]
-	if got := domain.Recipients("provider:p", mustTemplate(t, domain.TReferralReceived), onlyContracts, func(string) *notifyv1.Preferences { return nil }); len(got) != 1 {
+	if got := domain.Recipients("provider:p", mustTemplate(t, domain.TReferralReceived), onlyContracts, func(string) *notifyv1.Preferences { return nil }, noon); len(got) != 1 {
 		t.Fatalf("fallback: %v", got)
 	}
 	// Turned off (not mandatory) and digest.
@@ -143,14 +147,14 @@ func TestRecipientsByRolePreferenceAndDigest(t *testing.T) {
 	off := func(string) *notifyv1.Preferences {
 		return &notifyv1.Preferences{Off: []string{domain.TApplicationReceived}}
 	}
-	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TApplicationReceived), lead, off); len(got) != 0 {
+	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TApplicationReceived), lead, off, noon); len(got) != 0 {
 		t.Fatalf("turned off, still sent: %v", got)
 	}
 	digest := func(string) *notifyv1.Preferences { return &notifyv1.Preferences{DailyDigest: true} }
-	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TApplicationReceived), lead, digest); len(got) != 1 || !got[0].HeldForDigest {
+	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TApplicationReceived), lead, digest, noon); len(got) != 1 || !got[0].HeldForDigest {
 		t.Fatalf("digest: %v", got)
 	}
-	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TProviderSuspended), lead, digest); len(got) != 1 || got[0].HeldForDigest {
+	if got := domain.Recipients("consortium:nw", mustTemplate(t, domain.TProviderSuspended), lead, digest, noon); len(got) != 1 || got[0].HeldForDigest {
 		t.Fatalf("urgent held for digest: %v", got)
 	}
 }

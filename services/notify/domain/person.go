@@ -46,11 +46,17 @@ type SetPreferences struct {
 	Roles       []string
 	Off         []string
 	DailyDigest bool
+	// QuietHours: nil for none.
+	QuietHours *notifyv1.QuietHours
 }
 
 // DecideSetPreferences decides SetPreferences: every template named must
-// exist, and none may be mandatory for the person's roles.
+// exist, and none may be mandatory for the person's roles; quiet hours are
+// whole hours 0–23 that start and end at different hours.
 func DecideSetPreferences(s PersonState, c SetPreferences) ([]proto.Message, error) {
+	if err := checkQuietHours(c.QuietHours); err != nil {
+		return nil, err
+	}
 	for i, id := range c.Off {
 		t, ok := TemplateByID(id)
 		if !ok {
@@ -62,7 +68,7 @@ func DecideSetPreferences(s PersonState, c SetPreferences) ([]proto.Message, err
 	}
 	off := slices.Clone(c.Off)
 	slices.Sort(off)
-	p := &notifyv1.Preferences{Organisation: c.Organisation, PersonId: c.PersonID, Off: off, DailyDigest: c.DailyDigest}
+	p := &notifyv1.Preferences{Organisation: c.Organisation, PersonId: c.PersonID, Off: off, DailyDigest: c.DailyDigest, QuietHours: c.QuietHours}
 	if s.Preferences != nil && proto.Equal(s.Preferences, p) {
 		return nil, nil
 	}

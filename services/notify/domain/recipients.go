@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"strings"
+	"time"
 
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
@@ -46,10 +47,11 @@ func Merge(registered []*notifyv1.Contact, managed map[string]*notifyv1.Contact)
 // Recipients are the people of an organisation that t goes to, given their
 // contacts and preferences: everyone holding one of t's roles who has not
 // turned it off (a mandatory one cannot be), held for the digest when the
-// person takes one and t is not urgent. A provider with no contact in the
-// role falls back to all its contacts, so a referral is never sent to no
-// one because its contacts were labelled differently.
-func Recipients(org string, t Template, contacts []*notifyv1.Contact, prefs func(personID string) *notifyv1.Preferences) []Planned {
+// person takes one and t is not urgent, otherwise held until their quiet
+// hours end when t is not urgent and now falls in them. A provider with no
+// contact in the role falls back to all its contacts, so a referral is
+// never sent to no one because its contacts were labelled differently.
+func Recipients(org string, t Template, contacts []*notifyv1.Contact, prefs func(personID string) *notifyv1.Preferences, now time.Time) []Planned {
 	chosen := contacts[:0:0]
 	for _, c := range contacts {
 		if t.For(c.GetRoles()) {
@@ -65,11 +67,15 @@ func Recipients(org string, t Template, contacts []*notifyv1.Contact, prefs func
 		if p != nil && slices.Contains(p.GetOff(), t.ID) && !t.Mandatory(c.GetRoles()) {
 			continue
 		}
-		out = append(out, Planned{
+		pl := Planned{
 			Recipient:     &notifyv1.Recipient{Organisation: org, PersonId: c.GetPersonId(), Name: c.GetName(), Email: c.GetEmail()},
 			Template:      t.ID,
 			HeldForDigest: p != nil && p.GetDailyDigest() && !t.Urgent,
-		})
+		}
+		if !t.Urgent && !pl.HeldForDigest {
+			pl.HeldUntil = QuietUntil(p.GetQuietHours(), now)
+		}
+		out = append(out, pl)
 	}
 	return out
 }

@@ -66,7 +66,7 @@ func (s *Server) MarkNotificationRead(ctx context.Context, q *notifyv1.MarkNotif
 
 func (s *Server) SetPreferences(ctx context.Context, q *notifyv1.SetPreferencesRequest) (*notifyv1.CommandResponse, error) {
 	return command(ctx, "SetPreferences", q.GetRequestId(), q.GetExpectedVersion(), func(ctx context.Context, r app.Request) (app.Result, error) {
-		return s.app.SetPreferences(ctx, r, q.GetOff(), q.GetDailyDigest())
+		return s.app.SetPreferences(ctx, r, q.GetOff(), q.GetDailyDigest(), q.GetQuietHours())
 	})
 }
 

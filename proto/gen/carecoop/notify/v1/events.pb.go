@@ -9,6 +9,7 @@ package notifyv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -37,6 +38,9 @@ type NotificationDecided struct {
 	CauseType       string            `protobuf:"bytes,8,opt,name=cause_type,json=causeType,proto3" json:"cause_type,omitempty"`
 	// Held for the person's daily digest instead of sent at once.
 	HeldForDigest bool `protobuf:"varint,9,opt,name=held_for_digest,json=heldForDigest,proto3" json:"held_for_digest,omitempty"`
+	// Decided in the person's quiet hours (never for an urgent one): handed
+	// to the channel once this time has come.
+	HeldUntil     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=held_until,json=heldUntil,proto3" json:"held_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -132,6 +136,13 @@ func (x *NotificationDecided) GetHeldForDigest() bool {
 		return x.HeldForDigest
 	}
 	return false
+}
+
+func (x *NotificationDecided) GetHeldUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HeldUntil
+	}
+	return nil
 }
 
 // The channel accepted the notification.
@@ -637,7 +648,7 @@ var File_carecoop_notify_v1_events_proto protoreflect.FileDescriptor
 
 const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcarecoop/notify/v1/events.proto\x12\x12carecoop.notify.v1\x1a\x1ecarecoop/notify/v1/types.proto\"\xdc\x03\n" +
+	"\x1fcarecoop/notify/v1/events.proto\x12\x12carecoop.notify.v1\x1a\x1ecarecoop/notify/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x04\n" +
 	"\x13NotificationDecided\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12;\n" +
 	"\trecipient\x18\x02 \x01(\v2\x1d.carecoop.notify.v1.RecipientR\trecipient\x12\x1a\n" +
@@ -648,7 +659,10 @@ const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\x0ecause_event_id\x18\a \x01(\tR\fcauseEventId\x12\x1d\n" +
 	"\n" +
 	"cause_type\x18\b \x01(\tR\tcauseType\x12&\n" +
-	"\x0fheld_for_digest\x18\t \x01(\bR\rheldForDigest\x1aB\n" +
+	"\x0fheld_for_digest\x18\t \x01(\bR\rheldForDigest\x129\n" +
+	"\n" +
+	"held_until\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\theldUntil\x1aB\n" +
 	"\x14PersonalisationEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbb\x01\n" +
@@ -702,35 +716,37 @@ func file_carecoop_notify_v1_events_proto_rawDescGZIP() []byte {
 
 var file_carecoop_notify_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_carecoop_notify_v1_events_proto_goTypes = []any{
-	(*NotificationDecided)(nil), // 0: carecoop.notify.v1.NotificationDecided
-	(*NotificationSent)(nil),    // 1: carecoop.notify.v1.NotificationSent
-	(*NotificationFailed)(nil),  // 2: carecoop.notify.v1.NotificationFailed
-	(*ContactSet)(nil),          // 3: carecoop.notify.v1.ContactSet
-	(*ContactRemoved)(nil),      // 4: carecoop.notify.v1.ContactRemoved
-	(*PreferencesSet)(nil),      // 5: carecoop.notify.v1.PreferencesSet
-	(*NotificationRead)(nil),    // 6: carecoop.notify.v1.NotificationRead
-	(*DigestSent)(nil),          // 7: carecoop.notify.v1.DigestSent
-	(*SweepClaimed)(nil),        // 8: carecoop.notify.v1.SweepClaimed
-	nil,                         // 9: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	(*Recipient)(nil),           // 10: carecoop.notify.v1.Recipient
-	(Channel)(0),                // 11: carecoop.notify.v1.Channel
-	(*Contact)(nil),             // 12: carecoop.notify.v1.Contact
-	(*Preferences)(nil),         // 13: carecoop.notify.v1.Preferences
+	(*NotificationDecided)(nil),   // 0: carecoop.notify.v1.NotificationDecided
+	(*NotificationSent)(nil),      // 1: carecoop.notify.v1.NotificationSent
+	(*NotificationFailed)(nil),    // 2: carecoop.notify.v1.NotificationFailed
+	(*ContactSet)(nil),            // 3: carecoop.notify.v1.ContactSet
+	(*ContactRemoved)(nil),        // 4: carecoop.notify.v1.ContactRemoved
+	(*PreferencesSet)(nil),        // 5: carecoop.notify.v1.PreferencesSet
+	(*NotificationRead)(nil),      // 6: carecoop.notify.v1.NotificationRead
+	(*DigestSent)(nil),            // 7: carecoop.notify.v1.DigestSent
+	(*SweepClaimed)(nil),          // 8: carecoop.notify.v1.SweepClaimed
+	nil,                           // 9: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
+	(*Recipient)(nil),             // 10: carecoop.notify.v1.Recipient
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(Channel)(0),                  // 12: carecoop.notify.v1.Channel
+	(*Contact)(nil),               // 13: carecoop.notify.v1.Contact
+	(*Preferences)(nil),           // 14: carecoop.notify.v1.Preferences
 }
 var file_carecoop_notify_v1_events_proto_depIdxs = []int32{
 	10, // 0: carecoop.notify.v1.NotificationDecided.recipient:type_name -> carecoop.notify.v1.Recipient
 	9,  // 1: carecoop.notify.v1.NotificationDecided.personalisation:type_name -> carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	11, // 2: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
-	11, // 3: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
-	12, // 4: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
-	13, // 5: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
-	10, // 6: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
-	11, // 7: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
-	8,  // [8:8] is the sub-list for method output_type
-	8,  // [8:8] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	11, // 2: carecoop.notify.v1.NotificationDecided.held_until:type_name -> google.protobuf.Timestamp
+	12, // 3: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
+	12, // 4: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
+	13, // 5: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
+	14, // 6: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
+	10, // 7: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
+	12, // 8: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_notify_v1_events_proto_init() }

@@ -718,8 +718,10 @@ type SetPreferencesRequest struct {
 	DailyDigest bool     `protobuf:"varint,3,opt,name=daily_digest,json=dailyDigest,proto3" json:"daily_digest,omitempty"`
 	// 0 = do not check; otherwise the person's stream version last seen.
 	ExpectedVersion uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Unset: no quiet hours. Each hour 0–23, the two different.
+	QuietHours    *QuietHours `protobuf:"bytes,5,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SetPreferencesRequest) Reset() {
@@ -778,6 +780,13 @@ func (x *SetPreferencesRequest) GetExpectedVersion() uint64 {
 		return x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *SetPreferencesRequest) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
 }
 
 type ListDeliveryFailuresRequest struct {
@@ -996,13 +1005,15 @@ const file_carecoop_notify_v1_notify_service_proto_rawDesc = "" +
 	"\x15ListTemplatesResponse\x12:\n" +
 	"\ttemplates\x18\x01 \x03(\v2\x1c.carecoop.notify.v1.TemplateR\ttemplates\":\n" +
 	"\x15GetPreferencesRequest\x12!\n" +
-	"\fmin_position\x18\x01 \x01(\x04R\vminPosition\"\xde\x01\n" +
+	"\fmin_position\x18\x01 \x01(\x04R\vminPosition\"\x9f\x02\n" +
 	"\x15SetPreferencesRequest\x12=\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^[A-Za-z0-9_.:-]{8,64}$R\trequestId\x128\n" +
 	"\x03off\x18\x02 \x03(\tB&\xbaH#\x92\x01 \x102\x18\x01\"\x1ar\x182\x16^[a-z][a-z0-9-]{1,62}$R\x03off\x12!\n" +
 	"\fdaily_digest\x18\x03 \x01(\bR\vdailyDigest\x12)\n" +
-	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\"`\n" +
+	"\x10expected_version\x18\x04 \x01(\x04R\x0fexpectedVersion\x12?\n" +
+	"\vquiet_hours\x18\x05 \x01(\v2\x1e.carecoop.notify.v1.QuietHoursR\n" +
+	"quietHours\"`\n" +
 	"\x1bListDeliveryFailuresRequest\x12\x1e\n" +
 	"\x05limit\x18\x01 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\x05limit\x12!\n" +
 	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"\xc6\x01\n" +
@@ -1061,41 +1072,43 @@ var file_carecoop_notify_v1_notify_service_proto_goTypes = []any{
 	(*Contact)(nil),                     // 16: carecoop.notify.v1.Contact
 	(*Notification)(nil),                // 17: carecoop.notify.v1.Notification
 	(*Template)(nil),                    // 18: carecoop.notify.v1.Template
-	(*OutboxMessage)(nil),               // 19: carecoop.notify.v1.OutboxMessage
-	(*Preferences)(nil),                 // 20: carecoop.notify.v1.Preferences
+	(*QuietHours)(nil),                  // 19: carecoop.notify.v1.QuietHours
+	(*OutboxMessage)(nil),               // 20: carecoop.notify.v1.OutboxMessage
+	(*Preferences)(nil),                 // 21: carecoop.notify.v1.Preferences
 }
 var file_carecoop_notify_v1_notify_service_proto_depIdxs = []int32{
 	16, // 0: carecoop.notify.v1.ListContactsResponse.contacts:type_name -> carecoop.notify.v1.Contact
 	17, // 1: carecoop.notify.v1.ListNotificationsResponse.notifications:type_name -> carecoop.notify.v1.Notification
 	18, // 2: carecoop.notify.v1.ListTemplatesResponse.templates:type_name -> carecoop.notify.v1.Template
-	19, // 3: carecoop.notify.v1.ListOutboxResponse.messages:type_name -> carecoop.notify.v1.OutboxMessage
-	1,  // 4: carecoop.notify.v1.NotifyService.SetContact:input_type -> carecoop.notify.v1.SetContactRequest
-	2,  // 5: carecoop.notify.v1.NotifyService.RemoveContact:input_type -> carecoop.notify.v1.RemoveContactRequest
-	3,  // 6: carecoop.notify.v1.NotifyService.ListContacts:input_type -> carecoop.notify.v1.ListContactsRequest
-	5,  // 7: carecoop.notify.v1.NotifyService.ListMyNotifications:input_type -> carecoop.notify.v1.ListMyNotificationsRequest
-	7,  // 8: carecoop.notify.v1.NotifyService.GetNotification:input_type -> carecoop.notify.v1.GetNotificationRequest
-	8,  // 9: carecoop.notify.v1.NotifyService.MarkNotificationRead:input_type -> carecoop.notify.v1.MarkNotificationReadRequest
-	9,  // 10: carecoop.notify.v1.NotifyService.ListTemplates:input_type -> carecoop.notify.v1.ListTemplatesRequest
-	11, // 11: carecoop.notify.v1.NotifyService.GetPreferences:input_type -> carecoop.notify.v1.GetPreferencesRequest
-	12, // 12: carecoop.notify.v1.NotifyService.SetPreferences:input_type -> carecoop.notify.v1.SetPreferencesRequest
-	13, // 13: carecoop.notify.v1.NotifyService.ListDeliveryFailures:input_type -> carecoop.notify.v1.ListDeliveryFailuresRequest
-	14, // 14: carecoop.notify.v1.NotifyService.ListOutbox:input_type -> carecoop.notify.v1.ListOutboxRequest
-	0,  // 15: carecoop.notify.v1.NotifyService.SetContact:output_type -> carecoop.notify.v1.CommandResponse
-	0,  // 16: carecoop.notify.v1.NotifyService.RemoveContact:output_type -> carecoop.notify.v1.CommandResponse
-	4,  // 17: carecoop.notify.v1.NotifyService.ListContacts:output_type -> carecoop.notify.v1.ListContactsResponse
-	6,  // 18: carecoop.notify.v1.NotifyService.ListMyNotifications:output_type -> carecoop.notify.v1.ListNotificationsResponse
-	17, // 19: carecoop.notify.v1.NotifyService.GetNotification:output_type -> carecoop.notify.v1.Notification
-	0,  // 20: carecoop.notify.v1.NotifyService.MarkNotificationRead:output_type -> carecoop.notify.v1.CommandResponse
-	10, // 21: carecoop.notify.v1.NotifyService.ListTemplates:output_type -> carecoop.notify.v1.ListTemplatesResponse
-	20, // 22: carecoop.notify.v1.NotifyService.GetPreferences:output_type -> carecoop.notify.v1.Preferences
-	0,  // 23: carecoop.notify.v1.NotifyService.SetPreferences:output_type -> carecoop.notify.v1.CommandResponse
-	6,  // 24: carecoop.notify.v1.NotifyService.ListDeliveryFailures:output_type -> carecoop.notify.v1.ListNotificationsResponse
-	15, // 25: carecoop.notify.v1.NotifyService.ListOutbox:output_type -> carecoop.notify.v1.ListOutboxResponse
-	15, // [15:26] is the sub-list for method output_type
-	4,  // [4:15] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	19, // 3: carecoop.notify.v1.SetPreferencesRequest.quiet_hours:type_name -> carecoop.notify.v1.QuietHours
+	20, // 4: carecoop.notify.v1.ListOutboxResponse.messages:type_name -> carecoop.notify.v1.OutboxMessage
+	1,  // 5: carecoop.notify.v1.NotifyService.SetContact:input_type -> carecoop.notify.v1.SetContactRequest
+	2,  // 6: carecoop.notify.v1.NotifyService.RemoveContact:input_type -> carecoop.notify.v1.RemoveContactRequest
+	3,  // 7: carecoop.notify.v1.NotifyService.ListContacts:input_type -> carecoop.notify.v1.ListContactsRequest
+	5,  // 8: carecoop.notify.v1.NotifyService.ListMyNotifications:input_type -> carecoop.notify.v1.ListMyNotificationsRequest
+	7,  // 9: carecoop.notify.v1.NotifyService.GetNotification:input_type -> carecoop.notify.v1.GetNotificationRequest
+	8,  // 10: carecoop.notify.v1.NotifyService.MarkNotificationRead:input_type -> carecoop.notify.v1.MarkNotificationReadRequest
+	9,  // 11: carecoop.notify.v1.NotifyService.ListTemplates:input_type -> carecoop.notify.v1.ListTemplatesRequest
+	11, // 12: carecoop.notify.v1.NotifyService.GetPreferences:input_type -> carecoop.notify.v1.GetPreferencesRequest
+	12, // 13: carecoop.notify.v1.NotifyService.SetPreferences:input_type -> carecoop.notify.v1.SetPreferencesRequest
+	13, // 14: carecoop.notify.v1.NotifyService.ListDeliveryFailures:input_type -> carecoop.notify.v1.ListDeliveryFailuresRequest
+	14, // 15: carecoop.notify.v1.NotifyService.ListOutbox:input_type -> carecoop.notify.v1.ListOutboxRequest
+	0,  // 16: carecoop.notify.v1.NotifyService.SetContact:output_type -> carecoop.notify.v1.CommandResponse
+	0,  // 17: carecoop.notify.v1.NotifyService.RemoveContact:output_type -> carecoop.notify.v1.CommandResponse
+	4,  // 18: carecoop.notify.v1.NotifyService.ListContacts:output_type -> carecoop.notify.v1.ListContactsResponse
+	6,  // 19: carecoop.notify.v1.NotifyService.ListMyNotifications:output_type -> carecoop.notify.v1.ListNotificationsResponse
+	17, // 20: carecoop.notify.v1.NotifyService.GetNotification:output_type -> carecoop.notify.v1.Notification
+	0,  // 21: carecoop.notify.v1.NotifyService.MarkNotificationRead:output_type -> carecoop.notify.v1.CommandResponse
+	10, // 22: carecoop.notify.v1.NotifyService.ListTemplates:output_type -> carecoop.notify.v1.ListTemplatesResponse
+	21, // 23: carecoop.notify.v1.NotifyService.GetPreferences:output_type -> carecoop.notify.v1.Preferences
+	0,  // 24: carecoop.notify.v1.NotifyService.SetPreferences:output_type -> carecoop.notify.v1.CommandResponse
+	6,  // 25: carecoop.notify.v1.NotifyService.ListDeliveryFailures:output_type -> carecoop.notify.v1.ListNotificationsResponse
+	15, // 26: carecoop.notify.v1.NotifyService.ListOutbox:output_type -> carecoop.notify.v1.ListOutboxResponse
+	16, // [16:27] is the sub-list for method output_type
+	5,  // [5:16] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_notify_v1_notify_service_proto_init() }

@@ -92,6 +92,9 @@ const (
 	DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST DeliveryStatus = 4
 	// Sent as part of a digest.
 	DeliveryStatus_DELIVERY_STATUS_DIGESTED DeliveryStatus = 5
+	// Not urgent, and decided in the person's quiet hours: handed to the
+	// channel when they end (Notification.held_until).
+	DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS DeliveryStatus = 6
 )
 
 // Enum value maps for DeliveryStatus.
@@ -103,14 +106,16 @@ var (
 		3: "DELIVERY_STATUS_FAILED",
 		4: "DELIVERY_STATUS_HELD_FOR_DIGEST",
 		5: "DELIVERY_STATUS_DIGESTED",
+		6: "DELIVERY_STATUS_HELD_FOR_QUIET_HOURS",
 	}
 	DeliveryStatus_value = map[string]int32{
-		"DELIVERY_STATUS_UNSPECIFIED":     0,
-		"DELIVERY_STATUS_PENDING":         1,
-		"DELIVERY_STATUS_SENT":            2,
-		"DELIVERY_STATUS_FAILED":          3,
-		"DELIVERY_STATUS_HELD_FOR_DIGEST": 4,
-		"DELIVERY_STATUS_DIGESTED":        5,
+		"DELIVERY_STATUS_UNSPECIFIED":          0,
+		"DELIVERY_STATUS_PENDING":              1,
+		"DELIVERY_STATUS_SENT":                 2,
+		"DELIVERY_STATUS_FAILED":               3,
+		"DELIVERY_STATUS_HELD_FOR_DIGEST":      4,
+		"DELIVERY_STATUS_DIGESTED":             5,
+		"DELIVERY_STATUS_HELD_FOR_QUIET_HOURS": 6,
 	}
 )
 
@@ -327,7 +332,9 @@ type Notification struct {
 	Failure string `protobuf:"bytes,15,opt,name=failure,proto3" json:"failure,omitempty"`
 	Read    bool   `protobuf:"varint,16,opt,name=read,proto3" json:"read,omitempty"`
 	// Global position of the decision's commit.
-	Position      uint64 `protobuf:"varint,17,opt,name=position,proto3" json:"position,omitempty"`
+	Position uint64 `protobuf:"varint,17,opt,name=position,proto3" json:"position,omitempty"`
+	// Held for the person's quiet hours: when it is to be sent.
+	HeldUntil     *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=held_until,json=heldUntil,proto3" json:"held_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -479,6 +486,13 @@ func (x *Notification) GetPosition() uint64 {
 		return x.Position
 	}
 	return 0
+}
+
+func (x *Notification) GetHeldUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HeldUntil
+	}
+	return nil
 }
 
 // A message as the dev outbox shows it: what would have been sent.
@@ -678,7 +692,9 @@ type Preferences struct {
 	// Templates the person turned off (never a mandatory one).
 	Off []string `protobuf:"bytes,3,rep,name=off,proto3" json:"off,omitempty"`
 	// Non-urgent notifications batched into one daily email.
-	DailyDigest   bool `protobuf:"varint,4,opt,name=daily_digest,json=dailyDigest,proto3" json:"daily_digest,omitempty"`
+	DailyDigest bool `protobuf:"varint,4,opt,name=daily_digest,json=dailyDigest,proto3" json:"daily_digest,omitempty"`
+	// Hours in which non-urgent notifications wait (unset: none).
+	QuietHours    *QuietHours `protobuf:"bytes,5,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -741,6 +757,69 @@ func (x *Preferences) GetDailyDigest() bool {
 	return false
 }
 
+func (x *Preferences) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
+// A person's quiet hours, whole hours in UK time (Europe/London), from
+// from_hour until until_hour, across midnight when until_hour is the
+// smaller: 20 and 7 are 8pm to 7am. Non-urgent notifications decided in
+// them are sent when they end; referrals and alerts never wait.
+type QuietHours struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromHour      uint32                 `protobuf:"varint,1,opt,name=from_hour,json=fromHour,proto3" json:"from_hour,omitempty"`
+	UntilHour     uint32                 `protobuf:"varint,2,opt,name=until_hour,json=untilHour,proto3" json:"until_hour,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuietHours) Reset() {
+	*x = QuietHours{}
+	mi := &file_carecoop_notify_v1_types_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuietHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuietHours) ProtoMessage() {}
+
+func (x *QuietHours) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_types_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuietHours.ProtoReflect.Descriptor instead.
+func (*QuietHours) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_types_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *QuietHours) GetFromHour() uint32 {
+	if x != nil {
+		return x.FromHour
+	}
+	return 0
+}
+
+func (x *QuietHours) GetUntilHour() uint32 {
+	if x != nil {
+		return x.UntilHour
+	}
+	return 0
+}
+
 var File_carecoop_notify_v1_types_proto protoreflect.FileDescriptor
 
 const file_carecoop_notify_v1_types_proto_rawDesc = "" +
@@ -757,7 +836,7 @@ const file_carecoop_notify_v1_types_proto_rawDesc = "" +
 	"\x05email\x18\x03 \x01(\tR\x05email\x12\x14\n" +
 	"\x05roles\x18\x04 \x03(\tR\x05roles\x12\x18\n" +
 	"\asubject\x18\x05 \x01(\tR\asubject\x12\x16\n" +
-	"\x06source\x18\x06 \x01(\tR\x06source\"\xf8\x04\n" +
+	"\x06source\x18\x06 \x01(\tR\x06source\"\xb3\x05\n" +
 	"\fNotification\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12;\n" +
 	"\trecipient\x18\x02 \x01(\v2\x1d.carecoop.notify.v1.RecipientR\trecipient\x12\x1a\n" +
@@ -778,7 +857,9 @@ const file_carecoop_notify_v1_types_proto_rawDesc = "" +
 	"\battempts\x18\x0e \x01(\rR\battempts\x12\x18\n" +
 	"\afailure\x18\x0f \x01(\tR\afailure\x12\x12\n" +
 	"\x04read\x18\x10 \x01(\bR\x04read\x12\x1a\n" +
-	"\bposition\x18\x11 \x01(\x04R\bposition\"\xcd\x02\n" +
+	"\bposition\x18\x11 \x01(\x04R\bposition\x129\n" +
+	"\n" +
+	"held_until\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\theldUntil\"\xcd\x02\n" +
 	"\rOutboxMessage\x12'\n" +
 	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x12;\n" +
 	"\trecipient\x18\x02 \x01(\v2\x1d.carecoop.notify.v1.RecipientR\trecipient\x12\x1a\n" +
@@ -795,24 +876,32 @@ const file_carecoop_notify_v1_types_proto_rawDesc = "" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
 	"\x05roles\x18\x03 \x03(\tR\x05roles\x12#\n" +
 	"\rmandatory_for\x18\x04 \x03(\tR\fmandatoryFor\x12\x16\n" +
-	"\x06urgent\x18\x05 \x01(\bR\x06urgent\"\x83\x01\n" +
+	"\x06urgent\x18\x05 \x01(\bR\x06urgent\"\xc4\x01\n" +
 	"\vPreferences\x12\"\n" +
 	"\forganisation\x18\x01 \x01(\tR\forganisation\x12\x1b\n" +
 	"\tperson_id\x18\x02 \x01(\tR\bpersonId\x12\x10\n" +
 	"\x03off\x18\x03 \x03(\tR\x03off\x12!\n" +
-	"\fdaily_digest\x18\x04 \x01(\bR\vdailyDigest*b\n" +
+	"\fdaily_digest\x18\x04 \x01(\bR\vdailyDigest\x12?\n" +
+	"\vquiet_hours\x18\x05 \x01(\v2\x1e.carecoop.notify.v1.QuietHoursR\n" +
+	"quietHours\"H\n" +
+	"\n" +
+	"QuietHours\x12\x1b\n" +
+	"\tfrom_hour\x18\x01 \x01(\rR\bfromHour\x12\x1d\n" +
+	"\n" +
+	"until_hour\x18\x02 \x01(\rR\tuntilHour*b\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_OUTBOX\x10\x01\x12\x18\n" +
 	"\x14CHANNEL_GOVUK_NOTIFY\x10\x02\x12\x10\n" +
-	"\fCHANNEL_SMTP\x10\x03*\xc7\x01\n" +
+	"\fCHANNEL_SMTP\x10\x03*\xf1\x01\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x18\n" +
 	"\x14DELIVERY_STATUS_SENT\x10\x02\x12\x1a\n" +
 	"\x16DELIVERY_STATUS_FAILED\x10\x03\x12#\n" +
 	"\x1fDELIVERY_STATUS_HELD_FOR_DIGEST\x10\x04\x12\x1c\n" +
-	"\x18DELIVERY_STATUS_DIGESTED\x10\x05BDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
+	"\x18DELIVERY_STATUS_DIGESTED\x10\x05\x12(\n" +
+	"$DELIVERY_STATUS_HELD_FOR_QUIET_HOURS\x10\x06BDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
 var (
 	file_carecoop_notify_v1_types_proto_rawDescOnce sync.Once
@@ -827,7 +916,7 @@ func file_carecoop_notify_v1_types_proto_rawDescGZIP() []byte {
 }
 
 var file_carecoop_notify_v1_types_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_carecoop_notify_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_carecoop_notify_v1_types_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_carecoop_notify_v1_types_proto_goTypes = []any{
 	(Channel)(0),                  // 0: carecoop.notify.v1.Channel
 	(DeliveryStatus)(0),           // 1: carecoop.notify.v1.DeliveryStatus
@@ -837,21 +926,24 @@ var file_carecoop_notify_v1_types_proto_goTypes = []any{
 	(*OutboxMessage)(nil),         // 5: carecoop.notify.v1.OutboxMessage
 	(*Template)(nil),              // 6: carecoop.notify.v1.Template
 	(*Preferences)(nil),           // 7: carecoop.notify.v1.Preferences
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*QuietHours)(nil),            // 8: carecoop.notify.v1.QuietHours
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_carecoop_notify_v1_types_proto_depIdxs = []int32{
 	2, // 0: carecoop.notify.v1.Notification.recipient:type_name -> carecoop.notify.v1.Recipient
-	8, // 1: carecoop.notify.v1.Notification.decided_at:type_name -> google.protobuf.Timestamp
+	9, // 1: carecoop.notify.v1.Notification.decided_at:type_name -> google.protobuf.Timestamp
 	1, // 2: carecoop.notify.v1.Notification.status:type_name -> carecoop.notify.v1.DeliveryStatus
 	0, // 3: carecoop.notify.v1.Notification.channel:type_name -> carecoop.notify.v1.Channel
-	8, // 4: carecoop.notify.v1.Notification.sent_at:type_name -> google.protobuf.Timestamp
-	2, // 5: carecoop.notify.v1.OutboxMessage.recipient:type_name -> carecoop.notify.v1.Recipient
-	8, // 6: carecoop.notify.v1.OutboxMessage.sent_at:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	9, // 4: carecoop.notify.v1.Notification.sent_at:type_name -> google.protobuf.Timestamp
+	9, // 5: carecoop.notify.v1.Notification.held_until:type_name -> google.protobuf.Timestamp
+	2, // 6: carecoop.notify.v1.OutboxMessage.recipient:type_name -> carecoop.notify.v1.Recipient
+	9, // 7: carecoop.notify.v1.OutboxMessage.sent_at:type_name -> google.protobuf.Timestamp
+	8, // 8: carecoop.notify.v1.Preferences.quiet_hours:type_name -> carecoop.notify.v1.QuietHours
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_notify_v1_types_proto_init() }
@@ -865,7 +957,7 @@ func file_carecoop_notify_v1_types_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_notify_v1_types_proto_rawDesc), len(file_carecoop_notify_v1_types_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
