@@ -16,8 +16,8 @@ import (
 )
 
 // A provider's frameworks: tenders open for bids, its bid on each lot
-// (amended until bidding closes), its own scores and rank once scored and
-// awarded, and its price uplift requests. The framework service shows a
+// (amended until bidding closes), its own scores and rank once the
+// framework is awarded, and its price uplift requests. The framework service shows a
 // provider only its own bids, scores, rank and uplifts.
 
 func (s *Server) tenderRoutes() {
@@ -121,7 +121,7 @@ func (s *Server) tenderFramework(q *rq) error {
 	case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS:
 		v.Note = "Bidding closes on " + view.When(fw.GetBidsCloseAt()) + ". You can change your bid on a lot until then."
 	case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_EVALUATING:
-		v.Note = "Bidding closed on " + view.When(fw.GetBidsCloseAt()) + ". The consortium is scoring the bids; you see your scores here as it does."
+		v.Note = "Bidding closed on " + view.When(fw.GetBidsCloseAt()) + ". The consortium is scoring the bids; you see your scores and rank here once it awards the framework."
 	case frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED:
 		v.Note = "The framework is awarded. Price uplifts can be asked for once it is active."
 	}
