@@ -24,7 +24,7 @@ type channelFlags struct {
 	smtpHost, smtpTLS, smtpFrom *string
 	smtpUser                    *string
 	smtpPort                    *int
-	maxAge                      *time.Duration
+	maxAge, noOfferAfter        *time.Duration
 }
 
 func registerFlags() *channelFlags {
@@ -39,6 +39,7 @@ func registerFlags() *channelFlags {
 		smtpFrom:        flag.String("smtp-from", "", `sender, e.g. "carecoop <no-reply@carecoop.example>"`),
 		smtpUser:        flag.String("smtp-user", "", "SMTP AUTH user (its password in SMTP_PASSWORD)"),
 		maxAge:          flag.Duration("max-age", 24*time.Hour, "events older than this when first consumed are not notified (a first deployment does not email about the past)"),
+		noOfferAfter:    flag.Duration("no-offer-after", app.DefaultNoOfferAfter, "a referral's commissioners are told when it has had no offer for this long"),
 	}
 }
 
@@ -46,7 +47,10 @@ func (f *channelFlags) options(servicecmd.Env) ([]app.Option, error) {
 	if *f.portalURL == "" {
 		return nil, fmt.Errorf("-portal-url is required: every message links to the portal")
 	}
-	opts := []app.Option{app.WithPortalURL(*f.portalURL), app.WithMaxAge(*f.maxAge)}
+	if *f.noOfferAfter < time.Hour || *f.noOfferAfter%time.Hour != 0 {
+		return nil, fmt.Errorf("-no-offer-after %s: a whole number of hours (the sweep runs hourly; the message counts hours)", *f.noOfferAfter)
+	}
+	opts := []app.Option{app.WithPortalURL(*f.portalURL), app.WithMaxAge(*f.maxAge), app.WithNoOfferAfter(*f.noOfferAfter)}
 	switch *f.channel {
 	case "outbox":
 		opts = append(opts, app.WithChannel(outbox.Channel{}))
