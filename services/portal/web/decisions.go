@@ -33,6 +33,7 @@ func (s *Server) decisionRoutes() {
 	s.page("GET /decisions/providers/{id}/risk", platDecisionReaders, s.riskLog)
 	s.page("GET /decisions/settings/{urn}", platDecisionReaders, s.settingLog)
 	s.page("GET /decisions/risk-policy", platDecisionReaders, s.riskPolicyLog)
+	s.a13cLogRoutes() // referrals, contracts, block contracts
 }
 
 // decisionsPerPage is how many decisions a page of a log shows (the CSV

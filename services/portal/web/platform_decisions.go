@@ -13,7 +13,8 @@ import (
 
 // platAuditorLogs is an auditor's list of decision logs: a consortium to
 // choose; once chosen, its logs as its lead sees them (risk policy and risk
-// levels are per consortium); before, every consortium's frameworks and
+// levels are per consortium) and those of its referrals, contracts and
+// block contracts (a13c_logs.go); before, every consortium's frameworks and
 // DPSs and every provider's own record.
 func (s *Server) platAuditorLogs(q *rq) error {
 	consortia, err := s.platConsortia(q, false)
@@ -31,6 +32,9 @@ func (s *Server) platAuditorLogs(q *rq) error {
 			return err
 		}
 		a.Index.Auditor, a.Index.Query = true, "?consortium="+a.Consortium
+		if a.Deals, err = s.a13cDealLogs(q, a.Consortium); err != nil {
+			return err
+		}
 		q.page.Title = "Decision logs of consortium " + a.Consortium
 		return q.render(view.PlatformAuditorLogsPage(q.page, a))
 	}
