@@ -45,11 +45,11 @@ func checkQuietHours(q *notifyv1.QuietHours) error {
 	case q == nil:
 		return nil
 	case q.GetFromHour() > 23:
-		return domainerr.Field("quiet_hours.from_hour", "quiet hours start at an hour from 0 to 23")
+		return domainerr.Field("quiet_hours.from_hour", "must be an hour from 0 to 23")
 	case q.GetUntilHour() > 23:
-		return domainerr.Field("quiet_hours.until_hour", "quiet hours end at an hour from 0 to 23")
+		return domainerr.Field("quiet_hours.until_hour", "must be an hour from 0 to 23")
 	case q.GetFromHour() == q.GetUntilHour():
-		return domainerr.Field("quiet_hours.until_hour", "quiet hours must end at a different hour from the one they start at")
+		return domainerr.Field("quiet_hours.until_hour", "must be a different hour from the one your quiet hours start at")
 	}
 	return nil
 }

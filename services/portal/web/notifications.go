@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -251,6 +252,10 @@ func (s *Server) noteSettings(q *rq) error {
 		}
 	}
 	v.Digest = prefs.GetDailyDigest()
+	v.QuietFrom, v.QuietUntil = "", "7"
+	if qh := prefs.GetQuietHours(); qh != nil {
+		v.QuietFrom, v.QuietUntil = strconv.Itoa(int(qh.GetFromHour())), strconv.Itoa(int(qh.GetUntilHour()))
+	}
 	q.page.Title = "What you receive"
 	return q.render(view.NoteSettings(q.page, v))
 }
@@ -315,11 +320,21 @@ func (s *Server) noteSaveSettings(q *rq) error {
 		}
 	}
 	digest := q.r.PostFormValue("digest") == "yes"
+	from, until := q.r.PostFormValue("quiet_hours-from_hour"), q.r.PostFormValue("quiet_hours-until_hour")
+	var quiet *notifyv1.QuietHours
+	if from != "" { // "": no quiet hours; the service checks the hours
+		f, errF := strconv.ParseUint(from, 10, 32)
+		u, errU := strconv.ParseUint(until, 10, 32)
+		if errF != nil || errU != nil {
+			return status.Error(codes.InvalidArgument, "unreadable quiet hours")
+		}
+		quiet = &notifyv1.QuietHours{FromHour: uint32(f), UntilHour: uint32(u)}
+	}
 	return q.command(func(requestID string) (uint64, error) {
-		res, err := s.notify.SetPreferences(q.ctx, &notifyv1.SetPreferencesRequest{RequestId: requestID, Off: off, DailyDigest: digest})
+		res, err := s.notify.SetPreferences(q.ctx, &notifyv1.SetPreferencesRequest{RequestId: requestID, Off: off, DailyDigest: digest, QuietHours: quiet})
 		return res.GetPosition(), err
 	}, "/notifications/settings", "Your choices are saved", func(errs []view.FieldError) error {
-		v.On, v.Digest = on, digest
+		v.On, v.Digest, v.QuietFrom, v.QuietUntil = on, digest, from, until
 		v.RequestID = formRequestID(q.r)
 		q.page.Title = "What you receive"
 		return q.render(view.NoteSettings(q.page, v))

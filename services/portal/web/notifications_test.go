@@ -223,8 +223,9 @@ func noteStackPerson(t *testing.T, name string) int {
 
 // Issue 14, what to receive: Chloe Byrne reads that offers and
 // no-offer warnings are always sent to a commissioner (no box to untick),
-// turns off "every provider has answered" and saves; an offer then reaches
-// her and that message does not. She adds a colleague to her council's
+// turns off "every provider has answered", chooses quiet hours (8pm to
+// 7am, after hours that end when they start are refused) and saves; an
+// offer then reaches her and that message does not. She adds a colleague to her council's
 // people to tell and removes her. Dev Patel (analyst), no contact, is told
 // to ask his admin on both pages; the failed deliveries are the platform
 // admin's alone.
@@ -245,8 +246,19 @@ func TestNotificationsPreferences(t *testing.T) {
 	s.Axe()
 	s.Click(`input[name="on"][value="all-offers-in"]`)
 	s.Click(`input[name="digest"][value="no"]`)
+	// Quiet hours that end when they start are refused, the field named.
+	s.Select("#quiet_hours-from_hour", "7")
+	s.Select("#quiet_hours-until_hour", "7")
+	s.Follow(`form[action="/notifications/settings"] button[type="submit"]`)
+	s.Contains("There is a problem", "Until hour must be a different hour from the one your quiet hours start at")
+	s.Axe()
+	s.Select("#quiet_hours-from_hour", "20")
 	s.Follow(`form[action="/notifications/settings"] button[type="submit"]`)
 	s.Contains("Your choices are saved")
+	if got := s.Eval(`document.querySelector('#quiet_hours-from_hour').value + "-" + document.querySelector('#quiet_hours-until_hour').value`); got != "20-7" {
+		t.Fatalf("quiet hours shown as %q, want 8pm until 7am", got)
+	}
+	wantIn(t, "the quiet hours", s.Eval(`document.querySelector('#quiet_hours-from_hour').selectedOptions[0].text + " " + document.querySelector('#quiet_hours-until_hour').selectedOptions[0].text`), "8pm", "7am")
 	if got := s.Eval(`String(document.querySelector('input[value="all-offers-in"]').checked)`); got != "false" {
 		t.Fatal("every provider has answered is still chosen")
 	}
