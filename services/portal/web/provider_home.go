@@ -6,6 +6,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
+	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/portal/view"
@@ -112,7 +114,41 @@ func (s *Server) providerHome(q *rq) error {
 			}
 		}
 		h.OpenToApply = len(m.Open)
+		if h.TendersOpen, err = s.a13pTendersOpen(q); err != nil {
+			return err
+		}
 	}
+	// Monitoring knows a provider once a council places with it: until
+	// then nothing is due.
+	comp, err := s.monitoring.ListReturnCompliance(q.ctx, &monitoringv1.ListReturnComplianceRequest{ProviderId: provID(q), Months: retMonths, MinPosition: q.at()})
+	if err != nil && !retUnknown(err) {
+		return err
+	}
+	h.ReturnsMissing = len(comp.GetMissing())
 	q.page.Title = "Home"
 	return q.render(view.ProvHome(q.page, h))
+}
+
+// a13pTendersOpen counts the frameworks open for bids on which the provider
+// has not bid yet: each is a tender waiting on its admin.
+func (s *Server) a13pTendersOpen(q *rq) (int, error) {
+	fws, err := s.framework.ListFrameworks(q.ctx, &frameworkv1.ListFrameworksRequest{MinPosition: q.at()})
+	if err != nil {
+		return 0, err
+	}
+	bids, err := s.framework.ListBids(q.ctx, &frameworkv1.ListBidsRequest{})
+	if err != nil {
+		return 0, err
+	}
+	bid := map[string]bool{}
+	for _, b := range bids.GetBids() {
+		bid[b.GetFrameworkId()] = true
+	}
+	n := 0
+	for _, fw := range fws.GetFrameworks() {
+		if fw.GetStatus() == frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS && !bid[fw.GetFrameworkId()] {
+			n++
+		}
+	}
+	return n, nil
 }
