@@ -179,6 +179,14 @@ func TestTenderBidScoreAndUplift(t *testing.T) {
 	// Bidding closes; the lead scores, awards and activates (gRPC).
 	s.Clock.Set(stackStart.Add(2 * time.Hour))
 	s.fwScoreAll(fw)
+	// Scored but not yet awarded: Priya sees no score yet (issue 13: her
+	// scores and rank after the award).
+	s.signIn("Priya Shah")
+	s.Visit("/tenders/" + fw + "?at=" + fwItoa(s.LastPosition()))
+	s.Contains("you see your scores and rank here once it awards the framework")
+	if got := s.Text("#lot-lot-1"); strings.Contains(got, "Your scores") || strings.Contains(got, "84.19") {
+		t.Errorf("before the award Priya reads her scores: %s", got)
+	}
 	servicetest.Must(s.fwLead().AwardFramework(s.Ctx, &frameworkv1.AwardFrameworkRequest{RequestId: "tender-award", FrameworkId: fw,
 		Lots:              []*frameworkv1.LotAwardDecision{{LotId: "lot-1", ProviderIds: []string{"irwell-house", "pennine-pathways", "northern-lights-care"}}},
 		Reason:            "Every bid at or above the quality threshold is admitted",
