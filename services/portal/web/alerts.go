@@ -14,13 +14,17 @@ import (
 
 // alertRoutes are the commissioner's early warnings: every change of risk
 // level at a home where the council has a child placed, as it happens, to
-// acknowledge with what was done.
+// acknowledge with what was done. The council's viewer reads them and
+// acknowledges none.
 func (s *Server) alertRoutes() {
-	s.page("GET /alerts", commissioner, s.alertInbox)
-	s.page("GET /alerts/events", commissioner, s.alertEvents)
-	s.page("GET /alerts/{id}", commissioner, s.alertShow)
+	s.page("GET /alerts", councilReaders, s.alertInbox)
+	s.page("GET /alerts/events", councilReaders, s.alertEvents)
+	s.page("GET /alerts/{id}", councilReaders, s.alertShow)
 	s.page("POST /alerts/{id}", commissioner, s.alertAcknowledge)
 }
+
+// a13cAlertActs: only a commissioner acknowledges an alert.
+func a13cAlertActs(q *rq) bool { return q.sess.Principal.HasAnyRole(commissioner...) }
 
 // alertLimit is how many alerts the inbox reads (the service's most).
 const alertLimit = 1000
@@ -44,7 +48,7 @@ func (s *Server) alertInbox(q *rq) error {
 		return err
 	}
 	q.page.Title = "Alerts"
-	return q.render(view.AlertInbox(q.page, alerts, "/alerts/events?after="+strconv.FormatUint(pos, 10)))
+	return q.render(view.AlertInbox(q.page, alerts, "/alerts/events?after="+strconv.FormatUint(pos, 10), a13cAlertActs(q)))
 }
 
 // alertEvents streams the inbox's list again each time an alert comes
@@ -71,7 +75,7 @@ func (s *Server) alertEvents(q *rq) error {
 		if err != nil {
 			return nil, false, err
 		}
-		return view.AlertList(alerts), false, nil
+		return view.AlertList(alerts, a13cAlertActs(q)), false, nil
 	})
 }
 
@@ -102,7 +106,7 @@ func (s *Server) alertShow(q *rq) error {
 		return err
 	}
 	q.page.Title = "Alert: " + view.AlertSubject(a)
-	return q.render(view.AlertPage(q.page, a, alertNoteField("", nil), newRequestID()))
+	return q.render(view.AlertPage(q.page, a, alertNoteField("", nil), newRequestID(), a13cAlertActs(q)))
 }
 
 // alertAcknowledge records that the council has dealt with the alert, for
@@ -115,7 +119,7 @@ func (s *Server) alertAcknowledge(q *rq) error {
 	note := strings.TrimSpace(q.r.PostFormValue("note"))
 	again := func(errs []view.FieldError) error {
 		q.page.Title = "Alert: " + view.AlertSubject(a)
-		return q.render(view.AlertPage(q.page, a, alertNoteField(note, errs), formRequestID(q.r)))
+		return q.render(view.AlertPage(q.page, a, alertNoteField(note, errs), formRequestID(q.r), true))
 	}
 	if note == "" {
 		return q.refuse(again, view.FieldError{Field: "note", Message: "Enter what you have done about the alert"})

@@ -304,7 +304,7 @@ func navFor(p auth.Principal) []view.NavItem {
 	case p.HasAnyRole(auth.CouncilAnalyst):
 		return []view.NavItem{home, {Href: "/needs", Text: "Needs data"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.CouncilViewer):
-		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/demand", Text: "Demand"}}
+		return []view.NavItem{home, {Href: "/referrals", Text: "Referrals"}, {Href: "/placements", Text: "Placements"}, {Href: "/alerts", Text: "Alerts"}, {Href: "/demand", Text: "Demand"}}
 	case p.HasAnyRole(auth.ProviderAdmin):
 		return []view.NavItem{home, {Href: "/organisation", Text: "Organisation"}, {Href: "/memberships", Text: "Memberships"}, {Href: "/vacancies", Text: "Vacancies"}, {Href: "/inbox", Text: "Referrals"},
 			{Href: "/tenders", Text: "Frameworks"}, {Href: "/block-contracts", Text: "Block contracts"}, {Href: "/returns", Text: "Monitoring"}}
