@@ -106,6 +106,8 @@ type noteRM struct {
 	attempts uint32
 	failure  string
 	read     bool
+	// reference: the channel's id of the message, to ask it what became of it.
+	reference string
 }
 
 // NewReadModel returns an empty read model.
@@ -235,6 +237,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 	case *notifyv1.NotificationSent:
 		if n := m.notes[ev.GetNotificationId()]; n != nil {
 			n.status, n.channel, n.sentAt, n.attempts = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT, ev.GetChannel(), e.OccurredAt, ev.GetAttempts()
+			n.reference = ev.GetChannelReference()
 			if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX {
 				m.outbox = append(m.outbox, outboxEntry{note: ev.GetNotificationId()})
 			}
@@ -243,6 +246,14 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		if n := m.notes[ev.GetNotificationId()]; n != nil {
 			n.status, n.channel, n.attempts, n.failure = notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED, ev.GetChannel(), ev.GetAttempts(), ev.GetError()
 			m.failures = append(m.failures, ev.GetNotificationId())
+		}
+	case *notifyv1.NotificationDeliveryReported:
+		if n := m.notes[ev.GetNotificationId()]; n != nil {
+			n.status = notifyv1.DeliveryStatus_DELIVERY_STATUS_DELIVERED
+			if !ev.GetDelivered() {
+				n.status, n.failure = notifyv1.DeliveryStatus_DELIVERY_STATUS_UNDELIVERED, ev.GetDetail()
+				m.failures = append(m.failures, ev.GetNotificationId())
+			}
 		}
 	case *notifyv1.DigestSent:
 		if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX && ev.GetError() == "" {

@@ -11,7 +11,7 @@ import (
 // snap2Version names the read model's projection code (Apply, readmodel.go)
 // and its snapshot encoding: change it with either, and the next start
 // replays the stream from the start instead of restoring a snapshot.
-const snap2Version = "notify-rm-1"
+const snap2Version = "notify-rm-2"
 
 // snap2State is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding.
@@ -67,6 +67,7 @@ type snap2Note struct {
 	Attempts        uint32
 	Failure         string
 	Read            bool
+	Reference       string
 }
 
 type snap2Outbox struct {
@@ -125,7 +126,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	}
 	for id, n := range m.notes {
 		st.Notes[id] = snap2Note{Decided: w.Marshal(n.d), At: n.at, SentAt: n.sentAt, Pos: n.pos, Status: int32(n.status), Channel: int32(n.channel),
-			Attempts: n.attempts, Failure: n.failure, Read: n.read}
+			Attempts: n.attempts, Failure: n.failure, Read: n.read, Reference: n.reference}
 	}
 	for _, o := range m.outbox {
 		st.Outbox = append(st.Outbox, snap2Outbox{Note: o.note, HasDigest: o.digest != nil, Digest: w.Marshal(o.digest)})
@@ -190,7 +191,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	snapshot.KeepMap(&f.returnDays, st.ReturnDays)
 	for id, s := range st.Notes {
 		f.notes[id] = &noteRM{d: snapshot.UnmarshalOne(&r, s.Decided, &notifyv1.NotificationDecided{}), at: s.At, sentAt: s.SentAt, pos: s.Pos,
-			status: notifyv1.DeliveryStatus(s.Status), channel: notifyv1.Channel(s.Channel), attempts: s.Attempts, failure: s.Failure, read: s.Read}
+			status: notifyv1.DeliveryStatus(s.Status), channel: notifyv1.Channel(s.Channel), attempts: s.Attempts, failure: s.Failure, read: s.Read, reference: s.Reference}
 	}
 	snapshot.KeepMap(&f.byPerson, st.ByPerson)
 	f.failures = st.Failures

@@ -21,7 +21,8 @@ import (
 // and then overdue, a tender closed with bids to score, an accreditation
 // expiring within 30 days. It also hands to the channel what was held for
 // someone's quiet hours once they have ended (so at most sweepEvery after
-// they end). Each is a cause of its own, named after what it
+// they end), and asks the channel what became of what it accepted
+// (CheckDeliveries). Each is a cause of its own, named after what it
 // is about ("sweep_due-soon_<dps>_<provider>"), decided once like an
 // event's: a second sweep, or another replica's, sends nothing again.
 
@@ -153,7 +154,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return s.CheckDeliveries(ctx)
 }
 
 // SweepOnce runs this period's sweep, and from DigestHour the day's

@@ -35,6 +35,22 @@ type Result struct {
 	Attempts uint32
 }
 
+// Report is a channel's word on a message it accepted: Final once it
+// will not change, Delivered when it reached the inbox.
+type Report struct {
+	Final, Delivered bool
+	// Status is the channel's own word ("sending", "delivered",
+	// "permanent-failure"); Detail says in plain words why it was not
+	// delivered.
+	Status, Detail string
+}
+
+// StatusReader is a channel that can say later whether a message it
+// accepted reached the person (GOV.UK Notify); reference is the Result's.
+type StatusReader interface {
+	DeliveryStatus(ctx context.Context, reference string) (Report, error)
+}
+
 // Channel sends messages. Send retries what is worth retrying itself and
 // returns an error only once the message is refused or the retries are
 // spent; the Result's Attempts is set either way.

@@ -20,6 +20,9 @@ type CauseState struct {
 	Outcome map[string]notifyv1.DeliveryStatus
 	// Digested are held notifications sent with a digest.
 	Digested map[string]bool
+	// Reported are sent notifications whose channel gave its final word
+	// (delivered or not).
+	Reported map[string]bool
 }
 
 // EvolveCause applies one event (FoldCause of one).
@@ -33,6 +36,10 @@ func FoldCause(s CauseState, events []proto.Message) CauseState {
 	if s.Outcome == nil {
 		s.Outcome = map[string]notifyv1.DeliveryStatus{}
 	}
+	s.Reported = maps.Clone(s.Reported)
+	if s.Reported == nil {
+		s.Reported = map[string]bool{}
+	}
 	for _, e := range events {
 		switch e := e.(type) {
 		case *notifyv1.NotificationDecided:
@@ -41,6 +48,8 @@ func FoldCause(s CauseState, events []proto.Message) CauseState {
 			s.Outcome[e.GetNotificationId()] = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT
 		case *notifyv1.NotificationFailed:
 			s.Outcome[e.GetNotificationId()] = notifyv1.DeliveryStatus_DELIVERY_STATUS_FAILED
+		case *notifyv1.NotificationDeliveryReported:
+			s.Reported[e.GetNotificationId()] = true
 		}
 	}
 	return s
@@ -158,6 +167,36 @@ func DecideDeliveries(s CauseState, ds []Delivery) ([]proto.Message, error) {
 		} else {
 			out = append(out, &notifyv1.NotificationSent{NotificationId: d.NotificationID, Channel: d.Channel, ChannelReference: d.Reference, Attempts: d.Attempts})
 		}
+	}
+	return out, nil
+}
+
+// DeliveryReport is a channel's final word on a notification it accepted.
+type DeliveryReport struct {
+	NotificationID string
+	Channel        notifyv1.Channel
+	Delivered      bool
+	// ChannelStatus is the channel's own word ("delivered",
+	// "permanent-failure"); Detail says in plain words why it was not.
+	ChannelStatus, Detail string
+}
+
+// DecideDeliveryReports records each sent notification's final delivery
+// status once: one not sent (or not of this cause), or already reported
+// (an earlier sweep, another replica), records nothing.
+func DecideDeliveryReports(s CauseState, rs []DeliveryReport) ([]proto.Message, error) {
+	var out []proto.Message
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if s.Outcome[r.NotificationID] != notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT || s.Reported[r.NotificationID] || seen[r.NotificationID] {
+			continue
+		}
+		seen[r.NotificationID] = true
+		e := &notifyv1.NotificationDeliveryReported{NotificationId: r.NotificationID, Channel: r.Channel, Delivered: r.Delivered, ChannelStatus: r.ChannelStatus}
+		if !r.Delivered {
+			e.Detail = r.Detail
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

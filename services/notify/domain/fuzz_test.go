@@ -21,6 +21,7 @@ func fuzzNotify() []fuzzgen.Session {
 				// The events reaction and the sender issue these, not a client.
 				fuzzgen.Cmd(domain.DecideNotifications).Internal(),
 				fuzzgen.Cmd(domain.DecideDeliveries).Internal(),
+				fuzzgen.Cmd(domain.DecideDeliveryReports).Internal(), // the sweep, from the channel's status
 			},
 		},
 		fuzzgen.Aggregate[domain.DigestState]{

@@ -1066,7 +1066,7 @@ func NoteDeliveries(p Page, items []NoteItem) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<h1 class=\"govuk-heading-l\">Failed deliveries</h1><p class=\"govuk-body\">Notifications the email service refused or kept failing on, after its retries. Nobody received them.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<h1 class=\"govuk-heading-l\">Failed deliveries</h1><p class=\"govuk-body\">Notifications the email service refused, kept failing on after its retries, or accepted and then could not deliver. Nobody received them.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

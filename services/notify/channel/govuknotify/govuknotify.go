@@ -10,6 +10,10 @@
 //     email_address, personalisation and reference (the platform's
 //     notification id, so a message can be traced in Notify); 201 answers
 //     with Notify's id of the notification.
+//   - Delivery status: GET /v2/notifications/{id} answers with the
+//     notification and its status: created and sending until it is
+//     delivered, or a permanent-failure (no such address), temporary-failure
+//     (inbox full, or refused for 72 hours) or technical-failure (Notify's).
 //   - Errors: a JSON body {"status_code": n, "errors": [{"error": type,
 //     "message": text}]}. 429 (RateLimitError, TooManyRequestsError) and
 //     5xx are retried with exponential backoff (a Retry-After is honoured
@@ -205,20 +209,39 @@ func (c *Client) token() (string, error) {
 }
 
 func (c *Client) post(ctx context.Context, path string, body []byte) (id string, retryAfter time.Duration, err error) {
+	data, retryAfter, err := c.call(ctx, http.MethodPost, path, body)
+	if err != nil {
+		return "", retryAfter, err
+	}
+	var ok sendResponse
+	if err := json.Unmarshal(data, &ok); err != nil || ok.ID == "" {
+		return "", 0, errors.New("GOV.UK Notify: an answer without a notification id")
+	}
+	return ok.ID, 0, nil
+}
+
+// call makes one request; an answer other than 200 or 201 is an *APIError.
+func (c *Client) call(ctx context.Context, method, path string, body []byte) (data []byte, retryAfter time.Duration, err error) {
 	tok, err := c.token()
 	if err != nil {
-		return "", 0, err
+		return nil, 0, err
 	}
 	base := c.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+path, bytes.NewReader(body))
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, r)
 	if err != nil {
-		return "", 0, err
+		return nil, 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", "carecoop-notify")
 	hc := c.HTTP
 	if hc == nil {
@@ -226,24 +249,53 @@ func (c *Client) post(ctx context.Context, path string, body []byte) (id string,
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("GOV.UK Notify: %w", err)
+		return nil, 0, fmt.Errorf("GOV.UK Notify: %w", err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", 0, fmt.Errorf("GOV.UK Notify: reading the answer: %w", err)
+		return nil, 0, fmt.Errorf("GOV.UK Notify: reading the answer: %w", err)
 	}
 	if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
-		var ok sendResponse
-		if err := json.Unmarshal(data, &ok); err != nil || ok.ID == "" {
-			return "", 0, fmt.Errorf("GOV.UK Notify: an answer without a notification id (status %d)", resp.StatusCode)
-		}
-		return ok.ID, 0, nil
+		return data, 0, nil
 	}
 	api := &APIError{StatusCode: resp.StatusCode}
 	_ = json.Unmarshal(data, api) // a proxy's HTML 502 still is a 502
 	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 		retryAfter = min(time.Duration(s)*time.Second, time.Minute)
 	}
-	return "", retryAfter, api
+	return nil, retryAfter, api
+}
+
+// undelivered says in plain words why Notify could not deliver an email.
+var undelivered = map[string]string{
+	"permanent-failure": "the email address does not exist or its provider refused the message",
+	"temporary-failure": "the inbox was full or refused the message for 72 hours",
+	"technical-failure": "GOV.UK Notify could not send it because of a technical failure",
+}
+
+// DeliveryStatus asks Notify what became of the notification it accepted
+// with id reference (one attempt: the service asks again later).
+func (c *Client) DeliveryStatus(ctx context.Context, reference string) (channel.Report, error) {
+	if !uuidRE.MatchString(reference) {
+		return channel.Report{}, fmt.Errorf("govuknotify: %q is not a Notify notification id", reference)
+	}
+	data, _, err := c.call(ctx, http.MethodGet, "/v2/notifications/"+reference, nil)
+	if err != nil {
+		return channel.Report{}, err
+	}
+	var n struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(data, &n); err != nil || n.Status == "" {
+		return channel.Report{}, errors.New("GOV.UK Notify: a notification without a status")
+	}
+	r := channel.Report{Status: n.Status}
+	switch detail, failed := undelivered[n.Status]; {
+	case n.Status == "delivered":
+		r.Final, r.Delivered = true, true
+	case failed:
+		r.Final, r.Detail = true, detail
+	}
+	return r, nil
 }

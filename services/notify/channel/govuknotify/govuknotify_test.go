@@ -36,6 +36,8 @@ type fakeNotify struct {
 	got     []map[string]any
 	tries   int
 	retryIn string
+	// statuses: Notify's notification ids and their delivery status.
+	statuses map[string]string
 }
 
 func (f *fakeNotify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,10 +49,6 @@ func (f *fakeNotify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		fmt.Fprintf(w, `{"status_code": %d, "errors": [{"error": %q, "message": %q}]}`, status, kind, msg)
 	}
-	if r.Method != http.MethodPost || r.URL.Path != "/v2/notifications/email" {
-		fail(404, "NotFound", "not found")
-		return
-	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	claims := jwt.MapClaims{}
 	parsed, err := jwt.ParseWithClaims(tok, claims, func(t *jwt.Token) (any, error) { return []byte(secret), nil }, jwt.WithValidMethods([]string{"HS256"}))
@@ -61,6 +59,22 @@ func (f *fakeNotify) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	iat, _ := claims.GetIssuedAt()
 	if iss, _ := claims.GetIssuer(); iss != serviceID || iat == nil || time.Since(iat.Time).Abs() > 30*time.Second {
 		fail(403, "AuthError", "Invalid token: iss field not provided or iat out of range")
+		return
+	}
+	if id, isGet := strings.CutPrefix(r.URL.Path, "/v2/notifications/"); isGet && r.Method == http.MethodGet {
+		status, known := f.statuses[id]
+		if !known {
+			fail(404, "NoResultFound", "No result found")
+			return
+		}
+		fmt.Fprintf(w, `{"id": %q, "reference": "n-0123456789abcdef0123", "email_address": "referrals@pennine.example", "type": "email",
+		  "status": %q, "template": {"id": %q, "version": 1, "uri": "https://api.notifications.service.gov.uk/v2/template/%s"},
+		  "body": "b", "subject": "s", "created_at": "2026-12-03T09:00:00.000000Z", "created_by_name": null,
+		  "sent_at": "2026-12-03T09:00:01.000000Z", "completed_at": "2026-12-03T09:00:05.000000Z"}`, id, status, templateID, templateID)
+		return
+	}
+	if r.Method != http.MethodPost || r.URL.Path != "/v2/notifications/email" {
+		fail(404, "NotFound", "not found")
 		return
 	}
 	if r.Header.Get("Content-Type") != "application/json" {
@@ -196,5 +210,33 @@ func TestAPIKeys(t *testing.T) {
 	}
 	if _, err := govuknotify.New(apiKey, nil); err == nil {
 		t.Error("no default template accepted")
+	}
+}
+
+// What became of a message Notify accepted: delivered, one of its three
+// failures (final, in plain words), or still on its way (not final).
+func TestDeliveryStatusAsNotifyDocuments(t *testing.T) {
+	ids := []string{"740e5834-3a29-46b4-9a6f-16142fde533a", "8f9cbb2e-6b1d-4c43-a2a6-0d1a7f0c5e11", "0b4a5f43-7e0e-4b8f-9d61-3a8b4c2d1e00",
+		"c3d2e1f0-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "11111111-2222-4333-8444-555555555555"}
+	f := &fakeNotify{t: t, statuses: map[string]string{ids[0]: "delivered", ids[1]: "permanent-failure", ids[2]: "temporary-failure", ids[3]: "technical-failure", ids[4]: "sending"}}
+	c := client(t, f)
+	for i, want := range []channel.Report{
+		{Final: true, Delivered: true, Status: "delivered"},
+		{Final: true, Status: "permanent-failure", Detail: "the email address does not exist or its provider refused the message"},
+		{Final: true, Status: "temporary-failure", Detail: "the inbox was full or refused the message for 72 hours"},
+		{Final: true, Status: "technical-failure", Detail: "GOV.UK Notify could not send it because of a technical failure"},
+		{Status: "sending"},
+	} {
+		got, err := c.DeliveryStatus(context.Background(), ids[i])
+		if err != nil || got != want {
+			t.Errorf("%s: %+v %v, want %+v", f.statuses[ids[i]], got, err, want)
+		}
+	}
+	var api *govuknotify.APIError
+	if _, err := c.DeliveryStatus(context.Background(), "99999999-2222-4333-8444-555555555555"); !errors.As(err, &api) || api.StatusCode != 404 {
+		t.Errorf("unknown id: %v", err)
+	}
+	if _, err := c.DeliveryStatus(context.Background(), "../email"); err == nil {
+		t.Error("a reference that is no Notify id was asked for")
 	}
 }

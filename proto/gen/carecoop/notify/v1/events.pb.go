@@ -596,6 +596,86 @@ func (x *DigestSent) GetLink() string {
 	return ""
 }
 
+// The channel's final word on a notification it accepted (GOV.UK Notify's
+// delivery status, read after sending): delivered, or not.
+type NotificationDeliveryReported struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	NotificationId string                 `protobuf:"bytes,1,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	Channel        Channel                `protobuf:"varint,2,opt,name=channel,proto3,enum=carecoop.notify.v1.Channel" json:"channel,omitempty"`
+	Delivered      bool                   `protobuf:"varint,3,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	// The channel's own status, e.g. "delivered", "permanent-failure".
+	ChannelStatus string `protobuf:"bytes,4,opt,name=channel_status,json=channelStatus,proto3" json:"channel_status,omitempty"`
+	// Why it was not delivered, in plain words ("" when delivered).
+	Detail        string `protobuf:"bytes,5,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotificationDeliveryReported) Reset() {
+	*x = NotificationDeliveryReported{}
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotificationDeliveryReported) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotificationDeliveryReported) ProtoMessage() {}
+
+func (x *NotificationDeliveryReported) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotificationDeliveryReported.ProtoReflect.Descriptor instead.
+func (*NotificationDeliveryReported) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *NotificationDeliveryReported) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *NotificationDeliveryReported) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
+func (x *NotificationDeliveryReported) GetDelivered() bool {
+	if x != nil {
+		return x.Delivered
+	}
+	return false
+}
+
+func (x *NotificationDeliveryReported) GetChannelStatus() string {
+	if x != nil {
+		return x.ChannelStatus
+	}
+	return ""
+}
+
+func (x *NotificationDeliveryReported) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
 // A replica claimed one period's sweep (what falls due with the calendar,
 // and the digests): the first claim of a slot wins, so the sweep runs on
 // exactly one replica per period.
@@ -609,7 +689,7 @@ type SweepClaimed struct {
 
 func (x *SweepClaimed) Reset() {
 	*x = SweepClaimed{}
-	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -621,7 +701,7 @@ func (x *SweepClaimed) String() string {
 func (*SweepClaimed) ProtoMessage() {}
 
 func (x *SweepClaimed) ProtoReflect() protoreflect.Message {
-	mi := &file_carecoop_notify_v1_events_proto_msgTypes[8]
+	mi := &file_carecoop_notify_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -634,7 +714,7 @@ func (x *SweepClaimed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweepClaimed.ProtoReflect.Descriptor instead.
 func (*SweepClaimed) Descriptor() ([]byte, []int) {
-	return file_carecoop_notify_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_carecoop_notify_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SweepClaimed) GetSlot() string {
@@ -698,7 +778,13 @@ const file_carecoop_notify_v1_events_proto_rawDesc = "" +
 	"\achannel\x18\x04 \x01(\x0e2\x1b.carecoop.notify.v1.ChannelR\achannel\x12+\n" +
 	"\x11channel_reference\x18\x05 \x01(\tR\x10channelReference\x12\x14\n" +
 	"\x05error\x18\x06 \x01(\tR\x05error\x12\x12\n" +
-	"\x04link\x18\a \x01(\tR\x04link\"\"\n" +
+	"\x04link\x18\a \x01(\tR\x04link\"\xdb\x01\n" +
+	"\x1cNotificationDeliveryReported\x12'\n" +
+	"\x0fnotification_id\x18\x01 \x01(\tR\x0enotificationId\x125\n" +
+	"\achannel\x18\x02 \x01(\x0e2\x1b.carecoop.notify.v1.ChannelR\achannel\x12\x1c\n" +
+	"\tdelivered\x18\x03 \x01(\bR\tdelivered\x12%\n" +
+	"\x0echannel_status\x18\x04 \x01(\tR\rchannelStatus\x12\x16\n" +
+	"\x06detail\x18\x05 \x01(\tR\x06detail\"\"\n" +
 	"\fSweepClaimed\x12\x12\n" +
 	"\x04slot\x18\x01 \x01(\tR\x04slotBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
@@ -714,39 +800,41 @@ func file_carecoop_notify_v1_events_proto_rawDescGZIP() []byte {
 	return file_carecoop_notify_v1_events_proto_rawDescData
 }
 
-var file_carecoop_notify_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_carecoop_notify_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_carecoop_notify_v1_events_proto_goTypes = []any{
-	(*NotificationDecided)(nil),   // 0: carecoop.notify.v1.NotificationDecided
-	(*NotificationSent)(nil),      // 1: carecoop.notify.v1.NotificationSent
-	(*NotificationFailed)(nil),    // 2: carecoop.notify.v1.NotificationFailed
-	(*ContactSet)(nil),            // 3: carecoop.notify.v1.ContactSet
-	(*ContactRemoved)(nil),        // 4: carecoop.notify.v1.ContactRemoved
-	(*PreferencesSet)(nil),        // 5: carecoop.notify.v1.PreferencesSet
-	(*NotificationRead)(nil),      // 6: carecoop.notify.v1.NotificationRead
-	(*DigestSent)(nil),            // 7: carecoop.notify.v1.DigestSent
-	(*SweepClaimed)(nil),          // 8: carecoop.notify.v1.SweepClaimed
-	nil,                           // 9: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	(*Recipient)(nil),             // 10: carecoop.notify.v1.Recipient
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(Channel)(0),                  // 12: carecoop.notify.v1.Channel
-	(*Contact)(nil),               // 13: carecoop.notify.v1.Contact
-	(*Preferences)(nil),           // 14: carecoop.notify.v1.Preferences
+	(*NotificationDecided)(nil),          // 0: carecoop.notify.v1.NotificationDecided
+	(*NotificationSent)(nil),             // 1: carecoop.notify.v1.NotificationSent
+	(*NotificationFailed)(nil),           // 2: carecoop.notify.v1.NotificationFailed
+	(*ContactSet)(nil),                   // 3: carecoop.notify.v1.ContactSet
+	(*ContactRemoved)(nil),               // 4: carecoop.notify.v1.ContactRemoved
+	(*PreferencesSet)(nil),               // 5: carecoop.notify.v1.PreferencesSet
+	(*NotificationRead)(nil),             // 6: carecoop.notify.v1.NotificationRead
+	(*DigestSent)(nil),                   // 7: carecoop.notify.v1.DigestSent
+	(*NotificationDeliveryReported)(nil), // 8: carecoop.notify.v1.NotificationDeliveryReported
+	(*SweepClaimed)(nil),                 // 9: carecoop.notify.v1.SweepClaimed
+	nil,                                  // 10: carecoop.notify.v1.NotificationDecided.PersonalisationEntry
+	(*Recipient)(nil),                    // 11: carecoop.notify.v1.Recipient
+	(*timestamppb.Timestamp)(nil),        // 12: google.protobuf.Timestamp
+	(Channel)(0),                         // 13: carecoop.notify.v1.Channel
+	(*Contact)(nil),                      // 14: carecoop.notify.v1.Contact
+	(*Preferences)(nil),                  // 15: carecoop.notify.v1.Preferences
 }
 var file_carecoop_notify_v1_events_proto_depIdxs = []int32{
-	10, // 0: carecoop.notify.v1.NotificationDecided.recipient:type_name -> carecoop.notify.v1.Recipient
-	9,  // 1: carecoop.notify.v1.NotificationDecided.personalisation:type_name -> carecoop.notify.v1.NotificationDecided.PersonalisationEntry
-	11, // 2: carecoop.notify.v1.NotificationDecided.held_until:type_name -> google.protobuf.Timestamp
-	12, // 3: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
-	12, // 4: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
-	13, // 5: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
-	14, // 6: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
-	10, // 7: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
-	12, // 8: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	11, // 0: carecoop.notify.v1.NotificationDecided.recipient:type_name -> carecoop.notify.v1.Recipient
+	10, // 1: carecoop.notify.v1.NotificationDecided.personalisation:type_name -> carecoop.notify.v1.NotificationDecided.PersonalisationEntry
+	12, // 2: carecoop.notify.v1.NotificationDecided.held_until:type_name -> google.protobuf.Timestamp
+	13, // 3: carecoop.notify.v1.NotificationSent.channel:type_name -> carecoop.notify.v1.Channel
+	13, // 4: carecoop.notify.v1.NotificationFailed.channel:type_name -> carecoop.notify.v1.Channel
+	14, // 5: carecoop.notify.v1.ContactSet.contact:type_name -> carecoop.notify.v1.Contact
+	15, // 6: carecoop.notify.v1.PreferencesSet.preferences:type_name -> carecoop.notify.v1.Preferences
+	11, // 7: carecoop.notify.v1.DigestSent.recipient:type_name -> carecoop.notify.v1.Recipient
+	13, // 8: carecoop.notify.v1.DigestSent.channel:type_name -> carecoop.notify.v1.Channel
+	13, // 9: carecoop.notify.v1.NotificationDeliveryReported.channel:type_name -> carecoop.notify.v1.Channel
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_notify_v1_events_proto_init() }
@@ -761,7 +849,7 @@ func file_carecoop_notify_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_notify_v1_events_proto_rawDesc), len(file_carecoop_notify_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

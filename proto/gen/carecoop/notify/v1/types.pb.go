@@ -95,6 +95,12 @@ const (
 	// Not urgent, and decided in the person's quiet hours: handed to the
 	// channel when they end (Notification.held_until).
 	DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS DeliveryStatus = 6
+	// Sent, and the channel (GOV.UK Notify) reports it reached the inbox.
+	DeliveryStatus_DELIVERY_STATUS_DELIVERED DeliveryStatus = 7
+	// Sent, and the channel reports it could not deliver it (an address that
+	// does not exist, an inbox that kept refusing it): shown to the platform
+	// admin with the failures.
+	DeliveryStatus_DELIVERY_STATUS_UNDELIVERED DeliveryStatus = 8
 )
 
 // Enum value maps for DeliveryStatus.
@@ -107,6 +113,8 @@ var (
 		4: "DELIVERY_STATUS_HELD_FOR_DIGEST",
 		5: "DELIVERY_STATUS_DIGESTED",
 		6: "DELIVERY_STATUS_HELD_FOR_QUIET_HOURS",
+		7: "DELIVERY_STATUS_DELIVERED",
+		8: "DELIVERY_STATUS_UNDELIVERED",
 	}
 	DeliveryStatus_value = map[string]int32{
 		"DELIVERY_STATUS_UNSPECIFIED":          0,
@@ -116,6 +124,8 @@ var (
 		"DELIVERY_STATUS_HELD_FOR_DIGEST":      4,
 		"DELIVERY_STATUS_DIGESTED":             5,
 		"DELIVERY_STATUS_HELD_FOR_QUIET_HOURS": 6,
+		"DELIVERY_STATUS_DELIVERED":            7,
+		"DELIVERY_STATUS_UNDELIVERED":          8,
 	}
 )
 
@@ -893,7 +903,7 @@ const file_carecoop_notify_v1_types_proto_rawDesc = "" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_OUTBOX\x10\x01\x12\x18\n" +
 	"\x14CHANNEL_GOVUK_NOTIFY\x10\x02\x12\x10\n" +
-	"\fCHANNEL_SMTP\x10\x03*\xf1\x01\n" +
+	"\fCHANNEL_SMTP\x10\x03*\xb1\x02\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x18\n" +
@@ -901,7 +911,9 @@ const file_carecoop_notify_v1_types_proto_rawDesc = "" +
 	"\x16DELIVERY_STATUS_FAILED\x10\x03\x12#\n" +
 	"\x1fDELIVERY_STATUS_HELD_FOR_DIGEST\x10\x04\x12\x1c\n" +
 	"\x18DELIVERY_STATUS_DIGESTED\x10\x05\x12(\n" +
-	"$DELIVERY_STATUS_HELD_FOR_QUIET_HOURS\x10\x06BDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
+	"$DELIVERY_STATUS_HELD_FOR_QUIET_HOURS\x10\x06\x12\x1d\n" +
+	"\x19DELIVERY_STATUS_DELIVERED\x10\a\x12\x1f\n" +
+	"\x1bDELIVERY_STATUS_UNDELIVERED\x10\bBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
 var (
 	file_carecoop_notify_v1_types_proto_rawDescOnce sync.Once
