@@ -20,7 +20,8 @@ import (
 // hours, a DPS application's decision due within two working days and
 // then overdue, a tender closed with bids to score, an accreditation
 // expiring within 30 days, a monthly monitoring return due within three
-// working days and then overdue — each told once, however often the sweep runs.
+// working days and then overdue — each told once, however often the sweep
+// runs, and none to another council, consortium or provider.
 func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 	h := newHarness(t)
 	h.registerProvider("birch")
@@ -29,6 +30,10 @@ func TestTheSweepTellsWhatFallsDueOnce(t *testing.T) {
 	}
 	set(h.commissioner("352", "sam"), "contact-0001", "sam@352.example", auth.CouncilCommissioner, "sam")
 	set(h.n("lee", auth.ConsortiumOrg("north-west"), auth.ConsortiumLead), "contact-0002", "lead@nw.example", auth.ConsortiumLead, "lee")
+	// Another council, consortium and provider: told nothing by any of it.
+	h.registerProvider("alder")
+	set(h.commissioner("353", "kim"), "contact-0003", "kim@353.example", auth.CouncilCommissioner, "kim")
+	set(h.n("lou", auth.ConsortiumOrg("north-east"), auth.ConsortiumLead), "contact-0004", "lead@ne.example", auth.ConsortiumLead, "lou")
 
 	h.append("purchasing", "referral", "ref-1", &purchasingv1.ReferralCreated{ReferralId: "ref-1", Council: "352", DpsId: "dps-1"})
 	h.append("purchasing", "referral", "ref-2", &purchasingv1.ReferralCreated{ReferralId: "ref-2", Council: "352", DpsId: "dps-1"})
