@@ -28,6 +28,9 @@ var Policy = auth.Policy{
 	method("GetPreferences"):       {Roles: people},
 	method("SetPreferences"):       {Roles: people},
 	method("ListDeliveryFailures"): {Roles: []string{auth.PlatformAdmin}},
+	// The platform's people read all of a cause's log; an organisation's
+	// admins what concerns it (the application filters).
+	method("GetDecisionLog"): {Roles: []string{auth.ConsortiumLead, auth.CouncilCommissioner, auth.ProviderAdmin, auth.PlatformAdmin, auth.Auditor}},
 	// Dev only (the application refuses elsewhere): the portal's /dev/outbox.
 	method("ListOutbox"): {Roles: people},
 }

@@ -111,3 +111,9 @@ func (s *Server) ListOutbox(ctx context.Context, q *notifyv1.ListOutboxRequest) 
 		return s.app.ListOutbox(ctx, p, q.GetOrganisation(), q.GetLimit(), q.GetMinPosition())
 	})
 }
+
+func (s *Server) GetDecisionLog(ctx context.Context, q *notifyv1.GetDecisionLogRequest) (*notifyv1.GetDecisionLogResponse, error) {
+	return query(ctx, "GetDecisionLog", func(p auth.Principal) (*notifyv1.GetDecisionLogResponse, error) {
+		return s.app.GetDecisionLog(ctx, p, q.GetCauseEventId(), q.GetMinPosition())
+	})
+}

@@ -11,6 +11,7 @@ import (
 	_ "github.com/carecoop/carecoop/proto/gen/carecoop/kit/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -954,11 +955,296 @@ func (x *ListOutboxResponse) GetPosition() uint64 {
 	return 0
 }
 
+type GetDecisionLogRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A notification's cause_event_id.
+	CauseEventId  string `protobuf:"bytes,1,opt,name=cause_event_id,json=causeEventId,proto3" json:"cause_event_id,omitempty"`
+	MinPosition   uint64 `protobuf:"varint,2,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDecisionLogRequest) Reset() {
+	*x = GetDecisionLogRequest{}
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDecisionLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDecisionLogRequest) ProtoMessage() {}
+
+func (x *GetDecisionLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDecisionLogRequest.ProtoReflect.Descriptor instead.
+func (*GetDecisionLogRequest) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_notify_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetDecisionLogRequest) GetCauseEventId() string {
+	if x != nil {
+		return x.CauseEventId
+	}
+	return ""
+}
+
+func (x *GetDecisionLogRequest) GetMinPosition() uint64 {
+	if x != nil {
+		return x.MinPosition
+	}
+	return 0
+}
+
+type Actor struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Subject       string                 `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	Organisation  string                 `protobuf:"bytes,2,opt,name=organisation,proto3" json:"organisation,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Actor) Reset() {
+	*x = Actor{}
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Actor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Actor) ProtoMessage() {}
+
+func (x *Actor) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Actor.ProtoReflect.Descriptor instead.
+func (*Actor) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_notify_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Actor) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *Actor) GetOrganisation() string {
+	if x != nil {
+		return x.Organisation
+	}
+	return ""
+}
+
+func (x *Actor) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+type Decision struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Position   uint64                 `protobuf:"varint,1,opt,name=position,proto3" json:"position,omitempty"`
+	Version    uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	Actor      *Actor                 `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
+	// The event's name, e.g. "NotificationDecided".
+	Decision string `protobuf:"bytes,5,opt,name=decision,proto3" json:"decision,omitempty"`
+	// One line a person can read, e.g. "referral-received decided for
+	// Referrals team <referrals@alder.example> (provider:alder)".
+	Summary        string `protobuf:"bytes,6,opt,name=summary,proto3" json:"summary,omitempty"`
+	NotificationId string `protobuf:"bytes,7,opt,name=notification_id,json=notificationId,proto3" json:"notification_id,omitempty"`
+	EventId        string `protobuf:"bytes,8,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	CorrelationId  string `protobuf:"bytes,9,opt,name=correlation_id,json=correlationId,proto3" json:"correlation_id,omitempty"`
+	// The event that caused it (the cause's own id for a sweep's).
+	CausationId   string `protobuf:"bytes,10,opt,name=causation_id,json=causationId,proto3" json:"causation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Decision) Reset() {
+	*x = Decision{}
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Decision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Decision) ProtoMessage() {}
+
+func (x *Decision) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Decision.ProtoReflect.Descriptor instead.
+func (*Decision) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_notify_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Decision) GetPosition() uint64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *Decision) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Decision) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *Decision) GetActor() *Actor {
+	if x != nil {
+		return x.Actor
+	}
+	return nil
+}
+
+func (x *Decision) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *Decision) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *Decision) GetNotificationId() string {
+	if x != nil {
+		return x.NotificationId
+	}
+	return ""
+}
+
+func (x *Decision) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Decision) GetCorrelationId() string {
+	if x != nil {
+		return x.CorrelationId
+	}
+	return ""
+}
+
+func (x *Decision) GetCausationId() string {
+	if x != nil {
+		return x.CausationId
+	}
+	return ""
+}
+
+type GetDecisionLogResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Decisions     []*Decision            `protobuf:"bytes,1,rep,name=decisions,proto3" json:"decisions,omitempty"`
+	Position      uint64                 `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDecisionLogResponse) Reset() {
+	*x = GetDecisionLogResponse{}
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDecisionLogResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDecisionLogResponse) ProtoMessage() {}
+
+func (x *GetDecisionLogResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_carecoop_notify_v1_notify_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDecisionLogResponse.ProtoReflect.Descriptor instead.
+func (*GetDecisionLogResponse) Descriptor() ([]byte, []int) {
+	return file_carecoop_notify_v1_notify_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetDecisionLogResponse) GetDecisions() []*Decision {
+	if x != nil {
+		return x.Decisions
+	}
+	return nil
+}
+
+func (x *GetDecisionLogResponse) GetPosition() uint64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
 var File_carecoop_notify_v1_notify_service_proto protoreflect.FileDescriptor
 
 const file_carecoop_notify_v1_notify_service_proto_rawDesc = "" +
 	"\n" +
-	"'carecoop/notify/v1/notify_service.proto\x12\x12carecoop.notify.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\x1ecarecoop/notify/v1/types.proto\"d\n" +
+	"'carecoop/notify/v1/notify_service.proto\x12\x12carecoop.notify.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bcarecoop/kit/v1/rules.proto\x1a\x1ecarecoop/notify/v1/types.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"d\n" +
 	"\x0fCommandResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0estream_version\x18\x02 \x01(\x04R\rstreamVersion\x12\x1a\n" +
@@ -1023,7 +1309,30 @@ const file_carecoop_notify_v1_notify_service_proto_rawDesc = "" +
 	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"o\n" +
 	"\x12ListOutboxResponse\x12=\n" +
 	"\bmessages\x18\x01 \x03(\v2!.carecoop.notify.v1.OutboxMessageR\bmessages\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition2\xec\b\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"\x81\x01\n" +
+	"\x15GetDecisionLogRequest\x12E\n" +
+	"\x0ecause_event_id\x18\x01 \x01(\tB\x1f\xbaH\x1cr\x1a2\x18^[A-Za-z0-9_.:-]{1,200}$R\fcauseEventId\x12!\n" +
+	"\fmin_position\x18\x02 \x01(\x04R\vminPosition\"Y\n" +
+	"\x05Actor\x12\x18\n" +
+	"\asubject\x18\x01 \x01(\tR\asubject\x12\"\n" +
+	"\forganisation\x18\x02 \x01(\tR\forganisation\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\"\xf2\x02\n" +
+	"\bDecision\x12\x1a\n" +
+	"\bposition\x18\x01 \x01(\x04R\bposition\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x04R\aversion\x12;\n" +
+	"\voccurred_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12/\n" +
+	"\x05actor\x18\x04 \x01(\v2\x19.carecoop.notify.v1.ActorR\x05actor\x12\x1a\n" +
+	"\bdecision\x18\x05 \x01(\tR\bdecision\x12\x18\n" +
+	"\asummary\x18\x06 \x01(\tR\asummary\x12'\n" +
+	"\x0fnotification_id\x18\a \x01(\tR\x0enotificationId\x12\x19\n" +
+	"\bevent_id\x18\b \x01(\tR\aeventId\x12%\n" +
+	"\x0ecorrelation_id\x18\t \x01(\tR\rcorrelationId\x12!\n" +
+	"\fcausation_id\x18\n" +
+	" \x01(\tR\vcausationId\"p\n" +
+	"\x16GetDecisionLogResponse\x12:\n" +
+	"\tdecisions\x18\x01 \x03(\v2\x1c.carecoop.notify.v1.DecisionR\tdecisions\x12\x1a\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition2\xd5\t\n" +
 	"\rNotifyService\x12X\n" +
 	"\n" +
 	"SetContact\x12%.carecoop.notify.v1.SetContactRequest\x1a#.carecoop.notify.v1.CommandResponse\x12^\n" +
@@ -1037,7 +1346,8 @@ const file_carecoop_notify_v1_notify_service_proto_rawDesc = "" +
 	"\x0eSetPreferences\x12).carecoop.notify.v1.SetPreferencesRequest\x1a#.carecoop.notify.v1.CommandResponse\x12v\n" +
 	"\x14ListDeliveryFailures\x12/.carecoop.notify.v1.ListDeliveryFailuresRequest\x1a-.carecoop.notify.v1.ListNotificationsResponse\x12[\n" +
 	"\n" +
-	"ListOutbox\x12%.carecoop.notify.v1.ListOutboxRequest\x1a&.carecoop.notify.v1.ListOutboxResponseBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
+	"ListOutbox\x12%.carecoop.notify.v1.ListOutboxRequest\x1a&.carecoop.notify.v1.ListOutboxResponse\x12g\n" +
+	"\x0eGetDecisionLog\x12).carecoop.notify.v1.GetDecisionLogRequest\x1a*.carecoop.notify.v1.GetDecisionLogResponseBDZBgithub.com/carecoop/carecoop/proto/gen/carecoop/notify/v1;notifyv1b\x06proto3"
 
 var (
 	file_carecoop_notify_v1_notify_service_proto_rawDescOnce sync.Once
@@ -1051,7 +1361,7 @@ func file_carecoop_notify_v1_notify_service_proto_rawDescGZIP() []byte {
 	return file_carecoop_notify_v1_notify_service_proto_rawDescData
 }
 
-var file_carecoop_notify_v1_notify_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_carecoop_notify_v1_notify_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_carecoop_notify_v1_notify_service_proto_goTypes = []any{
 	(*CommandResponse)(nil),             // 0: carecoop.notify.v1.CommandResponse
 	(*SetContactRequest)(nil),           // 1: carecoop.notify.v1.SetContactRequest
@@ -1069,46 +1379,56 @@ var file_carecoop_notify_v1_notify_service_proto_goTypes = []any{
 	(*ListDeliveryFailuresRequest)(nil), // 13: carecoop.notify.v1.ListDeliveryFailuresRequest
 	(*ListOutboxRequest)(nil),           // 14: carecoop.notify.v1.ListOutboxRequest
 	(*ListOutboxResponse)(nil),          // 15: carecoop.notify.v1.ListOutboxResponse
-	(*Contact)(nil),                     // 16: carecoop.notify.v1.Contact
-	(*Notification)(nil),                // 17: carecoop.notify.v1.Notification
-	(*Template)(nil),                    // 18: carecoop.notify.v1.Template
-	(*QuietHours)(nil),                  // 19: carecoop.notify.v1.QuietHours
-	(*OutboxMessage)(nil),               // 20: carecoop.notify.v1.OutboxMessage
-	(*Preferences)(nil),                 // 21: carecoop.notify.v1.Preferences
+	(*GetDecisionLogRequest)(nil),       // 16: carecoop.notify.v1.GetDecisionLogRequest
+	(*Actor)(nil),                       // 17: carecoop.notify.v1.Actor
+	(*Decision)(nil),                    // 18: carecoop.notify.v1.Decision
+	(*GetDecisionLogResponse)(nil),      // 19: carecoop.notify.v1.GetDecisionLogResponse
+	(*Contact)(nil),                     // 20: carecoop.notify.v1.Contact
+	(*Notification)(nil),                // 21: carecoop.notify.v1.Notification
+	(*Template)(nil),                    // 22: carecoop.notify.v1.Template
+	(*QuietHours)(nil),                  // 23: carecoop.notify.v1.QuietHours
+	(*OutboxMessage)(nil),               // 24: carecoop.notify.v1.OutboxMessage
+	(*timestamppb.Timestamp)(nil),       // 25: google.protobuf.Timestamp
+	(*Preferences)(nil),                 // 26: carecoop.notify.v1.Preferences
 }
 var file_carecoop_notify_v1_notify_service_proto_depIdxs = []int32{
-	16, // 0: carecoop.notify.v1.ListContactsResponse.contacts:type_name -> carecoop.notify.v1.Contact
-	17, // 1: carecoop.notify.v1.ListNotificationsResponse.notifications:type_name -> carecoop.notify.v1.Notification
-	18, // 2: carecoop.notify.v1.ListTemplatesResponse.templates:type_name -> carecoop.notify.v1.Template
-	19, // 3: carecoop.notify.v1.SetPreferencesRequest.quiet_hours:type_name -> carecoop.notify.v1.QuietHours
-	20, // 4: carecoop.notify.v1.ListOutboxResponse.messages:type_name -> carecoop.notify.v1.OutboxMessage
-	1,  // 5: carecoop.notify.v1.NotifyService.SetContact:input_type -> carecoop.notify.v1.SetContactRequest
-	2,  // 6: carecoop.notify.v1.NotifyService.RemoveContact:input_type -> carecoop.notify.v1.RemoveContactRequest
-	3,  // 7: carecoop.notify.v1.NotifyService.ListContacts:input_type -> carecoop.notify.v1.ListContactsRequest
-	5,  // 8: carecoop.notify.v1.NotifyService.ListMyNotifications:input_type -> carecoop.notify.v1.ListMyNotificationsRequest
-	7,  // 9: carecoop.notify.v1.NotifyService.GetNotification:input_type -> carecoop.notify.v1.GetNotificationRequest
-	8,  // 10: carecoop.notify.v1.NotifyService.MarkNotificationRead:input_type -> carecoop.notify.v1.MarkNotificationReadRequest
-	9,  // 11: carecoop.notify.v1.NotifyService.ListTemplates:input_type -> carecoop.notify.v1.ListTemplatesRequest
-	11, // 12: carecoop.notify.v1.NotifyService.GetPreferences:input_type -> carecoop.notify.v1.GetPreferencesRequest
-	12, // 13: carecoop.notify.v1.NotifyService.SetPreferences:input_type -> carecoop.notify.v1.SetPreferencesRequest
-	13, // 14: carecoop.notify.v1.NotifyService.ListDeliveryFailures:input_type -> carecoop.notify.v1.ListDeliveryFailuresRequest
-	14, // 15: carecoop.notify.v1.NotifyService.ListOutbox:input_type -> carecoop.notify.v1.ListOutboxRequest
-	0,  // 16: carecoop.notify.v1.NotifyService.SetContact:output_type -> carecoop.notify.v1.CommandResponse
-	0,  // 17: carecoop.notify.v1.NotifyService.RemoveContact:output_type -> carecoop.notify.v1.CommandResponse
-	4,  // 18: carecoop.notify.v1.NotifyService.ListContacts:output_type -> carecoop.notify.v1.ListContactsResponse
-	6,  // 19: carecoop.notify.v1.NotifyService.ListMyNotifications:output_type -> carecoop.notify.v1.ListNotificationsResponse
-	17, // 20: carecoop.notify.v1.NotifyService.GetNotification:output_type -> carecoop.notify.v1.Notification
-	0,  // 21: carecoop.notify.v1.NotifyService.MarkNotificationRead:output_type -> carecoop.notify.v1.CommandResponse
-	10, // 22: carecoop.notify.v1.NotifyService.ListTemplates:output_type -> carecoop.notify.v1.ListTemplatesResponse
-	21, // 23: carecoop.notify.v1.NotifyService.GetPreferences:output_type -> carecoop.notify.v1.Preferences
-	0,  // 24: carecoop.notify.v1.NotifyService.SetPreferences:output_type -> carecoop.notify.v1.CommandResponse
-	6,  // 25: carecoop.notify.v1.NotifyService.ListDeliveryFailures:output_type -> carecoop.notify.v1.ListNotificationsResponse
-	15, // 26: carecoop.notify.v1.NotifyService.ListOutbox:output_type -> carecoop.notify.v1.ListOutboxResponse
-	16, // [16:27] is the sub-list for method output_type
-	5,  // [5:16] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	20, // 0: carecoop.notify.v1.ListContactsResponse.contacts:type_name -> carecoop.notify.v1.Contact
+	21, // 1: carecoop.notify.v1.ListNotificationsResponse.notifications:type_name -> carecoop.notify.v1.Notification
+	22, // 2: carecoop.notify.v1.ListTemplatesResponse.templates:type_name -> carecoop.notify.v1.Template
+	23, // 3: carecoop.notify.v1.SetPreferencesRequest.quiet_hours:type_name -> carecoop.notify.v1.QuietHours
+	24, // 4: carecoop.notify.v1.ListOutboxResponse.messages:type_name -> carecoop.notify.v1.OutboxMessage
+	25, // 5: carecoop.notify.v1.Decision.occurred_at:type_name -> google.protobuf.Timestamp
+	17, // 6: carecoop.notify.v1.Decision.actor:type_name -> carecoop.notify.v1.Actor
+	18, // 7: carecoop.notify.v1.GetDecisionLogResponse.decisions:type_name -> carecoop.notify.v1.Decision
+	1,  // 8: carecoop.notify.v1.NotifyService.SetContact:input_type -> carecoop.notify.v1.SetContactRequest
+	2,  // 9: carecoop.notify.v1.NotifyService.RemoveContact:input_type -> carecoop.notify.v1.RemoveContactRequest
+	3,  // 10: carecoop.notify.v1.NotifyService.ListContacts:input_type -> carecoop.notify.v1.ListContactsRequest
+	5,  // 11: carecoop.notify.v1.NotifyService.ListMyNotifications:input_type -> carecoop.notify.v1.ListMyNotificationsRequest
+	7,  // 12: carecoop.notify.v1.NotifyService.GetNotification:input_type -> carecoop.notify.v1.GetNotificationRequest
+	8,  // 13: carecoop.notify.v1.NotifyService.MarkNotificationRead:input_type -> carecoop.notify.v1.MarkNotificationReadRequest
+	9,  // 14: carecoop.notify.v1.NotifyService.ListTemplates:input_type -> carecoop.notify.v1.ListTemplatesRequest
+	11, // 15: carecoop.notify.v1.NotifyService.GetPreferences:input_type -> carecoop.notify.v1.GetPreferencesRequest
+	12, // 16: carecoop.notify.v1.NotifyService.SetPreferences:input_type -> carecoop.notify.v1.SetPreferencesRequest
+	13, // 17: carecoop.notify.v1.NotifyService.ListDeliveryFailures:input_type -> carecoop.notify.v1.ListDeliveryFailuresRequest
+	14, // 18: carecoop.notify.v1.NotifyService.ListOutbox:input_type -> carecoop.notify.v1.ListOutboxRequest
+	16, // 19: carecoop.notify.v1.NotifyService.GetDecisionLog:input_type -> carecoop.notify.v1.GetDecisionLogRequest
+	0,  // 20: carecoop.notify.v1.NotifyService.SetContact:output_type -> carecoop.notify.v1.CommandResponse
+	0,  // 21: carecoop.notify.v1.NotifyService.RemoveContact:output_type -> carecoop.notify.v1.CommandResponse
+	4,  // 22: carecoop.notify.v1.NotifyService.ListContacts:output_type -> carecoop.notify.v1.ListContactsResponse
+	6,  // 23: carecoop.notify.v1.NotifyService.ListMyNotifications:output_type -> carecoop.notify.v1.ListNotificationsResponse
+	21, // 24: carecoop.notify.v1.NotifyService.GetNotification:output_type -> carecoop.notify.v1.Notification
+	0,  // 25: carecoop.notify.v1.NotifyService.MarkNotificationRead:output_type -> carecoop.notify.v1.CommandResponse
+	10, // 26: carecoop.notify.v1.NotifyService.ListTemplates:output_type -> carecoop.notify.v1.ListTemplatesResponse
+	26, // 27: carecoop.notify.v1.NotifyService.GetPreferences:output_type -> carecoop.notify.v1.Preferences
+	0,  // 28: carecoop.notify.v1.NotifyService.SetPreferences:output_type -> carecoop.notify.v1.CommandResponse
+	6,  // 29: carecoop.notify.v1.NotifyService.ListDeliveryFailures:output_type -> carecoop.notify.v1.ListNotificationsResponse
+	15, // 30: carecoop.notify.v1.NotifyService.ListOutbox:output_type -> carecoop.notify.v1.ListOutboxResponse
+	19, // 31: carecoop.notify.v1.NotifyService.GetDecisionLog:output_type -> carecoop.notify.v1.GetDecisionLogResponse
+	20, // [20:32] is the sub-list for method output_type
+	8,  // [8:20] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_carecoop_notify_v1_notify_service_proto_init() }
@@ -1123,7 +1443,7 @@ func file_carecoop_notify_v1_notify_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_carecoop_notify_v1_notify_service_proto_rawDesc), len(file_carecoop_notify_v1_notify_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

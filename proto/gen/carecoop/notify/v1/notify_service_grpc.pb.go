@@ -30,6 +30,7 @@ const (
 	NotifyService_SetPreferences_FullMethodName       = "/carecoop.notify.v1.NotifyService/SetPreferences"
 	NotifyService_ListDeliveryFailures_FullMethodName = "/carecoop.notify.v1.NotifyService/ListDeliveryFailures"
 	NotifyService_ListOutbox_FullMethodName           = "/carecoop.notify.v1.NotifyService/ListOutbox"
+	NotifyService_GetDecisionLog_FullMethodName       = "/carecoop.notify.v1.NotifyService/GetDecisionLog"
 )
 
 // NotifyServiceClient is the client API for NotifyService service.
@@ -74,6 +75,13 @@ type NotifyServiceClient interface {
 	// carecoop dev only (FAILED_PRECONDITION notify.outbox_dev_only
 	// elsewhere): every message the dev stack would have sent, newest first.
 	ListOutbox(ctx context.Context, in *ListOutboxRequest, opts ...grpc.CallOption) (*ListOutboxResponse, error)
+	// The decision log of one cause (another context's event, or a sweep's
+	// cause): each notification it decided, and how each was delivered, with
+	// when, by whom and the causation (the event). The platform admin and
+	// the auditor read all of it; a consortium lead, council commissioner or
+	// provider admin only what concerns their organisation (NOT_FOUND when
+	// nothing does). A notification's cause_event_id names its cause.
+	GetDecisionLog(ctx context.Context, in *GetDecisionLogRequest, opts ...grpc.CallOption) (*GetDecisionLogResponse, error)
 }
 
 type notifyServiceClient struct {
@@ -194,6 +202,16 @@ func (c *notifyServiceClient) ListOutbox(ctx context.Context, in *ListOutboxRequ
 	return out, nil
 }
 
+func (c *notifyServiceClient) GetDecisionLog(ctx context.Context, in *GetDecisionLogRequest, opts ...grpc.CallOption) (*GetDecisionLogResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetDecisionLogResponse)
+	err := c.cc.Invoke(ctx, NotifyService_GetDecisionLog_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotifyServiceServer is the server API for NotifyService service.
 // All implementations must embed UnimplementedNotifyServiceServer
 // for forward compatibility.
@@ -236,6 +254,13 @@ type NotifyServiceServer interface {
 	// carecoop dev only (FAILED_PRECONDITION notify.outbox_dev_only
 	// elsewhere): every message the dev stack would have sent, newest first.
 	ListOutbox(context.Context, *ListOutboxRequest) (*ListOutboxResponse, error)
+	// The decision log of one cause (another context's event, or a sweep's
+	// cause): each notification it decided, and how each was delivered, with
+	// when, by whom and the causation (the event). The platform admin and
+	// the auditor read all of it; a consortium lead, council commissioner or
+	// provider admin only what concerns their organisation (NOT_FOUND when
+	// nothing does). A notification's cause_event_id names its cause.
+	GetDecisionLog(context.Context, *GetDecisionLogRequest) (*GetDecisionLogResponse, error)
 	mustEmbedUnimplementedNotifyServiceServer()
 }
 
@@ -278,6 +303,9 @@ func (UnimplementedNotifyServiceServer) ListDeliveryFailures(context.Context, *L
 }
 func (UnimplementedNotifyServiceServer) ListOutbox(context.Context, *ListOutboxRequest) (*ListOutboxResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOutbox not implemented")
+}
+func (UnimplementedNotifyServiceServer) GetDecisionLog(context.Context, *GetDecisionLogRequest) (*GetDecisionLogResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDecisionLog not implemented")
 }
 func (UnimplementedNotifyServiceServer) mustEmbedUnimplementedNotifyServiceServer() {}
 func (UnimplementedNotifyServiceServer) testEmbeddedByValue()                       {}
@@ -498,6 +526,24 @@ func _NotifyService_ListOutbox_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NotifyService_GetDecisionLog_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDecisionLogRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotifyServiceServer).GetDecisionLog(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotifyService_GetDecisionLog_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotifyServiceServer).GetDecisionLog(ctx, req.(*GetDecisionLogRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotifyService_ServiceDesc is the grpc.ServiceDesc for NotifyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -548,6 +594,10 @@ var NotifyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOutbox",
 			Handler:    _NotifyService_ListOutbox_Handler,
+		},
+		{
+			MethodName: "GetDecisionLog",
+			Handler:    _NotifyService_GetDecisionLog_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
