@@ -2,6 +2,7 @@ package web
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -100,43 +101,80 @@ func a13cBlockTitle(c *purchasingv1.BlockContractView) string {
 }
 
 // a13cDealLogs are the logs of a consortium's purchases, for an auditor
-// who chose the consortium: its referrals (newest first), the contracts
-// monitoring holds for it and its block contracts (its own and its
-// councils').
+// who chose the consortium: its referrals (newest first, read per DPS of
+// the consortium), the contracts monitoring holds for it and its block
+// contracts (its own and its councils'). Referrals and contracts run to
+// thousands in a year, so each list is shown a page at a time.
 func (s *Server) a13cDealLogs(q *rq, slug string) (view.A13cDealLogs, error) {
 	var out view.A13cDealLogs
 	query := "?consortium=" + slug
-	refs, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{MinPosition: q.at()})
+	dpss, err := s.purchasing.ListDps(q.ctx, &purchasingv1.ListDpsRequest{Consortium: slug, MinPosition: q.at()})
 	if err != nil {
 		return out, err
 	}
-	for _, r := range refs.GetReferrals() {
-		if r.GetConsortium() == slug {
-			out.Referrals = append(out.Referrals, view.A13cLogRow{Title: a13cReferralTitle(r), Href: "/decisions/referrals/" + r.GetReferralId() + query,
+	var refs []view.A13cLogRow
+	for _, d := range dpss.GetDps() {
+		res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{DpsId: d.GetDpsId(), MinPosition: q.at()})
+		if err != nil {
+			return out, err
+		}
+		for _, r := range res.GetReferrals() {
+			refs = append(refs, view.A13cLogRow{Title: a13cReferralTitle(r), Href: "/decisions/referrals/" + r.GetReferralId() + query,
 				Status: view.Words(r.GetStatus()), Created: r.GetCreatedAt().AsTime()})
 		}
 	}
-	slices.SortStableFunc(out.Referrals, func(a, b view.A13cLogRow) int { return b.Created.Compare(a.Created) })
-	contracts, err := s.monitoring.ListContracts(q.ctx, &monitoringv1.ListContractsRequest{Consortium: slug})
+	slices.SortStableFunc(refs, func(a, b view.A13cLogRow) int { return b.Created.Compare(a.Created) })
+	out.Referrals = a13cPaged(q, "referrals", refs)
+	var contracts []view.A13cLogRow
+	res, err := s.monitoring.ListContracts(q.ctx, &monitoringv1.ListContractsRequest{Consortium: slug})
 	switch {
 	case status.Code(err) == codes.NotFound:
 		// Monitoring does not know the consortium yet.
 	case err != nil:
 		return out, err
 	}
-	for _, c := range contracts.GetContracts() {
-		out.Contracts = append(out.Contracts, view.A13cLogRow{Title: a13cContractTitle(c), Href: "/decisions/contracts/" + c.GetContractId() + query,
+	for _, c := range res.GetContracts() {
+		contracts = append(contracts, view.A13cLogRow{Title: a13cContractTitle(c), Href: "/decisions/contracts/" + c.GetContractId() + query,
 			Status: view.Words(c.GetStatus())})
 	}
+	out.Contracts = a13cPaged(q, "contracts", contracts)
 	blks, err := s.blkClient().ListBlockContracts(q.ctx, &purchasingv1.ListBlockContractsRequest{MinPosition: q.at()})
 	if err != nil {
 		return out, err
 	}
+	var blocks []view.A13cLogRow
 	for _, c := range blks.GetContracts() {
 		if c.GetConsortium() == slug {
-			out.Blocks = append(out.Blocks, view.A13cLogRow{Title: a13cBlockTitle(c), Href: "/decisions/block-contracts/" + c.GetContractId() + query,
+			blocks = append(blocks, view.A13cLogRow{Title: a13cBlockTitle(c), Href: "/decisions/block-contracts/" + c.GetContractId() + query,
 				Status: view.Words(c.GetStatus())})
 		}
 	}
+	out.Blocks = a13cPaged(q, "blocks", blocks)
 	return out, nil
+}
+
+// a13cPerPage is how many logs a list shows at a time.
+const a13cPerPage = 100
+
+// a13cPaged is the page of rows that the query's param asks for (from 1),
+// with links to the pages before and after that keep the rest of the query.
+func a13cPaged(q *rq, param string, rows []view.A13cLogRow) view.A13cLogList {
+	pages := max(1, (len(rows)+a13cPerPage-1)/a13cPerPage)
+	page, _ := strconv.Atoi(q.r.URL.Query().Get(param))
+	page = min(max(page, 1), pages)
+	first := (page - 1) * a13cPerPage
+	l := view.A13cLogList{Rows: rows[first:min(first+a13cPerPage, len(rows))], Total: len(rows), First: first + 1}
+	link := func(n int) string {
+		v := q.r.URL.Query()
+		v.Del("at")
+		v.Set(param, strconv.Itoa(n))
+		return q.r.URL.Path + "?" + v.Encode() + "#" + param
+	}
+	if page > 1 {
+		l.Prev = link(page - 1)
+	}
+	if page < pages {
+		l.Next = link(page + 1)
+	}
+	return l
 }
