@@ -21,7 +21,9 @@ import (
 // responder has (monitoring, referrals, vacancies), not to the admin's.
 func TestA13pProviderHomeLeadsToEveryJourney(t *testing.T) {
 	s := newStack(t)
-	s.createDps("a13p-dps-home-0001", "North West Placements DPS", "352", "353")
+	dps := s.createDps("a13p-dps-home-0001", "North West Placements DPS", "352", "353")
+	servicetest.Must(s.purchasing(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).OpenDps(s.Ctx, &purchasingv1.OpenDpsRequest{
+		RequestId: "a13p-open-dps-home", DpsId: dps})).OK(t)
 	s.registerProvider(pennine, "Pennine Pathways Ltd", "08765432", "2027-11-30",
 		childrensHome("SC200001", "Heaton Norris House", "SK1", purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD))
 	// Monitoring has the register; Manchester's placement at Heaton Norris
@@ -46,6 +48,7 @@ func TestA13pProviderHomeLeadsToEveryJourney(t *testing.T) {
 
 	s.signIn("Priya Shah")
 	wantIn(t, "what needs Priya", s.Text("#needs-you"), "1 monthly return is missing", "1 framework is open for your bid")
+	wantIn(t, "the memberships area", s.Text("#areas"), "Dynamic purchasing systems and frameworks you are on; 1 dynamic purchasing system is open to you")
 	areas := map[string]bool{}
 	for _, href := range strings.Fields(s.Eval(`[...document.querySelectorAll("#areas a")].map(a => a.getAttribute("href")).join(" ")`)) {
 		areas[href] = true
