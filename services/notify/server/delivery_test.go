@@ -67,7 +67,7 @@ func TestNotifyFailuresAreRetriedThenRecordedForThePlatformAdmin(t *testing.T) {
 	servicetest.WantCode(t, err, codes.PermissionDenied)
 
 	h.restart()
-	time.Sleep(500 * time.Millisecond)
+	h.settle()
 	if calls.Load() != 4 {
 		t.Fatalf("a restart called Notify again: %d calls", calls.Load())
 	}

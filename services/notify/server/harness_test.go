@@ -13,6 +13,7 @@ import (
 	notifyv1 "github.com/carecoop/carecoop/proto/gen/carecoop/notify/v1"
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/bus"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/servicetest"
 	"github.com/carecoop/carecoop/services/notify/app"
@@ -134,12 +135,33 @@ func (h *harness) eventually(what string, cond func() bool) {
 	}
 }
 
-// waitOutbox waits until the outbox holds n messages and stays so.
+// settle waits until the reaction has handled every event in the stream
+// (its durable has nothing pending or unacknowledged: a message is acked
+// once handled), so whatever it would send has been sent and a check that
+// nothing more comes needs no sleep.
+func (h *harness) settle() {
+	h.t.Helper()
+	src, ok := h.Store.(bus.Source)
+	if !ok {
+		h.t.Fatalf("the store %T is not a stream the reaction consumes", h.Store)
+	}
+	h.eventually("the reaction to handle every event", func() bool {
+		c, err := src.JetStream().Consumer(h.Ctx, src.StreamName(), app.Durable)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(h.Ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	})
+}
+
+// waitOutbox waits until the outbox holds n messages and, every event
+// handled, still holds n.
 func (h *harness) waitOutbox(n int) []*notifyv1.OutboxMessage {
 	h.t.Helper()
 	var got []*notifyv1.OutboxMessage
 	h.eventually("the outbox to hold messages", func() bool { got = h.outbox(); return len(got) >= n })
-	time.Sleep(200 * time.Millisecond)
+	h.settle()
 	if got = h.outbox(); len(got) != n {
 		h.t.Fatalf("outbox holds %d messages, want %d: %s", len(got), n, describe(got))
 	}
