@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
@@ -115,8 +114,7 @@ func TestReferralJourneyTellsExactlyTheRightPeople(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.notify.Stop()
-	time.Sleep(200 * time.Millisecond) // the stopped reaction's consumer lets go
+	h.notify.Stop() // every event handled (waitOutbox settled): nothing in flight
 	if err := js.DeleteConsumer(h.Ctx, h.Store.StreamName(), app.Durable); err != nil {
 		t.Fatal(err)
 	}
