@@ -76,9 +76,9 @@ scale:
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
 	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --scale $(SCALE) && \
-	for start in "cold start (no snapshots: replay, then save them)" "restart (from the snapshots)"; do \
-	echo "scale: $$start" && \
-	$$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready \
+	for start in "cold start (no snapshots: replay, let the reactions catch up, then save them)" "restart (from the snapshots)"; do \
+	echo "scale: $$start" && drain= && case "$$start" in cold*) drain=--drain-reactions;; esac && \
+	$$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$drain \
 		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
 		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0 || exit 1; \
 	done

@@ -54,6 +54,7 @@ func runDev(args []string) error {
 	noSeed := fs.Bool("no-seed", false, "do not seed the north-west demo data on first start")
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
+	drain := fs.Bool("drain-reactions", false, "with --exit-when-ready: then wait until every reaction has caught up with the store (no durable consumer has an event pending) before stopping, so the next start begins where a long-running stack would be ('make scale')")
 	heapProfile := fs.String("heap-profile", "", "with --exit-when-ready: write a heap profile (go tool pprof) of the ready stack to this file, to see which read models hold the memory")
 	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
@@ -178,7 +179,14 @@ directory.
 			fmt.Printf("carecoop dev: %-10s ready after %v\n", name, svcs.ready[name].Round(time.Millisecond))
 		}
 		fmt.Printf("carecoop dev: all ready after %v; peak memory (VmHWM) %s\n", time.Since(began).Round(time.Millisecond), peakMemory())
-		return writeHeapProfile(*heapProfile)
+		if err := writeHeapProfile(*heapProfile); err != nil || !*drain {
+			return err
+		}
+		if err := drainReactions(ctx, ns.NATS()); err != nil {
+			return err
+		}
+		fmt.Printf("carecoop dev: reactions caught up after %v; peak memory (VmHWM) %s\n", time.Since(began).Round(time.Millisecond), peakMemory())
+		return nil
 	}
 	fw, pu, de, mo, no := svcs.fw, svcs.pu, svcs.de, svcs.mo, svcs.no
 	if err := seedNotifyContacts(ctx, no.Addr.String(), key); err != nil {

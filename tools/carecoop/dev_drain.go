@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// drainReactions waits until no durable consumer of the embedded server has
+// a message pending or unacknowledged, twice in a row with the stores' last
+// sequences unchanged (a reaction's own commit wakes the next reaction, so one
+// quiet look is not enough). Read from the server's own monitoring state: no
+// NATS user needs the right to list every consumer.
+func drainReactions(ctx context.Context, ns *server.Server) error {
+	var quiet int
+	var lastSeqs uint64
+	said := time.Now()
+	for quiet < 2 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		info, err := ns.Jsz(&server.JSzOptions{Accounts: true, Streams: true, Consumer: true})
+		if err != nil {
+			return fmt.Errorf("reading the consumers' state: %w", err)
+		}
+		pending, seqs := uint64(0), uint64(0)
+		for _, acc := range info.AccountDetails {
+			for _, st := range acc.Streams {
+				seqs += st.State.LastSeq
+				for _, c := range st.Consumer {
+					if c.Config != nil && c.Config.Durable != "" {
+						pending += c.NumPending + uint64(c.NumAckPending)
+					}
+				}
+			}
+		}
+		if time.Since(said) > 30*time.Second {
+			fmt.Printf("carecoop dev: reactions have %d events to go\n", pending)
+			said = time.Now()
+		}
+		if pending == 0 && seqs == lastSeqs {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		lastSeqs = seqs
+	}
+	return nil
+}
