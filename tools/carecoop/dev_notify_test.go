@@ -117,6 +117,8 @@ func TestDevOutboxShowsTheReferralJourney(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	a14CheckReferralJourney(t, byTemplate)
+
 	// The demo commissioner and the demo responder read their own.
 	offer := byTemplate["offer-received"][0]
 	org := offer.GetRecipient().GetOrganisation()
@@ -139,4 +141,60 @@ func containsNotification(res *notifyv1.ListNotificationsResponse, id string) bo
 		}
 	}
 	return false
+}
+
+// a14CheckReferralJourney checks the journey of each awarded demo referral
+// in the outbox: every provider whose offer was decided was told of the
+// referral, the commissioner was told of each of those offers (one
+// offer-received cause per offer), the winner was told it won and each
+// other offerer that it did not; and at least one referral had others.
+func a14CheckReferralJourney(t *testing.T, byTemplate map[string][]*notifyv1.OutboxMessage) {
+	t.Helper()
+	ref := func(m *notifyv1.OutboxMessage) string { return m.GetLink()[strings.LastIndex(m.GetLink(), "/")+1:] }
+	orgs := func(template string) map[string]map[string]bool { // referral → organisations told
+		out := map[string]map[string]bool{}
+		for _, m := range byTemplate[template] {
+			if out[ref(m)] == nil {
+				out[ref(m)] = map[string]bool{}
+			}
+			out[ref(m)][m.GetRecipient().GetOrganisation()] = true
+		}
+		return out
+	}
+	told, won, lost := orgs("referral-received"), orgs("offer-accepted"), orgs("offer-not-accepted")
+	offers := map[string]map[string]bool{} // referral → offer-received causes
+	for _, m := range byTemplate["offer-received"] {
+		if offers[ref(m)] == nil {
+			offers[ref(m)] = map[string]bool{}
+		}
+		offers[ref(m)][m.GetCauseEventId()] = true
+	}
+	withOthers := 0
+	for r, winners := range won {
+		if len(winners) != 1 {
+			t.Errorf("referral %s: %d winners told", r, len(winners))
+		}
+		for org := range winners {
+			if lost[r][org] {
+				t.Errorf("referral %s: %s told it won and lost", r, org)
+			}
+		}
+		decided := len(winners) + len(lost[r])
+		if len(offers[r]) != decided {
+			t.Errorf("referral %s: the commissioner told of %d offers, %d decided", r, len(offers[r]), decided)
+		}
+		for _, group := range []map[string]bool{winners, lost[r]} {
+			for org := range group {
+				if !told[r][org] {
+					t.Errorf("referral %s: %s told of the decision, never of the referral", r, org)
+				}
+			}
+		}
+		if len(lost[r]) > 0 {
+			withOthers++
+		}
+	}
+	if len(won) == 0 || withOthers == 0 {
+		t.Errorf("%d awarded referrals, %d with other offerers told; want some of each", len(won), withOthers)
+	}
 }
