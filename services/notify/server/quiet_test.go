@@ -91,3 +91,36 @@ func TestQuietHoursHoldWhatMayWaitUntilTheyEnd(t *testing.T) {
 		t.Fatalf("after: %v", n)
 	}
 }
+
+// A digest is not sent in the person's quiet hours: someone quiet from 6am
+// to 8am gets the day's digest once they end, not at 7am.
+func TestNoDigestInQuietHours(t *testing.T) {
+	h := newHarness(t)
+	h.registerProvider("birch")
+	lee := h.n("lee", auth.ConsortiumOrg("north-west"), auth.ConsortiumLead)
+	servicetest.Must(lee.SetContact(h.Ctx, &notifyv1.SetContactRequest{RequestId: "contact-0001", Name: "Lee", Email: "lee@nw.example", Roles: []string{auth.ConsortiumLead}, Subject: "lee"})).OK(t)
+	servicetest.Must(lee.SetPreferences(h.Ctx, &notifyv1.SetPreferencesRequest{RequestId: "prefs-0001", DailyDigest: true, QuietHours: &notifyv1.QuietHours{FromHour: 6, UntilHour: 8}})).OK(t)
+	h.append("purchasing", "dps", "dps-1", &purchasingv1.DpsCreated{DpsId: "dps-1", Consortium: "north-west", Terms: &purchasingv1.DpsTerms{Title: "NW DPS"}})
+	h.append("purchasing", "dps", "dps-1", &purchasingv1.ApplicationReceived{DpsId: "dps-1", ProviderId: "birch", DecisionDueOn: "2026-12-17"})
+	h.waitOutbox(0)
+	h.eventually("the application held for the digest", func() bool {
+		ns := servicetest.Must(lee.ListMyNotifications(h.Ctx, &notifyv1.ListMyNotificationsRequest{MinPosition: h.LastPosition()})).OK(t).GetNotifications()
+		return len(ns) == 1 && ns[0].GetStatus() == notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST
+	})
+	digests := func() {
+		t.Helper()
+		if err := h.notify.App.SendDigests(h.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Clock.Set(time.Date(2026, 12, 4, 7, 0, 0, 0, time.UTC))
+	digests()
+	h.waitOutbox(0)
+	h.Clock.Set(time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC))
+	digests()
+	digests()
+	got := h.waitOutbox(1)
+	if !maps.Equal(sent(got), map[string]int{"daily-digest → lee@nw.example": 1}) || got[0].GetSubject() != "carecoop: 1 notifications on 2026-12-04" {
+		t.Fatalf("digest:%s %q", describe(got), got[0].GetSubject())
+	}
+}
