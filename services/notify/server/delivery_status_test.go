@@ -103,7 +103,10 @@ func TestNotifyDeliveryStatusIsRecordedOnce(t *testing.T) {
 		return servicetest.Must(h.platform().ListDeliveryFailures(h.Ctx, &notifyv1.ListDeliveryFailuresRequest{MinPosition: h.LastPosition()})).OK(t).GetNotifications()
 	}
 	// Both handed over (their outcomes are one commit).
-	h.eventually("both sent", func() bool { n := rias(); return n != nil && n.GetStatus() == notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT })
+	h.eventually("both sent", func() bool {
+		n := rias()
+		return n != nil && n.GetStatus() == notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT
+	})
 	sweep := func() {
 		t.Helper()
 		if err := h.notify.App.Sweep(h.Ctx); err != nil {
