@@ -196,9 +196,9 @@ func ProvMembershipsPage(p Page, m ProvMemberships) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var7 string
-						templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(d.Dps.GetConsortium())
+						templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(TenderConsortium(d.Dps.GetConsortium()))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 111, Col: 112}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 111, Col: 130}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 						if templ_7745c5c3_Err != nil {
@@ -426,9 +426,9 @@ func ProvMembershipsPage(p Page, m ProvMemberships) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var20 string
-					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(d.GetConsortium())
+					templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(TenderConsortium(d.GetConsortium()))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 137, Col: 84}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 137, Col: 102}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 					if templ_7745c5c3_Err != nil {
@@ -441,7 +441,7 @@ func ProvMembershipsPage(p Page, m ProvMemberships) templ.Component {
 					var templ_7745c5c3_Var21 string
 					templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(Date(d.GetTerms().GetEndsOn()))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 137, Col: 142}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 137, Col: 160}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 					if templ_7745c5c3_Err != nil {
@@ -490,9 +490,9 @@ func ProvMembershipsPage(p Page, m ProvMemberships) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var23 string
-					templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(l.Framework.GetConsortium())
+					templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(TenderConsortium(l.Framework.GetConsortium()))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 160, Col: 172}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 160, Col: 190}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 					if templ_7745c5c3_Err != nil {
@@ -661,9 +661,9 @@ func ProvApplyPage(p Page, f ProvApplyForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var31 string
-			templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(f.Dps.GetConsortium())
+			templ_7745c5c3_Var31, templ_7745c5c3_Err = templ.JoinStringErrs(TenderConsortium(f.Dps.GetConsortium()))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 210, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `memberships.templ`, Line: 210, Col: 86}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var31))
 			if templ_7745c5c3_Err != nil {

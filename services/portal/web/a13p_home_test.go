@@ -58,6 +58,10 @@ func TestA13pProviderHomeLeadsToEveryJourney(t *testing.T) {
 			t.Errorf("the admin's home does not lead to %s (it leads to %v)", journey, areas)
 		}
 	}
+	// Memberships names each consortium as people say it, not by its slug.
+	s.Follow(`#areas a[href="/memberships"]`)
+	wantIn(t, "the DPSs open to her", s.Text("#dps-open"), "North West Placements DPS", "Run by the North West consortium")
+	s.Follow(`#navigation a[href="/"]`)
 	s.Follow(`#needs-you a[href="/returns"]`)
 	s.Contains("Monitoring", "1 return is missing", "Heaton Norris House", "October 2026")
 	s.Follow(`#navigation a[href="/"]`)
