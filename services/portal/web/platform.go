@@ -30,6 +30,7 @@ func (s *Server) platformRoutes() {
 	s.page("GET /platform/organisations/providers/{id}", platAdmin, s.platProvider)
 	s.page("GET /platform/organisations/providers/{id}/settings/{urn}/ofsted", platAdmin, s.platOfstedForm)
 	s.page("POST /platform/organisations/providers/{id}/settings/{urn}/ofsted", platAdmin, s.platRecordOfsted)
+	s.a13cDetailsRoutes() // a provider's details, changed on its behalf
 }
 
 // platformHome: an auditor's is what they can read; a platform admin's the

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/portal/view"
+)
+
+// a13cDetailsRoutes let the platform admin change a provider's details on
+// its behalf: purchasing lets the platform's admins act for a provider
+// (onboarding it, or a correction it asked for).
+func (s *Server) a13cDetailsRoutes() {
+	s.page("GET /platform/organisations/providers/{id}/details", platAdmin, s.a13cDetailsPage)
+	s.page("POST /platform/organisations/providers/{id}/details", platAdmin, s.a13cSaveDetails)
+}
+
+func (s *Server) a13cDetailsProvider(q *rq) (*purchasingv1.ProviderView, error) {
+	return s.purchasing.GetProvider(q.ctx, &purchasingv1.GetProviderRequest{ProviderId: q.r.PathValue("id"), MinPosition: q.at()})
+}
+
+func (s *Server) a13cDetailsPage(q *rq) error {
+	pv, err := s.a13cDetailsProvider(q)
+	if err != nil {
+		return err
+	}
+	pr := pv.GetProfile()
+	f := view.A13cProviderDetails{ProviderID: pv.GetProviderId(), ProviderName: platNameOr(pr.GetLegalName(), pv.GetProviderId()), RequestID: newRequestID(),
+		Version: pv.GetVersion(), LegalName: pr.GetLegalName(), TradingName: pr.GetTradingName(), Number: pr.GetCompaniesHouseNumber() + pr.GetCharityNumber(),
+		Outcode: pr.GetHeadOfficeOutcode()}
+	q.page.Title = "Change the provider's details"
+	return q.render(view.A13cProviderDetailsPage(q.page, f))
+}
+
+// a13cSaveDetails replaces the profile's name, registration and head
+// office, keeping the rest of it (its contacts) as the provider left it.
+func (s *Server) a13cSaveDetails(q *rq) error {
+	pv, err := s.a13cDetailsProvider(q)
+	if err != nil {
+		return err
+	}
+	form := func(k string) string { return strings.TrimSpace(q.r.PostFormValue(k)) }
+	version, _ := strconv.ParseUint(q.r.PostFormValue("version"), 10, 64)
+	f := view.A13cProviderDetails{ProviderID: pv.GetProviderId(), ProviderName: platNameOr(pv.GetProfile().GetLegalName(), pv.GetProviderId()),
+		RequestID: formRequestID(q.r), Version: version, LegalName: form("legal_name"), TradingName: form("trading_name"),
+		Number: provNumber(form("registration")), Outcode: strings.ToUpper(form("head_office_outcode"))}
+	again := func([]view.FieldError) error {
+		q.page.Title = "Change the provider's details"
+		return q.render(view.A13cProviderDetailsPage(q.page, f))
+	}
+	var errs []view.FieldError
+	if n := len([]rune(f.LegalName)); n < 2 || n > 200 {
+		errs = append(errs, view.FieldError{Field: "legal_name", Message: "Enter the provider's legal name (2 to 200 characters)"})
+	}
+	if len([]rune(f.TradingName)) > 200 {
+		errs = append(errs, view.FieldError{Field: "trading_name", Message: "The trading name must be 200 characters or fewer"})
+	}
+	if f.Number == "" || provNumberError(f.Number) != "" {
+		errs = append(errs, view.FieldError{Field: "registration", Message: "Enter a Companies House number of 8 letters and numbers, for example 01234567, or a charity number of 6 or 7 numbers"})
+	}
+	if !provOutcode.MatchString(f.Outcode) {
+		errs = append(errs, view.FieldError{Field: "head_office_outcode", Message: "Enter the first half of the head office's postcode, for example M14"})
+	}
+	if len(errs) > 0 {
+		return q.refuse(again, errs...)
+	}
+	profile := proto.Clone(pv.GetProfile()).(*purchasingv1.ProviderProfile)
+	profile.LegalName, profile.TradingName, profile.HeadOfficeOutcode = f.LegalName, f.TradingName, f.Outcode
+	provSetNumber(profile, f.Number)
+	return q.command(func(requestID string) (uint64, error) {
+		res, err := s.purchasing.UpdateProviderProfile(q.ctx, &purchasingv1.UpdateProviderProfileRequest{RequestId: requestID, ProviderId: f.ProviderID,
+			Profile: profile, ExpectedVersion: version})
+		return res.GetPosition(), err
+	}, "/platform/organisations/providers/"+f.ProviderID, "The details of "+f.LegalName+" are saved", again)
+}
