@@ -84,6 +84,9 @@ func TestScreenshots(t *testing.T) {
 	pages([2]string{"/", "provider-home"}, [2]string{"/organisation", "provider-organisation"}, [2]string{"/memberships", "provider-memberships"},
 		[2]string{"/vacancies", "provider-vacancies"}, [2]string{"/inbox", "provider-inbox"}, [2]string{"/tenders", "provider-tenders"})
 
+	as("provider:pennine-pathways", "provider responder")
+	pages([2]string{"/", "provider-responder-home"})
+
 	as("provider:mersey-vale-fostering", "provider admin")
 	pages([2]string{"/returns", "provider-monitoring"})
 
