@@ -57,3 +57,41 @@ func TestA13cPlatformAdminChangesAProvidersDetails(t *testing.T) {
 	s.Visit("/platform/organisations/providers/" + pennine + "/details")
 	s.Contains("You cannot see this page")
 }
+
+// The platform admin registers a provider for it (a contact's email that
+// is not one refused first; an identifier already registered refused in
+// words): the provider is listed, and its own admin, signing in, finds its
+// organisation registered.
+func TestA13cPlatformAdminRegistersAProvider(t *testing.T) {
+	s := newStack(t)
+	s.registerProvider(pennine, "Pennine Pathways Ltd", "08765432", "2027-11-30")
+	s.settle(s.LastPosition())
+
+	s.signIn("Pat Morgan")
+	s.Visit("/platform/organisations")
+	s.Follow("#register-provider")
+	s.Contains("Register a provider")
+	s.Enter("#provider_id", "pennine-pathways")
+	s.Enter("#legal_name", "Little Oaks Care Ltd")
+	s.Enter("#registration", "07654321")
+	s.Enter("#head_office_outcode", "M21")
+	s.Enter("#contact_name", "Referrals team")
+	s.Enter("#contact_role", "referrals")
+	s.Enter("#contact_email", "referrals at little oaks")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "Enter an email address in the correct format")
+	wantIn(t, "the field's error", s.Text("#contact_email-error"), "correct format")
+	s.Enter("#contact_email", "referrals@little-oaks.example.org")
+	s.Follow("main form .govuk-button")
+	s.Contains("There is a problem", "A provider with this platform identifier is already registered")
+	s.Enter("#provider_id", "little-oaks-care")
+	s.Follow("main form .govuk-button")
+	s.Contains("Little Oaks Care Ltd is registered", "This provider has no settings yet.")
+	s.Follow(`a.govuk-back-link`)
+	wantIn(t, "the providers", s.Text("#providers"), "Little Oaks Care Ltd", "Pennine Pathways Ltd")
+
+	// Tom Reid, Little Oaks' admin, finds it registered.
+	s.signIn("Tom Reid")
+	s.Visit("/organisation")
+	s.Contains("Little Oaks Care Ltd", "07654321")
+}
