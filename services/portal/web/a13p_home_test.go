@@ -19,6 +19,9 @@ import (
 // leads there — a monthly return missing to Monitoring, a framework open
 // for its bid to Frameworks. Its responder's home leads to the journeys a
 // responder has (monitoring, referrals, vacancies), not to the admin's.
+// On the way, Memberships names consortia in words and shows a rejected DPS
+// application's outcome with its reason (the browser tests elsewhere drive
+// an admission).
 func TestA13pProviderHomeLeadsToEveryJourney(t *testing.T) {
 	s := newStack(t)
 	dps := s.createDps("a13p-dps-home-0001", "North West Placements DPS", "352", "353")
@@ -61,6 +64,19 @@ func TestA13pProviderHomeLeadsToEveryJourney(t *testing.T) {
 	// Memberships names each consortium as people say it, not by its slug.
 	s.Follow(`#areas a[href="/memberships"]`)
 	wantIn(t, "the DPSs open to her", s.Text("#dps-open"), "North West Placements DPS", "Run by the North West consortium")
+	s.Follow(`#navigation a[href="/"]`)
+	// An application rejected: the outcome with its reason, and the
+	// category open to her again.
+	servicetest.Must(s.purchasing(auth.ProviderOrg(pennine), auth.ProviderAdmin).ApplyToDps(s.Ctx, &purchasingv1.ApplyToDpsRequest{
+		RequestId: "a13p-apply-pennine", DpsId: dps, ProviderId: pennine, CategoryIds: []string{"residential"},
+		Answers: []*purchasingv1.CriterionAnswer{{CriterionId: "safeguarding", Answer: "Staff trained in child exploitation."}}})).OK(t)
+	rejected := servicetest.Must(s.purchasing(auth.ConsortiumOrg("north-west"), auth.ConsortiumLead).RejectApplication(s.Ctx, &purchasingv1.DecideApplicationRequest{
+		RequestId: "a13p-reject-pennine", DpsId: dps, ProviderId: pennine, CategoryId: "residential",
+		Reason: "The safeguarding answer does not describe how missing episodes are handled"})).OK(t)
+	s.Visit("/memberships?at=" + fwItoa(rejected.GetPosition()))
+	wantIn(t, "the rejected application", s.Text("#membership-"+dps+"-residential"), "Rejected", "Rejected on 3 December 2026",
+		"The safeguarding answer does not describe how missing episodes are handled")
+	wantIn(t, "the DPSs open to her", s.Text("#dps-open"), "North West Placements DPS")
 	s.Follow(`#navigation a[href="/"]`)
 	s.Follow(`#needs-you a[href="/returns"]`)
 	s.Contains("Monitoring", "1 return is missing", "Heaton Norris House", "October 2026")
