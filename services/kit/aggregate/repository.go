@@ -53,11 +53,21 @@ type Repository[S any] struct {
 	store       eventstore.Store
 	evolver     Evolver[S]
 	maxAttempts int
+	// cache holds long streams' states, when the store reads tails.
+	cache *stateCache[S]
 }
 
-// New returns a repository over store.
+// New returns a repository over store. When the store can read a stream's
+// tail (eventstore.TailReader), the repository keeps the state of the
+// aggregates with long streams it loaded last, so loading one again reads
+// only what followed: a DPS or a provider after years of use is not read
+// whole for every command (issue 16).
 func New[S any](store eventstore.Store, evolver Evolver[S]) *Repository[S] {
-	return &Repository[S]{store: store, evolver: evolver, maxAttempts: DefaultMaxAttempts}
+	r := &Repository[S]{store: store, evolver: evolver, maxAttempts: DefaultMaxAttempts}
+	if tr, ok := store.(eventstore.TailReader); ok {
+		r.cache = newStateCache[S](tr, DefaultCachedStreams, DefaultCacheFrom)
+	}
+	return r
 }
 
 // Loaded is an aggregate as of a version.
@@ -66,19 +76,41 @@ type Loaded[S any] struct {
 	Version uint64
 	// Position of the last commit folded in (0 for a new aggregate).
 	Position uint64
-	events   []eventstore.RecordedEvent
+	// events are the stream's events, or only those after a cached state;
+	// then seen tells whether a request id was committed before them.
+	events []eventstore.RecordedEvent
+	seen   func(requestID string) bool
 }
 
-// Load folds the whole stream, retired event types upcast. A stream holds
+// Load folds the stream, retired event types upcast: the whole stream, or
+// the events after the state the repository kept of it. A stream holds
 // only its own context's events, so one this binary cannot decode means the
 // binary is older than its data: Load refuses (eventstore.ErrOlderThanData)
 // rather than let a command decide on part of the history.
 func (r *Repository[S]) Load(ctx context.Context, stream eventstore.StreamID) (Loaded[S], error) {
+	if r.cache != nil {
+		if l, ok, err := r.cache.load(ctx, stream, r.fold); ok || err != nil {
+			return l, err
+		}
+	}
 	events, err := r.store.ReadStream(ctx, stream)
 	if err != nil {
 		return Loaded[S]{}, fmt.Errorf("load %s: %w", stream, err)
 	}
-	if events, err = eventstore.Upcast(events); err != nil {
+	l := Loaded[S]{State: r.evolver.Initial()}
+	if l, err = r.fold(stream, l, events); err != nil {
+		return Loaded[S]{}, err
+	}
+	if r.cache != nil {
+		r.cache.keep(stream, l)
+	}
+	return l, nil
+}
+
+// fold applies events (upcast and checked) to l, which is not changed.
+func (r *Repository[S]) fold(stream eventstore.StreamID, l Loaded[S], events []eventstore.RecordedEvent) (Loaded[S], error) {
+	events, err := eventstore.Upcast(events)
+	if err != nil {
 		return Loaded[S]{}, fmt.Errorf("load %s: %w", stream, err)
 	}
 	for _, e := range events {
@@ -86,11 +118,12 @@ func (r *Repository[S]) Load(ctx context.Context, stream eventstore.StreamID) (L
 			return Loaded[S]{}, fmt.Errorf("%w: %s holds a %s event (version %d) this binary does not know", eventstore.ErrOlderThanData, stream, e.Type, e.Version)
 		}
 	}
-	l := Loaded[S]{State: r.evolver.Initial(), events: events}
-	if len(events) > 0 {
-		last := events[len(events)-1]
-		l.Version, l.Position = last.Version, last.Position
+	l.events = events
+	if len(events) == 0 {
+		return l, nil
 	}
+	last := events[len(events)-1]
+	l.Version, l.Position = last.Version, last.Position
 	if r.evolver.Fold != nil {
 		msgs := make([]proto.Message, len(events))
 		for i, e := range events {
@@ -107,7 +140,23 @@ func (r *Repository[S]) Load(ctx context.Context, stream eventstore.StreamID) (L
 
 // committed finds the commit a request id already produced, so a retried
 // command answers as the first attempt did even after the store's dedupe
-// window has passed.
+// window has passed. A commit older than a cached state's tail is read
+// from the whole stream.
+func (r *Repository[S]) committed(ctx context.Context, stream eventstore.StreamID, l Loaded[S], requestID string) (Result, bool, error) {
+	if requestID == "" {
+		return Result{}, false, nil
+	}
+	if res, ok := l.committed(requestID); ok || l.seen == nil || !l.seen(requestID) {
+		return res, ok, nil
+	}
+	events, err := r.store.ReadStream(ctx, stream)
+	if err != nil {
+		return Result{}, false, fmt.Errorf("load %s: %w", stream, err)
+	}
+	res, ok := Loaded[S]{events: events}.committed(requestID)
+	return res, ok, nil
+}
+
 func (l Loaded[S]) committed(requestID string) (Result, bool) {
 	if requestID == "" {
 		return Result{}, false
@@ -177,8 +226,8 @@ func (r *Repository[S]) Handle(ctx context.Context, cmd Command[S]) (Result, err
 				return Result{}, err
 			}
 		}
-		if res, ok := l.committed(cmd.Meta.RequestID); ok {
-			return res, nil
+		if res, ok, err := r.committed(ctx, cmd.Stream, l, cmd.Meta.RequestID); err != nil || ok {
+			return res, err
 		}
 		if cmd.ExpectedVersion != 0 && l.Version == 0 {
 			// A version of an aggregate that does not exist: nothing to be
@@ -225,8 +274,8 @@ func (r *Repository[S]) original(ctx context.Context, cmd Command[S], ar eventst
 	if err != nil {
 		return Result{}, err
 	}
-	if res, ok := l.committed(cmd.Meta.RequestID); ok {
-		return res, nil
+	if res, ok, err := r.committed(ctx, cmd.Stream, l, cmd.Meta.RequestID); err != nil || ok {
+		return res, err
 	}
 	return Result{StreamVersion: ar.StreamVersion, Position: ar.Position, Duplicate: true}, nil
 }

@@ -228,6 +228,16 @@ type Store interface {
 	LastPosition(ctx context.Context) (uint64, error)
 }
 
+// TailReader is a Store that reads a stream from a version on, so a caller
+// already holding an aggregate's state at that version reads only what
+// followed it rather than years of its history (aggregate.Repository).
+type TailReader interface {
+	// ReadStreamAfter returns the stream's events after version, whose
+	// commit is at global position `position`; (0, 0) reads the whole
+	// stream, as ReadStream does.
+	ReadStreamAfter(ctx context.Context, stream StreamID, version, position uint64) ([]RecordedEvent, error)
+}
+
 // ErrConcurrency marks an append whose expected version did not hold.
 var ErrConcurrency = errors.New("eventstore: wrong expected version")
 

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
@@ -132,11 +133,11 @@ func ServicePermissions(service string) (*server.Permissions, error) {
 }
 
 // ConnectOptions are how a service connects with creds: as its user, with
-// its own inbox prefix.
+// its own inbox prefix and the store's connection options.
 func (c Credentials) ConnectOptions(service string) []nats.Option {
-	return []nats.Option{
+	return append([]nats.Option{
 		nats.Name("carecoop-" + service),
 		nats.UserInfo(service, c[service]),
 		nats.CustomInboxPrefix(natsperm.InboxPrefix(service)),
-	}
+	}, jetstream.ConnOptions()...)
 }

@@ -26,7 +26,8 @@ func JetStream(t testing.TB) (*nats.Conn, *natsserver.Server) {
 		t.Fatalf("natstest: %v", err)
 	}
 	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect()
+	// With the store's connection options, as a service connects.
+	nc, err := srv.Connect(jetstream.ConnOptions()...)
 	if err != nil {
 		t.Fatalf("natstest: %v", err)
 	}

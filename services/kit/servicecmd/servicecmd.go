@@ -18,6 +18,7 @@ import (
 
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 	"github.com/carecoop/carecoop/services/kit/grpcserver"
 	"github.com/carecoop/carecoop/services/kit/metrics"
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
@@ -170,6 +171,7 @@ func (f NATSFlags) options(name string) ([]nats.Option, error) {
 	opts := []nats.Option{nats.Name("carecoop-" + name), nats.MaxReconnects(-1),
 		// Its NATS user may subscribe only under this prefix (natsperm).
 		nats.CustomInboxPrefix(natsperm.InboxPrefix(name))}
+	opts = append(opts, jetstream.ConnOptions()...)
 	// A password comes from the environment, never from flags (ps shows flags).
 	if u := os.Getenv("NATS_USER"); u != "" {
 		opts = append(opts, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -54,6 +53,9 @@ type Store interface {
 	Load(ctx context.Context, name string) (Snapshot, error)
 	Save(ctx context.Context, name string, s Snapshot) error
 }
+
+// maxPrealloc caps what a snapshot's stated size may allocate up front.
+const maxPrealloc = 4 << 30
 
 // BucketPrefix starts every service's snapshot bucket.
 const BucketPrefix = "CARECOOP_SNAPSHOTS_"
@@ -145,7 +147,12 @@ func (o *ObjectStore) load(ctx context.Context, name string) (Snapshot, string, 
 		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	nuid = info.NUID
-	data, err := io.ReadAll(res)
+	// Read into one buffer of the object's size: io.ReadAll would grow and
+	// copy its way there, a snapshot of hundreds of megabytes held two or
+	// three times over at the peak of a restart.
+	buf := bytes.NewBuffer(make([]byte, 0, min(info.Size, maxPrealloc)+bytes.MinRead))
+	_, err = buf.ReadFrom(res)
+	data := buf.Bytes()
 	if errors.Is(err, natsjs.ErrDigestMismatch) {
 		return Snapshot{}, nuid, fmt.Errorf("snapshot %s: %w (%w)", name, ErrCorrupt, err)
 	}

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 		{"IdempotentRetry", testIdempotentRetry},
 		{"LargeHistory", testLargeHistory},
 		{"MetadataRoundTrip", testMetadata},
+		{"ReadStreamAfterAVersion", testReadAfter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -639,5 +640,45 @@ func testMetadata(t *testing.T, s eventstore.Store) {
 	}
 	if e := evs[2]; e.Actor != (eventstore.Actor{}) || e.RequestID != "" || e.CorrelationID != "" {
 		t.Fatalf("empty metadata came back as %+v", e)
+	}
+}
+
+// testReadAfter: a store that reads a stream's tail gives exactly the events
+// after the version asked for, commits whole, with other streams' commits
+// interleaved; nothing after the tip is an empty read, not an error.
+func testReadAfter(t *testing.T, s eventstore.Store) {
+	tr, ok := s.(eventstore.TailReader)
+	if !ok {
+		t.Skip("the store reads whole streams only")
+	}
+	ctx := testCtx(t)
+	sid, other := newStreamID(t, "conf"), newStreamID(t, "conf")
+	mustAppend(t, s, sid, eventstore.NoStream, eventstore.Metadata{}, ev("a"), ev("b"))
+	mustAppend(t, s, other, eventstore.NoStream, eventstore.Metadata{}, ev("x"))
+	second := mustAppend(t, s, sid, eventstore.Exact(2), eventstore.Metadata{}, ev("c"))
+	mustAppend(t, s, other, eventstore.Exact(1), eventstore.Metadata{}, ev("y"))
+	mustAppend(t, s, sid, eventstore.Exact(3), eventstore.Metadata{}, ev("d"), ev("e"))
+	whole := mustRead(t, s, sid)
+	for _, at := range []struct {
+		version uint64
+		want    []string
+	}{{0, []string{"a", "b", "c", "d", "e"}}, {2, []string{"c", "d", "e"}}, {3, []string{"d", "e"}}, {5, nil}} {
+		var pos uint64
+		if at.version > 0 {
+			pos = whole[at.version-1].Position
+		}
+		evs, err := tr.ReadStreamAfter(ctx, sid, at.version, pos)
+		if err != nil {
+			t.Fatalf("ReadStreamAfter(version %d) = %v", at.version, err)
+		}
+		wantValues(t, evs, at.want...)
+		for i, e := range evs {
+			if e.Version != at.version+uint64(i)+1 || e.StreamID != sid {
+				t.Fatalf("ReadStreamAfter(version %d)[%d] = version %d of %s", at.version, i, e.Version, e.StreamID)
+			}
+		}
+	}
+	if evs, err := tr.ReadStreamAfter(ctx, sid, 3, second.Position); err != nil || evs[0].Position <= second.Position || evs[0].Index != 0 || evs[1].LastInCommit() != true {
+		t.Fatalf("the tail after the second commit = %+v, %v: want the third commit whole", evs, err)
 	}
 }

@@ -256,10 +256,22 @@ func isNotFound(err error) bool {
 
 // ReadStream returns every event of the stream in order.
 func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]eventstore.RecordedEvent, error) {
+	return s.ReadStreamAfter(ctx, sid, 0, 0)
+}
+
+// ReadStreamAfter reads sid from the event after version on (ESDB's stream
+// revisions count from 0, the kit's versions from 1: revision `version` is
+// the next event). ESDB finds a revision by the stream's own index, so
+// position is not needed.
+func (s *Store) ReadStreamAfter(ctx context.Context, sid eventstore.StreamID, version, _ uint64) ([]eventstore.RecordedEvent, error) {
 	if err := sid.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", eventstore.ErrInvalid, err)
 	}
-	rs, err := s.c.ReadStream(ctx, StreamName(sid), esdb.ReadStreamOptions{Direction: esdb.Forwards, From: esdb.Start{}}, readAll)
+	var from esdb.StreamPosition = esdb.Start{}
+	if version > 0 {
+		from = esdb.Revision(version)
+	}
+	rs, err := s.c.ReadStream(ctx, StreamName(sid), esdb.ReadStreamOptions{Direction: esdb.Forwards, From: from}, readAll)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/esdb: read %s: %w", sid, err)
 	}
@@ -277,8 +289,8 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 		if err != nil {
 			return nil, err
 		}
-		if re.Version != uint64(len(out))+1 {
-			return nil, fmt.Errorf("eventstore/esdb: %s: event %d has version %d", sid, len(out), re.Version)
+		if re.Version != version+uint64(len(out))+1 {
+			return nil, fmt.Errorf("eventstore/esdb: %s: event %d after version %d has version %d", sid, len(out), version, re.Version)
 		}
 		out = append(out, re)
 	}

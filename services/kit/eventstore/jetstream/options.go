@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 )
 
@@ -115,6 +116,17 @@ func WithVersionCacheSize(n int) Option {
 		c.versionCacheSize = n
 		return nil
 	}
+}
+
+// ConnOptions are the NATS connection options a store's connection should
+// have. A batch of direct gets (every ReadStream) opens a synchronous
+// subscription whose buffer nats.go sizes by the connection's sync queue
+// length, 65,536 messages (512 KiB) unless set: allocated and zeroed for
+// every aggregate loaded. A batch is at most DefaultReadBatch messages and
+// an end marker, so twice that is room enough (a store given a larger
+// WithReadBatch needs nats.SyncQueueLen of more than that batch).
+func ConnOptions() []nats.Option {
+	return []nats.Option{nats.SyncQueueLen(2 * DefaultReadBatch)}
 }
 
 // WithReadBatch sets how many commits one ReadStream round trip fetches.

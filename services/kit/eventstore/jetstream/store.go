@@ -410,12 +410,19 @@ func (s *Store) duplicate(ctx context.Context, subject string, seq uint64) (even
 // creates server-side consumer state on every load and hit the account's
 // consumer limit under load.)
 func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]eventstore.RecordedEvent, error) {
+	return s.ReadStreamAfter(ctx, sid, 0, 0)
+}
+
+// ReadStreamAfter reads the commits of sid after the one at stream sequence
+// position, which holds the stream's event `version`: the server starts its
+// search there, not at the stream's first commit.
+func (s *Store) ReadStreamAfter(ctx context.Context, sid eventstore.StreamID, version, position uint64) ([]eventstore.RecordedEvent, error) {
 	if err := validateStreamID(sid); err != nil {
 		return nil, err
 	}
 	subject := sid.Subject()
 	var out []eventstore.RecordedEvent
-	err := s.scanSubject(ctx, subject, jetstreamext.GetBatchSeq(1), func(raw *natsjs.RawStreamMsg) (bool, error) {
+	err := s.scanSubject(ctx, subject, jetstreamext.GetBatchSeq(position+1), func(raw *natsjs.RawStreamMsg) (bool, error) {
 		var err error
 		out, err = decodeCommit(sid, raw.Sequence, raw.Data, out)
 		return err == nil, err
@@ -423,14 +430,15 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/jetstream: read %s: %w", sid, err)
 	}
-	if known, ok := s.versions.get(subject); ok && known.version > lastVersion(out) {
-		if out, err = s.readOn(ctx, sid, out, known); err != nil {
+	base := tip{version: version, seq: position}
+	if known, ok := s.versions.get(subject); ok && known.version > max(version, lastVersion(out)) {
+		if out, err = s.readOn(ctx, sid, base, out, known); err != nil {
 			return nil, err
 		}
 	}
 	for i := range out {
-		if out[i].Version != uint64(i)+1 {
-			return nil, fmt.Errorf("eventstore/jetstream: %s: event %d has version %d", sid, i, out[i].Version)
+		if out[i].Version != version+uint64(i)+1 {
+			return nil, fmt.Errorf("eventstore/jetstream: %s: event %d after version %d has version %d", sid, i, version, out[i].Version)
 		}
 	}
 	if n := len(out); n > 0 {
@@ -439,24 +447,26 @@ func (s *Store) ReadStream(ctx context.Context, sid eventstore.StreamID) ([]even
 	return out, nil
 }
 
-// readOn reads the commits of sid after those in out until it reaches the
-// tip this process knows of. Direct gets may be answered by any replica,
-// and a replicated stream acknowledges an append once a majority stores it,
-// so a follower can still lack a commit this process appended or has read
-// (a command loading its aggregate just after its own append would miss
-// it). Read-your-writes: wait for the replica, within the request timeout.
-func (s *Store) readOn(ctx context.Context, sid eventstore.StreamID, out []eventstore.RecordedEvent, known tip) ([]eventstore.RecordedEvent, error) {
+// readOn reads the commits of sid after those in out (which follow base)
+// until it reaches the tip this process knows of. Direct gets may be
+// answered by any replica, and a replicated stream acknowledges an append
+// once a majority stores it, so a follower can still lack a commit this
+// process appended or has read (a command loading its aggregate just after
+// its own append would miss it). Read-your-writes: wait for the replica,
+// within the request timeout.
+func (s *Store) readOn(ctx context.Context, sid eventstore.StreamID, base tip, out []eventstore.RecordedEvent, known tip) ([]eventstore.RecordedEvent, error) {
 	subject := sid.Subject()
 	deadline := time.Now().Add(s.cfg.requestTimeout)
-	for attempt := 0; lastVersion(out) < known.version; attempt++ {
+	last := func() uint64 { return max(base.version, lastVersion(out)) }
+	for attempt := 0; last() < known.version; attempt++ {
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("eventstore/jetstream: read %s: the replica answering has version %d, %d is stored: %w",
-				sid, lastVersion(out), known.version, context.DeadlineExceeded)
+				sid, last(), known.version, context.DeadlineExceeded)
 		}
 		if err := retry.Backoff(ctx, attempt, time.Millisecond, 32*time.Millisecond); err != nil {
 			return nil, err
 		}
-		from := uint64(1)
+		from := base.seq + 1
 		if n := len(out); n > 0 {
 			from = out[n-1].Position + 1
 		}
