@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"google.golang.org/grpc"
 
@@ -43,14 +44,23 @@ func Start(ctx context.Context, cfg Config) (*Running, error) {
 	svc := app.New(cfg.Store, cfg.Log(), opts...)
 	agr := app.NewAgreements(svc)
 	blk := app.NewBlockContracts(svc, cfg.Log())
+	// The three read models catch up at once, each through its own
+	// subscription: one after another, purchasing was the last service
+	// ready on a long history (issue 16). Their reactions load aggregates
+	// from the store, not each other's read models, so none waits for another.
 	start := func(ctx context.Context) error {
-		if err := svc.Start(ctx); err != nil {
-			return err
+		starts := []func(context.Context) error{svc.Start, agr.Start, blk.Start}
+		errs := make([]error, len(starts))
+		var wg sync.WaitGroup
+		for i, f := range starts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = f(ctx)
+			}()
 		}
-		if err := agr.Start(ctx); err != nil {
-			return err
-		}
-		return blk.Start(ctx)
+		wg.Wait()
+		return errors.Join(errs...)
 	}
 	ready := func() error { return errors.Join(svc.Ready(), agr.Ready(), blk.Ready()) }
 	runners := append(append(svc.ReadModels(), agr.Runner()), blk.ReadModels()...)
