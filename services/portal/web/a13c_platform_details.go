@@ -54,20 +54,7 @@ func (s *Server) a13cSaveDetails(q *rq) error {
 		q.page.Title = "Change the provider's details"
 		return q.render(view.A13cProviderDetailsPage(q.page, f))
 	}
-	var errs []view.FieldError
-	if n := len([]rune(f.LegalName)); n < 2 || n > 200 {
-		errs = append(errs, view.FieldError{Field: "legal_name", Message: "Enter the provider's legal name (2 to 200 characters)"})
-	}
-	if len([]rune(f.TradingName)) > 200 {
-		errs = append(errs, view.FieldError{Field: "trading_name", Message: "The trading name must be 200 characters or fewer"})
-	}
-	if f.Number == "" || provNumberError(f.Number) != "" {
-		errs = append(errs, view.FieldError{Field: "registration", Message: "Enter a Companies House number of 8 letters and numbers, for example 01234567, or a charity number of 6 or 7 numbers"})
-	}
-	if !provOutcode.MatchString(f.Outcode) {
-		errs = append(errs, view.FieldError{Field: "head_office_outcode", Message: "Enter the first half of the head office's postcode, for example M14"})
-	}
-	if len(errs) > 0 {
+	if errs := a13cDetailsErrors(f.LegalName, f.TradingName, f.Number, f.Outcode); len(errs) > 0 {
 		return q.refuse(again, errs...)
 	}
 	profile := proto.Clone(pv.GetProfile()).(*purchasingv1.ProviderProfile)
@@ -108,18 +95,7 @@ func (s *Server) a13cRegisterProvider(q *rq) error {
 	if !a13cProviderID.MatchString(f.ID) {
 		errs = append(errs, view.FieldError{Field: "provider_id", Message: "Enter the platform identifier: 2 to 63 lower-case letters, numbers and hyphens, starting with a letter or number"})
 	}
-	if n := len([]rune(f.LegalName)); n < 2 || n > 200 {
-		errs = append(errs, view.FieldError{Field: "legal_name", Message: "Enter the provider's legal name (2 to 200 characters)"})
-	}
-	if len([]rune(f.TradingName)) > 200 {
-		errs = append(errs, view.FieldError{Field: "trading_name", Message: "The trading name must be 200 characters or fewer"})
-	}
-	if f.Number == "" || provNumberError(f.Number) != "" {
-		errs = append(errs, view.FieldError{Field: "registration", Message: "Enter a Companies House number of 8 letters and numbers, for example 01234567, or a charity number of 6 or 7 numbers"})
-	}
-	if !provOutcode.MatchString(f.Outcode) {
-		errs = append(errs, view.FieldError{Field: "head_office_outcode", Message: "Enter the first half of the head office's postcode, for example M14"})
-	}
+	errs = append(errs, a13cDetailsErrors(f.LegalName, f.TradingName, f.Number, f.Outcode)...)
 	// The contact is checked as the provider's own registration checks it,
 	// then named for this form's fields.
 	for _, e := range provCheckContact(0, view.ProvContactValues{Name: f.ContactName, Role: f.ContactRole, Email: f.ContactEmail}, true) {
@@ -136,4 +112,23 @@ func (s *Server) a13cRegisterProvider(q *rq) error {
 		res, err := s.purchasing.RegisterProvider(q.ctx, &purchasingv1.RegisterProviderRequest{RequestId: requestID, ProviderId: f.ID, Profile: profile})
 		return res.GetPosition(), sayRule(err, inTable(a13cRegisterRules))
 	}, "/platform/organisations/providers/"+f.ID, f.LegalName+" is registered", again)
+}
+
+// a13cDetailsErrors checks a provider's details as the platform admin enters
+// them, for a new provider and a changed one alike.
+func a13cDetailsErrors(legalName, tradingName, number, outcode string) []view.FieldError {
+	var errs []view.FieldError
+	if n := len([]rune(legalName)); n < 2 || n > 200 {
+		errs = append(errs, view.FieldError{Field: "legal_name", Message: "Enter the provider's legal name (2 to 200 characters)"})
+	}
+	if len([]rune(tradingName)) > 200 {
+		errs = append(errs, view.FieldError{Field: "trading_name", Message: "The trading name must be 200 characters or fewer"})
+	}
+	if number == "" || provNumberError(number) != "" {
+		errs = append(errs, view.FieldError{Field: "registration", Message: "Enter a Companies House number of 8 letters and numbers, for example 01234567, or a charity number of 6 or 7 numbers"})
+	}
+	if !provOutcode.MatchString(outcode) {
+		errs = append(errs, view.FieldError{Field: "head_office_outcode", Message: "Enter the first half of the head office's postcode, for example M14"})
+	}
+	return errs
 }
