@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
 )
 
 // drainReactions waits until no durable consumer of the embedded server has
@@ -30,7 +32,11 @@ func drainReactions(ctx context.Context, ns *server.Server) error {
 		pending, seqs := uint64(0), uint64(0)
 		for _, acc := range info.AccountDetails {
 			for _, st := range acc.Streams {
-				seqs += st.State.LastSeq
+				if st.Name == jetstream.DefaultStreamName {
+					// The events' stream only: snapshots and sessions
+					// are written to their own streams while the stack runs.
+					seqs += st.State.LastSeq
+				}
 				for _, c := range st.Consumer {
 					if c.Config != nil && c.Config.Durable != "" {
 						pending += c.NumPending + uint64(c.NumAckPending)
