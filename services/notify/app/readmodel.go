@@ -42,7 +42,7 @@ type ReadModel struct {
 	managed    map[string]map[string]*notifyv1.Contact
 	dirVersion map[string]uint64
 	prefs      map[string]*notifyv1.Preferences // org|person
-	providers  map[string]providerRM           // provider id → its id (one copy, shared) and name
+	providers  map[string]providerRM            // provider id → its id (one copy, shared) and name
 	dps        map[string]dpsRM
 	frameworks map[string]string // framework id → consortium
 	// referrals: every referral; once closed, only what a late reaction
