@@ -29,11 +29,12 @@ func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, u
 				from, to = (last - 11).String(), last.String()
 			}
 		}
-		for period, r := range st.returns {
-			if (from == "" || period >= from) && (to == "" || period <= to) {
+		for _, rr := range st.returns {
+			if period := rr.month.String(); (from == "" || period >= from) && (to == "" || period <= to) {
+				r := rr.decode()
 				out.Returns = append(out.Returns, &monitoringv1.MonitoringReturn{
 					Urn: r.GetUrn(), ProviderId: r.GetProviderId(), Period: r.GetPeriod(), Figures: proto.Clone(r.GetFigures()).(*monitoringv1.ReturnFigures),
-					DueOn: r.GetDueOn(), Late: st.evidence.Month(periodMonth(period)).Late, SubmittedAt: r.GetSubmittedAt(), Revision: r.GetRevision(),
+					DueOn: r.GetDueOn(), Late: st.evidence.Month(rr.month).Late, SubmittedAt: r.GetSubmittedAt(), Revision: r.GetRevision(),
 				})
 			}
 		}
@@ -42,10 +43,4 @@ func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, u
 	})
 	out.Position = pos
 	return out, err
-}
-
-// periodMonth is a stored return's period (always a valid month).
-func periodMonth(period string) domain.Month {
-	m, _ := domain.ParseMonth(period)
-	return m
 }

@@ -57,7 +57,7 @@ func (m *ReadModel) complianceOf(out *monitoringv1.ReturnCompliance, st *setting
 		}
 		r := row()
 		r.Late = true
-		if ret := st.returns[mo.String()]; ret != nil {
+		if ret := st.returnOf(mo); ret != nil {
 			sub := ret.GetSubmittedAt().AsTime()
 			r.SubmittedOn = domain.Today(sub)
 			r.WorkingDaysOverdue = uint32(calendar.WorkingDaysBetween(due, sub))

@@ -46,11 +46,14 @@ type ack struct {
 type settingRM struct {
 	urn, providerID, name string
 	evidence              domain.Evidence
-	returns               map[string]*monitoringv1.MonitoringReturnSubmitted
-	ofsted                []*monitoringv1.OfstedJudgementRecorded
-	visits                []*monitoringv1.QualityVisitRecorded
-	incidents             []*monitoringv1.IncidentNotified
-	feedback              []*monitoringv1.FeedbackRecorded
+	// returns: the latest revision of each month's return, by month,
+	// wire-encoded: the indicators read the evidence's figures, and a
+	// return is decoded only when a query shows it.
+	returns   []returnRM
+	ofsted    []*monitoringv1.OfstedJudgementRecorded
+	visits    []*monitoringv1.QualityVisitRecorded
+	incidents []*monitoringv1.IncidentNotified
+	feedback  []*monitoringv1.FeedbackRecorded
 }
 
 type consortiumRM struct {
@@ -76,10 +79,61 @@ type frameworkRM struct {
 }
 
 type contractRM struct {
-	c        *monitoringv1.ContractStarted
-	ended    *monitoringv1.ContractEnded
-	outcomes []*monitoringv1.OutcomeRecorded
+	c     *monitoringv1.ContractStarted
+	ended *monitoringv1.ContractEnded
+	// outcomes: OutcomeRecorded, wire-encoded, in the order recorded
+	// (decoded by the queries that show them).
+	outcomes [][]byte
 	version  uint64
+}
+
+type returnRM struct {
+	month domain.Month
+	raw   []byte
+}
+
+// wire encodes what the model keeps encoded, deterministically so that a
+// replayed model and one restored from its snapshot hold the same bytes.
+var wire = proto.MarshalOptions{Deterministic: true}
+
+func encode(m proto.Message) []byte {
+	b, _ := wire.Marshal(m) // a decoded event always encodes
+	return b
+}
+
+// putReturn keeps a month's return, replacing an earlier revision.
+func (s *settingRM) putReturn(mo domain.Month, raw []byte) {
+	i, found := slices.BinarySearchFunc(s.returns, mo, func(r returnRM, mo domain.Month) int { return int(r.month - mo) })
+	if found {
+		s.returns[i].raw = raw
+		return
+	}
+	s.returns = slices.Insert(s.returns, i, returnRM{month: mo, raw: raw})
+}
+
+// returnOf is a month's return, decoded (nil if none filed).
+func (s *settingRM) returnOf(mo domain.Month) *monitoringv1.MonitoringReturnSubmitted {
+	i, found := slices.BinarySearchFunc(s.returns, mo, func(r returnRM, mo domain.Month) int { return int(r.month - mo) })
+	if !found {
+		return nil
+	}
+	return s.returns[i].decode()
+}
+
+func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
+	out := &monitoringv1.MonitoringReturnSubmitted{}
+	_ = proto.Unmarshal(r.raw, out) // bytes encode wrote
+	return out
+}
+
+// outcomeList is the contract's outcomes, decoded.
+func (c *contractRM) outcomeList() []*monitoringv1.OutcomeRecorded {
+	out := make([]*monitoringv1.OutcomeRecorded, len(c.outcomes))
+	for i, raw := range c.outcomes {
+		out[i] = &monitoringv1.OutcomeRecorded{}
+		_ = proto.Unmarshal(raw, out[i]) // bytes encode wrote
+	}
+	return out
 }
 
 // NewReadModel returns an empty read model.
@@ -104,7 +158,7 @@ func (m *ReadModel) consortium(slug string) *consortiumRM {
 func (m *ReadModel) setting(urn string) *settingRM {
 	s := m.settings[urn]
 	if s == nil {
-		s = &settingRM{urn: urn, returns: map[string]*monitoringv1.MonitoringReturnSubmitted{}}
+		s = &settingRM{urn: urn}
 		s.evidence.URN = urn
 		m.settings[urn] = s
 	}
@@ -224,12 +278,14 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.OutcomeRecorded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.outcomes, c.version = append(c.outcomes, e), re.Version
+			c.outcomes, c.version = append(c.outcomes, encode(e)), re.Version
 		}
 	case *monitoringv1.MonitoringReturnSubmitted:
 		s := m.setting(e.GetUrn())
 		m.setSettingProvider(s, e.GetProviderId())
-		s.returns[e.GetPeriod()] = e
+		if mo, ok := domain.ParseMonth(e.GetPeriod()); ok {
+			s.putReturn(mo, encode(e))
+		}
 		s.evidence.AddReturn(e)
 	case *monitoringv1.OfstedJudgementRecorded:
 		s := m.setting(e.GetUrn())

@@ -12,7 +12,9 @@ import (
 // snapVersion names the read model's projection code and its snapshot
 // encoding: change it with Apply (readmodel.go) or snapState, and the next
 // start rebuilds the model from the start instead of restoring a snapshot.
-const snapVersion = "monitoring-rm-1"
+// 2: returns kept by month and outcomes wire-encoded (the same snapshot
+// fields).
+const snapVersion = "monitoring-rm-2"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. Watchers are connections, not
@@ -90,8 +92,8 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for urn, s := range m.settings {
 		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make(map[string][]byte, len(s.returns)),
 			Ofsted: snapshot.MarshalAll(&w, s.ofsted), Visits: snapshot.MarshalAll(&w, s.visits), Incidents: snapshot.MarshalAll(&w, s.incidents), Feedback: snapshot.MarshalAll(&w, s.feedback)}
-		for k, r := range s.returns {
-			ss.Returns[k] = w.Marshal(r)
+		for _, r := range s.returns {
+			ss.Returns[r.month.String()] = r.raw
 		}
 		st.Settings[urn] = ss
 	}
@@ -114,7 +116,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		st.Frameworks[id] = snapFramework{Consortium: f.consortium, End: f.end, Members: f.members, Awarded: f.awarded}
 	}
 	for id, c := range m.contracts {
-		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: snapshot.MarshalAll(&w, c.outcomes), Version: c.version}
+		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: c.outcomes, Version: c.version}
 	}
 	for org, byAlert := range m.acks {
 		st.Acks[org] = make(map[string]snapAck, len(byAlert))
@@ -145,7 +147,11 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		s := f.setting(urn)
 		s.providerID, s.name, s.evidence = ss.ProviderID, ss.Name, ss.Evidence
 		for k, raw := range ss.Returns {
-			s.returns[k] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.MonitoringReturnSubmitted{})
+			mo, ok := domain.ParseMonth(k)
+			if !ok {
+				return fmt.Errorf("monitoring snapshot: a return for period %q", k)
+			}
+			s.putReturn(mo, raw)
 		}
 		s.ofsted = snapshot.UnmarshalEach(&r, ss.Ofsted, func() *monitoringv1.OfstedJudgementRecorded { return &monitoringv1.OfstedJudgementRecorded{} })
 		s.visits = snapshot.UnmarshalEach(&r, ss.Visits, func() *monitoringv1.QualityVisitRecorded { return &monitoringv1.QualityVisitRecorded{} })
@@ -183,8 +189,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		}
 	}
 	for id, sc := range st.Contracts {
-		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version,
-			outcomes: snapshot.UnmarshalEach(&r, sc.Outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })}
+		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version, outcomes: sc.Outcomes}
 		if sc.HasEnded {
 			c.ended = snapshot.UnmarshalOne(&r, sc.Ended, &monitoringv1.ContractEnded{})
 		}
