@@ -48,7 +48,9 @@ type settingRM struct {
 	evidence              domain.Evidence
 	// returns: the latest revision of each month's return, by month,
 	// wire-encoded: the indicators read the evidence's figures, and a
-	// return is decoded only when a query shows it.
+	// return is decoded only when a query shows it. Of months more than
+	// returnsHeld before the newest only when it was submitted is held
+	// (for compliance); a query for one reads the setting's stream.
 	returns   []returnRM
 	ofsted    []*monitoringv1.OfstedJudgementRecorded
 	visits    []*monitoringv1.QualityVisitRecorded
@@ -89,8 +91,14 @@ type contractRM struct {
 
 type returnRM struct {
 	month domain.Month
-	raw   []byte
+	raw   []byte // nil: left in the store
+	// submitted is when it was submitted (unix nanoseconds).
+	submitted int64
 }
+
+// returnsHeld is how many months before a setting's newest return its
+// returns are held whole: a year's list (the default) and then some.
+const returnsHeld = 24
 
 // wire encodes what the model keeps encoded, deterministically so that a
 // replayed model and one restored from its snapshot hold the same bytes.
@@ -101,23 +109,35 @@ func encode(m proto.Message) []byte {
 	return b
 }
 
-// putReturn keeps a month's return, replacing an earlier revision.
-func (s *settingRM) putReturn(mo domain.Month, raw []byte) {
-	i, found := slices.BinarySearchFunc(s.returns, mo, func(r returnRM, mo domain.Month) int { return int(r.month - mo) })
+func byMonth(r returnRM, mo domain.Month) int { return int(r.month - mo) }
+
+// putReturn keeps a month's return, replacing an earlier revision, and
+// leaves in the store those now more than returnsHeld months before the
+// newest (which were held until now: raw is nil exactly below the cut).
+func (s *settingRM) putReturn(r returnRM) {
+	i, found := slices.BinarySearchFunc(s.returns, r.month, byMonth)
 	if found {
-		s.returns[i].raw = raw
-		return
+		s.returns[i] = r
+	} else {
+		s.returns = slices.Insert(s.returns, i, r)
 	}
-	s.returns = slices.Insert(s.returns, i, returnRM{month: mo, raw: raw})
+	cut := s.returns[len(s.returns)-1].month - returnsHeld
+	if r.month < cut {
+		s.returns[i].raw = nil
+	}
+	j, _ := slices.BinarySearchFunc(s.returns, cut, byMonth)
+	for k := j - 1; k >= 0 && s.returns[k].raw != nil; k-- {
+		s.returns[k].raw = nil
+	}
 }
 
-// returnOf is a month's return, decoded (nil if none filed).
-func (s *settingRM) returnOf(mo domain.Month) *monitoringv1.MonitoringReturnSubmitted {
-	i, found := slices.BinarySearchFunc(s.returns, mo, func(r returnRM, mo domain.Month) int { return int(r.month - mo) })
+// submittedAt is when a month's return was submitted (false if none was).
+func (s *settingRM) submittedAt(mo domain.Month) (time.Time, bool) {
+	i, found := slices.BinarySearchFunc(s.returns, mo, byMonth)
 	if !found {
-		return nil
+		return time.Time{}, false
 	}
-	return s.returns[i].decode()
+	return time.Unix(0, s.returns[i].submitted).UTC(), true
 }
 
 func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
@@ -284,7 +304,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		s := m.setting(e.GetUrn())
 		m.setSettingProvider(s, e.GetProviderId())
 		if mo, ok := domain.ParseMonth(e.GetPeriod()); ok {
-			s.putReturn(mo, encode(e))
+			s.putReturn(returnRM{month: mo, raw: encode(e), submitted: e.GetSubmittedAt().AsTime().UnixNano()})
 		}
 		s.evidence.AddReturn(e)
 	case *monitoringv1.OfstedJudgementRecorded:

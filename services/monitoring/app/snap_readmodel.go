@@ -12,8 +12,8 @@ import (
 // snapVersion names the read model's projection code and its snapshot
 // encoding: change it with Apply (readmodel.go) or snapState, and the next
 // start rebuilds the model from the start instead of restoring a snapshot.
-// 2: returns kept by month and outcomes wire-encoded (the same snapshot
-// fields).
+// 2: returns held by month wire-encoded (old ones left in the store),
+// outcomes wire-encoded.
 const snapVersion = "monitoring-rm-2"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
@@ -34,8 +34,15 @@ type snapState struct {
 type snapSetting struct {
 	ProviderID, Name                    string
 	Evidence                            domain.Evidence
-	Returns                             map[string][]byte
+	Returns                             []snapReturn
 	Ofsted, Visits, Incidents, Feedback [][]byte
+}
+
+// snapReturn is a returnRM (Raw nil: left in the store).
+type snapReturn struct {
+	Month     int32
+	Raw       []byte
+	Submitted int64
 }
 
 type snapConsortium struct {
@@ -90,10 +97,10 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		Contracts: make(map[string]snapContract, len(m.contracts)), Acks: map[string]map[string]snapAck{}}
 	var w snapshot.Writer
 	for urn, s := range m.settings {
-		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make(map[string][]byte, len(s.returns)),
+		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make([]snapReturn, 0, len(s.returns)),
 			Ofsted: snapshot.MarshalAll(&w, s.ofsted), Visits: snapshot.MarshalAll(&w, s.visits), Incidents: snapshot.MarshalAll(&w, s.incidents), Feedback: snapshot.MarshalAll(&w, s.feedback)}
 		for _, r := range s.returns {
-			ss.Returns[r.month.String()] = r.raw
+			ss.Returns = append(ss.Returns, snapReturn{Month: int32(r.month), Raw: r.raw, Submitted: r.submitted})
 		}
 		st.Settings[urn] = ss
 	}
@@ -146,12 +153,8 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	for urn, ss := range st.Settings {
 		s := f.setting(urn)
 		s.providerID, s.name, s.evidence = ss.ProviderID, ss.Name, ss.Evidence
-		for k, raw := range ss.Returns {
-			mo, ok := domain.ParseMonth(k)
-			if !ok {
-				return fmt.Errorf("monitoring snapshot: a return for period %q", k)
-			}
-			s.putReturn(mo, raw)
+		for _, sr := range ss.Returns {
+			s.returns = append(s.returns, returnRM{month: domain.Month(sr.Month), raw: sr.Raw, submitted: sr.Submitted})
 		}
 		s.ofsted = snapshot.UnmarshalEach(&r, ss.Ofsted, func() *monitoringv1.OfstedJudgementRecorded { return &monitoringv1.OfstedJudgementRecorded{} })
 		s.visits = snapshot.UnmarshalEach(&r, ss.Visits, func() *monitoringv1.QualityVisitRecorded { return &monitoringv1.QualityVisitRecorded{} })
