@@ -51,11 +51,12 @@ type settingRM struct {
 	// return is decoded only when a query shows it. Of months more than
 	// returnsHeld before the newest only when it was submitted is held
 	// (for compliance); a query for one reads the setting's stream.
-	returns   []returnRM
-	ofsted    []*monitoringv1.OfstedJudgementRecorded
-	visits    []*monitoringv1.QualityVisitRecorded
-	incidents []*monitoringv1.IncidentNotified
-	feedback  []*monitoringv1.FeedbackRecorded
+	returns []returnRM
+	// ofsted, visits, incidents, feedback: OfstedJudgementRecorded,
+	// QualityVisitRecorded, IncidentNotified and FeedbackRecorded,
+	// wire-encoded in the order recorded (the evidence holds what the
+	// indicators read; GetQualityEvidence decodes them).
+	ofsted, visits, incidents, feedback [][]byte
 }
 
 type consortiumRM struct {
@@ -148,9 +149,14 @@ func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
 
 // outcomeList is the contract's outcomes, decoded.
 func (c *contractRM) outcomeList() []*monitoringv1.OutcomeRecorded {
-	out := make([]*monitoringv1.OutcomeRecorded, len(c.outcomes))
-	for i, raw := range c.outcomes {
-		out[i] = &monitoringv1.OutcomeRecorded{}
+	return decodeEach(c.outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })
+}
+
+// decodeEach decodes what encode wrote.
+func decodeEach[T proto.Message](raws [][]byte, newT func() T) []T {
+	out := make([]T, len(raws))
+	for i, raw := range raws {
+		out[i] = newT()
 		_ = proto.Unmarshal(raw, out[i]) // bytes encode wrote
 	}
 	return out
@@ -309,23 +315,23 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		s.evidence.AddReturn(e)
 	case *monitoringv1.OfstedJudgementRecorded:
 		s := m.setting(e.GetUrn())
-		s.ofsted = append(s.ofsted, e)
+		s.ofsted = append(s.ofsted, encode(e))
 		s.evidence.AddJudgement(e.GetInspectionDate(), e.GetGrade())
 	case *monitoringv1.QualityVisitRecorded:
 		s := m.setting(e.GetUrn())
-		s.visits = append(s.visits, e)
+		s.visits = append(s.visits, encode(e))
 		if e.GetVisitedOn() >= s.evidence.VisitDate {
 			s.evidence.VisitRating, s.evidence.VisitDate = int(e.GetRating()), e.GetVisitedOn()
 		}
 	case *monitoringv1.IncidentNotified:
 		s := m.setting(e.GetUrn())
-		s.incidents = append(s.incidents, e)
+		s.incidents = append(s.incidents, encode(e))
 		if e.GetSerious() {
 			s.evidence.Serious = append(s.evidence.Serious, e.GetOccurredOn())
 		}
 	case *monitoringv1.FeedbackRecorded:
 		s := m.setting(e.GetUrn())
-		s.feedback = append(s.feedback, e)
+		s.feedback = append(s.feedback, encode(e))
 	case *monitoringv1.FinancialWarningRaised:
 		m.warnings[e.GetProviderId()] = e.GetLevel()
 	case *monitoringv1.FinancialWarningWithdrawn:

@@ -12,8 +12,8 @@ import (
 // snapVersion names the read model's projection code and its snapshot
 // encoding: change it with Apply (readmodel.go) or snapState, and the next
 // start rebuilds the model from the start instead of restoring a snapshot.
-// 2: returns held by month wire-encoded (old ones left in the store),
-// outcomes wire-encoded.
+// 2: returns held by month wire-encoded (old ones left in the store);
+// outcomes, judgements, visits, incidents and feedback wire-encoded.
 const snapVersion = "monitoring-rm-2"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
@@ -98,7 +98,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	var w snapshot.Writer
 	for urn, s := range m.settings {
 		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make([]snapReturn, 0, len(s.returns)),
-			Ofsted: snapshot.MarshalAll(&w, s.ofsted), Visits: snapshot.MarshalAll(&w, s.visits), Incidents: snapshot.MarshalAll(&w, s.incidents), Feedback: snapshot.MarshalAll(&w, s.feedback)}
+			Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
 		for _, r := range s.returns {
 			ss.Returns = append(ss.Returns, snapReturn{Month: int32(r.month), Raw: r.raw, Submitted: r.submitted})
 		}
@@ -156,10 +156,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		for _, sr := range ss.Returns {
 			s.returns = append(s.returns, returnRM{month: domain.Month(sr.Month), raw: sr.Raw, submitted: sr.Submitted})
 		}
-		s.ofsted = snapshot.UnmarshalEach(&r, ss.Ofsted, func() *monitoringv1.OfstedJudgementRecorded { return &monitoringv1.OfstedJudgementRecorded{} })
-		s.visits = snapshot.UnmarshalEach(&r, ss.Visits, func() *monitoringv1.QualityVisitRecorded { return &monitoringv1.QualityVisitRecorded{} })
-		s.incidents = snapshot.UnmarshalEach(&r, ss.Incidents, func() *monitoringv1.IncidentNotified { return &monitoringv1.IncidentNotified{} })
-		s.feedback = snapshot.UnmarshalEach(&r, ss.Feedback, func() *monitoringv1.FeedbackRecorded { return &monitoringv1.FeedbackRecorded{} })
+		s.ofsted, s.visits, s.incidents, s.feedback = ss.Ofsted, ss.Visits, ss.Incidents, ss.Feedback
 	}
 	for slug, sc := range st.Consortia {
 		c := f.consortium(slug)
