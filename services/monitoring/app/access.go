@@ -158,7 +158,7 @@ func (m *ReadModel) viewContractFor(p auth.Principal, c *contractRM) *monitoring
 	}
 	placing := council(p) != "" && council(p) == st.GetCouncil()
 	if p.OrgKind() == auth.OrgPlatform || placing || lead(p) != "" && lead(p) == st.GetConsortium() {
-		for _, o := range c.outcomes {
+		for _, o := range c.outcomeList() {
 			v.Outcomes = append(v.Outcomes, &monitoringv1.Outcome{Point: o.GetPoint(), RecordedOn: o.GetRecordedOn(), Scores: proto.Clone(o.GetScores()).(*monitoringv1.OutcomeScores)})
 		}
 	}

@@ -86,7 +86,7 @@ func (m *ReadModel) outcomeRecords(consortium, name string) []disclosure.Record 
 			continue
 		}
 		var start, review *monitoringv1.OutcomeRecorded
-		for _, o := range c.outcomes {
+		for _, o := range c.outcomeList() {
 			switch o.GetPoint() {
 			case monitoringv1.OutcomePoint_OUTCOME_POINT_START:
 				start = o

@@ -21,20 +21,21 @@ func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, urn 
 			return err
 		}
 		out.ProviderId, out.ProviderName = st.providerID, m.providerNames[st.providerID]
-		for _, j := range st.ofsted {
+		visits := decodeEach(st.visits, func() *monitoringv1.QualityVisitRecorded { return &monitoringv1.QualityVisitRecorded{} })
+		for _, j := range decodeEach(st.ofsted, func() *monitoringv1.OfstedJudgementRecorded { return &monitoringv1.OfstedJudgementRecorded{} }) {
 			out.Ofsted = append(out.Ofsted, &monitoringv1.OfstedJudgement{Urn: j.GetUrn(), Grade: j.GetGrade(), InspectionDate: j.GetInspectionDate(), InspectionType: j.GetInspectionType()})
 		}
 		sort.Slice(out.Ofsted, func(i, j int) bool { return out.Ofsted[i].GetInspectionDate() > out.Ofsted[j].GetInspectionDate() })
-		for _, v := range st.visits {
+		for _, v := range visits {
 			out.Visits = append(out.Visits, &monitoringv1.QualityVisit{
 				VisitId: v.GetVisitId(), Council: v.GetCouncil(), Consortium: v.GetConsortium(), VisitedOn: v.GetVisitedOn(), Rating: v.GetRating(), Findings: v.GetFindings(),
-				Actions: v.GetActions(), FollowUpOn: v.GetFollowUpOn(), FollowUpOverdue: followUpOverdue(st, v, today),
+				Actions: v.GetActions(), FollowUpOn: v.GetFollowUpOn(), FollowUpOverdue: followUpOverdue(visits, v, today),
 			})
 		}
-		for _, i := range st.incidents {
+		for _, i := range decodeEach(st.incidents, func() *monitoringv1.IncidentNotified { return &monitoringv1.IncidentNotified{} }) {
 			out.Incidents = append(out.Incidents, &monitoringv1.Incident{IncidentId: i.GetIncidentId(), Type: i.GetType(), OccurredOn: i.GetOccurredOn(), Summary: i.GetSummary(), Serious: i.GetSerious()})
 		}
-		for _, f := range st.feedback {
+		for _, f := range decodeEach(st.feedback, func() *monitoringv1.FeedbackRecorded { return &monitoringv1.FeedbackRecorded{} }) {
 			out.Feedback = append(out.Feedback, &monitoringv1.Feedback{From: f.GetFrom(), Score: f.GetScore(), Themes: f.GetThemes(), ReceivedOn: f.GetReceivedOn(), RecordedBy: f.GetRecordedBy()})
 		}
 		cur := domain.MonthOf(domain.ParseDate(today))
@@ -51,11 +52,11 @@ func (s *Service) GetQualityEvidence(ctx context.Context, p auth.Principal, urn 
 
 // followUpOverdue: the follow-up date has passed and the same council (or
 // consortium) has not visited again since.
-func followUpOverdue(st *settingRM, v *monitoringv1.QualityVisitRecorded, today string) bool {
+func followUpOverdue(visits []*monitoringv1.QualityVisitRecorded, v *monitoringv1.QualityVisitRecorded, today string) bool {
 	if v.GetFollowUpOn() == "" || v.GetFollowUpOn() >= today {
 		return false
 	}
-	for _, later := range st.visits {
+	for _, later := range visits {
 		if later.GetCouncil() == v.GetCouncil() && later.GetConsortium() == v.GetConsortium() && later.GetVisitedOn() > v.GetVisitedOn() {
 			return false
 		}

@@ -57,8 +57,7 @@ func (m *ReadModel) complianceOf(out *monitoringv1.ReturnCompliance, st *setting
 		}
 		r := row()
 		r.Late = true
-		if ret := st.returns[mo.String()]; ret != nil {
-			sub := ret.GetSubmittedAt().AsTime()
+		if sub, ok := st.submittedAt(mo); ok {
 			r.SubmittedOn = domain.Today(sub)
 			r.WorkingDaysOverdue = uint32(calendar.WorkingDaysBetween(due, sub))
 		}

@@ -46,11 +46,17 @@ type ack struct {
 type settingRM struct {
 	urn, providerID, name string
 	evidence              domain.Evidence
-	returns               map[string]*monitoringv1.MonitoringReturnSubmitted
-	ofsted                []*monitoringv1.OfstedJudgementRecorded
-	visits                []*monitoringv1.QualityVisitRecorded
-	incidents             []*monitoringv1.IncidentNotified
-	feedback              []*monitoringv1.FeedbackRecorded
+	// returns: the latest revision of each month's return, by month,
+	// wire-encoded: the indicators read the evidence's figures, and a
+	// return is decoded only when a query shows it. Of months more than
+	// returnsHeld before the newest only when it was submitted is held
+	// (for compliance); a query for one reads the setting's stream.
+	returns []returnRM
+	// ofsted, visits, incidents, feedback: OfstedJudgementRecorded,
+	// QualityVisitRecorded, IncidentNotified and FeedbackRecorded,
+	// wire-encoded in the order recorded (the evidence holds what the
+	// indicators read; GetQualityEvidence decodes them).
+	ofsted, visits, incidents, feedback [][]byte
 }
 
 type consortiumRM struct {
@@ -76,10 +82,84 @@ type frameworkRM struct {
 }
 
 type contractRM struct {
-	c        *monitoringv1.ContractStarted
-	ended    *monitoringv1.ContractEnded
-	outcomes []*monitoringv1.OutcomeRecorded
+	c     *monitoringv1.ContractStarted
+	ended *monitoringv1.ContractEnded
+	// outcomes: OutcomeRecorded, wire-encoded, in the order recorded
+	// (decoded by the queries that show them).
+	outcomes [][]byte
 	version  uint64
+}
+
+type returnRM struct {
+	month domain.Month
+	raw   []byte // nil: left in the store
+	// submitted is when it was submitted (unix nanoseconds).
+	submitted int64
+}
+
+// returnsHeld is how many months before a setting's newest return its
+// returns are held whole: a year's list (the default) and then some.
+const returnsHeld = 24
+
+// wire encodes what the model keeps encoded, deterministically so that a
+// replayed model and one restored from its snapshot hold the same bytes.
+var wire = proto.MarshalOptions{Deterministic: true}
+
+func encode(m proto.Message) []byte {
+	b, _ := wire.Marshal(m) // a decoded event always encodes
+	return b
+}
+
+func byMonth(r returnRM, mo domain.Month) int { return int(r.month - mo) }
+
+// putReturn keeps a month's return, replacing an earlier revision, and
+// leaves in the store those now more than returnsHeld months before the
+// newest (which were held until now: raw is nil exactly below the cut).
+func (s *settingRM) putReturn(r returnRM) {
+	i, found := slices.BinarySearchFunc(s.returns, r.month, byMonth)
+	if found {
+		s.returns[i] = r
+	} else {
+		s.returns = slices.Insert(s.returns, i, r)
+	}
+	cut := s.returns[len(s.returns)-1].month - returnsHeld
+	if r.month < cut {
+		s.returns[i].raw = nil
+	}
+	j, _ := slices.BinarySearchFunc(s.returns, cut, byMonth)
+	for k := j - 1; k >= 0 && s.returns[k].raw != nil; k-- {
+		s.returns[k].raw = nil
+	}
+}
+
+// submittedAt is when a month's return was submitted (false if none was).
+func (s *settingRM) submittedAt(mo domain.Month) (time.Time, bool) {
+	i, found := slices.BinarySearchFunc(s.returns, mo, byMonth)
+	if !found {
+		return time.Time{}, false
+	}
+	return time.Unix(0, s.returns[i].submitted).UTC(), true
+}
+
+func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
+	out := &monitoringv1.MonitoringReturnSubmitted{}
+	_ = proto.Unmarshal(r.raw, out) // bytes encode wrote
+	return out
+}
+
+// outcomeList is the contract's outcomes, decoded.
+func (c *contractRM) outcomeList() []*monitoringv1.OutcomeRecorded {
+	return decodeEach(c.outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })
+}
+
+// decodeEach decodes what encode wrote.
+func decodeEach[T proto.Message](raws [][]byte, newT func() T) []T {
+	out := make([]T, len(raws))
+	for i, raw := range raws {
+		out[i] = newT()
+		_ = proto.Unmarshal(raw, out[i]) // bytes encode wrote
+	}
+	return out
 }
 
 // NewReadModel returns an empty read model.
@@ -104,7 +184,7 @@ func (m *ReadModel) consortium(slug string) *consortiumRM {
 func (m *ReadModel) setting(urn string) *settingRM {
 	s := m.settings[urn]
 	if s == nil {
-		s = &settingRM{urn: urn, returns: map[string]*monitoringv1.MonitoringReturnSubmitted{}}
+		s = &settingRM{urn: urn}
 		s.evidence.URN = urn
 		m.settings[urn] = s
 	}
@@ -224,32 +304,34 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.OutcomeRecorded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.outcomes, c.version = append(c.outcomes, e), re.Version
+			c.outcomes, c.version = append(c.outcomes, encode(e)), re.Version
 		}
 	case *monitoringv1.MonitoringReturnSubmitted:
 		s := m.setting(e.GetUrn())
 		m.setSettingProvider(s, e.GetProviderId())
-		s.returns[e.GetPeriod()] = e
+		if mo, ok := domain.ParseMonth(e.GetPeriod()); ok {
+			s.putReturn(returnRM{month: mo, raw: encode(e), submitted: e.GetSubmittedAt().AsTime().UnixNano()})
+		}
 		s.evidence.AddReturn(e)
 	case *monitoringv1.OfstedJudgementRecorded:
 		s := m.setting(e.GetUrn())
-		s.ofsted = append(s.ofsted, e)
+		s.ofsted = append(s.ofsted, encode(e))
 		s.evidence.AddJudgement(e.GetInspectionDate(), e.GetGrade())
 	case *monitoringv1.QualityVisitRecorded:
 		s := m.setting(e.GetUrn())
-		s.visits = append(s.visits, e)
+		s.visits = append(s.visits, encode(e))
 		if e.GetVisitedOn() >= s.evidence.VisitDate {
 			s.evidence.VisitRating, s.evidence.VisitDate = int(e.GetRating()), e.GetVisitedOn()
 		}
 	case *monitoringv1.IncidentNotified:
 		s := m.setting(e.GetUrn())
-		s.incidents = append(s.incidents, e)
+		s.incidents = append(s.incidents, encode(e))
 		if e.GetSerious() {
 			s.evidence.Serious = append(s.evidence.Serious, e.GetOccurredOn())
 		}
 	case *monitoringv1.FeedbackRecorded:
 		s := m.setting(e.GetUrn())
-		s.feedback = append(s.feedback, e)
+		s.feedback = append(s.feedback, encode(e))
 	case *monitoringv1.FinancialWarningRaised:
 		m.warnings[e.GetProviderId()] = e.GetLevel()
 	case *monitoringv1.FinancialWarningWithdrawn:

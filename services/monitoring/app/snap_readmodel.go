@@ -12,7 +12,9 @@ import (
 // snapVersion names the read model's projection code and its snapshot
 // encoding: change it with Apply (readmodel.go) or snapState, and the next
 // start rebuilds the model from the start instead of restoring a snapshot.
-const snapVersion = "monitoring-rm-1"
+// 2: returns held by month wire-encoded (old ones left in the store);
+// outcomes, judgements, visits, incidents and feedback wire-encoded.
+const snapVersion = "monitoring-rm-2"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. Watchers are connections, not
@@ -32,8 +34,15 @@ type snapState struct {
 type snapSetting struct {
 	ProviderID, Name                    string
 	Evidence                            domain.Evidence
-	Returns                             map[string][]byte
+	Returns                             []snapReturn
 	Ofsted, Visits, Incidents, Feedback [][]byte
+}
+
+// snapReturn is a returnRM (Raw nil: left in the store).
+type snapReturn struct {
+	Month     int32
+	Raw       []byte
+	Submitted int64
 }
 
 type snapConsortium struct {
@@ -88,10 +97,10 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		Contracts: make(map[string]snapContract, len(m.contracts)), Acks: map[string]map[string]snapAck{}}
 	var w snapshot.Writer
 	for urn, s := range m.settings {
-		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make(map[string][]byte, len(s.returns)),
-			Ofsted: snapshot.MarshalAll(&w, s.ofsted), Visits: snapshot.MarshalAll(&w, s.visits), Incidents: snapshot.MarshalAll(&w, s.incidents), Feedback: snapshot.MarshalAll(&w, s.feedback)}
-		for k, r := range s.returns {
-			ss.Returns[k] = w.Marshal(r)
+		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make([]snapReturn, 0, len(s.returns)),
+			Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
+		for _, r := range s.returns {
+			ss.Returns = append(ss.Returns, snapReturn{Month: int32(r.month), Raw: r.raw, Submitted: r.submitted})
 		}
 		st.Settings[urn] = ss
 	}
@@ -114,7 +123,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		st.Frameworks[id] = snapFramework{Consortium: f.consortium, End: f.end, Members: f.members, Awarded: f.awarded}
 	}
 	for id, c := range m.contracts {
-		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: snapshot.MarshalAll(&w, c.outcomes), Version: c.version}
+		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: c.outcomes, Version: c.version}
 	}
 	for org, byAlert := range m.acks {
 		st.Acks[org] = make(map[string]snapAck, len(byAlert))
@@ -144,13 +153,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	for urn, ss := range st.Settings {
 		s := f.setting(urn)
 		s.providerID, s.name, s.evidence = ss.ProviderID, ss.Name, ss.Evidence
-		for k, raw := range ss.Returns {
-			s.returns[k] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.MonitoringReturnSubmitted{})
+		for _, sr := range ss.Returns {
+			s.returns = append(s.returns, returnRM{month: domain.Month(sr.Month), raw: sr.Raw, submitted: sr.Submitted})
 		}
-		s.ofsted = snapshot.UnmarshalEach(&r, ss.Ofsted, func() *monitoringv1.OfstedJudgementRecorded { return &monitoringv1.OfstedJudgementRecorded{} })
-		s.visits = snapshot.UnmarshalEach(&r, ss.Visits, func() *monitoringv1.QualityVisitRecorded { return &monitoringv1.QualityVisitRecorded{} })
-		s.incidents = snapshot.UnmarshalEach(&r, ss.Incidents, func() *monitoringv1.IncidentNotified { return &monitoringv1.IncidentNotified{} })
-		s.feedback = snapshot.UnmarshalEach(&r, ss.Feedback, func() *monitoringv1.FeedbackRecorded { return &monitoringv1.FeedbackRecorded{} })
+		s.ofsted, s.visits, s.incidents, s.feedback = ss.Ofsted, ss.Visits, ss.Incidents, ss.Feedback
 	}
 	for slug, sc := range st.Consortia {
 		c := f.consortium(slug)
@@ -183,8 +189,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		}
 	}
 	for id, sc := range st.Contracts {
-		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version,
-			outcomes: snapshot.UnmarshalEach(&r, sc.Outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })}
+		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version, outcomes: sc.Outcomes}
 		if sc.HasEnded {
 			c.ended = snapshot.UnmarshalOne(&r, sc.Ended, &monitoringv1.ContractEnded{})
 		}

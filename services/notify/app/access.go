@@ -38,7 +38,7 @@ func (m *ReadModel) visibleNote(p auth.Principal, id string) (*noteRM, error) {
 		if p.OrgKind() == auth.OrgPlatform && p.HasRole(auth.PlatformAdmin) {
 			return n, nil
 		}
-		if me := m.me(p); me != nil && n.d.GetRecipient().GetOrganisation() == p.Organisation && n.d.GetRecipient().GetPersonId() == me.GetPersonId() {
+		if me := m.me(p); me != nil && n.isFor(p.Organisation, me.GetPersonId()) {
 			return n, nil
 		}
 	}

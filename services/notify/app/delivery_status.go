@@ -38,7 +38,7 @@ func (s *Service) CheckDeliveries(ctx context.Context) error {
 	s.model.mu.RLock()
 	for id, n := range s.model.notes {
 		if n.status == notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT && n.channel == kind && n.reference != "" && now.Sub(n.sentAt) < reportWindow {
-			asks = append(asks, ask{id: id, cause: n.d.GetCauseEventId(), ref: n.reference})
+			asks = append(asks, ask{id: id, cause: n.decided().GetCauseEventId(), ref: n.reference})
 		}
 	}
 	s.model.mu.RUnlock()

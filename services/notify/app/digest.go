@@ -43,7 +43,8 @@ func (s *Service) SendDigests(ctx context.Context) error {
 		if n.status != notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST {
 			continue
 		}
-		r := n.d.GetRecipient()
+		d := n.decided()
+		r := d.GetRecipient()
 		k := personKey(r.GetOrganisation(), r.GetPersonId())
 		i, ok := index[k]
 		if !ok {
@@ -52,7 +53,7 @@ func (s *Service) SendDigests(ctx context.Context) error {
 			quiet := !domain.QuietUntil(s.model.prefs[k].GetQuietHours(), now).IsZero()
 			people = append(people, heldFor{recipient: r, quiet: quiet})
 		}
-		people[i].ids = append(people[i].ids, n.d.GetNotificationId())
+		people[i].ids = append(people[i].ids, d.GetNotificationId())
 	}
 	s.model.mu.RUnlock()
 	t, _ := domain.TemplateByID(domain.TDailyDigest)

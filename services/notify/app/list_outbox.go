@@ -29,10 +29,10 @@ func (s *Service) ListOutbox(ctx context.Context, _ auth.Principal, organisation
 				continue
 			}
 			note := m.notes[m.outbox[i].note]
-			if organisation != "" && note.d.GetRecipient().GetOrganisation() != organisation {
+			v := m.view(note)
+			if organisation != "" && v.GetRecipient().GetOrganisation() != organisation {
 				continue
 			}
-			v := m.view(note)
 			out.Messages = append(out.Messages, &notifyv1.OutboxMessage{NotificationId: v.GetNotificationId(), Recipient: v.GetRecipient(), Template: v.GetTemplate(),
 				Subject: v.GetSubject(), Body: v.GetBody(), Link: v.GetLink(), SentAt: v.GetSentAt(), CauseEventId: v.GetCauseEventId(), CauseType: v.GetCauseType()})
 		}

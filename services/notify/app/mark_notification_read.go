@@ -21,7 +21,7 @@ func (s *Service) MarkNotificationRead(ctx context.Context, r Request, id string
 	if me == nil {
 		return Result{}, notAContact()
 	}
-	theirs := n != nil && n.d.GetRecipient().GetOrganisation() == r.Principal.Organisation && n.d.GetRecipient().GetPersonId() == me.GetPersonId()
+	theirs := n != nil && n.isFor(r.Principal.Organisation, me.GetPersonId())
 	return handleRequest(ctx, s.people, r, stream(PersonAggregate, domain.PersonStreamID(r.Principal.Organisation, me.GetPersonId())), s.now(), func(st domain.PersonState) ([]proto.Message, error) {
 		return domain.DecideMarkRead(st, domain.MarkRead{Organisation: r.Principal.Organisation, PersonID: me.GetPersonId(), NotificationID: id, Theirs: theirs})
 	})

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	frameworkv1 "github.com/carecoop/carecoop/proto/gen/carecoop/framework/v1"
@@ -39,28 +42,35 @@ type ReadModel struct {
 	managed    map[string]map[string]*notifyv1.Contact
 	dirVersion map[string]uint64
 	prefs      map[string]*notifyv1.Preferences // org|person
-	providers  map[string]string                // provider id → name
+	providers  map[string]providerRM            // provider id → its id (one copy, shared) and name
 	dps        map[string]dpsRM
 	frameworks map[string]string // framework id → consortium
-	referrals  map[string]*referralRM
+	// referrals: every referral; once closed, only what a late reaction
+	// to one of its events still reads (see close).
+	referrals map[string]*referralRM
 	// applications: dps|provider → undecided application.
 	applications map[string]*applicationRM
 	// accreditations: provider|kind → the latest recorded.
 	accreditations map[string]*accreditationRM
 	tenders        map[string]*tenderRM
 	// placements: monitoring's placement contracts, by contract id;
-	// filed: urn|period of every return filed; returnDays: a
-	// consortium's working days for a return (monitoring's policy).
+	// filed: a setting's months with a return filed (urn → sorted
+	// monthNumber); returnDays: a consortium's working days for a return
+	// (monitoring's policy).
 	placements map[string]*placementRM
-	filed      map[string]bool
+	filed      map[string][]uint16
 	returnDays map[string]uint32
 	notes      map[string]*noteRM
 	byPerson   map[string][]string // org|person → notification ids, oldest first
 	failures   []string
 	// outbox: notifications sent on the outbox channel (by id) and
-	// digests (rendered), in the order sent.
-	outbox []outboxEntry
+	// digests (rendered), in the order sent; kept only in carecoop dev
+	// (keepOutbox), the one place that lists it.
+	outbox     []outboxEntry
+	keepOutbox bool
 }
+
+type providerRM struct{ id, name string }
 
 type outboxEntry struct {
 	note   string
@@ -83,21 +93,67 @@ type tenderRM struct {
 }
 
 type referralRM struct {
-	council, consortium, dps string
-	createdAt                time.Time
+	council   string
+	createdAt time.Time
 	// dueBy is when offers close (zero for referrals made before deadlines).
-	dueBy    time.Time
-	offers   int
-	closed   bool
-	matched  map[string]bool
-	answered map[string]bool
+	dueBy  time.Time
+	offers int
+	closed bool
+	// matched: the providers matched, sorted, while the referral is open
+	// (the sweep reminds those yet to answer); nMatched counts them.
+	matched  []string
+	nMatched int
+	// answered: the providers who answered (an offer or a decline),
+	// sorted, until every matched one has and the referral is closed.
+	answered []string
 	// completedBy is the event with which every matched provider had
 	// answered (an offer or a decline).
 	completedBy string
 }
 
+// close keeps of a closed referral what a reaction to one of its earlier
+// events may still read (reactions run behind the model): the council,
+// and whether and by which event every matched provider had answered.
+func (r *referralRM) close() {
+	r.closed, r.matched = true, nil
+	if r.completedBy != "" {
+		r.answered = nil
+	}
+}
+
+// insertSorted adds v to the sorted set s, reporting whether it was new.
+func insertSorted[T cmp.Ordered](s []T, v T) ([]T, bool) {
+	i, found := slices.BinarySearch(s, v)
+	if found {
+		return s, false
+	}
+	return slices.Insert(s, i, v), true
+}
+
+// monthNumber is a "2006-01" period as a number of months since year 0.
+func monthNumber(period string) (uint16, bool) {
+	t, err := time.Parse("2006-01", period)
+	if err != nil || t.Year() < 1 || t.Year() > 5000 {
+		return 0, false
+	}
+	return uint16(t.Year()*12 + int(t.Month()) - 1), true
+}
+
+// isFiled reports whether a return for urn's period is filed.
+func (m *ReadModel) isFiled(urn, period string) bool {
+	n, ok := monthNumber(period)
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(m.filed[urn], n)
+	return found
+}
+
+// noteRM is a notification: its decision held wire-encoded (a decoded
+// one weighs several times more, and most are read rarely or never
+// again), decoded when it is shown or a sweep needs it.
 type noteRM struct {
-	d        *notifyv1.NotificationDecided
+	raw      []byte
 	at       time.Time
 	pos      uint64
 	status   notifyv1.DeliveryStatus
@@ -114,9 +170,9 @@ type noteRM struct {
 func NewReadModel() *ReadModel {
 	return &ReadModel{
 		registered: map[string][]*notifyv1.Contact{}, managed: map[string]map[string]*notifyv1.Contact{}, dirVersion: map[string]uint64{},
-		prefs: map[string]*notifyv1.Preferences{}, providers: map[string]string{}, dps: map[string]dpsRM{}, frameworks: map[string]string{},
+		prefs: map[string]*notifyv1.Preferences{}, providers: map[string]providerRM{}, dps: map[string]dpsRM{}, frameworks: map[string]string{},
 		referrals: map[string]*referralRM{}, applications: map[string]*applicationRM{}, accreditations: map[string]*accreditationRM{}, tenders: map[string]*tenderRM{},
-		placements: map[string]*placementRM{}, filed: map[string]bool{}, returnDays: map[string]uint32{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
+		placements: map[string]*placementRM{}, filed: map[string][]uint16{}, returnDays: map[string]uint32{}, notes: map[string]*noteRM{}, byPerson: map[string][]string{},
 	}
 }
 
@@ -143,7 +199,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 	case *frameworkv1.FrameworkDrafted:
 		m.frameworks[ev.GetFrameworkId()] = ev.GetConsortium()
 	case *purchasingv1.ReferralCreated:
-		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), consortium: ev.GetConsortium(), dps: ev.GetDpsId(), createdAt: e.OccurredAt, matched: map[string]bool{}, answered: map[string]bool{}}
+		m.referrals[ev.GetReferralId()] = &referralRM{council: ev.GetCouncil(), createdAt: e.OccurredAt}
 		if ev.GetOffersDueBy() != nil {
 			m.referrals[ev.GetReferralId()].dueBy = ev.GetOffersDueBy().AsTime()
 		}
@@ -152,9 +208,12 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			r.dueBy = ev.GetOffersDueBy().AsTime()
 		}
 	case *purchasingv1.ReferralMatched:
-		if r := m.referrals[ev.GetReferralId()]; r != nil {
+		if r := m.referrals[ev.GetReferralId()]; r != nil && !r.closed {
 			for _, mt := range ev.GetMatches() {
-				r.matched[mt.GetProviderId()] = true
+				var added bool
+				if r.matched, added = insertSorted(r.matched, m.providerID(mt.GetProviderId())); added {
+					r.nMatched++
+				}
 			}
 		}
 	case *purchasingv1.OfferMade:
@@ -164,11 +223,11 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		m.answered(ev.GetReferralId(), ev.GetProviderId(), e.EventID)
 	case *purchasingv1.PlacementAwarded:
 		if r := m.referrals[ev.GetReferralId()]; r != nil {
-			r.closed = true
+			r.close()
 		}
 	case *purchasingv1.ReferralWithdrawn:
 		if r := m.referrals[ev.GetReferralId()]; r != nil {
-			r.closed = true
+			r.close()
 		}
 	case *purchasingv1.ApplicationReceived:
 		m.applications[ev.GetDpsId()+"|"+ev.GetProviderId()] = &applicationRM{dps: ev.GetDpsId(), provider: ev.GetProviderId(), due: ev.GetDecisionDueOn()}
@@ -188,7 +247,9 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			p.end = ev.GetEndDate()
 		}
 	case *monitoringv1.MonitoringReturnSubmitted:
-		m.filed[ev.GetUrn()+"|"+ev.GetPeriod()] = true
+		if n, ok := monthNumber(ev.GetPeriod()); ok {
+			m.filed[ev.GetUrn()], _ = insertSorted(m.filed[ev.GetUrn()], n)
+		}
 	case *monitoringv1.RiskPolicySet:
 		m.returnDays[ev.GetConsortium()] = ev.GetReturnDueWorkingDays()
 	case *frameworkv1.FrameworkOpenedForBids:
@@ -224,7 +285,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			n.read = true
 		}
 	case *notifyv1.NotificationDecided:
-		n := &noteRM{d: ev, at: e.OccurredAt, pos: e.Position, status: notifyv1.DeliveryStatus_DELIVERY_STATUS_PENDING}
+		n := &noteRM{raw: marshalNote(ev), at: e.OccurredAt, pos: e.Position, status: notifyv1.DeliveryStatus_DELIVERY_STATUS_PENDING}
 		if ev.GetHeldForDigest() {
 			n.status = notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_DIGEST
 		}
@@ -238,7 +299,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 		if n := m.notes[ev.GetNotificationId()]; n != nil {
 			n.status, n.channel, n.sentAt, n.attempts = notifyv1.DeliveryStatus_DELIVERY_STATUS_SENT, ev.GetChannel(), e.OccurredAt, ev.GetAttempts()
 			n.reference = ev.GetChannelReference()
-			if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX {
+			if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX && m.keepOutbox {
 				m.outbox = append(m.outbox, outboxEntry{note: ev.GetNotificationId()})
 			}
 		}
@@ -256,7 +317,7 @@ func (m *ReadModel) apply(e eventstore.RecordedEvent) {
 			}
 		}
 	case *notifyv1.DigestSent:
-		if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX && ev.GetError() == "" {
+		if ev.GetChannel() == notifyv1.Channel_CHANNEL_OUTBOX && ev.GetError() == "" && m.keepOutbox {
 			m.outbox = append(m.outbox, outboxEntry{digest: m.digestView(ev, e)})
 		}
 		for _, id := range ev.GetNotificationIds() {
@@ -276,19 +337,35 @@ func (m *ReadModel) profile(id string, p *purchasingv1.ProviderProfile) {
 	if name == "" {
 		name = p.GetLegalName()
 	}
-	m.providers[id] = name
+	m.providers[id] = providerRM{id: id, name: name}
 	m.registered["provider:"+id] = domain.RegisteredContacts(p.GetContacts())
 }
 
 func (m *ReadModel) answered(referral, provider, eventID string) {
 	r := m.referrals[referral]
-	if r == nil || r.answered[provider] {
+	if r == nil || (r.closed && r.completedBy != "") {
+		return // nothing more to learn of a closed referral
+	}
+	var added bool
+	if r.answered, added = insertSorted(r.answered, m.providerID(provider)); !added {
 		return
 	}
-	r.answered[provider] = true
-	if r.completedBy == "" && len(r.matched) > 0 && len(r.answered) >= len(r.matched) {
-		r.completedBy = eventID
+	if r.completedBy == "" && r.nMatched > 0 && len(r.answered) >= r.nMatched {
+		// A clone: the event's id would otherwise hold its whole commit.
+		r.completedBy = strings.Clone(eventID)
 	}
+	if r.closed && r.completedBy != "" {
+		r.answered = nil
+	}
+}
+
+// providerID is id as the provider register holds it, so that the many
+// referrals naming a provider share one copy.
+func (m *ReadModel) providerID(id string) string {
+	if p, ok := m.providers[id]; ok {
+		return p.id
+	}
+	return id
 }
 
 // contacts are an organisation's people to tell (call with the lock held).
@@ -301,27 +378,28 @@ func (m *ReadModel) pref(org string) func(string) *notifyv1.Preferences {
 }
 
 func (m *ReadModel) providerName(id string) string {
-	if n := m.providers[id]; n != "" {
-		return n
+	if p := m.providers[id]; p.name != "" {
+		return p.name
 	}
 	return id
 }
 
 // view is a notification as its reader sees it, rendered.
 func (m *ReadModel) view(n *noteRM) *notifyv1.Notification {
+	d := n.decided()
 	out := &notifyv1.Notification{
-		NotificationId: n.d.GetNotificationId(), Recipient: n.d.GetRecipient(), Template: n.d.GetTemplate(), Link: n.d.GetLink(), Urgent: n.d.GetUrgent(),
-		CauseEventId: n.d.GetCauseEventId(), CauseType: n.d.GetCauseType(), DecidedAt: timestamppb.New(n.at), Status: n.status, Channel: n.channel,
+		NotificationId: d.GetNotificationId(), Recipient: d.GetRecipient(), Template: d.GetTemplate(), Link: d.GetLink(), Urgent: d.GetUrgent(),
+		CauseEventId: d.GetCauseEventId(), CauseType: d.GetCauseType(), DecidedAt: timestamppb.New(n.at), Status: n.status, Channel: n.channel,
 		Attempts: n.attempts, Failure: n.failure, Read: n.read, Position: n.pos,
 	}
 	if n.status == notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS {
-		out.HeldUntil = n.d.GetHeldUntil()
+		out.HeldUntil = d.GetHeldUntil()
 	}
 	if !n.sentAt.IsZero() {
 		out.SentAt = timestamppb.New(n.sentAt)
 	}
-	if t, ok := domain.TemplateByID(n.d.GetTemplate()); ok {
-		out.Subject, out.Body, _ = t.Render(domain.Personalisation(n.d))
+	if t, ok := domain.TemplateByID(d.GetTemplate()); ok {
+		out.Subject, out.Body, _ = t.Render(domain.Personalisation(d))
 	}
 	return out
 }
@@ -337,4 +415,26 @@ func (m *ReadModel) digestView(ev *notifyv1.DigestSent, e eventstore.RecordedEve
 		out.Subject, out.Body, _ = t.Render(map[string]string{"count": strconv.Itoa(len(ev.GetNotificationIds())), "date": ev.GetDate(), "link": ev.GetLink()})
 	}
 	return out
+}
+
+// noteWire encodes decisions deterministically, so that a replayed model
+// and one restored from its snapshot hold the same bytes.
+var noteWire = proto.MarshalOptions{Deterministic: true}
+
+func marshalNote(d *notifyv1.NotificationDecided) []byte {
+	b, _ := noteWire.Marshal(d) // a decoded event always encodes
+	return b
+}
+
+// decided is the notification's decision, decoded.
+func (n *noteRM) decided() *notifyv1.NotificationDecided {
+	d := &notifyv1.NotificationDecided{}
+	_ = proto.Unmarshal(n.raw, d) // bytes marshalNote wrote
+	return d
+}
+
+// isFor reports whether the notification is to person of org.
+func (n *noteRM) isFor(org, person string) bool {
+	r := n.decided().GetRecipient()
+	return r.GetOrganisation() == org && r.GetPersonId() == person
 }

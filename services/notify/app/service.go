@@ -113,6 +113,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.model.keepOutbox = s.dev
 	if s.log == nil {
 		s.log = zap.NewNop()
 	}

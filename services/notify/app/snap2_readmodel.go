@@ -11,7 +11,8 @@ import (
 // snap2Version names the read model's projection code (Apply, readmodel.go)
 // and its snapshot encoding: change it with either, and the next start
 // replays the stream from the start instead of restoring a snapshot.
-const snap2Version = "notify-rm-2"
+// 3: closed referrals reduced, returns filed as months, decisions wire-encoded.
+const snap2Version = "notify-rm-3"
 
 // snap2State is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding.
@@ -28,7 +29,7 @@ type snap2State struct {
 	Accreditations map[string]snap2Accreditation
 	Tenders        map[string]snap2Tender
 	Placements     map[string]snap2Placement
-	Filed          map[string]bool
+	Filed          map[string][]uint16
 	ReturnDays     map[string]uint32
 	Notes          map[string]snap2Note
 	ByPerson       map[string][]string
@@ -51,12 +52,13 @@ type snap2Tender struct {
 }
 
 type snap2Referral struct {
-	Council, Consortium, DPS string
-	CreatedAt, DueBy         time.Time
-	Offers                   int
-	Closed                   bool
-	Matched, Answered        map[string]bool
-	CompletedBy              string
+	Council           string
+	CreatedAt, DueBy  time.Time
+	Offers            int
+	Closed            bool
+	Matched, Answered []string
+	NMatched          int
+	CompletedBy       string
 }
 
 type snap2Note struct {
@@ -76,8 +78,14 @@ type snap2Outbox struct {
 	HasDigest bool
 }
 
-// SnapshotVersion is the projection's version (projection.Snapshotter).
-func (m *ReadModel) SnapshotVersion() string { return snap2Version }
+// SnapshotVersion is the projection's version (projection.Snapshotter):
+// carecoop dev's model also holds the outbox, so the two never share one.
+func (m *ReadModel) SnapshotVersion() string {
+	if m.keepOutbox {
+		return snap2Version + "-dev"
+	}
+	return snap2Version
+}
 
 // MarshalSnapshot encodes the model (projection.Snapshotter).
 func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
@@ -86,7 +94,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	var w snapshot.Writer
 	st := snap2State{
 		Registered: make(map[string][][]byte, len(m.registered)), Managed: make(map[string]map[string][]byte, len(m.managed)),
-		DirVersion: m.dirVersion, Prefs: make(map[string][]byte, len(m.prefs)), Providers: m.providers, DPS: make(map[string]snap2DPS, len(m.dps)),
+		DirVersion: m.dirVersion, Prefs: make(map[string][]byte, len(m.prefs)), Providers: make(map[string]string, len(m.providers)), DPS: make(map[string]snap2DPS, len(m.dps)),
 		Frameworks: m.frameworks, Referrals: make(map[string]snap2Referral, len(m.referrals)), Applications: make(map[string]snap2Application, len(m.applications)),
 		Accreditations: make(map[string]snap2Accreditation, len(m.accreditations)), Tenders: make(map[string]snap2Tender, len(m.tenders)),
 		Placements: make(map[string]snap2Placement, len(m.placements)), Filed: m.filed, ReturnDays: m.returnDays,
@@ -105,12 +113,15 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for k, p := range m.prefs {
 		st.Prefs[k] = w.Marshal(p)
 	}
+	for id, p := range m.providers {
+		st.Providers[id] = p.name
+	}
 	for id, d := range m.dps {
 		st.DPS[id] = snap2DPS{Name: d.name, Consortium: d.consortium}
 	}
 	for id, r := range m.referrals {
-		st.Referrals[id] = snap2Referral{Council: r.council, Consortium: r.consortium, DPS: r.dps, CreatedAt: r.createdAt, DueBy: r.dueBy,
-			Offers: r.offers, Closed: r.closed, Matched: r.matched, Answered: r.answered, CompletedBy: r.completedBy}
+		st.Referrals[id] = snap2Referral{Council: r.council, CreatedAt: r.createdAt, DueBy: r.dueBy,
+			Offers: r.offers, Closed: r.closed, Matched: r.matched, NMatched: r.nMatched, Answered: r.answered, CompletedBy: r.completedBy}
 	}
 	for k, a := range m.applications {
 		st.Applications[k] = snap2Application{DPS: a.dps, Provider: a.provider, Due: a.due}
@@ -125,7 +136,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		st.Placements[id] = snap2Placement{URN: p.urn, Provider: p.provider, Consortium: p.consortium, Start: p.start, End: p.end}
 	}
 	for id, n := range m.notes {
-		st.Notes[id] = snap2Note{Decided: w.Marshal(n.d), At: n.at, SentAt: n.sentAt, Pos: n.pos, Status: int32(n.status), Channel: int32(n.channel),
+		st.Notes[id] = snap2Note{Decided: n.raw, At: n.at, SentAt: n.sentAt, Pos: n.pos, Status: int32(n.status), Channel: int32(n.channel),
 			Attempts: n.attempts, Failure: n.failure, Read: n.read, Reference: n.reference}
 	}
 	for _, o := range m.outbox {
@@ -160,16 +171,22 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	for k, raw := range st.Prefs {
 		f.prefs[k] = snapshot.UnmarshalOne(&r, raw, &notifyv1.Preferences{})
 	}
-	snapshot.KeepMap(&f.providers, st.Providers)
+	for id, name := range st.Providers {
+		f.providers[id] = providerRM{id: id, name: name}
+	}
 	for id, d := range st.DPS {
 		f.dps[id] = dpsRM{name: d.Name, consortium: d.Consortium}
 	}
 	snapshot.KeepMap(&f.frameworks, st.Frameworks)
 	for id, s := range st.Referrals {
-		ref := &referralRM{council: s.Council, consortium: s.Consortium, dps: s.DPS, createdAt: s.CreatedAt, dueBy: s.DueBy, offers: s.Offers,
-			closed: s.Closed, matched: map[string]bool{}, answered: map[string]bool{}, completedBy: s.CompletedBy}
-		snapshot.KeepMap(&ref.matched, s.Matched)
-		snapshot.KeepMap(&ref.answered, s.Answered)
+		ref := &referralRM{council: s.Council, createdAt: s.CreatedAt, dueBy: s.DueBy, offers: s.Offers,
+			closed: s.Closed, matched: s.Matched, nMatched: s.NMatched, answered: s.Answered, completedBy: s.CompletedBy}
+		for i, p := range ref.matched {
+			ref.matched[i] = f.providerID(p)
+		}
+		for i, p := range ref.answered {
+			ref.answered[i] = f.providerID(p)
+		}
 		f.referrals[id] = ref
 	}
 	for k, a := range st.Applications {
@@ -190,12 +207,15 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	snapshot.KeepMap(&f.filed, st.Filed)
 	snapshot.KeepMap(&f.returnDays, st.ReturnDays)
 	for id, s := range st.Notes {
-		f.notes[id] = &noteRM{d: snapshot.UnmarshalOne(&r, s.Decided, &notifyv1.NotificationDecided{}), at: s.At, sentAt: s.SentAt, pos: s.Pos,
+		f.notes[id] = &noteRM{raw: s.Decided, at: s.At, sentAt: s.SentAt, pos: s.Pos,
 			status: notifyv1.DeliveryStatus(s.Status), channel: notifyv1.Channel(s.Channel), attempts: s.Attempts, failure: s.Failure, read: s.Read, reference: s.Reference}
 	}
 	snapshot.KeepMap(&f.byPerson, st.ByPerson)
 	f.failures = st.Failures
 	for _, o := range st.Outbox {
+		if !m.keepOutbox {
+			break
+		}
 		e := outboxEntry{note: o.Note}
 		if o.HasDigest {
 			e.digest = snapshot.UnmarshalOne(&r, o.Digest, &notifyv1.OutboxMessage{})

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -72,8 +71,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 		}
 		// Named with the deadline: after an extension, a new reminder.
 		add(eventstore.ComposeID("sweep", "offers-closing", id, strconv.FormatInt(r.dueBy.Unix(), 10)), func(to func(string, string, map[string]string, string)) {
-			for _, p := range slices.Sorted(maps.Keys(r.matched)) {
-				if !r.answered[p] {
+			for _, p := range r.matched {
+				if _, answered := slices.BinarySearch(r.answered, p); !answered {
 					to("provider:"+p, domain.TOffersClosing, map[string]string{"reference": id, "council": r.council, "deadline": dlCloses(r.dueBy)}, "/inbox/"+id)
 				}
 			}
@@ -135,9 +134,11 @@ func (s *Service) Sweep(ctx context.Context) error {
 	// Notifications held for quiet hours that have ended, by cause.
 	var released []string
 	for _, n := range m.notes {
-		if n.status == notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS && !n.d.GetHeldUntil().AsTime().After(now) &&
-			!slices.Contains(released, n.d.GetCauseEventId()) {
-			released = append(released, n.d.GetCauseEventId())
+		if n.status != notifyv1.DeliveryStatus_DELIVERY_STATUS_HELD_FOR_QUIET_HOURS {
+			continue
+		}
+		if d := n.decided(); !d.GetHeldUntil().AsTime().After(now) && !slices.Contains(released, d.GetCauseEventId()) {
+			released = append(released, d.GetCauseEventId())
 		}
 	}
 	s.model.mu.RUnlock()
@@ -239,7 +240,7 @@ func (m *ReadModel) returnsDue(today time.Time) []returnDue {
 	var out []returnDue
 	for urn, st := range settings {
 		for period := range st.months {
-			if m.filed[urn+"|"+period] {
+			if m.isFiled(urn, period) {
 				continue
 			}
 			mo, _ := time.Parse("2006-01", period)
