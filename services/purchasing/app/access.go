@@ -56,16 +56,17 @@ func runsDps(p auth.Principal, d *dpsRM) bool {
 
 // canSeeReferral: the referring council, the consortium running the DPS, the
 // platform, and the providers it was sent to.
-func canSeeReferral(p auth.Principal, r *referralRM) bool {
-	return seesReferral(p, r.created, r.providers)
+func (m *ReadModel) canSeeReferral(p auth.Principal, r *referralRM) bool {
+	return seesReferral(p, r.created, func(id string) bool { return m.wasSentTo(r, id) })
 }
 
 // canSeeReferralState is canSeeReferral on the aggregate a command loaded.
 func canSeeReferralState(p auth.Principal, st domain.ReferralState) bool {
-	return seesReferral(p, st.Created, st.Providers)
+	return seesReferral(p, st.Created, func(id string) bool { return st.Providers[id] })
 }
 
-func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentTo map[string]bool) bool {
+// seesReferral: sentTo reports whether the referral was sent to a provider.
+func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentTo func(providerID string) bool) bool {
 	switch {
 	case platformWide(p):
 		return true
@@ -74,7 +75,7 @@ func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentT
 	case consortium(p) != "":
 		return consortium(p) == created.GetConsortium()
 	case provider(p) != "":
-		return sentTo[provider(p)]
+		return sentTo(provider(p))
 	}
 	return false
 }

@@ -18,14 +18,14 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 	var sent bool
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		r := m.referrals[referralID]
-		if r == nil || !canSeeReferral(p, r) {
+		if r == nil || !m.canSeeReferral(p, r) {
 			return notFound("referral", referralID)
 		}
 		owner := m.settingOwner[urn]
 		if owner == "" || (provider(p) != "" && provider(p) != owner) {
 			return notFound("setting", urn)
 		}
-		sent = r.providers[owner]
+		sent = m.wasSentTo(r, owner)
 		return nil
 	})
 	if err != nil {

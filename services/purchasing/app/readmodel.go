@@ -29,6 +29,11 @@ type ReadModel struct {
 	dpsOrder      []string
 	referrals     map[string]*referralRM
 	referralOrder []string
+	// sentIDs interns the ids of the providers referrals were sent to
+	// (sentIndex finds one's index): a referral keeps a few hundred small
+	// indexes, not a set of strings, for every referral ever made.
+	sentIDs   []string
+	sentIndex map[string]uint32
 	placements    []*purchasingv1.Placement
 	// Awarded weekly prices per provider and category, sorted, and their median.
 	prices  map[priceKey][]int64
@@ -89,9 +94,8 @@ type dpsRM struct {
 	admitted map[string][]*providerRM
 	// halts are the early-warning policy's suspensions from matching, by
 	// provider (nil for most: matching looks only when the map is not empty).
-	halts     map[string]*matchHalt
-	order     []*memberRM
-	decisions []*purchasingv1.Decision
+	halts map[string]*matchHalt
+	order []*memberRM
 }
 
 type memberRM struct {
@@ -113,16 +117,17 @@ type referralRM struct {
 	// those; ExplainMatch reads them): hundreds of reasons per referral would
 	// make the read model grow with every referral ever made. A closed
 	// referral keeps only who it was sent to and how many settings matched.
-	matches      []*purchasingv1.MatchedSetting
-	matched      int
-	providers    map[string]bool
+	matches []*purchasingv1.MatchedSetting
+	matched int
+	// sentTo is who the referral was sent to: indexes into the model's
+	// sentIDs, sorted, each once (wasSentTo).
+	sentTo       []uint32
 	offers       []*purchasingv1.Offer
 	declines     []*purchasingv1.Decline
 	firstOfferAt time.Time
 	awardedAt    time.Time
 	placement    *purchasingv1.PlacementAwarded
 	version      uint64
-	decisions    []*purchasingv1.Decision
 	// offersDueBy is the deadline for offers (nil on older referrals).
 	offersDueBy *timestamppb.Timestamp
 }
@@ -132,7 +137,7 @@ func NewReadModel(now func() time.Time) *ReadModel {
 	return &ReadModel{
 		now:       now,
 		providers: map[string]*providerRM{}, settingOwner: map[string]string{},
-		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{},
+		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{}, sentIndex: map[string]uint32{},
 		prices: map[priceKey][]int64{}, medians: map[priceKey]int64{},
 		judged: map[string]*monitoringv1.OfstedJudgementRecorded{},
 	}
@@ -286,7 +291,6 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 		return
 	}
 	d.version = e.Version
-	d.decisions = append(d.decisions, decision(e))
 	day := domain.FormatDate(domain.Today(e.OccurredAt))
 	set := func(provider, category string, from []purchasingv1.MembershipStatus, to purchasingv1.MembershipStatus, reason string) {
 		for c, mem := range d.members[provider] {
@@ -363,7 +367,7 @@ func (m *ReadModel) setAdmitted(d *dpsRM, provider, category string, admitted bo
 
 func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	if ev, ok := e.Event.(*purchasingv1.ReferralCreated); ok && m.referrals[ev.GetReferralId()] == nil {
-		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, providers: map[string]bool{},
+		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN,
 			offersDueBy: ev.GetOffersDueBy()}
 		m.referralOrder = append(m.referralOrder, ev.GetReferralId())
 	}
@@ -372,17 +376,19 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		return
 	}
 	r.version = e.Version
-	r.decisions = append(r.decisions, decision(e))
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
 		r.matched = len(ev.GetMatches())
 		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
+		sent := r.sentTo
 		for i, mt := range ev.GetMatches() {
-			r.providers[mt.GetProviderId()] = true
+			sent = append(sent, m.internSent(mt.GetProviderId()))
 			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
 				SettingName: mt.GetSettingName(), SettingType: mt.GetSettingType(), Outcode: mt.GetOutcode(), DistanceMiles: mt.GetDistanceMiles(),
 				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
 		}
+		slices.Sort(sent)
+		r.sentTo = slices.Clone(slices.Compact(sent)) // exactly as long as it needs
 	case *purchasingv1.OfferMade:
 		o := &purchasingv1.Offer{OfferId: ev.GetOfferId(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(),
 			WeeklyPricePence: ev.GetWeeklyPricePence(), AvailableFrom: ev.GetAvailableFrom(), Note: ev.GetNote(),
@@ -426,6 +432,27 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		m.prices[k] = ps
 		m.medians[k] = median(ps)
 	}
+}
+
+// internSent is the index of a provider id in sentIDs, added if new.
+func (m *ReadModel) internSent(id string) uint32 {
+	i, ok := m.sentIndex[id]
+	if !ok {
+		i = uint32(len(m.sentIDs))
+		m.sentIDs = append(m.sentIDs, id)
+		m.sentIndex[id] = i
+	}
+	return i
+}
+
+// wasSentTo reports whether referral r was sent to the provider.
+func (m *ReadModel) wasSentTo(r *referralRM, providerID string) bool {
+	i, ok := m.sentIndex[providerID]
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(r.sentTo, i)
+	return found
 }
 
 func median(sorted []int64) int64 {

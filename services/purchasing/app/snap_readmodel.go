@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-1"
+const snapVersion = "purchasing-rm-2"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -28,6 +28,7 @@ type snapState struct {
 	SettingOwner map[string]string
 	DPS          []snapDPS // in creation order
 	Referrals    []snapReferral
+	SentIDs      []string
 	Placements   [][]byte
 	Prices       []snapPrice
 	Judged       map[string][]byte
@@ -59,7 +60,6 @@ type snapDPS struct {
 	Members        []snapMember // in order of application
 	Admitted       map[string][]string
 	Halts          map[string]snapHalt
-	Decisions      [][]byte
 }
 
 type snapMember struct {
@@ -83,8 +83,8 @@ type snapReferral struct {
 	Status                             int32
 	Matches                            [][]byte
 	Matched                            int
-	Providers                          map[string]bool
-	Offers, Declines, Decisions        [][]byte
+	SentTo                             []uint32
+	Offers, Declines                   [][]byte
 	Placement                          []byte
 	HasPlacement                       bool
 	Version                            uint64
@@ -120,7 +120,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var w snapshot.Writer
-	st := snapState{SettingOwner: m.settingOwner, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
+	st := snapState{SettingOwner: m.settingOwner, SentIDs: m.sentIDs, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
 	for _, id := range m.providerOrder {
 		p := m.providers[id]
 		sp := snapProvider{ID: p.id, DisplayName: p.displayName, Profile: w.Marshal(p.profile), RegisteredAt: p.registeredAt, Version: p.version}
@@ -136,7 +136,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for _, id := range m.dpsOrder {
 		d := m.dps[id]
 		sd := snapDPS{ID: d.id, Consortium: d.consortium, Terms: w.Marshal(d.terms), Status: int32(d.status), Version: d.version,
-			Admitted: make(map[string][]string, len(d.admitted)), Decisions: snapshot.MarshalAll(&w, d.decisions)}
+			Admitted: make(map[string][]string, len(d.admitted))}
 		for _, mem := range d.order {
 			sd.Members = append(sd.Members, snapMember{Provider: mem.provider, ProviderName: mem.providerName, Category: mem.category, Status: int32(mem.status),
 				ReceivedOn: mem.receivedOn, DueOn: mem.dueOn, DecidedOn: mem.decidedOn, DecidedBy: mem.decidedBy, Reason: mem.reason, Since: mem.since,
@@ -160,8 +160,8 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for _, id := range m.referralOrder {
 		r := m.referrals[id]
 		st.Referrals = append(st.Referrals, snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
-			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, Providers: r.providers,
-			Offers: snapshot.MarshalAll(&w, r.offers), Declines: snapshot.MarshalAll(&w, r.declines), Decisions: snapshot.MarshalAll(&w, r.decisions),
+			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, SentTo: r.sentTo,
+			Offers: snapshot.MarshalAll(&w, r.offers), Declines: snapshot.MarshalAll(&w, r.declines),
 			HasPlacement: r.placement != nil, Placement: w.Marshal(r.placement), Version: r.version,
 			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)})
 	}
@@ -200,6 +200,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	if st.SettingOwner != nil {
 		f.settingOwner = st.SettingOwner
 	}
+	for i, id := range st.SentIDs {
+		f.sentIndex[id] = uint32(i)
+	}
+	f.sentIDs = st.SentIDs
 	for urn, raw := range st.Judged {
 		f.judged[urn] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.OfstedJudgementRecorded{})
 	}
@@ -229,8 +233,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	}
 	for _, sd := range st.DPS {
 		d := &dpsRM{id: sd.ID, consortium: sd.Consortium, terms: snapshot.UnmarshalOne(&r, sd.Terms, &purchasingv1.DpsTerms{}), status: purchasingv1.DpsStatus(sd.Status),
-			version: sd.Version, members: map[string]map[string]*memberRM{}, admitted: map[string][]*providerRM{},
-			decisions: snapshot.UnmarshalEach(&r, sd.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			version: sd.Version, members: map[string]map[string]*memberRM{}, admitted: map[string][]*providerRM{}}
 		for _, sm := range sd.Members {
 			mem := &memberRM{provider: sm.Provider, providerName: sm.ProviderName, category: sm.Category, status: purchasingv1.MembershipStatus(sm.Status),
 				receivedOn: sm.ReceivedOn, dueOn: sm.DueOn, decidedOn: sm.DecidedOn, decidedBy: sm.DecidedBy, reason: sm.Reason, since: sm.Since,
@@ -265,11 +268,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	}
 	for _, sr := range st.Referrals {
 		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
-			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, providers: sr.Providers, version: sr.Version,
+			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
 			matches:   snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
 			offers:    snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
-			declines:  snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} }),
-			decisions: snapshot.UnmarshalEach(&r, sr.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			declines: snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} })}
 		if sr.HasPlacement {
 			ref.placement = snapshot.UnmarshalOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
 		}
@@ -305,6 +307,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	defer m.mu.Unlock()
 	m.providers, m.providerOrder, m.settingOwner = f.providers, f.providerOrder, f.settingOwner
 	m.dps, m.dpsOrder, m.referrals, m.referralOrder, m.placements = f.dps, f.dpsOrder, f.referrals, f.referralOrder, f.placements
+	m.sentIDs, m.sentIndex = f.sentIDs, f.sentIndex
 	m.prices, m.medians, m.judged, m.calloffFWs = f.prices, f.medians, f.judged, f.calloffFWs
 	return nil
 }
