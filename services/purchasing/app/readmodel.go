@@ -32,9 +32,9 @@ type ReadModel struct {
 	// sentIDs interns the ids of the providers referrals were sent to
 	// (sentIndex finds one's index): a referral keeps a few hundred small
 	// indexes, not a set of strings, for every referral ever made.
-	sentIDs   []string
-	sentIndex map[string]uint32
-	placements    []*purchasingv1.Placement
+	sentIDs    []string
+	sentIndex  map[string]uint32
+	placements []*purchasingv1.Placement
 	// Awarded weekly prices per provider and category, sorted, and their median.
 	prices  map[priceKey][]int64
 	medians map[priceKey]int64

@@ -269,8 +269,8 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	for _, sr := range st.Referrals {
 		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
-			matches:   snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
-			offers:    snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
+			matches:  snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
+			offers:   snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
 			declines: snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} })}
 		if sr.HasPlacement {
 			ref.placement = snapshot.UnmarshalOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
