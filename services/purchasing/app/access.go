@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -110,19 +111,17 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 			v.Matches = append(v.Matches, viewMatchFor(p, mt))
 		}
 	}
-	for _, o := range r.offers {
-		if own == "" || o.GetProviderId() == own {
-			oc := clone(o)
-			oc.ProviderName = m.providerName(o.GetProviderId())
-			v.Offers = append(v.Offers, oc)
+	for i := range r.offers {
+		if o := &r.offers[i]; own == "" || m.provIDs[o.provider] == own {
+			v.Offers = append(v.Offers, m.viewOffer(o))
 		}
 	}
 	slices.SortStableFunc(v.Offers, func(a, b *purchasingv1.Offer) int {
 		return cmp.Compare(a.GetWeeklyPricePence(), b.GetWeeklyPricePence())
 	})
-	for _, d := range r.declines {
-		if own == "" || d.GetProviderId() == own {
-			v.Declines = append(v.Declines, clone(d))
+	for i := range r.declines {
+		if d := &r.declines[i]; own == "" || m.provIDs[d.provider] == own {
+			v.Declines = append(v.Declines, m.viewDecline(d))
 		}
 	}
 	if !r.firstOfferAt.IsZero() && own == "" {
@@ -140,6 +139,19 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 		v.YourResponse = yourResponse(own, r, v)
 	}
 	return v
+}
+
+// viewOffer is an offer as those who may read it read it.
+func (m *ReadModel) viewOffer(o *offerRM) *purchasingv1.Offer {
+	id := m.provIDs[o.provider]
+	return &purchasingv1.Offer{OfferId: o.id, ProviderId: id, ProviderName: m.providerName(id), SettingUrn: o.settingURN, SettingName: o.settingName,
+		WeeklyPricePence: o.price, AvailableFrom: o.availableFrom, Note: o.note, Status: o.status, ClosedReason: o.closedReason,
+		DistanceMiles: o.distance, OfstedGrade: o.grade, MadeAt: timestamppb.New(time.Unix(0, o.madeAt)), WithinBudget: o.withinBudget}
+}
+
+// viewDecline is a decline as those who may read it read it.
+func (m *ReadModel) viewDecline(d *declineRM) *purchasingv1.Decline {
+	return &purchasingv1.Decline{ProviderId: m.provIDs[d.provider], Reason: d.reason, Note: d.note, DeclinedAt: timestamppb.New(time.Unix(0, d.at))}
 }
 
 // viewMatchFor is a matched setting as p reads it. Its rank is its place

@@ -29,11 +29,12 @@ type ReadModel struct {
 	dpsOrder      []string
 	referrals     map[string]*referralRM
 	referralOrder []string
-	// sentIDs interns the ids of the providers referrals were sent to
-	// (sentIndex finds one's index): a referral keeps a few hundred small
-	// indexes, not a set of strings, for every referral ever made.
-	sentIDs    []string
-	sentIndex  map[string]uint32
+	// provIDs interns the ids of the providers referrals were sent to or
+	// answered by (provIndex finds one's index): a referral keeps a few
+	// hundred small indexes, not a set of strings, for every referral ever
+	// made.
+	provIDs    []string
+	provIndex  map[string]uint32
 	placements []*purchasingv1.Placement
 	// Awarded weekly prices per provider and category, sorted, and their median.
 	prices  map[priceKey][]int64
@@ -120,16 +121,39 @@ type referralRM struct {
 	matches []*purchasingv1.MatchedSetting
 	matched int
 	// sentTo is who the referral was sent to: indexes into the model's
-	// sentIDs, sorted, each once (wasSentTo).
-	sentTo       []uint32
-	offers       []*purchasingv1.Offer
-	declines     []*purchasingv1.Decline
+	// provIDs, sorted, each once (wasSentTo).
+	sentTo []uint32
+	// offers and declines in plain fields, not as the messages views
+	// return (viewOffer, viewDecline): every referral ever made keeps them.
+	offers       []offerRM
+	declines     []declineRM
 	firstOfferAt time.Time
 	awardedAt    time.Time
-	placement    *purchasingv1.PlacementAwarded
-	version      uint64
+	// placement is the award's entry in the model's placements.
+	placement *purchasingv1.Placement
+	version   uint64
 	// offersDueBy is the deadline for offers (nil on older referrals).
 	offersDueBy *timestamppb.Timestamp
+}
+
+// offerRM is one offer on a referral (viewOffer reads it).
+type offerRM struct {
+	id, settingURN, settingName, availableFrom, note, closedReason string
+	provider                                                       uint32 // in provIDs
+	status                                                         purchasingv1.OfferStatus
+	grade                                                          purchasingv1.OfstedGrade
+	withinBudget                                                   bool
+	price                                                          int64
+	distance                                                       float64
+	madeAt                                                         int64 // Unix nanoseconds
+}
+
+// declineRM is one provider's decline of a referral (viewDecline reads it).
+type declineRM struct {
+	note     string
+	at       int64  // Unix nanoseconds
+	provider uint32 // in provIDs
+	reason   purchasingv1.DeclineReason
 }
 
 // NewReadModel returns an empty read model; now dates "expired" and "overdue".
@@ -137,7 +161,7 @@ func NewReadModel(now func() time.Time) *ReadModel {
 	return &ReadModel{
 		now:       now,
 		providers: map[string]*providerRM{}, settingOwner: map[string]string{},
-		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{}, sentIndex: map[string]uint32{},
+		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{}, provIndex: map[string]uint32{},
 		prices: map[priceKey][]int64{}, medians: map[priceKey]int64{},
 		judged: map[string]*monitoringv1.OfstedJudgementRecorded{},
 	}
@@ -382,7 +406,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
 		sent := r.sentTo
 		for i, mt := range ev.GetMatches() {
-			sent = append(sent, m.internSent(mt.GetProviderId()))
+			sent = append(sent, m.internProvider(mt.GetProviderId()))
 			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
 				SettingName: mt.GetSettingName(), SettingType: mt.GetSettingType(), Outcode: mt.GetOutcode(), DistanceMiles: mt.GetDistanceMiles(),
 				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
@@ -390,13 +414,13 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		slices.Sort(sent)
 		r.sentTo = slices.Clone(slices.Compact(sent)) // exactly as long as it needs
 	case *purchasingv1.OfferMade:
-		o := &purchasingv1.Offer{OfferId: ev.GetOfferId(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(),
-			WeeklyPricePence: ev.GetWeeklyPricePence(), AvailableFrom: ev.GetAvailableFrom(), Note: ev.GetNote(),
-			Status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, MadeAt: timestamppb.New(e.OccurredAt),
-			WithinBudget: ev.GetWeeklyPricePence() <= r.created.GetNeed().GetWeeklyBudgetPence()}
+		o := offerRM{id: ev.GetOfferId(), provider: m.internProvider(ev.GetProviderId()), settingURN: ev.GetSettingUrn(),
+			price: ev.GetWeeklyPricePence(), availableFrom: ev.GetAvailableFrom(), note: ev.GetNote(),
+			status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, madeAt: e.OccurredAt.UnixNano(),
+			withinBudget: ev.GetWeeklyPricePence() <= r.created.GetNeed().GetWeeklyBudgetPence()}
 		for _, mt := range r.matches {
 			if mt.GetSettingUrn() == ev.GetSettingUrn() {
-				o.SettingName, o.DistanceMiles, o.OfstedGrade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
+				o.settingName, o.distance, o.grade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
 			}
 		}
 		r.offers = append(r.offers, o)
@@ -404,28 +428,31 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			r.firstOfferAt = e.OccurredAt
 		}
 	case *purchasingv1.ReferralDeclined:
-		r.declines = append(r.declines, &purchasingv1.Decline{ProviderId: ev.GetProviderId(), Reason: ev.GetReason(), Note: ev.GetNote(), DeclinedAt: timestamppb.New(e.OccurredAt)})
+		r.declines = append(r.declines, declineRM{provider: m.internProvider(ev.GetProviderId()), reason: ev.GetReason(), note: ev.GetNote(), at: e.OccurredAt.UnixNano()})
 	case *purchasingv1.OfferClosed:
-		for _, o := range r.offers {
-			if o.GetOfferId() == ev.GetOfferId() {
-				o.Status, o.ClosedReason = purchasingv1.OfferStatus_OFFER_STATUS_CLOSED, ev.GetReason()
+		for i := range r.offers {
+			if o := &r.offers[i]; o.id == ev.GetOfferId() {
+				o.status, o.closedReason = purchasingv1.OfferStatus_OFFER_STATUS_CLOSED, closedReason(ev.GetReason())
 			}
 		}
 	case *purchasingv1.ReferralWithdrawn:
 		r.status, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN, nil
+		r.close()
 	case *purchasingv1.OfferDeadlineExtended:
 		r.offersDueBy = ev.GetOffersDueBy()
 	case *purchasingv1.PlacementAwarded:
-		r.status, r.awardedAt, r.placement, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev, nil
-		for _, o := range r.offers {
-			if o.GetOfferId() == ev.GetOfferId() {
-				o.Status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
+		r.status, r.awardedAt, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, nil
+		for i := range r.offers {
+			if o := &r.offers[i]; o.id == ev.GetOfferId() {
+				o.status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
 			}
 		}
-		m.placements = append(m.placements, &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
+		r.close()
+		r.placement = &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
 			Council: ev.GetCouncil(), DpsId: ev.GetDpsId(), CategoryId: ev.GetCategoryId(), ProviderId: ev.GetProviderId(),
 			SettingUrn: ev.GetSettingUrn(), WeeklyPricePence: ev.GetWeeklyPricePence(), StartDate: ev.GetStartDate(),
-			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()})
+			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()}
+		m.placements = append(m.placements, r.placement)
 		k := priceKey{ev.GetProviderId(), ev.GetCategoryId()}
 		ps := append(m.prices[k], ev.GetWeeklyPricePence())
 		slices.Sort(ps)
@@ -434,20 +461,42 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	}
 }
 
-// internSent is the index of a provider id in sentIDs, added if new.
-func (m *ReadModel) internSent(id string) uint32 {
-	i, ok := m.sentIndex[id]
+// close trims a closed referral's offers and declines to their length:
+// few more come (a decline after the award, say), and growth left room.
+func (r *referralRM) close() {
+	if cap(r.offers) > len(r.offers) {
+		r.offers = slices.Clone(r.offers)
+	}
+	if cap(r.declines) > len(r.declines) {
+		r.declines = slices.Clone(r.declines)
+	}
+}
+
+// closedReason shares the words of the usual reasons an offer closes:
+// each event decodes its own copy.
+func closedReason(s string) string {
+	for _, known := range []string{domain.ClosedAwardedElsewhere, domain.ClosedReferralWithdrawn} {
+		if s == known {
+			return known
+		}
+	}
+	return s
+}
+
+// internProvider is the index of a provider id in provIDs, added if new.
+func (m *ReadModel) internProvider(id string) uint32 {
+	i, ok := m.provIndex[id]
 	if !ok {
-		i = uint32(len(m.sentIDs))
-		m.sentIDs = append(m.sentIDs, id)
-		m.sentIndex[id] = i
+		i = uint32(len(m.provIDs))
+		m.provIDs = append(m.provIDs, id)
+		m.provIndex[id] = i
 	}
 	return i
 }
 
 // wasSentTo reports whether referral r was sent to the provider.
 func (m *ReadModel) wasSentTo(r *referralRM, providerID string) bool {
-	i, ok := m.sentIndex[providerID]
+	i, ok := m.provIndex[providerID]
 	if !ok {
 		return false
 	}

@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-2"
+const snapVersion = "purchasing-rm-3"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -28,7 +28,7 @@ type snapState struct {
 	SettingOwner map[string]string
 	DPS          []snapDPS // in creation order
 	Referrals    []snapReferral
-	SentIDs      []string
+	ProviderIDs  []string
 	Placements   [][]byte
 	Prices       []snapPrice
 	Judged       map[string][]byte
@@ -84,12 +84,29 @@ type snapReferral struct {
 	Matches                            [][]byte
 	Matched                            int
 	SentTo                             []uint32
-	Offers, Declines                   [][]byte
-	Placement                          []byte
-	HasPlacement                       bool
+	Offers                             []snapOffer
+	Declines                           []snapDecline
+	Placement                          int // its place in Placements, from 1 (0: none)
 	Version                            uint64
 	OffersDueBy                        []byte
 	HasOffersDueBy                     bool
+}
+
+type snapOffer struct {
+	ID, SettingURN, SettingName, AvailableFrom, Note, ClosedReason string
+	Provider                                                       uint32
+	Status, Grade                                                  int32
+	WithinBudget                                                   bool
+	Price                                                          int64
+	Distance                                                       float64
+	MadeAt                                                         int64
+}
+
+type snapDecline struct {
+	Note     string
+	At       int64
+	Provider uint32
+	Reason   int32
 }
 
 type snapPrice struct {
@@ -120,7 +137,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var w snapshot.Writer
-	st := snapState{SettingOwner: m.settingOwner, SentIDs: m.sentIDs, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
+	st := snapState{SettingOwner: m.settingOwner, ProviderIDs: m.provIDs, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
 	for _, id := range m.providerOrder {
 		p := m.providers[id]
 		sp := snapProvider{ID: p.id, DisplayName: p.displayName, Profile: w.Marshal(p.profile), RegisteredAt: p.registeredAt, Version: p.version}
@@ -157,13 +174,25 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		}
 		st.DPS = append(st.DPS, sd)
 	}
+	placementAt := make(map[*purchasingv1.Placement]int, len(m.placements))
+	for i, pl := range m.placements {
+		placementAt[pl] = i + 1
+	}
 	for _, id := range m.referralOrder {
 		r := m.referrals[id]
-		st.Referrals = append(st.Referrals, snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
+		sr := snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
 			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, SentTo: r.sentTo,
-			Offers: snapshot.MarshalAll(&w, r.offers), Declines: snapshot.MarshalAll(&w, r.declines),
-			HasPlacement: r.placement != nil, Placement: w.Marshal(r.placement), Version: r.version,
-			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)})
+			Placement: placementAt[r.placement], Version: r.version,
+			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)}
+		for _, o := range r.offers {
+			sr.Offers = append(sr.Offers, snapOffer{ID: o.id, SettingURN: o.settingURN, SettingName: o.settingName, AvailableFrom: o.availableFrom, Note: o.note,
+				ClosedReason: o.closedReason, Provider: o.provider, Status: int32(o.status), Grade: int32(o.grade), WithinBudget: o.withinBudget,
+				Price: o.price, Distance: o.distance, MadeAt: o.madeAt})
+		}
+		for _, d := range r.declines {
+			sr.Declines = append(sr.Declines, snapDecline{Note: d.note, At: d.at, Provider: d.provider, Reason: int32(d.reason)})
+		}
+		st.Referrals = append(st.Referrals, sr)
 	}
 	for k, ps := range m.prices {
 		med, ok := m.medians[k]
@@ -200,10 +229,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	if st.SettingOwner != nil {
 		f.settingOwner = st.SettingOwner
 	}
-	for i, id := range st.SentIDs {
-		f.sentIndex[id] = uint32(i)
+	for i, id := range st.ProviderIDs {
+		f.provIndex[id] = uint32(i)
 	}
-	f.sentIDs = st.SentIDs
+	f.provIDs = st.ProviderIDs
 	for urn, raw := range st.Judged {
 		f.judged[urn] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.OfstedJudgementRecorded{})
 	}
@@ -266,14 +295,24 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		f.dps[d.id] = d
 		f.dpsOrder = append(f.dpsOrder, d.id)
 	}
+	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sr := range st.Referrals {
 		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
-			matches:  snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
-			offers:   snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
-			declines: snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} })}
-		if sr.HasPlacement {
-			ref.placement = snapshot.UnmarshalOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
+			matches: snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} })}
+		for _, o := range sr.Offers {
+			ref.offers = append(ref.offers, offerRM{id: o.ID, settingURN: o.SettingURN, settingName: o.SettingName, availableFrom: o.AvailableFrom, note: o.Note,
+				closedReason: closedReason(o.ClosedReason), provider: o.Provider, status: purchasingv1.OfferStatus(o.Status), grade: purchasingv1.OfstedGrade(o.Grade),
+				withinBudget: o.WithinBudget, price: o.Price, distance: o.Distance, madeAt: o.MadeAt})
+		}
+		for _, d := range sr.Declines {
+			ref.declines = append(ref.declines, declineRM{note: d.Note, at: d.At, provider: d.Provider, reason: purchasingv1.DeclineReason(d.Reason)})
+		}
+		if sr.Placement > 0 {
+			if sr.Placement > len(f.placements) {
+				return fmt.Errorf("referral %d of the snapshot has placement %d of %d", len(f.referrals), sr.Placement, len(f.placements))
+			}
+			ref.placement = f.placements[sr.Placement-1]
 		}
 		if sr.HasOffersDueBy {
 			ref.offersDueBy = snapshot.UnmarshalOne(&r, sr.OffersDueBy, &timestamppb.Timestamp{})
@@ -282,7 +321,6 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		f.referrals[id] = ref
 		f.referralOrder = append(f.referralOrder, id)
 	}
-	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sp := range st.Prices {
 		k := priceKey{sp.Provider, sp.Category}
 		f.prices[k] = sp.Prices
@@ -307,7 +345,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	defer m.mu.Unlock()
 	m.providers, m.providerOrder, m.settingOwner = f.providers, f.providerOrder, f.settingOwner
 	m.dps, m.dpsOrder, m.referrals, m.referralOrder, m.placements = f.dps, f.dpsOrder, f.referrals, f.referralOrder, f.placements
-	m.sentIDs, m.sentIndex = f.sentIDs, f.sentIndex
+	m.provIDs, m.provIndex = f.provIDs, f.provIndex
 	m.prices, m.medians, m.judged, m.calloffFWs = f.prices, f.medians, f.judged, f.calloffFWs
 	return nil
 }
