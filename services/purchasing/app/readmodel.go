@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/binary"
 	"slices"
 	"sync"
 	"time"
@@ -121,8 +122,9 @@ type referralRM struct {
 	matches []*purchasingv1.MatchedSetting
 	matched int
 	// sentTo is who the referral was sent to: indexes into the model's
-	// provIDs, sorted, each once (wasSentTo).
-	sentTo []uint32
+	// provIDs, ascending, each written as the varint of its gap from the
+	// one before (sentEncode): about a byte a provider (wasSentTo).
+	sentTo []byte
 	// offers and declines in plain fields, not as the messages views
 	// return (viewOffer, viewDecline): every referral ever made keeps them.
 	offers       []offerRM
@@ -404,7 +406,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	case *purchasingv1.ReferralMatched:
 		r.matched = len(ev.GetMatches())
 		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
-		sent := r.sentTo
+		sent := sentDecode(r.sentTo)
 		for i, mt := range ev.GetMatches() {
 			sent = append(sent, m.internProvider(mt.GetProviderId()))
 			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
@@ -412,7 +414,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
 		}
 		slices.Sort(sent)
-		r.sentTo = slices.Clone(slices.Compact(sent)) // exactly as long as it needs
+		r.sentTo = sentEncode(slices.Compact(sent))
 	case *purchasingv1.OfferMade:
 		o := offerRM{id: ev.GetOfferId(), provider: m.internProvider(ev.GetProviderId()), settingURN: ev.GetSettingUrn(),
 			price: ev.GetWeeklyPricePence(), availableFrom: ev.GetAvailableFrom(), note: ev.GetNote(),
@@ -500,8 +502,48 @@ func (m *ReadModel) wasSentTo(r *referralRM, providerID string) bool {
 	if !ok {
 		return false
 	}
-	_, found := slices.BinarySearch(r.sentTo, i)
-	return found
+	var at uint64
+	for b := r.sentTo; len(b) > 0; {
+		gap, n := binary.Uvarint(b)
+		if n <= 0 {
+			return false
+		}
+		at, b = at+gap, b[n:]
+		if at >= uint64(i) {
+			return at == uint64(i)
+		}
+	}
+	return false
+}
+
+// sentEncode writes ascending indexes as the varints of their gaps; nil
+// when there are none.
+func sentEncode(ids []uint32) []byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	var out []byte
+	var prev uint32
+	for _, id := range ids {
+		out = binary.AppendUvarint(out, uint64(id-prev))
+		prev = id
+	}
+	return slices.Clone(out) // exactly as long as it needs
+}
+
+// sentDecode reads what sentEncode wrote.
+func sentDecode(b []byte) []uint32 {
+	var out []uint32
+	var at uint64
+	for len(b) > 0 {
+		gap, n := binary.Uvarint(b)
+		if n <= 0 {
+			break
+		}
+		at, b = at+gap, b[n:]
+		out = append(out, uint32(at))
+	}
+	return out
 }
 
 func median(sorted []int64) int64 {

@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-3"
+const snapVersion = "purchasing-rm-4"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -83,7 +83,7 @@ type snapReferral struct {
 	Status                             int32
 	Matches                            [][]byte
 	Matched                            int
-	SentTo                             []uint32
+	SentTo                             []byte
 	Offers                             []snapOffer
 	Declines                           []snapDecline
 	Placement                          int // its place in Placements, from 1 (0: none)
