@@ -58,23 +58,23 @@ func runsDps(p auth.Principal, d *dpsRM) bool {
 // canSeeReferral: the referring council, the consortium running the DPS, the
 // platform, and the providers it was sent to.
 func (m *ReadModel) canSeeReferral(p auth.Principal, r *referralRM) bool {
-	return seesReferral(p, r.created, func(id string) bool { return m.wasSentTo(r, id) })
+	return seesReferral(p, r.council, r.consortium, func(id string) bool { return m.wasSentTo(r, id) })
 }
 
 // canSeeReferralState is canSeeReferral on the aggregate a command loaded.
 func canSeeReferralState(p auth.Principal, st domain.ReferralState) bool {
-	return seesReferral(p, st.Created, func(id string) bool { return st.Providers[id] })
+	return seesReferral(p, st.Created.GetCouncil(), st.Created.GetConsortium(), func(id string) bool { return st.Providers[id] })
 }
 
 // seesReferral: sentTo reports whether the referral was sent to a provider.
-func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentTo func(providerID string) bool) bool {
+func seesReferral(p auth.Principal, refCouncil, refConsortium string, sentTo func(providerID string) bool) bool {
 	switch {
 	case platformWide(p):
 		return true
 	case council(p) != "":
-		return council(p) == created.GetCouncil()
+		return council(p) == refCouncil
 	case consortium(p) != "":
-		return consortium(p) == created.GetConsortium()
+		return consortium(p) == refConsortium
 	case provider(p) != "":
 		return sentTo(provider(p))
 	}
@@ -95,13 +95,12 @@ func notFound(what, id string) error {
 // declines, and where it stands: not who else was asked, how many, at what
 // price, or how fast they answered.
 func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasingv1.ReferralView {
-	c := r.created
-	v := &purchasingv1.ReferralView{ReferralId: c.GetReferralId(), Council: c.GetCouncil(), DpsId: c.GetDpsId(), Consortium: c.GetConsortium(),
-		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
+	v := &purchasingv1.ReferralView{ReferralId: r.id, Council: r.council, DpsId: r.dpsID, Consortium: r.consortium,
+		Need: r.needMsg(), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
 	if r.offersDueBy != nil {
 		v.OffersDueBy = clone(r.offersDueBy)
 	}
-	v.CallOff = calloffFor(provider(p), c.GetCallOff())
+	v.CallOff = calloffFor(provider(p), r.callOff)
 	own := provider(p)
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)

@@ -112,9 +112,16 @@ type memberRM struct {
 }
 
 type referralRM struct {
-	created   *purchasingv1.ReferralCreated
-	createdAt time.Time
-	status    purchasingv1.ReferralStatus
+	// What the referral was created with: who made it, through which DPS,
+	// and the child's need in its wire encoding (needMsg decodes it; most
+	// referrals are closed and seldom read).
+	id, council, consortium, dpsID string
+	need                           []byte
+	hasNeed                        bool
+	budget                         int64 // the need's weekly budget, for offers
+	callOff                        *purchasingv1.CallOff
+	createdAt                      time.Time
+	status                         purchasingv1.ReferralStatus
 	// matches of an open referral, without their reasons (the event holds
 	// those; ExplainMatch reads them): hundreds of reasons per referral would
 	// make the read model grow with every referral ever made. A closed
@@ -393,8 +400,11 @@ func (m *ReadModel) setAdmitted(d *dpsRM, provider, category string, admitted bo
 
 func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	if ev, ok := e.Event.(*purchasingv1.ReferralCreated); ok && m.referrals[ev.GetReferralId()] == nil {
-		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN,
-			offersDueBy: ev.GetOffersDueBy()}
+		// The need was decoded from its wire form: encoding it again cannot fail.
+		need, _ := proto.MarshalOptions{Deterministic: true}.Marshal(ev.GetNeed())
+		m.referrals[ev.GetReferralId()] = &referralRM{id: ev.GetReferralId(), council: ev.GetCouncil(), consortium: ev.GetConsortium(), dpsID: ev.GetDpsId(),
+			need: need, hasNeed: ev.GetNeed() != nil, budget: ev.GetNeed().GetWeeklyBudgetPence(), callOff: ev.GetCallOff(),
+			createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, offersDueBy: ev.GetOffersDueBy()}
 		m.referralOrder = append(m.referralOrder, ev.GetReferralId())
 	}
 	r := m.referrals[e.StreamID.ID]
@@ -419,7 +429,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		o := offerRM{id: ev.GetOfferId(), provider: m.internProvider(ev.GetProviderId()), settingURN: ev.GetSettingUrn(),
 			price: ev.GetWeeklyPricePence(), availableFrom: ev.GetAvailableFrom(), note: ev.GetNote(),
 			status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, madeAt: e.OccurredAt.UnixNano(),
-			withinBudget: ev.GetWeeklyPricePence() <= r.created.GetNeed().GetWeeklyBudgetPence()}
+			withinBudget: ev.GetWeeklyPricePence() <= r.budget}
 		for _, mt := range r.matches {
 			if mt.GetSettingUrn() == ev.GetSettingUrn() {
 				o.settingName, o.distance, o.grade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
@@ -461,6 +471,17 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		m.prices[k] = ps
 		m.medians[k] = median(ps)
 	}
+}
+
+// needMsg is the referral's need, decoded (nil if it had none).
+func (r *referralRM) needMsg() *purchasingv1.Need {
+	if !r.hasNeed {
+		return nil
+	}
+	n := &purchasingv1.Need{}
+	// The model encoded it: decoding it cannot fail.
+	_ = proto.Unmarshal(r.need, n)
+	return n
 }
 
 // close trims a closed referral's offers and declines to their length:

@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-4"
+const snapVersion = "purchasing-rm-5"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -78,7 +78,12 @@ type snapHalt struct {
 }
 
 type snapReferral struct {
-	Created                            []byte
+	ID, Council, Consortium, DpsID     string
+	Need                               []byte
+	HasNeed                            bool
+	Budget                             int64
+	CallOff                            []byte
+	HasCallOff                         bool
 	CreatedAt, FirstOfferAt, AwardedAt time.Time
 	Status                             int32
 	Matches                            [][]byte
@@ -180,7 +185,8 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	}
 	for _, id := range m.referralOrder {
 		r := m.referrals[id]
-		sr := snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
+		sr := snapReferral{ID: r.id, Council: r.council, Consortium: r.consortium, DpsID: r.dpsID, Need: r.need, HasNeed: r.hasNeed, Budget: r.budget,
+			HasCallOff: r.callOff != nil, CallOff: w.Marshal(r.callOff), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
 			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, SentTo: r.sentTo,
 			Placement: placementAt[r.placement], Version: r.version,
 			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)}
@@ -297,7 +303,8 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	}
 	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sr := range st.Referrals {
-		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
+		ref := &referralRM{id: sr.ID, council: sr.Council, consortium: sr.Consortium, dpsID: sr.DpsID, need: sr.Need, hasNeed: sr.HasNeed, budget: sr.Budget,
+			createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
 			matches: snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} })}
 		for _, o := range sr.Offers {
@@ -317,7 +324,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		if sr.HasOffersDueBy {
 			ref.offersDueBy = snapshot.UnmarshalOne(&r, sr.OffersDueBy, &timestamppb.Timestamp{})
 		}
-		id := ref.created.GetReferralId()
+		if sr.HasCallOff {
+			ref.callOff = snapshot.UnmarshalOne(&r, sr.CallOff, &purchasingv1.CallOff{})
+		}
+		id := ref.id
 		f.referrals[id] = ref
 		f.referralOrder = append(f.referralOrder, id)
 	}
