@@ -105,9 +105,9 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)
 	}
-	for _, mt := range r.matches {
-		if own == "" || mt.GetProviderId() == own {
-			v.Matches = append(v.Matches, viewMatchFor(p, mt))
+	for i := range r.matches {
+		if mt := &r.matches[i]; own == "" || m.provIDs[mt.provider] == own {
+			v.Matches = append(v.Matches, viewMatchFor(p, m.matchMsg(mt)))
 		}
 	}
 	for i := range r.offers {
@@ -153,6 +153,12 @@ func (m *ReadModel) viewDecline(d *declineRM) *purchasingv1.Decline {
 	return &purchasingv1.Decline{ProviderId: m.provIDs[d.provider], Reason: d.reason, Note: d.note, DeclinedAt: timestamppb.New(time.Unix(0, d.at))}
 }
 
+// matchMsg is a matched setting as every reader's view starts from.
+func (m *ReadModel) matchMsg(mt *matchRM) *purchasingv1.MatchedSetting {
+	return &purchasingv1.MatchedSetting{Rank: mt.rank, ProviderId: m.provIDs[mt.provider], SettingUrn: mt.urn, SettingName: mt.name, SettingType: mt.kind,
+		Outcode: mt.outcode, DistanceMiles: mt.distance, OfstedGrade: mt.grade, MedianAwardedPricePence: mt.median, FreePlaces: mt.free}
+}
+
 // viewMatchFor is a matched setting as p reads it. Its rank is its place
 // among every setting matched (rank 9 tells that at least eight others were
 // asked), so a provider does not read it. The median awarded price is
@@ -160,7 +166,7 @@ func (m *ReadModel) viewDecline(d *declineRM) *purchasingv1.Decline {
 // consortium (after one award it is another council's price), so only the
 // platform and the provider itself read it.
 func viewMatchFor(p auth.Principal, mt *purchasingv1.MatchedSetting) *purchasingv1.MatchedSetting {
-	v := clone(mt)
+	v := mt // the caller's own copy
 	if provider(p) != "" {
 		v.Rank = 0
 	}

@@ -126,7 +126,7 @@ type referralRM struct {
 	// those; ExplainMatch reads them): hundreds of reasons per referral would
 	// make the read model grow with every referral ever made. A closed
 	// referral keeps only who it was sent to and how many settings matched.
-	matches []*purchasingv1.MatchedSetting
+	matches []matchRM
 	matched int
 	// sentTo is who the referral was sent to: indexes into the model's
 	// provIDs, ascending, each written as the varint of its gap from the
@@ -143,6 +143,19 @@ type referralRM struct {
 	version   uint64
 	// offersDueBy is the deadline for offers (nil on older referrals).
 	offersDueBy *timestamppb.Timestamp
+}
+
+// matchRM is one matched setting of an open referral (viewMatchFor reads
+// it). Its words are the setting's own strings when they are the same
+// (sameAsSetting): an open referral names a few hundred settings.
+type matchRM struct {
+	urn, name, outcode string
+	provider           uint32 // in provIDs
+	rank, free         uint32
+	kind               purchasingv1.SettingType
+	grade              purchasingv1.OfstedGrade
+	distance           float64
+	median             int64
 }
 
 // offerRM is one offer on a referral (viewOffer reads it).
@@ -415,13 +428,17 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
 		r.matched = len(ev.GetMatches())
-		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
+		r.matches = nil
+		if len(ev.GetMatches()) > 0 {
+			r.matches = make([]matchRM, len(ev.GetMatches()))
+		}
 		sent := sentDecode(r.sentTo)
 		for i, mt := range ev.GetMatches() {
-			sent = append(sent, m.internProvider(mt.GetProviderId()))
-			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
-				SettingName: mt.GetSettingName(), SettingType: mt.GetSettingType(), Outcode: mt.GetOutcode(), DistanceMiles: mt.GetDistanceMiles(),
-				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
+			pi := m.internProvider(mt.GetProviderId())
+			sent = append(sent, pi)
+			urn, name, outcode := m.sameAsSetting(mt.GetSettingUrn(), mt.GetSettingName(), mt.GetOutcode())
+			r.matches[i] = matchRM{rank: mt.GetRank(), provider: pi, urn: urn, name: name, kind: mt.GetSettingType(), outcode: outcode,
+				distance: mt.GetDistanceMiles(), grade: mt.GetOfstedGrade(), median: mt.GetMedianAwardedPricePence(), free: mt.GetFreePlaces()}
 		}
 		slices.Sort(sent)
 		r.sentTo = sentEncode(slices.Compact(sent))
@@ -431,8 +448,8 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, madeAt: e.OccurredAt.UnixNano(),
 			withinBudget: ev.GetWeeklyPricePence() <= r.budget}
 		for _, mt := range r.matches {
-			if mt.GetSettingUrn() == ev.GetSettingUrn() {
-				o.settingName, o.distance, o.grade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
+			if mt.urn == ev.GetSettingUrn() {
+				o.settingName, o.distance, o.grade = mt.name, mt.distance, mt.grade
 			}
 		}
 		r.offers = append(r.offers, o)
@@ -471,6 +488,26 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		m.prices[k] = ps
 		m.medians[k] = median(ps)
 	}
+}
+
+// sameAsSetting returns a match's words, as the setting's own strings
+// where they are equal, so the match holds no copies of its own.
+func (m *ReadModel) sameAsSetting(urn, name, outcode string) (string, string, string) {
+	p := m.providers[m.settingOwner[urn]]
+	if p == nil || p.settings[urn] == nil || p.settings[urn].declared == nil {
+		return urn, name, outcode
+	}
+	st := p.settings[urn].declared
+	if st.GetUrn() == urn {
+		urn = st.GetUrn()
+	}
+	if st.GetName() == name {
+		name = st.GetName()
+	}
+	if st.GetOutcode() == outcode {
+		outcode = st.GetOutcode()
+	}
+	return urn, name, outcode
 }
 
 // needMsg is the referral's need, decoded (nil if it had none).

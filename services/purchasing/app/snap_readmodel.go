@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-5"
+const snapVersion = "purchasing-rm-6"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -86,7 +86,7 @@ type snapReferral struct {
 	HasCallOff                         bool
 	CreatedAt, FirstOfferAt, AwardedAt time.Time
 	Status                             int32
-	Matches                            [][]byte
+	Matches                            []snapMatch
 	Matched                            int
 	SentTo                             []byte
 	Offers                             []snapOffer
@@ -95,6 +95,14 @@ type snapReferral struct {
 	Version                            uint64
 	OffersDueBy                        []byte
 	HasOffersDueBy                     bool
+}
+
+type snapMatch struct {
+	URN, Name, Outcode   string
+	Provider, Rank, Free uint32
+	Kind, Grade          int32
+	Distance             float64
+	Median               int64
 }
 
 type snapOffer struct {
@@ -187,9 +195,13 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		r := m.referrals[id]
 		sr := snapReferral{ID: r.id, Council: r.council, Consortium: r.consortium, DpsID: r.dpsID, Need: r.need, HasNeed: r.hasNeed, Budget: r.budget,
 			HasCallOff: r.callOff != nil, CallOff: w.Marshal(r.callOff), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
-			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, SentTo: r.sentTo,
+			Status: int32(r.status), Matched: r.matched, SentTo: r.sentTo,
 			Placement: placementAt[r.placement], Version: r.version,
 			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)}
+		for _, mt := range r.matches {
+			sr.Matches = append(sr.Matches, snapMatch{URN: mt.urn, Name: mt.name, Outcode: mt.outcode, Provider: mt.provider, Rank: mt.rank, Free: mt.free,
+				Kind: int32(mt.kind), Grade: int32(mt.grade), Distance: mt.distance, Median: mt.median})
+		}
 		for _, o := range r.offers {
 			sr.Offers = append(sr.Offers, snapOffer{ID: o.id, SettingURN: o.settingURN, SettingName: o.settingName, AvailableFrom: o.availableFrom, Note: o.note,
 				ClosedReason: o.closedReason, Provider: o.provider, Status: int32(o.status), Grade: int32(o.grade), WithinBudget: o.withinBudget,
@@ -306,7 +318,15 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		ref := &referralRM{id: sr.ID, council: sr.Council, consortium: sr.Consortium, dpsID: sr.DpsID, need: sr.Need, hasNeed: sr.HasNeed, budget: sr.Budget,
 			createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
-			matches: snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} })}
+		}
+		if len(sr.Matches) > 0 {
+			ref.matches = make([]matchRM, len(sr.Matches))
+		}
+		for i, mt := range sr.Matches {
+			urn, name, outcode := f.sameAsSetting(mt.URN, mt.Name, mt.Outcode)
+			ref.matches[i] = matchRM{urn: urn, name: name, outcode: outcode, provider: mt.Provider, rank: mt.Rank, free: mt.Free,
+				kind: purchasingv1.SettingType(mt.Kind), grade: purchasingv1.OfstedGrade(mt.Grade), distance: mt.Distance, median: mt.Median}
+		}
 		for _, o := range sr.Offers {
 			ref.offers = append(ref.offers, offerRM{id: o.ID, settingURN: o.SettingURN, settingName: o.SettingName, availableFrom: o.AvailableFrom, note: o.Note,
 				closedReason: closedReason(o.ClosedReason), provider: o.Provider, status: purchasingv1.OfferStatus(o.Status), grade: purchasingv1.OfstedGrade(o.Grade),
