@@ -18,7 +18,8 @@ import (
 
 // ReadModel is the in-memory view of the purchasing context built from its
 // events: profiles and live supply (what matching reads), DPS membership,
-// referrals with their offers, placements and decision logs.
+// referrals with their offers, and placements. Decision logs are not held
+// here: GetDecisionLog summarises an aggregate's stream when asked.
 type ReadModel struct {
 	mu  sync.RWMutex
 	now func() time.Time
