@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -56,25 +57,26 @@ func runsDps(p auth.Principal, d *dpsRM) bool {
 
 // canSeeReferral: the referring council, the consortium running the DPS, the
 // platform, and the providers it was sent to.
-func canSeeReferral(p auth.Principal, r *referralRM) bool {
-	return seesReferral(p, r.created, r.providers)
+func (m *ReadModel) canSeeReferral(p auth.Principal, r *referralRM) bool {
+	return seesReferral(p, r.council, r.consortium, func(id string) bool { return m.wasSentTo(r, id) })
 }
 
 // canSeeReferralState is canSeeReferral on the aggregate a command loaded.
 func canSeeReferralState(p auth.Principal, st domain.ReferralState) bool {
-	return seesReferral(p, st.Created, st.Providers)
+	return seesReferral(p, st.Created.GetCouncil(), st.Created.GetConsortium(), func(id string) bool { return st.Providers[id] })
 }
 
-func seesReferral(p auth.Principal, created *purchasingv1.ReferralCreated, sentTo map[string]bool) bool {
+// seesReferral: sentTo reports whether the referral was sent to a provider.
+func seesReferral(p auth.Principal, refCouncil, refConsortium string, sentTo func(providerID string) bool) bool {
 	switch {
 	case platformWide(p):
 		return true
 	case council(p) != "":
-		return council(p) == created.GetCouncil()
+		return council(p) == refCouncil
 	case consortium(p) != "":
-		return consortium(p) == created.GetConsortium()
+		return consortium(p) == refConsortium
 	case provider(p) != "":
-		return sentTo[provider(p)]
+		return sentTo(provider(p))
 	}
 	return false
 }
@@ -93,35 +95,32 @@ func notFound(what, id string) error {
 // declines, and where it stands: not who else was asked, how many, at what
 // price, or how fast they answered.
 func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasingv1.ReferralView {
-	c := r.created
-	v := &purchasingv1.ReferralView{ReferralId: c.GetReferralId(), Council: c.GetCouncil(), DpsId: c.GetDpsId(), Consortium: c.GetConsortium(),
-		Need: clone(c.GetNeed()), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
+	v := &purchasingv1.ReferralView{ReferralId: r.id, Council: r.council, DpsId: r.dpsID, Consortium: r.consortium,
+		Need: r.needMsg(), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
 	if r.offersDueBy != nil {
 		v.OffersDueBy = clone(r.offersDueBy)
 	}
-	v.CallOff = calloffFor(provider(p), c.GetCallOff())
+	v.CallOff = calloffFor(provider(p), r.callOff)
 	own := provider(p)
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)
 	}
-	for _, mt := range r.matches {
-		if own == "" || mt.GetProviderId() == own {
-			v.Matches = append(v.Matches, viewMatchFor(p, mt))
+	for i := range r.matches {
+		if mt := &r.matches[i]; own == "" || m.provIDs[mt.provider] == own {
+			v.Matches = append(v.Matches, viewMatchFor(p, m.matchMsg(mt)))
 		}
 	}
-	for _, o := range r.offers {
-		if own == "" || o.GetProviderId() == own {
-			oc := clone(o)
-			oc.ProviderName = m.providerName(o.GetProviderId())
-			v.Offers = append(v.Offers, oc)
+	for i := range r.offers {
+		if o := &r.offers[i]; own == "" || m.provIDs[o.provider] == own {
+			v.Offers = append(v.Offers, m.viewOffer(o))
 		}
 	}
 	slices.SortStableFunc(v.Offers, func(a, b *purchasingv1.Offer) int {
 		return cmp.Compare(a.GetWeeklyPricePence(), b.GetWeeklyPricePence())
 	})
-	for _, d := range r.declines {
-		if own == "" || d.GetProviderId() == own {
-			v.Declines = append(v.Declines, clone(d))
+	for i := range r.declines {
+		if d := &r.declines[i]; own == "" || m.provIDs[d.provider] == own {
+			v.Declines = append(v.Declines, m.viewDecline(d))
 		}
 	}
 	if !r.firstOfferAt.IsZero() && own == "" {
@@ -141,6 +140,25 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 	return v
 }
 
+// viewOffer is an offer as those who may read it read it.
+func (m *ReadModel) viewOffer(o *offerRM) *purchasingv1.Offer {
+	id := m.provIDs[o.provider]
+	return &purchasingv1.Offer{OfferId: o.id, ProviderId: id, ProviderName: m.providerName(id), SettingUrn: o.settingURN, SettingName: o.settingName,
+		WeeklyPricePence: o.price, AvailableFrom: o.availableFrom, Note: o.note, Status: o.status, ClosedReason: o.closedReason,
+		DistanceMiles: o.distance, OfstedGrade: o.grade, MadeAt: timestamppb.New(time.Unix(0, o.madeAt)), WithinBudget: o.withinBudget}
+}
+
+// viewDecline is a decline as those who may read it read it.
+func (m *ReadModel) viewDecline(d *declineRM) *purchasingv1.Decline {
+	return &purchasingv1.Decline{ProviderId: m.provIDs[d.provider], Reason: d.reason, Note: d.note, DeclinedAt: timestamppb.New(time.Unix(0, d.at))}
+}
+
+// matchMsg is a matched setting as every reader's view starts from.
+func (m *ReadModel) matchMsg(mt *matchRM) *purchasingv1.MatchedSetting {
+	return &purchasingv1.MatchedSetting{Rank: mt.rank, ProviderId: m.provIDs[mt.provider], SettingUrn: mt.urn, SettingName: mt.name, SettingType: mt.kind,
+		Outcode: mt.outcode, DistanceMiles: mt.distance, OfstedGrade: mt.grade, MedianAwardedPricePence: mt.median, FreePlaces: mt.free}
+}
+
 // viewMatchFor is a matched setting as p reads it. Its rank is its place
 // among every setting matched (rank 9 tells that at least eight others were
 // asked), so a provider does not read it. The median awarded price is
@@ -148,7 +166,7 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 // consortium (after one award it is another council's price), so only the
 // platform and the provider itself read it.
 func viewMatchFor(p auth.Principal, mt *purchasingv1.MatchedSetting) *purchasingv1.MatchedSetting {
-	v := clone(mt)
+	v := mt // the caller's own copy
 	if provider(p) != "" {
 		v.Rank = 0
 	}

@@ -173,9 +173,8 @@ type agrModel struct {
 }
 
 type agrRM struct {
-	state     domain.AgreementState
-	version   uint64
-	decisions []*purchasingv1.Decision
+	state   domain.AgreementState
+	version uint64
 }
 
 func (m *agrModel) apply(commit []eventstore.RecordedEvent) error {
@@ -191,7 +190,6 @@ func (m *agrModel) apply(commit []eventstore.RecordedEvent) error {
 		}
 		r.state = domain.EvolveAgreement(r.state, e.Event)
 		r.version = e.Version
-		r.decisions = append(r.decisions, decision(e))
 	}
 	return nil
 }

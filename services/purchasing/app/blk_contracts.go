@@ -122,8 +122,6 @@ type blkRM struct {
 	places  map[string]uint32
 	stays   []*blkStayRM
 	offered []string // days referrals were offered a reserved place first
-	// decisions on the contract, for GetDecisionLog.
-	decisions []*purchasingv1.Decision
 }
 
 type blkStayRM struct {
@@ -169,7 +167,6 @@ func (m *blkModel) apply(commit []eventstore.RecordedEvent) error {
 		if e.StreamID.Aggregate == BlockAggregate && e.StreamID.Context == Context {
 			if c := m.contracts[e.StreamID.ID]; c != nil {
 				c.version = e.Version
-				c.decisions = append(c.decisions, decision(e))
 			}
 		}
 	}

@@ -18,14 +18,14 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 	var sent bool
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		r := m.referrals[referralID]
-		if r == nil || !canSeeReferral(p, r) {
+		if r == nil || !m.canSeeReferral(p, r) {
 			return notFound("referral", referralID)
 		}
 		owner := m.settingOwner[urn]
 		if owner == "" || (provider(p) != "" && provider(p) != owner) {
 			return notFound("setting", urn)
 		}
-		sent = r.providers[owner]
+		sent = m.wasSentTo(r, owner)
 		return nil
 	})
 	if err != nil {
@@ -44,13 +44,14 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 	out := &purchasingv1.ExplainMatchResponse{Position: pos}
 	_, err = s.read(ctx, 0, func(m *ReadModel) error {
 		r := m.referrals[referralID]
-		d := m.dps[r.created.GetDpsId()]
+		d := m.dps[r.dpsID]
 		if d == nil {
-			return notFound("DPS", r.created.GetDpsId())
+			return notFound("DPS", r.dpsID)
 		}
-		srch, ok := search(d.terms, r.created.GetNeed())
+		need := r.needMsg()
+		srch, ok := search(d.terms, need)
 		if !ok {
-			return notFound("DPS category", r.created.GetNeed().GetCategoryId())
+			return notFound("DPS category", need.GetCategoryId())
 		}
 		pr := m.providers[m.settingOwner[urn]]
 		st := pr.settings[urn]
@@ -58,7 +59,7 @@ func (s *Service) ExplainMatch(ctx context.Context, p auth.Principal, referralID
 			out.Reasons = []*purchasingv1.MatchReason{{Criterion: domain.CriterionSupplyChanged, Detail: "the setting has been removed from the provider's profile"}}
 			return nil
 		}
-		cat := r.created.GetNeed().GetCategoryId()
+		cat := need.GetCategoryId()
 		eligible, reasons := srch.Explain(m.candidate(d, cat, pr, st, domain.FormatDate(domain.Today(m.now()))))
 		switch {
 		case eligible && r.matched >= domain.MaxSent:

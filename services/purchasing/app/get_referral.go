@@ -13,7 +13,7 @@ func (s *Service) GetReferral(ctx context.Context, p auth.Principal, referralID 
 	var out *purchasingv1.ReferralView
 	_, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		r := m.referrals[referralID]
-		if r == nil || !canSeeReferral(p, r) {
+		if r == nil || !m.canSeeReferral(p, r) {
 			return notFound("referral", referralID)
 		}
 		out = m.viewReferralFor(p, r)

@@ -17,7 +17,7 @@ func (s *Service) ListPlacements(ctx context.Context, p auth.Principal, dpsID st
 				continue
 			}
 			r := m.referrals[pl.GetReferralId()]
-			if provider(p) != "" && provider(p) != pl.GetProviderId() || provider(p) == "" && !canSeeReferral(p, r) {
+			if provider(p) != "" && provider(p) != pl.GetProviderId() || provider(p) == "" && !m.canSeeReferral(p, r) {
 				continue
 			}
 			c := clone(pl)

@@ -15,7 +15,7 @@ func (s *Service) ListReferrals(ctx context.Context, p auth.Principal, status pu
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
 		for i := len(m.referralOrder) - 1; i >= 0; i-- {
 			r := m.referrals[m.referralOrder[i]]
-			if !canSeeReferral(p, r) || (status != 0 && r.status != status) || (dpsID != "" && r.created.GetDpsId() != dpsID) {
+			if !m.canSeeReferral(p, r) || (status != 0 && r.status != status) || (dpsID != "" && r.dpsID != dpsID) {
 				continue
 			}
 			out.Referrals = append(out.Referrals, m.viewReferralFor(p, r))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/binary"
 	"slices"
 	"sync"
 	"time"
@@ -17,7 +18,8 @@ import (
 
 // ReadModel is the in-memory view of the purchasing context built from its
 // events: profiles and live supply (what matching reads), DPS membership,
-// referrals with their offers, placements and decision logs.
+// referrals with their offers, and placements. Decision logs are not held
+// here: GetDecisionLog summarises an aggregate's stream when asked.
 type ReadModel struct {
 	mu  sync.RWMutex
 	now func() time.Time
@@ -29,7 +31,13 @@ type ReadModel struct {
 	dpsOrder      []string
 	referrals     map[string]*referralRM
 	referralOrder []string
-	placements    []*purchasingv1.Placement
+	// provIDs interns the ids of the providers referrals were sent to or
+	// answered by (provIndex finds one's index): a referral keeps a few
+	// hundred small indexes, not a set of strings, for every referral ever
+	// made.
+	provIDs    []string
+	provIndex  map[string]uint32
+	placements []*purchasingv1.Placement
 	// Awarded weekly prices per provider and category, sorted, and their median.
 	prices  map[priceKey][]int64
 	medians map[priceKey]int64
@@ -89,9 +97,8 @@ type dpsRM struct {
 	admitted map[string][]*providerRM
 	// halts are the early-warning policy's suspensions from matching, by
 	// provider (nil for most: matching looks only when the map is not empty).
-	halts     map[string]*matchHalt
-	order     []*memberRM
-	decisions []*purchasingv1.Decision
+	halts map[string]*matchHalt
+	order []*memberRM
 }
 
 type memberRM struct {
@@ -106,25 +113,70 @@ type memberRM struct {
 }
 
 type referralRM struct {
-	created   *purchasingv1.ReferralCreated
-	createdAt time.Time
-	status    purchasingv1.ReferralStatus
+	// What the referral was created with: who made it, through which DPS,
+	// and the child's need in its wire encoding (needMsg decodes it; most
+	// referrals are closed and seldom read).
+	id, council, consortium, dpsID string
+	need                           []byte
+	hasNeed                        bool
+	budget                         int64 // the need's weekly budget, for offers
+	callOff                        *purchasingv1.CallOff
+	createdAt                      time.Time
+	status                         purchasingv1.ReferralStatus
 	// matches of an open referral, without their reasons (the event holds
 	// those; ExplainMatch reads them): hundreds of reasons per referral would
 	// make the read model grow with every referral ever made. A closed
 	// referral keeps only who it was sent to and how many settings matched.
-	matches      []*purchasingv1.MatchedSetting
-	matched      int
-	providers    map[string]bool
-	offers       []*purchasingv1.Offer
-	declines     []*purchasingv1.Decline
+	matches []matchRM
+	matched int
+	// sentTo is who the referral was sent to: indexes into the model's
+	// provIDs, ascending, each written as the varint of its gap from the
+	// one before (sentEncode): about a byte a provider (wasSentTo).
+	sentTo []byte
+	// offers and declines in plain fields, not as the messages views
+	// return (viewOffer, viewDecline): every referral ever made keeps them.
+	offers       []offerRM
+	declines     []declineRM
 	firstOfferAt time.Time
 	awardedAt    time.Time
-	placement    *purchasingv1.PlacementAwarded
-	version      uint64
-	decisions    []*purchasingv1.Decision
+	// placement is the award's entry in the model's placements.
+	placement *purchasingv1.Placement
+	version   uint64
 	// offersDueBy is the deadline for offers (nil on older referrals).
 	offersDueBy *timestamppb.Timestamp
+}
+
+// matchRM is one matched setting of an open referral (viewMatchFor reads
+// it). Its words are the setting's own strings when they are the same
+// (sameAsSetting): an open referral names a few hundred settings.
+type matchRM struct {
+	urn, name, outcode string
+	provider           uint32 // in provIDs
+	rank, free         uint32
+	kind               purchasingv1.SettingType
+	grade              purchasingv1.OfstedGrade
+	distance           float64
+	median             int64
+}
+
+// offerRM is one offer on a referral (viewOffer reads it).
+type offerRM struct {
+	id, settingURN, settingName, availableFrom, note, closedReason string
+	provider                                                       uint32 // in provIDs
+	status                                                         purchasingv1.OfferStatus
+	grade                                                          purchasingv1.OfstedGrade
+	withinBudget                                                   bool
+	price                                                          int64
+	distance                                                       float64
+	madeAt                                                         int64 // Unix nanoseconds
+}
+
+// declineRM is one provider's decline of a referral (viewDecline reads it).
+type declineRM struct {
+	note     string
+	at       int64  // Unix nanoseconds
+	provider uint32 // in provIDs
+	reason   purchasingv1.DeclineReason
 }
 
 // NewReadModel returns an empty read model; now dates "expired" and "overdue".
@@ -132,7 +184,7 @@ func NewReadModel(now func() time.Time) *ReadModel {
 	return &ReadModel{
 		now:       now,
 		providers: map[string]*providerRM{}, settingOwner: map[string]string{},
-		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{},
+		dps: map[string]*dpsRM{}, referrals: map[string]*referralRM{}, provIndex: map[string]uint32{},
 		prices: map[priceKey][]int64{}, medians: map[priceKey]int64{},
 		judged: map[string]*monitoringv1.OfstedJudgementRecorded{},
 	}
@@ -286,7 +338,6 @@ func (m *ReadModel) applyDps(e eventstore.RecordedEvent) {
 		return
 	}
 	d.version = e.Version
-	d.decisions = append(d.decisions, decision(e))
 	day := domain.FormatDate(domain.Today(e.OccurredAt))
 	set := func(provider, category string, from []purchasingv1.MembershipStatus, to purchasingv1.MembershipStatus, reason string) {
 		for c, mem := range d.members[provider] {
@@ -363,8 +414,11 @@ func (m *ReadModel) setAdmitted(d *dpsRM, provider, category string, admitted bo
 
 func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	if ev, ok := e.Event.(*purchasingv1.ReferralCreated); ok && m.referrals[ev.GetReferralId()] == nil {
-		m.referrals[ev.GetReferralId()] = &referralRM{created: ev, createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, providers: map[string]bool{},
-			offersDueBy: ev.GetOffersDueBy()}
+		// The need was decoded from its wire form: encoding it again cannot fail.
+		need, _ := proto.MarshalOptions{Deterministic: true}.Marshal(ev.GetNeed())
+		m.referrals[ev.GetReferralId()] = &referralRM{id: ev.GetReferralId(), council: ev.GetCouncil(), consortium: ev.GetConsortium(), dpsID: ev.GetDpsId(),
+			need: need, hasNeed: ev.GetNeed() != nil, budget: ev.GetNeed().GetWeeklyBudgetPence(), callOff: ev.GetCallOff(),
+			createdAt: e.OccurredAt, status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, offersDueBy: ev.GetOffersDueBy()}
 		m.referralOrder = append(m.referralOrder, ev.GetReferralId())
 	}
 	r := m.referrals[e.StreamID.ID]
@@ -372,25 +426,31 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 		return
 	}
 	r.version = e.Version
-	r.decisions = append(r.decisions, decision(e))
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
 		r.matched = len(ev.GetMatches())
-		r.matches = make([]*purchasingv1.MatchedSetting, len(ev.GetMatches()))
-		for i, mt := range ev.GetMatches() {
-			r.providers[mt.GetProviderId()] = true
-			r.matches[i] = &purchasingv1.MatchedSetting{Rank: mt.GetRank(), ProviderId: mt.GetProviderId(), SettingUrn: mt.GetSettingUrn(),
-				SettingName: mt.GetSettingName(), SettingType: mt.GetSettingType(), Outcode: mt.GetOutcode(), DistanceMiles: mt.GetDistanceMiles(),
-				OfstedGrade: mt.GetOfstedGrade(), MedianAwardedPricePence: mt.GetMedianAwardedPricePence(), FreePlaces: mt.GetFreePlaces()}
+		r.matches = nil
+		if len(ev.GetMatches()) > 0 {
+			r.matches = make([]matchRM, len(ev.GetMatches()))
 		}
+		sent := sentDecode(r.sentTo)
+		for i, mt := range ev.GetMatches() {
+			pi := m.internProvider(mt.GetProviderId())
+			sent = append(sent, pi)
+			urn, name, outcode := m.sameAsSetting(mt.GetSettingUrn(), mt.GetSettingName(), mt.GetOutcode())
+			r.matches[i] = matchRM{rank: mt.GetRank(), provider: pi, urn: urn, name: name, kind: mt.GetSettingType(), outcode: outcode,
+				distance: mt.GetDistanceMiles(), grade: mt.GetOfstedGrade(), median: mt.GetMedianAwardedPricePence(), free: mt.GetFreePlaces()}
+		}
+		slices.Sort(sent)
+		r.sentTo = sentEncode(slices.Compact(sent))
 	case *purchasingv1.OfferMade:
-		o := &purchasingv1.Offer{OfferId: ev.GetOfferId(), ProviderId: ev.GetProviderId(), SettingUrn: ev.GetSettingUrn(),
-			WeeklyPricePence: ev.GetWeeklyPricePence(), AvailableFrom: ev.GetAvailableFrom(), Note: ev.GetNote(),
-			Status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, MadeAt: timestamppb.New(e.OccurredAt),
-			WithinBudget: ev.GetWeeklyPricePence() <= r.created.GetNeed().GetWeeklyBudgetPence()}
+		o := offerRM{id: ev.GetOfferId(), provider: m.internProvider(ev.GetProviderId()), settingURN: ev.GetSettingUrn(),
+			price: ev.GetWeeklyPricePence(), availableFrom: ev.GetAvailableFrom(), note: ev.GetNote(),
+			status: purchasingv1.OfferStatus_OFFER_STATUS_OPEN, madeAt: e.OccurredAt.UnixNano(),
+			withinBudget: ev.GetWeeklyPricePence() <= r.budget}
 		for _, mt := range r.matches {
-			if mt.GetSettingUrn() == ev.GetSettingUrn() {
-				o.SettingName, o.DistanceMiles, o.OfstedGrade = mt.GetSettingName(), mt.GetDistanceMiles(), mt.GetOfstedGrade()
+			if mt.urn == ev.GetSettingUrn() {
+				o.settingName, o.distance, o.grade = mt.name, mt.distance, mt.grade
 			}
 		}
 		r.offers = append(r.offers, o)
@@ -398,34 +458,151 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			r.firstOfferAt = e.OccurredAt
 		}
 	case *purchasingv1.ReferralDeclined:
-		r.declines = append(r.declines, &purchasingv1.Decline{ProviderId: ev.GetProviderId(), Reason: ev.GetReason(), Note: ev.GetNote(), DeclinedAt: timestamppb.New(e.OccurredAt)})
+		r.declines = append(r.declines, declineRM{provider: m.internProvider(ev.GetProviderId()), reason: ev.GetReason(), note: ev.GetNote(), at: e.OccurredAt.UnixNano()})
 	case *purchasingv1.OfferClosed:
-		for _, o := range r.offers {
-			if o.GetOfferId() == ev.GetOfferId() {
-				o.Status, o.ClosedReason = purchasingv1.OfferStatus_OFFER_STATUS_CLOSED, ev.GetReason()
+		for i := range r.offers {
+			if o := &r.offers[i]; o.id == ev.GetOfferId() {
+				o.status, o.closedReason = purchasingv1.OfferStatus_OFFER_STATUS_CLOSED, closedReason(ev.GetReason())
 			}
 		}
 	case *purchasingv1.ReferralWithdrawn:
 		r.status, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN, nil
+		r.close()
 	case *purchasingv1.OfferDeadlineExtended:
 		r.offersDueBy = ev.GetOffersDueBy()
 	case *purchasingv1.PlacementAwarded:
-		r.status, r.awardedAt, r.placement, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, ev, nil
-		for _, o := range r.offers {
-			if o.GetOfferId() == ev.GetOfferId() {
-				o.Status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
+		r.status, r.awardedAt, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_AWARDED, e.OccurredAt, nil
+		for i := range r.offers {
+			if o := &r.offers[i]; o.id == ev.GetOfferId() {
+				o.status = purchasingv1.OfferStatus_OFFER_STATUS_ACCEPTED
 			}
 		}
-		m.placements = append(m.placements, &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
+		r.close()
+		r.placement = &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
 			Council: ev.GetCouncil(), DpsId: ev.GetDpsId(), CategoryId: ev.GetCategoryId(), ProviderId: ev.GetProviderId(),
 			SettingUrn: ev.GetSettingUrn(), WeeklyPricePence: ev.GetWeeklyPricePence(), StartDate: ev.GetStartDate(),
-			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()})
+			DistanceMiles: ev.GetDistanceMiles(), AwardedAt: timestamppb.New(e.OccurredAt), SecondsToPlacement: ev.GetSecondsToPlacement()}
+		m.placements = append(m.placements, r.placement)
 		k := priceKey{ev.GetProviderId(), ev.GetCategoryId()}
 		ps := append(m.prices[k], ev.GetWeeklyPricePence())
 		slices.Sort(ps)
 		m.prices[k] = ps
 		m.medians[k] = median(ps)
 	}
+}
+
+// sameAsSetting returns a match's words, as the setting's own strings
+// where they are equal, so the match holds no copies of its own.
+func (m *ReadModel) sameAsSetting(urn, name, outcode string) (string, string, string) {
+	p := m.providers[m.settingOwner[urn]]
+	if p == nil || p.settings[urn] == nil || p.settings[urn].declared == nil {
+		return urn, name, outcode
+	}
+	st := p.settings[urn].declared
+	if st.GetUrn() == urn {
+		urn = st.GetUrn()
+	}
+	if st.GetName() == name {
+		name = st.GetName()
+	}
+	if st.GetOutcode() == outcode {
+		outcode = st.GetOutcode()
+	}
+	return urn, name, outcode
+}
+
+// needMsg is the referral's need, decoded (nil if it had none).
+func (r *referralRM) needMsg() *purchasingv1.Need {
+	if !r.hasNeed {
+		return nil
+	}
+	n := &purchasingv1.Need{}
+	// The model encoded it: decoding it cannot fail.
+	_ = proto.Unmarshal(r.need, n)
+	return n
+}
+
+// close trims a closed referral's offers and declines to their length:
+// few more come (a decline after the award, say), and growth left room.
+func (r *referralRM) close() {
+	if cap(r.offers) > len(r.offers) {
+		r.offers = slices.Clone(r.offers)
+	}
+	if cap(r.declines) > len(r.declines) {
+		r.declines = slices.Clone(r.declines)
+	}
+}
+
+// closedReason shares the words of the usual reasons an offer closes:
+// each event decodes its own copy.
+func closedReason(s string) string {
+	for _, known := range []string{domain.ClosedAwardedElsewhere, domain.ClosedReferralWithdrawn} {
+		if s == known {
+			return known
+		}
+	}
+	return s
+}
+
+// internProvider is the index of a provider id in provIDs, added if new.
+func (m *ReadModel) internProvider(id string) uint32 {
+	i, ok := m.provIndex[id]
+	if !ok {
+		i = uint32(len(m.provIDs))
+		m.provIDs = append(m.provIDs, id)
+		m.provIndex[id] = i
+	}
+	return i
+}
+
+// wasSentTo reports whether referral r was sent to the provider.
+func (m *ReadModel) wasSentTo(r *referralRM, providerID string) bool {
+	i, ok := m.provIndex[providerID]
+	if !ok {
+		return false
+	}
+	var at uint64
+	for b := r.sentTo; len(b) > 0; {
+		gap, n := binary.Uvarint(b)
+		if n <= 0 {
+			return false
+		}
+		at, b = at+gap, b[n:]
+		if at >= uint64(i) {
+			return at == uint64(i)
+		}
+	}
+	return false
+}
+
+// sentEncode writes ascending indexes as the varints of their gaps; nil
+// when there are none.
+func sentEncode(ids []uint32) []byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	var out []byte
+	var prev uint32
+	for _, id := range ids {
+		out = binary.AppendUvarint(out, uint64(id-prev))
+		prev = id
+	}
+	return slices.Clone(out) // exactly as long as it needs
+}
+
+// sentDecode reads what sentEncode wrote.
+func sentDecode(b []byte) []uint32 {
+	var out []uint32
+	var at uint64
+	for len(b) > 0 {
+		gap, n := binary.Uvarint(b)
+		if n <= 0 {
+			break
+		}
+		at, b = at+gap, b[n:]
+		out = append(out, uint32(at))
+	}
+	return out
 }
 
 func median(sorted []int64) int64 {

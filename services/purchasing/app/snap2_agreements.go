@@ -12,7 +12,7 @@ import (
 // snap2AgrVersion names the agreements' projection code (agrModel.apply,
 // domain.EvolveAgreement) and its snapshot encoding: change it with either,
 // and the next start replays the agreements from the start.
-const snap2AgrVersion = "purchasing-agreements-1"
+const snap2AgrVersion = "purchasing-agreements-2"
 
 type snap2AgrState struct {
 	Agreements []snap2Agr // in order of drawing
@@ -24,7 +24,6 @@ type snap2Agr struct {
 	EndedOn         string
 	Versions        []snap2AgrTerms
 	Version         uint64
-	Decisions       [][]byte
 }
 
 type snap2AgrTerms struct {
@@ -48,8 +47,7 @@ func (m *agrModel) MarshalSnapshot() ([]byte, error) {
 	var st snap2AgrState
 	for _, id := range m.order {
 		r := m.byID[id]
-		a := snap2Agr{ID: id, AgreementID: r.state.AgreementID, InForce: r.state.InForce, EndedOn: r.state.EndedOn, Version: r.version,
-			Decisions: snapshot.MarshalAll(&w, r.decisions)}
+		a := snap2Agr{ID: id, AgreementID: r.state.AgreementID, InForce: r.state.InForce, EndedOn: r.state.EndedOn, Version: r.version}
 		for _, v := range r.state.Versions {
 			sv := snap2AgrTerms{Terms: w.Marshal(v.Terms), Digest: v.Digest, DrawnAt: v.DrawnAt, Locked: v.Locked, ProposedBy: int32(v.ProposedBy), Proposer: v.Proposer}
 			if len(v.Accepted) > 0 {
@@ -79,8 +77,7 @@ func (m *agrModel) RestoreSnapshot(data []byte) error {
 	byID := make(map[string]*agrRM, len(st.Agreements))
 	var order []string // nil when empty, as a replay leaves it
 	for _, a := range st.Agreements {
-		rm := &agrRM{version: a.Version, state: domain.AgreementState{AgreementID: a.AgreementID, InForce: a.InForce, EndedOn: a.EndedOn},
-			decisions: snapshot.UnmarshalEach(&r, a.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+		rm := &agrRM{version: a.Version, state: domain.AgreementState{AgreementID: a.AgreementID, InForce: a.InForce, EndedOn: a.EndedOn}}
 		for _, sv := range a.Versions {
 			v := &domain.AgreementVersion{Terms: snapshot.UnmarshalOne(&r, sv.Terms, &purchasingv1.AgreementTerms{}), Digest: sv.Digest, DrawnAt: sv.DrawnAt,
 				Locked:     sv.Locked,

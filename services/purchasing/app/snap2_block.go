@@ -11,7 +11,7 @@ import (
 // snap2BlkVersion names the block contracts' projection code
 // (blkModel.apply) and its snapshot encoding: change it with either, and
 // the next start replays the block contracts from the start.
-const snap2BlkVersion = "purchasing-block-1"
+const snap2BlkVersion = "purchasing-block-2"
 
 // snap2BlkState is the block contracts' model as a snapshot; byPlacement is
 // rebuilt on restore from the contracts' stays.
@@ -29,7 +29,6 @@ type snap2Blk struct {
 	Places         map[string]uint32
 	Stays          []snap2BlkStay
 	Offered        []string
-	Decisions      [][]byte
 }
 
 type snap2BlkStay struct {
@@ -48,7 +47,7 @@ func (m *blkModel) MarshalSnapshot() ([]byte, error) {
 	for _, id := range m.order {
 		c := m.contracts[id]
 		sc := snap2Blk{Reserved: w.Marshal(c.reserved), Status: int32(c.status), EndsOn: c.endsOn, Reason: c.reason, Version: c.version,
-			Accepted: c.accepted, Places: c.places, Offered: c.offered, Decisions: snapshot.MarshalAll(&w, c.decisions)}
+			Accepted: c.accepted, Places: c.places, Offered: c.offered}
 		for _, s := range c.stays {
 			sc.Stays = append(sc.Stays, snap2BlkStay{Placement: s.placement, URN: s.urn, Start: s.Start, End: s.End})
 		}
@@ -75,8 +74,7 @@ func (m *blkModel) RestoreSnapshot(data []byte) error {
 	snapshot.KeepMap(&referralOn, st.ReferralOn)
 	for _, sc := range st.Contracts {
 		c := &blkRM{reserved: snapshot.UnmarshalOne(&r, sc.Reserved, &purchasingv1.BlockContractReserved{}), status: purchasingv1.BlockContractStatus(sc.Status),
-			endsOn: sc.EndsOn, reason: sc.Reason, version: sc.Version, accepted: sc.Accepted, places: map[string]uint32{}, offered: sc.Offered,
-			decisions: snapshot.UnmarshalEach(&r, sc.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			endsOn: sc.EndsOn, reason: sc.Reason, version: sc.Version, accepted: sc.Accepted, places: map[string]uint32{}, offered: sc.Offered}
 		snapshot.KeepMap(&c.places, sc.Places)
 		for _, s := range sc.Stays {
 			stay := &blkStayRM{placement: s.Placement, urn: s.URN, BlkStay: domain.BlkStay{Start: s.Start, End: s.End}}

@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-1"
+const snapVersion = "purchasing-rm-6"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -28,6 +28,7 @@ type snapState struct {
 	SettingOwner map[string]string
 	DPS          []snapDPS // in creation order
 	Referrals    []snapReferral
+	ProviderIDs  []string
 	Placements   [][]byte
 	Prices       []snapPrice
 	Judged       map[string][]byte
@@ -59,7 +60,6 @@ type snapDPS struct {
 	Members        []snapMember // in order of application
 	Admitted       map[string][]string
 	Halts          map[string]snapHalt
-	Decisions      [][]byte
 }
 
 type snapMember struct {
@@ -78,18 +78,48 @@ type snapHalt struct {
 }
 
 type snapReferral struct {
-	Created                            []byte
+	ID, Council, Consortium, DpsID     string
+	Need                               []byte
+	HasNeed                            bool
+	Budget                             int64
+	CallOff                            []byte
+	HasCallOff                         bool
 	CreatedAt, FirstOfferAt, AwardedAt time.Time
 	Status                             int32
-	Matches                            [][]byte
+	Matches                            []snapMatch
 	Matched                            int
-	Providers                          map[string]bool
-	Offers, Declines, Decisions        [][]byte
-	Placement                          []byte
-	HasPlacement                       bool
+	SentTo                             []byte
+	Offers                             []snapOffer
+	Declines                           []snapDecline
+	Placement                          int // its place in Placements, from 1 (0: none)
 	Version                            uint64
 	OffersDueBy                        []byte
 	HasOffersDueBy                     bool
+}
+
+type snapMatch struct {
+	URN, Name, Outcode   string
+	Provider, Rank, Free uint32
+	Kind, Grade          int32
+	Distance             float64
+	Median               int64
+}
+
+type snapOffer struct {
+	ID, SettingURN, SettingName, AvailableFrom, Note, ClosedReason string
+	Provider                                                       uint32
+	Status, Grade                                                  int32
+	WithinBudget                                                   bool
+	Price                                                          int64
+	Distance                                                       float64
+	MadeAt                                                         int64
+}
+
+type snapDecline struct {
+	Note     string
+	At       int64
+	Provider uint32
+	Reason   int32
 }
 
 type snapPrice struct {
@@ -120,7 +150,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var w snapshot.Writer
-	st := snapState{SettingOwner: m.settingOwner, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
+	st := snapState{SettingOwner: m.settingOwner, ProviderIDs: m.provIDs, Placements: snapshot.MarshalAll(&w, m.placements), Judged: make(map[string][]byte, len(m.judged))}
 	for _, id := range m.providerOrder {
 		p := m.providers[id]
 		sp := snapProvider{ID: p.id, DisplayName: p.displayName, Profile: w.Marshal(p.profile), RegisteredAt: p.registeredAt, Version: p.version}
@@ -136,7 +166,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	for _, id := range m.dpsOrder {
 		d := m.dps[id]
 		sd := snapDPS{ID: d.id, Consortium: d.consortium, Terms: w.Marshal(d.terms), Status: int32(d.status), Version: d.version,
-			Admitted: make(map[string][]string, len(d.admitted)), Decisions: snapshot.MarshalAll(&w, d.decisions)}
+			Admitted: make(map[string][]string, len(d.admitted))}
 		for _, mem := range d.order {
 			sd.Members = append(sd.Members, snapMember{Provider: mem.provider, ProviderName: mem.providerName, Category: mem.category, Status: int32(mem.status),
 				ReceivedOn: mem.receivedOn, DueOn: mem.dueOn, DecidedOn: mem.decidedOn, DecidedBy: mem.decidedBy, Reason: mem.reason, Since: mem.since,
@@ -157,13 +187,30 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		}
 		st.DPS = append(st.DPS, sd)
 	}
+	placementAt := make(map[*purchasingv1.Placement]int, len(m.placements))
+	for i, pl := range m.placements {
+		placementAt[pl] = i + 1
+	}
 	for _, id := range m.referralOrder {
 		r := m.referrals[id]
-		st.Referrals = append(st.Referrals, snapReferral{Created: w.Marshal(r.created), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
-			Status: int32(r.status), Matches: snapshot.MarshalAll(&w, r.matches), Matched: r.matched, Providers: r.providers,
-			Offers: snapshot.MarshalAll(&w, r.offers), Declines: snapshot.MarshalAll(&w, r.declines), Decisions: snapshot.MarshalAll(&w, r.decisions),
-			HasPlacement: r.placement != nil, Placement: w.Marshal(r.placement), Version: r.version,
-			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)})
+		sr := snapReferral{ID: r.id, Council: r.council, Consortium: r.consortium, DpsID: r.dpsID, Need: r.need, HasNeed: r.hasNeed, Budget: r.budget,
+			HasCallOff: r.callOff != nil, CallOff: w.Marshal(r.callOff), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
+			Status: int32(r.status), Matched: r.matched, SentTo: r.sentTo,
+			Placement: placementAt[r.placement], Version: r.version,
+			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)}
+		for _, mt := range r.matches {
+			sr.Matches = append(sr.Matches, snapMatch{URN: mt.urn, Name: mt.name, Outcode: mt.outcode, Provider: mt.provider, Rank: mt.rank, Free: mt.free,
+				Kind: int32(mt.kind), Grade: int32(mt.grade), Distance: mt.distance, Median: mt.median})
+		}
+		for _, o := range r.offers {
+			sr.Offers = append(sr.Offers, snapOffer{ID: o.id, SettingURN: o.settingURN, SettingName: o.settingName, AvailableFrom: o.availableFrom, Note: o.note,
+				ClosedReason: o.closedReason, Provider: o.provider, Status: int32(o.status), Grade: int32(o.grade), WithinBudget: o.withinBudget,
+				Price: o.price, Distance: o.distance, MadeAt: o.madeAt})
+		}
+		for _, d := range r.declines {
+			sr.Declines = append(sr.Declines, snapDecline{Note: d.note, At: d.at, Provider: d.provider, Reason: int32(d.reason)})
+		}
+		st.Referrals = append(st.Referrals, sr)
 	}
 	for k, ps := range m.prices {
 		med, ok := m.medians[k]
@@ -200,6 +247,10 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	if st.SettingOwner != nil {
 		f.settingOwner = st.SettingOwner
 	}
+	for i, id := range st.ProviderIDs {
+		f.provIndex[id] = uint32(i)
+	}
+	f.provIDs = st.ProviderIDs
 	for urn, raw := range st.Judged {
 		f.judged[urn] = snapshot.UnmarshalOne(&r, raw, &monitoringv1.OfstedJudgementRecorded{})
 	}
@@ -229,8 +280,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	}
 	for _, sd := range st.DPS {
 		d := &dpsRM{id: sd.ID, consortium: sd.Consortium, terms: snapshot.UnmarshalOne(&r, sd.Terms, &purchasingv1.DpsTerms{}), status: purchasingv1.DpsStatus(sd.Status),
-			version: sd.Version, members: map[string]map[string]*memberRM{}, admitted: map[string][]*providerRM{},
-			decisions: snapshot.UnmarshalEach(&r, sd.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
+			version: sd.Version, members: map[string]map[string]*memberRM{}, admitted: map[string][]*providerRM{}}
 		for _, sm := range sd.Members {
 			mem := &memberRM{provider: sm.Provider, providerName: sm.ProviderName, category: sm.Category, status: purchasingv1.MembershipStatus(sm.Status),
 				receivedOn: sm.ReceivedOn, dueOn: sm.DueOn, decidedOn: sm.DecidedOn, decidedBy: sm.DecidedBy, reason: sm.Reason, since: sm.Since,
@@ -263,24 +313,44 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		f.dps[d.id] = d
 		f.dpsOrder = append(f.dpsOrder, d.id)
 	}
+	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sr := range st.Referrals {
-		ref := &referralRM{created: snapshot.UnmarshalOne(&r, sr.Created, &purchasingv1.ReferralCreated{}), createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
-			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, providers: sr.Providers, version: sr.Version,
-			matches:   snapshot.UnmarshalEach(&r, sr.Matches, func() *purchasingv1.MatchedSetting { return &purchasingv1.MatchedSetting{} }),
-			offers:    snapshot.UnmarshalEach(&r, sr.Offers, func() *purchasingv1.Offer { return &purchasingv1.Offer{} }),
-			declines:  snapshot.UnmarshalEach(&r, sr.Declines, func() *purchasingv1.Decline { return &purchasingv1.Decline{} }),
-			decisions: snapshot.UnmarshalEach(&r, sr.Decisions, func() *purchasingv1.Decision { return &purchasingv1.Decision{} })}
-		if sr.HasPlacement {
-			ref.placement = snapshot.UnmarshalOne(&r, sr.Placement, &purchasingv1.PlacementAwarded{})
+		ref := &referralRM{id: sr.ID, council: sr.Council, consortium: sr.Consortium, dpsID: sr.DpsID, need: sr.Need, hasNeed: sr.HasNeed, budget: sr.Budget,
+			createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
+			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
+		}
+		if len(sr.Matches) > 0 {
+			ref.matches = make([]matchRM, len(sr.Matches))
+		}
+		for i, mt := range sr.Matches {
+			urn, name, outcode := f.sameAsSetting(mt.URN, mt.Name, mt.Outcode)
+			ref.matches[i] = matchRM{urn: urn, name: name, outcode: outcode, provider: mt.Provider, rank: mt.Rank, free: mt.Free,
+				kind: purchasingv1.SettingType(mt.Kind), grade: purchasingv1.OfstedGrade(mt.Grade), distance: mt.Distance, median: mt.Median}
+		}
+		for _, o := range sr.Offers {
+			ref.offers = append(ref.offers, offerRM{id: o.ID, settingURN: o.SettingURN, settingName: o.SettingName, availableFrom: o.AvailableFrom, note: o.Note,
+				closedReason: closedReason(o.ClosedReason), provider: o.Provider, status: purchasingv1.OfferStatus(o.Status), grade: purchasingv1.OfstedGrade(o.Grade),
+				withinBudget: o.WithinBudget, price: o.Price, distance: o.Distance, madeAt: o.MadeAt})
+		}
+		for _, d := range sr.Declines {
+			ref.declines = append(ref.declines, declineRM{note: d.Note, at: d.At, provider: d.Provider, reason: purchasingv1.DeclineReason(d.Reason)})
+		}
+		if sr.Placement > 0 {
+			if sr.Placement > len(f.placements) {
+				return fmt.Errorf("referral %d of the snapshot has placement %d of %d", len(f.referrals), sr.Placement, len(f.placements))
+			}
+			ref.placement = f.placements[sr.Placement-1]
 		}
 		if sr.HasOffersDueBy {
 			ref.offersDueBy = snapshot.UnmarshalOne(&r, sr.OffersDueBy, &timestamppb.Timestamp{})
 		}
-		id := ref.created.GetReferralId()
+		if sr.HasCallOff {
+			ref.callOff = snapshot.UnmarshalOne(&r, sr.CallOff, &purchasingv1.CallOff{})
+		}
+		id := ref.id
 		f.referrals[id] = ref
 		f.referralOrder = append(f.referralOrder, id)
 	}
-	f.placements = snapshot.UnmarshalEach(&r, st.Placements, func() *purchasingv1.Placement { return &purchasingv1.Placement{} })
 	for _, sp := range st.Prices {
 		k := priceKey{sp.Provider, sp.Category}
 		f.prices[k] = sp.Prices
@@ -305,6 +375,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	defer m.mu.Unlock()
 	m.providers, m.providerOrder, m.settingOwner = f.providers, f.providerOrder, f.settingOwner
 	m.dps, m.dpsOrder, m.referrals, m.referralOrder, m.placements = f.dps, f.dpsOrder, f.referrals, f.referralOrder, f.placements
+	m.provIDs, m.provIndex = f.provIDs, f.provIndex
 	m.prices, m.medians, m.judged, m.calloffFWs = f.prices, f.medians, f.judged, f.calloffFWs
 	return nil
 }
