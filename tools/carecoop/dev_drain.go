@@ -25,7 +25,7 @@ func drainReactions(ctx context.Context, ns *server.Server) error {
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
-		info, err := ns.Jsz(&server.JSzOptions{Accounts: true, Streams: true, Consumer: true})
+		info, err := ns.Jsz(&server.JSzOptions{Accounts: true, Streams: true, Consumer: true, Config: true})
 		if err != nil {
 			return fmt.Errorf("reading the consumers' state: %w", err)
 		}
