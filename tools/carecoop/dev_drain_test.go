@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/natsserver"
+)
+
+// --drain-reactions waits while a durable consumer of the events' stream
+// has events to go, and returns once it has handled them all.
+func TestDrainReactionsWaitsForDurableConsumers(t *testing.T) {
+	srv, err := natsserver.Start(natsserver.Options{DataDir: t.TempDir(), Port: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := natsjs.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, natsjs.StreamConfig{Name: jetstream.DefaultStreamName, Subjects: []string{"carecoop.evt.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := js.Publish(ctx, "carecoop.evt.test.thing.1", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, jetstream.DefaultStreamName, natsjs.ConsumerConfig{Durable: "a-reaction", AckPolicy: natsjs.AckExplicitPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := drainReactions(wctx, srv.NATS()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("with three events to go, drainReactions = %v; want it still waiting when its context ends", err)
+	}
+
+	batch, err := cons.Fetch(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range batch.Messages() {
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := drainReactions(wctx, srv.NATS()); err != nil {
+		t.Fatalf("with every event handled, drainReactions = %v", err)
+	}
+}
