@@ -28,17 +28,7 @@ func (s *Service) deliver(ctx context.Context, sid eventstore.StreamID, meta eve
 		return nil
 	}
 	out := make([]domain.Delivery, len(pending))
-	sem := make(chan struct{}, s.parallel)
-	var wg sync.WaitGroup
-	for i, d := range pending {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i] = s.send(ctx, d)
-		}()
-	}
-	wg.Wait()
+	s.each(len(pending), func(i int) { out[i] = s.send(ctx, pending[i]) })
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: not the channel's failure; redelivery sends the rest
 	}
@@ -68,4 +58,21 @@ func (s *Service) send(ctx context.Context, d *notifyv1.NotificationDecided) dom
 		s.log.Warn("notify: delivery failed", zap.String("notification", d.GetNotificationId()), zap.String("template", d.GetTemplate()), zap.Error(err))
 	}
 	return res
+}
+
+// each calls fn(0) … fn(n-1), at most s.parallel at a time (a channel's
+// round trips overlap; its rate limit is not run into), and returns when
+// every call has.
+func (s *Service) each(n int, fn func(i int)) {
+	sem := make(chan struct{}, s.parallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }

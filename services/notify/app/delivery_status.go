@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -45,22 +44,14 @@ func (s *Service) CheckDeliveries(ctx context.Context) error {
 	slices.SortFunc(asks, func(a, b ask) int { return strings.Compare(a.cause+"|"+a.id, b.cause+"|"+b.id) })
 
 	reports := make([]channel.Report, len(asks))
-	sem := make(chan struct{}, s.parallel)
-	var wg sync.WaitGroup
-	for i, a := range asks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r, err := reader.DeliveryStatus(ctx, a.ref)
-			if err != nil {
-				s.log.Warn("notify: asking the channel what became of a message", zap.String("notification", a.id), zap.Error(err))
-				return
-			}
-			reports[i] = r
-		}()
-	}
-	wg.Wait()
+	s.each(len(asks), func(i int) {
+		r, err := reader.DeliveryStatus(ctx, asks[i].ref)
+		if err != nil {
+			s.log.Warn("notify: asking the channel what became of a message", zap.String("notification", asks[i].id), zap.Error(err))
+			return
+		}
+		reports[i] = r
+	})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
