@@ -65,6 +65,9 @@ directory.
 `); err != nil {
 		return err
 	}
+	if !*exitWhenReady && (*drain || *heapProfile != "") {
+		return errors.New("--drain-reactions and --heap-profile act when the stack is ready and stops: give --exit-when-ready too")
+	}
 	esdbURL, onESDB, err := servicecmd.IsESDB(*store)
 	if err != nil {
 		return err

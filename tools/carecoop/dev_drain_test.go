@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,5 +63,19 @@ func TestDrainReactionsWaitsForDurableConsumers(t *testing.T) {
 	defer cancel()
 	if err := drainReactions(wctx, srv.NATS()); err != nil {
 		t.Fatalf("with every event handled, drainReactions = %v", err)
+	}
+}
+
+// The flags that act once the stack is ready say so when given alone,
+// rather than being ignored by a stack that runs until stopped.
+func TestDrainAndHeapProfileNeedExitWhenReady(t *testing.T) {
+	for _, args := range [][]string{
+		{"--data", t.TempDir(), "--drain-reactions"},
+		{"--data", t.TempDir(), "--heap-profile", "heap.pprof"},
+	} {
+		err := runDev(args)
+		if err == nil || !strings.Contains(err.Error(), "--exit-when-ready") {
+			t.Errorf("carecoop dev %v = %v; want an error naming --exit-when-ready", args, err)
+		}
 	}
 }
