@@ -25,6 +25,9 @@ type stateCache[S any] struct {
 	from    uint64
 	mu      sync.Mutex
 	entries map[eventstore.StreamID]*cachedState[S]
+	// persisted, if set, saves long streams' states and reads them back
+	// when a stream is not kept in memory (WithSnapshots).
+	persisted *persisted[S]
 }
 
 type cachedState[S any] struct {
@@ -34,13 +37,17 @@ type cachedState[S any] struct {
 	// the cache's mutex): a retried command must still be recognised once
 	// its commit is older than the tail read.
 	requests map[string]struct{}
+	// savedVersion and savedPosition are those of the last persisted
+	// snapshot (0: none).
+	savedVersion, savedPosition uint64
 }
 
 func newStateCache[S any](tail eventstore.TailReader, max int, from uint64) *stateCache[S] {
 	return &stateCache[S]{tail: tail, max: max, from: from, entries: map[eventstore.StreamID]*cachedState[S]{}}
 }
 
-// load folds the events after the kept state of stream, if there is one.
+// load folds the events after the kept state of stream, if there is one,
+// or after its persisted snapshot.
 func (c *stateCache[S]) load(ctx context.Context, stream eventstore.StreamID, fold func(eventstore.StreamID, Loaded[S], []eventstore.RecordedEvent) (Loaded[S], error)) (Loaded[S], bool, error) {
 	c.mu.Lock()
 	e := c.entries[stream]
@@ -49,12 +56,23 @@ func (c *stateCache[S]) load(ctx context.Context, stream eventstore.StreamID, fo
 		base = Loaded[S]{State: e.state, Version: e.version, Position: e.position}
 	}
 	c.mu.Unlock()
-	if e == nil {
+	var events []eventstore.RecordedEvent
+	var err error
+	switch {
+	case e != nil:
+		if events, err = c.tail.ReadStreamAfter(ctx, stream, base.Version, base.Position); err != nil {
+			return Loaded[S]{}, true, fmt.Errorf("load %s: %w", stream, err)
+		}
+	case c.persisted != nil:
+		restored, after, ok, err := c.persisted.load(ctx, c.tail, stream)
+		if err != nil || !ok {
+			return Loaded[S]{}, err != nil, err
+		}
+		c.restore(stream, restored)
+		base = Loaded[S]{State: restored.state, Version: restored.version, Position: restored.position}
+		events = after
+	default:
 		return Loaded[S]{}, false, nil
-	}
-	events, err := c.tail.ReadStreamAfter(ctx, stream, base.Version, base.Position)
-	if err != nil {
-		return Loaded[S]{}, true, fmt.Errorf("load %s: %w", stream, err)
 	}
 	l, err := fold(stream, base, events)
 	if err != nil {
@@ -63,6 +81,30 @@ func (c *stateCache[S]) load(ctx context.Context, stream eventstore.StreamID, fo
 	l.seen = func(requestID string) bool { return c.seen(stream, requestID) }
 	c.keep(stream, l)
 	return l, true, nil
+}
+
+// restore keeps a state read from a snapshot unless one is kept already.
+func (c *stateCache[S]) restore(stream eventstore.StreamID, e *cachedState[S]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[stream] != nil {
+		return
+	}
+	c.evictForOne()
+	c.entries[stream] = e
+}
+
+// evictForOne makes room for one entry; the caller holds the lock.
+func (c *stateCache[S]) evictForOne() {
+	if len(c.entries) < c.max {
+		return
+	}
+	// Evict an arbitrary entry (map order is randomised): O(1), and a miss
+	// costs one whole read (or a snapshot and its tail).
+	for k := range c.entries {
+		delete(c.entries, k)
+		break
+	}
 }
 
 // keep records l as the state of stream if the stream is long enough and
@@ -75,14 +117,7 @@ func (c *stateCache[S]) keep(stream eventstore.StreamID, l Loaded[S]) {
 	defer c.mu.Unlock()
 	e := c.entries[stream]
 	if e == nil {
-		if len(c.entries) >= c.max {
-			// Evict an arbitrary entry (map order is randomised): O(1), and
-			// a miss costs one whole read.
-			for k := range c.entries {
-				delete(c.entries, k)
-				break
-			}
-		}
+		c.evictForOne()
 		if l.events == nil || l.events[0].Version != 1 {
 			return // only a whole read tells every request id
 		}
@@ -97,6 +132,21 @@ func (c *stateCache[S]) keep(stream eventstore.StreamID, l Loaded[S]) {
 		}
 	}
 	e.state, e.version, e.position = l.State, l.Version, l.Position
+	if p := c.persisted; p != nil && p.due(e) {
+		// The first version of the last commit: a load reads it again to
+		// check the snapshot against the store.
+		from := l.events[len(l.events)-1].Version
+		for i := len(l.events) - 1; i >= 0 && l.events[i].Position == l.Position; i-- {
+			from = l.events[i].Version
+		}
+		requests := make([]string, 0, len(e.requests))
+		for id := range e.requests {
+			requests = append(requests, id)
+		}
+		if p.save(stream, e.state, e.version, from, e.position, requests) {
+			e.savedVersion, e.savedPosition = e.version, e.position
+		}
+	}
 }
 
 // seen reports whether requestID was committed in stream as far as kept.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	natsjs "github.com/nats-io/nats.go/jetstream"
 )
@@ -77,6 +78,11 @@ type ObjectStore struct {
 	js       natsjs.JetStream
 	bucket   string
 	replicas int
+	// obs is the bucket once found: looking it up asks the server for the
+	// stream's info, and aggregates' first loads after a start would ask
+	// once each.
+	mu  sync.Mutex
+	obs natsjs.ObjectStore
 }
 
 // NewObjectStore returns the snapshot store of service over js. replicas
@@ -125,7 +131,7 @@ func (o *ObjectStore) replaced(ctx context.Context, name, nuid string) bool {
 
 func (o *ObjectStore) load(ctx context.Context, name string) (Snapshot, string, error) {
 	var nuid string
-	obs, err := o.js.ObjectStore(ctx, o.bucket)
+	obs, err := o.found(ctx)
 	if errors.Is(err, natsjs.ErrBucketNotFound) || errors.Is(err, natsjs.ErrStreamNotFound) {
 		return Snapshot{}, nuid, ErrNotFound
 	}
@@ -191,8 +197,26 @@ func (o *ObjectStore) Save(ctx context.Context, name string, s Snapshot) error {
 	return nil
 }
 
-func (o *ObjectStore) bucketFor(ctx context.Context) (natsjs.ObjectStore, error) {
+// found is the bucket, looked up once found.
+func (o *ObjectStore) found(ctx context.Context) (natsjs.ObjectStore, error) {
+	o.mu.Lock()
+	obs := o.obs
+	o.mu.Unlock()
+	if obs != nil {
+		return obs, nil
+	}
 	obs, err := o.js.ObjectStore(ctx, o.bucket)
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	o.obs = obs
+	o.mu.Unlock()
+	return obs, nil
+}
+
+func (o *ObjectStore) bucketFor(ctx context.Context) (natsjs.ObjectStore, error) {
+	obs, err := o.found(ctx)
 	if err == nil {
 		return obs, nil
 	}
