@@ -145,7 +145,7 @@ func aggsnapSettingHistory(t *testing.T) []proto.Message {
 func TestAggsnapSettingRestoresTheFoldedState(t *testing.T) {
 	history := aggsnapSettingHistory(t)
 	folded := domain.FoldSetting(domain.SettingState{}, history)
-	if len(folded.Returns) != 120 || len(folded.Judgements) < 6 || folded.Visits == 0 || folded.Incidents == 0 {
+	if len(folded.Returns) != 120 || folded.Returns["2017-07"] != 2 || len(folded.Judgements) < 6 || folded.Visits == 0 || folded.Incidents == 0 {
 		t.Fatalf("the history is not the one meant: %d returns, %d judgements, %d visits, %d incidents", len(folded.Returns), len(folded.Judgements), folded.Visits, folded.Incidents)
 	}
 	restored := aggsnapRestore(t, aggsnapSettingCodec, folded)
@@ -156,14 +156,14 @@ func TestAggsnapSettingRestoresTheFoldedState(t *testing.T) {
 			Correction: correction, DueWorkingDays: domain.DefaultDueWorkingDays}
 	}
 	aggsnapSameDecision(t, folded, restored, domain.DecideReturn, ret("2026-11", false))
-	aggsnapSameDecision(t, folded, restored, domain.DecideReturn, ret("2017-08", true)) // corrected once already: revision 3
+	aggsnapSameDecision(t, folded, restored, domain.DecideReturn, ret("2017-07", true)) // corrected once already: revision 3
 	aggsnapSameDecision(t, folded, restored, domain.DecideReturn, ret("2020-05", false))
 	ofsted := func(date string, g purchasingv1.OfstedGrade) domain.RecordOfsted {
 		return domain.RecordOfsted{Actor: aggsnapPlatform, Now: now, Facts: aggsnapFacts, Grade: g, InspectionDate: date, InspectionType: "full"}
 	}
 	aggsnapSameDecision(t, folded, restored, domain.DecideOfsted, ofsted("2021-01-20", purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD)) // previous grade from before it
-	aggsnapSameDecision(t, folded, restored, domain.DecideOfsted, ofsted("2017-06-10", aggsnapGrades[0]))                            // recorded, other grade
-	aggsnapSameDecision(t, folded, restored, domain.DecideOfsted, ofsted("2017-06-10", aggsnapGrades[3]))                            // recorded, same grade
+	aggsnapSameDecision(t, folded, restored, domain.DecideOfsted, ofsted("2017-06-10", aggsnapGrades[0]))                           // recorded, other grade
+	aggsnapSameDecision(t, folded, restored, domain.DecideOfsted, ofsted("2017-06-10", aggsnapGrades[3]))                           // recorded, same grade
 
 	events, err := domain.DecideReturn(folded, ret("2026-11", false))
 	if err != nil {
@@ -187,7 +187,7 @@ func aggsnapRiskHistory(t *testing.T) ([]proto.Message, time.Time, uint64) {
 	for i := range 120 {
 		at, pos = at.AddDate(0, 1, 0), pos+1000+uint64(i)
 		c := domain.AssessRisk{Consortium: "north-west", ProviderID: "acme-care", ProviderName: "Acme Care", Now: at, EvidencePosition: pos, SuspendOnRed: true,
-			Provider: domain.Assessment{Level: levels[(i/2)%len(levels)], Reasons: []*monitoringv1.RiskReason{{Indicator: monitoringv1.Indicator_INDICATOR_MISSING_RETURNS, Level: domain.Amber, Value: 1, Threshold: 1}}},
+			Provider:         domain.Assessment{Level: levels[(i/2)%len(levels)], Reasons: []*monitoringv1.RiskReason{{Indicator: monitoringv1.Indicator_INDICATOR_MISSING_RETURNS, Level: domain.Amber, Value: 1, Threshold: 1}}},
 			ProviderCouncils: []string{"352", "353"}}
 		for j, urn := range []string{"SC100001", "SC100002", "SC100003"} {
 			c.Settings = append(c.Settings, domain.SettingAssessment{URN: urn, Councils: []string{"352"}, Assessment: domain.Assessment{Level: levels[(i+j*3)%len(levels)],
@@ -225,7 +225,7 @@ func TestAggsnapRiskRestoresTheFoldedState(t *testing.T) {
 	for _, l := range []monitoringv1.RiskLevel{domain.Green, domain.Amber, domain.Red} {
 		aggsnapSameDecision(t, folded, restored, domain.DecideRisk, assess(at.Add(time.Hour), pos+1, l, l))
 	}
-	aggsnapSameDecision(t, folded, restored, domain.DecideRisk, assess(at.Add(-time.Hour), pos, domain.Red, domain.Red)) // same evidence, earlier: stale
+	aggsnapSameDecision(t, folded, restored, domain.DecideRisk, assess(at.Add(-time.Hour), pos, domain.Red, domain.Red))  // same evidence, earlier: stale
 	aggsnapSameDecision(t, folded, restored, domain.DecideRisk, assess(at.Add(time.Hour), pos-1, domain.Red, domain.Red)) // older evidence: stale
 
 	more, err := domain.DecideRisk(folded, assess(at.Add(time.Hour), pos+1, domain.Green, domain.Red))
