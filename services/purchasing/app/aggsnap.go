@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
+	"github.com/carecoop/carecoop/services/kit/aggregate"
 	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/purchasing/domain"
 )
@@ -329,3 +330,11 @@ func aggsnapUnmarshalAgreement(data []byte) (domain.AgreementState, error) {
 	}
 	return s, nil
 }
+
+// The codecs the repositories persist long streams' states with
+// (aggregate.Repository.WithSnapshots).
+var (
+	aggsnapDpsCodec       = aggregate.Codec[domain.DpsState]{Version: aggsnapVersionDps, Marshal: aggsnapMarshalDps, Unmarshal: aggsnapUnmarshalDps}
+	aggsnapProviderCodec  = aggregate.Codec[domain.ProviderState]{Version: aggsnapVersionProvider, Marshal: aggsnapMarshalProvider, Unmarshal: aggsnapUnmarshalProvider}
+	aggsnapAgreementCodec = aggregate.Codec[domain.AgreementState]{Version: aggsnapVersionAgreement, Marshal: aggsnapMarshalAgreement, Unmarshal: aggsnapUnmarshalAgreement}
+)

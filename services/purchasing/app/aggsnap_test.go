@@ -27,11 +27,12 @@ type aggsnapKind[S, C any] struct {
 }
 
 var (
-	aggsnapDpsKind  = aggsnapKind[domain.DpsState, domain.DpsCommand]{domain.FoldDps, domain.DecideDps, aggsnapMarshalDps, aggsnapUnmarshalDps}
+	aggsnapDpsKind = aggsnapKind[domain.DpsState, domain.DpsCommand]{domain.FoldDps, domain.DecideDps,
+		aggsnapDpsCodec.Marshal, aggsnapDpsCodec.Unmarshal}
 	aggsnapProvKind = aggsnapKind[domain.ProviderState, domain.ProviderCommand]{domain.FoldProvider, domain.DecideProvider,
-		aggsnapMarshalProvider, aggsnapUnmarshalProvider}
+		aggsnapProviderCodec.Marshal, aggsnapProviderCodec.Unmarshal}
 	aggsnapAgrKind = aggsnapKind[domain.AgreementState, domain.AgreementCommand]{domain.FoldAgreement, domain.DecideAgreement,
-		aggsnapMarshalAgreement, aggsnapUnmarshalAgreement}
+		aggsnapAgreementCodec.Marshal, aggsnapAgreementCodec.Unmarshal}
 )
 
 // roundTrip is s written and read back; it fails t unless it equals s.

@@ -43,7 +43,7 @@ type Agreements struct {
 func NewAgreements(svc *Service) *Agreements {
 	a := &Agreements{
 		svc:   svc,
-		repo:  aggregate.New(svc.store, aggregate.Evolver[domain.AgreementState]{Initial: domain.InitialAgreement, Evolve: domain.EvolveAgreement, Fold: domain.FoldAgreement}),
+		repo:  aggregate.New(svc.store, aggregate.Evolver[domain.AgreementState]{Initial: domain.InitialAgreement, Evolve: domain.EvolveAgreement, Fold: domain.FoldAgreement}).WithSnapshots(snapshot.For(svc.store, Context), aggsnapAgreementCodec),
 		model: &agrModel{byID: map[string]*agrRM{}},
 	}
 	a.runner = projection.NewRunner("purchasing-agreements", svc.store, []string{eventstore.AggregateFilter(Context, AgreementAggregate)}, a.model.apply, svc.log)

@@ -53,8 +53,8 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // New returns the service over store; call Start before serving queries.
 func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s := &Service{
-		providers: aggregate.New(store, aggregate.Evolver[domain.ProviderState]{Initial: domain.InitialProvider, Evolve: domain.EvolveProvider, Fold: domain.FoldProvider}),
-		dps:       aggregate.New(store, aggregate.Evolver[domain.DpsState]{Initial: domain.InitialDps, Evolve: domain.EvolveDps, Fold: domain.FoldDps}),
+		providers: aggregate.New(store, aggregate.Evolver[domain.ProviderState]{Initial: domain.InitialProvider, Evolve: domain.EvolveProvider, Fold: domain.FoldProvider}).WithSnapshots(snapshot.For(store, Context), aggsnapProviderCodec),
+		dps:       aggregate.New(store, aggregate.Evolver[domain.DpsState]{Initial: domain.InitialDps, Evolve: domain.EvolveDps, Fold: domain.FoldDps}).WithSnapshots(snapshot.For(store, Context), aggsnapDpsCodec),
 		referrals: aggregate.New(store, aggregate.Evolver[domain.ReferralState]{Initial: domain.InitialReferral, Evolve: domain.EvolveReferral, Fold: domain.FoldReferral}),
 		store:     store,
 		now:       time.Now,
