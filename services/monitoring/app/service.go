@@ -75,14 +75,17 @@ func repo[S any](store eventstore.Store, evolve func(S, proto.Message) S, fold f
 
 // New returns the service over store; call Start before serving queries.
 func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
+	// Read models' and long aggregates' snapshots, in the service's bucket
+	// when there is one (aggsnap.go).
+	snaps := snapshot.For(store, Context)
 	s := &Service{
 		store:      store,
-		contracts:  repo(store, domain.EvolveContract, domain.FoldContract),
-		settings:   repo(store, domain.EvolveSetting, domain.FoldSetting),
+		contracts:  repo(store, domain.EvolveContract, domain.FoldContract).WithSnapshots(snaps, aggsnapContractCodec),
+		settings:   repo(store, domain.EvolveSetting, domain.FoldSetting).WithSnapshots(snaps, aggsnapSettingCodec),
 		providers:  repo(store, domain.EvolveProvider, nil),
 		policies:   repo(store, domain.EvolvePolicy, nil),
-		risks:      repo(store, domain.EvolveRisk, domain.FoldRisk),
-		inboxes:    repo(store, domain.EvolveInbox, domain.FoldInbox),
+		risks:      repo(store, domain.EvolveRisk, domain.FoldRisk).WithSnapshots(snaps, aggsnapRiskCodec),
+		inboxes:    repo(store, domain.EvolveInbox, domain.FoldInbox).WithSnapshots(snaps, aggsnapInboxCodec),
 		model:      NewReadModel(),
 		log:        log,
 		now:        time.Now,
@@ -106,7 +109,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s.runner = projection.NewRunner("monitoring", store, filters, s.model.Apply, s.log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	// Restored from its snapshot in the service's bucket, when there is one.
-	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
+	s.runner.WithSnapshots(s.model, snaps, 0, 0)
 	return s
 }
 
