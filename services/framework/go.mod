@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/carecoop/carecoop/proto v0.0.0
 	github.com/carecoop/carecoop/services/kit v0.0.0
+	github.com/google/go-cmp v0.7.0
 	go.uber.org/zap v1.28.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
