@@ -23,17 +23,19 @@ import (
 // simCounts is what a simulation wrote, for its report and for the test
 // that replays it through the services.
 type simCounts struct {
-	Events                                      int
-	ByContext                                   map[string]int
-	Providers, Settings                         int
-	Vacancies                                   int
-	Referrals, Offers, Declines                 int
-	Placements, Withdrawn                       int
-	Returns, Contracts, Outcomes                int
-	Frameworks, Bids, FrameworksAwarded         int
-	NeedsReturns                                int
-	LargestCommitBytes                          int
-	Months                                      int
+	Events                              int
+	ByContext                           map[string]int
+	Providers, Settings                 int
+	Vacancies                           int
+	Referrals, Offers, Declines         int
+	Placements, Withdrawn               int
+	Returns, Contracts, Outcomes        int
+	Frameworks, Bids, FrameworksAwarded int
+	NeedsReturns                        int
+	LargestCommitBytes                  int
+	Months                              int
+	// First and Last are the times of the first and the last commit.
+	First, Last                                 time.Time
 	MatchesPerReferral, ReferralMatchedBytesSum int
 	// ReturnsBy counts the monthly returns of each setting.
 	ReturnsBy map[string]int
@@ -83,7 +85,8 @@ type simGen struct {
 	c         simCounts
 	q         simQueue
 	seq       int
-	end       time.Time
+	start     time.Time // the first day, 09:00 UTC: the market opens
+	end       time.Time // nothing is dated at or after it
 	england   []geo.Outcode
 	councils  []string
 	dps       pdomain.DpsState
@@ -105,9 +108,6 @@ var simCats = []struct {
 	t  purchasingv1.SettingType
 }{{"residential", purchasingv1.SettingType_SETTING_TYPE_CHILDRENS_HOME}, {"fostering", purchasingv1.SettingType_SETTING_TYPE_FOSTERING_AGENCY}, {"supported-16-plus", purchasingv1.SettingType_SETTING_TYPE_SUPPORTED_ACCOMMODATION}}
 
-// simStart is the first day of every simulated history.
-var simStart = time.Date(2024, time.January, 1, 9, 0, 0, 0, time.UTC)
-
 func (g *simGen) at(t time.Time, do func(now time.Time) error) {
 	g.seq++
 	heap.Push(&g.q, simAction{at: t, seq: g.seq, do: do})
@@ -122,6 +122,13 @@ func (g *simGen) commit(now time.Time, sid eventstore.StreamID, actor eventstore
 	if len(evs) == 0 {
 		return nil
 	}
+	if !now.Before(g.end) {
+		return fmt.Errorf("simulate: %s at %s: a commit after the history's end %s", sid, now.Format(time.RFC3339), g.end.Format(time.RFC3339))
+	}
+	if g.c.First.IsZero() {
+		g.c.First = now
+	}
+	g.c.Last = now
 	g.c.Events += len(evs)
 	g.c.ByContext[sid.Context] += len(evs)
 	return g.pub(now, sid, actor, evs)
@@ -146,7 +153,8 @@ func (g *simGen) working(t time.Time) time.Time {
 // admitted, on the first day.
 func (g *simGen) market() error {
 	lead := eventstore.Actor{Subject: "lead-england", Organisation: "consortium:" + simConsortium, Role: pdomain.RoleConsortiumLead}
-	terms := &purchasingv1.DpsTerms{Title: "England DPS", EndsOn: "2035-12-31", MinOfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD, OfferWindowHours: 72}
+	// The DPS runs beyond the history's end, whenever that is.
+	terms := &purchasingv1.DpsTerms{Title: "England DPS", EndsOn: fmt.Sprintf("%d-12-31", g.end.Year()+5), MinOfstedGrade: purchasingv1.OfstedGrade_OFSTED_GRADE_GOOD, OfferWindowHours: 72}
 	for c := range g.sc.councils {
 		g.councils = append(g.councils, fmt.Sprint(300+c))
 	}
@@ -156,10 +164,14 @@ func (g *simGen) market() error {
 	}
 	evs := []proto.Message{&purchasingv1.DpsCreated{DpsId: simDpsID, Consortium: simConsortium, Terms: terms}, &purchasingv1.DpsOpened{DpsId: simDpsID}}
 	g.dps = pdomain.FoldDps(g.dps, evs)
-	if err := g.commit(simStart, simPurchasing("dps", simDpsID), lead, evs, nil); err != nil {
+	if err := g.commit(g.start, simPurchasing("dps", simDpsID), lead, evs, nil); err != nil {
 		return err
 	}
 	g.byCat = map[string][]int{}
+	// Dates relative to the first day: inspected before it, applications
+	// received and decided on it.
+	opened, due := g.start.Format(time.DateOnly), g.start.AddDate(0, 0, 14).Format(time.DateOnly)
+	inspected := g.start.AddDate(0, -4, 0).Format(time.DateOnly)
 	// The DPS's state takes every admission at once: folding a commit at a
 	// time copies its memberships each time.
 	var admissions []proto.Message
@@ -175,17 +187,17 @@ func (g *simGen) market() error {
 			g.byCat[st.cat] = append(g.byCat[st.cat], len(g.settings))
 			g.settings = append(g.settings, st)
 			evs = append(evs, &purchasingv1.SettingAdded{ProviderId: pid, Setting: &purchasingv1.Setting{Urn: st.urn, Name: st.name, Type: cat.t,
-				RegisteredPlaces: st.places, Outcode: st.outcode, OfstedGrade: st.grade, OfstedDate: "2023-09-01"}})
+				RegisteredPlaces: st.places, Outcode: st.outcode, OfstedGrade: st.grade, OfstedDate: inspected}})
 		}
 		g.providers[pid] = pdomain.FoldProvider(pdomain.InitialProvider(), evs)
 		admin := eventstore.Actor{Subject: "admin-" + pid, Organisation: "provider:" + pid, Role: pdomain.RoleProviderAdmin}
-		if err := g.commit(simStart, simPurchasing("provider", pid), admin, evs, nil); err != nil {
+		if err := g.commit(g.start, simPurchasing("provider", pid), admin, evs, nil); err != nil {
 			return err
 		}
-		app := []proto.Message{&purchasingv1.ApplicationReceived{DpsId: simDpsID, ProviderId: pid, CategoryIds: []string{cat.id}, ReceivedOn: "2024-01-01", DecisionDueOn: "2024-01-15"},
+		app := []proto.Message{&purchasingv1.ApplicationReceived{DpsId: simDpsID, ProviderId: pid, CategoryIds: []string{cat.id}, ReceivedOn: opened, DecisionDueOn: due},
 			&purchasingv1.ProviderAdmitted{DpsId: simDpsID, ProviderId: pid, CategoryId: cat.id, Reason: "meets the DPS's criteria", ProviderName: name, Consortium: simConsortium}}
 		admissions = append(admissions, app...)
-		if err := g.commit(simStart, simPurchasing("dps", simDpsID), lead, app, nil); err != nil {
+		if err := g.commit(g.start, simPurchasing("dps", simDpsID), lead, app, nil); err != nil {
 			return err
 		}
 		g.c.Providers++
@@ -208,7 +220,7 @@ func (g *simGen) month(now time.Time) error {
 	period := first.AddDate(0, -1, 0).Format("2006-01")
 	for i := range g.settings {
 		st := g.settings[i]
-		if first.After(simStart) {
+		if first.After(g.start) {
 			g.at(g.working(first.AddDate(0, 0, g.rng.IntN(9)).Add(time.Duration(g.rng.IntN(480))*time.Minute)), func(now time.Time) error { return g.monthlyReturn(now, st, period) })
 		}
 		if g.rng.IntN(100) < 95 {
@@ -227,7 +239,7 @@ func (g *simGen) month(now time.Time) error {
 		}
 	}
 	// Needs returns: every council each quarter.
-	if now.Month()%3 == 1 && first.After(simStart) {
+	if now.Month()%3 == 1 && first.After(g.start) {
 		asAt := first.AddDate(0, 0, -1).Format(time.DateOnly)
 		for _, la := range g.councils {
 			g.at(g.working(first.AddDate(0, 0, 5+g.rng.IntN(20))), func(now time.Time) error { return g.needsReturn(now, la, asAt) })
@@ -241,8 +253,19 @@ func (g *simGen) monthlyReturn(now time.Time, st simSetting, period string) erro
 	s := g.mSettings[st.urn]
 	occupied := float64(g.rng.IntN(int(st.places) + 1))
 	missing := uint32(g.rng.IntN(5))
-	f := &monitoringv1.ReturnFigures{RegisteredPlaces: st.places, OccupiedPlaces: occupied, StaffInPost: uint32(8 + g.rng.IntN(10)), StaffLeavers: uint32(g.rng.IntN(3)),
-		AgencyShiftPercent: float64(g.rng.IntN(35)), MissingEpisodes: missing, ChildrenRepeatedlyMissing: missing / 3, EducationAttendancePercent: 70 + float64(g.rng.IntN(30)),
+	// Figures of a market mostly in good health (the default policy finds
+	// a few settings amber, hardly any red): a history ending today is
+	// assessed on its last months, and a market red all over would have
+	// every provider suspended at the first start.
+	var leavers, repeated uint32
+	if g.rng.IntN(20) == 0 {
+		leavers = 1
+	}
+	if missing >= 3 && g.rng.IntN(4) == 0 { // three episodes or more, as the decider requires
+		repeated = 1
+	}
+	f := &monitoringv1.ReturnFigures{RegisteredPlaces: st.places, OccupiedPlaces: occupied, StaffInPost: uint32(8 + g.rng.IntN(10)), StaffLeavers: leavers,
+		AgencyShiftPercent: float64(g.rng.IntN(25)), MissingEpisodes: missing, ChildrenRepeatedlyMissing: repeated, EducationAttendancePercent: 88 + float64(g.rng.IntN(13)),
 		Complaints: uint32(g.rng.IntN(3))}
 	evs, err := mdomain.DecideReturn(s, mdomain.SubmitReturn{Actor: mdomain.Actor{Subject: "admin-" + st.provider, Organisation: "provider:" + st.provider, Role: pdomain.RoleProviderAdmin},
 		Now: now, Facts: mdomain.SettingFacts{URN: st.urn, ProviderID: st.provider}, Period: period, Figures: f, DueWorkingDays: mdomain.DefaultDueWorkingDays})

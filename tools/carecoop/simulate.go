@@ -38,28 +38,44 @@ var simScales = map[string]simScale{
 	"region":   {providers: 521, settingsPer: 3, councils: 15}, // a tenth: one consortium
 }
 
-// simulate writes a simulated history of about `events` events (or fewer
-// years, whichever ends first) to the stream, deterministic for a seed:
-// every commit is what a service's decider decided for a command a person
-// (or a service's reaction) issued at that moment of the history (see
-// simGen), encoded as the store encodes commits (jetstream.CommitMsg,
-// versions numbered here, published asynchronously). Event ids are UUIDv7s
-// drawn from the seed and the event's time, so the same seed writes the same
-// bytes.
+// simulate writes a simulated history of about `events` events ending
+// today (see simendWrite), for benchmarks.
 func simulate(ctx context.Context, js natsjs.JetStream, seed uint64, events int, sc simScale, progress io.Writer) (int, error) {
-	c, err := simulateYears(ctx, js, seed, events, 10, sc, progress)
+	c, err := simendWrite(ctx, js, seed, events, 10, simendOf(time.Now()), sc, progress)
 	return c.Events, err
 }
 
-func simulateYears(ctx context.Context, js natsjs.JetStream, seed uint64, events, years int, sc simScale, progress io.Writer) (simCounts, error) {
-	rng := rand.New(rand.NewPCG(seed, uint64(events)))
+// simendOf is the end of a history ending on t's day (UTC): the next
+// midnight, so the day itself is in it.
+func simendOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+}
+
+// simendWrite writes a simulated history of at most `events` events and
+// at most `years` years ending before end, deterministic for a seed,
+// events, years and end: its last month is end's, and it starts on the
+// first of the month from which the budget lasts into that month and no
+// longer than it must (simendFirstMonth). Every commit is what a service's decider decided for a
+// command a person (or a service's reaction) issued at that moment of the
+// history (see simGen), encoded as the store encodes commits
+// (jetstream.CommitMsg, versions numbered here, published
+// asynchronously). Event ids are UUIDv7s drawn from the seed and the
+// event's time, so the same inputs write the same bytes.
+func simendWrite(ctx context.Context, js natsjs.JetStream, seed uint64, events, years int, end time.Time, sc simScale, progress io.Writer) (simCounts, error) {
+	began := time.Now()
+	start, dry, err := simendFirstMonth(ctx, seed, events, years, end, sc, progress)
+	if err != nil {
+		return simCounts{}, err
+	}
+	if progress != nil {
+		fmt.Fprintf(progress, "simulate: from %s to %s (%d dry runs to find the start, %v)\n", start.Format(time.DateOnly), end.Add(-time.Second).Format(time.DateOnly),
+			len(dry), time.Since(began).Round(time.Millisecond))
+	}
 	idRng := rand.New(rand.NewPCG(seed, 0x1d))
 	versions := map[eventstore.StreamID]uint64{}
-	pending, commits := 0, 0
-	began, shown := time.Now(), time.Now()
+	pending, written, largest := 0, 0, 0
+	shown := time.Now()
 	var futures []natsjs.PubAckFuture
-	g := &simGen{rng: rng, sc: sc, end: simStart.AddDate(years, 0, 0), england: geo.InCountry("England"), providers: map[string]pdomain.ProviderState{},
-		mSettings: map[string]mdomain.SettingState{}, c: simCounts{ByContext: map[string]int{}, ReturnsBy: map[string]int{}}}
 	flush := func() error {
 		select {
 		case <-js.PublishAsyncComplete():
@@ -76,17 +92,18 @@ func simulateYears(ctx context.Context, js natsjs.JetStream, seed uint64, events
 		futures, pending = futures[:0], 0
 		return nil
 	}
-	report := func(final bool) {
+	report := func(at time.Time, final bool) {
 		if progress == nil {
 			return
 		}
-		end := ""
+		nl := ""
 		if final {
-			end = "\n"
+			nl = "\n"
 		}
-		fmt.Fprintf(progress, "\rsimulate: %d events, %d months (%.0f events/s)%s", g.c.Events, g.c.Months, float64(g.c.Events)/time.Since(began).Seconds(), end)
+		fmt.Fprintf(progress, "\rsimulate: %d events, up to %s (%.0f events/s)%s", written, at.Format("2006-01"), float64(written)/time.Since(began).Seconds(), nl)
 	}
-	g.pub = func(at time.Time, sid eventstore.StreamID, actor eventstore.Actor, evs []proto.Message) error {
+	var last time.Time
+	pub := func(at time.Time, sid eventstore.StreamID, actor eventstore.Actor, evs []proto.Message) error {
 		msg, err := jetstream.CommitMsg(sid, versions[sid], eventstore.Metadata{OccurredAt: at, Actor: actor}, evs...)
 		if err != nil {
 			return err
@@ -94,43 +111,135 @@ func simulateYears(ctx context.Context, js natsjs.JetStream, seed uint64, events
 		if err := simStableIDs(msg, at, idRng); err != nil {
 			return err
 		}
-		g.c.LargestCommitBytes = max(g.c.LargestCommitBytes, len(msg.Data))
+		largest = max(largest, len(msg.Data))
 		f, err := js.PublishMsgAsync(msg)
 		if err != nil {
 			return err
 		}
 		futures = append(futures, f)
 		versions[sid] += uint64(len(evs))
-		commits++
+		written += len(evs)
+		last = at
 		if pending++; pending >= 4096 {
 			if err := flush(); err != nil {
 				return err
 			}
 			if time.Since(shown) > time.Second {
 				shown = time.Now()
-				report(false)
+				report(at, false)
 			}
 		}
 		return nil
 	}
-	if err := g.market(); err != nil {
+	g, err := simendRun(ctx, seed, events, start, end, sc, pub)
+	if err != nil {
 		return g.c, err
 	}
-	g.at(simStart, g.month)
-	for g.q.Len() > 0 && g.c.Events < events {
+	if err := flush(); err != nil {
+		return g.c, err
+	}
+	g.c.LargestCommitBytes = largest
+	report(last, true)
+	// A dry run from the same start decided the same history.
+	for _, d := range dry {
+		if d.start.Equal(start) && d.events != g.c.Events {
+			return g.c, fmt.Errorf("simulate: the dry run from %s decided %d events, the run %d: the generator is not deterministic", start.Format(time.DateOnly), d.events, g.c.Events)
+		}
+	}
+	return g.c, nil
+}
+
+// simendRun runs the market from start until the budget is spent or end,
+// handing every commit to pub.
+func simendRun(ctx context.Context, seed uint64, events int, start, end time.Time, sc simScale, pub simPublisher) (*simGen, error) {
+	g := &simGen{rng: rand.New(rand.NewPCG(seed, uint64(events))), sc: sc, pub: pub, start: start, end: end, england: geo.InCountry("England"),
+		providers: map[string]pdomain.ProviderState{}, mSettings: map[string]mdomain.SettingState{}, c: simCounts{ByContext: map[string]int{}, ReturnsBy: map[string]int{}}}
+	if err := g.market(); err != nil {
+		return g, err
+	}
+	g.at(start, g.month)
+	for n := 0; g.q.Len() > 0 && g.c.Events < events; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return g, ctx.Err()
+		}
 		a := heap.Pop(&g.q).(simAction)
 		if !a.at.Before(g.end) {
 			break
 		}
 		if err := a.do(a.at); err != nil {
-			return g.c, err
+			return g, err
 		}
 	}
-	if err := flush(); err != nil {
-		return g.c, err
+	return g, nil
+}
+
+// simendDry is a dry run of the generator: where it started and what it
+// decided.
+type simendDry struct {
+	start  time.Time
+	events int
+}
+
+// simendFirstMonth is the first day (09:00 UTC) of the month the history
+// starts in: one from which the market, with the budget, writes into
+// end's month and no later than it must. Either the budget is spent in
+// end's month, or it lasts until end and from a month earlier (or more
+// than `years` before end's month) it would be spent before end's month.
+// It is found by dry runs of the generator (deciding everything,
+// publishing nothing) from candidate months: the calendar (weekends,
+// month lengths, quarters) shifts with the start, so only a run from the
+// start itself tells where its budget ends. The first candidate is
+// guessed from the market's size, each next one from where the last run
+// spent its budget or how much it left; usually two or three runs.
+func simendFirstMonth(ctx context.Context, seed uint64, events, years int, end time.Time, sc simScale, progress io.Writer) (time.Time, []simendDry, error) {
+	lastDay := end.Add(-time.Nanosecond)
+	lastMonth := time.Date(lastDay.Year(), lastDay.Month(), 1, 9, 0, 0, 0, time.UTC)
+	earliest := lastMonth.AddDate(0, 1-12*max(years, 1), 0)
+	if events == math.MaxInt {
+		return earliest, nil, nil // no budget: --years it is
 	}
-	report(true)
-	return g.c, nil
+	months := func(from, to time.Time) int { return (to.Year()-from.Year())*12 + int(to.Month()-from.Month()) }
+	var runs []simendDry
+	// tooEarly is the latest start known to spend the budget before
+	// lastMonth (before earliest: none may start then); late the earliest
+	// known to write into lastMonth (lastMonth itself: nothing is before
+	// it).
+	tooEarly, late := earliest.AddDate(0, -1, 0), lastMonth
+	// About 3.8 events a setting a month, after the market's 6 a provider.
+	perMonth := max(1, 38*sc.providers*sc.settingsPer/10)
+	try := lastMonth.AddDate(0, -max(0, events-6*sc.providers)/perMonth, 0)
+	for tooEarly.AddDate(0, 1, 0).Before(late) {
+		if !try.After(tooEarly) {
+			try = tooEarly.AddDate(0, 1, 0)
+		}
+		if !try.Before(late) {
+			try = late.AddDate(0, -1, 0)
+		}
+		t := time.Now()
+		g, err := simendRun(ctx, seed, events, try, end, sc, func(time.Time, eventstore.StreamID, eventstore.Actor, []proto.Message) error { return nil })
+		if err != nil {
+			return time.Time{}, runs, err
+		}
+		runs = append(runs, simendDry{start: try, events: g.c.Events})
+		spent := g.c.Events >= events
+		if progress != nil {
+			what := "lasts until the end"
+			if spent {
+				what = "is spent on " + g.c.Last.Format(time.DateOnly)
+			}
+			fmt.Fprintf(progress, "simulate: dry run from %s: %d events, the budget %s (%v)\n", try.Format(time.DateOnly), g.c.Events, what, time.Since(t).Round(time.Millisecond))
+		}
+		switch {
+		case spent && !g.c.Last.Before(lastMonth):
+			return try, runs, nil
+		case spent:
+			tooEarly, try = try, try.AddDate(0, months(g.c.Last, lastMonth), 0)
+		default:
+			per := max(1, g.c.Events/max(1, g.c.Months))
+			late, try = try, try.AddDate(0, -max(1, (events-g.c.Events+per-1)/per), 0)
+		}
+	}
+	return late, runs, nil
 }
 
 // simStableIDs replaces the commit's random UUIDv7 event ids by ones drawn
@@ -161,19 +270,30 @@ func runSimulate(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	data := fs.String("data", ".carecoop", "data directory of the JetStream store to write to (a 'carecoop dev' data directory); it must not be in use")
 	events := fs.Int("events", 100_000, "number of events to write at most (0: no limit but --years)")
-	years := fs.Int("years", 10, "years of history to write at most, from January 2024")
+	years := fs.Int("years", 10, "years of history to write at most, ending with --end")
+	endOn := fs.String("end", time.Now().UTC().Format(time.DateOnly), "the history's last day (YYYY-MM-DD, UTC; default today): nothing is dated after it")
 	scale := fs.String("scale", "region", "market size: region (one consortium, 521 providers) or national (5,209 providers, 153 councils)")
-	seed := fs.Uint64("seed", 1, "random seed: the same seed, events and scale write the same history")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed, events, years, scale and end write the same history")
 	if err := parseFlags(fs, args, out, `Writes a generated history into the event store in --data: each commit
 decided by a service's own decider (DPS referrals with their matches,
 offers, declines and awards; vacancies; monthly returns, contracts and
 outcomes; framework tenders; needs returns), deterministic from --seed, for
-scale tests, benchmarks ('make scale'), demos and capacity planning. It
-stops at --events or after --years, whichever comes first, shows its
-progress and rate on stderr, and prints what it wrote. 'carecoop dev
---no-seed --data DIR' then starts on it.
+scale tests, benchmarks ('make scale'), demos and capacity planning. The
+history ends on --end (today by default), as a platform's history ends
+when it is restarted, and starts on the first of the month that lets
+--events (at most) last into --end's month, no more than --years before;
+dry runs of the generator find that month first. It shows its progress
+and rate on stderr and prints what it wrote. 'carecoop dev --no-seed
+--data DIR' then starts on it.
 `); err != nil {
 		return err
+	}
+	endDay, err := time.Parse(time.DateOnly, *endOn)
+	if err != nil {
+		return fmt.Errorf("--end %q: want a date, YYYY-MM-DD", *endOn)
+	}
+	if *years < 1 {
+		return fmt.Errorf("--years %d: want at least 1", *years)
 	}
 	sc, ok := simScales[*scale]
 	if !ok {
@@ -217,13 +337,14 @@ progress and rate on stderr, and prints what it wrote. 'carecoop dev
 	if limit <= 0 {
 		limit = math.MaxInt
 	}
-	c, err := simulateYears(ctx, js, *seed, limit, *years, sc, os.Stderr)
+	c, err := simendWrite(ctx, js, *seed, limit, *years, simendOf(endDay), sc, os.Stderr)
 	if err != nil {
 		return err
 	}
 	d := time.Since(t)
 	n := c.Events
-	fmt.Fprintf(out, "simulate: wrote %d events, %d months (%s scale, seed %d) to %s in %v (%.0f events/s)\n", n, c.Months, *scale, *seed, dir, d.Round(time.Millisecond), float64(n)/d.Seconds())
+	fmt.Fprintf(out, "simulate: wrote %d events, %d months from %s to %s (%s scale, seed %d) to %s in %v (%.0f events/s)\n", n, c.Months,
+		c.First.Format(time.DateOnly), c.Last.Format(time.DateOnly), *scale, *seed, dir, d.Round(time.Millisecond), float64(n)/d.Seconds())
 	fmt.Fprint(out, c.summary())
 	return nil
 }
