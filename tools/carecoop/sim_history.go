@@ -265,7 +265,7 @@ func (g *simGen) monthlyReturn(now time.Time, st simSetting, period string) erro
 		repeated = 1
 	}
 	f := &monitoringv1.ReturnFigures{RegisteredPlaces: st.places, OccupiedPlaces: occupied, StaffInPost: uint32(8 + g.rng.IntN(10)), StaffLeavers: leavers,
-		AgencyShiftPercent: float64(g.rng.IntN(25)), MissingEpisodes: missing, ChildrenRepeatedlyMissing: repeated, EducationAttendancePercent: 88 + float64(g.rng.IntN(13)),
+		AgencyShiftPercent: float64(g.rng.IntN(22)), MissingEpisodes: missing, ChildrenRepeatedlyMissing: repeated, EducationAttendancePercent: 90 + float64(g.rng.IntN(11)),
 		Complaints: uint32(g.rng.IntN(3))}
 	evs, err := mdomain.DecideReturn(s, mdomain.SubmitReturn{Actor: mdomain.Actor{Subject: "admin-" + st.provider, Organisation: "provider:" + st.provider, Role: pdomain.RoleProviderAdmin},
 		Now: now, Facts: mdomain.SettingFacts{URN: st.urn, ProviderID: st.provider}, Period: period, Figures: f, DueWorkingDays: mdomain.DefaultDueWorkingDays})
