@@ -42,8 +42,11 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // New returns the service over store; call Start before serving queries.
 func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
+	// Read model's and frameworks' snapshots, in the service's bucket when
+	// there is one (aggsnap.go).
+	snaps := snapshot.For(store, Context)
 	s := &Service{
-		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve}),
+		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve}).WithSnapshots(aggsnapStore(snaps), aggsnapFrameworkCodec),
 		model: NewReadModel(),
 		now:   time.Now,
 		store: store,
@@ -55,7 +58,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	s.runner = projection.NewRunner("framework", store, []string{eventstore.ContextFilter(Context), providerFilter}, s.model.Apply, log)
 	s.runner.Own = Context // its own events unknown to this binary stop it: older than its data
 	// Restored from its snapshot in the service's bucket, when there is one.
-	s.runner.WithSnapshots(s.model, snapshot.For(store, Context), 0, 0)
+	s.runner.WithSnapshots(s.model, snaps, 0, 0)
 	for _, o := range opts {
 		o(s)
 	}
