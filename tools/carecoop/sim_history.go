@@ -96,6 +96,8 @@ type simGen struct {
 	mSettings map[string]mdomain.SettingState
 	fwSeq     int
 	refSeq    int
+	// simendMonths are the events written before each month began.
+	simendMonths []int
 }
 
 const (
@@ -216,6 +218,7 @@ func (g *simGen) month(now time.Time) error {
 		return nil
 	}
 	g.c.Months++
+	g.simendMonths = append(g.simendMonths, g.c.Events)
 	first := time.Date(now.Year(), now.Month(), 1, 9, 0, 0, 0, time.UTC)
 	period := first.AddDate(0, -1, 0).Format("2006-01")
 	for i := range g.settings {

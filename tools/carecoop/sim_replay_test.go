@@ -134,7 +134,7 @@ func TestSimendHistoryEndingTodayStartsQuietly(t *testing.T) {
 		missing bool
 	}{{"ending today", today, false}, {"ending a year ago", today.AddDate(-1, 0, 0), true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, store, c := simendSimulated(t, 5, 16000, tc.end)
+			ns, store, c := simendSimulated(t, 5, 10000, tc.end)
 			s, dial, logs := simendStart(t, ns)
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()

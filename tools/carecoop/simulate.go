@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -188,9 +189,11 @@ type simendDry struct {
 // It is found by dry runs of the generator (deciding everything,
 // publishing nothing) from candidate months: the calendar (weekends,
 // month lengths, quarters) shifts with the start, so only a run from the
-// start itself tells where its budget ends. The first candidate is
-// guessed from the market's size, each next one from where the last run
-// spent its budget or how much it left; usually two or three runs.
+// start itself tells where its budget ends. A candidate is guessed from
+// the market's size, then from where the last runs spent their budget or
+// how much they left; a round runs a candidate and the month before it
+// side by side (the answer is usually a start that reaches lastMonth with
+// budget left, next to one that does not), usually one or two rounds.
 func simendFirstMonth(ctx context.Context, seed uint64, events, years int, end time.Time, sc simScale, progress io.Writer) (time.Time, []simendDry, error) {
 	lastDay := end.Add(-time.Nanosecond)
 	lastMonth := time.Date(lastDay.Year(), lastDay.Month(), 1, 9, 0, 0, 0, time.UTC)
@@ -205,9 +208,17 @@ func simendFirstMonth(ctx context.Context, seed uint64, events, years int, end t
 	// known to write into lastMonth (lastMonth itself: nothing is before
 	// it).
 	tooEarly, late := earliest.AddDate(0, -1, 0), lastMonth
-	// About 3.8 events a setting a month, after the market's 6 a provider.
-	perMonth := max(1, 38*sc.providers*sc.settingsPer/10)
-	try := lastMonth.AddDate(0, -max(0, events-6*sc.providers)/perMonth, 0)
+	// About 3.8 events a setting a month, after the market's 6 a provider,
+	// the part of lastMonth up to end written first.
+	perMonth := 3.8 * float64(sc.providers*sc.settingsPer)
+	inLast := float64(lastDay.Day()) / float64(time.Date(lastDay.Year(), lastDay.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day())
+	try := lastMonth.AddDate(0, -int(math.Round(max(0, float64(events-6*sc.providers)/perMonth-inLast))), 0)
+	type result struct {
+		start time.Time
+		g     *simGen
+		err   error
+		took  time.Duration
+	}
 	for tooEarly.AddDate(0, 1, 0).Before(late) {
 		if !try.After(tooEarly) {
 			try = tooEarly.AddDate(0, 1, 0)
@@ -215,28 +226,53 @@ func simendFirstMonth(ctx context.Context, seed uint64, events, years int, end t
 		if !try.Before(late) {
 			try = late.AddDate(0, -1, 0)
 		}
-		t := time.Now()
-		g, err := simendRun(ctx, seed, events, try, end, sc, func(time.Time, eventstore.StreamID, eventstore.Actor, []proto.Message) error { return nil })
-		if err != nil {
-			return time.Time{}, runs, err
+		round := []*result{{start: try}}
+		// The month before too, unless try is next to a start known to
+		// reach lastMonth: then try is likely the answer's month before.
+		if before := try.AddDate(0, -1, 0); before.After(tooEarly) && try.AddDate(0, 1, 0).Before(late) {
+			round = append([]*result{{start: before}}, round...)
 		}
-		runs = append(runs, simendDry{start: try, events: g.c.Events})
-		spent := g.c.Events >= events
-		if progress != nil {
-			what := "lasts until the end"
-			if spent {
-				what = "is spent on " + g.c.Last.Format(time.DateOnly)
+		var wg sync.WaitGroup
+		for _, r := range round {
+			wg.Go(func() {
+				t := time.Now()
+				r.g, r.err = simendRun(ctx, seed, events, r.start, end, sc, func(time.Time, eventstore.StreamID, eventstore.Actor, []proto.Message) error { return nil })
+				r.took = time.Since(t)
+			})
+		}
+		wg.Wait()
+		// Earliest first: a budget spent in lastMonth is the answer.
+		for _, r := range round {
+			if r.err != nil {
+				return time.Time{}, runs, r.err
 			}
-			fmt.Fprintf(progress, "simulate: dry run from %s: %d events, the budget %s (%v)\n", try.Format(time.DateOnly), g.c.Events, what, time.Since(t).Round(time.Millisecond))
-		}
-		switch {
-		case spent && !g.c.Last.Before(lastMonth):
-			return try, runs, nil
-		case spent:
-			tooEarly, try = try, try.AddDate(0, months(g.c.Last, lastMonth), 0)
-		default:
-			per := max(1, g.c.Events/max(1, g.c.Months))
-			late, try = try, try.AddDate(0, -max(1, (events-g.c.Events+per-1)/per), 0)
+			c := r.g.c
+			runs = append(runs, simendDry{start: r.start, events: c.Events})
+			spent := c.Events >= events
+			if progress != nil {
+				what := "lasts until the end"
+				if spent {
+					what = "is spent on " + c.Last.Format(time.DateOnly)
+				}
+				fmt.Fprintf(progress, "simulate: dry run from %s: %d events, the budget %s (%v)\n", r.start.Format(time.DateOnly), c.Events, what, r.took.Round(time.Millisecond))
+			}
+			switch {
+			case spent && !c.Last.Before(lastMonth):
+				return r.start, runs, nil
+			case spent:
+				tooEarly = r.start
+				try = r.start.AddDate(0, months(c.Last, lastMonth), 0)
+			case r.start.Before(late):
+				late = r.start
+				// As many months earlier as the budget left would fill at
+				// the rate of the last whole month.
+				per := c.Events / max(1, c.Months)
+				if m := r.g.simendMonths; len(m) >= 2 {
+					per = m[len(m)-1] - m[len(m)-2]
+				}
+				per = max(1, per)
+				try = r.start.AddDate(0, -max(1, (events-c.Events+per-1)/per), 0)
+			}
 		}
 	}
 	return late, runs, nil
