@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -151,29 +150,4 @@ var aggsnapFrameworkCodec = aggregate.Codec[domain.State]{
 		}
 		return s.WithParts(p), nil
 	},
-}
-
-// aggsnapLoadWithin bounds the read of one framework's snapshot. On a NATS
-// cluster, looking the bucket up while its stream is being created (the
-// read model's first save, just after a start) goes unanswered until the
-// caller's deadline: the fault tests' first commands timed out. Past the
-// bound the repository reads the whole stream instead.
-const aggsnapLoadWithin = time.Second
-
-// aggsnapBounded is a snapshot store whose reads give up after
-// aggsnapLoadWithin.
-type aggsnapBounded struct{ snapshot.Store }
-
-func (b aggsnapBounded) Load(ctx context.Context, name string) (snapshot.Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, aggsnapLoadWithin)
-	defer cancel()
-	return b.Store.Load(ctx, name)
-}
-
-// aggsnapStore is store with bounded reads (nil: none).
-func aggsnapStore(store snapshot.Store) snapshot.Store {
-	if store == nil {
-		return nil
-	}
-	return aggsnapBounded{store}
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -347,35 +345,4 @@ func FuzzAggsnapFrameworkUnmarshal(f *testing.F) {
 			t.Fatalf("a state read from %x does not marshal: %v", data, err)
 		}
 	})
-}
-
-// aggsnapWaiting is a snapshot store whose reads wait for their context.
-type aggsnapWaiting struct {
-	snapshot.Store
-	deadline time.Time
-}
-
-func (w *aggsnapWaiting) Load(ctx context.Context, _ string) (snapshot.Snapshot, error) {
-	w.deadline, _ = ctx.Deadline()
-	<-ctx.Done()
-	return snapshot.Snapshot{}, ctx.Err()
-}
-
-// A read of a snapshot gives up within aggsnapLoadWithin, whatever the
-// caller's deadline: the repository then reads the whole stream.
-func TestAggsnapStoreBoundsReads(t *testing.T) {
-	if aggsnapStore(nil) != nil {
-		t.Fatal("no store must stay no store: the repository then keeps no snapshots")
-	}
-	inner := &aggsnapWaiting{}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
-	callers, _ := ctx.Deadline()
-	_, err := aggsnapStore(inner).Load(ctx, "aggregate.x")
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("got %v, want the bound's deadline", err)
-	}
-	if inner.deadline.IsZero() || !inner.deadline.Before(callers.Add(-time.Hour+time.Minute)) {
-		t.Fatalf("the read's deadline %v is the caller's %v, not a bound of its own", inner.deadline, callers)
-	}
 }

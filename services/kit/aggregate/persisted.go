@@ -40,6 +40,13 @@ const (
 // that called for it.
 const saveTimeout = 30 * time.Second
 
+// snapshotReadWithin bounds the read of one snapshot, whatever the caller's
+// deadline: past it the stream is read whole. On a NATS cluster, looking a
+// bucket up while its stream is being created (a read model's first save,
+// just after a start) goes unanswered until the caller's deadline, and
+// commands would wait that long (framework's fault tests showed it).
+const snapshotReadWithin = time.Second
+
 // maxAbsent bounds the streams remembered to have no snapshot.
 const maxAbsent = 1 << 16
 
@@ -98,7 +105,9 @@ func (p *persisted[S]) load(ctx context.Context, tail eventstore.TailReader, str
 	if absent {
 		return nil, nil, false, nil
 	}
-	s, err := p.store.Load(ctx, snapName(stream))
+	rctx, cancel := context.WithTimeout(ctx, snapshotReadWithin)
+	s, err := p.store.Load(rctx, snapName(stream))
+	cancel()
 	if err != nil || s.Version != p.codec.Version {
 		if ctx.Err() != nil {
 			return nil, nil, false, ctx.Err()

@@ -183,3 +183,32 @@ func TestSnapshotsFollowTheStream(t *testing.T) {
 }
 
 var errCodec = errors.New("codec: unreadable")
+
+// waitingSnapshots is a snapshot store whose reads never answer, as a NATS
+// cluster's lookup of a bucket being created does not.
+type waitingSnapshots struct{ snapshot.Store }
+
+func (waitingSnapshots) Load(ctx context.Context, _ string) (snapshot.Snapshot, error) {
+	<-ctx.Done()
+	return snapshot.Snapshot{}, ctx.Err()
+}
+
+// A snapshot read that gets no answer gives way to a whole read well
+// before the caller's deadline.
+func TestAnUnansweredSnapshotReadGivesWayToAWholeRead(t *testing.T) {
+	stores := newStores(t, 1)
+	sid := stream("long")
+	appendNames(t, stores[0], sid, names(aggregate.DefaultCacheFrom+2, "a")...)
+	repo, _ := snapshotting(t, stores[0], waitingSnapshots{snapshot.NewObjectStore(stores[0].JetStream(), "test", 0)}, rosterCodec("roster-1"))
+	// Without a bound of its own the read would end with the caller's
+	// deadline, and the load with it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l, err := repo.Load(ctx, sid)
+	if err != nil {
+		t.Fatalf("load: %v, want the whole read's state", err)
+	}
+	if whole := readNames(t, stores[0], sid); !slices.Equal(l.State.names, whole) {
+		t.Fatalf("load = %v, want the whole stream's %v", l.State.names, whole)
+	}
+}

@@ -80,12 +80,12 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	snaps := snapshot.For(store, Context)
 	s := &Service{
 		store:      store,
-		contracts:  repo(store, domain.EvolveContract, domain.FoldContract).WithSnapshots(aggsnapStore(snaps), aggsnapContractCodec),
-		settings:   repo(store, domain.EvolveSetting, domain.FoldSetting).WithSnapshots(aggsnapStore(snaps), aggsnapSettingCodec),
+		contracts:  repo(store, domain.EvolveContract, domain.FoldContract).WithSnapshots(snaps, aggsnapContractCodec),
+		settings:   repo(store, domain.EvolveSetting, domain.FoldSetting).WithSnapshots(snaps, aggsnapSettingCodec),
 		providers:  repo(store, domain.EvolveProvider, nil),
 		policies:   repo(store, domain.EvolvePolicy, nil),
-		risks:      repo(store, domain.EvolveRisk, domain.FoldRisk).WithSnapshots(aggsnapStore(snaps), aggsnapRiskCodec),
-		inboxes:    repo(store, domain.EvolveInbox, domain.FoldInbox).WithSnapshots(aggsnapStore(snaps), aggsnapInboxCodec),
+		risks:      repo(store, domain.EvolveRisk, domain.FoldRisk).WithSnapshots(snaps, aggsnapRiskCodec),
+		inboxes:    repo(store, domain.EvolveInbox, domain.FoldInbox).WithSnapshots(snaps, aggsnapInboxCodec),
 		model:      NewReadModel(),
 		log:        log,
 		now:        time.Now,
