@@ -307,7 +307,7 @@ func runSimulate(args []string, out io.Writer) error {
 	data := fs.String("data", ".carecoop", "data directory of the JetStream store to write to (a 'carecoop dev' data directory); it must not be in use")
 	events := fs.Int("events", 100_000, "number of events to write at most (0: no limit but --years)")
 	years := fs.Int("years", 10, "years of history to write at most, ending with --end")
-	endOn := fs.String("end", time.Now().UTC().Format(time.DateOnly), "the history's last day (YYYY-MM-DD, UTC; default today): nothing is dated after it")
+	endOn := fs.String("end", time.Now().UTC().Format(time.DateOnly), "the history's last day (YYYY-MM-DD, UTC): nothing is dated after it")
 	scale := fs.String("scale", "region", "market size: region (one consortium, 521 providers) or national (5,209 providers, 153 councils)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed, events, years, scale and end write the same history")
 	if err := parseFlags(fs, args, out, `Writes a generated history into the event store in --data: each commit
