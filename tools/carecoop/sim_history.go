@@ -23,22 +23,22 @@ import (
 // simCounts is what a simulation wrote, for its report and for the test
 // that replays it through the services.
 type simCounts struct {
-	Events                              int
-	ByContext                           map[string]int
-	Providers, Settings                 int
-	Vacancies                           int
-	Referrals, Offers, Declines         int
-	Placements, Withdrawn               int
-	Returns, Contracts, Outcomes        int
-	Frameworks, Bids, FrameworksAwarded int
-	NeedsReturns                        int
-	LargestCommitBytes                  int
-	Months                              int
-	// First and Last are the times of the first and the last commit.
-	First, Last                                 time.Time
+	Events                                      int
+	ByContext                                   map[string]int
+	Providers, Settings                         int
+	Vacancies                                   int
+	Referrals, Offers, Declines                 int
+	Placements, Withdrawn                       int
+	Returns, Contracts, Outcomes                int
+	Frameworks, Bids, FrameworksAwarded         int
+	NeedsReturns                                int
+	LargestCommitBytes                          int
+	Months                                      int
 	MatchesPerReferral, ReferralMatchedBytesSum int
 	// ReturnsBy counts the monthly returns of each setting.
 	ReturnsBy map[string]int
+	// First and Last are the times of the first and the last commit.
+	First, Last time.Time
 }
 
 // simPublisher writes one commit of events a service decided.

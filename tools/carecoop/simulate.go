@@ -55,13 +55,14 @@ func simendOf(t time.Time) time.Time {
 // simendWrite writes a simulated history of at most `events` events and
 // at most `years` years ending before end, deterministic for a seed,
 // events, years and end: its last month is end's, and it starts on the
-// first of the month from which the budget lasts into that month and no
-// longer than it must (simendFirstMonth). Every commit is what a service's decider decided for a
-// command a person (or a service's reaction) issued at that moment of the
-// history (see simGen), encoded as the store encodes commits
-// (jetstream.CommitMsg, versions numbered here, published
-// asynchronously). Event ids are UUIDv7s drawn from the seed and the
-// event's time, so the same inputs write the same bytes.
+// first of the month simendFirstMonth finds (the budget lasts into end's
+// month, and the history is no longer than the budget needs). Every commit
+// is what a service's decider decided for a command a person (or a
+// service's reaction) issued at that moment of the history (see simGen),
+// encoded as the store encodes commits (jetstream.CommitMsg, versions
+// numbered here, published asynchronously). Event ids are UUIDv7s drawn
+// from the seed and the event's time, so the same inputs write the same
+// bytes.
 func simendWrite(ctx context.Context, js natsjs.JetStream, seed uint64, events, years int, end time.Time, sc simScale, progress io.Writer) (simCounts, error) {
 	began := time.Now()
 	start, dry, err := simendFirstMonth(ctx, seed, events, years, end, sc, progress)
