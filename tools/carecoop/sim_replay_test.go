@@ -123,9 +123,12 @@ func simendStart(t *testing.T, ns *natsserver.Server) (*services, func(string) *
 // A history ending today, started as 'carecoop dev' starts it: once the
 // reactions have caught up and monitoring has swept for overdue returns
 // (as it does at start), no return is missing and no risk level is raised
-// for missing returns; the referrals still open are the last days' own.
+// for missing returns; any referral still open is the last days' own.
 // The same history ending a year ago is the contrast: a year of returns
 // missing, and risk levels raised for it, at the first sweep.
+//
+// 16,000 events: more than the market and its first two months, so the
+// history has a whole month whose returns were filed, whatever today is.
 func TestSimendHistoryEndingTodayStartsQuietly(t *testing.T) {
 	today := simendOf(time.Now())
 	for _, tc := range []struct {
@@ -134,7 +137,7 @@ func TestSimendHistoryEndingTodayStartsQuietly(t *testing.T) {
 		missing bool
 	}{{"ending today", today, false}, {"ending a year ago", today.AddDate(-1, 0, 0), true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			ns, store, c := simendSimulated(t, 5, 10000, tc.end)
+			ns, store, c := simendSimulated(t, 5, 16000, tc.end)
 			s, dial, logs := simendStart(t, ns)
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
@@ -201,9 +204,9 @@ func TestSimendHistoryEndingTodayStartsQuietly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(open.GetReferrals()) == 0 {
-				t.Error("no referral open at the end of the history")
-			}
+			// None may be open on some days: referrals are made up to the
+			// 26th of a month and decided within four working days.
+			t.Logf("%d referrals open", len(open.GetReferrals()))
 			for _, r := range open.GetReferrals() {
 				if at := r.GetCreatedAt().AsTime(); at.Before(tc.end.AddDate(0, 0, -7)) {
 					t.Errorf("referral %s made on %s is still open", r.GetReferralId(), at.Format(time.DateOnly))

@@ -14,12 +14,18 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver"
 )
 
-// simulated writes a history ending today into a fresh embedded server and
-// returns the server, a store on it and what the simulator says it wrote.
+// simulated writes a history ending on a fixed day (simendTestEnd) into a
+// fresh embedded server and returns the server, a store on it and what the
+// simulator says it wrote.
 func simulated(t *testing.T, seed uint64, events int) (*natsserver.Server, *jetstream.Store, simCounts) {
 	t.Helper()
-	return simendSimulated(t, seed, events, simendOf(time.Now()))
+	return simendSimulated(t, seed, events, simendTestEnd)
 }
+
+// simendTestEnd ends the tests' histories: the same history whatever the
+// day the tests run (a history ending today holds another mix of months
+// each day).
+var simendTestEnd = simendOf(time.Date(2026, time.June, 17, 0, 0, 0, 0, time.UTC))
 
 // simendSimulated writes a history ending before end (a midnight).
 func simendSimulated(t *testing.T, seed uint64, events int, end time.Time) (*natsserver.Server, *jetstream.Store, simCounts) {
