@@ -66,19 +66,22 @@ bench:
 	cd services/notify && $(GO) test -run '^$$' -bench 'ReferralToChannel|RawJetStreamPublishConsume' -benchtime 200x ./app
 
 ## scale: simulate a history (SCALE_EVENTS, 100k by default: the CI size;
-## SCALE=national for the national market) into a fresh data directory,
-## then cold-start the stack on it and print each service's time to ready
-## and the process's peak memory, then again from the read models'
-## snapshots that start saved (issue 16)
-SCALE_EVENTS ?= 100000
-SCALE        ?= region
+## SCALE=national for the national market) ending today into a fresh data
+## directory, then cold-start the stack on it and print each service's time
+## to ready and the process's peak memory, then again from the snapshots that
+## start saved, and once more with the Go runtime's soft memory limit set to
+## SCALE_MEMLIMIT, as deploy/ sets GOMEMLIMIT from each container's limit
+## (issue 16)
+SCALE_EVENTS   ?= 100000
+SCALE          ?= region
+SCALE_MEMLIMIT ?= 512MiB
 scale:
 	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
 	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --scale $(SCALE) && \
-	for start in "cold start (no snapshots: replay, let the reactions catch up, then save them)" "restart (from the snapshots)"; do \
-	echo "scale: $$start" && drain= && case "$$start" in cold*) drain=--drain-reactions;; esac && \
-	$$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$drain \
+	for start in "cold start (no snapshots: replay, let the reactions catch up, then save them)" "restart (from the snapshots)" "restart with GOMEMLIMIT=$(SCALE_MEMLIMIT)"; do \
+	echo "scale: $$start" && drain= && limit= && case "$$start" in cold*) drain=--drain-reactions;; *GOMEMLIMIT*) limit=$(SCALE_MEMLIMIT);; esac && \
+	GOMEMLIMIT=$${limit:-off} $$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$drain \
 		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
 		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0 || exit 1; \
 	done
