@@ -214,3 +214,35 @@ func (p *persisted[S]) write(stream eventstore.StreamID, state S, version, commi
 	}
 	return err
 }
+
+// Snapshot is the state of a stream as persisted.
+type Snapshot[S any] struct {
+	State             S
+	Version, Position uint64
+}
+
+// Snapshot reads the snapshot persisted of stream (an error wrapping
+// snapshot.ErrNotFound if there is none, or no snapshots are kept), without
+// checking it against the store: for tests and tools.
+func (r *Repository[S]) Snapshot(ctx context.Context, stream eventstore.StreamID) (Snapshot[S], error) {
+	if r.cache == nil || r.cache.persisted == nil {
+		return Snapshot[S]{}, fmt.Errorf("%s: %w", stream, snapshot.ErrNotFound)
+	}
+	p := r.cache.persisted
+	s, err := p.store.Load(ctx, snapName(stream))
+	if err != nil {
+		return Snapshot[S]{}, fmt.Errorf("%s: %w", stream, err)
+	}
+	if s.Version != p.codec.Version {
+		return Snapshot[S]{}, fmt.Errorf("%s: the snapshot is of version %q, not %q", stream, s.Version, p.codec.Version)
+	}
+	var body snapBody
+	if err := snapshot.Decode(s.Data, &body); err != nil {
+		return Snapshot[S]{}, fmt.Errorf("%s: %w", stream, err)
+	}
+	state, err := p.codec.Unmarshal(body.State)
+	if err != nil {
+		return Snapshot[S]{}, fmt.Errorf("%s: %w", stream, err)
+	}
+	return Snapshot[S]{State: state, Version: body.Version, Position: s.Position}, nil
+}

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/aggregate/snaptest"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/snapshot"
 )
@@ -173,13 +177,35 @@ func TestSnapshotsFollowTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSaved(t, saved)
-	s, err := snaps.Load(ctx, "aggregate."+sid.String())
+	s, err := repo.Snapshot(ctx, sid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := lastPosition(t, stores[0]); s.Position != want {
-		t.Fatalf("snapshot at position %d, want the stream's last commit %d", s.Position, want)
+	whole := readNames(t, stores[0], sid)
+	if want := lastPosition(t, stores[0]); s.Position != want || s.Version != uint64(len(whole)) || !slices.Equal(s.State.names, whole) {
+		t.Fatalf("snapshot at position %d, version %d, want the stream's last commit %d and version %d", s.Position, s.Version, want, len(whole))
 	}
+}
+
+// The check services use on their snapshots passes on a repository's own.
+func TestSnaptestAcceptsTheRepositorysSnapshots(t *testing.T) {
+	stores := newStores(t, 1)
+	snaps := snapshot.NewObjectStore(stores[0].JetStream(), "test", 0)
+	sid := stream("long")
+	appendNames(t, stores[0], sid, names(aggregate.DefaultCacheFrom, "a")...)
+	repo, _ := snapshotting(t, stores[0], snaps, rosterCodec("roster-1"))
+	if _, err := repo.Load(context.Background(), sid); err != nil {
+		t.Fatal(err)
+	}
+	appendNames(t, stores[0], sid, "after")
+	restarted, _ := snapshotting(t, stores[0], snaps, rosterCodec("roster-1"))
+	fold := func(r roster, events []proto.Message) roster {
+		for _, e := range events {
+			r = rosterEvolver.Evolve(r, e)
+		}
+		return r
+	}
+	snaptest.AssertSavedIsTheFold(t, stores[0], repo, restarted, sid, roster{}, fold, cmp.AllowUnexported(roster{}))
 }
 
 var errCodec = errors.New("codec: unreadable")
