@@ -2,29 +2,19 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/testing/protocmp"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/aggregate"
+	"github.com/carecoop/carecoop/services/kit/aggregate/snaptest"
 	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/natstest"
-	"github.com/carecoop/carecoop/services/kit/snapshot"
 	"github.com/carecoop/carecoop/services/monitoring/domain"
 )
-
-// aggsnapBody is what the kit's repository saves around a state
-// (aggregate.snapBody); gob matches fields by name.
-type aggsnapBody struct {
-	Version uint64
-	State   []byte
-}
 
 // aggsnapRun decides each command through repo, as the service does, each
 // with a request id of its own (from: the first's number).
@@ -36,64 +26,6 @@ func aggsnapRun[S any](t *testing.T, repo *aggregate.Repository[S], sid eventsto
 		if err != nil || len(res.Events) == 0 || res.Duplicate {
 			t.Fatalf("command %d on %s: %v (%d events)", i, sid, err, len(res.Events))
 		}
-	}
-}
-
-// aggsnapSaved waits for the snapshot of sid that a load of its long stream
-// saves in the background, and checks it holds the fold of the events it
-// covers; then a repository of a restarted service loads the fold of the
-// whole stream.
-func aggsnapSaved[S any](t *testing.T, store eventstore.Store, sid eventstore.StreamID, codec aggregate.Codec[S], fold func(S, []proto.Message) S, restarted *aggregate.Repository[S]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var saved snapshot.Snapshot
-	for {
-		var err error
-		if saved, err = snapshot.For(store, Context).Load(ctx, "aggregate."+sid.String()); err == nil {
-			break
-		}
-		if !errors.Is(err, snapshot.ErrNotFound) {
-			t.Fatalf("snapshot of %s: %v", sid, err)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no snapshot of %s was saved", sid)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if saved.Version != codec.Version {
-		t.Fatalf("snapshot of %s is of version %q, want %q", sid, saved.Version, codec.Version)
-	}
-	var body aggsnapBody
-	if err := snapshot.Decode(saved.Data, &body); err != nil {
-		t.Fatal(err)
-	}
-	got, err := codec.Unmarshal(body.State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recorded, err := store.ReadStream(ctx, sid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var upTo, all []proto.Message
-	for _, e := range recorded {
-		if e.Version <= body.Version {
-			upTo = append(upTo, e.Event)
-		}
-		all = append(all, e.Event)
-	}
-	var zero S
-	if d := cmp.Diff(fold(zero, upTo), got, protocmp.Transform()); d != "" {
-		t.Fatalf("snapshot of %s at version %d is not the fold of its events (-fold +snapshot):\n%s", sid, body.Version, d)
-	}
-	loaded, err := restarted.Load(ctx, sid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(fold(zero, all), loaded.State, protocmp.Transform()); d != "" {
-		t.Fatalf("%s loaded after a restart is not the fold of its stream (-fold +loaded):\n%s", sid, d)
 	}
 }
 
@@ -146,10 +78,12 @@ func TestAggsnapServiceSavesLongStreams(t *testing.T) {
 	aggsnapRun(t, svc.inboxes, inbox, 0, inboxCmds)
 
 	restarted := New(store, nil)
-	aggsnapSaved(t, store, setting, aggsnapSettingCodec, domain.FoldSetting, restarted.settings)
-	aggsnapSaved(t, store, risk, aggsnapRiskCodec, domain.FoldRisk, restarted.risks)
-	aggsnapSaved(t, store, contract, aggsnapContractCodec, domain.FoldContract, restarted.contracts)
-	aggsnapSaved(t, store, inbox, aggsnapInboxCodec, domain.FoldInbox, restarted.inboxes)
+	// Snapshot refuses one of another codec version, so these also check
+	// each snapshot is of its codec's current version.
+	snaptest.AssertSavedIsTheFold(t, store, svc.settings, restarted.settings, setting, domain.SettingState{}, domain.FoldSetting)
+	snaptest.AssertSavedIsTheFold(t, store, svc.risks, restarted.risks, risk, domain.RiskState{}, domain.FoldRisk)
+	snaptest.AssertSavedIsTheFold(t, store, svc.contracts, restarted.contracts, contract, domain.ContractState{}, domain.FoldContract)
+	snaptest.AssertSavedIsTheFold(t, store, svc.inboxes, restarted.inboxes, inbox, domain.InboxState{}, domain.FoldInbox)
 
 	// The restarted service decides on what it restored.
 	aggsnapRun(t, restarted.settings, setting, len(settingCmds), []func(domain.SettingState) ([]proto.Message, error){func(s domain.SettingState) ([]proto.Message, error) {
