@@ -30,7 +30,7 @@ func rosterCodec(version string) aggregate.Codec[roster] {
 
 // snapshotting is a repository over s that persists snapshots in snaps,
 // with a channel told of each save.
-func snapshotting(t *testing.T, s eventstore.Store, snaps snapshot.Store, codec aggregate.Codec[roster]) (*aggregate.Repository[roster], chan error) {
+func snapshotting(t testing.TB, s eventstore.Store, snaps snapshot.Store, codec aggregate.Codec[roster]) (*aggregate.Repository[roster], chan error) {
 	t.Helper()
 	repo := aggregate.New(s, rosterEvolver).WithSnapshots(snaps, codec)
 	saved := make(chan error, 16)
@@ -38,7 +38,7 @@ func snapshotting(t *testing.T, s eventstore.Store, snaps snapshot.Store, codec 
 	return repo, saved
 }
 
-func waitSaved(t *testing.T, saved chan error) {
+func waitSaved(t testing.TB, saved chan error) {
 	t.Helper()
 	select {
 	case err := <-saved:
