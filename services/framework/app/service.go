@@ -46,7 +46,7 @@ func New(store eventstore.Store, log *zap.Logger, opts ...Option) *Service {
 	// there is one (aggsnap.go).
 	snaps := snapshot.For(store, Context)
 	s := &Service{
-		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve}).WithSnapshots(snaps, aggsnapFrameworkCodec),
+		repo:  aggregate.New(store, aggregate.Evolver[domain.State]{Initial: domain.Initial, Evolve: domain.Evolve, Fold: domain.Fold}).WithSnapshots(snaps, aggsnapFrameworkCodec),
 		model: NewReadModel(),
 		now:   time.Now,
 		store: store,

@@ -13,10 +13,11 @@ import (
 )
 
 // State is one framework agreement as its events leave it. It is a value:
-// Evolve never changes the state it is given (maps are copied on write), so
-// a State may be shared, cached and read from several goroutines. Treat the
-// exported fields and everything reached through them as read-only. The
-// stream version is the repository's business, not the state's.
+// Evolve and Fold never change the state they are given (a fold copies each
+// map before it first writes to it), so a State may be shared, cached and
+// read from several goroutines. Treat the exported fields and everything
+// reached through them as read-only. The stream version is the
+// repository's business, not the state's.
 type State struct {
 	FrameworkID string
 	// Consortium is the slug of the consortium that runs the framework.
@@ -192,16 +193,44 @@ func sortedValues[V any](m map[string]V, less func(a, b V) bool) []V {
 	return out
 }
 
-// Evolve returns the state after e. Events it does not know leave the state
-// as it is. It never changes s: what it updates, it copies first.
-func Evolve(s State, e proto.Message) State {
+// Evolve returns the state after e (Fold of one). Events it does not know
+// leave the state as it is. It never changes s: what it updates, it copies
+// first.
+func Evolve(s State, e proto.Message) State { return Fold(s, []proto.Message{e}) }
+
+// Fold returns the state after events, in order. It never changes s: each
+// map an event changes is copied the first time in the fold, then changed
+// in place, so a framework with years of call-offs loads in time linear in
+// its length, where copying on every event would be quadratic.
+func Fold(s State, events []proto.Message) State {
+	f := foldState{State: s}
+	for _, e := range events {
+		f.apply(e)
+	}
+	return f.State
+}
+
+// foldState is a state being folded and which of its maps the fold owns
+// (copied or made in this fold), so may change in place. Maps not owned
+// are the given state's, shared, and must be copied before writing.
+type foldState struct {
+	State
+	bids, admitted, uplifts, calloffs bool
+	// bidLots and admittedLots: the inner lot maps owned, by lot id.
+	bidLots, admittedLots map[string]bool
+}
+
+// apply changes f by one event.
+func (f *foldState) apply(e proto.Message) {
+	s := &f.State
 	switch e := e.(type) {
 	case *frameworkv1.FrameworkDrafted:
-		s = State{
+		// A fresh state shares nothing, and the fold owns no map yet.
+		*f = foldState{State: State{
 			FrameworkID: e.GetFrameworkId(),
 			Consortium:  e.GetConsortium(),
 			Status:      frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_DRAFT,
-		}
+		}}
 		s.setTerms(e.GetTerms())
 	case *frameworkv1.FrameworkAmended:
 		s.setTerms(e.GetTerms())
@@ -213,21 +242,18 @@ func Evolve(s State, e proto.Message) State {
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_OPEN_FOR_BIDS
 		s.BidsCloseAt = e.GetBidsCloseAt().AsTime()
 	case *frameworkv1.BidSubmitted:
-		s.putBid(Bid{LotID: e.GetLotId(), ProviderID: e.GetProviderId(), WeeklyPricePence: e.GetWeeklyPricePence(), QualityAnswers: e.GetQualityAnswers()})
+		f.putBid(Bid{LotID: e.GetLotId(), ProviderID: e.GetProviderId(), WeeklyPricePence: e.GetWeeklyPricePence(), QualityAnswers: e.GetQualityAnswers()})
 	case *frameworkv1.BidAmended:
-		s.putBid(Bid{LotID: e.GetLotId(), ProviderID: e.GetProviderId(), WeeklyPricePence: e.GetWeeklyPricePence(), QualityAnswers: e.GetQualityAnswers()})
+		f.putBid(Bid{LotID: e.GetLotId(), ProviderID: e.GetProviderId(), WeeklyPricePence: e.GetWeeklyPricePence(), QualityAnswers: e.GetQualityAnswers()})
 	case *frameworkv1.BidScored:
 		if b, ok := s.Bid(e.GetLotId(), e.GetProviderId()); ok {
 			b.Scored, b.QualityScore, b.PriceScore, b.TotalScore = true, e.GetQualityScore(), e.GetPriceScore(), e.GetTotalScore()
-			s.putBid(b)
+			f.putBid(b)
 		}
 	case *frameworkv1.FrameworkAwarded:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED
 		s.NoticePublishedOn, s.StandstillEnds = e.GetNoticePublishedOn(), e.GetStandstillEnds()
-		s.admitted = maps.Clone(s.admitted)
-		if s.admitted == nil {
-			s.admitted = map[string]map[string]Admission{}
-		}
+		f.ownAdmitted()
 		for _, l := range e.GetLots() {
 			lot := map[string]Admission{}
 			for _, p := range l.GetAdmitted() {
@@ -237,6 +263,7 @@ func Evolve(s State, e proto.Message) State {
 				}
 			}
 			s.admitted[l.GetLotId()] = lot
+			f.admittedLots[l.GetLotId()] = true
 		}
 	case *frameworkv1.FrameworkActivated:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_ACTIVE
@@ -249,7 +276,7 @@ func Evolve(s State, e proto.Message) State {
 	case *frameworkv1.FrameworkTerminated:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_TERMINATED
 	case *frameworkv1.PriceUpliftRequested:
-		s.putUplift(Uplift{
+		f.putUplift(Uplift{
 			ID: e.GetUpliftId(), LotID: e.GetLotId(), ProviderID: e.GetProviderId(),
 			CurrentWeeklyPence: e.GetCurrentWeeklyPence(), RequestedWeeklyPence: e.GetRequestedWeeklyPence(),
 			EffectiveFrom: e.GetEffectiveFrom(), Justification: e.GetJustification(),
@@ -258,35 +285,36 @@ func Evolve(s State, e proto.Message) State {
 	case *frameworkv1.PriceUpliftApproved:
 		if u, ok := s.Uplift(e.GetUpliftId()); ok {
 			u.Status, u.DecisionReason = frameworkv1.UpliftStatus_UPLIFT_STATUS_APPROVED, e.GetReason()
-			s.putUplift(u)
+			f.putUplift(u)
 		}
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
 			a.WeeklyPricePence = e.GetNewWeeklyPence()
-			s.putAdmission(a)
+			f.putAdmission(a)
 		}
 	case *frameworkv1.PriceUpliftRejected:
 		if u, ok := s.Uplift(e.GetUpliftId()); ok {
 			u.Status, u.DecisionReason = frameworkv1.UpliftStatus_UPLIFT_STATUS_REJECTED, e.GetReason()
-			s.putUplift(u)
+			f.putUplift(u)
 		}
 	case *frameworkv1.ProviderSuspendedFromLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
 			a.Suspended, a.SuspensionReason, a.ByMonitoring = true, e.GetReason(), e.GetByMonitoring()
-			s.putAdmission(a)
+			f.putAdmission(a)
 		}
 	case *frameworkv1.CallOffRecorded:
-		s.calloffs = maps.Clone(s.calloffs)
-		if s.calloffs == nil {
-			s.calloffs = map[string]bool{}
+		if !f.calloffs {
+			s.calloffs, f.calloffs = maps.Clone(s.calloffs), true
+			if s.calloffs == nil {
+				s.calloffs = map[string]bool{}
+			}
 		}
 		s.calloffs[e.GetPlacementId()] = true
 	case *frameworkv1.ProviderReinstatedOnLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
 			a.Suspended, a.SuspensionReason, a.ByMonitoring = false, "", false
-			s.putAdmission(a)
+			f.putAdmission(a)
 		}
 	}
-	return s
 }
 
 // setTerms takes drafted or amended terms; the member councils and the
@@ -298,39 +326,55 @@ func (s *State) setTerms(t *frameworkv1.FrameworkTerms) {
 	s.ExtensionsUsed = 0
 }
 
-// putBid stores b, copying the maps it changes.
-func (s *State) putBid(b Bid) {
-	s.bids = maps.Clone(s.bids)
-	if s.bids == nil {
-		s.bids = map[string]map[string]Bid{}
+// putBid stores b, copying the maps it changes the first time in the fold.
+func (f *foldState) putBid(b Bid) {
+	if !f.bids {
+		f.State.bids, f.bids, f.bidLots = maps.Clone(f.State.bids), true, map[string]bool{}
+		if f.State.bids == nil {
+			f.State.bids = map[string]map[string]Bid{}
+		}
 	}
-	lot := maps.Clone(s.bids[b.LotID])
-	if lot == nil {
-		lot = map[string]Bid{}
+	if !f.bidLots[b.LotID] {
+		lot := maps.Clone(f.State.bids[b.LotID])
+		if lot == nil {
+			lot = map[string]Bid{}
+		}
+		f.State.bids[b.LotID], f.bidLots[b.LotID] = lot, true
 	}
-	lot[b.ProviderID] = b
-	s.bids[b.LotID] = lot
+	f.State.bids[b.LotID][b.ProviderID] = b
 }
 
-// putAdmission stores a, copying the maps it changes.
-func (s *State) putAdmission(a Admission) {
-	s.admitted = maps.Clone(s.admitted)
-	if s.admitted == nil {
-		s.admitted = map[string]map[string]Admission{}
+// ownAdmitted copies the admissions' outer map the first time in the fold.
+func (f *foldState) ownAdmitted() {
+	if !f.admitted {
+		f.State.admitted, f.admitted, f.admittedLots = maps.Clone(f.State.admitted), true, map[string]bool{}
+		if f.State.admitted == nil {
+			f.State.admitted = map[string]map[string]Admission{}
+		}
 	}
-	lot := maps.Clone(s.admitted[a.LotID])
-	if lot == nil {
-		lot = map[string]Admission{}
-	}
-	lot[a.ProviderID] = a
-	s.admitted[a.LotID] = lot
 }
 
-// putUplift stores u, copying the map.
-func (s *State) putUplift(u Uplift) {
-	s.uplifts = maps.Clone(s.uplifts)
-	if s.uplifts == nil {
-		s.uplifts = map[string]Uplift{}
+// putAdmission stores a, copying the maps it changes the first time in the
+// fold.
+func (f *foldState) putAdmission(a Admission) {
+	f.ownAdmitted()
+	if !f.admittedLots[a.LotID] {
+		lot := maps.Clone(f.State.admitted[a.LotID])
+		if lot == nil {
+			lot = map[string]Admission{}
+		}
+		f.State.admitted[a.LotID], f.admittedLots[a.LotID] = lot, true
 	}
-	s.uplifts[u.ID] = u
+	f.State.admitted[a.LotID][a.ProviderID] = a
+}
+
+// putUplift stores u, copying the map the first time in the fold.
+func (f *foldState) putUplift(u Uplift) {
+	if !f.uplifts {
+		f.State.uplifts, f.uplifts = maps.Clone(f.State.uplifts), true
+		if f.State.uplifts == nil {
+			f.State.uplifts = map[string]Uplift{}
+		}
+	}
+	f.State.uplifts[u.ID] = u
 }
