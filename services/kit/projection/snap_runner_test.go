@@ -26,6 +26,8 @@ type snapNames struct {
 	got     []string
 	applied int
 	version string
+	// marshalled counts the snapshots taken of it.
+	marshalled int
 }
 
 func (n *snapNames) apply(commit []eventstore.RecordedEvent) error {
@@ -41,8 +43,9 @@ func (n *snapNames) apply(commit []eventstore.RecordedEvent) error {
 func (n *snapNames) SnapshotVersion() string { return n.version }
 
 func (n *snapNames) MarshalSnapshot() ([]byte, error) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.marshalled++
 	var b bytes.Buffer
 	err := gob.NewEncoder(&b).Encode(n.got)
 	return b.Bytes(), err
@@ -204,5 +207,38 @@ func TestSnapSnapshotUnderWritesMatchesItsPosition(t *testing.T) {
 	got, _ := restored.state()
 	if len(got) != 201 || got[200] != "v199" {
 		t.Fatalf("restored and followed on, the model holds %d values ending %q", len(got), got[len(got)-1])
+	}
+}
+
+// A restart that caught up a few commits after its snapshot saves none at
+// once (the stored one nearly holds the model), but does at a clean stop.
+func TestSnapShortCatchUpAfterARestoreIsSavedByTheUsualRule(t *testing.T) {
+	js, s := natstest.Store(t)
+	snaps := snapshot.NewObjectStore(js, "test", 0)
+	for i := range 3 {
+		appendOne(t, s, "alpha", fmt.Sprint("x", i), fmt.Sprint("v", i))
+	}
+	_, _, stop := snapStart(t, js, s, "1")
+	stop()
+	before, err := snaps.Load(context.Background(), "names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendOne(t, s, "alpha", "x3", "v3")
+	r, n, stop := snapStart(t, js, s, "1")
+	if r.RestoredAt() != before.Position {
+		t.Fatalf("restored at %d, want the snapshot's %d", r.RestoredAt(), before.Position)
+	}
+	// Start returns once caught up, after any snapshot taken at once.
+	n.mu.Lock()
+	taken := n.marshalled
+	n.mu.Unlock()
+	if taken != 0 {
+		t.Fatalf("the restart took %d snapshots on catching up one commit, want none", taken)
+	}
+	stop()
+	after, err := snaps.Load(context.Background(), "names")
+	if err != nil || after.Position != r.Position() {
+		t.Fatalf("snapshot after the stop at %d (%v), want the model's %d", after.Position, err, r.Position())
 	}
 }
