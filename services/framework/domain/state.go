@@ -253,7 +253,7 @@ func (f *foldState) apply(e proto.Message) {
 	case *frameworkv1.FrameworkAwarded:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_AWARDED
 		s.NoticePublishedOn, s.StandstillEnds = e.GetNoticePublishedOn(), e.GetStandstillEnds()
-		f.ownAdmitted()
+		s.admitted = owned(s.admitted, &f.admitted)
 		for _, l := range e.GetLots() {
 			lot := map[string]Admission{}
 			for _, p := range l.GetAdmitted() {
@@ -263,7 +263,7 @@ func (f *foldState) apply(e proto.Message) {
 				}
 			}
 			s.admitted[l.GetLotId()] = lot
-			f.admittedLots[l.GetLotId()] = true
+			ownedLot(&f.admittedLots, l.GetLotId()) // made here: the fold's own
 		}
 	case *frameworkv1.FrameworkActivated:
 		s.Status = frameworkv1.FrameworkStatus_FRAMEWORK_STATUS_ACTIVE
@@ -302,12 +302,7 @@ func (f *foldState) apply(e proto.Message) {
 			f.putAdmission(a)
 		}
 	case *frameworkv1.CallOffRecorded:
-		if !f.calloffs {
-			s.calloffs, f.calloffs = maps.Clone(s.calloffs), true
-			if s.calloffs == nil {
-				s.calloffs = map[string]bool{}
-			}
-		}
+		s.calloffs = owned(s.calloffs, &f.calloffs)
 		s.calloffs[e.GetPlacementId()] = true
 	case *frameworkv1.ProviderReinstatedOnLot:
 		if a, ok := s.Admission(e.GetLotId(), e.GetProviderId()); ok {
@@ -326,55 +321,47 @@ func (s *State) setTerms(t *frameworkv1.FrameworkTerms) {
 	s.ExtensionsUsed = 0
 }
 
-// putBid stores b, copying the maps it changes the first time in the fold.
-func (f *foldState) putBid(b Bid) {
-	if !f.bids {
-		f.State.bids, f.bids, f.bidLots = maps.Clone(f.State.bids), true, map[string]bool{}
-		if f.State.bids == nil {
-			f.State.bids = map[string]map[string]Bid{}
-		}
+// owned is m as the fold's own: a copy (a new map for nil) the first time,
+// recorded in *own, then m itself.
+func owned[K comparable, V any](m map[K]V, own *bool) map[K]V {
+	if *own {
+		return m
 	}
-	if !f.bidLots[b.LotID] {
-		lot := maps.Clone(f.State.bids[b.LotID])
-		if lot == nil {
-			lot = map[string]Bid{}
-		}
-		f.State.bids[b.LotID], f.bidLots[b.LotID] = lot, true
+	*own = true
+	if m = maps.Clone(m); m == nil {
+		m = map[K]V{}
 	}
-	f.State.bids[b.LotID][b.ProviderID] = b
+	return m
 }
 
-// ownAdmitted copies the admissions' outer map the first time in the fold.
-func (f *foldState) ownAdmitted() {
-	if !f.admitted {
-		f.State.admitted, f.admitted, f.admittedLots = maps.Clone(f.State.admitted), true, map[string]bool{}
-		if f.State.admitted == nil {
-			f.State.admitted = map[string]map[string]Admission{}
-		}
+// ownedLot is whether the fold owned a lot's inner map (lots, by lot id),
+// for owned, which then copies it; from now on the fold owns it.
+func ownedLot(lots *map[string]bool, lot string) *bool {
+	if *lots == nil {
+		*lots = map[string]bool{}
 	}
+	own := (*lots)[lot]
+	(*lots)[lot] = true
+	return &own
+}
+
+// putBid stores b, copying the maps it changes the first time in the fold.
+func (f *foldState) putBid(b Bid) {
+	f.State.bids = owned(f.State.bids, &f.bids)
+	f.State.bids[b.LotID] = owned(f.State.bids[b.LotID], ownedLot(&f.bidLots, b.LotID))
+	f.State.bids[b.LotID][b.ProviderID] = b
 }
 
 // putAdmission stores a, copying the maps it changes the first time in the
 // fold.
 func (f *foldState) putAdmission(a Admission) {
-	f.ownAdmitted()
-	if !f.admittedLots[a.LotID] {
-		lot := maps.Clone(f.State.admitted[a.LotID])
-		if lot == nil {
-			lot = map[string]Admission{}
-		}
-		f.State.admitted[a.LotID], f.admittedLots[a.LotID] = lot, true
-	}
+	f.State.admitted = owned(f.State.admitted, &f.admitted)
+	f.State.admitted[a.LotID] = owned(f.State.admitted[a.LotID], ownedLot(&f.admittedLots, a.LotID))
 	f.State.admitted[a.LotID][a.ProviderID] = a
 }
 
 // putUplift stores u, copying the map the first time in the fold.
 func (f *foldState) putUplift(u Uplift) {
-	if !f.uplifts {
-		f.State.uplifts, f.uplifts = maps.Clone(f.State.uplifts), true
-		if f.State.uplifts == nil {
-			f.State.uplifts = map[string]Uplift{}
-		}
-	}
+	f.State.uplifts = owned(f.State.uplifts, &f.uplifts)
 	f.State.uplifts[u.ID] = u
 }
