@@ -5,8 +5,10 @@
 package snaptest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -73,4 +75,26 @@ func AssertSavedIsTheFold[S any](t testing.TB, store eventstore.Store, repo, res
 	if n := len(recorded); n == 0 || loaded.Version != recorded[n-1].Version {
 		t.Fatalf("%s loaded at version %d, the stream has %d events", stream, loaded.Version, n)
 	}
+}
+
+// Garbage is input no codec may read as a state: nothing, junk, 200
+// random byte strings (the same each run) and every cut of each valid
+// snapshot short of its end. A codec's Unmarshal should refuse each with
+// an error, never panic.
+func Garbage(valid ...[]byte) [][]byte {
+	out := [][]byte{nil, {}, []byte("not a snapshot"), bytes.Repeat([]byte{0xff}, 64)}
+	r := rand.New(rand.NewPCG(16, 16))
+	for range 200 {
+		b := make([]byte, r.IntN(256))
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		out = append(out, b)
+	}
+	for _, v := range valid {
+		for n := range len(v) {
+			out = append(out, v[:n])
+		}
+	}
+	return out
 }
