@@ -329,6 +329,11 @@ and rate on stderr and prints what it wrote. 'carecoop dev --no-seed
 	if err != nil {
 		return fmt.Errorf("--end %q: want a date, YYYY-MM-DD", *endOn)
 	}
+	// A history is what a platform has written so far: a stack started on
+	// one dated ahead of its clock would see referrals made tomorrow.
+	if today := time.Now().UTC().Format(time.DateOnly); *endOn > today {
+		return fmt.Errorf("--end %s is after today (%s): a history ends today at the latest", *endOn, today)
+	}
 	if *years < 1 {
 		return fmt.Errorf("--years %d: want at least 1", *years)
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +178,25 @@ func TestSimendHistoryEndsOnTheEndDay(t *testing.T) {
 				t.Errorf("from a month earlier (%s) the budget lasts until %s (%d events): the history could have started then", first.AddDate(0, -1, 0).Format(time.DateOnly), g.c.Last, g.c.Events)
 			}
 		})
+	}
+}
+
+// --end must be a day, and not one after today; nothing is written when it
+// is refused.
+func TestSimendRefusesAnEndThatIsNotAPastDay(t *testing.T) {
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	for end, want := range map[string]string{
+		"2026-13-01": `--end "2026-13-01": want a date, YYYY-MM-DD`,
+		tomorrow:     "--end " + tomorrow + " is after today",
+	} {
+		data := filepath.Join(t.TempDir(), "data")
+		var out bytes.Buffer
+		err := runSimulate([]string{"--data", data, "--events", "100", "--end", end}, &out)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--end %s: %v, want an error saying %q", end, err, want)
+		}
+		if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("--end %s: %s was created", end, data)
+		}
 	}
 }
