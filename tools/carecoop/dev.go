@@ -55,6 +55,7 @@ func runDev(args []string) error {
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
 	drain := fs.Bool("drain-reactions", false, "with --exit-when-ready: then wait until every reaction has caught up with the store (no durable consumer has an event pending) before stopping, so the next start begins where a long-running stack would be ('make scale')")
+	reactionsFromEnd := fs.Bool("reactions-from-end", false, "reactions that have never run start after the store's last event instead of handling the whole history (a reaction that has run keeps its place): for a history whose reactions' work is already in it or not wanted, such as a simulated one ('make scale-10y')")
 	heapProfile := fs.String("heap-profile", "", "with --exit-when-ready: write a heap profile (go tool pprof) of the ready stack to this file, to see which read models hold the memory")
 	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
@@ -156,6 +157,11 @@ directory.
 		}
 		if stores[svc], err = jetstream.New(ctx, js); err != nil {
 			return fmt.Errorf("%s: %w", svc, err)
+		}
+		if *reactionsFromEnd {
+			if err := startReactionsAtEnd(ctx, js, stores[svc], svc); err != nil {
+				return err
+			}
 		}
 	}
 	key, err := auth.LoadOrCreateDevKey(dir)

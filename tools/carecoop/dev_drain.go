@@ -6,8 +6,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	natsjs "github.com/nats-io/nats.go/jetstream"
 
+	"github.com/carecoop/carecoop/services/kit/bus"
+	"github.com/carecoop/carecoop/services/kit/eventstore"
 	"github.com/carecoop/carecoop/services/kit/eventstore/jetstream"
+	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
 // drainReactions waits until no durable consumer of the embedded server has
@@ -54,6 +58,22 @@ func drainReactions(ctx context.Context, ns *server.Server) error {
 			quiet = 0
 		}
 		lastSeqs = seqs
+	}
+	return nil
+}
+
+// startReactionsAtEnd positions each reaction of svc that has never run
+// after the store's last event (bus.StartAfter), as it would be on a
+// platform that had run through that history.
+func startReactionsAtEnd(ctx context.Context, js natsjs.JetStream, store eventstore.Store, svc string) error {
+	pos, err := store.LastPosition(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", svc, err)
+	}
+	for _, d := range natsperm.Durables(svc) {
+		if err := bus.StartAfter(ctx, js, jetstream.DefaultStreamName, d, pos); err != nil {
+			return fmt.Errorf("%s: %w", svc, err)
+		}
 	}
 	return nil
 }

@@ -45,6 +45,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -175,22 +176,10 @@ func ReactionMeta(durable string, e eventstore.RecordedEvent, actor eventstore.A
 	}
 }
 
-// Consume creates the durable consumer cfg describes, or updates it, and
-// calls h for each event of each commit in order until ctx ends; it then
-// returns ctx's error. A new consumer starts from the first event of the
-// stream; an existing one resumes after its last acknowledged commit. A
-// commit is acknowledged once h succeeded for every (selected) event in it.
-// Consume returns early with an error if the consumer cannot be created,
-// or is deleted, or the connection closes.
-func Consume(ctx context.Context, js natsjs.JetStream, cfg Config, h Handler) error {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return err
-	}
-	if h == nil {
-		return fmt.Errorf("bus %s: nil handler", cfg.Durable)
-	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, natsjs.ConsumerConfig{
+// consumerConfig is the durable consumer of cfg, starting from the
+// stream's first event.
+func consumerConfig(cfg Config) natsjs.ConsumerConfig {
+	return natsjs.ConsumerConfig{
 		Durable:        cfg.Durable,
 		Description:    "carecoop bus consumer",
 		DeliverPolicy:  natsjs.DeliverAllPolicy,
@@ -200,7 +189,57 @@ func Consume(ctx context.Context, js natsjs.JetStream, cfg Config, h Handler) er
 		FilterSubjects: cfg.FilterSubjects,
 		ReplayPolicy:   natsjs.ReplayInstantPolicy,
 		MaxAckPending:  1, // strict order, even across redeliveries
-	})
+	}
+}
+
+// StartAfter records that the reaction named durable has handled the
+// stream's events up to position: it creates the durable consumer starting
+// after it, so Consume handles only what follows. It is for a history
+// written with its reactions' effects already in it (a simulation, an
+// import), whose reactions would otherwise handle it all again, finding
+// each reaction done. It changes nothing if the consumer exists (the
+// consumer's own position is the truer one). Consume sets the consumer's
+// filter and the rest of its configuration.
+func StartAfter(ctx context.Context, js natsjs.JetStream, stream, durable string, position uint64) error {
+	cfg, err := Config{Stream: stream, Durable: durable}.withDefaults()
+	if err != nil {
+		return err
+	}
+	cc := consumerConfig(cfg)
+	cc.DeliverPolicy, cc.OptStartSeq = natsjs.DeliverByStartSequencePolicy, position+1
+	if _, err := js.CreateConsumer(ctx, cfg.Stream, cc); err != nil && !errors.Is(err, natsjs.ErrConsumerExists) {
+		return fmt.Errorf("bus %s: create consumer on %s after %d: %w", durable, cfg.Stream, position, err)
+	}
+	return nil
+}
+
+// Consume creates the durable consumer cfg describes, or updates it, and
+// calls h for each event of each commit in order until ctx ends; it then
+// returns ctx's error. A new consumer starts from the first event of the
+// stream (or after the position StartAfter gave it); an existing one
+// resumes after its last acknowledged commit. A commit is acknowledged once
+// h succeeded for every (selected) event in it. Consume returns early with
+// an error if the consumer cannot be created, or is deleted, or the
+// connection closes.
+func Consume(ctx context.Context, js natsjs.JetStream, cfg Config, h Handler) error {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return fmt.Errorf("bus %s: nil handler", cfg.Durable)
+	}
+	cc := consumerConfig(cfg)
+	// A consumer created by StartAfter keeps its start: the server refuses
+	// to change where a consumer starts, and it has done so on purpose.
+	if old, err := js.Consumer(ctx, cfg.Stream, cfg.Durable); err == nil {
+		if oc := old.CachedInfo().Config; oc.DeliverPolicy == natsjs.DeliverByStartSequencePolicy {
+			cc.DeliverPolicy, cc.OptStartSeq = oc.DeliverPolicy, oc.OptStartSeq
+		}
+	} else if !errors.Is(err, natsjs.ErrConsumerNotFound) {
+		return fmt.Errorf("bus %s: look up consumer on %s: %w", cfg.Durable, cfg.Stream, err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, cfg.Stream, cc)
 	if err != nil {
 		return fmt.Errorf("bus %s: create consumer on %s: %w", cfg.Durable, cfg.Stream, err)
 	}
