@@ -4,7 +4,7 @@ BIN     := $(CURDIR)/bin
 MODULES := proto services/kit services/framework services/purchasing services/demand services/monitoring services/notify services/portal tools/carecoop deploy
 DATA    ?= .carecoop
 
-.PHONY: run test test-faults fuzz bench scale proto proto-check templ templ-check assets screenshots lint tools tidy
+.PHONY: run test test-faults fuzz bench scale scale-series proto proto-check templ templ-check assets screenshots lint tools tidy
 
 ## run: the whole platform in one process on an embedded NATS (data in $(DATA))
 run:
@@ -66,24 +66,40 @@ bench:
 	cd services/notify && $(GO) test -run '^$$' -bench 'ReferralToChannel|RawJetStreamPublishConsume' -benchtime 200x ./app
 
 ## scale: simulate a history (SCALE_EVENTS, 100k by default: the CI size;
-## SCALE=national for the national market) ending today into a fresh data
-## directory, then cold-start the stack on it and print each service's time
-## to ready and the process's peak memory, then again from the snapshots that
-## start saved, and once more with the Go runtime's soft memory limit set to
-## SCALE_MEMLIMIT, as deploy/ sets GOMEMLIMIT from each container's limit
-## (issue 16)
-SCALE_EVENTS   ?= 100000
-SCALE          ?= region
-SCALE_MEMLIMIT ?= 512MiB
+## 0 for SCALE_YEARS of history, however many events; SCALE=national for the
+## national market) ending today into a fresh data directory, then
+## cold-start the stack on it and print each service's time to ready and the
+## process's peak memory, then again from the snapshots that start saved,
+## and once more with the Go runtime's soft memory limit set to
+## SCALE_MEMLIMIT, as deploy/ sets GOMEMLIMIT from each container's limit.
+## SCALE_REACTIONS=drain lets the cold start's reactions handle the whole
+## history before stopping; from-end starts them after it (--reactions-from-end),
+## for histories too long to handle again (issue 16)
+SCALE_EVENTS    ?= 100000
+SCALE_YEARS     ?= 10
+SCALE           ?= region
+SCALE_MEMLIMIT  ?= 512MiB
+SCALE_REACTIONS ?= drain
 scale:
-	@dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	@case "$(SCALE_REACTIONS)" in drain) reactions=--drain-reactions;; from-end) reactions=--reactions-from-end;; \
+	*) echo "SCALE_REACTIONS=$(SCALE_REACTIONS): want drain or from-end" >&2; exit 2;; esac; \
+	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
-	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --scale $(SCALE) && \
-	for start in "cold start (no snapshots: replay, let the reactions catch up, then save them)" "restart (from the snapshots)" "restart with GOMEMLIMIT=$(SCALE_MEMLIMIT)"; do \
-	echo "scale: $$start" && drain= && limit= && case "$$start" in cold*) drain=--drain-reactions;; *GOMEMLIMIT*) limit=$(SCALE_MEMLIMIT);; esac && \
-	GOMEMLIMIT=$${limit:-off} $$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$drain \
+	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --years $(SCALE_YEARS) --scale $(SCALE) && \
+	for start in "cold start (no snapshots: replay, reactions $(SCALE_REACTIONS), then save them)" "restart (from the snapshots)" "restart with GOMEMLIMIT=$(SCALE_MEMLIMIT)"; do \
+	echo "scale: $$start" && flags= && limit= && case "$$start" in cold*) flags=$$reactions;; *GOMEMLIMIT*) limit=$(SCALE_MEMLIMIT);; esac && \
+	GOMEMLIMIT=$${limit:-off} $$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$flags \
 		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
 		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0 || exit 1; \
+	done
+
+## scale-series: the national market at 1M and 3M events and ten years
+## (about 7M), one after another in one run: the figures of issue 16's goal,
+## side by side (about an hour; 11 GB of disk at the largest)
+scale-series:
+	@for n in 1000000 3000000 0; do \
+	echo "scale-series: national, $$n events (0: ten years)"; \
+	$(MAKE) --no-print-directory scale SCALE=national SCALE_EVENTS=$$n SCALE_REACTIONS=from-end SCALE_MEMLIMIT=1536MiB || exit 1; \
 	done
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).

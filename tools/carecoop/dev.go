@@ -55,7 +55,7 @@ func runDev(args []string) error {
 	verbose := fs.Bool("v", false, "log every request")
 	exitWhenReady := fs.Bool("exit-when-ready", false, "print each service's time to ready and the process's peak memory once every service has built its read models, then stop ('make scale')")
 	drain := fs.Bool("drain-reactions", false, "with --exit-when-ready: then wait until every reaction has caught up with the store (no durable consumer has an event pending) before stopping, so the next start begins where a long-running stack would be ('make scale')")
-	reactionsFromEnd := fs.Bool("reactions-from-end", false, "reactions that have never run start after the store's last event instead of handling the whole history (a reaction that has run keeps its place): for a history whose reactions' work is already in it or not wanted, such as a simulated one ('make scale-10y')")
+	reactionsFromEnd := fs.Bool("reactions-from-end", false, "reactions that have never run start after the store's last event instead of handling the whole history (a reaction that has run keeps its place): for a history whose reactions' work is already in it or not wanted, such as a simulated one ('make scale SCALE_REACTIONS=from-end')")
 	heapProfile := fs.String("heap-profile", "", "with --exit-when-ready: write a heap profile (go tool pprof) of the ready stack to this file, to see which read models hold the memory")
 	obsFlags := obsRegisterDevFlags(fs)
 	if err := parseFlags(fs, args, os.Stdout, `Runs every service (framework, purchasing, demand, monitoring, notify) and the web
@@ -125,7 +125,7 @@ directory.
 		natsPort = -1 // port 0 picks a free one, as for the services (natsserver's 0 is 4222)
 	}
 	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, Host: natsHost, Port: natsPort, ServerName: "carecoop-dev", Users: users,
-		SyncAlways: syncAlways, SyncInterval: syncInterval})
+		SyncAlways: syncAlways, SyncInterval: syncInterval, ReadyTimeout: storeRecovery})
 	if err != nil {
 		if perr := portFree(*natsAddr); perr != nil { // taken since the check
 			return fmt.Errorf("--nats-addr: %w", perr)

@@ -14,6 +14,11 @@ import (
 	"github.com/carecoop/carecoop/services/kit/natsserver/natsperm"
 )
 
+// storeRecovery bounds the embedded server's start: it reads the store's
+// index first, which for the 11 GB of a ten-year national history took
+// 5–9 s (natsserver's default is 10 s).
+const storeRecovery = 5 * time.Minute
+
 // drainReactions waits until no durable consumer of the embedded server has
 // a message pending or unacknowledged, twice in a row with the stores' last
 // sequences unchanged (a reaction's own commit wakes the next reaction, so one

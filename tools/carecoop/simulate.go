@@ -355,7 +355,7 @@ and rate on stderr and prints what it wrote. 'carecoop dev --no-seed
 	defer unlock()
 	// In-process only and without users: nothing but this command reaches
 	// the server while it writes.
-	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, DontListen: true, ServerName: "carecoop-simulate"})
+	ns, err := natsserver.Start(natsserver.Options{DataDir: dir, DontListen: true, ServerName: "carecoop-simulate", ReadyTimeout: storeRecovery})
 	if err != nil {
 		return err
 	}
