@@ -31,6 +31,11 @@ import (
 // DefaultMaxWait bounds how long a query waits for its min_position.
 const DefaultMaxWait = 5 * time.Second
 
+// DefaultCatchUpStall is how long Start waits for a catch-up that does not
+// move before it gives up. There is no bound on one that moves: a rebuild
+// from a decade's history takes longer than any fixed bound would allow.
+const DefaultCatchUpStall = 10 * time.Minute
+
 // ErrNotReached is returned when a position was not applied within the wait.
 var ErrNotReached = errors.New("projection: read model has not reached the requested position")
 
@@ -64,6 +69,9 @@ type Runner struct {
 	apply   Apply
 	log     *zap.Logger
 	MaxWait time.Duration
+	// CatchUpStall is how long Start's catch-up may go without applying a
+	// commit before Start fails (DefaultCatchUpStall).
+	CatchUpStall time.Duration
 	// Own is the runner's own context (e.g. "monitoring"): an event of it
 	// this binary cannot decode stops the runner (the binary is older than
 	// its data); another context's is skipped, logged and counted. Empty:
@@ -97,7 +105,7 @@ func NewRunner(name string, store eventstore.Store, filters []string, apply Appl
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Runner{name: name, store: store, filters: filters, apply: apply, log: log, MaxWait: DefaultMaxWait, changed: make(chan struct{})}
+	return &Runner{name: name, store: store, filters: filters, apply: apply, log: log, MaxWait: DefaultMaxWait, CatchUpStall: DefaultCatchUpStall, changed: make(chan struct{})}
 }
 
 // Start replays history and keeps following the store in the background until
@@ -110,10 +118,8 @@ func (r *Runner) Start(ctx context.Context) error {
 		return fmt.Errorf("projection %s: %w", r.name, err)
 	}
 	go r.follow(ctx)
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-	if err := r.waitFor(wctx, last, true); err != nil {
-		return fmt.Errorf("projection %s: catching up to %d: %w", r.name, last, err)
+	if err := r.catchUp(ctx, last); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	r.started = true
@@ -306,6 +312,25 @@ func (r *Runner) WaitFor(ctx context.Context, pos uint64) error {
 	ctx, cancel := context.WithTimeout(ctx, r.MaxWait)
 	defer cancel()
 	return r.waitFor(ctx, pos, false)
+}
+
+// catchUp waits until the runner reaches last, for as long as it moves.
+func (r *Runner) catchUp(ctx context.Context, last uint64) error {
+	for {
+		from := r.Position()
+		wctx, cancel := context.WithTimeout(ctx, r.CatchUpStall)
+		err := r.waitFor(wctx, last, true)
+		cancel()
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && r.Position() == from:
+			return fmt.Errorf("projection %s: catching up to %d: stuck at %d for %s: %w", r.name, last, from, r.CatchUpStall, err)
+		case ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded):
+			return fmt.Errorf("projection %s: catching up to %d: %w", r.name, last, err)
+		}
+		r.log.Info("projection still catching up", zap.String("projection", r.name), zap.Uint64("position", r.Position()), zap.Uint64("to", last))
+	}
 }
 
 func (r *Runner) waitFor(ctx context.Context, pos uint64, catchingUp bool) error {
