@@ -230,7 +230,7 @@ func (s *Store) Append(ctx context.Context, sid eventstore.StreamID, expected ev
 		if err := pc.encode(cur.version); err != nil {
 			return eventstore.AppendResult{}, fmt.Errorf("%w: commit for %s: %v", eventstore.ErrInvalid, sid, err)
 		}
-		msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(cur.seq, 10)}
+		pc.expect(cur.seq)
 
 		pctx, cancel := context.WithTimeout(ctx, s.cfg.requestTimeout)
 		ack, err := s.appPublish(pctx, msg)
