@@ -60,9 +60,11 @@ func BenchmarkRawJetStreamPublish(b *testing.B) {
 // like BenchmarkStoreAppend/msg512) carrying only the optimistic-concurrency
 // header ("expect"), or the store's whole header set as well ("headers"),
 // or that set without the headers a one-event commit repeats ("trimmed"),
+// or that set published with PublishMsgAsync, each publisher waiting for
+// its ack before its next message as an append must ("async"),
 // Concurrency publishers on distinct subjects.
 func BenchmarkRawJetStreamPublishOCC(b *testing.B) {
-	for _, variant := range []string{"expect", "headers", "trimmed"} {
+	for _, variant := range []string{"expect", "headers", "trimmed", "async"} {
 		b.Run(variant, func(b *testing.B) {
 			js, _ := benchJetStream(b)
 			ctx := context.Background()
@@ -97,7 +99,13 @@ func BenchmarkRawJetStreamPublishOCC(b *testing.B) {
 					}
 					msg.Header[natsjs.ExpectedLastSubjSeqHeader] = []string{strconv.FormatUint(seq, 10)}
 					msg.Data = make([]byte, max(0, jsbench.MessageSize-headerSize(msg.Header)))
-					ack, err := js.PublishMsg(ctx, msg)
+					var ack *natsjs.PubAck
+					var err error
+					if variant == "async" {
+						ack, err = publishAsync(js, msg)
+					} else {
+						ack, err = js.PublishMsg(ctx, msg)
+					}
 					if err != nil {
 						b.Error(err)
 						return
@@ -108,6 +116,20 @@ func BenchmarkRawJetStreamPublishOCC(b *testing.B) {
 			jsbench.ReportRate(b, 1, "msgs/s")
 			reportCPU(b, cpu, 1)
 		})
+	}
+}
+
+// publishAsync publishes msg asynchronously and waits for its ack.
+func publishAsync(js natsjs.JetStream, msg *nats.Msg) (*natsjs.PubAck, error) {
+	f, err := js.PublishMsgAsync(msg)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case ack := <-f.Ok():
+		return ack, nil
+	case err := <-f.Err():
+		return nil, err
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,25 @@ type pendingCommit struct {
 	msg     *nats.Msg
 	msgID   string
 	encoded bool
+	// hdr backs the message's single-valued headers, so that they cost no
+	// allocation of their own.
+	hdr headerValues
+}
+
+// headerValues are the values of a commit message's single-valued headers,
+// in one array: slots of the CloudEvents and types headers (commitHeaders),
+// then the expected sequence and the message id (Append).
+type headerValues [7]string
+
+const (
+	hdrExpectedSeq = 5
+	hdrMsgID       = 6
+)
+
+// expect sets the expected last subject sequence the server checks.
+func (p *pendingCommit) expect(seq uint64) {
+	p.hdr[hdrExpectedSeq] = strconv.FormatUint(seq, 10)
+	p.msg.Header[natsjs.ExpectedLastSubjSeqHeader] = p.hdr[hdrExpectedSeq : hdrExpectedSeq+1 : hdrExpectedSeq+1]
 }
 
 // newPendingCommit validates and marshals events, encoding the envelope for
@@ -93,12 +113,16 @@ func newPendingCommit(sid eventstore.StreamID, prev uint64, meta eventstore.Meta
 	if a := meta.Actor; a != (eventstore.Actor{}) {
 		c.Actor = &kitv1.Actor{Subject: a.Subject, Organisation: a.Organisation, Role: a.Role}
 	}
-	types := make([]string, len(events))
+	var typesInline [4]string
+	types := typesInline[:0]
+	if len(events) > len(typesInline) {
+		types = make([]string, 0, len(events))
+	}
 	for i, ev := range events {
 		if ev == nil || !ev.ProtoReflect().IsValid() {
 			return nil, fmt.Errorf("%w: event %d is nil", eventstore.ErrInvalid, i)
 		}
-		types[i] = string(ev.ProtoReflect().Descriptor().FullName())
+		types = append(types, string(ev.ProtoReflect().Descriptor().FullName()))
 		v, err := proto.Marshal(ev)
 		if err != nil {
 			return nil, fmt.Errorf("%w: event %d (%s): %v", eventstore.ErrInvalid, i, types[i], err)
@@ -109,11 +133,13 @@ func newPendingCommit(sid eventstore.StreamID, prev uint64, meta eventstore.Meta
 		}
 		c.Events[i] = &kitv1.StoredEvent{EventId: id.String(), Payload: &anypb.Any{TypeUrl: typeURLPrefix + types[i], Value: v}}
 	}
-	p := &pendingCommit{commit: c, msg: &nats.Msg{Subject: sid.Subject(), Header: commitHeaders(sid, c.Events[0].EventId, types, meta.OccurredAt)}}
+	p := &pendingCommit{commit: c, msg: &nats.Msg{Subject: sid.Subject()}}
+	p.msg.Header = commitHeaders(sid, c.Events[0].EventId, types, meta.OccurredAt, &p.hdr, meta.RequestID != "")
 	if meta.RequestID != "" {
 		// Scoped by stream: two aggregates may see the same client request id.
 		p.msgID = sid.String() + "/" + meta.RequestID
-		p.msg.Header[natsjs.MsgIDHeader] = []string{p.msgID}
+		p.hdr[hdrMsgID] = p.msgID
+		p.msg.Header[natsjs.MsgIDHeader] = p.hdr[hdrMsgID : hdrMsgID+1 : hdrMsgID+1]
 	}
 	// Encoding fails only on metadata that is not valid UTF-8: the caller's.
 	if err := p.encode(prev); err != nil {
@@ -148,15 +174,33 @@ func CommitMsg(sid eventstore.StreamID, prev uint64, meta eventstore.Metadata, e
 	if err != nil {
 		return nil, err
 	}
+	// The message's header values hold p: not its events as well while a
+	// bulk loader keeps thousands of messages in flight.
+	p.commit = nil
 	return p.msg, nil
 }
 
-func commitHeaders(sid eventstore.StreamID, firstID string, types []string, occurredAt time.Time) nats.Header {
-	// One backing array for the single-valued headers: fewer allocations on
-	// every append.
-	v := [...]string{firstID, types[0], "carecoop/" + sid.Context, occurredAt.UTC().Format(time.RFC3339Nano), strings.Join(types, ",")}
-	vals := v[:]
-	h := make(nats.Header, 8) // 8 fit one map group: the common append (no request id)
+// commitHeaders builds a commit message's headers, their values in vals.
+// more says that the message will carry two more headers (the expected
+// sequence, and a request's msg id).
+func commitHeaders(sid eventstore.StreamID, firstID string, types []string, occurredAt time.Time, vals *headerValues, more bool) nats.Header {
+	// ce-source and ce-time share one allocation.
+	const source = "carecoop/"
+	var b strings.Builder
+	b.Grow(len(source) + len(sid.Context) + len(time.RFC3339Nano))
+	b.WriteString(source)
+	b.WriteString(sid.Context)
+	split := b.Len()
+	var at [len(time.RFC3339Nano) + 8]byte
+	b.Write(occurredAt.UTC().AppendFormat(at[:0], time.RFC3339Nano))
+	sourceAndTime := b.String()
+	*vals = headerValues{firstID, types[0], sourceAndTime[:split], sourceAndTime[split:], strings.Join(types, ",")}
+	// 8 entries fit one map group: the common append (no request id).
+	size := 8
+	if more {
+		size = 9
+	}
+	h := make(nats.Header, size)
 	h[headerCESpecVersion] = ceSpecVersion
 	h[headerCEDataContentType] = ceContentType
 	h[headerCEID] = vals[0:1:1]

@@ -61,7 +61,7 @@ func RelayMsg(commit []eventstore.RecordedEvent) (*nats.Msg, error) {
 		return nil, fmt.Errorf("%w: commit at %d: %v", eventstore.ErrInvalid, first.Position, err)
 	}
 	pos := strconv.FormatUint(first.Position, 10)
-	msg := &nats.Msg{Subject: first.StreamID.Subject(), Data: data, Header: commitHeaders(first.StreamID, first.EventID, types, first.OccurredAt)}
+	msg := &nats.Msg{Subject: first.StreamID.Subject(), Data: data, Header: commitHeaders(first.StreamID, first.EventID, types, first.OccurredAt, new(headerValues), true)}
 	msg.Header[HeaderPosition] = []string{pos}
 	msg.Header[natsjs.MsgIDHeader] = []string{"esdb:" + pos}
 	return msg, nil

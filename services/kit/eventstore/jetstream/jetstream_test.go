@@ -304,3 +304,40 @@ func TestSubscribeReportsPending(t *testing.T) {
 		t.Fatalf("pending = %v, want [2 1 0] (three commits of context a, in four)", got)
 	}
 }
+
+// Subscribe hands messages over a batch at a time: with a batch smaller
+// than what is stored and a handler slower than delivery, the client's side
+// waits for room, and every commit still arrives once, in order.
+func TestSubscribeSlowHandlerSmallBatch(t *testing.T) {
+	s, _ := newStore(t, jetstream.WithSubscribeBatch(4))
+	// Not a timing check: a lost commit would otherwise wait forever.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	sid := eventstore.StreamID{Context: "a", Aggregate: "thing", ID: "x"}
+	const n = 60
+	for i := range n {
+		if _, err := s.Append(ctx, sid, eventstore.Exact(uint64(i)), eventstore.Metadata{}, wrapperspb.Int64(int64(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int64
+	err := s.Subscribe(ctx, 0, nil, func(commit []eventstore.RecordedEvent) error {
+		time.Sleep(time.Millisecond)
+		got = append(got, commit[0].Event.(*wrapperspb.Int64Value).GetValue())
+		if len(got) == n {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("%v after %d of %d commits", err, len(got), n)
+	}
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("commit %d holds %d: %v", i, v, got)
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("%d commits, want %d", len(got), n)
+	}
+}
