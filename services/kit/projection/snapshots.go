@@ -82,12 +82,21 @@ func (r *Runner) snapVersion() string {
 
 // restore starts the model from its snapshot when one is stored, intact and
 // of this version; otherwise the model is replayed from the start (logged).
+// restoring serialises restores (see restore).
+var restoring sync.Mutex
+
 func (r *Runner) restore(ctx context.Context) {
 	if r.snap.store == nil {
 		return
 	}
 	log := r.log.With(zap.String("projection", r.name))
 	began := time.Now()
+	// One restore at a time in a process: reading and decoding a snapshot
+	// holds it two or three times over for a moment, and a process hosting
+	// several read models (the dev stack) would add those moments up: at
+	// ten years, purchasing's 232 MB and monitoring's 182 MB at once.
+	restoring.Lock()
+	defer restoring.Unlock()
 	s, err := r.snap.store.Load(ctx, r.name)
 	switch {
 	case errors.Is(err, snapshot.ErrNotFound):
