@@ -57,7 +57,8 @@ type Store interface {
 	Save(ctx context.Context, name string, s Snapshot) error
 }
 
-// maxPrealloc caps what a snapshot's stated size may allocate up front.
+// maxPrealloc is the largest snapshot read: a stated size above it is
+// taken for corruption rather than allocated up front.
 const maxPrealloc = 4 << 30
 
 // BucketPrefix starts every service's snapshot bucket.
