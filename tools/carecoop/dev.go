@@ -73,6 +73,11 @@ directory.
 	if err != nil {
 		return err
 	}
+	if onESDB && *reactionsFromEnd {
+		// The reactions' positions are the event stream's, the history's
+		// end is EventStoreDB's: not one position to start after.
+		return errors.New("--reactions-from-end works on the embedded JetStream store only, not with an esdb:// --store")
+	}
 	syncAlways, syncInterval, err := parseSync(*natsSync)
 	if err != nil {
 		return fmt.Errorf("--nats-sync: %w", err)

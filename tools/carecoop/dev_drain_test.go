@@ -79,3 +79,13 @@ func TestDrainAndHeapProfileNeedExitWhenReady(t *testing.T) {
 		}
 	}
 }
+
+// On EventStoreDB the history's end is not a position of the event stream
+// the reactions consume: --reactions-from-end says so rather than being
+// ignored.
+func TestReactionsFromEndRefusedOnESDB(t *testing.T) {
+	err := runDev([]string{"--data", t.TempDir(), "--store", "esdb://127.0.0.1:1?tls=false", "--reactions-from-end"})
+	if err == nil || !strings.Contains(err.Error(), "--reactions-from-end") {
+		t.Fatalf("carecoop dev --store esdb://… --reactions-from-end = %v; want an error naming --reactions-from-end", err)
+	}
+}
