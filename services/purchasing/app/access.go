@@ -135,8 +135,9 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 		}
 	}
 	if own != "" {
-		v.YourResponse = yourResponse(own, r, v)
+		v.YourResponse = m.yourResponse(own, r)
 	}
+	v.Summarised = r.archived
 	return v
 }
 

@@ -156,15 +156,9 @@ func (s *Service) agrlogBlockLog(ctx context.Context, p auth.Principal, id strin
 // not yet caught up, which callers retry, rather than answered with a
 // shorter log.
 func (s *Service) dlogRead(ctx context.Context, stream eventstore.StreamID, pos, version uint64) ([]*purchasingv1.Decision, error) {
-	events, err := s.store.ReadStream(ctx, stream)
+	events, err := s.readStreamAt(ctx, stream, version)
 	if err != nil {
 		return nil, err
-	}
-	if events, err = eventstore.Upcast(events); err != nil {
-		return nil, err
-	}
-	if n := len(events); version > 0 && (n == 0 || events[n-1].Version < version) {
-		return nil, fmt.Errorf("%w: the event store's copy of %s is behind version %d", projection.ErrNotReached, stream, version)
 	}
 	var out []*purchasingv1.Decision
 	for _, e := range events {
@@ -182,4 +176,20 @@ func containsCouncil(members []string, la string) bool {
 		}
 	}
 	return false
+}
+
+// readStreamAt reads an aggregate's stream, upcast, once the store's copy
+// has reached the version a read model saw (ErrNotReached if not).
+func (s *Service) readStreamAt(ctx context.Context, stream eventstore.StreamID, version uint64) ([]eventstore.RecordedEvent, error) {
+	events, err := s.store.ReadStream(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	if events, err = eventstore.Upcast(events); err != nil {
+		return nil, err
+	}
+	if n := len(events); version > 0 && (n == 0 || events[n-1].Version < version) {
+		return nil, fmt.Errorf("%w: the event store's copy of %s is behind version %d", projection.ErrNotReached, stream, version)
+	}
+	return events, nil
 }

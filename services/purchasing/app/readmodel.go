@@ -46,6 +46,9 @@ type ReadModel struct {
 	judged map[string]*monitoringv1.OfstedJudgementRecorded
 	// calloffFWs are the frameworks' lots, for call-offs (calloff.go).
 	calloffFWs map[string]*calloffFW
+	// closing are the referrals closed and not yet summarised, in the
+	// order they closed (ref_archive.go).
+	closing []closingRM
 }
 
 type priceKey struct{ provider, category string }
@@ -144,6 +147,10 @@ type referralRM struct {
 	version   uint64
 	// offersDueBy is the deadline for offers (nil on older referrals).
 	offersDueBy *timestamppb.Timestamp
+	// archived: closed closedHeld ago and kept in summary, its offers and
+	// declines dropped and answers kept instead (ref_archive.go).
+	archived bool
+	answers  []byte
 }
 
 // matchRM is one matched setting of an open referral (viewMatchFor reads
@@ -213,6 +220,9 @@ func (m *ReadModel) Apply(commit []eventstore.RecordedEvent) error {
 		case ReferralAggregate:
 			m.applyReferral(e)
 		}
+	}
+	if n := len(commit); n > 0 && len(m.closing) > 0 {
+		m.archiveUpTo(commit[n-1].OccurredAt)
 	}
 	return nil
 }
@@ -425,6 +435,10 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	if r == nil {
 		return
 	}
+	if r.archived {
+		applyArchived(r, e)
+		return
+	}
 	r.version = e.Version
 	switch ev := e.Event.(type) {
 	case *purchasingv1.ReferralMatched:
@@ -468,6 +482,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 	case *purchasingv1.ReferralWithdrawn:
 		r.status, r.matches = purchasingv1.ReferralStatus_REFERRAL_STATUS_WITHDRAWN, nil
 		r.close()
+		m.closed(r, e.OccurredAt)
 	case *purchasingv1.OfferDeadlineExtended:
 		r.offersDueBy = ev.GetOffersDueBy()
 	case *purchasingv1.PlacementAwarded:
@@ -478,6 +493,7 @@ func (m *ReadModel) applyReferral(e eventstore.RecordedEvent) {
 			}
 		}
 		r.close()
+		m.closed(r, e.OccurredAt)
 		r.placement = &purchasingv1.Placement{PlacementId: ev.GetPlacementId(), ReferralId: ev.GetReferralId(),
 			Council: ev.GetCouncil(), DpsId: ev.GetDpsId(), CategoryId: ev.GetCategoryId(), ProviderId: ev.GetProviderId(),
 			SettingUrn: ev.GetSettingUrn(), WeeklyPricePence: ev.GetWeeklyPricePence(), StartDate: ev.GetStartDate(),

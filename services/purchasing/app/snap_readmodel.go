@@ -16,7 +16,7 @@ import (
 // snapshot encoding: change it with Apply (readmodel.go, calloff.go) or
 // snapState, and the next start rebuilds the model from the start instead
 // of restoring a snapshot.
-const snapVersion = "purchasing-rm-6"
+const snapVersion = "purchasing-rm-7"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. What is derived is rebuilt on
@@ -33,6 +33,12 @@ type snapState struct {
 	Prices       []snapPrice
 	Judged       map[string][]byte
 	CalloffFWs   map[string]snapCalloffFW
+	Closing      []snapClosing
+}
+
+type snapClosing struct {
+	ID string
+	At int64
 }
 
 type snapProvider struct {
@@ -95,6 +101,8 @@ type snapReferral struct {
 	Version                            uint64
 	OffersDueBy                        []byte
 	HasOffersDueBy                     bool
+	Archived                           bool
+	Answers                            []byte
 }
 
 type snapMatch struct {
@@ -197,7 +205,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 			HasCallOff: r.callOff != nil, CallOff: w.Marshal(r.callOff), CreatedAt: r.createdAt, FirstOfferAt: r.firstOfferAt, AwardedAt: r.awardedAt,
 			Status: int32(r.status), Matched: r.matched, SentTo: r.sentTo,
 			Placement: placementAt[r.placement], Version: r.version,
-			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy)}
+			HasOffersDueBy: r.offersDueBy != nil, OffersDueBy: w.Marshal(r.offersDueBy), Archived: r.archived, Answers: r.answers}
 		for _, mt := range r.matches {
 			sr.Matches = append(sr.Matches, snapMatch{URN: mt.urn, Name: mt.name, Outcode: mt.outcode, Provider: mt.provider, Rank: mt.rank, Free: mt.free,
 				Kind: int32(mt.kind), Grade: int32(mt.grade), Distance: mt.distance, Median: mt.median})
@@ -228,6 +236,9 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 			}
 			st.CalloffFWs[id] = sf
 		}
+	}
+	for _, c := range m.closing {
+		st.Closing = append(st.Closing, snapClosing{ID: c.id, At: c.at})
 	}
 	if w.Err() != nil {
 		return nil, w.Err()
@@ -318,6 +329,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		ref := &referralRM{id: sr.ID, council: sr.Council, consortium: sr.Consortium, dpsID: sr.DpsID, need: sr.Need, hasNeed: sr.HasNeed, budget: sr.Budget,
 			createdAt: sr.CreatedAt, firstOfferAt: sr.FirstOfferAt, awardedAt: sr.AwardedAt,
 			status: purchasingv1.ReferralStatus(sr.Status), matched: sr.Matched, sentTo: sr.SentTo, version: sr.Version,
+			archived: sr.Archived, answers: sr.Answers,
 		}
 		if len(sr.Matches) > 0 {
 			ref.matches = make([]matchRM, len(sr.Matches))
@@ -368,6 +380,9 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 			f.calloffFWs[id] = c
 		}
 	}
+	for _, c := range st.Closing {
+		f.closing = append(f.closing, closingRM{id: c.ID, at: c.At})
+	}
 	if r.Err() != nil {
 		return fmt.Errorf("purchasing snapshot: %w", r.Err())
 	}
@@ -376,6 +391,6 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 	m.providers, m.providerOrder, m.settingOwner = f.providers, f.providerOrder, f.settingOwner
 	m.dps, m.dpsOrder, m.referrals, m.referralOrder, m.placements = f.dps, f.dpsOrder, f.referrals, f.referralOrder, f.placements
 	m.provIDs, m.provIndex = f.provIDs, f.provIndex
-	m.prices, m.medians, m.judged, m.calloffFWs = f.prices, f.medians, f.judged, f.calloffFWs
+	m.prices, m.medians, m.judged, m.calloffFWs, m.closing = f.prices, f.medians, f.judged, f.calloffFWs, f.closing
 	return nil
 }

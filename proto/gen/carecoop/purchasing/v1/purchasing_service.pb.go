@@ -3548,7 +3548,12 @@ type ReferralView struct {
 	// the reason (which providers were passed over, and why) are for the
 	// council, lead and platform; a provider reads the framework, lot and
 	// method only.
-	CallOff       *CallOff `protobuf:"bytes,20,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
+	CallOff *CallOff `protobuf:"bytes,20,opt,name=call_off,json=callOff,proto3" json:"call_off,omitempty"`
+	// Set in ListReferrals on a referral closed more than 90 days ago: its
+	// offers and declines are left out (the platform keeps old referrals in
+	// summary); GetReferral returns it whole. your_response, the times and
+	// the placement are given as for any other.
+	Summarised    bool `protobuf:"varint,21,opt,name=summarised,proto3" json:"summarised,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3721,6 +3726,13 @@ func (x *ReferralView) GetCallOff() *CallOff {
 		return x.CallOff
 	}
 	return nil
+}
+
+func (x *ReferralView) GetSummarised() bool {
+	if x != nil {
+		return x.Summarised
+	}
+	return false
 }
 
 type ListReferralsResponse struct {
@@ -4824,7 +4836,7 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\x0e2%.carecoop.purchasing.v1.DeclineReasonR\x06reason\x12\x12\n" +
 	"\x04note\x18\x03 \x01(\tR\x04note\x12;\n" +
 	"\vdeclined_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"declinedAt\"\xd0\a\n" +
+	"declinedAt\"\xf0\a\n" +
 	"\fReferralView\x12\x1f\n" +
 	"\vreferral_id\x18\x01 \x01(\tR\n" +
 	"referralId\x12\x18\n" +
@@ -4851,7 +4863,10 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\ryour_response\x18\x11 \x01(\tR\fyourResponse\x12)\n" +
 	"\x10matched_settings\x18\x12 \x01(\rR\x0fmatchedSettings\x12>\n" +
 	"\roffers_due_by\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\voffersDueBy\x12:\n" +
-	"\bcall_off\x18\x14 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\"w\n" +
+	"\bcall_off\x18\x14 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\x12\x1e\n" +
+	"\n" +
+	"summarised\x18\x15 \x01(\bR\n" +
+	"summarised\"w\n" +
 	"\x15ListReferralsResponse\x12B\n" +
 	"\treferrals\x18\x01 \x03(\v2$.carecoop.purchasing.v1.ReferralViewR\treferrals\x12\x1a\n" +
 	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +
