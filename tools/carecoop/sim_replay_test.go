@@ -34,11 +34,8 @@ func TestSimReplaysThroughTheServices(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	pu := purchasingv1.NewPurchasingServiceClient(dial(s.pu.Addr.String()))
-	refs, err := pu.ListReferrals(ctx, &purchasingv1.ListReferralsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := len(refs.GetReferrals()); got != c.Referrals {
+	refs := simAllReferrals(t, ctx, pu, &purchasingv1.ListReferralsRequest{})
+	if got := len(refs); got != c.Referrals {
 		t.Errorf("ListReferrals: %d referrals, the simulator wrote %d", got, c.Referrals)
 	}
 	pls, err := pu.ListPlacements(ctx, &purchasingv1.ListPlacementsRequest{})
@@ -218,5 +215,22 @@ func TestSimendHistoryEndingTodayStartsQuietly(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// simAllReferrals reads every page of a ListReferrals.
+func simAllReferrals(t *testing.T, ctx context.Context, pu purchasingv1.PurchasingServiceClient, req *purchasingv1.ListReferralsRequest) []*purchasingv1.ReferralView {
+	t.Helper()
+	var out []*purchasingv1.ReferralView
+	for {
+		res, err := pu.ListReferrals(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res.GetReferrals()...)
+		if res.GetNextPageToken() == "" {
+			return out
+		}
+		req.PageToken = res.GetNextPageToken()
 	}
 }

@@ -111,11 +111,17 @@ func snapSummarisedReferralsReadTheSame(t *testing.T, replayed, restored *purcha
 	t.Helper()
 	platform := auth.Principal{Subject: "ines.auditor", Organisation: auth.OrgPlatform, Roles: []string{auth.Auditor}}
 	list := func(s *purchasingapp.Service) []*purchasingv1.ReferralView {
-		res, err := s.ListReferrals(t.Context(), platform, 0, "", 0)
-		if err != nil {
-			t.Fatal(err)
+		var out []*purchasingv1.ReferralView
+		for token := ""; ; {
+			res, err := s.ListReferrals(t.Context(), platform, 0, "", 1000, token, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, res.GetReferrals()...)
+			if token = res.GetNextPageToken(); token == "" {
+				return out
+			}
 		}
-		return res.GetReferrals()
 	}
 	before, after := list(replayed), list(restored)
 	if diff := cmp.Diff(before, after, protocmp.Transform()); diff != "" {

@@ -114,11 +114,11 @@ func (s *Server) a13cDealLogs(q *rq, slug string) (view.A13cDealLogs, error) {
 	}
 	var refs []view.A13cLogRow
 	for _, d := range dpss.GetDps() {
-		res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{DpsId: d.GetDpsId(), MinPosition: q.at()})
+		res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{DpsId: d.GetDpsId()})
 		if err != nil {
 			return out, err
 		}
-		for _, r := range res.GetReferrals() {
+		for _, r := range res {
 			refs = append(refs, view.A13cLogRow{Title: a13cReferralTitle(r), Href: "/decisions/referrals/" + r.GetReferralId() + query,
 				Status: view.Words(r.GetStatus()), Created: r.GetCreatedAt().AsTime()})
 		}

@@ -61,13 +61,13 @@ func inboxChild(n *purchasingv1.Need, category string) string {
 }
 
 func (s *Server) inboxList(q *rq) error {
-	res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{MinPosition: q.at()})
+	res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{})
 	if err != nil {
 		return err
 	}
 	cats := &inboxCategories{q: q}
 	var waiting, answered, closed []view.InboxRow
-	for _, r := range res.GetReferrals() {
+	for _, r := range res {
 		row := view.InboxRow{Referral: r, Council: view.CouncilName(r.GetCouncil()),
 			Need: inboxChild(r.GetNeed(), cats.name(r.GetDpsId(), r.GetNeed().GetCategoryId()))}
 		row.Due, _ = s.dlDeadline(r)

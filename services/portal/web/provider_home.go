@@ -82,11 +82,11 @@ func (s *Server) providerHome(q *rq) error {
 		return q.render(view.ProvStart(q.page, admin))
 	}
 	h := view.ProvHomeView{Provider: pv, Admin: admin}
-	refs, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{Status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, MinPosition: q.at()})
+	refs, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{Status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN})
 	if err != nil {
 		return err
 	}
-	for _, r := range refs.GetReferrals() {
+	for _, r := range refs {
 		// Waiting for this provider's answer: neither offered nor declined.
 		if len(r.GetOffers()) == 0 && len(r.GetDeclines()) == 0 {
 			h.ReferralsWaiting++

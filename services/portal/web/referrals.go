@@ -118,11 +118,11 @@ func (s *Server) refRows(ctx context.Context, refs []*purchasingv1.ReferralView)
 // referralList is the council's referrals, newest first.
 func (s *Server) referralList(q *rq) error {
 	q.page.Title = "Referrals"
-	res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{MinPosition: q.at()})
+	res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{})
 	if err != nil {
 		return err
 	}
-	rows, err := s.refRows(q.ctx, res.GetReferrals())
+	rows, err := s.refRows(q.ctx, res)
 	if err != nil {
 		return err
 	}
@@ -132,11 +132,11 @@ func (s *Server) referralList(q *rq) error {
 // commissionerHome is the commissioner's start page (and the viewer's, to
 // read): open referrals with offers to decide, then those waiting for one.
 func (s *Server) commissionerHome(q *rq) error {
-	res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{Status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN, MinPosition: q.at()})
+	res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{Status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN})
 	if err != nil {
 		return err
 	}
-	rows, err := s.refRows(q.ctx, res.GetReferrals())
+	rows, err := s.refRows(q.ctx, res)
 	if err != nil {
 		return err
 	}
@@ -489,4 +489,21 @@ func (s *Server) withdrawReferral(q *rq) error {
 			Reason: purchasingv1.ReferralWithdrawalReason(code), Note: note, ExpectedVersion: seen})
 		return res.GetPosition(), err
 	}, "/referrals/"+d.ID, "The referral is withdrawn: the providers are told it is closed", again)
+}
+
+// refListAll reads every page of a ListReferrals (as of the request's
+// position): the portal's lists show every referral they hold.
+func (s *Server) refListAll(q *rq, req *purchasingv1.ListReferralsRequest) ([]*purchasingv1.ReferralView, error) {
+	req.PageSize, req.MinPosition = 1000, q.at()
+	var out []*purchasingv1.ReferralView
+	for {
+		res, err := s.purchasing.ListReferrals(q.ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.GetReferrals()...)
+		if req.PageToken = res.GetNextPageToken(); req.PageToken == "" {
+			return out, nil
+		}
+	}
 }

@@ -95,6 +95,11 @@ func notFound(what, id string) error {
 // declines, and where it stands: not who else was asked, how many, at what
 // price, or how fast they answered.
 func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasingv1.ReferralView {
+	return m.referralView(p, r, true)
+}
+
+// referralView is viewReferralFor, with the matches or without (lists).
+func (m *ReadModel) referralView(p auth.Principal, r *referralRM, matches bool) *purchasingv1.ReferralView {
 	v := &purchasingv1.ReferralView{ReferralId: r.id, Council: r.council, DpsId: r.dpsID, Consortium: r.consortium,
 		Need: r.needMsg(), Status: r.status, CreatedAt: timestamppb.New(r.createdAt), Version: r.version}
 	if r.offersDueBy != nil {
@@ -106,7 +111,7 @@ func (m *ReadModel) viewReferralFor(p auth.Principal, r *referralRM) *purchasing
 		v.MatchedSettings = uint32(r.matched)
 	}
 	for i := range r.matches {
-		if mt := &r.matches[i]; own == "" || m.provIDs[mt.provider] == own {
+		if mt := &r.matches[i]; matches && (own == "" || m.provIDs[mt.provider] == own) {
 			v.Matches = append(v.Matches, viewMatchFor(p, m.matchMsg(mt)))
 		}
 	}

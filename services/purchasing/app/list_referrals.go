@@ -2,23 +2,48 @@ package app
 
 import (
 	"context"
+	"strconv"
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
+	"github.com/carecoop/carecoop/services/kit/domainerr"
 )
 
-// ListReferrals lists the referrals the caller may see, newest first: a
-// council its own, a provider those sent to it, a consortium those through
-// its DPSs.
-func (s *Service) ListReferrals(ctx context.Context, p auth.Principal, status purchasingv1.ReferralStatus, dpsID string, minPosition uint64) (*purchasingv1.ListReferralsResponse, error) {
+// ListReferrals lists the referrals the caller may see, newest first, a
+// page at a time: a council its own, a provider those sent to it, a
+// consortium those through its DPSs. Lists carry no matches (an open
+// referral's are hundreds; GetReferral gives them), so a page stays small
+// whatever the history. The page token is the place in the order
+// referrals were made where the next page starts, which no later referral
+// moves.
+func (s *Service) ListReferrals(ctx context.Context, p auth.Principal, status purchasingv1.ReferralStatus, dpsID string, pageSize uint32, pageToken string, minPosition uint64) (*purchasingv1.ListReferralsResponse, error) {
+	from := -1
+	if pageToken != "" {
+		n, err := strconv.Atoi(pageToken)
+		if err != nil || n < 0 {
+			return nil, domainerr.Field("page_token", "%q is not a page token from a previous answer", pageToken)
+		}
+		from = n
+	}
+	if pageSize == 0 {
+		pageSize = DefaultPageSize
+	}
 	out := &purchasingv1.ListReferralsResponse{}
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
-		for i := len(m.referralOrder) - 1; i >= 0; i-- {
+		i := len(m.referralOrder) - 1
+		if from >= 0 && from < i {
+			i = from
+		}
+		for ; i >= 0; i-- {
 			r := m.referrals[m.referralOrder[i]]
 			if !m.canSeeReferral(p, r) || (status != 0 && r.status != status) || (dpsID != "" && r.dpsID != dpsID) {
 				continue
 			}
-			out.Referrals = append(out.Referrals, m.viewReferralFor(p, r))
+			if len(out.Referrals) == int(pageSize) {
+				out.NextPageToken = strconv.Itoa(i)
+				break
+			}
+			out.Referrals = append(out.Referrals, m.referralView(p, r, false))
 		}
 		return nil
 	})

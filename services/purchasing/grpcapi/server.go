@@ -237,7 +237,7 @@ func (s *Server) ListApplications(ctx context.Context, q *purchasingv1.ListAppli
 
 func (s *Server) ListReferrals(ctx context.Context, q *purchasingv1.ListReferralsRequest) (*purchasingv1.ListReferralsResponse, error) {
 	return query(ctx, "ListReferrals", func(p auth.Principal) (*purchasingv1.ListReferralsResponse, error) {
-		return s.app.ListReferrals(ctx, p, q.GetStatus(), q.GetDpsId(), q.GetMinPosition())
+		return s.app.ListReferrals(ctx, p, q.GetStatus(), q.GetDpsId(), q.GetPageSize(), q.GetPageToken(), q.GetMinPosition())
 	})
 }
 

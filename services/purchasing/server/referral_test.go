@@ -122,7 +122,8 @@ func TestReferralJourney(t *testing.T) {
 	if len(listA.GetReferrals()) != 1 || listA.GetReferrals()[0].GetReferralId() != refID {
 		t.Fatalf("provider A's referrals: %v", listA.GetReferrals())
 	}
-	asA := listA.GetReferrals()[0]
+	// Lists carry no matches: A reads its own on the referral.
+	asA := must(h.responder(provA).GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: refID, MinPosition: res.GetPosition()})).OK(t)
 	if len(asA.GetMatches()) != 1 || asA.GetMatches()[0].GetSettingUrn() != fallowfield || asA.GetYourResponse() != "awaiting your offer or decline" {
 		t.Errorf("provider A sees matches %v and response %q; want only its own Fallowfield House, awaiting", asA.GetMatches(), asA.GetYourResponse())
 	}

@@ -3232,10 +3232,14 @@ func (x *ListApplicationsResponse) GetPosition() uint64 {
 }
 
 type ListReferralsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        ReferralStatus         `protobuf:"varint,1,opt,name=status,proto3,enum=carecoop.purchasing.v1.ReferralStatus" json:"status,omitempty"`
-	DpsId         string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
-	MinPosition   uint64                 `protobuf:"varint,3,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Status      ReferralStatus         `protobuf:"varint,1,opt,name=status,proto3,enum=carecoop.purchasing.v1.ReferralStatus" json:"status,omitempty"`
+	DpsId       string                 `protobuf:"bytes,2,opt,name=dps_id,json=dpsId,proto3" json:"dps_id,omitempty"`
+	MinPosition uint64                 `protobuf:"varint,3,opt,name=min_position,json=minPosition,proto3" json:"min_position,omitempty"`
+	// At most this many referrals (0: 100).
+	PageSize uint32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3289,6 +3293,20 @@ func (x *ListReferralsRequest) GetMinPosition() uint64 {
 		return x.MinPosition
 	}
 	return 0
+}
+
+func (x *ListReferralsRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListReferralsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
 }
 
 type Offer struct {
@@ -3517,9 +3535,10 @@ type ReferralView struct {
 	Consortium string                 `protobuf:"bytes,4,opt,name=consortium,proto3" json:"consortium,omitempty"`
 	Need       *Need                  `protobuf:"bytes,5,opt,name=need,proto3" json:"need,omitempty"`
 	Status     ReferralStatus         `protobuf:"varint,6,opt,name=status,proto3,enum=carecoop.purchasing.v1.ReferralStatus" json:"status,omitempty"`
-	// While the referral is open: council and lead see every match, a provider
-	// its own settings only; without reasons (ExplainMatch gives them). Once
-	// awarded or withdrawn the list is left out (matched_settings says how many).
+	// GetReferral, while the referral is open: council and lead see every
+	// match, a provider its own settings only; without reasons (ExplainMatch
+	// gives them). Left out once awarded or withdrawn, and in ListReferrals
+	// (matched_settings says how many).
 	Matches []*MatchedSetting `protobuf:"bytes,7,rep,name=matches,proto3" json:"matches,omitempty"`
 	// Council, lead and platform: every offer, cheapest first. Provider: its own.
 	Offers []*Offer `protobuf:"bytes,8,rep,name=offers,proto3" json:"offers,omitempty"`
@@ -3736,9 +3755,11 @@ func (x *ReferralView) GetSummarised() bool {
 }
 
 type ListReferralsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Referrals     []*ReferralView        `protobuf:"bytes,1,rep,name=referrals,proto3" json:"referrals,omitempty"`
-	Position      uint64                 `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Referrals []*ReferralView        `protobuf:"bytes,1,rep,name=referrals,proto3" json:"referrals,omitempty"`
+	Position  uint64                 `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	// Set when more referrals follow: pass it as page_token.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3785,6 +3806,13 @@ func (x *ListReferralsResponse) GetPosition() uint64 {
 		return x.Position
 	}
 	return 0
+}
+
+func (x *ListReferralsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type GetReferralRequest struct {
@@ -4807,11 +4835,14 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\aanswers\x18\r \x03(\v2'.carecoop.purchasing.v1.CriterionAnswerR\aanswers\"\x7f\n" +
 	"\x18ListApplicationsResponse\x12G\n" +
 	"\fapplications\x18\x01 \x03(\v2#.carecoop.purchasing.v1.ApplicationR\fapplications\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"\xba\x01\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\"\x95\x02\n" +
 	"\x14ListReferralsRequest\x12H\n" +
 	"\x06status\x18\x01 \x01(\x0e2&.carecoop.purchasing.v1.ReferralStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x125\n" +
 	"\x06dps_id\x18\x02 \x01(\tB\x1e\xbaH\x1br\x192\x17^(dps-[a-z0-9]{1,40})?$R\x05dpsId\x12!\n" +
-	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\"\xc0\x04\n" +
+	"\fmin_position\x18\x03 \x01(\x04R\vminPosition\x12%\n" +
+	"\tpage_size\x18\x04 \x01(\rB\b\xbaH\x05*\x03\x18\xe8\aR\bpageSize\x122\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\x13\xbaH\x10r\x0e2\f^[0-9]{0,9}$R\tpageToken\"\xc0\x04\n" +
 	"\x05Offer\x12\x19\n" +
 	"\boffer_id\x18\x01 \x01(\tR\aofferId\x12\x1f\n" +
 	"\vprovider_id\x18\x02 \x01(\tR\n" +
@@ -4866,10 +4897,11 @@ const file_carecoop_purchasing_v1_purchasing_service_proto_rawDesc = "" +
 	"\bcall_off\x18\x14 \x01(\v2\x1f.carecoop.purchasing.v1.CallOffR\acallOff\x12\x1e\n" +
 	"\n" +
 	"summarised\x18\x15 \x01(\bR\n" +
-	"summarised\"w\n" +
+	"summarised\"\x9f\x01\n" +
 	"\x15ListReferralsResponse\x12B\n" +
 	"\treferrals\x18\x01 \x03(\v2$.carecoop.purchasing.v1.ReferralViewR\treferrals\x12\x1a\n" +
-	"\bposition\x18\x02 \x01(\x04R\bposition\"u\n" +
+	"\bposition\x18\x02 \x01(\x04R\bposition\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"u\n" +
 	"\x12GetReferralRequest\x12<\n" +
 	"\vreferral_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^ref-[a-z0-9]{1,40}$R\n" +
 	"referralId\x12!\n" +

@@ -119,8 +119,9 @@ type PurchasingServiceClient interface {
 	// Applications with their decision deadline; overdue ones are flagged.
 	ListApplications(ctx context.Context, in *ListApplicationsRequest, opts ...grpc.CallOption) (*ListApplicationsResponse, error)
 	// Council: its own referrals. Provider: referrals sent to it.
-	// Consortium lead: referrals through its DPSs. Those closed more than 90
-	// days ago are listed in summary (ReferralView.summarised).
+	// Consortium lead: referrals through its DPSs. Newest first, a page at a
+	// time, without their matches (GetReferral gives them); those closed more
+	// than 90 days ago are listed in summary (ReferralView.summarised).
 	ListReferrals(ctx context.Context, in *ListReferralsRequest, opts ...grpc.CallOption) (*ListReferralsResponse, error)
 	GetReferral(ctx context.Context, in *GetReferralRequest, opts ...grpc.CallOption) (*ReferralView, error)
 	// Why a setting was, or was not, matched to a referral.
@@ -544,8 +545,9 @@ type PurchasingServiceServer interface {
 	// Applications with their decision deadline; overdue ones are flagged.
 	ListApplications(context.Context, *ListApplicationsRequest) (*ListApplicationsResponse, error)
 	// Council: its own referrals. Provider: referrals sent to it.
-	// Consortium lead: referrals through its DPSs. Those closed more than 90
-	// days ago are listed in summary (ReferralView.summarised).
+	// Consortium lead: referrals through its DPSs. Newest first, a page at a
+	// time, without their matches (GetReferral gives them); those closed more
+	// than 90 days ago are listed in summary (ReferralView.summarised).
 	ListReferrals(context.Context, *ListReferralsRequest) (*ListReferralsResponse, error)
 	GetReferral(context.Context, *GetReferralRequest) (*ReferralView, error)
 	// Why a setting was, or was not, matched to a referral.
