@@ -46,12 +46,14 @@ type ack struct {
 type settingRM struct {
 	urn, providerID, name string
 	evidence              domain.Evidence
-	// returns: the latest revision of each month's return, by month,
-	// wire-encoded: the indicators read the evidence's figures, and a
-	// return is decoded only when a query shows it. Of months more than
-	// returnsHeld before the newest only when it was submitted is held
-	// (for compliance); a query for one reads the setting's stream.
+	// returns: the latest revision of each month's return from returnsHeld
+	// months before the newest on, by month, wire-encoded: the indicators
+	// read the evidence's figures, and a return is decoded only when a
+	// query shows it. Of earlier months old holds only when each was
+	// submitted (for compliance); a query for one reads the setting's
+	// stream.
 	returns []returnRM
+	old     oldReturns
 	// ofsted, visits, incidents, feedback: OfstedJudgementRecorded,
 	// QualityVisitRecorded, IncidentNotified and FeedbackRecorded,
 	// wire-encoded in the order recorded (the evidence holds what the
@@ -92,7 +94,7 @@ type contractRM struct {
 
 type returnRM struct {
 	month domain.Month
-	raw   []byte // nil: left in the store
+	raw   []byte
 	// submitted is when it was submitted (unix nanoseconds).
 	submitted int64
 }
@@ -113,32 +115,40 @@ func encode(m proto.Message) []byte {
 func byMonth(r returnRM, mo domain.Month) int { return int(r.month - mo) }
 
 // putReturn keeps a month's return, replacing an earlier revision, and
-// leaves in the store those now more than returnsHeld months before the
-// newest (which were held until now: raw is nil exactly below the cut).
+// packs into old those now more than returnsHeld months before the newest
+// (the held ones are in returns, in order, all at or after the cut).
 func (s *settingRM) putReturn(r returnRM) {
+	newest := r.month
+	if n := len(s.returns); n > 0 && s.returns[n-1].month > newest {
+		newest = s.returns[n-1].month
+	}
+	cut := newest - returnsHeld
+	if r.month < cut {
+		s.old.put(r.month, r.submitted)
+		return
+	}
 	i, found := slices.BinarySearchFunc(s.returns, r.month, byMonth)
 	if found {
 		s.returns[i] = r
 	} else {
 		s.returns = slices.Insert(s.returns, i, r)
 	}
-	cut := s.returns[len(s.returns)-1].month - returnsHeld
-	if r.month < cut {
-		s.returns[i].raw = nil
-	}
 	j, _ := slices.BinarySearchFunc(s.returns, cut, byMonth)
-	for k := j - 1; k >= 0 && s.returns[k].raw != nil; k-- {
-		s.returns[k].raw = nil
+	for _, o := range s.returns[:j] {
+		s.old.put(o.month, o.submitted)
 	}
+	s.returns = slices.Delete(s.returns, 0, j)
 }
 
 // submittedAt is when a month's return was submitted (false if none was).
 func (s *settingRM) submittedAt(mo domain.Month) (time.Time, bool) {
-	i, found := slices.BinarySearchFunc(s.returns, mo, byMonth)
-	if !found {
-		return time.Time{}, false
+	if i, found := slices.BinarySearchFunc(s.returns, mo, byMonth); found {
+		return time.Unix(0, s.returns[i].submitted).UTC(), true
 	}
-	return time.Unix(0, s.returns[i].submitted).UTC(), true
+	if sub, found := s.old.at(mo); found {
+		return time.Unix(0, sub).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {

@@ -14,7 +14,8 @@ import (
 // start rebuilds the model from the start instead of restoring a snapshot.
 // 2: returns held by month wire-encoded (old ones left in the store);
 // outcomes, judgements, visits, incidents and feedback wire-encoded.
-const snapVersion = "monitoring-rm-2"
+// 3: returns before the held window packed (oldReturns).
+const snapVersion = "monitoring-rm-3"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. Watchers are connections, not
@@ -35,10 +36,11 @@ type snapSetting struct {
 	ProviderID, Name                    string
 	Evidence                            domain.Evidence
 	Returns                             []snapReturn
+	OldReturns                          []byte // oldReturns.packed
 	Ofsted, Visits, Incidents, Feedback [][]byte
 }
 
-// snapReturn is a returnRM (Raw nil: left in the store).
+// snapReturn is a held returnRM.
 type snapReturn struct {
 	Month     int32
 	Raw       []byte
@@ -98,7 +100,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	var w snapshot.Writer
 	for urn, s := range m.settings {
 		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make([]snapReturn, 0, len(s.returns)),
-			Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
+			OldReturns: s.old.packed, Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
 		for _, r := range s.returns {
 			ss.Returns = append(ss.Returns, snapReturn{Month: int32(r.month), Raw: r.raw, Submitted: r.submitted})
 		}
@@ -156,6 +158,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		for _, sr := range ss.Returns {
 			s.returns = append(s.returns, returnRM{month: domain.Month(sr.Month), raw: sr.Raw, submitted: sr.Submitted})
 		}
+		s.old = restoreOldReturns(ss.OldReturns)
 		s.ofsted, s.visits, s.incidents, s.feedback = ss.Ofsted, ss.Visits, ss.Incidents, ss.Feedback
 	}
 	for slug, sc := range st.Consortia {
