@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unique"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -83,13 +84,83 @@ type frameworkRM struct {
 	awarded             map[string][]string // provider → lots
 }
 
+// contractRM is a contract as the queries read it, in plain fields: what
+// the views, access checks, outcomes report and reactions read of its
+// ContractStarted, ContractEnded and OutcomeRecorded events, nothing else
+// (the referral, the end's reason text and each outcome's copy of the
+// contract's parties stay in its stream). Values many contracts share
+// (parties, dates, codes) are interned.
 type contractRM struct {
-	c     *monitoringv1.ContractStarted
-	ended *monitoringv1.ContractEnded
-	// outcomes: OutcomeRecorded, wire-encoded, in the order recorded
-	// (decoded by the queries that show them).
-	outcomes [][]byte
+	id                               string
+	kind                             monitoringv1.ContractKind
+	ended                            bool
+	consortium, council, provider    text
+	setting, framework, lot          text
+	category, source                 text
+	start, expectedEnd, end, endCode text
+	// placementID is the placement's id: for every placement made on the
+	// platform or recorded it is id itself (sharing its bytes).
+	placementID string
+	price       int64
+	// members: a framework contract's councils at its award.
+	members  []string
+	outcomes []outcomeRM // in the order recorded
 	version  uint64
+}
+
+// outcomeRM is an OutcomeRecorded's point, date and scores (1 to 5 each,
+// required by the API).
+type outcomeRM struct {
+	point      monitoringv1.OutcomePoint
+	recordedOn text
+	// stability, education, health, wellbeing and the child's view
+	scores [5]uint8
+}
+
+func newContract(e *monitoringv1.ContractStarted, version uint64) *contractRM {
+	c := &contractRM{
+		id: e.GetContractId(), kind: e.GetKind(), consortium: textOf(e.GetConsortium()), council: textOf(e.GetCouncil()),
+		provider: textOf(e.GetProviderId()), setting: textOf(e.GetSettingUrn()), framework: textOf(e.GetFrameworkId()), lot: textOf(e.GetLotId()),
+		category: textOf(e.GetCategoryId()), source: textOf(e.GetSource()), start: textOf(e.GetStartDate()), expectedEnd: textOf(e.GetExpectedEndDate()),
+		placementID: e.GetPlacementId(), price: e.GetWeeklyPricePence(), version: version,
+	}
+	if c.placementID == c.id {
+		c.placementID = c.id
+	}
+	if len(e.GetMemberCouncils()) > 0 {
+		c.members = slices.Clone(e.GetMemberCouncils())
+	}
+	return c
+}
+
+func outcomeOf(e *monitoringv1.OutcomeRecorded) outcomeRM {
+	sc := e.GetScores()
+	return outcomeRM{point: e.GetPoint(), recordedOn: textOf(e.GetRecordedOn()),
+		scores: [5]uint8{uint8(sc.GetStability()), uint8(sc.GetEducation()), uint8(sc.GetHealth()), uint8(sc.GetWellbeing()), uint8(sc.GetChildsView())}}
+}
+
+func (o outcomeRM) view() *monitoringv1.Outcome {
+	s := o.scores
+	return &monitoringv1.Outcome{Point: o.point, RecordedOn: o.recordedOn.String(), Scores: &monitoringv1.OutcomeScores{
+		Stability: uint32(s[0]), Education: uint32(s[1]), Health: uint32(s[2]), Wellbeing: uint32(s[3]), ChildsView: uint32(s[4])}}
+}
+
+// text is a string many of the model's records share, interned: one
+// pointer wide, its bytes held once.
+type text struct{ h unique.Handle[string] }
+
+func textOf(s string) text {
+	if s == "" {
+		return text{}
+	}
+	return text{unique.Make(s)}
+}
+
+func (t text) String() string {
+	if t == (text{}) {
+		return ""
+	}
+	return t.h.Value()
 }
 
 type returnRM struct {
@@ -155,11 +226,6 @@ func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
 	out := &monitoringv1.MonitoringReturnSubmitted{}
 	_ = proto.Unmarshal(r.raw, out) // bytes encode wrote
 	return out
-}
-
-// outcomeList is the contract's outcomes, decoded.
-func (c *contractRM) outcomeList() []*monitoringv1.OutcomeRecorded {
-	return decodeEach(c.outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })
 }
 
 // decodeEach decodes what encode wrote.
@@ -289,7 +355,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 
 	// monitoring
 	case *monitoringv1.ContractStarted:
-		m.contracts[e.GetContractId()] = &contractRM{c: e, version: re.Version}
+		m.contracts[e.GetContractId()] = newContract(e, re.Version)
 		m.linkProvider(e.GetProviderId(), e.GetConsortium())
 		if e.GetCouncil() != "" {
 			m.consortium(e.GetConsortium()).members[e.GetCouncil()] = true
@@ -303,8 +369,8 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.ContractEnded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.ended, c.version = e, re.Version
-			if s := m.settings[c.c.GetSettingUrn()]; s != nil {
+			c.ended, c.end, c.endCode, c.version = true, textOf(e.GetEndDate()), textOf(e.GetReasonCode()), re.Version
+			if s := m.settings[c.setting.String()]; s != nil {
 				for i := range s.evidence.Placements {
 					if s.evidence.Placements[i].ContractID == e.GetContractId() {
 						s.evidence.Placements[i].End = e.GetEndDate()
@@ -314,7 +380,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.OutcomeRecorded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.outcomes, c.version = append(c.outcomes, encode(e)), re.Version
+			c.outcomes, c.version = append(c.outcomes, outcomeOf(e)), re.Version
 		}
 	case *monitoringv1.MonitoringReturnSubmitted:
 		s := m.setting(e.GetUrn())

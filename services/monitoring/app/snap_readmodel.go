@@ -14,7 +14,8 @@ import (
 // start rebuilds the model from the start instead of restoring a snapshot.
 // 2: returns held by month wire-encoded (old ones left in the store);
 // outcomes, judgements, visits, incidents and feedback wire-encoded.
-// 3: returns before the held window packed (oldReturns).
+// 3: returns before the held window packed (oldReturns); contracts in
+// plain, interned fields (contractRM).
 const snapVersion = "monitoring-rm-3"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
@@ -74,12 +75,23 @@ type snapFramework struct {
 	Awarded         map[string][]string
 }
 
+// snapContract is a contractRM.
 type snapContract struct {
-	Started  []byte
-	Ended    []byte
-	HasEnded bool
-	Outcomes [][]byte
-	Version  uint64
+	Kind                                          int32
+	Ended                                         bool
+	Consortium, Council, Provider, Setting        string
+	Framework, Lot, Category, Source              string
+	Start, ExpectedEnd, End, EndCode, PlacementID string
+	Price                                         int64
+	Members                                       []string
+	Outcomes                                      []snapOutcome
+	Version                                       uint64
+}
+
+type snapOutcome struct {
+	Point      int32
+	RecordedOn string
+	Scores     [5]uint8
 }
 
 type snapAck struct {
@@ -125,7 +137,14 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		st.Frameworks[id] = snapFramework{Consortium: f.consortium, End: f.end, Members: f.members, Awarded: f.awarded}
 	}
 	for id, c := range m.contracts {
-		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: c.outcomes, Version: c.version}
+		sc := snapContract{Kind: int32(c.kind), Ended: c.ended, Consortium: c.consortium.String(), Council: c.council.String(), Provider: c.provider.String(),
+			Setting: c.setting.String(), Framework: c.framework.String(), Lot: c.lot.String(), Category: c.category.String(), Source: c.source.String(),
+			Start: c.start.String(), ExpectedEnd: c.expectedEnd.String(), End: c.end.String(), EndCode: c.endCode.String(), PlacementID: c.placementID,
+			Price: c.price, Members: c.members, Version: c.version}
+		for _, o := range c.outcomes {
+			sc.Outcomes = append(sc.Outcomes, snapOutcome{Point: int32(o.point), RecordedOn: o.recordedOn.String(), Scores: o.scores})
+		}
+		st.Contracts[id] = sc
 	}
 	for org, byAlert := range m.acks {
 		st.Acks[org] = make(map[string]snapAck, len(byAlert))
@@ -192,9 +211,15 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		}
 	}
 	for id, sc := range st.Contracts {
-		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version, outcomes: sc.Outcomes}
-		if sc.HasEnded {
-			c.ended = snapshot.UnmarshalOne(&r, sc.Ended, &monitoringv1.ContractEnded{})
+		c := &contractRM{id: id, kind: monitoringv1.ContractKind(sc.Kind), ended: sc.Ended, consortium: textOf(sc.Consortium), council: textOf(sc.Council),
+			provider: textOf(sc.Provider), setting: textOf(sc.Setting), framework: textOf(sc.Framework), lot: textOf(sc.Lot), category: textOf(sc.Category),
+			source: textOf(sc.Source), start: textOf(sc.Start), expectedEnd: textOf(sc.ExpectedEnd), end: textOf(sc.End), endCode: textOf(sc.EndCode),
+			placementID: sc.PlacementID, price: sc.Price, members: sc.Members, version: sc.Version}
+		if c.placementID == id {
+			c.placementID = c.id
+		}
+		for _, so := range sc.Outcomes {
+			c.outcomes = append(c.outcomes, outcomeRM{point: monitoringv1.OutcomePoint(so.Point), recordedOn: textOf(so.RecordedOn), scores: so.Scores})
 		}
 		f.contracts[id] = c
 	}
