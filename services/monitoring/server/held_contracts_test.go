@@ -104,11 +104,13 @@ func TestEndedContractsAnswerInFull(t *testing.T) {
 	// What the placing council reads of its ended placement: every term and
 	// every outcome as recorded.
 	got := must(h.commissioner("352").GetContract(h.Ctx, &monitoringv1.GetContractRequest{ContractId: pl1, MinPosition: h.pos()})).OK(t)
+	// A placement is expected to last the need's 26 weeks.
+	expectedEnd := must(time.Parse(time.DateOnly, placedOn)).OK(t).AddDate(0, 0, 7*26).Format(time.DateOnly)
 	want := &monitoringv1.Contract{
 		ContractId: pl1, Kind: monitoringv1.ContractKind_CONTRACT_KIND_PLACEMENT, Status: monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED,
 		Consortium: consortium, Council: "352", ProviderId: provA, ProviderName: provA + " Ltd", SettingUrn: "SC100001", StartDate: placedOn,
-		ExpectedEndDate: must(time.Parse(time.DateOnly, placedOn)).OK(t).AddDate(0, 0, 7*26).Format(time.DateOnly),
-		EndDate: endedOn, EndReasonCode: "E4A", WeeklyPricePence: 520000, PlacementId: pl1, CategoryId: "residential", Source: "award",
+		ExpectedEndDate: expectedEnd, EndDate: endedOn, EndReasonCode: "E4A", WeeklyPricePence: 520000, PlacementId: pl1, CategoryId: "residential",
+		Source: "award",
 		Outcomes: []*monitoringv1.Outcome{
 			{Point: monitoringv1.OutcomePoint_OUTCOME_POINT_START, RecordedOn: placedOn, Scores: scores(1)},
 			{Point: monitoringv1.OutcomePoint_OUTCOME_POINT_REVIEW, RecordedOn: h.Clock.Now().AddDate(0, 0, -90).Format(time.DateOnly), Scores: scores(3)},
