@@ -3,8 +3,6 @@ package app
 import (
 	"slices"
 
-	"google.golang.org/protobuf/proto"
-
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
 	"github.com/carecoop/carecoop/services/kit/domainerr"
@@ -76,11 +74,11 @@ func (m *ReadModel) canSeeContract(p auth.Principal, c *contractRM) bool {
 	case auth.OrgPlatform:
 		return true
 	case "provider":
-		return c.c.GetProviderId() == p.OrgID()
+		return c.provider.String() == p.OrgID()
 	case "consortium":
-		return c.c.GetConsortium() == p.OrgID()
+		return c.consortium.String() == p.OrgID()
 	case "council":
-		return c.c.GetCouncil() == p.OrgID() || slices.Contains(m.callsOff(c), p.OrgID())
+		return c.council.String() == p.OrgID() || slices.Contains(m.callsOff(c), p.OrgID())
 	}
 	return false
 }
@@ -90,10 +88,10 @@ func (m *ReadModel) canSeeContract(p auth.Principal, c *contractRM) bool {
 // prices and one added does (those at the award if monitoring never saw the
 // framework drafted). A placement has none.
 func (m *ReadModel) callsOff(c *contractRM) []string {
-	if f := m.frameworks[c.c.GetFrameworkId()]; f != nil && c.c.GetKind() == monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK {
+	if f := m.frameworks[c.framework.String()]; f != nil && c.kind == monitoringv1.ContractKind_CONTRACT_KIND_FRAMEWORK {
 		return f.members
 	}
-	return c.c.GetMemberCouncils()
+	return c.members
 }
 
 // consortiumFor resolves the consortium a query is about: a lead's own
@@ -145,21 +143,21 @@ func (m *ReadModel) consortiumFor(p auth.Principal, slug string) (*consortiumRM,
 // may call it off); the outcome scores, which are about a child, only for
 // the placing council, its consortium's lead and the platform.
 func (m *ReadModel) viewContractFor(p auth.Principal, c *contractRM) *monitoringv1.Contract {
-	st := c.c
+	consortium, la, provider := c.consortium.String(), c.council.String(), c.provider.String()
 	v := &monitoringv1.Contract{
-		ContractId: st.GetContractId(), Kind: st.GetKind(), Status: monitoringv1.ContractStatus_CONTRACT_STATUS_LIVE,
-		Consortium: st.GetConsortium(), Council: st.GetCouncil(), ProviderId: st.GetProviderId(), ProviderName: m.providerNames[st.GetProviderId()],
-		SettingUrn: st.GetSettingUrn(), StartDate: st.GetStartDate(), ExpectedEndDate: st.GetExpectedEndDate(), WeeklyPricePence: st.GetWeeklyPricePence(),
-		PlacementId: st.GetPlacementId(), FrameworkId: st.GetFrameworkId(), LotId: st.GetLotId(), CategoryId: st.GetCategoryId(),
-		MemberCouncils: slices.Clone(m.callsOff(c)), Version: c.version, Source: st.GetSource(),
+		ContractId: c.id, Kind: c.kind, Status: monitoringv1.ContractStatus_CONTRACT_STATUS_LIVE,
+		Consortium: consortium, Council: la, ProviderId: provider, ProviderName: m.providerNames[provider],
+		SettingUrn: c.setting.String(), StartDate: c.start.String(), ExpectedEndDate: c.expectedEnd.String(), WeeklyPricePence: c.price,
+		PlacementId: c.placementID, FrameworkId: c.framework.String(), LotId: c.lot.String(), CategoryId: c.category.String(),
+		MemberCouncils: slices.Clone(m.callsOff(c)), Version: c.version, Source: c.source.String(),
 	}
-	if c.ended != nil {
-		v.Status, v.EndDate, v.EndReasonCode = monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED, c.ended.GetEndDate(), c.ended.GetReasonCode()
+	if c.ended {
+		v.Status, v.EndDate, v.EndReasonCode = monitoringv1.ContractStatus_CONTRACT_STATUS_ENDED, c.end.String(), c.endCode.String()
 	}
-	placing := council(p) != "" && council(p) == st.GetCouncil()
-	if p.OrgKind() == auth.OrgPlatform || placing || lead(p) != "" && lead(p) == st.GetConsortium() {
-		for _, o := range c.outcomeList() {
-			v.Outcomes = append(v.Outcomes, &monitoringv1.Outcome{Point: o.GetPoint(), RecordedOn: o.GetRecordedOn(), Scores: proto.Clone(o.GetScores()).(*monitoringv1.OutcomeScores)})
+	placing := council(p) != "" && council(p) == la
+	if p.OrgKind() == auth.OrgPlatform || placing || lead(p) != "" && lead(p) == consortium {
+		for _, o := range c.outcomes {
+			v.Outcomes = append(v.Outcomes, o.view())
 		}
 	}
 	return v

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	monitoringv1 "github.com/carecoop/carecoop/proto/gen/carecoop/monitoring/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
@@ -11,22 +12,8 @@ import (
 // changes are the columns of an outcomes report.
 var changes = []string{"improved", "same", "worse"}
 
-// measure reads one outcome measure from scores.
-func measure(s *monitoringv1.OutcomeScores, name string) uint32 {
-	switch name {
-	case "stability":
-		return s.GetStability()
-	case "education":
-		return s.GetEducation()
-	case "health":
-		return s.GetHealth()
-	case "wellbeing":
-		return s.GetWellbeing()
-	case "childs_view":
-		return s.GetChildsView()
-	}
-	return 0
-}
+// measures are the outcome measures, in outcomeRM.scores' order.
+var measures = []string{"stability", "education", "health", "wellbeing", "childs_view"}
 
 // GetOutcomesReport reports, per provider, how many children's measure
 // improved, stayed the same or worsened between their placement's start and
@@ -81,17 +68,18 @@ func cell(c disclosure.Cell) *monitoringv1.OutcomeCell {
 func (m *ReadModel) outcomeRecords(consortium, name string) []disclosure.Record {
 	type key struct{ council, provider, change string }
 	counts := map[key]int{}
+	k := slices.Index(measures, name)
 	for _, c := range m.contracts {
-		if c.c.GetConsortium() != consortium {
+		if c.consortium.String() != consortium {
 			continue
 		}
-		var start, review *monitoringv1.OutcomeRecorded
-		for _, o := range c.outcomeList() {
-			switch o.GetPoint() {
+		var start, review *outcomeRM
+		for i := range c.outcomes {
+			switch o := &c.outcomes[i]; o.point {
 			case monitoringv1.OutcomePoint_OUTCOME_POINT_START:
 				start = o
 			case monitoringv1.OutcomePoint_OUTCOME_POINT_REVIEW:
-				if review == nil || o.GetRecordedOn() >= review.GetRecordedOn() {
+				if review == nil || o.recordedOn.String() >= review.recordedOn.String() {
 					review = o
 				}
 			}
@@ -99,7 +87,10 @@ func (m *ReadModel) outcomeRecords(consortium, name string) []disclosure.Record 
 		if start == nil || review == nil {
 			continue
 		}
-		a, b := measure(start.GetScores(), name), measure(review.GetScores(), name)
+		var a, b uint8 // an unknown measure is 0 at both points: the same
+		if k >= 0 {
+			a, b = start.scores[k], review.scores[k]
+		}
 		ch := "same"
 		switch {
 		case b > a:
@@ -107,7 +98,7 @@ func (m *ReadModel) outcomeRecords(consortium, name string) []disclosure.Record 
 		case b < a:
 			ch = "worse"
 		}
-		counts[key{c.c.GetCouncil(), c.c.GetProviderId(), ch}]++
+		counts[key{c.council.String(), c.provider.String(), ch}]++
 	}
 	out := make([]disclosure.Record, 0, len(counts))
 	for k, n := range counts {

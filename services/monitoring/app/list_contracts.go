@@ -17,10 +17,10 @@ func (s *Service) ListContracts(ctx context.Context, p auth.Principal, consortiu
 		for _, c := range m.contracts {
 			switch {
 			case !m.canSeeContract(p, c),
-				consortium != "" && c.c.GetConsortium() != consortium,
-				providerID != "" && c.c.GetProviderId() != providerID,
-				settingURN != "" && c.c.GetSettingUrn() != settingURN,
-				liveOnly && c.ended != nil:
+				consortium != "" && c.consortium.String() != consortium,
+				providerID != "" && c.provider.String() != providerID,
+				settingURN != "" && c.setting.String() != settingURN,
+				liveOnly && c.ended:
 				continue
 			}
 			out.Contracts = append(out.Contracts, m.viewContractFor(p, c))

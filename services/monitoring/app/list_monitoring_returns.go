@@ -33,17 +33,20 @@ func (s *Service) ListMonitoringReturns(ctx context.Context, p auth.Principal, u
 				from, to = (last - 11).String(), last.String()
 			}
 		}
+		in := func(mo domain.Month) bool {
+			period := mo.String()
+			return (from == "" || period >= from) && (to == "" || period <= to)
+		}
+		st.old.each(func(r oldReturn) bool {
+			if in(r.month) {
+				stored[r.month] = st.evidence.Month(r.month).Late
+			}
+			return true
+		})
 		for _, rr := range st.returns {
-			period := rr.month.String()
-			if (from != "" && period < from) || (to != "" && period > to) {
-				continue
+			if in(rr.month) {
+				out.Returns = append(out.Returns, returnView(rr.decode(), st.evidence.Month(rr.month).Late))
 			}
-			late := st.evidence.Month(rr.month).Late
-			if rr.raw == nil {
-				stored[rr.month] = late
-				continue
-			}
-			out.Returns = append(out.Returns, returnView(rr.decode(), late))
 		}
 		return nil
 	})

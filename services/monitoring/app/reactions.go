@@ -129,7 +129,7 @@ func (s *Service) endFramework(ctx context.Context, meta eventstore.Metadata, fr
 	s.model.mu.RLock()
 	var ids []string
 	for id, c := range s.model.contracts {
-		if c.c.GetFrameworkId() == framework && c.ended == nil {
+		if c.framework.String() == framework && !c.ended {
 			ids = append(ids, id)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unique"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -46,12 +47,14 @@ type ack struct {
 type settingRM struct {
 	urn, providerID, name string
 	evidence              domain.Evidence
-	// returns: the latest revision of each month's return, by month,
-	// wire-encoded: the indicators read the evidence's figures, and a
-	// return is decoded only when a query shows it. Of months more than
-	// returnsHeld before the newest only when it was submitted is held
-	// (for compliance); a query for one reads the setting's stream.
+	// returns: the latest revision of each month's return from returnsHeld
+	// months before the newest on, by month, wire-encoded: the indicators
+	// read the evidence's figures, and a return is decoded only when a
+	// query shows it. Of earlier months old holds only when each was
+	// submitted (for compliance); a query for one reads the setting's
+	// stream.
 	returns []returnRM
+	old     oldReturns
 	// ofsted, visits, incidents, feedback: OfstedJudgementRecorded,
 	// QualityVisitRecorded, IncidentNotified and FeedbackRecorded,
 	// wire-encoded in the order recorded (the evidence holds what the
@@ -81,18 +84,88 @@ type frameworkRM struct {
 	awarded             map[string][]string // provider → lots
 }
 
+// contractRM is a contract as the queries read it, in plain fields: what
+// the views, access checks, outcomes report and reactions read of its
+// ContractStarted, ContractEnded and OutcomeRecorded events, nothing else
+// (the referral, the end's reason text and each outcome's copy of the
+// contract's parties stay in its stream). Values many contracts share
+// (parties, dates, codes) are interned.
 type contractRM struct {
-	c     *monitoringv1.ContractStarted
-	ended *monitoringv1.ContractEnded
-	// outcomes: OutcomeRecorded, wire-encoded, in the order recorded
-	// (decoded by the queries that show them).
-	outcomes [][]byte
+	id                               string
+	kind                             monitoringv1.ContractKind
+	ended                            bool
+	consortium, council, provider    text
+	setting, framework, lot          text
+	category, source                 text
+	start, expectedEnd, end, endCode text
+	// placementID is the placement's id: for every placement made on the
+	// platform or recorded it is id itself (sharing its bytes).
+	placementID string
+	price       int64
+	// members: a framework contract's councils at its award.
+	members  []string
+	outcomes []outcomeRM // in the order recorded
 	version  uint64
+}
+
+// outcomeRM is an OutcomeRecorded's point, date and scores (1 to 5 each,
+// required by the API).
+type outcomeRM struct {
+	point      monitoringv1.OutcomePoint
+	recordedOn text
+	// stability, education, health, wellbeing and the child's view
+	scores [5]uint8
+}
+
+func newContract(e *monitoringv1.ContractStarted, version uint64) *contractRM {
+	c := &contractRM{
+		id: e.GetContractId(), kind: e.GetKind(), consortium: textOf(e.GetConsortium()), council: textOf(e.GetCouncil()),
+		provider: textOf(e.GetProviderId()), setting: textOf(e.GetSettingUrn()), framework: textOf(e.GetFrameworkId()), lot: textOf(e.GetLotId()),
+		category: textOf(e.GetCategoryId()), source: textOf(e.GetSource()), start: textOf(e.GetStartDate()), expectedEnd: textOf(e.GetExpectedEndDate()),
+		placementID: e.GetPlacementId(), price: e.GetWeeklyPricePence(), version: version,
+	}
+	if c.placementID == c.id {
+		c.placementID = c.id
+	}
+	if len(e.GetMemberCouncils()) > 0 {
+		c.members = slices.Clone(e.GetMemberCouncils())
+	}
+	return c
+}
+
+func outcomeOf(e *monitoringv1.OutcomeRecorded) outcomeRM {
+	sc := e.GetScores()
+	return outcomeRM{point: e.GetPoint(), recordedOn: textOf(e.GetRecordedOn()),
+		scores: [5]uint8{uint8(sc.GetStability()), uint8(sc.GetEducation()), uint8(sc.GetHealth()), uint8(sc.GetWellbeing()), uint8(sc.GetChildsView())}}
+}
+
+func (o outcomeRM) view() *monitoringv1.Outcome {
+	s := o.scores
+	return &monitoringv1.Outcome{Point: o.point, RecordedOn: o.recordedOn.String(), Scores: &monitoringv1.OutcomeScores{
+		Stability: uint32(s[0]), Education: uint32(s[1]), Health: uint32(s[2]), Wellbeing: uint32(s[3]), ChildsView: uint32(s[4])}}
+}
+
+// text is a string many of the model's records share, interned: one
+// pointer wide, its bytes held once.
+type text struct{ h unique.Handle[string] }
+
+func textOf(s string) text {
+	if s == "" {
+		return text{}
+	}
+	return text{unique.Make(s)}
+}
+
+func (t text) String() string {
+	if t == (text{}) {
+		return ""
+	}
+	return t.h.Value()
 }
 
 type returnRM struct {
 	month domain.Month
-	raw   []byte // nil: left in the store
+	raw   []byte
 	// submitted is when it was submitted (unix nanoseconds).
 	submitted int64
 }
@@ -113,43 +186,46 @@ func encode(m proto.Message) []byte {
 func byMonth(r returnRM, mo domain.Month) int { return int(r.month - mo) }
 
 // putReturn keeps a month's return, replacing an earlier revision, and
-// leaves in the store those now more than returnsHeld months before the
-// newest (which were held until now: raw is nil exactly below the cut).
+// packs into old those now more than returnsHeld months before the newest
+// (the held ones are in returns, in order, all at or after the cut).
 func (s *settingRM) putReturn(r returnRM) {
+	newest := r.month
+	if n := len(s.returns); n > 0 && s.returns[n-1].month > newest {
+		newest = s.returns[n-1].month
+	}
+	cut := newest - returnsHeld
+	if r.month < cut {
+		s.old.put(r.month, r.submitted)
+		return
+	}
 	i, found := slices.BinarySearchFunc(s.returns, r.month, byMonth)
 	if found {
 		s.returns[i] = r
 	} else {
 		s.returns = slices.Insert(s.returns, i, r)
 	}
-	cut := s.returns[len(s.returns)-1].month - returnsHeld
-	if r.month < cut {
-		s.returns[i].raw = nil
-	}
 	j, _ := slices.BinarySearchFunc(s.returns, cut, byMonth)
-	for k := j - 1; k >= 0 && s.returns[k].raw != nil; k-- {
-		s.returns[k].raw = nil
+	for _, o := range s.returns[:j] {
+		s.old.put(o.month, o.submitted)
 	}
+	s.returns = slices.Delete(s.returns, 0, j)
 }
 
 // submittedAt is when a month's return was submitted (false if none was).
 func (s *settingRM) submittedAt(mo domain.Month) (time.Time, bool) {
-	i, found := slices.BinarySearchFunc(s.returns, mo, byMonth)
-	if !found {
-		return time.Time{}, false
+	if i, found := slices.BinarySearchFunc(s.returns, mo, byMonth); found {
+		return time.Unix(0, s.returns[i].submitted).UTC(), true
 	}
-	return time.Unix(0, s.returns[i].submitted).UTC(), true
+	if sub, found := s.old.at(mo); found {
+		return time.Unix(0, sub).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 func (r returnRM) decode() *monitoringv1.MonitoringReturnSubmitted {
 	out := &monitoringv1.MonitoringReturnSubmitted{}
 	_ = proto.Unmarshal(r.raw, out) // bytes encode wrote
 	return out
-}
-
-// outcomeList is the contract's outcomes, decoded.
-func (c *contractRM) outcomeList() []*monitoringv1.OutcomeRecorded {
-	return decodeEach(c.outcomes, func() *monitoringv1.OutcomeRecorded { return &monitoringv1.OutcomeRecorded{} })
 }
 
 // decodeEach decodes what encode wrote.
@@ -279,7 +355,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 
 	// monitoring
 	case *monitoringv1.ContractStarted:
-		m.contracts[e.GetContractId()] = &contractRM{c: e, version: re.Version}
+		m.contracts[e.GetContractId()] = newContract(e, re.Version)
 		m.linkProvider(e.GetProviderId(), e.GetConsortium())
 		if e.GetCouncil() != "" {
 			m.consortium(e.GetConsortium()).members[e.GetCouncil()] = true
@@ -293,8 +369,8 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.ContractEnded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.ended, c.version = e, re.Version
-			if s := m.settings[c.c.GetSettingUrn()]; s != nil {
+			c.ended, c.end, c.endCode, c.version = true, textOf(e.GetEndDate()), textOf(e.GetReasonCode()), re.Version
+			if s := m.settings[c.setting.String()]; s != nil {
 				for i := range s.evidence.Placements {
 					if s.evidence.Placements[i].ContractID == e.GetContractId() {
 						s.evidence.Placements[i].End = e.GetEndDate()
@@ -304,7 +380,7 @@ func (m *ReadModel) apply(re eventstore.RecordedEvent) {
 		}
 	case *monitoringv1.OutcomeRecorded:
 		if c := m.contracts[e.GetContractId()]; c != nil {
-			c.outcomes, c.version = append(c.outcomes, encode(e)), re.Version
+			c.outcomes, c.version = append(c.outcomes, outcomeOf(e)), re.Version
 		}
 	case *monitoringv1.MonitoringReturnSubmitted:
 		s := m.setting(e.GetUrn())

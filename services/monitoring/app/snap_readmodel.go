@@ -14,7 +14,9 @@ import (
 // start rebuilds the model from the start instead of restoring a snapshot.
 // 2: returns held by month wire-encoded (old ones left in the store);
 // outcomes, judgements, visits, incidents and feedback wire-encoded.
-const snapVersion = "monitoring-rm-2"
+// 3: returns before the held window packed (oldReturns); contracts in
+// plain, interned fields (contractRM).
+const snapVersion = "monitoring-rm-3"
 
 // snapState is the read model as a snapshot: gob of plain structs whose
 // protobuf parts are in their wire encoding. Watchers are connections, not
@@ -35,10 +37,11 @@ type snapSetting struct {
 	ProviderID, Name                    string
 	Evidence                            domain.Evidence
 	Returns                             []snapReturn
+	OldReturns                          []byte // oldReturns.packed
 	Ofsted, Visits, Incidents, Feedback [][]byte
 }
 
-// snapReturn is a returnRM (Raw nil: left in the store).
+// snapReturn is a held returnRM.
 type snapReturn struct {
 	Month     int32
 	Raw       []byte
@@ -72,12 +75,23 @@ type snapFramework struct {
 	Awarded         map[string][]string
 }
 
+// snapContract is a contractRM.
 type snapContract struct {
-	Started  []byte
-	Ended    []byte
-	HasEnded bool
-	Outcomes [][]byte
-	Version  uint64
+	Kind                                          int32
+	Ended                                         bool
+	Consortium, Council, Provider, Setting        string
+	Framework, Lot, Category, Source              string
+	Start, ExpectedEnd, End, EndCode, PlacementID string
+	Price                                         int64
+	Members                                       []string
+	Outcomes                                      []snapOutcome
+	Version                                       uint64
+}
+
+type snapOutcome struct {
+	Point      int32
+	RecordedOn string
+	Scores     [5]uint8
 }
 
 type snapAck struct {
@@ -98,7 +112,7 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 	var w snapshot.Writer
 	for urn, s := range m.settings {
 		ss := snapSetting{ProviderID: s.providerID, Name: s.name, Evidence: s.evidence, Returns: make([]snapReturn, 0, len(s.returns)),
-			Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
+			OldReturns: s.old.packed, Ofsted: s.ofsted, Visits: s.visits, Incidents: s.incidents, Feedback: s.feedback}
 		for _, r := range s.returns {
 			ss.Returns = append(ss.Returns, snapReturn{Month: int32(r.month), Raw: r.raw, Submitted: r.submitted})
 		}
@@ -123,7 +137,14 @@ func (m *ReadModel) MarshalSnapshot() ([]byte, error) {
 		st.Frameworks[id] = snapFramework{Consortium: f.consortium, End: f.end, Members: f.members, Awarded: f.awarded}
 	}
 	for id, c := range m.contracts {
-		st.Contracts[id] = snapContract{Started: w.Marshal(c.c), HasEnded: c.ended != nil, Ended: w.Marshal(c.ended), Outcomes: c.outcomes, Version: c.version}
+		sc := snapContract{Kind: int32(c.kind), Ended: c.ended, Consortium: c.consortium.String(), Council: c.council.String(), Provider: c.provider.String(),
+			Setting: c.setting.String(), Framework: c.framework.String(), Lot: c.lot.String(), Category: c.category.String(), Source: c.source.String(),
+			Start: c.start.String(), ExpectedEnd: c.expectedEnd.String(), End: c.end.String(), EndCode: c.endCode.String(), PlacementID: c.placementID,
+			Price: c.price, Members: c.members, Version: c.version}
+		for _, o := range c.outcomes {
+			sc.Outcomes = append(sc.Outcomes, snapOutcome{Point: int32(o.point), RecordedOn: o.recordedOn.String(), Scores: o.scores})
+		}
+		st.Contracts[id] = sc
 	}
 	for org, byAlert := range m.acks {
 		st.Acks[org] = make(map[string]snapAck, len(byAlert))
@@ -156,6 +177,7 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		for _, sr := range ss.Returns {
 			s.returns = append(s.returns, returnRM{month: domain.Month(sr.Month), raw: sr.Raw, submitted: sr.Submitted})
 		}
+		s.old = restoreOldReturns(ss.OldReturns)
 		s.ofsted, s.visits, s.incidents, s.feedback = ss.Ofsted, ss.Visits, ss.Incidents, ss.Feedback
 	}
 	for slug, sc := range st.Consortia {
@@ -189,9 +211,15 @@ func (m *ReadModel) RestoreSnapshot(data []byte) error {
 		}
 	}
 	for id, sc := range st.Contracts {
-		c := &contractRM{c: snapshot.UnmarshalOne(&r, sc.Started, &monitoringv1.ContractStarted{}), version: sc.Version, outcomes: sc.Outcomes}
-		if sc.HasEnded {
-			c.ended = snapshot.UnmarshalOne(&r, sc.Ended, &monitoringv1.ContractEnded{})
+		c := &contractRM{id: id, kind: monitoringv1.ContractKind(sc.Kind), ended: sc.Ended, consortium: textOf(sc.Consortium), council: textOf(sc.Council),
+			provider: textOf(sc.Provider), setting: textOf(sc.Setting), framework: textOf(sc.Framework), lot: textOf(sc.Lot), category: textOf(sc.Category),
+			source: textOf(sc.Source), start: textOf(sc.Start), expectedEnd: textOf(sc.ExpectedEnd), end: textOf(sc.End), endCode: textOf(sc.EndCode),
+			placementID: sc.PlacementID, price: sc.Price, members: sc.Members, version: sc.Version}
+		if c.placementID == id {
+			c.placementID = c.id
+		}
+		for _, so := range sc.Outcomes {
+			c.outcomes = append(c.outcomes, outcomeRM{point: monitoringv1.OutcomePoint(so.Point), recordedOn: textOf(so.RecordedOn), scores: so.Scores})
 		}
 		f.contracts[id] = c
 	}
