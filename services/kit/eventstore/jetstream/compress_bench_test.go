@@ -48,21 +48,30 @@ type compressServer struct {
 	store *jetstream.Store
 }
 
-func newCompressServer(b *testing.B, alg natsjs.StoreCompression) *compressServer {
+func newCompressServer(b testing.TB, alg natsjs.StoreCompression) *compressServer {
 	b.Helper()
-	s := &compressServer{dir: b.TempDir(), alg: alg}
-	s.start(b)
+	s := startCompressServer(b)
+	s.alg = alg
 	cfg := jetstream.StreamConfig("CARECOOP_EVENTS", 1, 2*time.Minute)
 	cfg.Compression = alg
 	if _, err := s.js.CreateStream(context.Background(), cfg); err != nil {
 		b.Fatal(err)
 	}
 	s.open(b)
-	b.Cleanup(s.stop)
 	return s
 }
 
-func (s *compressServer) start(b *testing.B) {
+// startCompressServer starts a server on a data dir of its own, with no
+// stream yet.
+func startCompressServer(tb testing.TB) *compressServer {
+	tb.Helper()
+	s := &compressServer{dir: tb.TempDir()}
+	s.start(tb)
+	tb.Cleanup(s.stop)
+	return s
+}
+
+func (s *compressServer) start(b testing.TB) {
 	b.Helper()
 	srv, err := natsserver.Start(natsserver.Options{DataDir: s.dir, Port: -1})
 	if err != nil {
@@ -79,7 +88,7 @@ func (s *compressServer) start(b *testing.B) {
 	s.srv, s.nc, s.js = srv, nc, js
 }
 
-func (s *compressServer) open(b *testing.B) {
+func (s *compressServer) open(b testing.TB) {
 	b.Helper()
 	store, err := jetstream.New(context.Background(), s.js)
 	if err != nil {
@@ -99,7 +108,7 @@ func (s *compressServer) stop() {
 // restart stops the server and starts it again on its data dir: every block
 // cache is empty after it (the files may still be in the OS page cache, as
 // on a service's restart).
-func (s *compressServer) restart(b *testing.B) {
+func (s *compressServer) restart(b testing.TB) {
 	b.Helper()
 	s.stop()
 	s.start(b)
@@ -107,7 +116,7 @@ func (s *compressServer) restart(b *testing.B) {
 }
 
 // blocks lists the stream's message block files.
-func (s *compressServer) blocks(b *testing.B) []string {
+func (s *compressServer) blocks(b testing.TB) []string {
 	b.Helper()
 	files, err := filepath.Glob(filepath.Join(s.dir, "nats", "jetstream", "*", "streams", "CARECOOP_EVENTS", "msgs", "*.blk"))
 	if err != nil || len(files) == 0 {
@@ -125,40 +134,56 @@ func (s *compressServer) blocks(b *testing.B) []string {
 // settle waits until the server has compressed every full block (it does
 // so in the background once the next block is begun), and returns the
 // stream's size on disk.
-func (s *compressServer) settle(b *testing.B) int64 {
-	b.Helper()
+func (s *compressServer) settle(tb testing.TB) int64 {
+	tb.Helper()
+	return s.waitBlocks(tb, func(full, compressed int) bool {
+		return s.alg == natsjs.NoCompression || compressed == full
+	})
+}
+
+// waitBlocks waits (a minute at most) until done holds of the stream's full
+// and compressed blocks, and returns the stream's size on disk.
+func (s *compressServer) waitBlocks(tb testing.TB, done func(full, compressed int) bool) int64 {
+	tb.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
-		var size int64
-		full, compressed := 0, 0
-		files := s.blocks(b)
-		for i, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			size += int64(len(data))
-			if i < len(files)-1 {
-				full++
-				if bytes.HasPrefix(data, []byte("cmp")) {
-					compressed++
-				}
-			}
-		}
-		if s.alg == natsjs.NoCompression || compressed == full {
-			b.Logf("%d blocks, %d compressed, %d bytes", len(files), compressed, size)
+		full, compressed, size := s.diskState(tb)
+		if done(full, compressed) {
+			tb.Logf("%d blocks, %d compressed, %d bytes", full+1, compressed, size)
 			return size
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d full blocks compressed after a minute", compressed, full)
+			tb.Fatalf("%d of %d full blocks compressed after a minute", compressed, full)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
+// diskState counts the stream's full blocks (all but the last, being
+// written) and those of them compressed, and sums the blocks' sizes.
+func (s *compressServer) diskState(tb testing.TB) (full, compressed int, size int64) {
+	tb.Helper()
+	files := s.blocks(tb)
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		size += int64(len(data))
+		if i < len(files)-1 {
+			full++
+			// A compressed block begins with the server's metadata "cmp".
+			if bytes.HasPrefix(data, []byte("cmp")) {
+				compressed++
+			}
+		}
+	}
+	return full, compressed, size
+}
+
 // loadReferrals publishes n ReferralMatched commits, each its own referral
 // aggregate, as purchasing's matcher writes them.
-func (s *compressServer) loadReferrals(b *testing.B, n int) {
+func (s *compressServer) loadReferrals(b testing.TB, n int) {
 	b.Helper()
 	at := time.Now()
 	for i := range n {
