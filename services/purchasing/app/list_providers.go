@@ -14,19 +14,29 @@ import (
 // DefaultPageSize is the page size when a list request gives none.
 const DefaultPageSize = 100
 
-// ListProviders lists registered providers in registration order, filtered
-// by name; a provider sees only itself.
-func (s *Service) ListProviders(ctx context.Context, p auth.Principal, nameContains string, pageSize uint32, pageToken string, minPosition uint64) (*purchasingv1.ListProvidersResponse, error) {
-	start := 0
+// pageArgs reads a list request's page size (0: DefaultPageSize) and page
+// token, a place in the list's order as a previous answer gave it (none:
+// from).
+func pageArgs(pageSize uint32, pageToken string, from int) (int, uint32, error) {
 	if pageToken != "" {
 		n, err := strconv.Atoi(pageToken)
 		if err != nil || n < 0 {
-			return nil, domainerr.Field("page_token", "%q is not a page token from a previous answer", pageToken)
+			return 0, 0, domainerr.Field("page_token", "%q is not a page token from a previous answer", pageToken)
 		}
-		start = n
+		from = n
 	}
 	if pageSize == 0 {
 		pageSize = DefaultPageSize
+	}
+	return from, pageSize, nil
+}
+
+// ListProviders lists registered providers in registration order, filtered
+// by name; a provider sees only itself.
+func (s *Service) ListProviders(ctx context.Context, p auth.Principal, nameContains string, pageSize uint32, pageToken string, minPosition uint64) (*purchasingv1.ListProvidersResponse, error) {
+	start, pageSize, err := pageArgs(pageSize, pageToken, 0)
+	if err != nil {
+		return nil, err
 	}
 	needle := strings.ToLower(nameContains)
 	out := &purchasingv1.ListProvidersResponse{}

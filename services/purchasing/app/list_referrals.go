@@ -6,7 +6,6 @@ import (
 
 	purchasingv1 "github.com/carecoop/carecoop/proto/gen/carecoop/purchasing/v1"
 	"github.com/carecoop/carecoop/services/kit/auth"
-	"github.com/carecoop/carecoop/services/kit/domainerr"
 )
 
 // ListReferrals lists the referrals the caller may see, newest first, a
@@ -17,16 +16,9 @@ import (
 // referrals were made where the next page starts, which no later referral
 // moves.
 func (s *Service) ListReferrals(ctx context.Context, p auth.Principal, status purchasingv1.ReferralStatus, dpsID string, pageSize uint32, pageToken string, minPosition uint64) (*purchasingv1.ListReferralsResponse, error) {
-	from := -1
-	if pageToken != "" {
-		n, err := strconv.Atoi(pageToken)
-		if err != nil || n < 0 {
-			return nil, domainerr.Field("page_token", "%q is not a page token from a previous answer", pageToken)
-		}
-		from = n
-	}
-	if pageSize == 0 {
-		pageSize = DefaultPageSize
+	from, pageSize, err := pageArgs(pageSize, pageToken, -1)
+	if err != nil {
+		return nil, err
 	}
 	out := &purchasingv1.ListReferralsResponse{}
 	pos, err := s.read(ctx, minPosition, func(m *ReadModel) error {
