@@ -74,32 +74,38 @@ bench:
 ## SCALE_MEMLIMIT, as deploy/ sets GOMEMLIMIT from each container's limit.
 ## SCALE_REACTIONS=drain lets the cold start's reactions handle the whole
 ## history before stopping; from-end starts them after it (--reactions-from-end),
-## for histories too long to handle again (issue 16)
+## for histories too long to handle again. SCALE_PROFILES=DIR keeps each
+## start's heap profile of the ready stack there (issue 16)
 SCALE_EVENTS    ?= 100000
 SCALE_YEARS     ?= 10
 SCALE           ?= region
 SCALE_MEMLIMIT  ?= 512MiB
 SCALE_REACTIONS ?= drain
+SCALE_PROFILES  ?=
 scale:
 	@case "$(SCALE_REACTIONS)" in drain) reactions=--drain-reactions;; from-end) reactions=--reactions-from-end;; \
 	*) echo "SCALE_REACTIONS=$(SCALE_REACTIONS): want drain or from-end" >&2; exit 2;; esac; \
 	dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
 	$(GO) build -o $$dir/carecoop ./tools/carecoop && \
 	$$dir/carecoop simulate --data $$dir/data --events $(SCALE_EVENTS) --years $(SCALE_YEARS) --scale $(SCALE) && \
-	for start in "cold start (no snapshots: replay, reactions $(SCALE_REACTIONS), then save them)" "restart (from the snapshots)" "restart with GOMEMLIMIT=$(SCALE_MEMLIMIT)"; do \
+	n=0; for start in "cold start (no snapshots: replay, reactions $(SCALE_REACTIONS), then save them)" "restart (from the snapshots)" "restart with GOMEMLIMIT=$(SCALE_MEMLIMIT)"; do \
 	echo "scale: $$start" && flags= && limit= && case "$$start" in cold*) flags=$$reactions;; *GOMEMLIMIT*) limit=$(SCALE_MEMLIMIT);; esac && \
+	n=$$((n+1)) && if [ -n "$(SCALE_PROFILES)" ]; then mkdir -p "$(SCALE_PROFILES)" && flags="$$flags --heap-profile $(SCALE_PROFILES)/$(SCALE)-$(SCALE_EVENTS)-$$n.heap"; fi && \
 	GOMEMLIMIT=$${limit:-off} $$dir/carecoop dev --data $$dir/data --no-seed --exit-when-ready $$flags \
 		--nats-addr 127.0.0.1:0 --framework-addr 127.0.0.1:0 --purchasing-addr 127.0.0.1:0 --demand-addr 127.0.0.1:0 \
 		--monitoring-addr 127.0.0.1:0 --notify-addr 127.0.0.1:0 --portal-addr 127.0.0.1:0 || exit 1; \
 	done
 
-## scale-series: the national market at 1M and 3M events and ten years
-## (about 7M), one after another in one run: the figures of issue 16's goal,
-## side by side (about an hour; 11 GB of disk at the largest)
+## scale-series: the national market at 1M, 3M and 10M events (17 months,
+## 51 months and 14 years of the simulator's national activity; issue 16
+## put ten years of national use at 8-10M), one after another in one run:
+## the figures of issue 16's goal, side by side (about 80 minutes; 16 GB of
+## disk at the largest). `make scale SCALE=national SCALE_EVENTS=0` is ten
+## years exactly (7.1M events).
 scale-series:
-	@for n in 1000000 3000000 0; do \
-	echo "scale-series: national, $$n events (0: ten years)"; \
-	$(MAKE) --no-print-directory scale SCALE=national SCALE_EVENTS=$$n SCALE_REACTIONS=from-end SCALE_MEMLIMIT=1536MiB || exit 1; \
+	@for n in 1000000 3000000 10000000; do \
+	echo "scale-series: national, $$n events"; \
+	$(MAKE) --no-print-directory scale SCALE=national SCALE_EVENTS=$$n SCALE_YEARS=15 SCALE_REACTIONS=from-end SCALE_MEMLIMIT=1536MiB || exit 1; \
 	done
 
 # Build tools pinned in tools/protogen/go.mod (outside the workspace).
