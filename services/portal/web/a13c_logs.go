@@ -164,12 +164,7 @@ func a13cPaged(q *rq, param string, rows []view.A13cLogRow) view.A13cLogList {
 	page = min(max(page, 1), pages)
 	first := (page - 1) * a13cPerPage
 	l := view.A13cLogList{Rows: rows[first:min(first+a13cPerPage, len(rows))], Total: len(rows), First: first + 1}
-	link := func(n int) string {
-		v := q.r.URL.Query()
-		v.Del("at")
-		v.Set(param, strconv.Itoa(n))
-		return q.r.URL.Path + "?" + v.Encode() + "#" + param
-	}
+	link := func(n int) string { return pageLink(q, param, strconv.Itoa(n), param) }
 	if page > 1 {
 		l.Prev = link(page - 1)
 	}
