@@ -115,18 +115,25 @@ func (s *Server) refRows(ctx context.Context, refs []*purchasingv1.ReferralView)
 	return rows, nil
 }
 
-// referralList is the council's referrals, newest first.
+// refPerPage is how many referrals a list shows at a time: a council makes
+// a hundred or more a year, and a provider is sent thousands over the years.
+const refPerPage = 50
+
+// referralList is a page of the council's referrals, newest first: one
+// ListReferrals page, however many the council has made.
 func (s *Server) referralList(q *rq) error {
-	q.page.Title = "Referrals"
-	res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{})
+	pages := tokenPagesOf(q, "from", "")
+	res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{PageSize: refPerPage, PageToken: pages.token(), MinPosition: q.at()})
 	if err != nil {
 		return err
 	}
-	rows, err := s.refRows(q.ctx, res)
+	rows, err := s.refRows(q.ctx, res.GetReferrals())
 	if err != nil {
 		return err
 	}
-	return q.render(view.RefList(q.page, rows, q.sess.Principal.HasAnyRole(auth.CouncilCommissioner)))
+	pager := pages.pager(res.GetNextPageToken())
+	q.page.Title = pages.title("Referrals", pager)
+	return q.render(view.RefList(q.page, rows, pages.number(), pager, q.sess.Principal.HasAnyRole(auth.CouncilCommissioner)))
 }
 
 // commissionerHome is the commissioner's start page (and the viewer's, to
@@ -492,7 +499,7 @@ func (s *Server) withdrawReferral(q *rq) error {
 }
 
 // refListAll reads every page of a ListReferrals (as of the request's
-// position): the portal's lists show every referral they hold.
+// position), for lists that are few (open referrals) or shown whole.
 func (s *Server) refListAll(q *rq, req *purchasingv1.ListReferralsRequest) ([]*purchasingv1.ReferralView, error) {
 	req.PageSize, req.MinPosition = 1000, q.at()
 	var out []*purchasingv1.ReferralView
