@@ -60,28 +60,65 @@ func inboxChild(n *purchasingv1.Need, category string) string {
 	return sex + ", " + strconv.Itoa(int(n.GetAgeYears())) + ", " + category
 }
 
+// inboxList is the provider's open referrals whole (few: those waiting
+// for its answer, then those answered) and a page of those the council
+// decided, newest first (thousands over the years).
 func (s *Server) inboxList(q *rq) error {
-	res, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{})
+	open, err := s.refListAll(q, &purchasingv1.ListReferralsRequest{Status: purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN})
+	if err != nil {
+		return err
+	}
+	pages := tokenPagesOf(q, "from", "closed-heading")
+	decided, next, err := s.inboxDecided(q, pages.token())
 	if err != nil {
 		return err
 	}
 	cats := &inboxCategories{q: q}
-	var waiting, answered, closed []view.InboxRow
-	for _, r := range res {
+	row := func(r *purchasingv1.ReferralView) view.InboxRow {
 		row := view.InboxRow{Referral: r, Council: view.CouncilName(r.GetCouncil()),
 			Need: inboxChild(r.GetNeed(), cats.name(r.GetDpsId(), r.GetNeed().GetCategoryId()))}
 		row.Due, _ = s.dlDeadline(r)
-		switch text, _ := view.InboxStanding(r); {
-		case r.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN:
-			closed = append(closed, row)
-		case text == "Waiting for your answer":
-			waiting = append(waiting, row)
-		default:
-			answered = append(answered, row)
+		return row
+	}
+	var waiting, answered, closed []view.InboxRow
+	for _, r := range open {
+		if text, _ := view.InboxStanding(r); text == "Waiting for your answer" {
+			waiting = append(waiting, row(r))
+		} else {
+			answered = append(answered, row(r))
 		}
 	}
-	q.page.Title = "Referrals"
-	return q.render(view.InboxList(q.page, waiting, answered, closed))
+	for _, r := range decided {
+		closed = append(closed, row(r))
+	}
+	pager := pages.pager(next)
+	q.page.Title = pages.title("Referrals", pager)
+	return q.render(view.InboxList(q.page, waiting, answered, closed, pages.number(), pager))
+}
+
+// inboxDecided is a page of the decided referrals sent to the provider,
+// newest first, from token ("" for the newest), and the token of the next
+// page ("" when none follows). Purchasing filters by one status and a
+// decided referral has two (awarded, withdrawn), so it reads all and skips
+// the open ones, asking each time for only as many as the page still
+// lacks: the token it answers then starts exactly after the last one
+// shown. Open referrals are few, so that is one read or two.
+func (s *Server) inboxDecided(q *rq, token string) ([]*purchasingv1.ReferralView, string, error) {
+	var out []*purchasingv1.ReferralView
+	for {
+		res, err := s.purchasing.ListReferrals(q.ctx, &purchasingv1.ListReferralsRequest{PageSize: uint32(refPerPage - len(out)), PageToken: token, MinPosition: q.at()})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range res.GetReferrals() {
+			if r.GetStatus() != purchasingv1.ReferralStatus_REFERRAL_STATUS_OPEN {
+				out = append(out, r)
+			}
+		}
+		if token = res.GetNextPageToken(); token == "" || len(out) == refPerPage {
+			return out, token, nil
+		}
+	}
 }
 
 // inboxGet reads the referral the path names, as the person may see it
