@@ -51,14 +51,29 @@ func seedBlockIfEmpty(ctx context.Context, addr string, key ed25519.PrivateKey, 
 	if err != nil {
 		return err
 	}
-	refs, err := council.ListReferrals(ctx, &purchasingv1.ListReferralsRequest{MinPosition: minPosition})
-	if err != nil {
-		return err
-	}
+	// Lists come a page at a time, newest first, without matches: the
+	// oldest residential referral with two matches is read whole.
 	var model *purchasingv1.ReferralView
-	for _, r := range refs.GetReferrals() {
-		if r.GetNeed().GetCategoryId() == "residential" && len(r.GetMatches()) >= 2 && (model == nil || r.GetCreatedAt().AsTime().Before(model.GetCreatedAt().AsTime())) {
-			model = r
+	req := &purchasingv1.ListReferralsRequest{MinPosition: minPosition, PageSize: 1000}
+	for {
+		refs, err := council.ListReferrals(ctx, req)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs.GetReferrals() {
+			if r.GetNeed().GetCategoryId() != "residential" {
+				continue
+			}
+			whole, err := council.GetReferral(ctx, &purchasingv1.GetReferralRequest{ReferralId: r.GetReferralId(), MinPosition: minPosition})
+			if err != nil {
+				return err
+			}
+			if len(whole.GetMatches()) >= 2 {
+				model = whole
+			}
+		}
+		if req.PageToken = refs.GetNextPageToken(); req.PageToken == "" {
+			break
 		}
 	}
 	if model == nil {
