@@ -110,9 +110,11 @@ func (m *ReadModel) referralView(p auth.Principal, r *referralRM, matches bool) 
 	if own == "" {
 		v.MatchedSettings = uint32(r.matched)
 	}
-	for i := range r.matches {
-		if mt := &r.matches[i]; matches && (own == "" || m.provIDs[mt.provider] == own) {
-			v.Matches = append(v.Matches, viewMatchFor(p, m.matchMsg(mt)))
+	if matches {
+		for i := range r.matches {
+			if mt := &r.matches[i]; own == "" || m.provIDs[mt.provider] == own {
+				v.Matches = append(v.Matches, viewMatchFor(p, m.matchMsg(mt)))
+			}
 		}
 	}
 	for i := range r.offers {
